@@ -1,0 +1,99 @@
+"""What protocols may ask of instruments: small interfaces in SI units.
+
+Protocols depend on these `typing.Protocol`s, never on drivers; any driver that has these
+methods fits. Quantities: Hz, V (rms for AC amplitudes), A, Ohm (complex impedance
+Z = Z' + jZ'', capacitive Z'' < 0), K, K/s, s (on the bench clock's timeline).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Iterator, Protocol, runtime_checkable
+
+
+@dataclass(frozen=True)
+class ImpedancePoint:
+    """One impedance measurement."""
+
+    time_s: float          # clock time when the point was completed
+    frequency_Hz: float
+    impedance_Ohm: complex
+    amplitude_V: float     # AC amplitude (rms) applied
+    bias_V: float = 0.0
+
+
+@dataclass(frozen=True)
+class CurrentReading:
+    """One DC reading of a source-measure unit."""
+
+    time_s: float
+    voltage_V: float       # applied (or read-back) voltage
+    current_A: float
+
+
+@dataclass(frozen=True)
+class TemperatureReading:
+    """State of a temperature control loop."""
+
+    time_s: float
+    temperature_K: float   # process value (thermocouple / sensor)
+    setpoint_K: float      # working set-point (follows the ramp)
+    output_percent: float  # heater output
+
+
+@runtime_checkable
+class Instrument(Protocol):
+    name: str
+
+    def identify(self) -> str:
+        """The instrument's identity string (maker, model, serial, firmware)."""
+
+    def safe_state(self) -> None:
+        """Put the instrument into its safe state (outputs off / heater safe)."""
+
+    def close(self) -> None:
+        """Release the connection (after `safe_state`)."""
+
+
+@runtime_checkable
+class ImpedanceAnalyzer(Instrument, Protocol):
+    frequency_range_Hz: tuple[float, float]
+
+    def measure(self, frequency_Hz: float, amplitude_V: float,
+                bias_V: float = 0.0) -> ImpedancePoint:
+        """Measure Z at one frequency (blocks for the integration time)."""
+
+    def sweep(self, frequencies_Hz: Iterable[float], amplitude_V: float,
+              bias_V: float = 0.0) -> Iterator[ImpedancePoint]:
+        """Measure Z at each frequency in order, yielding each point as it completes."""
+
+
+@runtime_checkable
+class SourceMeter(Instrument, Protocol):
+    def configure(self, current_limit_A: float, nplc: float = 1.0,
+                  current_range_A: float | None = None) -> None:
+        """Voltage source, current measure, compliance `current_limit_A`; None = autorange."""
+
+    def set_voltage(self, voltage_V: float) -> None:
+        """Program the source voltage (applied when/while the output is on)."""
+
+    def output(self, on: bool) -> None:
+        """Switch the output on or off."""
+
+    def read(self) -> CurrentReading:
+        """One reading of the current at the present voltage."""
+
+    def record(self, duration_s: float, interval_s: float) -> Iterator[CurrentReading]:
+        """Readings every `interval_s` for `duration_s`, yielded as they arrive."""
+
+
+@runtime_checkable
+class TemperatureController(Instrument, Protocol):
+    def read(self) -> TemperatureReading:
+        """Process value, working set-point and output."""
+
+    def set_setpoint(self, temperature_K: float) -> None:
+        """Target set-point; the controller ramps to it at the configured rate."""
+
+    def set_ramp_rate(self, rate_K_per_s: float) -> None:
+        """Set-point ramp rate limit; 0 = step."""

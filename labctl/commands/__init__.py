@@ -1,0 +1,9 @@
+"""CLI subcommands: one module each, exposing `register(subparsers)`.
+
+`register` adds its parser and sets `func=handler`, where `handler(args) -> int` is the
+exit code. Modules import heavy libraries (Qt, scipy, pyvisa) inside the handler only, so
+that `labctl --help` stays fast.
+"""
+
+COMMAND_MODULES = (
+)

@@ -1,0 +1,54 @@
+"""The one error hierarchy of labctl.
+
+Every failure a user can meet is a `LabctlError`; its message says what went wrong and
+where (file and field of a config, instrument name and its own error text).
+"""
+
+from __future__ import annotations
+
+
+class LabctlError(Exception):
+    """Base of all labctl errors."""
+
+
+class ConfigError(LabctlError):
+    """A bench, recipe or sample file is malformed; names the file, line/column and field."""
+
+    def __init__(self, message: str, *, file: str | None = None, field: str | None = None,
+                 line: int | None = None, column: int | None = None):
+        self.file, self.field, self.line, self.column = file, field, line, column
+        self.reason = message
+        where = file or "<config>"
+        if line is not None:
+            where += f":{line}" + (f":{column}" if column is not None else "")
+        if field:
+            where += f" [{field}]"
+        super().__init__(f"{where}: {message}")
+
+
+class SafetyLimitError(LabctlError):
+    """A set-point or command was refused because it exceeds a configured safety limit."""
+
+
+class InstrumentError(LabctlError):
+    """The instrument reported an error (carries the instrument's own text)."""
+
+    def __init__(self, message: str, *, instrument: str | None = None, code: int | None = None):
+        self.instrument, self.code, self.reason = instrument, code, message
+        super().__init__(f"{instrument}: {message}" if instrument else message)
+
+
+class CommunicationError(InstrumentError):
+    """The link to the instrument failed (timeout, disconnect, unparseable reply)."""
+
+
+class InstrumentTimeout(CommunicationError):
+    """No (complete) reply within the transport's timeout."""
+
+
+class InstrumentConnectionError(CommunicationError):
+    """The connection could not be opened or was lost."""
+
+
+class ReplyError(CommunicationError):
+    """A reply arrived but does not have the expected format (garbled, stale, truncated)."""
