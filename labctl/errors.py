@@ -52,3 +52,11 @@ class InstrumentConnectionError(CommunicationError):
 
 class ReplyError(CommunicationError):
     """A reply arrived but does not have the expected format (garbled, stale, truncated)."""
+
+
+class RangeError(LabctlError, ValueError):
+    """A value lies outside what the instrument (or a command) accepts."""
+
+
+class StoreError(LabctlError):
+    """The data store cannot be opened or refused an operation (names the database file)."""

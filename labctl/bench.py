@@ -1,0 +1,257 @@
+"""Bench files: which instruments a bench has, how to reach them, and their safety limits.
+
+```toml
+[instruments.smu]
+driver = "keithley2450"                      # a registered driver name
+resource = "TCPIP::192.168.1.20::5025::SOCKET"
+options = { timeout_s = 5.0 }                # link settings and driver options
+limits = { voltage_V = 5.0, current_A = 0.01 }
+
+[simulation]                                 # optional: for `sim://NAME` resources
+sample = "my-sample.toml"                    # default: the shipped sample
+seed = 0
+```
+A resource `sim://NAME` is the simulated instrument of the driver's model, in process on
+a virtual clock. The bench name `sim` is the built-in simulated bench. Validation reports
+every error with file, line and `table.key` before any instrument is opened.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterator
+
+from labctl.clock import Clock, RealClock
+from labctl.errors import ConfigError, LabctlError
+from labctl.registry import load_driver
+from labctl.transport import LinkSettings
+
+SIM_BENCH = "sim"
+SIM_SCHEME = "sim://"
+INSTRUMENT_KEYS = {"driver", "resource", "options", "limits"}
+SIMULATION_KEYS = {"sample", "seed", "start_temperature_C"}
+
+
+@dataclass(frozen=True)
+class InstrumentSpec:
+    name: str
+    driver: str
+    resource: str
+    options: dict[str, Any] = field(default_factory=dict)
+    limits: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def simulated(self) -> bool:
+        return self.resource.startswith(SIM_SCHEME)
+
+
+@dataclass(frozen=True)
+class BenchConfig:
+    source: str
+    instruments: dict[str, InstrumentSpec]
+    simulation: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def simulated(self) -> bool:
+        return any(spec.simulated for spec in self.instruments.values())
+
+
+class _Errors:
+    """Collects every problem of one file, each with its line where it can be found."""
+
+    def __init__(self, source: str, text: str):
+        self.source, self.lines, self.items = source, text.splitlines(), []
+
+    def add(self, message: str, table: str, key: str | None = None) -> None:
+        self.items.append(ConfigError(message, file=self.source,
+                                      field=f"{table}.{key}" if key else table,
+                                      line=self._locate(table, key)))
+
+    def _locate(self, table: str, key: str | None) -> int | None:
+        """Line of `key` inside `[table]` (or of the table header) in the file text."""
+        header = re.compile(r"^\s*\[\s*" + r"\s*\.\s*".join(map(re.escape, table.split("."))) + r"\s*\]")
+        inside, found = False, None
+        for number, line in enumerate(self.lines, 1):
+            if line.lstrip().startswith("["):
+                inside = bool(header.match(line))
+                if inside and found is None:
+                    found = number
+                continue
+            if inside and key and re.match(rf"^\s*{re.escape(key)}\s*=", line):
+                return number
+        return found
+
+    def raise_if_any(self) -> None:
+        if len(self.items) == 1:
+            raise self.items[0]
+        if self.items:
+            raise BenchFileErrors(self.items)
+
+
+class BenchFileErrors(ConfigError):
+    """Several problems in one bench file, all reported at once."""
+
+    def __init__(self, errors: list[ConfigError]):
+        self.errors = errors
+        first = errors[0]
+        super().__init__(f"{len(errors)} problems:\n" + "\n".join(f"  {e}" for e in errors),
+                         file=first.file)
+        self.args = (str(self),)
+
+    def __str__(self) -> str:
+        return f"{self.file}: {len(self.errors)} problems\n" + "\n".join(
+            f"  {e}" for e in self.errors)
+
+
+def parse_bench(text: str, source: str = "<bench>") -> BenchConfig:
+    """Validate bench TOML text completely; ConfigError lists every problem."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"TOML syntax error: {exc.msg}", file=source,
+                          line=getattr(exc, "lineno", None), column=getattr(exc, "colno", None)) from None
+    errors = _Errors(source, text)
+    for key in data.keys() - {"instruments", "simulation"}:
+        errors.add("unknown table (expected [instruments.NAME] or [simulation])", key)
+    simulation = data.get("simulation", {})
+    if not isinstance(simulation, dict):
+        errors.add("must be a table", "simulation")
+        simulation = {}
+    for key in simulation.keys() - SIMULATION_KEYS:
+        errors.add(f"unknown key (expected one of {', '.join(sorted(SIMULATION_KEYS))})", "simulation", key)
+    tables = data.get("instruments")
+    instruments: dict[str, InstrumentSpec] = {}
+    if not isinstance(tables, dict) or not tables:
+        errors.add("a bench needs at least one [instruments.NAME] table", "instruments")
+    else:
+        for name, table in tables.items():
+            spec = _instrument(name, table, errors)
+            if spec is not None:
+                instruments[name] = spec
+    errors.raise_if_any()
+    return BenchConfig(source, instruments, simulation)
+
+
+def _instrument(name: str, table: Any, errors: _Errors) -> InstrumentSpec | None:
+    where = f"instruments.{name}"
+    if not isinstance(table, dict):
+        errors.add("must be a table", where)
+        return None
+    count = len(errors.items)
+    for key in table.keys() - INSTRUMENT_KEYS:
+        errors.add(f"unknown key (expected one of {', '.join(sorted(INSTRUMENT_KEYS))})", where, key)
+    for key in ("driver", "resource"):
+        if not isinstance(table.get(key), str) or not table.get(key).strip():
+            errors.add("required, a non-empty string", where, key)
+    options, limits = table.get("options", {}), table.get("limits", {})
+    for key, value in (("options", options), ("limits", limits)):
+        if not isinstance(value, dict):
+            errors.add("must be a table", where, key)
+    if len(errors.items) > count:
+        return None
+    try:
+        driver = load_driver(table["driver"])
+    except ConfigError as exc:
+        errors.add(exc.reason, where, "driver")
+        return None
+    allowed_options = LinkSettings.keys() | driver.driver_options()
+    for key in options.keys() - allowed_options:
+        errors.add(f"unknown option for driver {table['driver']!r} (known: "
+                   f"{', '.join(sorted(allowed_options))})", f"{where}.options", key)
+    for key, value in limits.items():
+        if key not in driver.limit_keys:
+            errors.add(f"unknown limit for driver {table['driver']!r} (known: "
+                       f"{', '.join(sorted(driver.limit_keys)) or 'none'})", f"{where}.limits", key)
+        elif isinstance(value, bool) or not isinstance(value, (int, float)):
+            errors.add("must be a number", f"{where}.limits", key)
+    if len(errors.items) > count:
+        return None
+    return InstrumentSpec(name, table["driver"], table["resource"], dict(options),
+                          {k: float(v) for k, v in limits.items()})
+
+
+def load_bench(path_or_name: str | Path) -> BenchConfig:
+    """Read and validate a bench file; `sim` is the built-in simulated bench."""
+    if str(path_or_name) == SIM_BENCH:
+        text = resources.files("simulators").joinpath("benches/sim.toml").read_text()
+        return parse_bench(text, source="<built-in sim bench>")
+    path = Path(path_or_name)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read bench file: {exc}", file=str(path)) from None
+    return parse_bench(text, source=str(path))
+
+
+class Bench:
+    """The opened instruments of a bench, by name; closing puts every one in its safe state."""
+
+    def __init__(self, config: BenchConfig, clock: Clock, instruments: dict[str, Any],
+                 simulation: Any = None):
+        self.config, self.clock, self.instruments = config, clock, instruments
+        self.simulation = simulation  # the SimBench behind sim:// resources, if any
+
+    def __getitem__(self, name: str) -> Any:
+        return self.instruments[name]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.instruments.values())
+
+    def find(self, capability: type) -> list[Any]:
+        """Instruments that provide `capability` (a labctl.capabilities Protocol)."""
+        return [inst for inst in self if isinstance(inst, capability)]
+
+    def safe_state(self) -> list[LabctlError]:
+        """Every instrument to its safe state; returns the errors met (never stops early)."""
+        problems = []
+        for inst in self:
+            try:
+                inst.safe_state()
+            except LabctlError as exc:
+                problems.append(exc)
+        return problems
+
+    def close(self) -> list[LabctlError]:
+        problems = self.safe_state()
+        for inst in self:
+            try:
+                inst.close()
+            except LabctlError as exc:
+                problems.append(exc)
+        if self.simulation is not None:
+            self.simulation.close()
+        return problems
+
+    def __enter__(self) -> "Bench":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_bench(config: BenchConfig, clock: Clock | None = None) -> Bench:
+    """Open every instrument of `config` (in-process simulators for `sim://` resources,
+    all on the simulation's virtual clock). On failure, what was opened is closed safely."""
+    simulation = None
+    if config.simulated:
+        from simulators.bench import SimBench
+
+        simulation = SimBench.from_config(config, clock=clock)
+        clock = simulation.world.clock
+    clock = clock or RealClock()
+    opened: dict[str, Any] = {}
+    bench = Bench(config, clock, opened, simulation)
+    try:
+        for spec in config.instruments.values():
+            driver = load_driver(spec.driver)
+            resource = simulation.port(spec.name) if spec.simulated else spec.resource
+            opened[spec.name] = driver.open(resource, name=spec.name, limits=spec.limits,
+                                            clock=clock, options=spec.options)
+    except BaseException:
+        bench.close()
+        raise
+    return bench

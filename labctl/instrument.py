@@ -1,0 +1,171 @@
+"""Base of all drivers: declarative properties, limits, error-queue hook, safe state.
+
+A driver reads like the manual's command table::
+
+    class Keithley2450(Instrument):
+        nplc = Property(":SENS:CURR:NPLC?", ":SENS:CURR:NPLC {:g}", check=in_range(0.01, 10))
+
+Setting a property validates the value (a clear `RangeError` naming the property and the
+accepted range) before anything is sent; getting it queries and parses the reply (a reply
+that does not parse is a `ReplyError`, never a string passed along). `with driver:` always
+leaves the instrument in its safe state and closes the link.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any, Callable, ClassVar, Mapping
+
+from labctl.clock import Clock, RealClock
+from labctl.errors import RangeError, ReplyError, SafetyLimitError
+from labctl.transport import LinkSettings, SerialTransport, Transport, open_transport
+
+Check = Callable[[Any, str], Any]
+
+
+def in_range(low: float, high: float, unit: str = "") -> Check:
+    """Validator: `low <= value <= high`; returns the value as float."""
+    def check(value: Any, name: str) -> float:
+        v = float(value)
+        if not low <= v <= high:
+            raise RangeError(f"{name} = {v:g} {unit} is outside the instrument's range "
+                             f"{low:g} .. {high:g} {unit}".replace("  ", " "))
+        return v
+    return check
+
+
+def one_of(*choices: Any) -> Check:
+    """Validator: value must be one of `choices`."""
+    def check(value: Any, name: str) -> Any:
+        if value not in choices:
+            raise RangeError(f"{name} = {value!r} is not one of {', '.join(map(repr, choices))}")
+        return value
+    return check
+
+
+def parse_float(reply: str) -> float:
+    try:
+        return float(reply.strip())
+    except ValueError:
+        raise ReplyError(f"expected a number, got {reply!r}") from None
+
+
+def parse_bool(reply: str) -> bool:
+    text = reply.strip().upper()
+    if text in ("1", "ON"):
+        return True
+    if text in ("0", "OFF"):
+        return False
+    raise ReplyError(f"expected 0/1, got {reply!r}")
+
+
+class Property:
+    """A gettable/settable instrument setting defined by its query and command."""
+
+    def __init__(self, get: str | None = None, set: str | None = None, *,
+                 parse: Callable[[str], Any] = parse_float, check: Check | None = None,
+                 format: Callable[[Any], Any] = lambda v: v, doc: str = ""):
+        self.get_cmd, self.set_cmd = get, set
+        self.parse, self.check, self.format = parse, check, format
+        self.__doc__ = doc
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, instrument: "Instrument | None", owner: type) -> Any:
+        if instrument is None:
+            return self
+        if self.get_cmd is None:
+            raise AttributeError(f"{self.name} cannot be read")
+        return self.parse(instrument.query(self.get_cmd))
+
+    def __set__(self, instrument: "Instrument", value: Any) -> None:
+        if self.set_cmd is None:
+            raise AttributeError(f"{self.name} cannot be set")
+        if self.check is not None:
+            value = self.check(value, f"{instrument.name}.{self.name}")
+        instrument.write(self.set_cmd.format(self.format(value)))
+
+
+class Limits:
+    """Safety limits of one instrument from the bench file (`voltage_V = 5.0`, ...)."""
+
+    def __init__(self, owner: str, values: Mapping[str, float] | None = None):
+        self.owner = owner
+        self.values = dict(values or {})
+
+    def get(self, key: str, default: float | None = None) -> float | None:
+        return self.values.get(key, default)
+
+    def check_max(self, key: str, value: float, what: str, unit: str = "") -> None:
+        """Refuse `|value|` above limit `key` (no limit configured: allowed)."""
+        limit = self.values.get(key)
+        if limit is not None and abs(value) > limit:
+            raise SafetyLimitError(f"{self.owner}: {what} {value:g} {unit} exceeds the limit "
+                                   f"{key} = {limit:g}".replace("  ", " "))
+
+
+class Instrument:
+    """Base class of drivers: a transport, a name, limits and a clock."""
+
+    link: ClassVar[LinkSettings] = LinkSettings()
+    limit_keys: ClassVar[dict[str, str]] = {}  # limit name -> meaning, for bench validation
+
+    def __init__(self, transport: Transport, *, name: str = "instrument",
+                 limits: Mapping[str, float] | None = None, clock: Clock | None = None):
+        self.transport = transport
+        self.name = name
+        self.limits = Limits(name, limits)
+        self.clock = clock or RealClock()
+
+    # -- construction from a bench entry --------------------------------------------
+    @classmethod
+    def driver_options(cls) -> set[str]:
+        """Keyword options the driver's constructor accepts beyond the base ones."""
+        params = inspect.signature(cls.__init__).parameters.values()
+        return {p.name for p in params if p.kind is p.KEYWORD_ONLY} - {"name", "limits", "clock"}
+
+    @classmethod
+    def open(cls, resource: Any, *, name: str = "instrument",
+             limits: Mapping[str, float] | None = None, clock: Clock | None = None,
+             options: Mapping[str, Any] | None = None) -> "Instrument":
+        """Connect to `resource` (a VISA/serial string, or a serial-like port object)."""
+        options = dict(options or {})
+        settings = cls.link.updated(options)
+        kwargs = {k: v for k, v in options.items() if k not in LinkSettings.keys()}
+        transport = open_transport(resource, settings) if isinstance(resource, str) \
+            else SerialTransport(resource, settings)
+        return cls(transport, name=name, limits=limits, clock=clock, **kwargs)
+
+    # -- I/O ----------------------------------------------------------------------------
+    def write(self, command: str) -> None:
+        self.transport.write(command)
+
+    def query(self, command: str) -> str:
+        return self.transport.query(command)
+
+    def check_errors(self) -> None:
+        """Raise `InstrumentError` if the instrument reports errors (drivers override)."""
+
+    def identify(self) -> str:
+        return self.query("*IDN?").strip()
+
+    def settings(self) -> dict[str, Any]:
+        """Settings worth recording in a run's bench snapshot (drivers extend)."""
+        return {"driver": type(self).__name__, "limits": dict(self.limits.values)}
+
+    def safe_state(self) -> None:
+        """Outputs off / heater safe (drivers override)."""
+
+    def close(self) -> None:
+        self.transport.close()
+
+    def __enter__(self) -> "Instrument":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self.safe_state()
+        finally:
+            self.close()

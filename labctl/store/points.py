@@ -1,0 +1,111 @@
+"""Measured points in and out of the point tables: dataclasses or column arrays -> rows -> numpy.
+
+Writers accept either a sequence of capability dataclasses (`ImpedancePoint`,
+`CurrentReading`, `TemperatureReading`) or a mapping of their field names to arrays (the
+fast path for batches). Readers return numpy structured arrays with unit-named fields.
+A NaN value is stored as NULL and read back as NaN.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import MISSING, dataclass, fields
+from typing import Any, Iterable, Iterator, Mapping
+
+import numpy as np
+
+from labctl.capabilities import CurrentReading, ImpedancePoint, TemperatureReading
+from labctl.errors import StoreError
+
+Points = Iterable[Any] | Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class PointTable:
+    """One point table: its key column, stored columns, and the numpy dtype readers return."""
+
+    name: str
+    key: str                       # 'step_id' or 'run_id'
+    columns: tuple[str, ...]       # stored columns after the key, in insert order
+    source: type                   # the capability dataclass the points come as
+    dtype: np.dtype                # what readers return
+
+    @property
+    def insert_sql(self) -> str:
+        marks = ", ".join("?" * (len(self.columns) + 1))
+        return f"INSERT INTO {self.name} ({self.key}, {', '.join(self.columns)}) VALUES ({marks})"
+
+    @property
+    def select_sql(self) -> str:
+        return (f"SELECT {', '.join(self.columns)} FROM {self.name} "
+                f"WHERE {self.key} = ? ORDER BY rowid")
+
+
+def _dtype(names: Iterable[str], complex_field: str | None = None) -> np.dtype:
+    return np.dtype([(n, complex if n == complex_field else float) for n in names])
+
+
+IMPEDANCE = PointTable(
+    "impedance_points", "step_id",
+    ("time_s", "frequency_Hz", "z_real_Ohm", "z_imag_Ohm", "z_abs_Ohm", "phase_rad",
+     "amplitude_V", "bias_V", "temperature_K"),
+    ImpedancePoint,
+    _dtype(("time_s", "frequency_Hz", "impedance_Ohm", "amplitude_V", "bias_V",
+            "temperature_K"), complex_field="impedance_Ohm"))
+DC = PointTable(
+    "dc_points", "step_id", ("time_s", "voltage_V", "current_A", "temperature_K"),
+    CurrentReading, _dtype(("time_s", "voltage_V", "current_A", "temperature_K")))
+TEMPERATURE = PointTable(
+    "temperature_log", "run_id", ("time_s", "temperature_K", "setpoint_K", "output_percent"),
+    TemperatureReading, _dtype(("time_s", "temperature_K", "setpoint_K", "output_percent")))
+
+
+def rows(table: PointTable, key: int, points: Points,
+         temperature_K: Any = None) -> Iterator[tuple]:
+    """Insert rows for `table` (in `table.columns` order after the key)."""
+    cols = _columns(points, table.source)
+    if table is IMPEDANCE:
+        z = np.asarray(cols.pop("impedance_Ohm"), dtype=complex)
+        cols = {"time_s": cols["time_s"], "frequency_Hz": cols["frequency_Hz"],
+                "z_real_Ohm": z.real, "z_imag_Ohm": z.imag, "z_abs_Ohm": np.abs(z),
+                "phase_rad": np.angle(z), "amplitude_V": cols["amplitude_V"],
+                "bias_V": cols["bias_V"]}
+    if table is not TEMPERATURE:
+        cols["temperature_K"] = np.nan if temperature_K is None else temperature_K
+    try:
+        arrays = np.broadcast_arrays(*(np.asarray(cols[c], dtype=float) for c in table.columns))
+    except (ValueError, TypeError) as exc:
+        raise StoreError(f"{table.name}: columns do not form a batch of points: {exc}") from exc
+    if arrays[0].ndim != 1:
+        raise StoreError(f"{table.name}: expected 1-D columns, got shape {arrays[0].shape}")
+    return zip(itertools.repeat(key), *(a.tolist() for a in arrays))
+
+
+def _columns(points: Points, cls: type) -> dict[str, Any]:
+    """Field name -> column of `points` (a sequence of `cls` or a mapping of columns)."""
+    if not isinstance(points, Mapping):
+        points = list(points)
+        return {f.name: [getattr(p, f.name) for p in points] for f in fields(cls)}
+    unknown = set(points) - {f.name for f in fields(cls)}
+    if unknown:
+        raise StoreError(f"unknown {cls.__name__} columns: {sorted(unknown)}")
+    cols = {}
+    for f in fields(cls):
+        if f.name not in points and f.default is MISSING:
+            raise StoreError(f"{cls.__name__} columns: '{f.name}' is missing")
+        cols[f.name] = points.get(f.name, f.default)
+    return cols
+
+
+def read(conn, table: PointTable, key: int) -> np.ndarray:
+    """All points of `key` (a step or run id) in insertion order, as `table.dtype`."""
+    cursor = conn.execute(table.select_sql, (key,))
+    if table is not IMPEDANCE:
+        return np.fromiter(cursor, dtype=table.dtype)
+    stored = np.fromiter(cursor, dtype=_dtype(table.columns))
+    out = np.empty(len(stored), dtype=table.dtype)
+    for name in table.dtype.names:
+        if name != "impedance_Ohm":
+            out[name] = stored[name]
+    out["impedance_Ohm"] = stored["z_real_Ohm"] + 1j * stored["z_imag_Ohm"]
+    return out

@@ -1,0 +1,159 @@
+"""The SQLite schema of the labctl store, its version and migrations; opening a connection.
+
+The schema version is `PRAGMA user_version`; `PRAGMA application_id` marks the file as a
+labctl store. `MIGRATIONS[i]` takes a database from version i to i+1 in one transaction, so
+a database written by any release opens with any later one. The SQL comments below are
+kept by SQLite: `sqlite3 FILE .schema` shows them. See docs/store.md.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from labctl.errors import StoreError
+
+APPLICATION_ID = 0x4C41424C  # "LABL"
+STATUSES = ("running", "done", "failed", "aborted", "interrupted")
+LEVELS = ("debug", "info", "warning", "error", "critical")
+
+_STATUS = "TEXT NOT NULL CHECK (status IN ({}))".format(", ".join(f"'{s}'" for s in STATUSES))
+_LEVEL = "TEXT NOT NULL CHECK (level IN ({}))".format(", ".join(f"'{s}'" for s in LEVELS))
+
+_V1 = (
+    f"""CREATE TABLE runs (
+    id INTEGER PRIMARY KEY,
+    uuid TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    status {_STATUS},
+    started_utc TEXT NOT NULL,       -- ISO 8601, UTC
+    ended_utc TEXT,                  -- NULL while running
+    operator TEXT NOT NULL,
+    sample_json TEXT NOT NULL,       -- sample metadata incl. geometry, JSON object
+    recipe_text TEXT NOT NULL,       -- the recipe file as the user wrote it
+    bench_json TEXT NOT NULL,        -- bench snapshot: instrument identities, settings, limits
+    software TEXT NOT NULL,          -- e.g. 'labctl 0.1.0'
+    owner TEXT NOT NULL              -- writer process 'host boot-id pid' (finds dead runs)
+)""",
+    f"""CREATE TABLE steps (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    seq INTEGER NOT NULL,            -- 1, 2, ... in the order the run started them
+    kind TEXT NOT NULL,              -- e.g. 'eis', 'dc_polarization', 'temperature'
+    params_json TEXT NOT NULL,       -- step parameters, JSON object
+    status {_STATUS},
+    temperature_K REAL,              -- nominal sample temperature of the step
+    started_utc TEXT NOT NULL,
+    ended_utc TEXT,
+    UNIQUE (run_id, seq)
+)""",
+    """CREATE TABLE impedance_points (
+    step_id INTEGER NOT NULL REFERENCES steps(id),
+    time_s REAL NOT NULL,            -- bench-clock seconds when the point completed
+    frequency_Hz REAL,
+    z_real_Ohm REAL,                 -- Z'
+    z_imag_Ohm REAL,                 -- Z'' (negative for capacitive)
+    z_abs_Ohm REAL,                  -- |Z|
+    phase_rad REAL,                  -- arg Z
+    amplitude_V REAL,                -- AC amplitude, rms
+    bias_V REAL,
+    temperature_K REAL               -- sample temperature at the point (NULL: unknown)
+)""",
+    "CREATE INDEX impedance_points_step ON impedance_points(step_id)",
+    """CREATE TABLE dc_points (
+    step_id INTEGER NOT NULL REFERENCES steps(id),
+    time_s REAL NOT NULL,
+    voltage_V REAL,
+    current_A REAL,
+    temperature_K REAL
+)""",
+    "CREATE INDEX dc_points_step ON dc_points(step_id)",
+    """CREATE TABLE temperature_log (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    time_s REAL NOT NULL,
+    temperature_K REAL,              -- process value
+    setpoint_K REAL,                 -- working set-point
+    output_percent REAL              -- heater output
+)""",
+    "CREATE INDEX temperature_log_run ON temperature_log(run_id)",
+    f"""CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    step_id INTEGER REFERENCES steps(id),
+    time_utc TEXT NOT NULL,
+    level {_LEVEL},
+    message TEXT NOT NULL
+)""",
+    "CREATE INDEX events_run ON events(run_id)",
+    f"PRAGMA application_id = {APPLICATION_ID}",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1,)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def connect(path: Path, *, create: bool) -> sqlite3.Connection:
+    """A connection to a migrated labctl store (WAL, synchronous=FULL, autocommit mode).
+
+    Raises `StoreError` for a missing file (unless `create`), a file that is not a labctl
+    store, a newer schema, or a file that cannot be written.
+    """
+    if not path.exists():
+        if not create:
+            raise StoreError(f"{path}: no such database")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"{path}: cannot create the database directory: {exc}") from exc
+    try:
+        conn = sqlite3.connect(path, isolation_level=None, timeout=30.0)
+    except sqlite3.Error as exc:
+        raise StoreError(f"{path}: cannot open database: {exc}") from exc
+    try:
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        migrate(conn, MIGRATIONS, path)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise StoreError(f"{path}: cannot use as a labctl store: {exc}") from exc
+    except StoreError:
+        conn.close()
+        raise
+    return conn
+
+
+def migrate(conn: sqlite3.Connection, migrations: tuple[tuple[str, ...], ...],
+            path: Path) -> None:
+    """Bring the schema to `len(migrations)`, each step in its own transaction."""
+    target = len(migrations)
+    while True:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            version = _check(conn, target, path)
+            if version == target:
+                conn.execute("COMMIT")
+                return
+            for statement in migrations[version]:
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {version + 1}")
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+
+def _check(conn: sqlite3.Connection, target: int, path: Path) -> int:
+    """The schema version of a labctl (or empty) database; errors for anything else."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    if app_id == 0 and version == 0:
+        if conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+            raise StoreError(f"{path}: an SQLite database, but not a labctl store")
+    elif app_id != APPLICATION_ID:
+        raise StoreError(f"{path}: an SQLite database, but not a labctl store")
+    if version > target:
+        raise StoreError(f"{path}: schema version {version} is newer than this labctl "
+                         f"understands ({target}); upgrade labctl")
+    return version

@@ -1,0 +1,263 @@
+"""Transports: text (and raw byte) links to instruments, with timeouts and reconnect.
+
+- `VisaTransport`: any VISA resource string (GPIB, USB-TMC, `TCPIP::host::port::SOCKET`,
+  `ASRL...::INSTR`) through pyvisa; pyvisa-py (`@py`) by default, a system VISA on request.
+- `SerialTransport`: a pyserial port, a pyserial URL (`socket://`, `loop://`, `rfc2217://`),
+  or any object with pyserial's interface (e.g. a simulator's port for in-process use).
+
+Both raise `InstrumentTimeout` / `InstrumentConnectionError`; after a lost connection the
+next call reopens the link (reconnect on demand). Settings live in `LinkSettings`.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass, fields, replace
+from typing import Any, Callable
+
+from labctl.errors import InstrumentConnectionError, InstrumentTimeout
+
+PARITIES = {"N": "N", "E": "E", "O": "O", "M": "M", "S": "S",
+            "none": "N", "even": "E", "odd": "O", "mark": "M", "space": "S"}
+
+
+@dataclass(frozen=True)
+class LinkSettings:
+    """Per-instrument link settings (drivers give defaults, bench `options` override)."""
+
+    read_termination: str = "\n"
+    write_termination: str = "\n"
+    timeout_s: float = 2.0
+    encoding: str = "ascii"
+    baudrate: int = 9600
+    bytesize: int = 8
+    parity: str = "N"
+    stopbits: float = 1
+    visa_library: str = "@py"
+
+    @classmethod
+    def keys(cls) -> set[str]:
+        return {f.name for f in fields(cls)}
+
+    def updated(self, options: dict[str, Any]) -> "LinkSettings":
+        """A copy with the link keys of `options` applied (other keys are ignored)."""
+        values = {k: v for k, v in options.items() if k in self.keys()}
+        if "parity" in values:
+            values["parity"] = PARITIES[str(values["parity"])]
+        return replace(self, **values)
+
+
+class Transport:
+    """Line-oriented text link; subclasses implement the byte-level `_open/_send/_recv`."""
+
+    def __init__(self, description: str, settings: LinkSettings):
+        self.description = description
+        self.settings = settings
+        self._is_open = False
+
+    # -- public API ---------------------------------------------------------------
+    def write(self, message: str) -> None:
+        data = (message + self.settings.write_termination).encode(self.settings.encoding)
+        self._guarded(lambda: self._send(data))
+
+    def read(self) -> str:
+        raw = self._guarded(self._recv_line)
+        return raw.decode(self.settings.encoding, errors="replace").removesuffix(
+            self.settings.read_termination)
+
+    def query(self, message: str) -> str:
+        self.write(message)
+        return self.read()
+
+    def close(self) -> None:
+        if self._is_open:
+            self._is_open = False
+            self._close()
+
+    # -- reconnect on demand ------------------------------------------------------
+    def _guarded(self, action: Callable[[], Any]) -> Any:
+        if not self._is_open:
+            self._open()
+            self._is_open = True
+        try:
+            return action()
+        except InstrumentConnectionError:
+            self._is_open = False
+            try:
+                self._close()
+            except Exception:  # noqa: BLE001 - the link is already broken
+                pass
+            raise
+
+    def _timeout(self) -> InstrumentTimeout:
+        return InstrumentTimeout(
+            f"no reply within {self.settings.timeout_s:g} s", instrument=self.description)
+
+    def _lost(self, exc: BaseException) -> InstrumentConnectionError:
+        return InstrumentConnectionError(f"connection lost: {exc}", instrument=self.description)
+
+    # -- subclass hooks -------------------------------------------------------------
+    def _open(self) -> None:
+        raise NotImplementedError
+
+    def _close(self) -> None:
+        raise NotImplementedError
+
+    def _send(self, data: bytes) -> None:
+        raise NotImplementedError
+
+    def _recv_line(self) -> bytes:
+        raise NotImplementedError
+
+    def __enter__(self) -> "Transport":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class SerialTransport(Transport):
+    """A pyserial port or URL; `port` may also be a ready serial-like object."""
+
+    def __init__(self, port: Any, settings: LinkSettings = LinkSettings()):
+        self._port_spec = port
+        self.serial: Any = None
+        super().__init__(port if isinstance(port, str) else getattr(port, "name", "serial"),
+                         settings)
+
+    def _open(self) -> None:
+        import serial
+
+        s = self.settings
+        if not isinstance(self._port_spec, str):
+            self.serial = self._port_spec
+            if not self.serial.is_open:
+                self.serial.open()
+            self.serial.timeout = s.timeout_s
+            return
+        try:
+            self.serial = serial.serial_for_url(
+                self._port_spec, baudrate=s.baudrate, bytesize=s.bytesize, parity=s.parity,
+                stopbits=s.stopbits, timeout=s.timeout_s, write_timeout=s.timeout_s)
+        except (serial.SerialException, OSError, ValueError) as exc:
+            raise InstrumentConnectionError(
+                f"cannot open serial port: {exc}", instrument=self.description) from exc
+
+    def _close(self) -> None:
+        self.serial.close()
+
+    def _send(self, data: bytes) -> None:
+        import serial
+
+        try:
+            self.serial.reset_input_buffer()
+            self.serial.write(data)
+            self.serial.flush()
+        except serial.SerialTimeoutException as exc:
+            raise self._timeout() from exc
+        except (serial.SerialException, OSError) as exc:
+            raise self._lost(exc) from exc
+
+    def _recv_line(self) -> bytes:
+        import serial
+
+        term = self.settings.read_termination.encode(self.settings.encoding)
+        try:
+            data = self.serial.read_until(term)
+        except (serial.SerialException, OSError) as exc:
+            raise self._lost(exc) from exc
+        if not data.endswith(term):
+            raise self._timeout()
+        return data
+
+
+class VisaTransport(Transport):
+    """Any VISA resource through pyvisa (`visa_library` "@py" = pyvisa-py)."""
+
+    def __init__(self, resource: str, settings: LinkSettings = LinkSettings()):
+        super().__init__(resource, settings)
+        self._resource: Any = None
+
+    def _open(self) -> None:
+        import pyvisa
+
+        s = self.settings
+        kwargs: dict[str, Any] = dict(read_termination=s.read_termination,
+                                      write_termination="", timeout=int(s.timeout_s * 1000),
+                                      encoding=s.encoding)
+        if self.description.upper().startswith("ASRL"):
+            from pyvisa.constants import Parity, StopBits
+
+            kwargs.update(baud_rate=s.baudrate, data_bits=s.bytesize,
+                          parity={"N": Parity.none, "E": Parity.even, "O": Parity.odd,
+                                  "M": Parity.mark, "S": Parity.space}[s.parity],
+                          stop_bits={1: StopBits.one, 1.5: StopBits.one_and_a_half,
+                                     2: StopBits.two}[s.stopbits])
+        try:
+            self._resource = _resource_manager(s.visa_library).open_resource(
+                self.description, **kwargs)
+        except (pyvisa.Error, OSError, ValueError) as exc:
+            raise InstrumentConnectionError(
+                f"cannot open VISA resource: {exc}", instrument=self.description) from exc
+
+    def _close(self) -> None:
+        self._resource.close()
+
+    def _send(self, data: bytes) -> None:
+        self._visa_call(lambda: self._resource.write_raw(data))
+
+    def _recv_line(self) -> bytes:
+        return self._visa_call(self._resource.read_raw)
+
+    def _visa_call(self, action: Callable[[], Any]) -> Any:
+        import pyvisa
+        from pyvisa.constants import StatusCode
+
+        try:
+            return action()
+        except pyvisa.VisaIOError as exc:
+            if exc.error_code == StatusCode.error_timeout:
+                raise self._timeout() from exc
+            raise self._lost(exc) from exc
+        except (OSError, pyvisa.Error) as exc:
+            raise self._lost(exc) from exc
+
+
+_MANAGERS: dict[str, Any] = {}
+
+
+def _resource_manager(library: str) -> Any:
+    """One pyvisa ResourceManager per VISA library, created on first use."""
+    if library not in _MANAGERS:
+        import pyvisa
+
+        _MANAGERS[library] = pyvisa.ResourceManager(library)
+    return _MANAGERS[library]
+
+
+_ASRL = re.compile(r"^ASRL(?P<port>[^:]+)::INSTR$", re.IGNORECASE)
+
+
+def serial_port_name(resource: str) -> str:
+    """The pyserial port for a serial resource: `ASRL/dev/ttyUSB0::INSTR` -> `/dev/ttyUSB0`,
+    `ASRL3::INSTR` -> `COM3` (Windows) or `/dev/ttyS3`; paths and URLs pass through."""
+    match = _ASRL.match(resource)
+    if not match:
+        return resource
+    port = match["port"]
+    if port.isdigit():
+        return f"COM{port}" if sys.platform == "win32" else f"/dev/ttyS{int(port) - 1}"
+    return port
+
+
+def is_visa_resource(resource: str) -> bool:
+    return bool(re.match(r"^(GPIB|USB|TCPIP|ASRL|VXI|PXI)\d*", resource, re.IGNORECASE))
+
+
+def open_transport(resource: str, settings: LinkSettings) -> Transport:
+    """A transport for `resource`: VISA strings go to pyvisa, anything else to pyserial
+    (device paths, COM ports, pyserial URLs such as `socket://host:port`)."""
+    if is_visa_resource(resource):
+        return VisaTransport(resource, settings)
+    return SerialTransport(resource, settings)

@@ -1,0 +1,1 @@
+"""Experiment protocols: one module per experiment, written against labctl.capabilities."""
