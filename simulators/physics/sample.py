@@ -1,0 +1,202 @@
+"""Electrical model of a solid-electrolyte pellet between ion-blocking electrodes.
+
+Equivalent circuit (SI units throughout):
+
+    R_e  in parallel with  [ (R_b || C_b) - (R_gb || CPE_gb) - CPE_el ]
+
+- each resistive path (bulk, grain boundary, electronic) follows
+  sigma(T) = sigma_ref * (T_ref/T) * exp(-Ea/k_B * (1/T - 1/T_ref)), i.e. sigma*T is Arrhenius,
+  and R = thickness / (sigma * area) (apparent, geometric sigma for the grain boundary);
+- C_b = eps_0 * eps_r * area / thickness;
+- a constant-phase element has Z = 1 / (Q * (j*omega)**n), Q in F*s**(n-1).
+
+Time-domain currents (`step_current`, `step_charge`, `sweep_current`) are computed exactly
+for this circuit by inverting I(s) = V(s) * Y(s) numerically (fixed Talbot, see
+`simulators.physics.laplace`); the electronic path V/R_e is added in closed form, so the
+long-time limit I -> V/R_e is exact. Parameters come from a sample TOML file
+(`simulators/samples/default.toml`, schema documented there); `sample_file` validates it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy.constants import e as _e, epsilon_0, k as _k_B
+
+from simulators.physics import laplace, sample_file
+from simulators.physics.sample_file import (
+    Bulk, Electronic, Geometry, GrainBoundary, Interface, Noise, Stability)
+
+K_B_EV = _k_B / _e   # Boltzmann constant in eV/K
+PATHS = ("bulk", "grain_boundary", "electronic")
+
+
+@dataclass(frozen=True)
+class SampleModel:
+    """A sample: its geometry, conduction paths, interfaces, stability window and noise."""
+
+    sample: Geometry
+    bulk: Bulk
+    grain_boundary: GrainBoundary
+    electrode: Interface
+    electronic: Electronic
+    stability: Stability
+    noise: Noise
+    source: str = "<dict>"
+
+    # -- construction ------------------------------------------------------------------
+    @classmethod
+    def from_dict(cls, data: object, source: str = "<dict>") -> SampleModel:
+        """Build from parsed TOML tables; any problem raises ConfigError naming `table.key`."""
+        return cls(**sample_file.tables(data, source), source=source)
+
+    @classmethod
+    def from_toml(cls, path: str | Path) -> SampleModel:
+        """Read a sample file; syntax errors carry line/column, bad values `table.key`."""
+        return cls.from_dict(sample_file.read_toml(path), source=str(path))
+
+    @classmethod
+    def default(cls) -> SampleModel:
+        """The shipped demo sample (`simulators/samples/default.toml`)."""
+        return cls.from_toml(sample_file.shipped_sample("default"))
+
+    # -- DC quantities -----------------------------------------------------------------
+    def sigma(self, path: str, T_K):
+        """Conductivity (S/m) of `path` ('bulk', 'grain_boundary', 'electronic') at T_K."""
+        if path not in PATHS:
+            raise ValueError(f"unknown conduction path {path!r}; one of {PATHS}")
+        p = getattr(self, path)
+        T = np.asarray(T_K, dtype=float)
+        return p.sigma_ref_S_per_m * (p.T_ref_K / T) * np.exp(
+            -p.Ea_eV / K_B_EV * (1.0 / T - 1.0 / p.T_ref_K))
+
+    def resistances(self, T_K) -> dict[str, float]:
+        """Ohmic resistance (Ohm) of each path: thickness / (sigma * area)."""
+        d, area = self.sample.thickness_m, self.sample.area_m2
+        return {path: d / (self.sigma(path, T_K) * area) for path in PATHS}
+
+    @property
+    def bulk_capacitance_F(self) -> float:
+        """Geometric capacitance eps_0 * eps_r * area / thickness."""
+        return epsilon_0 * self.bulk.eps_r * self.sample.area_m2 / self.sample.thickness_m
+
+    def apex_frequencies_Hz(self, T_K: float) -> dict[str, float]:
+        """Arc apex frequencies: 1/(2 pi R_b C_b) and 1/(2 pi (R_gb Q_gb)**(1/n_gb))."""
+        r = self.resistances(T_K)
+        gb = self.grain_boundary
+        return {"bulk": 1.0 / (2 * np.pi * r["bulk"] * self.bulk_capacitance_F),
+                "grain_boundary": 1.0 / (2 * np.pi * (r["grain_boundary"] * gb.Q) ** (1 / gb.n))}
+
+    def ionic_transference_number(self, T_K: float) -> float:
+        """t_ion = G_ion / (G_ion + G_e) with G_ion = 1/(R_b + R_gb): the DC-polarization limit."""
+        r = self.resistances(T_K)
+        g_ion, g_e = 1.0 / (r["bulk"] + r["grain_boundary"]), 1.0 / r["electronic"]
+        return float(g_ion / (g_ion + g_e))
+
+    # -- AC and transient response -----------------------------------------------------
+    def _ionic_admittance(self, T_K: float):
+        """Y_ion(s) of the blocking ionic branch, for complex s (principal branch of s**n)."""
+        r = self.resistances(T_K)
+        rb, rgb = float(r["bulk"]), float(r["grain_boundary"])
+        tau_b = rb * self.bulk_capacitance_F
+        gb, el = self.grain_boundary, self.electrode
+
+        def admittance(s):
+            z = rb / (1 + s * tau_b) + rgb / (1 + rgb * gb.Q * s ** gb.n) + 1 / (el.Q * s ** el.n)
+            return 1 / z
+        return admittance
+
+    def impedance(self, frequency_Hz, T_K: float) -> np.ndarray:
+        """Complex impedance Z(f) (Ohm, Z'' < 0 capacitive) at temperature T_K; f > 0."""
+        f = np.asarray(frequency_Hz, dtype=float)
+        if np.any(~(f > 0)):
+            raise ValueError("frequencies must be > 0 Hz")
+        y = self._ionic_admittance(T_K)(2j * np.pi * f) + 1.0 / self.resistances(T_K)["electronic"]
+        return 1.0 / y
+
+    def _transient(self, T_K: float, t_s, power: int) -> np.ndarray:
+        """Inverse Laplace transform of Y_ion(s) / s**power at times t_s > 0."""
+        y_ion = self._ionic_admittance(T_K)
+        return laplace.invert(lambda s: y_ion(s) / s ** power, t_s)
+
+    def step_current(self, voltage_V: float, t_s, T_K: float) -> np.ndarray:
+        """Current (A) at times t_s > 0 after a voltage step 0 -> voltage_V at t = 0.
+
+        I(t) = V/R_e + L^-1[V * Y_ion(s) / s]: a capacitive spike (C_b, CPE_gb), the plateau
+        ~V/(R_b + R_gb) + V/R_e once they are charged, then the blocking electrode charges and
+        I -> V/R_e, so 1 - I_ss/I_0 -> t_ion. Decomposition current is not included (a DC
+        polarization stays inside the stability window); ~0.1 ms per call for 100 times.
+        """
+        t = np.asarray(t_s, dtype=float)
+        g_e = 1.0 / self.resistances(T_K)["electronic"]
+        return voltage_V * (g_e + self._transient(T_K, t, 1))
+
+    def step_charge(self, voltage_V: float, t_s, T_K: float) -> np.ndarray:
+        """Charge (C) passed from t = 0 to t_s after the step: mean current over an aperture
+        [t1, t2] is (q(t2) - q(t1)) / (t2 - t1), finite even at t1 = 0."""
+        t = np.asarray(t_s, dtype=float)
+        if np.any(~(t >= 0)):
+            raise ValueError("times must be >= 0")
+        q = np.zeros_like(t)
+        q[t > 0] = self._transient(T_K, t[t > 0], 2)
+        g_e = 1.0 / self.resistances(T_K)["electronic"]
+        return voltage_V * (g_e * t + q)
+
+    def sweep_current(self, voltage_V, t_s, T_K: float) -> np.ndarray:
+        """Current (A) at times t_s under the piecewise-linear V(t) through (0 s, 0 V) and
+        the points (t_s[i], voltage_V[i]); t_s strictly increasing, t_s[0] > 0 (or = 0 at 0 V).
+
+        I = V/R_e + I_ionic + I_decomposition, where
+        - I_ionic charges the blocking ionic branch: V(t) is a sum of ramps
+          dA_k * (t - t_k)+ starting at each slope change, so I_ionic = sum dA_k g(t - t_k) with
+          g = L^-1[Y_ion(s)/s**2] (exact for the CPEs; a linear sweep costs one ramp);
+        - I_decomposition = area * j(V), Tafel-like beyond each end of the stability window:
+          j = +j_on * (10**((V - V_ox)/b) - 10**(-V_ox/b)) for V > 0,
+          j = -j_on * (10**((V_red - V)/b) - 10**(V_red/b)) for V < 0,
+          so |j| = j_on at the onset voltages, grows a decade per b beyond them and I(0) = 0.
+          The cell voltage drives it directly (no ohmic or mass-transport limitation).
+        """
+        t = np.asarray(t_s, dtype=float)
+        v = np.asarray(voltage_V, dtype=float)
+        if t.ndim != 1 or t.shape != v.shape or t.size == 0:
+            raise ValueError("voltage_V and t_s must be 1-d arrays of the same length")
+        if t[0] == 0.0 and v[0] != 0.0:
+            raise ValueError("the sweep starts at 0 V at t = 0 (use step_current for a step)")
+        knots_t, knots_v = (t, v) if t[0] == 0.0 else (np.r_[0.0, t], np.r_[0.0, v])
+        if np.any(~(np.diff(knots_t) > 0)):
+            raise ValueError("t_s must be strictly increasing and >= 0")
+        slopes = np.diff(knots_v) / np.diff(knots_t)
+        kinks = np.diff(np.r_[0.0, slopes])
+        keep = np.abs(kinks) > 1e-9 * np.abs(slopes).max(initial=0.0)
+        start, kink = knots_t[:-1][keep], kinks[keep]
+        ionic = np.zeros_like(t)
+        rows, cols = np.nonzero(t[:, None] > start[None, :])
+        if rows.size:
+            g = self._transient(T_K, t[rows] - start[cols], 2)
+            np.add.at(ionic, rows, kink[cols] * g)
+        electronic = v / self.resistances(T_K)["electronic"]
+        return electronic + ionic + self.decomposition_current(v)
+
+    def decomposition_current(self, voltage_V) -> np.ndarray:
+        """Faradaic current (A) of electrolyte decomposition at cell voltage V (see sweep_current)."""
+        v = np.asarray(voltage_V, dtype=float)
+        st = self.stability
+        b, j_on = st.tafel_slope_V_per_decade, st.onset_current_density_A_per_m2
+        ox = 10.0 ** ((np.maximum(v, 0) - st.oxidation_onset_V) / b) - 10.0 ** (-st.oxidation_onset_V / b)
+        red = 10.0 ** ((st.reduction_onset_V - np.minimum(v, 0)) / b) - 10.0 ** (st.reduction_onset_V / b)
+        return self.sample.area_m2 * j_on * (ox - red)
+
+    # -- measurement noise -------------------------------------------------------------
+    def add_noise(self, value, rng: np.random.Generator):
+        """value * (1 + relative * N(0, 1)); complex values get independent real and
+        imaginary factors, i.e. relative noise on |Z| and ~relative rad on the phase."""
+        x = np.asarray(value)
+        rel = self.noise.relative
+        if np.iscomplexobj(x):
+            factor = 1 + rel * (rng.standard_normal(x.shape) + 1j * rng.standard_normal(x.shape))
+        else:
+            factor = 1 + rel * rng.standard_normal(x.shape)
+        noisy = x * factor
+        return noisy if noisy.ndim else noisy[()]

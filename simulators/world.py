@@ -1,0 +1,58 @@
+"""The simulated world of one bench: a sample in a furnace, a clock and seeded noise.
+
+Every simulated instrument of the bench reads the same `SimWorld`, so the impedance
+analyzer measures the sample at the temperature the furnace controller produced. The world
+is advanced lazily: whoever reads it first brings the control loop up to `clock.now()`.
+Instruments may be served from different threads; all access goes through one lock.
+"""
+
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from labctl.clock import Clock, VirtualClock
+from simulators.physics.furnace import ControlLoop, Furnace, FurnaceParams
+from simulators.physics.sample import SampleModel
+
+
+class SimWorld:
+    """Clock, sample, furnace control loop and random generator shared by a bench."""
+
+    def __init__(self, clock: Clock, sample: SampleModel, loop: ControlLoop, seed: int = 0):
+        self.clock, self.sample, self.loop = clock, sample, loop
+        self.rng = np.random.default_rng(seed)
+        self.lock = threading.RLock()
+
+    @classmethod
+    def create(cls, clock: Clock | None = None, sample_path: str | Path | None = None,
+               seed: int = 0, start_temperature_K: float | None = None) -> SimWorld:
+        """Default furnace and controller; the shipped default sample unless `sample_path`.
+        The furnace starts in equilibrium at `start_temperature_K` (default: ambient) and
+        the controller holds it there."""
+        clock = clock or VirtualClock()
+        sample = SampleModel.from_toml(sample_path) if sample_path else SampleModel.default()
+        furnace = Furnace(FurnaceParams(), temperature_K=start_temperature_K)
+        return cls(clock, sample, ControlLoop(furnace, start_s=clock.now()), seed)
+
+    @contextmanager
+    def control(self) -> Iterator[ControlLoop]:
+        """The control loop brought up to `clock.now()`, held under the world's lock:
+        `with world.control() as loop: loop.set_target(873.15)`."""
+        with self.lock:
+            self.loop.update(self.clock.now())
+            yield self.loop
+
+    def sample_temperature_K(self) -> float:
+        """Sample temperature now."""
+        with self.control() as loop:
+            return loop.sample_K
+
+    def add_noise(self, value):
+        """`value` with the sample file's measurement noise, from the world's seeded generator."""
+        with self.lock:
+            return self.sample.add_noise(value, self.rng)
