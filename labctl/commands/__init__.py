@@ -6,4 +6,6 @@ that `labctl --help` stays fast.
 """
 
 COMMAND_MODULES = (
+    "runs",
+    "export",
 )

@@ -65,11 +65,7 @@ def rows(table: PointTable, key: int, points: Points,
     """Insert rows for `table` (in `table.columns` order after the key)."""
     cols = _columns(points, table.source)
     if table is IMPEDANCE:
-        z = np.asarray(cols.pop("impedance_Ohm"), dtype=complex)
-        cols = {"time_s": cols["time_s"], "frequency_Hz": cols["frequency_Hz"],
-                "z_real_Ohm": z.real, "z_imag_Ohm": z.imag, "z_abs_Ohm": np.abs(z),
-                "phase_rad": np.angle(z), "amplitude_V": cols["amplitude_V"],
-                "bias_V": cols["bias_V"]}
+        cols = stored_impedance(cols)
     if table is not TEMPERATURE:
         cols["temperature_K"] = np.nan if temperature_K is None else temperature_K
     try:
@@ -79,6 +75,14 @@ def rows(table: PointTable, key: int, points: Points,
     if arrays[0].ndim != 1:
         raise StoreError(f"{table.name}: expected 1-D columns, got shape {arrays[0].shape}")
     return zip(itertools.repeat(key), *(a.tolist() for a in arrays))
+
+
+def stored_impedance(cols: Mapping[str, Any]) -> dict[str, Any]:
+    """The stored impedance columns (Z', Z'', |Z|, phase) from `ImpedancePoint` fields."""
+    z = np.asarray(cols["impedance_Ohm"], dtype=complex)
+    derived = {"z_real_Ohm": z.real, "z_imag_Ohm": z.imag, "z_abs_Ohm": np.abs(z),
+               "phase_rad": np.angle(z)}
+    return {c: derived[c] if c in derived else cols.get(c) for c in IMPEDANCE.columns}
 
 
 def _columns(points: Points, cls: type) -> dict[str, Any]:

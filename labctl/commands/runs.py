@@ -1,0 +1,68 @@
+"""`labctl runs`: the runs in a database; `labctl runs show ID`: one run in detail."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+DB_HELP = "database file (default: $LABCTL_DB, else ~/.local/share/labctl/labctl.sqlite)"
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("runs", help="list recorded runs",
+                                   description="List the runs of a labctl database.")
+    parser.add_argument("--db", metavar="PATH", help=DB_HELP)
+    sub = parser.add_subparsers(dest="runs_command", metavar="show")
+    show = sub.add_parser("show", help="one run: metadata, steps, events, recipe")
+    show.add_argument("id", type=int, help="run id (first column of `labctl runs`)")
+    show.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS, help=DB_HELP)
+    parser.set_defaults(func=handler)
+
+
+def handler(args: argparse.Namespace) -> int:
+    from labctl.store import Store, db_path
+
+    with Store.open(db_path(args.db), create=False) as store:
+        if args.runs_command == "show":
+            print(_details(store, args.id))
+        else:
+            print(_table(["id", "name", "status", "started (UTC)", "steps", "points"],
+                         [[r.id, r.name, r.status, r.started_utc[:19], r.steps, r.points]
+                          for r in store.runs()]))
+    return 0
+
+
+def _details(store, run_id: int) -> str:
+    run = store.run(run_id)
+    seq = {s.id: s.seq for s in store.steps(run_id)}
+    lines = [f"run {run.id}: {run.name}  [{run.status}]",
+             f"uuid      {run.uuid}",
+             f"operator  {run.operator}",
+             f"started   {run.started_utc}",
+             f"ended     {run.ended_utc or '-'}",
+             f"software  {run.software}",
+             f"sample    {json.dumps(run.sample, sort_keys=True)}",
+             f"bench     {', '.join(run.bench) or '-'}",
+             f"temperature log: {len(store.temperature_log(run_id))} readings",
+             "", "steps:",
+             _table(["seq", "kind", "status", "T (K)", "points", "started (UTC)"],
+                    [[s.seq, s.kind, s.status, _num(s.temperature_K), s.points,
+                      s.started_utc[:19]] for s in store.steps(run_id)]),
+             "", "events:",
+             _table(["time (UTC)", "level", "step", "message"],
+                    [[e.time_utc[:19], e.level, seq.get(e.step_id, ""), e.message]
+                     for e in store.events(run_id)]),
+             "", "recipe:", run.recipe_text]
+    return "\n".join(lines)
+
+
+def _num(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def _table(header: list[str], rows: list[list]) -> str:
+    """Left-aligned text columns."""
+    cells = [header] + [[str(c).replace("\n", " ") for c in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip()
+                     for row in cells)

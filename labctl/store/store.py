@@ -1,0 +1,339 @@
+"""`Store`: the runner's durable record of runs, steps, points and events (SQLite, WAL).
+
+Every write method commits before it returns: a point is "recorded" only once `add_*` has
+returned, so events to the GUI/CLI go out after the commit. Fast producers pass many
+points per call (see `PointWriter`). A `Store` holds one connection and is used from the
+thread that opened it; other threads and processes (GUI, `labctl runs`) open their own.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sqlite3
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+
+from labctl import __version__
+from labctl.errors import StoreError
+from labctl.store import points as pt
+from labctl.store.schema import LEVELS, STATUSES, connect
+
+FINAL_STATUSES = tuple(s for s in STATUSES if s != "running")
+
+
+@dataclass(frozen=True)
+class Run:
+    id: int
+    uuid: str
+    name: str
+    status: str
+    started_utc: str
+    ended_utc: str | None
+    operator: str
+    sample: dict
+    recipe_text: str
+    bench: dict
+    software: str
+    steps: int          # number of steps started
+    points: int         # impedance + DC points
+
+
+@dataclass(frozen=True)
+class Step:
+    id: int
+    run_id: int
+    seq: int
+    kind: str
+    params: dict
+    status: str
+    temperature_K: float | None
+    started_utc: str
+    ended_utc: str | None
+    points: int
+
+
+@dataclass(frozen=True)
+class Event:
+    id: int
+    run_id: int
+    step_id: int | None
+    time_utc: str
+    level: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ResumeInfo:
+    """Where a run stopped: resume after `last_completed`; `unfinished` was cut short."""
+
+    run_id: int
+    status: str
+    last_completed: Step | None      # the last step (by seq) that finished 'done'
+    unfinished: Step | None          # the last step, if it came after and did not finish 'done'
+    last_point_time_s: float | None  # latest time_s of any point or temperature reading
+
+
+class Store:
+    """A labctl database; see docs/store.md for the schema."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path):
+        self._conn, self.path = conn, path
+
+    @classmethod
+    def open(cls, path: str | os.PathLike, *, create: bool = True) -> Store:
+        """Open (creating it if `create`, and migrating) the database at `path`."""
+        path = Path(path).expanduser()
+        return cls(connect(path, create=create), path)
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def create_run(self, name: str, recipe_text: str, bench_snapshot: dict, sample: dict,
+                   operator: str = "") -> int:
+        with self._write() as db:
+            return db.execute(
+                "INSERT INTO runs (uuid, name, status, started_utc, operator, sample_json, "
+                "recipe_text, bench_json, software, owner) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (str(uuid.uuid4()), name, "running", _utc_now(), operator, _json(sample),
+                 recipe_text, _json(bench_snapshot), f"labctl {__version__}", _owner()),
+            ).lastrowid
+
+    def start_step(self, run_id: int, kind: str, params: dict,
+                   temperature_K: float | None = None) -> int:
+        with self._write() as db:
+            self._require_running(db, "runs", run_id)
+            seq = db.execute("SELECT coalesce(max(seq), 0) + 1 FROM steps WHERE run_id = ?",
+                             (run_id,)).fetchone()[0]
+            return db.execute(
+                "INSERT INTO steps (run_id, seq, kind, params_json, status, temperature_K, "
+                "started_utc) VALUES (?,?,?,?,?,?,?)",
+                (run_id, seq, kind, _json(params), "running", temperature_K, _utc_now()),
+            ).lastrowid
+
+    def finish_step(self, step_id: int, status: str) -> None:
+        _check_final(status)
+        with self._write() as db:
+            self._require_running(db, "steps", step_id)
+            db.execute("UPDATE steps SET status = ?, ended_utc = ? WHERE id = ?",
+                       (status, _utc_now(), step_id))
+
+    def add_impedance(self, step_id: int, points: pt.Points, temperature_K: Any = None) -> int:
+        """Commit impedance points of a running step; `temperature_K` is a scalar or per point."""
+        return self._add(pt.IMPEDANCE, step_id, points, temperature_K)
+
+    def add_dc(self, step_id: int, points: pt.Points, temperature_K: Any = None) -> int:
+        """Commit DC readings of a running step; `temperature_K` is a scalar or per point."""
+        return self._add(pt.DC, step_id, points, temperature_K)
+
+    def add_temperature(self, run_id: int, readings: pt.Points) -> int:
+        """Commit temperature-controller readings of a running run."""
+        return self._add(pt.TEMPERATURE, run_id, readings, None)
+
+    def log_event(self, run_id: int, level: str, message: str,
+                  step_id: int | None = None) -> None:
+        if level not in LEVELS:
+            raise StoreError(f"event level {level!r} is not one of {LEVELS}")
+        with self._write() as db:
+            db.execute("INSERT INTO events (run_id, step_id, time_utc, level, message) "
+                       "VALUES (?,?,?,?,?)", (run_id, step_id, _utc_now(), level, message))
+
+    def finish_run(self, run_id: int, status: str) -> None:
+        """End a running run; steps still running get the same status."""
+        _check_final(status)
+        with self._write() as db:
+            self._require_running(db, "runs", run_id)
+            self._end(db, run_id, status)
+
+    def mark_interrupted(self) -> list[int]:
+        """Mark runs left 'running' by a dead process (on this host) as 'interrupted'."""
+        with self._write() as db:
+            dead = [run_id for run_id, owner in db.execute(
+                "SELECT id, owner FROM runs WHERE status = 'running'") if not _alive(owner)]
+            for run_id in dead:
+                self._end(db, run_id, "interrupted")
+        return dead
+
+    def resume_run(self, run_id: int) -> ResumeInfo:
+        """Take over an interrupted run: it is 'running' again, owned by this process."""
+        with self._write() as db:
+            status = self._status(db, "runs", run_id)
+            if status != "interrupted":
+                raise StoreError(f"run {run_id} is {status}, only an interrupted run resumes")
+            db.execute("UPDATE runs SET status = 'running', ended_utc = NULL, owner = ? "
+                       "WHERE id = ?", (_owner(), run_id))
+            db.execute("INSERT INTO events (run_id, time_utc, level, message) VALUES "
+                       "(?, ?, 'info', 'run resumed')", (run_id, _utc_now()))
+        return self.resume_info(run_id)
+
+    def _add(self, table: pt.PointTable, key: int, points: pt.Points, temperature_K) -> int:
+        rows = pt.rows(table, key, points, temperature_K)
+        with self._write() as db:
+            self._require_running(db, "runs" if table.key == "run_id" else "steps", key)
+            return db.executemany(table.insert_sql, rows).rowcount
+
+    def _end(self, db: sqlite3.Connection, run_id: int, status: str) -> None:
+        now = _utc_now()
+        db.execute("UPDATE steps SET status = ?, ended_utc = ? "
+                   "WHERE run_id = ? AND status = 'running'", (status, now, run_id))
+        db.execute("UPDATE runs SET status = ?, ended_utc = ? WHERE id = ?",
+                   (status, now, run_id))
+
+    def _status(self, db: sqlite3.Connection, table: str, key: int) -> str:
+        row = db.execute(f"SELECT status FROM {table} WHERE id = ?", (key,)).fetchone()
+        if row is None:
+            raise StoreError(f"{self.path}: no {table[:-1]} with id {key}")
+        return row[0]
+
+    def _require_running(self, db: sqlite3.Connection, table: str, key: int) -> None:
+        status = self._status(db, table, key)
+        if status != "running":
+            raise StoreError(f"{table[:-1]} {key} is {status}, not running")
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One committed transaction."""
+        with self._sqlite_errors("write"):
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+                self._conn.execute("COMMIT")
+            except BaseException:
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                raise
+
+    @contextmanager
+    def _sqlite_errors(self, action: str) -> Iterator[None]:
+        """Database errors as `StoreError` (misuse, e.g. from another thread, stays raw)."""
+        try:
+            yield
+        except sqlite3.ProgrammingError:
+            raise
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: {action} failed: {exc}") from exc
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def runs(self) -> list[Run]:
+        """All runs, oldest first."""
+        return [_run(r) for r in self._select("SELECT * FROM run_summary ORDER BY id")]
+
+    def run(self, run_id: int) -> Run:
+        rows = self._select("SELECT * FROM run_summary WHERE id = ?", run_id)
+        if not rows:
+            raise StoreError(f"{self.path}: no run with id {run_id}")
+        return _run(rows[0])
+
+    def steps(self, run_id: int) -> list[Step]:
+        return [_step(r) for r in self._select(
+            "SELECT * FROM step_summary WHERE run_id = ? ORDER BY seq", run_id)]
+
+    def events(self, run_id: int) -> list[Event]:
+        return [Event(**r) for r in self._select(
+            "SELECT * FROM events WHERE run_id = ? ORDER BY id", run_id)]
+
+    def impedance(self, step_id: int) -> np.ndarray:
+        """Fields time_s, frequency_Hz, impedance_Ohm (complex), amplitude_V, bias_V,
+        temperature_K."""
+        return self._points(pt.IMPEDANCE, step_id)
+
+    def dc(self, step_id: int) -> np.ndarray:
+        """Fields time_s, voltage_V, current_A, temperature_K."""
+        return self._points(pt.DC, step_id)
+
+    def temperature_log(self, run_id: int) -> np.ndarray:
+        """Fields time_s, temperature_K, setpoint_K, output_percent."""
+        return self._points(pt.TEMPERATURE, run_id)
+
+    def resume_info(self, run_id: int) -> ResumeInfo:
+        run = self.run(run_id)
+        steps = self.steps(run_id)
+        done = [s for s in steps if s.status == "done"]
+        last_completed = done[-1] if done else None
+        unfinished = steps[-1] if steps and steps[-1] is not last_completed else None
+        last_time = self._select(
+            "SELECT max(t) AS t FROM (SELECT max(time_s) AS t FROM temperature_log"
+            " WHERE run_id = ?1 UNION ALL SELECT max(time_s) FROM impedance_points"
+            " JOIN steps ON steps.id = step_id WHERE run_id = ?1 UNION ALL"
+            " SELECT max(time_s) FROM dc_points JOIN steps ON steps.id = step_id"
+            " WHERE run_id = ?1)", run_id)[0]["t"]
+        return ResumeInfo(run_id, run.status, last_completed, unfinished, last_time)
+
+    def _select(self, sql: str, *params) -> list[dict]:
+        with self._sqlite_errors("read"):
+            cursor = self._conn.execute(sql, params)
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, row)) for row in cursor]
+
+    def _points(self, table: pt.PointTable, key: int) -> np.ndarray:
+        with self._sqlite_errors("read"):
+            return pt.read(self._conn, table, key)
+
+
+def _run(row: dict) -> Run:
+    row.pop("owner")
+    row["sample"] = json.loads(row.pop("sample_json"))
+    row["bench"] = json.loads(row.pop("bench_json"))
+    return Run(**row)
+
+
+def _step(row: dict) -> Step:
+    row["params"] = json.loads(row.pop("params_json"))
+    return Step(**row)
+
+
+def _check_final(status: str) -> None:
+    if status not in FINAL_STATUSES:
+        raise StoreError(f"final status must be one of {FINAL_STATUSES}, not {status!r}")
+
+
+def _utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def _json(value: dict) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def _boot_id() -> str:
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    except OSError:
+        return "-"
+
+
+def _alive(owner: str) -> bool:
+    """Whether writer process `owner` may still run (on another host or OS: cannot tell)."""
+    host, boot, pid = owner.rsplit(" ", 2)
+    if host != socket.gethostname() or os.name != "posix":
+        return True
+    if boot != _boot_id():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return True
+
+
+def _owner() -> str:
+    """This process as a run's writer: 'host boot-id pid'."""
+    return f"{socket.gethostname()} {_boot_id()} {os.getpid()}"
