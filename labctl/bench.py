@@ -18,14 +18,13 @@ every error with file, line and `table.key` before any instrument is opened.
 
 from __future__ import annotations
 
-import re
-import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any, Iterator
 
 from labctl.clock import Clock, RealClock
+from labctl.configfile import Problems, parse_toml, read_text
 from labctl.errors import ConfigError, LabctlError
 from labctl.registry import load_driver
 from labctl.transport import LinkSettings
@@ -60,61 +59,14 @@ class BenchConfig:
         return any(spec.simulated for spec in self.instruments.values())
 
 
-class _Errors:
-    """Collects every problem of one file, each with its line where it can be found."""
-
-    def __init__(self, source: str, text: str):
-        self.source, self.lines, self.items = source, text.splitlines(), []
-
-    def add(self, message: str, table: str, key: str | None = None) -> None:
-        self.items.append(ConfigError(message, file=self.source,
-                                      field=f"{table}.{key}" if key else table,
-                                      line=self._locate(table, key)))
-
-    def _locate(self, table: str, key: str | None) -> int | None:
-        """Line of `key` inside `[table]` (or of the table header) in the file text."""
-        header = re.compile(r"^\s*\[\s*" + r"\s*\.\s*".join(map(re.escape, table.split("."))) + r"\s*\]")
-        inside, found = False, None
-        for number, line in enumerate(self.lines, 1):
-            if line.lstrip().startswith("["):
-                inside = bool(header.match(line))
-                if inside and found is None:
-                    found = number
-                continue
-            if inside and key and re.match(rf"^\s*{re.escape(key)}\s*=", line):
-                return number
-        return found
-
-    def raise_if_any(self) -> None:
-        if len(self.items) == 1:
-            raise self.items[0]
-        if self.items:
-            raise BenchFileErrors(self.items)
-
-
-class BenchFileErrors(ConfigError):
-    """Several problems in one bench file, all reported at once."""
-
-    def __init__(self, errors: list[ConfigError]):
-        self.errors = errors
-        first = errors[0]
-        super().__init__(f"{len(errors)} problems:\n" + "\n".join(f"  {e}" for e in errors),
-                         file=first.file)
-        self.args = (str(self),)
-
-    def __str__(self) -> str:
-        return f"{self.file}: {len(self.errors)} problems\n" + "\n".join(
-            f"  {e}" for e in self.errors)
-
-
 def parse_bench(text: str, source: str = "<bench>") -> BenchConfig:
     """Validate bench TOML text completely; ConfigError lists every problem."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"TOML syntax error: {exc.msg}", file=source,
-                          line=getattr(exc, "lineno", None), column=getattr(exc, "colno", None)) from None
-    errors = _Errors(source, text)
+    return bench_from_data(parse_toml(text, source), source, text)
+
+
+def bench_from_data(data: dict[str, Any], source: str, text: str = "") -> BenchConfig:
+    """Validate parsed bench data (`text` lets errors name their lines)."""
+    errors = Problems(source, text)
     for key in data.keys() - {"instruments", "simulation"}:
         errors.add("unknown table (expected [instruments.NAME] or [simulation])", key)
     simulation = data.get("simulation", {})
@@ -136,7 +88,7 @@ def parse_bench(text: str, source: str = "<bench>") -> BenchConfig:
     return BenchConfig(source, instruments, simulation)
 
 
-def _instrument(name: str, table: Any, errors: _Errors) -> InstrumentSpec | None:
+def _instrument(name: str, table: Any, errors: Problems) -> InstrumentSpec | None:
     where = f"instruments.{name}"
     if not isinstance(table, dict):
         errors.add("must be a table", where)
@@ -179,12 +131,7 @@ def load_bench(path_or_name: str | Path) -> BenchConfig:
     if str(path_or_name) == SIM_BENCH:
         text = resources.files("simulators").joinpath("benches/sim.toml").read_text()
         return parse_bench(text, source="<built-in sim bench>")
-    path = Path(path_or_name)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read bench file: {exc}", file=str(path)) from None
-    return parse_bench(text, source=str(path))
+    return parse_bench(read_text(path_or_name, "bench file"), source=str(path_or_name))
 
 
 class Bench:

@@ -5,8 +5,8 @@
 - `SerialTransport`: a pyserial port, a pyserial URL (`socket://`, `loop://`, `rfc2217://`),
   or any object with pyserial's interface (e.g. a simulator's port for in-process use).
 
-Both raise `InstrumentTimeout` / `InstrumentConnectionError`; after a lost connection the
-next call reopens the link (reconnect on demand). Settings live in `LinkSettings`.
+Both raise `InstrumentTimeout` / `InstrumentConnectionError`; after either, the next call
+reopens the link (reconnect on demand). Settings live in `LinkSettings`.
 """
 
 from __future__ import annotations
@@ -82,7 +82,9 @@ class Transport:
             self._is_open = True
         try:
             return action()
-        except InstrumentConnectionError:
+        except (InstrumentConnectionError, InstrumentTimeout):
+            # After a timeout the link state is unknown (peer gone, late reply in the
+            # buffers): close it, and the next call starts on a freshly opened link.
             self._is_open = False
             try:
                 self._close()

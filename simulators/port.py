@@ -29,7 +29,8 @@ class SimulatorPort:
 
     def open(self) -> None:
         if not self.is_open:
-            self.device.reconnect()
+            if not self.device.connected:
+                self.device.reconnect()
             self._rx.clear()
             self.is_open = True
 

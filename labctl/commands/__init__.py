@@ -8,4 +8,7 @@ that `labctl --help` stays fast.
 COMMAND_MODULES = (
     "runs",
     "export",
+    "resources",
+    "bench",
+    "sim",
 )

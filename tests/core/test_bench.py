@@ -1,0 +1,123 @@
+"""Bench files: validation with file/line/field, the driver registry, opening a bench."""
+
+from importlib.metadata import EntryPoint
+
+import pytest
+from hypothesis import given, strategies as st
+
+from labctl import registry
+from labctl.bench import bench_from_data, load_bench, open_bench, parse_bench
+from labctl.configfile import ConfigProblems
+from labctl.errors import ConfigError
+from tests.core.toy import ToyDriver
+
+GOOD = """\
+[instruments.src]
+driver = "toy"
+resource = "socket://127.0.0.1:5025"
+options = { channel = 2, timeout_s = 5.0 }
+limits = { voltage_V = 5.0 }
+"""
+
+
+@pytest.fixture(autouse=True)
+def toy_registered(monkeypatch):
+    points = dict(registry.driver_entry_points())
+    points["toy"] = EntryPoint("toy", "tests.core.toy:ToyDriver", registry.GROUP)
+    monkeypatch.setattr(registry, "driver_entry_points", lambda: points)
+
+
+def test_valid_bench():
+    config = parse_bench(GOOD, "b.toml")
+    spec = config.instruments["src"]
+    assert (spec.driver, spec.options["channel"], spec.limits) == ("toy", 2, {"voltage_V": 5.0})
+    assert not config.simulated
+
+
+@pytest.mark.parametrize("text, field, line, message", [
+    (GOOD.replace('driver = "toy"', 'driver = "nope"'), "instruments.src.driver", 2,
+     "unknown driver 'nope'"),
+    (GOOD.replace("channel = 2", "chanel = 2"), "instruments.src.options.chanel", 4,
+     "unknown option"),
+    (GOOD.replace("voltage_V", "volts"), "instruments.src.limits.volts", 5, "unknown limit"),
+    (GOOD.replace("5.0 }\n", '"high" }\n'), "instruments.src.limits.voltage_V", 5,
+     "must be a number"),
+    (GOOD.replace('resource = "socket://127.0.0.1:5025"\n', ""), "instruments.src.resource", 1,
+     "required"),
+    (GOOD + "colour = 3\n", "instruments.src.colour", 6, "unknown key"),
+    ("[instruments]\n", "instruments", 1, "at least one"),
+])
+def test_each_problem_names_file_line_and_field(text, field, line, message):
+    with pytest.raises(ConfigError) as info:
+        parse_bench(text, "b.toml")
+    error = info.value
+    assert (error.file, error.field, error.line) == ("b.toml", field, line)
+    assert message in str(error)
+    assert str(error).startswith(f"b.toml:{line} [{field}]")
+
+
+def test_every_problem_is_reported_at_once():
+    text = GOOD.replace('driver = "toy"', 'driver = 3') + "\n[instruments.b]\nresource = 1\n"
+    with pytest.raises(ConfigProblems) as info:
+        parse_bench(text, "b.toml")
+    fields = {p.field for p in info.value.problems}
+    assert fields == {"instruments.src.driver", "instruments.b.driver", "instruments.b.resource"}
+
+
+def test_toml_syntax_error_has_line_and_column():
+    with pytest.raises(ConfigError) as info:
+        parse_bench(GOOD + "limits = {\n", "b.toml")
+    assert info.value.line == 6 and info.value.column is not None
+    assert "TOML syntax error" in str(info.value)
+
+
+def test_missing_file_is_a_config_error(tmp_path):
+    with pytest.raises(ConfigError, match="cannot read bench file"):
+        load_bench(tmp_path / "absent.toml")
+
+
+toml_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=6), children, max_size=3),
+    max_leaves=8)
+
+
+@given(st.text(max_size=200))
+def test_garbage_text_gives_config_error_never_a_traceback(text):
+    try:
+        parse_bench(text, "g.toml")
+    except ConfigError:
+        pass
+
+
+@given(st.dictionaries(st.sampled_from(["driver", "resource", "options", "limits", "x"]),
+                       toml_values, max_size=5),
+       st.dictionaries(st.text(max_size=6), toml_values, max_size=2))
+def test_garbage_bench_data_gives_config_error(table, top):
+    data = {"instruments": {"a": table}, **top}
+    try:
+        config = bench_from_data(data, "g.toml")
+    except ConfigError:
+        return
+    assert config.instruments["a"].driver in registry.driver_entry_points()
+
+
+def test_a_failing_instrument_still_leaves_the_others_safe():
+    from labctl.clock import RealClock
+    from labctl.errors import InstrumentConnectionError
+    from simulators.serve import TcpServer
+    from tests.core.toy import ToySource
+
+    device = ToySource(RealClock())
+    with TcpServer(device) as server:
+        text = GOOD.replace("socket://127.0.0.1:5025", server.resource) + GOOD.replace(
+            "[instruments.src]", "[instruments.dead]").replace(
+            "socket://127.0.0.1:5025", "/dev/does-not-exist")
+        with pytest.raises(InstrumentConnectionError):
+            with open_bench(parse_bench(text, "b.toml")) as bench:
+                bench["src"].set_voltage(3.0)
+                bench["src"].write(":OUTP ON")
+                assert bench["src"].voltage == 3.0 and device.on
+                bench["dead"].identify()
+        assert not device.on and device.voltage == 0.0
+    assert isinstance(bench["src"], ToyDriver)

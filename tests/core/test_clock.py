@@ -1,0 +1,52 @@
+import pytest
+
+from labctl.clock import RealClock, ScaledClock, VirtualClock, wait_until
+
+
+def test_virtual_sleep_advances_instantly_and_exactly():
+    clock = VirtualClock(start=10.0)
+    clock.sleep(3600.0)
+    clock.sleep(0.25)
+    assert clock.now() == pytest.approx(3610.25)
+
+
+def test_virtual_advance_to_never_goes_back():
+    clock = VirtualClock()
+    clock.advance_to(5.0)
+    clock.advance_to(2.0)
+    assert clock.now() == 5.0
+    with pytest.raises(ValueError):
+        clock.sleep(-1.0)
+
+
+def test_epoch_follows_the_clock_timeline():
+    clock = VirtualClock(start=0.0, epoch0=1_000_000.0)
+    clock.sleep(60.0)
+    assert clock.epoch() == pytest.approx(1_000_060.0)
+
+
+def test_wait_until_returns_when_predicate_becomes_true():
+    clock = VirtualClock()
+    assert clock.wait_until(lambda: clock.now() >= 42.0, timeout=100.0, poll=1.0)
+    assert clock.now() == pytest.approx(42.0)
+
+
+def test_wait_until_times_out_at_the_deadline():
+    clock = VirtualClock()
+    assert not wait_until(clock, lambda: False, timeout=30.0, poll=7.0)
+    assert clock.now() == pytest.approx(30.0)
+
+
+def test_wait_until_rejects_bad_poll():
+    with pytest.raises(ValueError):
+        wait_until(VirtualClock(), lambda: True, timeout=1.0, poll=0.0)
+
+
+def test_scaled_clock_runs_faster_than_real_time():
+    real, scaled = RealClock(), ScaledClock(speed=1000.0)
+    r0, s0 = real.now(), scaled.now()
+    scaled.sleep(5.0)  # 5 ms of real time
+    assert scaled.now() - s0 >= 5.0
+    assert real.now() - r0 < 1.0
+    with pytest.raises(ValueError):
+        ScaledClock(speed=0)
