@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from labctl.errors import InstrumentError
-from labctl.instrument import Instrument, Property, in_range, one_of, parse_float
+from labctl.instrument import Instrument, Property, in_range, one_of, parse_bool, parse_float
 from labctl.transport import LinkSettings
 from simulators.scpi import ScpiDevice, parse_float as scpi_float
 
@@ -62,5 +62,8 @@ class ToyDriver(Instrument):
             raise InstrumentError(text.strip('"'), instrument=self.name, code=int(code))
 
     def safe_state(self) -> None:
+        """Output off and 0 V, confirmed by reading the output state back."""
         self.write(":OUTP OFF")
         self.write(":VOLT 0")
+        if parse_bool(self.query(":OUTP?")):
+            raise InstrumentError("output still on after OUTP OFF", instrument=self.name)
