@@ -75,7 +75,12 @@ class Furnace:
         """Let dt_s pass with the heater at `heater_fraction` (clipped to 0..1) of full power."""
         if dt_s < 0:
             raise ValueError("cannot advance by a negative time")
-        ff, fs, fp, fa, sf, ss, sp, sa = self._coefficients(dt_s)
+        self._coefficients(dt_s)
+        self._advance_cached(heater_fraction)
+
+    def _advance_cached(self, heater_fraction: float) -> None:
+        """`advance` by the time step whose coefficients were computed last (the hot path)."""
+        ff, fs, fp, fa, sf, ss, sp, sa = self._step
         power = 0.0 if self.heater_failed else min(max(heater_fraction, 0.0), 1.0) * self.params.max_power_W
         ambient = self.params.ambient_K
         tf, ts = self.furnace_K, self.sample_K
@@ -168,12 +173,12 @@ class ControlLoop:
         """Back to automatic control, bumpless: the integral takes over the present output."""
         if self.manual:
             self.manual = False
-            self._integral_pct = self.output_pct - self._proportional(self.working_setpoint_K)
             if self.rate_K_per_s > 0 and not self.sensor_break:
                 self.working_setpoint_K = self.furnace.furnace_K
-
-    def _proportional(self, setpoint_K: float) -> float:
-        return self.gains.proportional_pct_per_K * (setpoint_K - self.furnace.furnace_K)
+            error = self.working_setpoint_K - self.furnace.furnace_K
+            lo, hi = self.output_limits_pct
+            integral = self.output_pct - self.gains.proportional_pct_per_K * error
+            self._integral_pct = min(max(integral, lo), hi)
 
     # -- time -------------------------------------------------------------------------------
     def update(self, now_s: float) -> None:
@@ -194,23 +199,24 @@ class ControlLoop:
         target, wsp, integral, last_pv = (self.target_K, self.working_setpoint_K,
                                           self._integral_pct, self._last_pv)
         out = self.output_pct
+        manual, broken = self.manual, furnace.thermocouple_broken
+        advance = furnace._advance_cached
         for _ in range(n):
             pv = furnace.furnace_K
             if step > 0 and wsp != target:
                 wsp = min(wsp + step, target) if wsp < target else max(wsp - step, target)
-            if self.manual:
+            if manual:
                 out = min(max(self.manual_output_pct, lo), hi)
-            elif furnace.thermocouple_broken:
+            elif broken:
                 out = self.sensor_break_output_pct
             else:
                 error = wsp - pv
                 raw = kp * error + integral - kd * (pv - last_pv)
-                out = min(max(raw, lo), hi)
-                winding_up = (raw > hi and error > 0) or (raw < lo and error < 0)
-                if not winding_up:
+                out = hi if raw > hi else lo if raw < lo else raw
+                if not ((raw > hi and error > 0) or (raw < lo and error < 0)):   # anti-windup
                     integral = min(max(integral + ki * error, lo), hi)
             last_pv = pv
-            furnace.advance(dt, out / 100.0)
+            advance(out / 100.0)
         self.working_setpoint_K, self._integral_pct, self._last_pv = wsp, integral, last_pv
         self.output_pct = out
         self._ticks += n
