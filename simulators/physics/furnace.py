@@ -59,7 +59,7 @@ class Furnace:
         """Thermocouple reading: the furnace temperature, NaN while the thermocouple is broken."""
         return math.nan if self.thermocouple_broken else self.furnace_K
 
-    def _coefficients(self, dt_s: float) -> tuple[float, ...]:
+    def _set_step(self, dt_s: float) -> None:
         """Exact discrete step x' = Phi x + Gamma (P, T_amb) for state x = (T_f, T_s)."""
         if dt_s != self._dt:
             p = self.params
@@ -69,19 +69,19 @@ class Furnace:
             a[1, :2] = (1.0 / p.sample_lag_s, -1.0 / p.sample_lag_s)
             m = expm(a * dt_s)
             self._dt, self._step = dt_s, tuple(float(x) for x in m[:2, :].ravel())
-        return self._step
 
     def advance(self, dt_s: float, heater_fraction: float) -> None:
         """Let dt_s pass with the heater at `heater_fraction` (clipped to 0..1) of full power."""
         if dt_s < 0:
             raise ValueError("cannot advance by a negative time")
-        self._coefficients(dt_s)
+        self._set_step(dt_s)
         self._advance_cached(heater_fraction)
 
     def _advance_cached(self, heater_fraction: float) -> None:
-        """`advance` by the time step whose coefficients were computed last (the hot path)."""
+        """`advance` by the time step last given to `_set_step` (the control loop's hot path)."""
         ff, fs, fp, fa, sf, ss, sp, sa = self._step
-        power = 0.0 if self.heater_failed else min(max(heater_fraction, 0.0), 1.0) * self.params.max_power_W
+        fraction = 0.0 if self.heater_failed else min(max(heater_fraction, 0.0), 1.0)
+        power = fraction * self.params.max_power_W
         ambient = self.params.ambient_K
         tf, ts = self.furnace_K, self.sample_K
         self.furnace_K = ff * tf + fs * ts + fp * power + fa * ambient
@@ -189,7 +189,7 @@ class ControlLoop:
 
     def _run(self, n: int) -> None:
         furnace, dt = self.furnace, self.period_s
-        furnace._coefficients(dt)
+        furnace._set_step(dt)
         lo, hi = self.output_limits_pct
         kp, ti, td = (self.gains.proportional_pct_per_K, self.gains.integral_time_s,
                       self.gains.derivative_time_s)

@@ -54,8 +54,9 @@ class SampleModel:
 
     @classmethod
     def from_toml(cls, path: str | Path) -> SampleModel:
-        """Read a sample file; syntax errors carry line/column, bad values `table.key`."""
-        return cls.from_dict(sample_file.read_toml(path), source=str(path))
+        """Read a sample file; errors carry `table.key` and line (and column for syntax)."""
+        data, text = sample_file.read_toml(path)
+        return cls(**sample_file.tables(data, str(path), text), source=str(path))
 
     @classmethod
     def default(cls) -> SampleModel:
@@ -128,6 +129,7 @@ class SampleModel:
         ~V/(R_b + R_gb) + V/R_e once they are charged, then the blocking electrode charges and
         I -> V/R_e, so 1 - I_ss/I_0 -> t_ion. Decomposition current is not included (a DC
         polarization stays inside the stability window); ~0.1 ms per call for 100 times.
+        t_s must be > 0: at t = 0 the ideal step meets uncharged capacitors (I is infinite).
         """
         t = np.asarray(t_s, dtype=float)
         g_e = 1.0 / self.resistances(T_K)["electronic"]
@@ -146,7 +148,8 @@ class SampleModel:
 
     def sweep_current(self, voltage_V, t_s, T_K: float) -> np.ndarray:
         """Current (A) at times t_s under the piecewise-linear V(t) through (0 s, 0 V) and
-        the points (t_s[i], voltage_V[i]); t_s strictly increasing, t_s[0] > 0 (or = 0 at 0 V).
+        the points (t_s[i], voltage_V[i]); t_s strictly increasing, t_s[0] > 0 (or = 0 at 0 V,
+        where the current is its left limit, 0). Cost grows with (points x slope changes).
 
         I = V/R_e + I_ionic + I_decomposition, where
         - I_ionic charges the blocking ionic branch: V(t) is a sum of ramps
@@ -156,7 +159,8 @@ class SampleModel:
           j = +j_on * (10**((V - V_ox)/b) - 10**(-V_ox/b)) for V > 0,
           j = -j_on * (10**((V_red - V)/b) - 10**(V_red/b)) for V < 0,
           so |j| = j_on at the onset voltages, grows a decade per b beyond them and I(0) = 0.
-          The cell voltage drives it directly (no ohmic or mass-transport limitation).
+          The cell voltage drives it directly (no ohmic or mass-transport limitation), so it
+          overflows to +-inf some 40 V beyond the window: the instrument's compliance limits it.
         """
         t = np.asarray(t_s, dtype=float)
         v = np.asarray(voltage_V, dtype=float)
@@ -180,13 +184,14 @@ class SampleModel:
         return electronic + ionic + self.decomposition_current(v)
 
     def decomposition_current(self, voltage_V) -> np.ndarray:
-        """Faradaic current (A) of electrolyte decomposition at cell voltage V (see sweep_current)."""
+        """Faradaic decomposition current (A) at cell voltage V (formula: see sweep_current)."""
         v = np.asarray(voltage_V, dtype=float)
         st = self.stability
-        b, j_on = st.tafel_slope_V_per_decade, st.onset_current_density_A_per_m2
-        ox = 10.0 ** ((np.maximum(v, 0) - st.oxidation_onset_V) / b) - 10.0 ** (-st.oxidation_onset_V / b)
-        red = 10.0 ** ((st.reduction_onset_V - np.minimum(v, 0)) / b) - 10.0 ** (st.reduction_onset_V / b)
-        return self.sample.area_m2 * j_on * (ox - red)
+        b, v_ox, v_red = st.tafel_slope_V_per_decade, st.oxidation_onset_V, st.reduction_onset_V
+        with np.errstate(over="ignore"):
+            ox = 10.0 ** ((np.maximum(v, 0) - v_ox) / b) - 10.0 ** (-v_ox / b)
+            red = 10.0 ** ((v_red - np.minimum(v, 0)) / b) - 10.0 ** (v_red / b)
+        return self.sample.area_m2 * st.onset_current_density_A_per_m2 * (ox - red)
 
     # -- measurement noise -------------------------------------------------------------
     def add_noise(self, value, rng: np.random.Generator):

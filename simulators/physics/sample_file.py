@@ -3,19 +3,20 @@
 Schema (all SI; see `simulators/samples/default.toml`): tables `sample`, `bulk`,
 `grain_boundary`, `electrode`, `electronic`, `stability`, `noise`, each with exactly the
 keys of the dataclass below. Every problem (unreadable file, TOML syntax, missing or
-unknown key, wrong type, value out of range) raises `ConfigError` naming the file and the
-`table.key`, with line/column for syntax errors.
+unknown key, wrong type, value out of range) raises `ConfigError` naming the file, the
+`table.key` and its line (line/column for syntax errors); several problems of one file
+come together as `ConfigProblems` (a ConfigError, `.problems` lists them).
 """
 
 from __future__ import annotations
 
 import math
-import re
-import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Callable
 
+from labctl import configfile
+from labctl.configfile import Problems
 from labctl.errors import ConfigError
 
 
@@ -88,64 +89,49 @@ def shipped_sample(name: str) -> Path:
     return Path(__file__).resolve().parents[1] / "samples" / f"{name}.toml"
 
 
-def read_toml(path: str | Path) -> dict:
-    """Parse a TOML file; unreadable or malformed files raise ConfigError."""
-    try:
-        text = Path(path).read_bytes().decode("utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot read sample file: {exc.strerror or exc}", file=str(path))
-    except UnicodeDecodeError:
-        raise ConfigError("sample file is not UTF-8 text", file=str(path))
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        where = re.search(r"at line (\d+), column (\d+)", str(exc))
-        line, column = (int(where[1]), int(where[2])) if where else (None, None)
-        reason = re.sub(r"\s*\(at .*\)$", "", str(exc))
-        raise ConfigError(f"TOML syntax error: {reason}", file=str(path), line=line,
-                          column=column)
+def read_toml(path: str | Path) -> tuple[dict, str]:
+    """Parsed TOML and its text; unreadable or malformed files raise ConfigError."""
+    return configfile.read_toml(path, "sample file")
 
 
-def tables(data: object, source: str) -> dict[str, object]:
-    """Validate parsed TOML against the schema; returns {table name: dataclass instance}."""
+def tables(data: object, source: str, text: str = "") -> dict[str, object]:
+    """Validate parsed TOML against the schema; returns {table name: dataclass instance}.
+    All problems are reported together, each at its line in `text` when given."""
     if not isinstance(data, dict):
         raise ConfigError("a sample file is a set of TOML tables", file=source)
-    _no_unknown(data, TABLES, source, prefix="")
-    return {name: _table(cls, name, data.get(name), source) for name, cls in TABLES.items()}
+    problems = Problems(source, text)
+    for key in [k for k in data if k not in TABLES]:
+        problems.add(f"unknown table (expected: {', '.join(TABLES)})", key)
+    values = {name: _table(cls, name, data.get(name), problems) for name, cls in TABLES.items()}
+    problems.raise_if_any()
+    return {name: TABLES[name](**v) for name, v in values.items()}
 
 
-def _no_unknown(data: dict, known, source: str, prefix: str) -> None:
-    for key in data:
-        if key not in known:
-            raise ConfigError(f"unknown key (expected one of: {', '.join(known)})",
-                              file=source, field=f"{prefix}{key}")
-
-
-def _table(cls, name: str, data: object, source: str):
-    if data is None:
-        raise ConfigError("missing table", file=source, field=name)
+def _table(cls, name: str, data: object, problems: Problems) -> dict[str, object]:
     if not isinstance(data, dict):
-        raise ConfigError("must be a table", file=source, field=name)
+        problems.add("missing table" if data is None else "must be a table", name)
+        return {}
     keys = [f.name for f in fields(cls)]
-    _no_unknown(data, keys, source, prefix=f"{name}.")
+    for key in [k for k in data if k not in keys]:
+        problems.add(f"unknown key (expected: {', '.join(keys)})", name, str(key))
     values = {}
     for f in fields(cls):
-        where = f"{name}.{f.name}"
         if f.name not in data:
-            raise ConfigError("missing key", file=source, field=where)
-        values[f.name] = _value(data[f.name], f, where, source)
-    return cls(**values)
+            problems.add("missing key", name, f.name)
+        else:
+            values[f.name] = value = data[f.name]
+            reason = _problem(value, f)
+            if reason:
+                problems.add(reason, name, f.name)
+    return values
 
 
-def _value(value: object, f, where: str, source: str):
+def _problem(value: object, f) -> str | None:
+    """What is wrong with `value` for field `f`, or None."""
     if f.type == "str":
-        if not isinstance(value, str) or not value.strip():
-            raise ConfigError("must be a non-empty string", file=source, field=where)
-        return value
+        return None if isinstance(value, str) and value.strip() else "must be a non-empty string"
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ConfigError(f"must be a number, got {type(value).__name__}", file=source,
-                          field=where)
-    x = float(value)
-    if not math.isfinite(x) or not f.metadata["test"](x):
-        raise ConfigError(f"{f.metadata['text']}, got {value!r}", file=source, field=where)
-    return x
+        return f"must be a number, got {type(value).__name__}"
+    if not math.isfinite(value) or not f.metadata["test"](value):
+        return f"{f.metadata['text']}, got {value!r}"
+    return None

@@ -23,8 +23,8 @@ def test_defaults_reach_a_tube_furnace_maximum():
 def test_steady_state_for_constant_power_is_the_closed_form():
     furnace = Furnace()
     furnace.advance(40 * TAU_F, 0.5)
-    assert math.isclose(furnace.furnace_K, P.ambient_K + 0.5 * P.max_power_W / P.loss_conductance_W_per_K,
-                        rel_tol=1e-12)
+    expected = P.ambient_K + 0.5 * P.max_power_W / P.loss_conductance_W_per_K
+    assert math.isclose(furnace.furnace_K, expected, rel_tol=1e-12)
     assert math.isclose(furnace.sample_K, furnace.furnace_K, rel_tol=1e-12)
 
 
@@ -98,7 +98,8 @@ def test_heater_failure_decays_to_ambient_with_the_furnace_time_constant():
     furnace.heater_failed = True
     loop.update(600.0 + TAU_F)
     decay = math.exp(-(loop.time_s - 600.0) / TAU_F)
-    assert math.isclose(furnace.furnace_K - P.ambient_K, (start - P.ambient_K) * decay, rel_tol=1e-9)
+    excess = furnace.furnace_K - P.ambient_K
+    assert math.isclose(excess, (start - P.ambient_K) * decay, rel_tol=1e-9)
     assert loop.output_pct == 100.0                     # the controller asks in vain
     loop.update(600.0 + 30 * TAU_F)
     assert abs(loop.sample_K - P.ambient_K) < 1e-6
@@ -110,7 +111,8 @@ def test_thermocouple_break_invalidates_pv_and_cuts_the_output():
     furnace.thermocouple_broken = True
     loop.update(TAU_F)
     assert loop.sensor_break and math.isnan(loop.pv_K) and loop.output_pct == 0.0
-    assert math.isclose(furnace.furnace_K - P.ambient_K, (873.15 - P.ambient_K) / math.e, rel_tol=1e-3)
+    excess = furnace.furnace_K - P.ambient_K
+    assert math.isclose(excess, (873.15 - P.ambient_K) / math.e, rel_tol=1e-3)
     furnace.thermocouple_broken = False
     loop.update(TAU_F + 3600)
     assert abs(loop.pv_K - 873.15) < 0.1
@@ -142,7 +144,9 @@ def test_state_depends_only_on_time_not_on_how_often_it_is_read():
     loops[1].update(3000.0)
     loops[1].update(10.0)                                # the past: no effect
     a, b = loops
-    assert (a.time_s, a.pv_K, a.sample_K, a.output_pct) == (b.time_s, b.pv_K, b.sample_K, b.output_pct)
+    def state(loop):
+        return loop.time_s, loop.pv_K, loop.sample_K, loop.output_pct, loop.working_setpoint_K
+    assert state(a) == state(b)
 
 
 def test_twelve_hours_of_virtual_time_in_well_under_a_second():

@@ -37,7 +37,8 @@ def test_resistances_and_bulk_capacitance_from_geometry(sample):
 def test_transference_number(sample):
     r = sample.resistances(T)
     r_ion = r["bulk"] + r["grain_boundary"]
-    assert math.isclose(sample.ionic_transference_number(T), r["electronic"] / (r["electronic"] + r_ion))
+    expected = r["electronic"] / (r["electronic"] + r_ion)
+    assert math.isclose(sample.ionic_transference_number(T), expected)
 
 
 # -- impedance -----------------------------------------------------------------------------
@@ -58,7 +59,8 @@ def test_high_frequency_limit_is_the_three_capacitive_elements_in_series(sample)
 
 
 def test_separated_arcs_have_closed_form_apexes_and_plateaus():
-    """Ideal, widely separated R||C arcs: -Z'' peaks at 1/(2 pi R C); Z' = R_b, R_b + R_gb between."""
+    """Ideal, widely separated R||C arcs: -Z'' peaks at 1/(2 pi R C); Z' = R_b, then R_b + R_gb
+    on the plateaus after each arc."""
     s = sample_with(grain_boundary__n=1.0, grain_boundary__Q=1e-6, electrode__Q=1e-2)
     apex = s.apex_frequencies_Hz(T)
     r = s.resistances(T)
@@ -70,7 +72,8 @@ def test_separated_arcs_have_closed_form_apexes_and_plateaus():
     between = math.sqrt(apex["bulk"] * apex["grain_boundary"])
     assert math.isclose(s.impedance(between, T).real, r["bulk"], rel_tol=2e-3)
     below_gb = apex["grain_boundary"] / 30
-    assert math.isclose(s.impedance(below_gb, T).real, r["bulk"] + r["grain_boundary"], rel_tol=2e-3)
+    r_ion = r["bulk"] + r["grain_boundary"]
+    assert math.isclose(s.impedance(below_gb, T).real, r_ion, rel_tol=2e-3)
 
 
 def test_impedance_rejects_non_positive_frequencies(sample):
@@ -106,8 +109,8 @@ def test_step_current_matches_independent_high_precision_inversion_for_cpes(samp
     gb, el, cb = sample.grain_boundary, sample.electrode, sample.bulk_capacitance_F
 
     def current(p):   # V * Y_ion(p) / p for V = 1 V
-        z = (r["bulk"] / (1 + p * r["bulk"] * cb) + r["grain_boundary"] / (1 + r["grain_boundary"] * gb.Q * p ** gb.n)
-             + 1 / (el.Q * p ** el.n))
+        rb, rgb = r["bulk"], r["grain_boundary"]
+        z = rb / (1 + p * rb * cb) + rgb / (1 + rgb * gb.Q * p ** gb.n) + 1 / (el.Q * p ** el.n)
         return 1 / (z * p)
     t = np.logspace(-7, 4, 6)
     reference = np.array([float(mp.invertlaplace(current, x, method="dehoog")) for x in t])
@@ -184,9 +187,10 @@ def test_triangle_sweep_matches_the_capacitor_closed_form(capacitor_sample):
 
 
 def test_sweep_beyond_the_window_follows_tafel(sample):
-    b, j_on = sample.stability.tafel_slope_V_per_decade, sample.stability.onset_current_density_A_per_m2
+    st = sample.stability
+    b, j_on = st.tafel_slope_V_per_decade, st.onset_current_density_A_per_m2
     area = sample.sample.area_m2
-    for onset in (sample.stability.oxidation_onset_V, sample.stability.reduction_onset_V):
+    for onset in (st.oxidation_onset_V, st.reduction_onset_V):
         t = np.linspace(1.0, 100.0, 100)
         v = np.linspace(0, onset + math.copysign(0.5, onset), 101)[1:]
         current = np.abs(sample.sweep_current(v, t, T))
@@ -198,7 +202,8 @@ def test_sweep_beyond_the_window_follows_tafel(sample):
 
 
 def test_sweep_rejects_bad_waveforms(sample):
-    for v, t in (([0.1, 0.2], [1.0, 1.0]), ([0.1], [0.0]), ([0.1, 0.2], [2.0, 1.0]), ([0.1], [1.0, 2.0])):
+    for v, t in (([0.1, 0.2], [1.0, 1.0]), ([0.1], [0.0]), ([0.1, 0.2], [2.0, 1.0]),
+                 ([0.1], [1.0, 2.0])):
         with pytest.raises(ValueError):
             sample.sweep_current(v, t, T)
 
@@ -211,5 +216,6 @@ def test_seeded_noise_is_reproducible_and_has_the_file_amplitude(sample):
     assert not np.array_equal(a, sample.add_noise(value, np.random.default_rng(8)))
     assert math.isclose(np.std(a / value - 1), sample.noise.relative, rel_tol=0.03)
     z = sample.add_noise(np.full(20000, 1e3 - 2e3j), np.random.default_rng(1))
-    assert math.isclose(np.std(np.abs(z) / abs(1e3 - 2e3j) - 1), sample.noise.relative, rel_tol=0.05)
+    spread = np.std(np.abs(z) / abs(1e3 - 2e3j) - 1)
+    assert math.isclose(spread, sample.noise.relative, rel_tol=0.05)
     assert isinstance(sample.add_noise(1.0, np.random.default_rng(1)), float)

@@ -6,6 +6,7 @@ import shutil
 import pytest
 from hypothesis import given, strategies as st
 
+from labctl.configfile import ConfigProblems
 from labctl.errors import ConfigError
 from simulators.physics.sample import SampleModel
 from simulators.physics.sample_file import TABLES, shipped_sample
@@ -86,13 +87,24 @@ def test_unreadable_and_binary_files(tmp_path):
         SampleModel.from_toml(binary)
 
 
-def test_file_errors_name_the_file(tmp_path):
+def test_file_errors_name_the_file_key_and_line(tmp_path):
     path = tmp_path / "mine.toml"
     shutil.copy(shipped_sample("default"), path)
-    path.write_text(path.read_text().replace("Ea_eV = 0.80", "Ea_eV = -0.8"))
+    text = path.read_text().replace("Ea_eV = 0.80", "Ea_eV = -0.8")
+    path.write_text(text)
+    line = text.splitlines().index("Ea_eV = -0.8") + 1
     with pytest.raises(ConfigError) as info:
         SampleModel.from_toml(path)
-    assert (info.value.file, info.value.field) == (str(path), "bulk.Ea_eV")
+    assert (info.value.file, info.value.field, info.value.line) == (str(path), "bulk.Ea_eV", line)
+
+
+def test_all_problems_of_a_file_are_reported_together():
+    data = default_tables()
+    data["bulk"]["eps_r"] = 0.5
+    del data["noise"]["relative"]
+    with pytest.raises(ConfigProblems) as info:
+        SampleModel.from_dict(data, source="s.toml")
+    assert [p.field for p in info.value.problems] == ["bulk.eps_r", "noise.relative"]
 
 
 # -- garbage never escapes as another exception -----------------------------------------------

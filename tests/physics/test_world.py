@@ -20,7 +20,8 @@ def test_create_defaults_to_the_shipped_sample_at_ambient():
 
 def test_start_temperature_is_held_and_the_loop_follows_the_clock():
     clock = VirtualClock(start=100.0)
-    world = SimWorld.create(clock=clock, sample_path=shipped_sample("ysz"), start_temperature_K=673.15)
+    world = SimWorld.create(clock=clock, sample_path=shipped_sample("ysz"),
+                            start_temperature_K=673.15)
     assert world.sample.bulk.Ea_eV == 1.05
     clock.sleep(3600.0)
     assert abs(world.sample_temperature_K() - 673.15) < 1e-6
