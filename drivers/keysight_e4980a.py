@@ -1,0 +1,142 @@
+"""Keysight (Agilent) E4980A precision LCR meter, 20 Hz - 2 MHz.
+
+Manual: Keysight E4980A/AL Precision LCR Meter User's Guide (ch. "SCPI Command Reference";
+data format of `:FETCh?` in "Data Transfer"). Interface: SCPI over GPIB, USB-TMC or LAN
+(any VISA resource; `TCPIP::host::5025::SOCKET` for the raw LAN socket), `\\n` terminated.
+
+Per point: `:FREQ:CW`, `:VOLT:LEV` (V rms), `:BIAS:VOLT:LEV` + `:BIAS:STAT`, then
+`:TRIG:IMM` (trigger source BUS, `:INIT:CONT ON`) and `:FETC?`, whose reply is
+`<A>,<B>,<status>` with A, B in the fixed-width form `+1.23450E+03` and the status
+0 (ok), -1 (no data), +1 (overload: A = B = 9.9E37), +3 (signal source overloaded),
++4 (ALC unable to regulate). A and B follow `:FUNC:IMP:TYPE`: ZTD (|Z|, deg), ZTR (|Z|, rad)
+or RX (R, X) are converted to complex Z. The speed is `:APER SHORT|MED|LONG,<averages>`;
+the driver waits the typical measurement time on its clock before fetching. Settings errors
+are read from `:SYST:ERR?` before every trigger. Standard instrument (no option 001):
+AC level 0 - 2 V rms, DC bias -2 .. +2 V.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from drivers._impedance import ImpedanceAnalyzerDriver, Setting, polar_deg
+from labctl.capabilities import ImpedancePoint
+from labctl.errors import InstrumentError, ReplyError
+from labctl.instrument import Property, in_range, one_of, parse_bool
+from labctl.transport import LinkSettings, Transport
+
+FREQUENCY_RANGE_HZ = (20.0, 2e6)
+_NUMBER = r"[+-]\d\.\d{5}(?:\d{4})?E[+-]\d\d"
+FETCH = re.compile(rf"^({_NUMBER}),({_NUMBER}),([+-]\d)$")
+ERROR = re.compile(r'^([+-]?\d+),"(.*)"$')
+STATUS = {-1: "no data", 1: "overload (|Z| outside the measurement range)",
+          3: "signal source overloaded", 4: "ALC unable to regulate the test signal level"}
+TO_Z = {"ZTD": polar_deg, "ZTR": lambda m, rad: polar_deg(m, math.degrees(rad)),
+        "RX": complex}
+# typical time of one measurement: (seconds, signal periods), whichever is longer
+APERTURE = {"SHOR": (0.005, 1), "MED": (0.09, 2), "LONG": (0.24, 5)}
+
+
+def parse_word(reply: str) -> str:
+    return reply.strip().upper()
+
+
+def parse_aperture(reply: str) -> tuple[str, int]:
+    match = re.match(r"^(SHOR|MED|LONG),\s*(\d+)$", reply.strip().upper())
+    if not match:
+        raise ReplyError(f"expected <SHOR|MED|LONG>,<averages>, got {reply!r}")
+    return match[1], int(match[2])
+
+
+class KeysightE4980A(ImpedanceAnalyzerDriver):
+    """E4980A: one bus-triggered measurement per point, A/B converted to complex Z."""
+
+    link = LinkSettings(read_termination="\n", write_termination="\n", timeout_s=5.0)
+    frequency_range_Hz = FREQUENCY_RANGE_HZ
+
+    frequency = Setting(":FREQ:CW?", ":FREQ:CW {:.10g}", check=in_range(*FREQUENCY_RANGE_HZ, "Hz"))
+    amplitude = Setting(":VOLT:LEV?", ":VOLT:LEV {:.6g}", check=in_range(0.0, 2.0, "V"),
+                        limit="amplitude_V", doc="test signal level, V rms")
+    bias = Setting(":BIAS:VOLT:LEV?", ":BIAS:VOLT:LEV {:.6g}", check=in_range(-2.0, 2.0, "V"),
+                   limit="bias_V", doc="DC bias, V")
+    bias_on = Property(":BIAS:STAT?", ":BIAS:STAT {:d}", parse=parse_bool)
+    function = Property(":FUNC:IMP:TYPE?", ":FUNC:IMP:TYPE {}", parse=parse_word,
+                        check=one_of(*TO_Z))
+    trigger_source = Property(":TRIG:SOUR?", ":TRIG:SOUR {}", parse=parse_word,
+                              check=one_of("INT", "HOLD", "BUS", "EXT"))
+    aperture = Property(":APER?", ":APER {0[0]},{0[1]:d}", parse=parse_aperture,
+                        doc="(SHOR|MED|LONG, averages 1..256)")
+
+    def __init__(self, transport: Transport, *, name: str = "keysight_e4980a",
+                 limits: Any = None, clock: Any = None, function: str = "ZTD",
+                 aperture: str = "MED", averages: int = 1):
+        super().__init__(transport, name=name, limits=limits, clock=clock)
+        self.function_type = one_of(*TO_Z)(function, f"{name}.function")
+        self.aperture_setting = (one_of(*APERTURE)(aperture, f"{name}.aperture"),
+                                 int(in_range(1, 256)(averages, f"{name}.averages")))
+        self._ready = False
+
+    def setup(self) -> None:
+        """Reset, ASCII data, measurement function, speed, bus trigger, continuous init."""
+        self.write("*RST;*CLS")
+        self.write(":FORM ASC")
+        self.function = self.function_type
+        self.aperture = self.aperture_setting
+        self.trigger_source = "BUS"
+        self.write(":INIT:CONT ON")
+        self.check_errors()
+        self._ready = True
+
+    def check_errors(self) -> None:
+        """Drain `:SYST:ERR?`; raise the first error as `InstrumentError`."""
+        errors = []
+        while True:
+            reply = self.query(":SYST:ERR?").strip()
+            match = ERROR.match(reply)
+            if not match:
+                raise ReplyError(f"{self.name}: error queue reply {reply!r}")
+            if int(match[1]) == 0:
+                break
+            errors.append((int(match[1]), match[2]))
+        if errors:
+            raise InstrumentError("; ".join(f"{c}: {m}" for c, m in errors),
+                                  instrument=self.name, code=errors[0][0])
+
+    def measurement_time_s(self, frequency_Hz: float) -> float:
+        """Typical duration of one triggered measurement (aperture x averages)."""
+        seconds, periods = APERTURE[self.aperture_setting[0]]
+        return self.aperture_setting[1] * max(seconds, periods / frequency_Hz)
+
+    def measure(self, frequency_Hz: float, amplitude_V: float,
+                bias_V: float = 0.0) -> ImpedancePoint:
+        f, amplitude, bias = self.check_point(frequency_Hz, amplitude_V, bias_V)
+        if not self._ready:
+            self.setup()
+        self.frequency, self.amplitude, self.bias = f, amplitude, bias
+        self.bias_on = bias != 0.0
+        self.check_errors()
+        self.write(":TRIG:IMM")
+        self.clock.sleep(self.measurement_time_s(f))
+        reply = self.query(":FETC?").strip()
+        match = FETCH.match(reply)
+        if not match:
+            raise ReplyError(f"{self.name}: :FETC? reply not <A>,<B>,<status>: {reply!r}")
+        status = int(match[3])
+        if status:
+            raise InstrumentError(STATUS.get(status, f"status {status}"), instrument=self.name,
+                                  code=status)
+        z = TO_Z[self.function_type](float(match[1]), float(match[2]))
+        return ImpedancePoint(self.clock.now(), f, z, amplitude, bias)
+
+    def safe_state(self) -> None:
+        """Test signal to 0 V, DC bias 0 V and off."""
+        self.amplitude = 0.0
+        self.bias = 0.0
+        self.bias_on = False
+
+    def settings(self) -> dict[str, Any]:
+        aperture, averages = self.aperture_setting
+        return {**super().settings(), "function": self.function_type, "aperture": aperture,
+                "averages": averages}

@@ -1,0 +1,145 @@
+"""Solartron (Schlumberger) 1260 impedance / gain-phase analyzer, 10 uHz - 32 MHz.
+
+Manual: 1260 Impedance/Gain-Phase Analyzer Operating Manual (12600012, issue CB, 1996),
+ch. 2 "GPIB" (normal ASCII output for talker-listener devices, IEEE 488 commands).
+Interface: GPIB (any VISA resource; a VISA TCP SOCKET resource reaches the simulator),
+two-letter ASCII commands with E-format numbers, one result line per measurement:
+
+    +1.0000000E+03,+1.2345E+03,-4.5678E+01,0,00<CR><LF>
+    frequency (14 chars), parameter 1 and 2 (11 chars), error code (1 digit), limits code
+
+The setup follows public drivers of this instrument (retopfenninger/ums devices/solartron.py,
+jackhodkinson/vtipy impedance.py): reset `TT2`, results to the bus `OP2,1`, terminator CR LF
+`OT1`, comma separator `OS0`, coordinates `CZ0` (Z', Z'') or `CZ1` (|Z|, degrees), analysis
+source Z = V1/I `SO1,3`, V1 differential with grounded outer `IP1,1` `OU1,0`, DC coupling
+`DC1,0` `DC3,0`, autoranging `RA1,0` `RA3,0`, auto-integration off `AU0`, delay `MS`.
+Per point: `FR`, `VA`, `VB`, integration time `IS` (seconds; the analyzer integrates whole
+cycles, so a point takes `MS` + ceil(`IS` * f) / f + settling), then `SI` and its result.
+The driver waits out the expected integration on its clock before reading, so the 0.1 Hz
+point (tens of seconds) never meets the link timeout; a stale result (another frequency,
+e.g. a reply that came late after a timeout) is discarded, never returned.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from drivers._impedance import ImpedanceAnalyzerDriver, Setting, polar_deg
+from labctl.capabilities import ImpedancePoint
+from labctl.errors import InstrumentError, ReplyError
+from labctl.instrument import in_range, one_of
+from labctl.transport import LinkSettings, Transport
+
+FREQUENCY_RANGE_HZ = (10e-6, 32e6)
+_FREQ = r"[+-]\d\.\d{7}E[+-]\d\d"
+_PARAM = r"[+-]\d\.\d{4}E[+-]\d\d"
+RESULT = re.compile(rf"^({_FREQ}),({_PARAM}),({_PARAM}),(\d),(00|[+-]1)$")
+COORDINATES = {"rectangular": "CZ0", "polar": "CZ1"}
+# last digit of the group-8 (analysis) error, as the result line reports it
+ERRORS = {1: "V1 input overload", 2: "V2 input overload", 3: "current input overload",
+          4: "current below the measurable range (|Z| too high)"}
+SETUP = ("OP2,1", "OT1", "OS0", "SO1,3", "IP1,1", "OU1,0", "DC1,0", "DC3,0", "RA1,0",
+         "RA3,0", "AU0")
+RESET_S = 5.0
+MAX_STALE = 3
+
+
+def e_format(value: float, digits: int = 7) -> str:
+    """E-format with a one-digit exponent where possible (`1.0000000E+3`), as ums sends."""
+    mantissa, exponent = f"{value:.{digits}E}".split("E")
+    return f"{mantissa}E{int(exponent):+d}"
+
+
+def whole_cycles_s(integration_s: float, frequency_Hz: float) -> float:
+    """Integration over whole cycles, at least one, covering `integration_s`."""
+    return max(1, math.ceil(integration_s * frequency_Hz - 1e-3)) / frequency_Hz
+
+
+class Solartron1260(ImpedanceAnalyzerDriver):
+    """Solartron 1260: Z = V1/I, one `SI` single measurement per point."""
+
+    link = LinkSettings(read_termination="\r\n", write_termination="\n", timeout_s=5.0)
+    frequency_range_Hz = FREQUENCY_RANGE_HZ
+
+    frequency = Setting(None, "FR {}", format=e_format, check=in_range(*FREQUENCY_RANGE_HZ, "Hz"))
+    amplitude = Setting(None, "VA {}", format=e_format, check=in_range(0.0, 3.0, "V"),
+                        limit="amplitude_V", doc="generator AC amplitude, V rms")
+    bias = Setting(None, "VB {}", format=e_format, check=in_range(-40.95, 40.95, "V"),
+                   limit="bias_V", doc="generator DC bias, V")
+    integration = Setting(None, "IS {}", format=e_format, check=in_range(0.01, 1e5, "s"),
+                          doc="integration time, s (whole cycles, at least one)")
+    delay = Setting(None, "MS {}", format=e_format, check=in_range(0.0, 1e5, "s"),
+                    doc="measurement delay before integration, s")
+
+    def __init__(self, transport: Transport, *, name: str = "solartron1260",
+                 limits: Any = None, clock: Any = None, coordinates: str = "rectangular",
+                 integration_s: float = 0.1, integration_cycles: int = 5,
+                 delay_s: float = 0.0):
+        super().__init__(transport, name=name, limits=limits, clock=clock)
+        self.coordinates = one_of(*COORDINATES)(coordinates, f"{name}.coordinates")
+        self.integration_s = in_range(0.01, 1e5, "s")(integration_s, f"{name}.integration_s")
+        self.integration_cycles = int(in_range(1, 1e6)(integration_cycles,
+                                                       f"{name}.integration_cycles"))
+        self.delay_s = in_range(0.0, 1e5, "s")(delay_s, f"{name}.delay_s")
+        self._ready = False
+
+    def setup(self) -> None:
+        """Reset (waiting it out on the clock) and configure as in the module docstring."""
+        self.write("TT2")
+        self.clock.sleep(RESET_S)
+        for command in SETUP + (COORDINATES[self.coordinates],):
+            self.write(command)
+        self.delay = self.delay_s
+        self._ready = True
+
+    def identify(self) -> str:
+        if not self._ready:
+            self.setup()
+        return super().identify()
+
+    def integration_time_s(self, frequency_Hz: float) -> float:
+        """`IS` for a point: `integration_s`, or `integration_cycles` periods if longer."""
+        return max(self.integration_s, self.integration_cycles / frequency_Hz)
+
+    def measure(self, frequency_Hz: float, amplitude_V: float,
+                bias_V: float = 0.0) -> ImpedancePoint:
+        f, amplitude, bias = self.check_point(frequency_Hz, amplitude_V, bias_V)
+        if not self._ready:
+            self.setup()
+        integration = float(e_format(self.integration_time_s(f)))
+        self.frequency, self.amplitude, self.bias = f, amplitude, bias
+        self.integration = integration
+        self.write("SI")
+        self.clock.sleep(self.delay_s + whole_cycles_s(integration, f))
+        z = self._read_result(f)
+        return ImpedancePoint(self.clock.now(), f, z, amplitude, bias)
+
+    def _read_result(self, frequency_Hz: float) -> complex:
+        """Z from the result line for `frequency_Hz`, skipping stale lines of other points."""
+        for _ in range(MAX_STALE + 1):
+            reply = self.transport.read().strip()
+            match = RESULT.match(reply)
+            if not match:
+                raise ReplyError(f"{self.name}: result line not in the 1260 format: {reply!r}")
+            f, p1, p2, code = float(match[1]), float(match[2]), float(match[3]), int(match[4])
+            if math.isclose(f, frequency_Hz, rel_tol=1e-4, abs_tol=1e-5):
+                break
+        else:
+            raise ReplyError(f"{self.name}: only stale results (last at {f:g} Hz), "
+                             f"none for {frequency_Hz:g} Hz")
+        if code:
+            raise InstrumentError(ERRORS.get(code, f"analysis error 8{code}"),
+                                  instrument=self.name, code=code)
+        return complex(p1, p2) if self.coordinates == "rectangular" else polar_deg(p1, p2)
+
+    def safe_state(self) -> None:
+        """Generator to zero: AC amplitude and DC bias 0 V."""
+        self.amplitude = 0.0
+        self.bias = 0.0
+
+    def settings(self) -> dict[str, Any]:
+        return {**super().settings(), "coordinates": self.coordinates,
+                "integration_s": self.integration_s,
+                "integration_cycles": self.integration_cycles, "delay_s": self.delay_s}
