@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy.constants import zero_Celsius
 
-from simulators.physics.furnace import ControlLoop, Furnace, FurnaceParams
+from simulators.physics.furnace import ControlLoop, Furnace, FurnaceParams, PIDGains
 
 P = FurnaceParams()
 TAU_F = P.heat_capacity_J_per_K / P.loss_conductance_W_per_K
@@ -66,6 +66,29 @@ def test_ten_k_per_min_to_600_c_tracks_and_barely_overshoots():
     # sample lags the thermocouple by rate * tau_s during the ramp, then catches up
     assert math.isclose((pv - sample)[ramping][-1], RATE * P.sample_lag_s, rel_tol=1e-3)
     assert abs(sample[-1] - target) < 0.01
+
+
+def test_anti_windup_a_saturated_step_does_not_overshoot():
+    loop = ControlLoop(Furnace())
+    loop.set_target(600 + zero_Celsius)                 # rate limit off: full power for ~15 min
+    _, pv, _, _ = ramp(loop, 10000.0)
+    assert loop.output_pct < 100 and pv.max() - loop.target_K < 0.1
+
+
+def test_derivative_acts_on_the_measurement():
+    outputs = []
+    for derivative_s in (0.0, 2.0):
+        loop = ControlLoop(Furnace(), gains=PIDGains(derivative_time_s=derivative_s))
+        loop.set_manual(50.0)
+        loop.update(100.0)                              # heating at ~0.4 K/s
+        losses = P.loss_conductance_W_per_K * (loop.pv_K - P.ambient_K)
+        rising = (500.0 - losses) / P.heat_capacity_J_per_K
+        loop.set_target(loop.pv_K)
+        loop.set_auto()
+        loop.update(100.25)
+        outputs.append(loop.output_pct)
+    assert outputs[0] == pytest.approx(50.0, abs=0.5)
+    assert outputs[0] - outputs[1] == pytest.approx(20.0 * 2.0 * rising, rel=0.02)
 
 
 def test_ramp_timing_300_k_at_10_k_per_min_takes_30_min():
