@@ -1,0 +1,276 @@
+"""Keithley 2450 Interactive SourceMeter: voltage source, current measure (`SourceMeter`).
+
+Manual: Keithley 2450 Reference Manual 2450-901-01 (Rev. B), section 6 "SCPI command
+reference"; the instrument must run its native command set (`*LANG?` -> `SCPI`, not `TSP`
+or `SCPI2400`). Interfaces: LAN raw socket (`TCPIP::<ip>::5025::SOCKET`), USB-TMC or GPIB,
+through VISA; `\\n` terminators.
+
+- `configure` sets voltage source, current measure, compliance (`:SOUR:VOLT:ILIM`), NPLC,
+  range or autorange and 2/4-wire sense, then drains the error queue (`:SYST:ERR?`).
+- `read` is one `:READ? "defbuffer1", READ, SOUR` (current and source read-back) with the
+  compliance flag `:SOUR:VOLT:ILIM:TRIP?` on the same line; its time is the middle of the
+  aperture on the bench clock.
+- `record` runs the instrument's "SimpleLoop" trigger model into defbuffer1 (delay before
+  each measurement = interval - aperture) and fetches new readings with
+  `:TRAC:DATA? ..., READ, SOUR, REL` as they arrive. The instrument's relative timestamps
+  (REL, seconds since the first reading) are mapped onto the clock: the first reading
+  starts one delay after `:INIT`, each reading's time is its start + REL + aperture/2.
+  So host latency never distorts I(t).
+- Compliance: a tripped limit (the current was clamped to ILIM) raises a
+  `ComplianceWarning`, not an error: a capacitive spike at a voltage step may touch the
+  limit harmlessly; promote it with `warnings.simplefilter("error", ComplianceWarning)`.
+- Safety, before anything is sent: the 2450's envelope (|V| <= 210 V, |I| <= 1.05 A, and
+  above 21 V at most 105 mA) as `RangeError`; the bench limits `voltage_V` and `current_A`
+  (the compliance may not exceed it) as `SafetyLimitError`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import warnings
+from typing import Any, Iterator
+
+from labctl.capabilities import CurrentReading
+from labctl.errors import CommunicationError, InstrumentError, RangeError, ReplyError
+from labctl.instrument import Instrument, Property, in_range, parse_bool, parse_float
+from labctl.transport import LinkSettings
+
+MAX_VOLTAGE_V, MAX_CURRENT_A = 210.0, 1.05
+LOW_RANGE_V, HIGH_RANGE_MAX_CURRENT_A = 21.0, 0.105
+OVERFLOW = 9.9e37               # the 2450's reading for "above the measure range"
+DEFAULT_POINTS = 100_000        # capacity of defbuffer1 after *RST
+MIN_POLL_S = 0.05               # record(): shortest pause between buffer polls
+BUFFER = '"defbuffer1"'
+_ERROR = re.compile(r'^([+-]?\d+),"(.*)"$')
+
+
+class ComplianceWarning(UserWarning):
+    """The source hit its current limit; the reading is the limit, not the sample's current."""
+
+
+def parse_text(reply: str) -> str:
+    text = reply.strip()
+    if not text or not text.isprintable():
+        raise ReplyError(f"expected a word, got {reply!r}")
+    return text
+
+
+def parse_rows(reply: str, width: int) -> list[list[float]]:
+    """Comma-separated numbers in rows of `width` (a buffer's elements per reading)."""
+    fields = reply.strip().split(",")
+    if len(fields) % width:
+        raise ReplyError(f"expected rows of {width} comma-separated numbers, got {reply!r}")
+    values = [parse_float(f) for f in fields]
+    return [values[i:i + width] for i in range(0, len(values), width)]
+
+
+class Keithley2450(Instrument):
+    """Keithley 2450 SMU as a `SourceMeter` (voltage source, current measure)."""
+
+    link = LinkSettings(read_termination="\n", write_termination="\n", timeout_s=5.0)
+    limit_keys = {"voltage_V": "max |source voltage|",
+                  "current_A": "max current limit (compliance)"}
+
+    language = Property("*LANG?", parse=parse_text, doc="command set: SCPI, TSP or SCPI2400")
+    line_frequency_Hz = Property(":SYST:LFR?", doc="power line frequency (sets 1 PLC)")
+    voltage_V = Property(":SOUR:VOLT?", doc="programmed source voltage")
+    current_limit_A = Property(":SOUR:VOLT:ILIM?", doc="compliance (current limit)")
+    compliance_tripped = Property(":SOUR:VOLT:ILIM:TRIP?", parse=parse_bool)
+    nplc = Property(":SENS:CURR:NPLC?", doc="integration time in power-line cycles "
+                    "(set by `configure`, which the timestamps rely on)")
+    current_range_A = Property(":SENS:CURR:RANG?", ":SENS:CURR:RANG {:g}",
+                               check=in_range(1e-8, MAX_CURRENT_A, "A"))
+    autorange = Property(":SENS:CURR:RANG:AUTO?", ":SENS:CURR:RANG:AUTO {:d}",
+                         parse=parse_bool, format=int)
+    four_wire_sense = Property(":SENS:CURR:RSEN?", ":SENS:CURR:RSEN {:d}",
+                               parse=parse_bool, format=int)
+    output_on = Property(":OUTP?", ":OUTP {:d}", parse=parse_bool, format=int)
+
+    def __init__(self, transport, *, name: str = "smu", limits=None, clock=None,
+                 four_wire: bool = False):
+        super().__init__(transport, name=name, limits=limits, clock=clock)
+        self.four_wire = bool(four_wire)
+        self._voltage = 0.0
+        self._current_limit_A: float | None = None   # as configured (None: not yet)
+        self._nplc: float | None = None
+        self._line_frequency_Hz: float | None = None
+
+    # -- errors and identity ------------------------------------------------------------
+    def check_errors(self) -> None:
+        """Drain `:SYST:ERR?`; raise the first error with the instrument's text and code."""
+        found = []
+        for _ in range(32):
+            match = _ERROR.match(self.query(":SYST:ERR?").strip())
+            if not match:
+                raise ReplyError("unexpected :SYST:ERR? reply", instrument=self.name)
+            code, text = int(match[1]), match[2].split(";")[0]
+            if code == 0:
+                break
+            found.append((code, text))
+        if found:
+            code, text = found[0]
+            more = f" (+{len(found) - 1} more)" if len(found) > 1 else ""
+            raise InstrumentError(f"error {code}: {text}{more}", instrument=self.name, code=code)
+
+    def identify(self) -> str:
+        idn = super().identify()
+        if len(idn.split(",")) != 4:
+            raise ReplyError(f"unexpected *IDN? reply {idn!r}", instrument=self.name)
+        return idn
+
+    # -- SourceMeter ----------------------------------------------------------------------
+    def configure(self, current_limit_A: float, nplc: float = 1.0,
+                  current_range_A: float | None = None) -> None:
+        """Voltage source, current measure, compliance, NPLC, range (None = autorange)."""
+        in_range(1e-9, MAX_CURRENT_A, "A")(current_limit_A, f"{self.name}.current_limit")
+        self._check_envelope(self._voltage, current_limit_A)
+        self.limits.check_max("current_A", current_limit_A, "current limit", "A")
+        nplc = in_range(0.01, 10, "PLC")(nplc, f"{self.name}.nplc")
+        if current_range_A is not None:
+            in_range(1e-8, MAX_CURRENT_A, "A")(current_range_A, f"{self.name}.current_range_A")
+        if self.language != "SCPI":
+            raise InstrumentError(f"command set is {self.language}, not SCPI: select SCPI "
+                                  "(MENU > System > Settings) and reboot", instrument=self.name)
+        for command in ("*CLS", ":SOUR:FUNC VOLT", ":SOUR:VOLT:RANG:AUTO ON",
+                        f":SOUR:VOLT:ILIM {current_limit_A:g}", ":SOUR:VOLT:READ:BACK ON",
+                        ':SENS:FUNC "CURR"'):
+            self.write(command)
+        self.write(f":SENS:CURR:NPLC {nplc:g}")
+        if current_range_A is None:
+            self.autorange = True
+        else:
+            self.current_range_A = current_range_A
+        self.four_wire_sense = self.four_wire
+        self.check_errors()
+        self._current_limit_A, self._nplc = float(current_limit_A), nplc
+
+    def set_voltage(self, voltage_V: float) -> None:
+        """Program the source voltage (checked against envelope and bench limit first)."""
+        self._check_envelope(voltage_V, 0.0)
+        self.limits.check_max("voltage_V", voltage_V, "source voltage", "V")
+        limit = self._current_limit_A
+        if limit is None and abs(voltage_V) > LOW_RANGE_V:
+            limit = self.current_limit_A
+        self._check_envelope(voltage_V, limit or 0.0)
+        self.write(f":SOUR:VOLT {voltage_V:.7g}")
+        self.check_errors()
+        self._voltage = float(voltage_V)
+
+    def output(self, on: bool) -> None:
+        self.output_on = bool(on)
+        self.check_errors()
+
+    def read(self) -> CurrentReading:
+        """One reading; its time is the middle of the aperture on the bench clock."""
+        reading, _, trip = self.query(f":READ? {BUFFER}, READ, SOUR;"
+                                      ":SOUR:VOLT:ILIM:TRIP?").rpartition(";")
+        rows = parse_rows(reading, 2)
+        if len(rows) != 1:
+            raise ReplyError(f"expected one reading, got {reading!r}", instrument=self.name)
+        current, voltage = rows[0]
+        self._warn_if_tripped(parse_bool(trip))
+        return CurrentReading(self.clock.now() - self._aperture_s() / 2, voltage,
+                              self._checked(current))
+
+    def record(self, duration_s: float, interval_s: float) -> Iterator[CurrentReading]:
+        """Readings every `interval_s` for `duration_s` by the instrument's SimpleLoop."""
+        aperture = self._aperture_s()
+        if not interval_s >= aperture:
+            raise RangeError(f"{self.name}: interval {interval_s:g} s is shorter than the "
+                             f"aperture {aperture:g} s (NPLC / line frequency)")
+        count = max(1, int(duration_s / interval_s + 1e-9))
+        delay = interval_s - aperture
+        self.write(f":TRAC:CLE {BUFFER}")
+        if count > DEFAULT_POINTS:
+            self.write(f":TRAC:POIN {count}, {BUFFER}")
+        self.write(f':TRIG:LOAD "SimpleLoop", {count}, {delay:.6g}, {BUFFER}')
+        self.check_errors()
+        self.write(":INIT")
+        first_start = self.clock.now() + delay
+        self.check_errors()          # also waits until the instrument has started
+        done = 0
+        try:
+            while done < count:
+                self.clock.sleep(max(MIN_POLL_S, first_start + done * interval_s + aperture
+                                     - self.clock.now()))
+                done_before = done
+                for reading in self._fetch_new(done, first_start + aperture / 2):
+                    done += 1
+                    yield reading
+                if done == done_before:
+                    self._check_running(done, count)
+        finally:
+            if done < count:
+                self._abort_quietly()
+
+    def safe_state(self) -> None:
+        """Stop the trigger model, output off, source 0 V; verify the output is off."""
+        for command in (":ABOR", ":OUTP OFF", ":SOUR:VOLT 0"):
+            self.write(command)
+        self._voltage = 0.0
+        if self.output_on:
+            raise InstrumentError("output still on after :OUTP OFF", instrument=self.name)
+
+    def settings(self) -> dict[str, Any]:
+        auto = self.autorange
+        return {**super().settings(), "identity": self.identify(),
+                "voltage_V": self.voltage_V, "current_limit_A": self.current_limit_A,
+                "nplc": self.nplc, "current_range_A": None if auto else self.current_range_A,
+                "four_wire": self.four_wire_sense, "output_on": self.output_on}
+
+    # -- helpers --------------------------------------------------------------------------
+    def _check_envelope(self, voltage_V: float, current_limit_A: float) -> None:
+        in_range(-MAX_VOLTAGE_V, MAX_VOLTAGE_V, "V")(voltage_V, f"{self.name}.voltage")
+        if abs(voltage_V) > LOW_RANGE_V and current_limit_A > HIGH_RANGE_MAX_CURRENT_A:
+            raise RangeError(f"{self.name}: above {LOW_RANGE_V:g} V (210 V range) the current "
+                             f"limit is at most {HIGH_RANGE_MAX_CURRENT_A:g} A, not "
+                             f"{current_limit_A:g} A")
+
+    def _aperture_s(self) -> float:
+        if self._line_frequency_Hz is None:
+            self._line_frequency_Hz = self.line_frequency_Hz
+        if self._nplc is None:
+            self._nplc = self.nplc
+        return self._nplc / self._line_frequency_Hz
+
+    def _checked(self, current_A: float) -> float:
+        if abs(current_A) >= OVERFLOW:
+            raise InstrumentError("current above the fixed measure range (overflow); use "
+                                  "autorange or a larger range", instrument=self.name)
+        return current_A
+
+    def _warn_if_tripped(self, tripped: bool) -> None:
+        if tripped:
+            warnings.warn(f"{self.name}: current limit reached; readings are clamped",
+                          ComplianceWarning, stacklevel=3)
+
+    def _fetch_new(self, done: int, t0: float) -> list[CurrentReading]:
+        """Readings done+1.. from defbuffer1, timed t0 + REL on the clock."""
+        available, _, trip = self.query(f":TRAC:ACT? {BUFFER};:SOUR:VOLT:ILIM:TRIP?") \
+            .rpartition(";")
+        available = int(parse_float(available))
+        self._warn_if_tripped(parse_bool(trip))
+        if available <= done:
+            return []
+        rows = parse_rows(self.query(
+            f":TRAC:DATA? {done + 1}, {available}, {BUFFER}, READ, SOUR, REL"), 3)
+        if len(rows) != available - done:
+            raise ReplyError(f"asked for {available - done} readings, got {len(rows)}",
+                             instrument=self.name)
+        return [CurrentReading(t0 + rel, volts, self._checked(amps)) for amps, volts, rel in rows]
+
+    def _check_running(self, done: int, count: int) -> None:
+        state = self.query(":TRIG:STAT?").split(";")[0].strip()
+        if state not in ("RUNNING", "WAITING", "BUILDING"):
+            self.check_errors()
+            raise InstrumentError(f"trigger model stopped ({state}) after {done} of "
+                                  f"{count} readings", instrument=self.name)
+
+    def _abort_quietly(self) -> None:
+        """Stop the trigger model when a record ends early; a dead link is reported by
+        the exception already on its way, so a failure here adds nothing."""
+        try:
+            self.write(":ABOR")
+        except CommunicationError:
+            pass
