@@ -70,6 +70,11 @@ class Transport:
         self.write(message)
         return self.read()
 
+    def open(self) -> None:
+        """Open the link now (it otherwise opens on first use), e.g. to hand a serial port
+        to a Modbus library."""
+        self._guarded(lambda: None)
+
     def close(self) -> None:
         if self._is_open:
             self._is_open = False
