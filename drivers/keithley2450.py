@@ -124,13 +124,14 @@ class Keithley2450(Instrument):
                   current_range_A: float | None = None) -> None:
         """Voltage source, current measure, compliance, NPLC, range (None = autorange)."""
         in_range(1e-9, MAX_CURRENT_A, "A")(current_limit_A, f"{self.name}.current_limit")
-        self._check_envelope(self._voltage, current_limit_A)
+        self._check_high_range(self._voltage, current_limit_A)
         self.limits.check_max("current_A", current_limit_A, "current limit", "A")
         nplc = in_range(0.01, 10, "PLC")(nplc, f"{self.name}.nplc")
         if current_range_A is not None:
             in_range(1e-8, MAX_CURRENT_A, "A")(current_range_A, f"{self.name}.current_range_A")
-        if self.language != "SCPI":
-            raise InstrumentError(f"command set is {self.language}, not SCPI: select SCPI "
+        language = self.language
+        if language != "SCPI":
+            raise InstrumentError(f"command set is {language}, not SCPI: select SCPI "
                                   "(MENU > System > Settings) and reboot", instrument=self.name)
         for command in ("*CLS", ":SOUR:FUNC VOLT", ":SOUR:VOLT:RANG:AUTO ON",
                         f":SOUR:VOLT:ILIM {current_limit_A:g}", ":SOUR:VOLT:READ:BACK ON",
@@ -147,12 +148,11 @@ class Keithley2450(Instrument):
 
     def set_voltage(self, voltage_V: float) -> None:
         """Program the source voltage (checked against envelope and bench limit first)."""
-        self._check_envelope(voltage_V, 0.0)
+        in_range(-MAX_VOLTAGE_V, MAX_VOLTAGE_V, "V")(voltage_V, f"{self.name}.voltage")
         self.limits.check_max("voltage_V", voltage_V, "source voltage", "V")
-        limit = self._current_limit_A
-        if limit is None and abs(voltage_V) > LOW_RANGE_V:
-            limit = self.current_limit_A
-        self._check_envelope(voltage_V, limit or 0.0)
+        if abs(voltage_V) > LOW_RANGE_V:
+            limit = self._current_limit_A
+            self._check_high_range(voltage_V, self.current_limit_A if limit is None else limit)
         self.write(f":SOUR:VOLT {voltage_V:.7g}")
         self.check_errors()
         self._voltage = float(voltage_V)
@@ -176,9 +176,10 @@ class Keithley2450(Instrument):
     def record(self, duration_s: float, interval_s: float) -> Iterator[CurrentReading]:
         """Readings every `interval_s` for `duration_s` by the instrument's SimpleLoop."""
         aperture = self._aperture_s()
-        if not interval_s >= aperture:
-            raise RangeError(f"{self.name}: interval {interval_s:g} s is shorter than the "
-                             f"aperture {aperture:g} s (NPLC / line frequency)")
+        if not (interval_s >= aperture and duration_s > 0):
+            raise RangeError(f"{self.name}: need duration > 0 and an interval of at least "
+                             f"the aperture {aperture:g} s (NPLC / line frequency), got "
+                             f"{duration_s:g} s every {interval_s:g} s")
         count = max(1, int(duration_s / interval_s + 1e-9))
         delay = interval_s - aperture
         self.write(f":TRAC:CLE {BUFFER}")
@@ -220,8 +221,7 @@ class Keithley2450(Instrument):
                 "four_wire": self.four_wire_sense, "output_on": self.output_on}
 
     # -- helpers --------------------------------------------------------------------------
-    def _check_envelope(self, voltage_V: float, current_limit_A: float) -> None:
-        in_range(-MAX_VOLTAGE_V, MAX_VOLTAGE_V, "V")(voltage_V, f"{self.name}.voltage")
+    def _check_high_range(self, voltage_V: float, current_limit_A: float) -> None:
         if abs(voltage_V) > LOW_RANGE_V and current_limit_A > HIGH_RANGE_MAX_CURRENT_A:
             raise RangeError(f"{self.name}: above {LOW_RANGE_V:g} V (210 V range) the current "
                              f"limit is at most {HIGH_RANGE_MAX_CURRENT_A:g} A, not "

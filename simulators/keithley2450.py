@@ -1,19 +1,19 @@
 """Simulated Keithley 2450 SourceMeter, native SCPI command set, on the sample physics.
 
 Manual: Keithley 2450 Reference Manual 2450-901-01 Rev. B, section 6 (SCPI command
-reference): `:READ?` p. 6-6, `:SOURce:...:ILIMit:TRIPped?` p. 6-72, `:TRACe:DATA?` p. 6-109,
-`:TRACe:TRIGger` p. 6-124, `:TRIGger:LOAD:LOOP:DURation` p. 6-163. Reached over a LAN raw
-socket (VISA `TCPIP::host::5025::SOCKET`) with `\\n` terminators.
+reference): `:READ?` p. 6-6, `:SOURce:...:ILIMit:TRIPped?` p. 6-72, `:TRACe:DATA?`
+p. 6-109, `:TRACe:TRIGger` p. 6-124, `:TRIGger:LOAD:LOOP:DURation` p. 6-163. Reached over
+a LAN raw socket (VISA `TCPIP::host::5025::SOCKET`) with `\\n` terminators.
 
 Physics. The sample sees the programmed voltage while the output is on and 0 V while it is
 off (the 2450's "normal" output-off state). Every change of that terminal voltage is a step
-dV_k at t_k; a reading integrates over its aperture [t1, t2] (NPLC / 50 Hz, the line
-frequency this simulator reports), so the current is the exact mean of the superposed
-step responses, sum_k dV_k (q(t2 - t_k) - q(t1 - t_k)) / (t2 - t1) with q = the sample's
-`step_charge` per volt at the present sample temperature, plus the decomposition current
-at the terminal voltage, plus the sample file's relative noise. Beyond `ILIM` the reading
-is clamped to +-ILIM and `:SOUR:VOLT:ILIM:TRIP?` answers 1; a fixed measure range that is
-exceeded by more than 5 % reads 9.9E+37 (overflow). Each reading's reply is due when its
+dV_k at t_k; a reading integrates over its aperture [t1, t2] (NPLC / line frequency:
+50 Hz, or the option `line_frequency_Hz`; `:SYST:LFR?`), so the current is the exact mean
+of the superposed step responses, sum_k dV_k (q(t2 - t_k) - q(t1 - t_k)) / (t2 - t1)
+with q the sample's `step_charge` per volt at the present sample temperature, plus the
+decomposition current at the terminal voltage, plus the sample file's relative noise.
+Beyond `ILIM` the reading is clamped to +-ILIM and `:SOUR:VOLT:ILIM:TRIP?` answers 1; a
+fixed measure range exceeded by more than 5 % reads 9.9E+37 (overflow). Each reading's reply is due when its
 aperture ends; readings never overlap (one measurement at a time).
 
 Formats: readings `%.6E` (`-1.375422E-11`, manual p. 6-4), relative times `%.6f`
@@ -26,8 +26,11 @@ them.
 
 Not modelled: sourcing current (`:SOUR:FUNC CURR` is refused with -221), the voltage drop
 of compliance (the clamped reading keeps the programmed voltage on the sample), source and
-auto-zero delays, cable/lead resistance (4-wire sense is only remembered), the sample
-temperature's change within one reading history, user buffers, statistics, digital I/O.
+auto-zero delays, the instrument's offset and noise floor (only the sample's relative
+noise), cable/lead resistance (4-wire sense is only remembered), temperature changes
+during the voltage history (all steps respond as at the present temperature), user
+buffers, statistics, digital I/O. Every voltage step is kept, so a reading costs one
+Laplace inversion per step since power-on.
 """
 
 from __future__ import annotations
@@ -42,7 +45,6 @@ import numpy as np
 from simulators.scpi import ScpiDevice, ScpiError, compile_pattern, parse_bool, parse_float
 from simulators.world import SimWorld
 
-LINE_FREQUENCY_HZ = 50.0
 OVERFLOW = 9.9e37
 CURRENT_RANGES_A = (1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0)
 VOLTAGE_RANGES_V = (0.02, 0.2, 2.0, 20.0, 200.0)
@@ -69,7 +71,7 @@ def unquote(text: str) -> str:
 
 
 class Keithley2450Simulator(ScpiDevice):
-    """The 2450 on the world's sample; `options` is unused (no instrument options)."""
+    """The 2450 on the world's sample; option `line_frequency_Hz` (default 50)."""
 
     link = "tcp"
     idn = "KEITHLEY INSTRUMENTS,MODEL 2450,04512345,1.7.12b"
@@ -77,6 +79,7 @@ class Keithley2450Simulator(ScpiDevice):
     def __init__(self, world: SimWorld, options: dict | None = None):
         super().__init__(world.clock)
         self.world = world
+        self.line_frequency_Hz = float((options or {}).get("line_frequency_Hz", 50.0))
         self._steps: list[tuple[float, float]] = []   # (time, terminal voltage change)
         self._applied = 0.0
         self._busy_until = -math.inf
@@ -87,7 +90,7 @@ class Keithley2450Simulator(ScpiDevice):
         c("*WAI", lambda: None)
         c(":STATus:PRESet", lambda: None)
         c(":SYSTem:CLEar", self.errors.clear)
-        c(":SYSTem:LFRequency?", lambda: f"{LINE_FREQUENCY_HZ:G}")
+        c(":SYSTem:LFRequency?", lambda: f"{self.line_frequency_Hz:G}")
         c(":SOURce:FUNCtion[:MODE]", self._set_source_function)
         c(":SOURce:FUNCtion[:MODE]?", lambda: "VOLT")
         c(":SOURce:VOLTage[:LEVel][:IMMediate][:AMPLitude]", self._set_level)
@@ -200,7 +203,7 @@ class Keithley2450Simulator(ScpiDevice):
     # -- measurement --------------------------------------------------------------------
     @property
     def aperture_s(self) -> float:
-        return self.nplc / LINE_FREQUENCY_HZ
+        return self.nplc / self.line_frequency_Hz
 
     def _current(self, t1: float, t2: float) -> float:
         """Mean sample current over [t1, t2] from the voltage steps before t1."""
@@ -219,7 +222,9 @@ class Keithley2450Simulator(ScpiDevice):
         current = float(self.world.add_noise(self._current(t1, t1 + self.aperture_s)))
         self.tripped = abs(current) > self.ilim
         current = max(-self.ilim, min(self.ilim, current))
-        if not self.auto and abs(current) > 1.05 * self.current_range:
+        if self.auto:
+            self.current_range = fits(CURRENT_RANGES_A, current)
+        elif abs(current) > 1.05 * self.current_range:
             current = OVERFLOW
         value = {"CURR": current, "VOLT": applied,
                  "RES": applied / current if current else OVERFLOW}[self.sense]
@@ -347,7 +352,8 @@ class Keithley2450Simulator(ScpiDevice):
 
     def push_error(self, code: int, message: str) -> None:
         stamp = self.clock.epoch()
-        when = time.strftime("%Y/%m/%d %H:%M:%S", time.gmtime(stamp)) + f".{int(stamp % 1 * 1000):03d}"
+        when = time.strftime("%Y/%m/%d %H:%M:%S", time.gmtime(stamp)) \
+            + f".{int(stamp % 1 * 1000):03d}"
         super().push_error(code, f"{message};1;{when}")
 
     def format_error(self, code: int, message: str) -> str:

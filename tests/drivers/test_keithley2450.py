@@ -12,7 +12,7 @@ from labctl.capabilities import SourceMeter
 from labctl.clock import VirtualClock
 from labctl.errors import (InstrumentConnectionError, InstrumentError, InstrumentTimeout,
                            RangeError, ReplyError, SafetyLimitError)
-from simulators.keithley2450 import Keithley2450Simulator
+from simulators.keithley2450 import CURRENT_RANGES_A, Keithley2450Simulator, fits
 from simulators.port import SimulatorPort
 from simulators.serve import TcpServer
 from simulators.world import SimWorld
@@ -105,6 +105,7 @@ def test_readings_have_the_instruments_formats_and_take_the_aperture(sim, world)
     assert re.fullmatch(NUMBER, current) and rel == "0.040000"
     data = ask(sim, ':TRAC:DATA? 1, 2, "defbuffer1", READ, SOUR, REL').split(",")
     assert data[1] == data[4] == "1.000000E-01" and data[2::3] == ["0.000000", "0.040000"]
+    assert float(ask(sim, ":SENS:CURR:RANG?")) == fits(CURRENT_RANGES_A, float(data[3]))
 
 
 # -- driver <-> simulator ---------------------------------------------------------------------
@@ -162,6 +163,17 @@ def test_record_maps_relative_timestamps_onto_the_clock(smu, world, sim):
     assert currents == pytest.approx(world.sample.step_current(0.1, times - t_on, T_K), rel=0.01)
     assert any(line.startswith(':TRIG:LOAD "SimpleLoop", 20, 0.08') for line in sim.log)
     assert sim.trigger_state == "IDLE"
+
+
+def test_record_timing_follows_the_line_frequency_and_refuses_short_intervals(world):
+    sim = Keithley2450Simulator(world, {"line_frequency_Hz": 60})
+    smu = Keithley2450.open(SimulatorPort(sim), clock=world.clock)
+    smu.configure(1e-3, nplc=6)                              # 0.1 s at 60 Hz
+    with pytest.raises(RangeError, match="aperture 0.1 s"):
+        next(smu.record(duration_s=1.0, interval_s=0.05))
+    t_start = world.clock.now()
+    readings = list(smu.record(duration_s=1.0, interval_s=0.25))
+    assert [r.time_s - t_start for r in readings] == pytest.approx([0.2, 0.45, 0.7, 0.95])
 
 
 def test_record_stopped_early_aborts_the_trigger_model(smu, sim):
