@@ -1,0 +1,297 @@
+"""Simulated PalmSens EmStat4 (LR / HR): the MethodSCRIPT host protocol and a script
+interpreter for the subset `drivers.palmsens_emstat` uses, on the sample physics.
+
+Documentation as for the driver: EmStat4 communication protocol v1.3 (`t`, `i`, `e` +
+script + blank line, `Z`; `Z!0006` when nothing runs), MethodSCRIPT manual v1.8, packets as
+in PalmSens/MethodSCRIPT_Examples. Served on a pseudo-terminal (`link = "pty"`), `\\n` lines.
+
+Subset: `var`, `set_pgstat_chan/mode`, `set_max_bandwidth`, `set_range`, `set_range_minmax`,
+`set_autoranging`, `set_e`, `cell_on/off`, `wait`, `timer_start/get`, `pck_start/add/end`,
+`meas_loop_eis/ca/lsv ... endloop` (bodies: `pck_*`, `timer_get`), `on_finished:`, `#`
+comments. A script that does not parse is refused with `e!4001: Line L, Col C`; run-time
+errors (`!XXXX: Line L`, see `drivers._methodscript.ERRORS`) end the script without
+`on_finished:`, as the manual describes. Output: `e`, `M####` / `*` around each measurement
+loop, `P...` packets, a blank line at the end; `Z` answers `Z`, closes the open loop with
+`*`, runs `on_finished:` and ends the script.
+
+Timing (world clock, each output line due when measured): an EIS point takes
+max(0.1 s, 3 periods); CA reports every interval (n = duration / interval points, the
+first after one interval); LSV reports every step / scan rate, the first at the start.
+Packets are produced lazily, so each value is computed at its own time and temperature.
+
+Physics (`simulators._emstat_model.Cell`): Z from `sample.impedance` at the sample
+temperature; currents from the potential program since `cell_on` (steps and ramps)
+superposed from `step_current` / `sweep_current`; the sample's relative noise. Current
+autoranging picks the smallest allowed range holding |I|; beyond the top allowed range the
+value is clipped and flagged OVERLOAD, below 1e-3 of the lowest range flagged UNDERLOAD.
+Faults: the framework's byte faults, and `inject("error")` = a cell overload error
+(0x0032) at the next measured point.
+
+Not modelled: galvanostatic modes, bipotentiostat/MUX, `l`/`r` stored scripts, `if`/`loop`/
+math commands, bandwidth filtering and averaging within a point, potential-range
+autoranging, iR drop, staircase (the LSV is a true ramp), the cell's relaxation after
+`cell_off` (each `cell_on` starts from a relaxed sample), temperature drift within one
+transient, the time needed to parse a script.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable, Iterator
+
+from drivers import _methodscript as ms
+from drivers.palmsens_emstat import EmStat4, MAX_AMPLITUDE_V, MODELS
+from simulators.device import LineDevice
+from simulators._emstat_model import Cell, Program, RunError, ScriptError, Stmt, parse
+from simulators.world import SimWorld
+
+Event = tuple[float, Callable[[], list[str]]]
+UNDERLOAD_FRACTION = 1e-3
+
+
+class _Abort(Exception):
+    """Thrown into a running script by `Z`."""
+
+
+def eis_point_s(frequency_Hz: float) -> float:
+    return max(0.1, 3.0 / frequency_Hz)
+
+
+class EmStat4Simulator(LineDevice):
+    """An EmStat4 on a pseudo-terminal, measuring the world's sample."""
+
+    link = "pty"
+
+    def __init__(self, world: SimWorld, options: dict | None = None):
+        super().__init__(world.clock)
+        self.world = world
+        self.model = str((options or {}).get("model", "HR")).upper()
+        self.potential_range, self.current_ranges = MODELS[self.model]
+        self.cell = Cell(world)
+        self._script: list[str] | None = None       # lines being received after `e`
+        self._run: Iterator[Event] | None = None
+        self._next: Event | None = None
+        self.e_set, self.autorange = 0.0, (self.current_ranges[-1],) * 2
+        self.vars: dict[str, ms.Var] = {}
+        self._t = self._timer0 = 0.0
+        self._packet: list[ms.Var] = []
+        self._loop_open = False
+
+    # -- host protocol ------------------------------------------------------------------------
+    def handle(self, line: str) -> str | None:
+        self._pump()
+        if self._script is not None:
+            if line.strip():
+                self._script.append(line)
+                return None
+            return self._start()
+        cmd = line.strip()
+        if not cmd:
+            return None
+        if self._run is not None:
+            if cmd != "Z":
+                return f"{cmd[0]}!{ms.NOT_NOW:04X}"
+            self._abort()
+            return None
+        if cmd == "e":
+            self._script = []
+            return None
+        replies = {"t": f"tes4_{self.model.lower()}1.4.00\n#labctl simulator*",
+                   "i": f"iES4{self.model}-SIM-0001", "Z": f"Z!{ms.NOT_NOW:04X}"}
+        return replies.get(cmd, f"{cmd[0]}!{ms.UNKNOWN_COMMAND:04X}")
+
+    def _start(self) -> str | None:
+        lines, self._script = self._script or [], None
+        try:
+            program = parse(lines)
+        except ScriptError as err:
+            return f"e!{err.code:04X}: Line {err.line}, Col {err.column}"
+        self.vars = {name: ms.Var("aa", 0.0) for name in program.names}
+        self._run = self._execute(program)
+        self._next = next(self._run)
+        return None
+
+    def _abort(self) -> None:
+        self.reply("Z")
+        try:
+            self._next = self._run.throw(_Abort())
+        except StopIteration:
+            self._run = self._next = None
+
+    # -- lazy output: due events become reply lines when the clock reaches them -----------------
+    def _pump(self) -> None:
+        now = self.clock.now()
+        while self._next is not None and self._next[0] <= now:
+            for text in self._next[1]():
+                self.reply(text)
+            self._next = next(self._run, None)
+        if self._next is None:
+            self._run = None
+
+    def ready_time(self) -> float | None:
+        with self.lock:
+            self._pump()
+            due = [t for t in (super().ready_time(), self._next and self._next[0]) if t is not None]
+            return min(due, default=None)
+
+    def take_ready(self) -> bytes:
+        with self.lock:
+            self._pump()
+            return super().take_ready()
+
+    # -- interpreter ---------------------------------------------------------------------------
+    def _emit(self, *lines: str) -> Event:
+        return self._t, lambda: list(lines)
+
+    def _execute(self, program: Program) -> Iterator[Event]:
+        self._t = self.clock.now()
+        yield self._emit("e")
+        try:
+            for stmt in program.main:
+                yield from self._statement(stmt)
+        except _Abort:
+            self._t = self.clock.now()
+            self.cell.hold(self._t)
+            if self._loop_open:
+                yield self._emit("*")
+        except RunError as err:
+            yield self._emit(f"!{err.code:04X}: Line {err.line}")
+            return
+        self._loop_open = False
+        for stmt in program.on_finished:
+            yield from self._statement(stmt)
+        yield self._emit("")
+
+    def _statement(self, stmt: Stmt) -> Iterator[Event]:
+        loop = {"meas_loop_eis": self._eis, "meas_loop_ca": self._ca,
+                "meas_loop_lsv": self._lsv}.get(stmt.cmd)
+        if loop is not None:
+            self._loop_open = True
+            yield self._emit(f"M{ms.TECHNIQUE_IDS[stmt.cmd]:04X}")
+            for t, make in loop(stmt):
+                self._t = t
+                yield t, self._body(stmt, make)
+            yield self._emit("*")
+            self._loop_open = False
+            return
+        lines = self._simple(stmt)
+        if lines:
+            yield self._emit(*lines)
+
+    def _body(self, stmt: Stmt, measure: Callable[[], None]) -> Callable[[], list[str]]:
+        def run() -> list[str]:
+            measure()
+            return [line for s in stmt.body for line in self._simple(s)]
+        return run
+
+    def _simple(self, stmt: Stmt) -> list[str]:
+        """An instantaneous statement; returns the output lines it makes."""
+        cmd, args = stmt.cmd, stmt.args
+        if cmd == "set_e":
+            self.e_set = self._potential(args[0], stmt)
+            self.cell.set_potential(self._t, self.e_set)
+        elif cmd == "cell_on":
+            self.cell.switch_on(self._t, self.e_set)
+        elif cmd == "cell_off":
+            self.cell.switch_off()
+        elif cmd in ("set_range", "set_autoranging") and args[0] == "ba":
+            values = [self.number(a) for a in args[1:]]
+            self.autorange = (values[0], values[-1])
+        elif cmd == "wait":
+            self._t += self.number(args[0])
+        elif cmd == "timer_start":
+            self._timer0 = self._t
+        elif cmd == "timer_get":
+            self.vars[args[0]] = ms.Var(ms.TIME, self._t - self._timer0)
+        elif cmd == "pck_start":
+            self._packet = []
+        elif cmd == "pck_add":
+            self._packet.append(self.vars[args[0]])
+        elif cmd == "pck_end":
+            return [ms.encode_packet(self._packet)]
+        return []
+
+    def number(self, arg: str) -> float:
+        return self.vars[arg].value if arg in self.vars else ms.parse_number(arg)
+
+    def _potential(self, arg: str, stmt: Stmt) -> float:
+        value = self.number(arg)
+        if abs(value) > self.potential_range:
+            raise RunError(ms.POTENTIAL_RANGE, stmt.line)
+        return value
+
+    def _check_fault(self, stmt: Stmt) -> None:
+        if self.take_fault("error"):
+            raise RunError(ms.CELL_OVERLOAD, stmt.line)
+
+    # -- measurement loops: (due time, measure) per point ---------------------------------------
+    def _eis(self, stmt: Stmt) -> Iterator[tuple[float, Callable[[], None]]]:
+        f_var, re_var, im_var = stmt.args[:3]
+        amp, f0, f1, n_text, dc = stmt.args[3:]
+        amplitude, start, stop, n = (self.number(a) for a in (amp, f0, f1, n_text))
+        low, high = EmStat4.frequency_range_Hz
+        if not all(low <= f <= high for f in (start, stop)):
+            raise RunError(ms.FREQUENCY_RANGE, stmt.line)
+        if not 0 < amplitude <= MAX_AMPLITUDE_V:
+            raise RunError(ms.AMPLITUDE_RANGE, stmt.line)
+        self.cell.set_potential(self._t, self._potential(dc, stmt))
+        t = self._t
+        for k in range(max(1, int(n))):
+            f = start * (stop / start) ** (k / (n - 1)) if n > 1 else start
+            self._check_fault(stmt)
+            t += eis_point_s(f)
+
+            def measure(f: float = f) -> None:
+                z = self.world.add_noise(complex(self.world.sample.impedance(
+                    f, self.world.sample_temperature_K()))) if self.cell.on else complex(math.nan, math.nan)
+                status, index = self._ranging(amplitude / abs(z) if self.cell.on else 0.0)
+                self.vars[f_var] = ms.Var(ms.FREQUENCY, f)
+                self.vars[re_var] = ms.Var(ms.Z_REAL, z.real, status, index)
+                self.vars[im_var] = ms.Var(ms.Z_IMAG, z.imag, status)
+            yield t, measure
+
+    def _ca(self, stmt: Stmt) -> Iterator[tuple[float, Callable[[], None]]]:
+        e_var, i_var = stmt.args[:2]
+        potential = self._potential(stmt.args[2], stmt)
+        interval, duration = self.number(stmt.args[3]), self.number(stmt.args[4])
+        self.cell.set_potential(self._t, potential)
+        t0 = self._t
+        for k in range(1, int(duration / interval + 1e-9) + 1):
+            self._check_fault(stmt)
+            yield t0 + k * interval, self._dc_point(e_var, i_var, t0 + k * interval)
+
+    def _lsv(self, stmt: Stmt) -> Iterator[tuple[float, Callable[[], None]]]:
+        e_var, i_var = stmt.args[:2]
+        start, stop = (self._potential(a, stmt) for a in stmt.args[2:4])
+        step, rate = abs(self.number(stmt.args[4])), abs(self.number(stmt.args[5]))
+        sign = 1.0 if stop >= start else -1.0
+        self.cell.set_potential(self._t, start)
+        t0, n = self._t, round(abs(stop - start) / step) + 1
+        self.cell.ramp(t0, sign * rate)
+        for k in range(n):
+            self._check_fault(stmt)
+            yield t0 + k * step / rate, self._dc_point(e_var, i_var, t0 + k * step / rate)
+        self.cell.set_potential(t0 + (n - 1) * step / rate, start + sign * (n - 1) * step)
+
+    def _dc_point(self, e_var: str, i_var: str, t: float) -> Callable[[], None]:
+        def measure() -> None:
+            current = float(self.world.add_noise(
+                self.cell.current(t, self.world.sample_temperature_K())))
+            status, index = self._ranging(current)
+            top = self._allowed()[-1]
+            self.vars[e_var] = ms.Var(ms.APPLIED_POTENTIAL, self.cell.potential(t))
+            self.vars[i_var] = ms.Var(ms.WE_CURRENT, max(-top, min(top, current)), status, index)
+        return measure
+
+    def _allowed(self) -> list[float]:
+        low, high = self.autorange
+        allowed = [r for r in self.current_ranges if low * (1 - 1e-9) <= r <= high * (1 + 1e-9)]
+        return allowed or [next((r for r in self.current_ranges if r >= low), self.current_ranges[-1])]
+
+    def _ranging(self, current: float) -> tuple[int, int]:
+        """(status bits, range index) of a current under the autoranging bounds."""
+        allowed = self._allowed()
+        chosen = next((r for r in allowed if r >= abs(current)), allowed[-1])
+        status = ms.OVERLOAD if abs(current) > allowed[-1] else \
+            ms.UNDERLOAD if abs(current) < UNDERLOAD_FRACTION * allowed[0] else 0
+        return status, round(3 * (math.log10(chosen) + 10))
