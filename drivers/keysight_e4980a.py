@@ -119,6 +119,10 @@ class KeysightE4980A(ImpedanceAnalyzerDriver):
         self.check_errors()
         self.write(":TRIG:IMM")
         self.clock.sleep(self.measurement_time_s(f))
+        return ImpedancePoint(self.clock.now(), f, self.fetch(), amplitude, bias)
+
+    def fetch(self) -> complex:
+        """Z of the last measurement (`:FETC?`); a status other than 0 is an error."""
         reply = self.query(":FETC?").strip()
         match = FETCH.match(reply)
         if not match:
@@ -127,8 +131,7 @@ class KeysightE4980A(ImpedanceAnalyzerDriver):
         if status:
             raise InstrumentError(STATUS.get(status, f"status {status}"), instrument=self.name,
                                   code=status)
-        z = TO_Z[self.function_type](float(match[1]), float(match[2]))
-        return ImpedancePoint(self.clock.now(), f, z, amplitude, bias)
+        return TO_Z[self.function_type](float(match[1]), float(match[2]))
 
     def safe_state(self) -> None:
         """Test signal to 0 V, DC bias 0 V and off."""

@@ -95,6 +95,7 @@ class Solartron1260(ImpedanceAnalyzerDriver):
         self._ready = True
 
     def identify(self) -> str:
+        """`*IDN?`, after the setup (its reply needs the CR LF terminator `OT1`)."""
         if not self._ready:
             self.setup()
         return super().identify()

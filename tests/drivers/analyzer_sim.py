@@ -1,0 +1,37 @@
+"""Shared by the impedance-analyzer driver tests: a driver on a recording simulator of the
+world's sample (in process, virtual clock) and the comparison with the sample physics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from labctl.clock import VirtualClock
+from simulators.port import SimulatorPort
+from simulators.world import SimWorld
+
+T_K = 623.15
+
+
+def make(driver_class: type, sim_class: type, temperature_K: float = T_K,
+         limits: dict[str, float] | None = None, **options: Any) -> tuple[Any, Any, Any]:
+    """(world, simulator, driver); the simulator keeps the lines it received in `.lines`."""
+
+    class Recording(sim_class):
+        def handle(self, line: str) -> str | None:
+            self.lines.append(line)
+            return super().handle(line)
+
+    world = SimWorld.create(clock=VirtualClock(), seed=0, start_temperature_K=temperature_K)
+    sim = Recording(world)
+    sim.lines = []
+    driver = driver_class.open(SimulatorPort(sim), clock=world.clock, limits=limits,
+                               options=options)
+    return world, sim, driver
+
+
+def assert_matches_physics(world: SimWorld, frequencies, impedances, resolution: float) -> None:
+    """Each Z within 6 sigma of the sample file's noise (+ the reply's resolution)."""
+    noise = world.sample.noise.relative
+    for f, z in zip(frequencies, impedances):
+        truth = complex(world.sample.impedance(f, world.sample_temperature_K()))
+        assert abs(z - truth) / abs(truth) < 6 * noise + resolution, (f, z, truth)

@@ -1,0 +1,206 @@
+"""Solartron 1260 driver against its simulator: in process (virtual clock) and over TCP."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+import pytest
+
+from drivers.solartron1260 import Solartron1260
+from labctl.capabilities import ImpedanceAnalyzer
+from labctl.clock import VirtualClock
+from labctl.errors import (InstrumentError, InstrumentTimeout, RangeError, ReplyError,
+                           SafetyLimitError)
+from simulators.port import SimulatorPort
+from simulators.serve import TcpServer
+from simulators.solartron1260 import Solartron1260Simulator
+from simulators.world import SimWorld
+
+import analyzer_sim  # tests/drivers/analyzer_sim.py
+from analyzer_sim import T_K
+
+SPECTRUM_HZ = np.geomspace(1e6, 0.1, 29)   # 1 MHz .. 0.1 Hz, 4 points per decade
+
+
+def make(temperature_K=T_K, **options):
+    return analyzer_sim.make(Solartron1260, Solartron1260Simulator, temperature_K, **options)
+
+
+def assert_matches_physics(world, points):
+    """Within the noise and the 5-digit resolution of the result line."""
+    analyzer_sim.assert_matches_physics(world, [p.frequency_Hz for p in points],
+                                        [p.impedance_Ohm for p in points], 2e-4)
+
+
+@pytest.fixture
+def bench():
+    world, sim, driver = make()
+    yield world, sim, driver
+    driver.close()
+
+
+def test_is_an_impedance_analyzer(bench):
+    world, sim, driver = bench
+    assert isinstance(driver, ImpedanceAnalyzer)
+    assert driver.identify() == "SCHLUMBERGER TECHNOLOGIES, 1260 IMPEDANCE ANALYZER, 0, 0"
+    assert driver.frequency_range_Hz == (10e-6, 32e6)
+
+
+def test_setup_and_point_commands_as_in_the_manual(bench):
+    world, sim, driver = bench
+    driver.measure(1e3, 0.01)
+    assert sim.lines == ["TT2", "OP2,1", "OT1", "OS0", "SO1,3", "IP1,1", "OU1,0", "DC1,0",
+                         "DC3,0", "RA1,0", "RA3,0", "AU0", "CZ0", "MS 0.0000000E+0",
+                         "FR 1.0000000E+3", "VA 1.0000000E-2", "VB 0.0000000E+0",
+                         "IS 1.0000000E-1", "SI"]
+    assert sim.command_errors == []
+
+
+def test_result_line_is_fixed_width_e_format():
+    world, sim, _ = make()
+    port = SimulatorPort(sim, timeout=10)
+    port.write(b"OP2,1\nOT1\nVA 0.01\nFR 1.234E+3\nSI\n")
+    line = port.read_until(b"\r\n").decode()
+    assert re.fullmatch(r"\+1\.2340000E\+03,[+-]\d\.\d{4}E[+-]\d\d,[+-]\d\.\d{4}E[+-]\d\d,0,00"
+                        r"\r\n", line), line
+
+
+def test_no_result_on_the_bus_without_op2():
+    world, sim, _ = make()
+    port = SimulatorPort(sim, timeout=10)
+    port.write(b"OT1\nSI\n")
+    assert port.read_until(b"\r\n") == b""
+
+
+@pytest.mark.parametrize("coordinates", ["rectangular", "polar"])
+def test_full_spectrum_equals_sample_physics(coordinates):
+    world, sim, driver = make(coordinates=coordinates)
+    points = list(driver.sweep(SPECTRUM_HZ, 0.01))
+    assert [p.frequency_Hz for p in points] == list(SPECTRUM_HZ)
+    assert_matches_physics(world, points)
+    assert points[-1].impedance_Ohm.imag < 0      # capacitive
+
+
+def test_full_spectrum_over_tcp():
+    world = SimWorld.create(clock=VirtualClock(), seed=1, start_temperature_K=T_K)
+    with TcpServer(Solartron1260Simulator(world)) as server:
+        driver = Solartron1260.open(server.resource, clock=world.clock)
+        try:
+            assert driver.identify().startswith("SCHLUMBERGER")
+            points = list(driver.sweep(SPECTRUM_HZ, 0.01))
+        finally:
+            driver.close()
+    assert_matches_physics(world, points)
+
+
+def test_sweep_duration_follows_the_integration_settings():
+    world, sim, driver = make(integration_s=0.2, integration_cycles=3, delay_s=0.5)
+    driver.identify()                          # reset and setup, before the clock starts
+    t0 = world.clock.now()
+    points = list(driver.sweep(SPECTRUM_HZ, 0.01))
+    per_point = [0.5 + max(1, math.ceil(max(0.2, 3 / f) * f - 1e-3)) / f + sim.settling_s
+                 for f in SPECTRUM_HZ]
+    assert world.clock.now() - t0 == pytest.approx(sum(per_point), rel=1e-6)
+    assert np.diff([t0] + [p.time_s for p in points]) == pytest.approx(per_point, rel=1e-6)
+    assert per_point[-1] > 30                   # 3 cycles at 0.1 Hz dominate the run
+
+
+def test_drifting_temperature_shows_in_the_spectrum(bench):
+    world, sim, driver = bench
+    before = driver.measure(1e3, 0.01)
+    with world.control() as loop:
+        loop.set_target(T_K + 50)
+    world.clock.sleep(1800)
+    after = driver.measure(1e3, 0.01)
+    assert world.sample_temperature_K() > T_K + 10
+    assert abs(after.impedance_Ohm) < 0.7 * abs(before.impedance_Ohm)
+    assert_matches_physics(world, [after])
+
+
+def test_stale_result_of_another_frequency_is_skipped(bench):
+    world, sim, driver = bench
+    driver.measure(1e3, 0.01)
+    driver.write("SI")                          # a 1 kHz result nobody has read yet
+    point = driver.measure(10.0, 0.01)
+    assert point.frequency_Hz == 10.0
+    assert_matches_physics(world, [point])
+
+
+def test_only_stale_results_are_an_error(bench):
+    world, sim, driver = bench
+    driver.measure(1e3, 0.01)
+    for _ in range(4):
+        driver.write("SI")
+    with pytest.raises(ReplyError, match="stale"):
+        driver.measure(10.0, 0.01)
+
+
+def test_late_reply_after_a_timeout_is_not_taken_for_the_next_point(bench):
+    world, sim, driver = bench
+    driver.identify()
+    sim.inject("delay", seconds=8.0)   # after the 5 s timeout, before 1 Hz ends
+    with pytest.raises(InstrumentTimeout):
+        driver.measure(1e3, 0.01)
+    point = driver.measure(1.0, 0.01)
+    assert point.frequency_Hz == 1.0
+    assert_matches_physics(world, [point])
+
+
+def test_garbled_result_is_a_reply_error_and_the_next_point_works(bench):
+    world, sim, driver = bench
+    driver.identify()
+    sim.inject("garble")
+    with pytest.raises(ReplyError):
+        driver.measure(1e3, 0.01)
+    assert_matches_physics(world, [driver.measure(1e3, 0.01)])
+
+
+def test_current_overload_on_a_fixed_range(bench):
+    world, sim, driver = bench
+    driver.identify()
+    driver.write("RA3,1")                       # 6 uA range; 1 V on ~2 kOhm at 1 MHz
+    with pytest.raises(InstrumentError, match="current input overload") as err:
+        driver.measure(1e6, 1.0)
+    assert err.value.code == 3
+
+
+def test_dc_bias_overloads_the_dc_coupled_voltage_input(bench):
+    world, sim, driver = bench
+    with pytest.raises(InstrumentError, match="V1") as err:
+        driver.measure(1e3, 0.01, bias_V=10.0)
+    assert err.value.code == 1
+
+
+def test_impedance_too_high_for_the_current_input():
+    world, sim, driver = make(temperature_K=298.15)      # cold sample: |Z| ~ 2e10 Ohm
+    with pytest.raises(InstrumentError, match="too high") as err:
+        driver.measure(0.1, 0.01)
+    assert err.value.code == 4
+
+
+def test_limits_and_ranges_refused_before_anything_is_sent():
+    world, sim, driver = make(limits={"amplitude_V": 0.05, "bias_V": 0.5})
+    with pytest.raises(SafetyLimitError, match="amplitude_V"):
+        driver.measure(1e3, 0.1)
+    with pytest.raises(SafetyLimitError, match="bias_V"):
+        driver.measure(1e3, 0.01, bias_V=-1.0)
+    with pytest.raises(RangeError, match=r"1e-05 \.\. 3.2e\+07 Hz"):
+        driver.measure(50e6, 0.01)
+    with pytest.raises(RangeError, match="Hz"):
+        driver.sweep([1e3, 1e2, 50e6], 0.01)
+    with pytest.raises(SafetyLimitError):
+        driver.amplitude = 1.0
+    assert sim.lines == []
+    assert Solartron1260.limit_keys.keys() == {"amplitude_V", "bias_V"}
+
+
+def test_safe_state_zeroes_the_generator(bench):
+    world, sim, driver = bench
+    driver.measure(1e3, 0.5, bias_V=0.2)
+    with driver:
+        pass
+    assert sim.numbers["VA"] == 0.0 and sim.numbers["VB"] == 0.0
+    assert sim.lines[-2:] == ["VA 0.0000000E+0", "VB 0.0000000E+0"]
+    assert driver.settings()["coordinates"] == "rectangular"
