@@ -199,8 +199,8 @@ class Eurotherm3216(ControllerBase):
         """Hold the output at `output_percent` (no temperature control: limits cannot act)."""
         if not 0 <= output_percent <= 100:
             raise RangeError(f"{self.name}: manual output {output_percent:g} % is outside 0..100 %")
+        self.write_integer(AUTO_MANUAL, 1)       # bumpless: holds the present output first
         self.manual_output_percent = output_percent
-        self.write_integer(AUTO_MANUAL, 1)
 
     def set_auto(self) -> None:
         self.write_integer(AUTO_MANUAL, 0)
