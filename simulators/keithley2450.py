@@ -13,8 +13,8 @@ of the superposed step responses, sum_k dV_k (q(t2 - t_k) - q(t1 - t_k)) / (t2 -
 with q the sample's `step_charge` per volt at the present sample temperature, plus the
 decomposition current at the terminal voltage, plus the sample file's relative noise.
 Beyond `ILIM` the reading is clamped to +-ILIM and `:SOUR:VOLT:ILIM:TRIP?` answers 1; a
-fixed measure range exceeded by more than 5 % reads 9.9E+37 (overflow). Each reading's reply is due when its
-aperture ends; readings never overlap (one measurement at a time).
+fixed measure range exceeded by more than 5 % reads 9.9E+37 (overflow). Each reading's
+reply is due when its aperture ends; readings never overlap (one measurement at a time).
 
 Formats: readings `%.6E` (`-1.375422E-11`, manual p. 6-4), relative times `%.6f`
 (`0.408402`, p. 6-124), settings as `%G`; errors `<code>,"<text>;<severity>;<date time>"`
@@ -71,7 +71,8 @@ def unquote(text: str) -> str:
 
 
 class Keithley2450Simulator(ScpiDevice):
-    """The 2450 on the world's sample; option `line_frequency_Hz` (default 50)."""
+    """The 2450 on the world's sample; options `line_frequency_Hz` (default 50) and
+    `command_set` (what `*LANG?` answers; default "SCPI", the only one simulated)."""
 
     link = "tcp"
     idn = "KEITHLEY INSTRUMENTS,MODEL 2450,04512345,1.7.12b"
@@ -79,13 +80,15 @@ class Keithley2450Simulator(ScpiDevice):
     def __init__(self, world: SimWorld, options: dict | None = None):
         super().__init__(world.clock)
         self.world = world
-        self.line_frequency_Hz = float((options or {}).get("line_frequency_Hz", 50.0))
+        options = options or {}
+        self.line_frequency_Hz = float(options.get("line_frequency_Hz", 50.0))
+        self.command_set = str(options.get("command_set", "SCPI"))
         self._steps: list[tuple[float, float]] = []   # (time, terminal voltage change)
         self._applied = 0.0
         self._busy_until = -math.inf
         self.reset()
         c = self.command
-        c("*LANG?", lambda: "SCPI")
+        c("*LANG?", lambda: self.command_set)
         c("*LANG", lambda lang: None)   # takes effect after a power cycle: not simulated
         c("*WAI", lambda: None)
         c(":STATus:PRESet", lambda: None)

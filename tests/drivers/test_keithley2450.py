@@ -108,6 +108,25 @@ def test_readings_have_the_instruments_formats_and_take_the_aperture(sim, world)
     assert float(ask(sim, ":SENS:CURR:RANG?")) == fits(CURRENT_RANGES_A, float(data[3]))
 
 
+@pytest.mark.parametrize("load, readings", [
+    (':TRIG:LOAD "SimpleLoop", 5, 0.08', 5),
+    (":TRIG:LOAD:LOOP:SIMP 5, 0.08", 5),
+    (':TRIG:LOAD "DurationLoop", 1, 0.08, "defbuffer2"', 10),   # starts 0.08, 0.18 .. 0.98
+    (":TRIG:LOAD:LOOP:DUR 1, 0.08, 'defbuffer2'", 10),
+])
+def test_trigger_model_templates_fill_the_buffer_on_the_clock(sim, world, load, readings):
+    buffer = "defbuffer2" if "DUR" in load.upper() else "defbuffer1"
+    assert ask(sim, f":SOUR:VOLT 0.1;:OUTP ON;{load};:INIT;:TRIG:STAT?") == "RUNNING;RUNNING;2"
+    world.clock.sleep(3.0)
+    assert ask(sim, f':TRAC:ACT? "{buffer}";:TRIG:STAT?') == f"{readings};IDLE;IDLE;3"
+    rel = ask(sim, f':TRAC:DATA? 1, {readings}, "{buffer}", REL').split(",")
+    assert [float(r) for r in rel] == pytest.approx([0.1 * k for k in range(readings)])
+
+
+def test_init_without_a_trigger_model_is_an_error(sim):
+    assert ask(sim, ':TRIG:LOAD "Empty";:INIT;:SYST:ERR?').startswith('-221,"Settings conflict')
+
+
 # -- driver <-> simulator ---------------------------------------------------------------------
 def test_driver_is_a_source_meter_and_configures_the_instrument(smu, sim):
     assert isinstance(smu, SourceMeter)
@@ -254,14 +273,9 @@ def test_210_volt_range_allows_at_most_105_mA(world, sim):
 
 
 def test_wrong_command_set_is_refused(world):
-    class Tsp(Keithley2450Simulator):
-        def __init__(self, world, options=None):
-            super().__init__(world, options)
-            self.command("*LANG?", lambda: "TSP")
-            self._table.insert(0, self._table.pop())
-
-    smu = Keithley2450.open(SimulatorPort(Tsp(world)), clock=world.clock)
-    with pytest.raises(InstrumentError, match="command set is TSP"):
+    sim = Keithley2450Simulator(world, {"command_set": "SCPI2400"})
+    smu = Keithley2450.open(SimulatorPort(sim), clock=world.clock)
+    with pytest.raises(InstrumentError, match="command set is SCPI2400, not SCPI"):
         smu.configure(1e-3)
 
 
