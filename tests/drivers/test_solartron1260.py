@@ -74,6 +74,13 @@ def test_no_result_on_the_bus_without_op2():
     assert port.read_until(b"\r\n") == b""
 
 
+def test_bad_commands_are_ignored_and_listed():
+    world, sim, _ = make()
+    SimulatorPort(sim).write(b"FR 5E7\nRA3,9\nXX1\nVA 0.5\n")
+    assert sim.command_errors == ["FR 5E7", "RA3,9", "XX1"]
+    assert (sim.numbers["FR"], sim.numbers["VA"]) == (1e3, 0.5)
+
+
 @pytest.mark.parametrize("coordinates", ["rectangular", "polar"])
 def test_full_spectrum_equals_sample_physics(coordinates):
     world, sim, driver = make(coordinates=coordinates)
