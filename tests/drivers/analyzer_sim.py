@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from labctl.clock import VirtualClock
 from simulators.port import SimulatorPort
 from simulators.world import SimWorld
@@ -27,6 +29,17 @@ def make(driver_class: type, sim_class: type, temperature_K: float = T_K,
     driver = driver_class.open(SimulatorPort(sim), clock=world.clock, limits=limits,
                                options=options)
     return world, sim, driver
+
+
+def bench_fixture(driver_class: type, sim_class: type):
+    """A pytest fixture `bench` -> (world, simulator, driver), closing the driver after."""
+
+    @pytest.fixture
+    def bench():
+        world, sim, driver = make(driver_class, sim_class)
+        yield world, sim, driver
+        driver.close()
+    return bench
 
 
 def assert_matches_physics(world: SimWorld, frequencies, impedances, resolution: float) -> None:

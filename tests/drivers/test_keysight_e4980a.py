@@ -33,11 +33,7 @@ def assert_matches_physics(world, frequencies, impedances):
     analyzer_sim.assert_matches_physics(world, frequencies, impedances, 2e-5)
 
 
-@pytest.fixture
-def bench():
-    world, sim, driver = make()
-    yield world, sim, driver
-    driver.close()
+bench = analyzer_sim.bench_fixture(KeysightE4980A, KeysightE4980ASimulator)
 
 
 def test_is_an_impedance_analyzer(bench):

@@ -34,11 +34,7 @@ def assert_matches_physics(world, points):
                                         [p.impedance_Ohm for p in points], 2e-4)
 
 
-@pytest.fixture
-def bench():
-    world, sim, driver = make()
-    yield world, sim, driver
-    driver.close()
+bench = analyzer_sim.bench_fixture(Solartron1260, Solartron1260Simulator)
 
 
 def test_is_an_impedance_analyzer(bench):
