@@ -56,12 +56,12 @@ class Register:
         return to_kelvin(value) if self.celsius else value
 
     def __set__(self, instrument: "Eurotherm3216", value: Any) -> None:
-        if not self.writable:
+        if not self.writable:   # temperatures are written by methods that check limits
             raise AttributeError(f"register {self.address} is read-only in this driver")
         if self.integer:
             instrument.write_integer(self.address, int(value))
         else:
-            instrument.write_float(self.address, to_celsius(value) if self.celsius else value)
+            instrument.write_float(self.address, value)
 
 
 class Eurotherm3216(ControllerBase):

@@ -3,6 +3,7 @@ minimalmodbus client, decimal-point safety, limits, controller-side ramps, fault
 
 import minimalmodbus
 import pytest
+from controller_sim import RecordingPort, bench_check  # tests/drivers/controller_sim.py
 from scipy.constants import zero_Celsius
 
 from drivers._temperature import FollowCheck
@@ -17,18 +18,6 @@ from simulators.serve import PtyServer
 from simulators.world import SimWorld
 
 LIMITS = {"max_temperature_C": 900.0, "max_ramp_C_per_min": 20.0, "safe_temperature_C": 30.0}
-
-
-class RecordingPort(SimulatorPort):
-    """The simulator's port, remembering every frame the host sent."""
-
-    def __init__(self, device):
-        super().__init__(device)
-        self.sent = []
-
-    def write(self, data):
-        self.sent.append(bytes(data))
-        return super().write(data)
 
 
 @pytest.fixture
@@ -231,11 +220,7 @@ def test_follow_check_needs_a_saturated_heater_and_a_stuck_temperature():
 
 
 def test_bench_check(tmp_path, capsys):
-    from labctl.cli import main
-
-    bench = tmp_path / "bench.toml"
-    bench.write_text('[instruments.furnace]\ndriver = "eurotherm3216"\nresource = "sim://furnace"\n'
-                     'options = { address = 2, timeout_s = 0.5 }\n'
-                     'limits = { max_temperature_C = 900, safe_temperature_C = 25 }\n')
-    assert main(["bench", "check", str(bench)]) == 0
-    assert "Modbus address 2" in capsys.readouterr().out
+    out = bench_check(tmp_path, capsys, '[instruments.furnace]\ndriver = "eurotherm3216"\n'
+                      'resource = "sim://furnace"\noptions = { address = 2, timeout_s = 0.5 }\n'
+                      'limits = { max_temperature_C = 900, safe_temperature_C = 25 }\n')
+    assert "Modbus address 2" in out

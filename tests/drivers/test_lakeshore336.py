@@ -2,6 +2,7 @@
 LakeShore3xx and the driver over TCP, set-point units, limits, ramps, safe state, faults."""
 
 import pytest
+from controller_sim import RecordingPort, bench_check  # tests/drivers/controller_sim.py
 from scipy.constants import zero_Celsius
 
 from drivers.lakeshore336 import LakeShore336
@@ -22,16 +23,6 @@ CRLF = LinkSettings(read_termination="\r\n", write_termination="\r\n", timeout_s
 @pytest.fixture
 def world():
     return SimWorld.create(clock=VirtualClock(), seed=0)
-
-
-class RecordingPort(SimulatorPort):
-    def __init__(self, device):
-        super().__init__(device)
-        self.sent = []
-
-    def write(self, data):
-        self.sent.append(bytes(data))
-        return super().write(data)
 
 
 def make(world, limits=LIMITS, units=1, **options):
@@ -176,11 +167,7 @@ def test_link_faults_map_to_errors_and_recover(world, fault, error, action):
 
 
 def test_bench_check(tmp_path, capsys):
-    from labctl.cli import main
-
-    bench = tmp_path / "bench.toml"
-    bench.write_text('[instruments.cryostat]\ndriver = "lakeshore336"\nresource = "sim://cryostat"\n'
-                     'options = { heater_range = "medium" }\n'
-                     'limits = { max_temperature_C = 500, max_ramp_C_per_min = 5 }\n')
-    assert main(["bench", "check", str(bench)]) == 0
-    assert "LSCI,MODEL336" in capsys.readouterr().out
+    out = bench_check(tmp_path, capsys, '[instruments.cryostat]\ndriver = "lakeshore336"\n'
+                      'resource = "sim://cryostat"\noptions = { heater_range = "medium" }\n'
+                      'limits = { max_temperature_C = 500, max_ramp_C_per_min = 5 }\n')
+    assert "LSCI,MODEL336" in out
