@@ -180,17 +180,25 @@ class EmStat4(Instrument):
         start = self.clock.now()
         with closing(self.execute(script, gap_s)) as packets:
             for p in packets:
-                current = self._value(p, ms.WE_CURRENT)
-                if abs(current) > self.limits.get("current_A", math.inf):
+                current = self._find(p, ms.WE_CURRENT)
+                if abs(current.value) > self.limits.get("current_A", math.inf):  # also if overloaded
                     self.abort()
-                    self.limits.check_max("current_A", current, "cell current", "A")
+                    self.limits.check_max("current_A", current.value, "cell current", "A")
                 yield CurrentReading(start + self._value(p, ms.TIME),
-                                     self._value(p, ms.APPLIED_POTENTIAL), current)
+                                     self._value(p, ms.APPLIED_POTENTIAL), self._checked(current))
 
     def _value(self, packet: list[ms.Var], kind: str) -> float:
+        return self._checked(self._find(packet, kind))
+
+    def _find(self, packet: list[ms.Var], kind: str) -> ms.Var:
         var = next((v for v in packet if v.type == kind), None)
         if var is None:
             raise ReplyError(f"packet lacks a {kind!r} value: {packet}", instrument=self.name)
+        return var
+
+    def _checked(self, var: ms.Var) -> float:
+        """The value; InstrumentError if it is flagged OVERLOAD or is nan."""
+        kind = var.type
         if var.status & ms.OVERLOAD:
             rng = "" if var.range_index is None else f" in the {range_of_index(var.range_index):g} A range"
             raise InstrumentError(f"current overload{rng} ({kind} = {var.value:g})",
