@@ -7,11 +7,8 @@ import pytest
 
 from labctl.capabilities import CurrentReading, TemperatureReading
 from labctl.store import Store
+from tests.store.spectra import FREQUENCIES_HZ, SPECTRUM_OHM
 
-FREQUENCIES_HZ = np.logspace(6, -1, 36)
-# bulk R || C in series with an electrode capacitance: Z'' < 0 throughout
-SPECTRUM_OHM = (1e3 / (1 + 2j * np.pi * FREQUENCIES_HZ * 1e3 * 1e-9)
-                + 1 / (2j * np.pi * FREQUENCIES_HZ * 1e-5))
 
 
 @pytest.fixture

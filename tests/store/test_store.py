@@ -9,7 +9,7 @@ import pytest
 
 from labctl.capabilities import CurrentReading, ImpedancePoint, TemperatureReading
 from labctl.errors import StoreError
-from tests.store.conftest import FREQUENCIES_HZ, SPECTRUM_OHM
+from tests.store.spectra import FREQUENCIES_HZ, SPECTRUM_OHM
 
 
 def new_step(store, kind="dc_polarization"):

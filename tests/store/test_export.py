@@ -1,0 +1,72 @@
+"""Exports: CSV per step with metadata and units; `.z` read back by impedance.py and pyimpspec."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from impedance.preprocessing import readZPlot
+from pyimpspec import parse_data
+
+from labctl.errors import StoreError
+from labctl.store.export import Z_COLUMNS, export_csv, export_z, write_z
+from tests.store.spectra import FREQUENCIES_HZ, SPECTRUM_OHM
+
+
+def test_csv_files_per_step_with_units_and_metadata(filled, tmp_path):
+    store, run, _, _ = filled
+    paths = export_csv(store, run, tmp_path / "out")
+    assert [p.name for p in paths] == ["run0001-step001-eis-impedance.csv",
+                                       "run0001-step002-dc_polarization-dc.csv",
+                                       "run0001-temperature.csv"]
+    lines = paths[1].read_text().splitlines()
+    comments = [line for line in lines if line.startswith("#")]
+    text = "\n".join(comments)
+    for expected in ("'YSZ 8 mol%'", "operator 'ada'", '"thickness_m": 0.0012',
+                     "step 2 dc_polarization status done temperature_K 873.15",
+                     '{"voltage_V": 0.1}', "SI unit"):
+        assert expected in text
+    assert lines[len(comments)] == "time_s,voltage_V,current_A,temperature_K"
+    dc = pd.read_csv(paths[1], comment="#")
+    np.testing.assert_array_equal(dc["current_A"], store.dc(filled[3])["current_A"])
+
+
+def test_impedance_csv_has_all_stored_columns(filled, tmp_path):
+    store, run, _, _ = filled
+    data = pd.read_csv(export_csv(store, run, tmp_path)[0], comment="#")
+    assert tuple(data.columns) == ("time_s", "frequency_Hz", "z_real_Ohm", "z_imag_Ohm",
+                                "z_abs_Ohm", "phase_rad", "amplitude_V", "bias_V",
+                                "temperature_K")
+    np.testing.assert_array_equal(data["z_imag_Ohm"], SPECTRUM_OHM.imag)
+    np.testing.assert_array_equal(data["phase_rad"], np.angle(SPECTRUM_OHM))
+
+
+def test_z_layout(filled, tmp_path):
+    store, run, _, _ = filled
+    (path,) = export_z(store, run, tmp_path)
+    lines = path.read_text(encoding="ascii").splitlines()
+    assert lines[0] == "ZPLOT2 ASCII"
+    end = lines.index("End Comments")
+    assert lines[end - 1].strip() == Z_COLUMNS
+    rows = [line.split("\t") for line in lines[end + 1:]]
+    assert len(rows) == 36 and {len(r) for r in rows} == {9}
+    assert float(rows[0][0]) == FREQUENCIES_HZ[0] and float(rows[0][5]) < 0
+
+
+@pytest.mark.parametrize("name", ["YSZ", "Freq(Hz) End Comments \u00e9\n\tsecond line"])
+def test_z_is_read_back_by_impedance_py_and_pyimpspec(filled, tmp_path, name):
+    store, _, eis, _ = filled
+    path = tmp_path / "spectrum.z"
+    write_z(path, store.impedance(eis), [f"sample {name}"])
+    f, z = readZPlot(str(path))
+    np.testing.assert_allclose(f, FREQUENCIES_HZ, rtol=1e-8)
+    np.testing.assert_allclose(z, SPECTRUM_OHM, rtol=1e-8)
+    (data,) = parse_data(path)
+    np.testing.assert_allclose(data.get_frequencies(), FREQUENCIES_HZ, rtol=1e-8)
+    np.testing.assert_allclose(data.get_impedances(), SPECTRUM_OHM, rtol=1e-8)
+
+
+def test_z_export_of_a_run_without_spectra_is_an_error(store, tmp_path):
+    run = store.create_run("dc only", "", {}, {})
+    with pytest.raises(StoreError, match="no impedance spectra"):
+        export_z(store, run, tmp_path)
