@@ -98,8 +98,9 @@ class ScpiDevice(LineDevice):
         self.command(":SYSTem:ERRor[:NEXT]?", self.next_error)
 
     def command(self, pattern: str, handler: Callable[..., str | None]) -> None:
-        """Register `handler(*args)` for a header pattern (`?` at the end for queries)."""
-        self._table.append((compile_pattern(pattern), handler))
+        """Register `handler(*args)` for a header pattern (`?` at the end for queries);
+        a later registration of the same header overrides an earlier one (e.g. a built-in)."""
+        self._table.insert(0, (compile_pattern(pattern), handler))
 
     def reset(self) -> None:
         """*RST: return to power-on settings (subclasses extend)."""

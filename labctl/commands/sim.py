@@ -37,8 +37,8 @@ def run(args: argparse.Namespace) -> int:
                                       seed=args.seed, sample=args.sample)
     try:
         served = simulation.serve()
-        print(f"Simulating sample {simulation.world.sample.name!r}, "
-              f"time x{args.speed:g}, seed {simulation.world.seed}")
+        print(f"Simulating sample {simulation.world.sample.sample.name!r} "
+              f"({simulation.world.sample.source}), time x{args.speed:g}")
         for name, resource in served.items():
             print(f"  {name:<10} {simulation.drivers[name]:<16} {resource}")
         if args.write_bench:
