@@ -20,8 +20,10 @@ switches the cell off. After a run-time error (which skips `on_finished:`) the d
 
 Limits (EmStat4 specifications): EIS 10 uHz .. 200 kHz, AC amplitude <= 0.9 V rms;
 potential +-3 V (LR) / +-6 V (HR); current ranges 1 nA .. 10 mA (LR) / 100 nA .. 100 mA
-(HR), indices as in mscript.py. A packet flagged OVERLOAD or holding `nan` raises
-`InstrumentError`; UNDERLOAD values are kept (valid, at reduced resolution).
+(HR), indices as in mscript.py. The CA interval (1 ms .. 1e5 s), LSV step (0.1 mV .. 1 V) and
+scan rate (10 uV/s .. 10 V/s) bounds are this driver's sanity checks, not documented limits.
+A packet flagged OVERLOAD or holding `nan` raises `InstrumentError`; UNDERLOAD values are
+kept (valid, at reduced resolution).
 """
 
 from __future__ import annotations
@@ -69,6 +71,7 @@ class EmStat4(Instrument):
         self.voltage_V, self.is_on, self.nplc = 0.0, False, 1.0
         self.current_limit_A, self.current_range_A = self.current_ranges_A[-1], None
         self._active: object | None = None   # token of the running script
+        self._gap_s = 0.0                     # longest expected wait between its lines
 
     # -- identity and settings ---------------------------------------------------------------
     def identify(self) -> str:
@@ -132,7 +135,7 @@ class EmStat4(Instrument):
         `nplc` sets the sampling interval of `read` (nplc / 50 Hz)."""
         top = self._range_for(current_limit_A, "current_limit")
         self.limits.check_max("current_A", current_limit_A, "current limit", "A")
-        self.nplc = in_range(0.01, 100, "PLC")(nplc, f"{self.name}.nplc")
+        self.nplc = in_range(0.05, 100, "PLC")(nplc, f"{self.name}.nplc")
         self.current_range_A = None if current_range_A is None \
             else self._range_for(current_range_A, "current_range")
         self.current_limit_A = top
@@ -216,6 +219,7 @@ class EmStat4(Instrument):
         if self._active is not None:
             self.abort()
         token = self._active = object()
+        self._gap_s = gap_s
         self.write("e\n" + "\n".join(script) + "\n")
         try:
             if (line := self._line(gap_s)) != "e":
@@ -250,7 +254,7 @@ class EmStat4(Instrument):
             pass
 
     def _line(self, gap_s: float) -> str:
-        """The next line, waiting up to `gap_s` plus the link timeout (long EIS points)."""
+        """The next line, waiting up to twice `gap_s` plus the link timeout (long points)."""
         tries = max(1, math.ceil((2 * gap_s) / self.transport.settings.timeout_s) + 1)
         for attempt in range(tries):
             try:
@@ -264,12 +268,12 @@ class EmStat4(Instrument):
         its output to the end; a no-op on the instrument if nothing runs."""
         self._active = None
         self.write("Z")
-        while not (line := self._line(0.0)).startswith("Z"):
+        while not (line := self._line(self._gap_s)).startswith("Z"):
             pass
         if line != "Z":                  # Z!0006: nothing was running
             self.clock.sleep(0.1)
             return
-        while (line := self._line(0.0)) != "":
+        while (line := self._line(self._gap_s)) != "":
             if ms.error_code(line):
                 self._cell_off()
                 return

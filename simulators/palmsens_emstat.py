@@ -115,7 +115,7 @@ class EmStat4Simulator(LineDevice):
         self.reply("Z")
         try:
             self._next = self._run.throw(_Abort())
-        except StopIteration:
+        except (StopIteration, _Abort):      # ended, or aborted in `on_finished:`
             self._run = self._next = None
 
     # -- lazy output: due events become reply lines when the clock reaches them -----------------

@@ -12,7 +12,7 @@ from drivers import _methodscript as ms
 from drivers.palmsens_emstat import EmStat4
 from labctl.bench import open_bench, parse_bench
 from labctl.capabilities import ImpedanceAnalyzer, SourceMeter
-from labctl.clock import VirtualClock
+from labctl.clock import ScaledClock, VirtualClock
 from labctl.errors import InstrumentError, RangeError, ReplyError, SafetyLimitError
 from simulators.palmsens_emstat import EmStat4Simulator, eis_point_s
 from simulators.port import SimulatorPort
@@ -293,6 +293,19 @@ def test_all_three_techniques_over_a_pty(world):
             assert len(list(driver.linear_sweep(0.0, -0.5, 0.1, 0.1))) == 6
             assert device.cell.on is False
     assert not device.cell.on
+
+
+def test_abort_mid_sweep_over_a_pty():
+    world = SimWorld.create(clock=ScaledClock(speed=1000.0), seed=0, start_temperature_K=T_K)
+    device = EmStat4Simulator(world, {})
+    with PtyServer(device) as server:
+        with EmStat4.open(server.port, clock=world.clock, options={"timeout_s": 0.5}) as driver:
+            sweep = driver.sweep([10.0, 1e-3, 1e-4], 0.01)    # 0.3 s, 3000 s, 30000 s
+            assert next(sweep).frequency_Hz == pytest.approx(10.0)
+            sweep.close()
+            assert not device.cell.on and device.ready_time() is None
+            assert world.clock.now() < 1000
+            assert driver.measure(1e4, 0.01).frequency_Hz == pytest.approx(1e4)
 
 
 BENCH = """
