@@ -27,7 +27,7 @@ OFFSET = 2 ** 27            # value = int(hex7, 16) - OFFSET
 NAN_FIELD = "     nan"
 
 # metadata status bits (mscript.py METADATA_STATUS_FLAGS)
-TIMING_ERROR, OVERLOAD, UNDERLOAD, OVERLOAD_WARNING = 0x1, 0x2, 0x4, 0x8
+OVERLOAD, UNDERLOAD = 0x2, 0x4     # also 0x1 timing error, 0x8 overload warning
 
 # variable types used here (manual appendix "variable types")
 APPLIED_POTENTIAL, WE_CURRENT, FREQUENCY, Z_REAL, Z_IMAG, TIME = "da", "ba", "dc", "cc", "cd", "eb"
