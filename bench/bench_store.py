@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from labctl.capabilities import CurrentReading
 from labctl.store import Store
 
 
@@ -32,9 +33,13 @@ def new_step(path: Path) -> tuple[Store, int]:
     return store, store.start_step(run, "dc_polarization", {}, 1073.15)
 
 
-def bench_store(path: Path, n_points: int, batch: int) -> float:
+def bench_store(path: Path, n_points: int, batch: int, objects: bool) -> float:
+    """Columns of numpy arrays, or (`objects`) lists of `CurrentReading`."""
     store, step = new_step(path)
     data = list(batches(n_points, batch))
+    if objects:
+        data = [[CurrentReading(*r) for r in zip(c["time_s"].tolist(), c["voltage_V"].tolist(),
+                                                 c["current_A"].tolist())] for c in data]
     start = time.perf_counter()
     for cols in data:
         store.add_dc(step, cols, temperature_K=1073.15)
@@ -70,11 +75,13 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         base = bench_baseline(Path(tmp) / "baseline.sqlite", args.points, args.batch)
-        ours = bench_store(Path(tmp) / "store.sqlite", args.points, args.batch)
+        arrays = bench_store(Path(tmp) / "arrays.sqlite", args.points, args.batch, False)
+        objects = bench_store(Path(tmp) / "objects.sqlite", args.points, args.batch, True)
     print(f"{args.points} DC points in batches of {args.batch}")
-    print(f"baseline executemany: {base:12,.0f} points/s")
-    print(f"Store.add_dc:         {ours:12,.0f} points/s  (ratio {ours / base:.2f})")
-
+    print(f"{'baseline executemany:':37s} {base:10,.0f} points/s")
+    for label, rate in (("numpy columns", arrays), ("CurrentReading objects", objects)):
+        print(f"{f'Store.add_dc, {label}:':37s} {rate:10,.0f} points/s  "
+              f"(ratio {rate / base:.2f})")
 
 if __name__ == "__main__":
     main()

@@ -89,6 +89,8 @@ def _columns(points: Points, cls: type) -> dict[str, Any]:
     """Field name -> column of `points` (a sequence of `cls` or a mapping of columns)."""
     if not isinstance(points, Mapping):
         points = list(points)
+        if not all(isinstance(p, cls) for p in points):
+            raise StoreError(f"expected {cls.__name__} points or a mapping of columns")
         return {f.name: [getattr(p, f.name) for p in points] for f in fields(cls)}
     unknown = set(points) - {f.name for f in fields(cls)}
     if unknown:

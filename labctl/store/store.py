@@ -150,8 +150,7 @@ class Store:
         if level not in LEVELS:
             raise StoreError(f"event level {level!r} is not one of {LEVELS}")
         with self._write() as db:
-            db.execute("INSERT INTO events (run_id, step_id, time_utc, level, message) "
-                       "VALUES (?,?,?,?,?)", (run_id, step_id, _utc_now(), level, message))
+            _event(db, run_id, level, message, step_id)
 
     def finish_run(self, run_id: int, status: str) -> None:
         """End a running run; steps still running get the same status."""
@@ -167,6 +166,7 @@ class Store:
                 "SELECT id, owner FROM runs WHERE status = 'running'") if not _alive(owner)]
             for run_id in dead:
                 self._end(db, run_id, "interrupted")
+                _event(db, run_id, "warning", "run interrupted: its writer process is gone")
         return dead
 
     def resume_run(self, run_id: int) -> ResumeInfo:
@@ -177,8 +177,7 @@ class Store:
                 raise StoreError(f"run {run_id} is {status}, only an interrupted run resumes")
             db.execute("UPDATE runs SET status = 'running', ended_utc = NULL, owner = ? "
                        "WHERE id = ?", (_owner(), run_id))
-            db.execute("INSERT INTO events (run_id, time_utc, level, message) VALUES "
-                       "(?, ?, 'info', 'run resumed')", (run_id, _utc_now()))
+            _event(db, run_id, "info", "run resumed")
         return self.resume_info(run_id)
 
     def _add(self, table: pt.PointTable, key: int, points: pt.Points, temperature_K) -> int:
@@ -296,6 +295,12 @@ def _run(row: dict) -> Run:
 def _step(row: dict) -> Step:
     row["params"] = json.loads(row.pop("params_json"))
     return Step(**row)
+
+
+def _event(db: sqlite3.Connection, run_id: int, level: str, message: str,
+           step_id: int | None = None) -> None:
+    db.execute("INSERT INTO events (run_id, step_id, time_utc, level, message) "
+               "VALUES (?,?,?,?,?)", (run_id, step_id, _utc_now(), level, message))
 
 
 def _check_final(status: str) -> None:

@@ -86,6 +86,12 @@ def test_bad_columns_are_refused_and_nothing_is_written(store, columns, message)
     assert len(store.dc(step)) == 0
 
 
+def test_points_of_another_kind_are_refused(store):
+    _, step = new_step(store)
+    with pytest.raises(StoreError, match="expected CurrentReading"):
+        store.add_dc(step, [ImpedancePoint(0.0, 1e3, 1 - 1j, 0.01)])
+
+
 def test_points_only_go_to_running_steps_and_runs(filled):
     store, run, eis, dc = filled
     with pytest.raises(StoreError, match="step .* is done"):
@@ -155,6 +161,7 @@ def test_mark_interrupted_spares_live_and_unknown_writers(store, db):
     assert store.mark_interrupted() == [rebooted]
     assert [r.status for r in store.runs()] == ["running", "running", "interrupted"]
     assert store.steps(rebooted)[0].status == "interrupted"
+    assert store.events(rebooted)[-1].message.startswith("run interrupted")
 
 
 def test_resume_info_and_resume(store, db):
