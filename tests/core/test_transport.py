@@ -141,3 +141,15 @@ def test_link_settings_from_options():
 ])
 def test_serial_port_name(resource, port):
     assert serial_port_name(resource) == port
+
+
+def test_slow_reply_fault_delays_the_reply_on_the_clock():
+    clock = VirtualClock()
+    device = ToySource(clock)
+    link = SerialTransport(SimulatorPort(device), FAST)
+    device.inject("delay", seconds=0.2)
+    assert link.query("*IDN?") == ToySource.idn
+    assert clock.now() == pytest.approx(0.2)
+    device.inject("delay", seconds=5.0)  # beyond the timeout: a timeout
+    with pytest.raises(InstrumentTimeout):
+        link.query("*IDN?")

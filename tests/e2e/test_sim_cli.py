@@ -35,8 +35,29 @@ def test_sim_serves_a_bench_that_bench_check_can_open(tmp_path):
         assert "SCHLUMBERGER TECHNOLOGIES, 1260" in check.stdout
         assert "KEITHLEY INSTRUMENTS,MODEL 2450" in check.stdout
         assert "eurotherm3216" in check.stdout
+        _pymeasure_reads_the_served_smu(bench_file)
     finally:
         server.send_signal(signal.SIGINT)
         out, err = server.communicate(timeout=30)
     assert server.returncode == 0, err
     assert "Stopped." in out
+
+
+def _pymeasure_reads_the_served_smu(bench_file):
+    """A third-party driver, unchanged, on the resource `labctl sim` serves."""
+    from pymeasure.instruments.keithley import Keithley2450
+
+    from labctl.bench import load_bench
+
+    resource = load_bench(bench_file).instruments["smu"].resource
+    smu = Keithley2450(resource, read_termination="\n", visa_library="@py")
+    try:
+        assert "MODEL 2450" in smu.id
+        smu.apply_voltage(compliance_current=1e-3)
+        smu.measure_current()
+        smu.source_voltage = 0.5
+        smu.enable_source()
+        assert 0 < smu.current < 1e-3  # the pellet at room temperature: a tiny current
+        smu.disable_source()
+    finally:
+        smu.adapter.close()
