@@ -3,7 +3,7 @@ minimalmodbus client, decimal-point safety, limits, controller-side ramps, fault
 
 import minimalmodbus
 import pytest
-from controller_sim import RecordingPort, bench_check  # tests/drivers/controller_sim.py
+from tests.drivers.controller_sim import RecordingPort, bench_check
 from scipy.constants import zero_Celsius
 
 from drivers._temperature import FollowCheck

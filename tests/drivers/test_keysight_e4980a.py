@@ -18,8 +18,8 @@ from simulators.port import SimulatorPort
 from simulators.serve import TcpServer
 from simulators.world import SimWorld
 
-import analyzer_sim  # tests/drivers/analyzer_sim.py
-from analyzer_sim import T_K
+from tests.drivers import analyzer_sim
+from tests.drivers.analyzer_sim import T_K
 
 SPECTRUM_HZ = np.geomspace(2e6, 20, 21)   # 2 MHz .. 20 Hz, 4 points per decade
 

@@ -2,7 +2,7 @@
 LakeShore3xx and the driver over TCP, set-point units, limits, ramps, safe state, faults."""
 
 import pytest
-from controller_sim import RecordingPort, bench_check  # tests/drivers/controller_sim.py
+from tests.drivers.controller_sim import RecordingPort, bench_check
 from scipy.constants import zero_Celsius
 
 from drivers.lakeshore336 import LakeShore336

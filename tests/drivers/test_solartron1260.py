@@ -18,8 +18,8 @@ from simulators.serve import TcpServer
 from simulators.solartron1260 import Solartron1260Simulator
 from simulators.world import SimWorld
 
-import analyzer_sim  # tests/drivers/analyzer_sim.py
-from analyzer_sim import T_K
+from tests.drivers import analyzer_sim
+from tests.drivers.analyzer_sim import T_K
 
 SPECTRUM_HZ = np.geomspace(1e6, 0.1, 29)   # 1 MHz .. 0.1 Hz, 4 points per decade
 
