@@ -1,6 +1,6 @@
 """`labctl demo`: a complete experiment on the built-in simulated bench.
 
-The simulated 8YSZ-like pellet sits in a furnace run by a (simulated) Eurotherm 3216; at
+The shipped simulated pellet (an oxide-ion conductor with blocking electrodes) sits in a furnace run by a (simulated) Eurotherm 3216; at
 each temperature of a small program the furnace ramps at 10 K/min, the run waits until the
 temperature is stable, then a Solartron 1260 measures an impedance spectrum (1 MHz ..
 0.1 Hz) and a Keithley 2450 a DC polarization (0.5 V step, I(t) to steady state). Every
@@ -58,8 +58,7 @@ def run(out_dir: Path, db_path: Path, temperatures_C=TEMPERATURES_C, progress=No
     with open_bench(config) as bench, Store.open(db_path) as store:
         sample = bench.simulation.world.sample
         run_id = store.create_run(
-            "demo: 8YSZ-like pellet, EIS + DC polarization at " +
-            ", ".join(f"{t:g}" for t in temperatures_C) + " C",
+            f"demo: EIS + DC polarization at {', '.join(f'{t:g}' for t in temperatures_C)} C",
             recipe_text=__doc__, bench_snapshot=_snapshot(bench),
             sample={"name": sample.sample.name, "thickness_m": sample.sample.thickness_m,
                     "area_m2": sample.sample.area_m2}, operator="labctl demo")
@@ -69,6 +68,8 @@ def run(out_dir: Path, db_path: Path, temperatures_C=TEMPERATURES_C, progress=No
                 target_K = t_C + zero_Celsius
                 say(f"{t_C:g} C: ramping at {RAMP_K_PER_S * 60:g} K/min and waiting for stability")
                 _stabilize(bench, store, run_id, target_K)
+                store.log_event(run_id, "info", f"stable at {t_C:g} C (within "
+                                f"{STABLE_BAND_K:g} K for {STABLE_FOR_S:g} s)")
                 say(f"{t_C:g} C: impedance sweep 1 MHz .. 0.1 Hz ({len(FREQUENCIES_HZ)} points)")
                 r_ion = _impedance(bench, store, run_id, target_K)
                 say(f"{t_C:g} C: DC polarization {STEP_V:g} V for {POLARIZATION_S:g} s")
@@ -78,6 +79,9 @@ def run(out_dir: Path, db_path: Path, temperatures_C=TEMPERATURES_C, progress=No
                     target_K, r_ion, geometry.thickness_m / (r_ion * geometry.area_m2),
                     1.0 - i_ss / (STEP_V / r_ion),
                     _true_sigma(sample, target_K), sample.ionic_transference_number(target_K)))
+                r = results[-1]
+                store.log_event(run_id, "info", f"{t_C:g} C: R_ion ~ {r.r_ion_Ohm:.4g} Ohm, "
+                                f"sigma ~ {r.sigma_S_per_m:.4g} S/m, t_ion ~ {r.t_ion:.5f}")
             store.finish_run(run_id, "done")
         except BaseException:
             store.finish_run(run_id, "failed")
