@@ -114,6 +114,11 @@ def _instrument(name: str, table: Any, errors: Problems) -> InstrumentSpec | Non
     for key in options.keys() - allowed_options:
         errors.add(f"unknown option for driver {table['driver']!r} (known: "
                    f"{', '.join(sorted(allowed_options))})", f"{where}.options", key)
+    for key in options.keys() & LinkSettings.keys():
+        try:
+            driver.link.updated({key: options[key]})
+        except ConfigError as exc:
+            errors.add(exc.reason, f"{where}.options", key)
     for key, value in limits.items():
         if key not in driver.limit_keys:
             errors.add(f"unknown limit for driver {table['driver']!r} (known: "

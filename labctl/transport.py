@@ -6,17 +6,20 @@
   or any object with pyserial's interface (e.g. a simulator's port for in-process use).
 
 Both raise `InstrumentTimeout` / `InstrumentConnectionError`; after either, the next call
-reopens the link (reconnect on demand). Settings live in `LinkSettings`.
+reopens the link (reconnect on demand). A query (write + read) holds the transport's lock,
+so a watchdog thread's safe-state commands never interleave with a measurement's query. Settings live in `LinkSettings`.
 """
 
 from __future__ import annotations
 
+import codecs
 import re
 import sys
+import threading
 from dataclasses import dataclass, fields, replace
 from typing import Any, Callable
 
-from labctl.errors import InstrumentConnectionError, InstrumentTimeout
+from labctl.errors import ConfigError, InstrumentConnectionError, InstrumentTimeout
 
 PARITIES = {"N": "N", "E": "E", "O": "O", "M": "M", "S": "S",
             "none": "N", "even": "E", "odd": "O", "mark": "M", "space": "S"}
@@ -41,11 +44,40 @@ class LinkSettings:
         return {f.name for f in fields(cls)}
 
     def updated(self, options: dict[str, Any]) -> "LinkSettings":
-        """A copy with the link keys of `options` applied (other keys are ignored)."""
-        values = {k: v for k, v in options.items() if k in self.keys()}
-        if "parity" in values:
-            values["parity"] = PARITIES[str(values["parity"])]
+        """A copy with the link keys of `options` applied (other keys are ignored);
+        a bad value raises ConfigError naming the key."""
+        values = {k: _link_value(k, v) for k, v in options.items() if k in self.keys()}
         return replace(self, **values)
+
+
+_LINK_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "read_termination": (lambda v: isinstance(v, str), "a string"),
+    "write_termination": (lambda v: isinstance(v, str), "a string"),
+    "timeout_s": (lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and 0 < v < 1e5,
+                  "a number of seconds > 0"),
+    "encoding": (lambda v: isinstance(v, str) and _is_codec(v), "a text encoding such as 'ascii'"),
+    "baudrate": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v > 0,
+                 "a positive integer"),
+    "bytesize": (lambda v: v in (5, 6, 7, 8) and not isinstance(v, bool), "5, 6, 7 or 8"),
+    "parity": (lambda v: isinstance(v, str) and v in PARITIES, "one of " + ", ".join(PARITIES)),
+    "stopbits": (lambda v: v in (1, 1.5, 2) and not isinstance(v, bool), "1, 1.5 or 2"),
+    "visa_library": (lambda v: isinstance(v, str) and bool(v), "'@py', '@ivi' or a library path"),
+}
+
+
+def _is_codec(name: str) -> bool:
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        return False
+    return True
+
+
+def _link_value(key: str, value: Any) -> Any:
+    valid, expected = _LINK_CHECKS[key]
+    if not valid(value):
+        raise ConfigError(f"must be {expected}, got {value!r}", field=key)
+    return PARITIES[value] if key == "parity" else value
 
 
 class Transport:
@@ -55,20 +87,24 @@ class Transport:
         self.description = description
         self.settings = settings
         self._is_open = False
+        self.lock = threading.RLock()  # a query is atomic even with several threads
 
     # -- public API ---------------------------------------------------------------
     def write(self, message: str) -> None:
         data = (message + self.settings.write_termination).encode(self.settings.encoding)
-        self._guarded(lambda: self._send(data))
+        with self.lock:
+            self._guarded(lambda: self._send(data))
 
     def read(self) -> str:
-        raw = self._guarded(self._recv_line)
+        with self.lock:
+            raw = self._guarded(self._recv_line)
         return raw.decode(self.settings.encoding, errors="replace").removesuffix(
             self.settings.read_termination)
 
     def query(self, message: str) -> str:
-        self.write(message)
-        return self.read()
+        with self.lock:
+            self.write(message)
+            return self.read()
 
     def open(self) -> None:
         """Open the link now (it otherwise opens on first use), e.g. to hand a serial port

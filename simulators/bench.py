@@ -49,13 +49,15 @@ class SimBench:
     @classmethod
     def from_config(cls, config: Any, clock: Clock | None = None,
                     seed: int | None = None, sample: str | None = None) -> "SimBench":
-        """The simulated instruments of a bench config (`sim://` resources, or all of them
-        when `all_instruments`); sample and seed from its [simulation] table unless given."""
+        """The simulated instruments (`sim://` resources) of a bench config; sample (a path
+        relative to the bench file) and seed from its [simulation] table unless given."""
         sim = config.simulation
         start_C = sim.get("start_temperature_C")
+        if sample is None and "sample" in sim:  # relative to the bench file's folder
+            sample = Path(config.source).parent / Path(sim["sample"]).expanduser()
         world = SimWorld.create(
             clock=clock or VirtualClock(),
-            sample_path=sample or sim.get("sample"),
+            sample_path=sample,
             seed=seed if seed is not None else int(sim.get("seed", 0)),
             start_temperature_K=None if start_C is None else start_C + zero_Celsius)
         return cls(world, {s.name: (s.driver, s.options) for s in config.instruments.values()

@@ -40,11 +40,15 @@ def test_valid_bench():
     (GOOD.replace("channel = 2", "chanel = 2"), "instruments.src.options.chanel", 4,
      "unknown option"),
     (GOOD.replace("voltage_V", "volts"), "instruments.src.limits.volts", 5, "unknown limit"),
-    (GOOD.replace("5.0 }\n", '"high" }\n'), "instruments.src.limits.voltage_V", 5,
+    (GOOD.replace("voltage_V = 5.0", 'voltage_V = "high"'), "instruments.src.limits.voltage_V", 5,
      "must be a number"),
     (GOOD.replace('resource = "socket://127.0.0.1:5025"\n', ""), "instruments.src.resource", 1,
      "required"),
     (GOOD + "colour = 3\n", "instruments.src.colour", 6, "unknown key"),
+    (GOOD.replace("timeout_s = 5.0", "timeout_s = -1"), "instruments.src.options.timeout_s", 4,
+     "must be a number of seconds > 0"),
+    (GOOD.replace("timeout_s = 5.0", 'parity = "sometimes"'), "instruments.src.options.parity", 4,
+     "must be one of"),
     ("[instruments]\n", "instruments", 1, "at least one"),
 ])
 def test_each_problem_names_file_line_and_field(text, field, line, message):

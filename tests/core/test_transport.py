@@ -153,3 +153,25 @@ def test_slow_reply_fault_delays_the_reply_on_the_clock():
     device.inject("delay", seconds=5.0)  # beyond the timeout: a timeout
     with pytest.raises(InstrumentTimeout):
         link.query("*IDN?")
+
+
+def test_queries_from_two_threads_never_interleave(tcp_device):
+    import threading
+
+    device, server = tcp_device
+    link = open_transport(server.resource, LinkSettings(timeout_s=2.0))
+    answers: dict[str, list[str]] = {"idn": [], "volt": []}
+
+    def ask(key, command):
+        for _ in range(50):
+            answers[key].append(link.query(command))
+
+    threads = [threading.Thread(target=ask, args=("idn", "*IDN?")),
+               threading.Thread(target=ask, args=("volt", ":VOLT?"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    link.close()
+    assert answers["idn"] == [ToySource.idn] * 50
+    assert answers["volt"] == ["+0.000000E+00"] * 50
