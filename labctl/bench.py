@@ -18,6 +18,8 @@ every error with file, line and `table.key` before any instrument is opened.
 
 from __future__ import annotations
 
+import inspect
+import math
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -53,6 +55,7 @@ class BenchConfig:
     source: str
     instruments: dict[str, InstrumentSpec]
     simulation: dict[str, Any] = field(default_factory=dict)
+    text: str = field(default="", repr=False, compare=False)  # to locate errors found later
 
     @property
     def simulated(self) -> bool:
@@ -75,6 +78,9 @@ def bench_from_data(data: dict[str, Any], source: str, text: str = "") -> BenchC
         simulation = {}
     for key in simulation.keys() - SIMULATION_KEYS:
         errors.add(f"unknown key (expected one of {', '.join(sorted(SIMULATION_KEYS))})", "simulation", key)
+    for key, (valid, expected) in SIMULATION_TYPES.items():
+        if key in simulation and not valid(simulation[key]):
+            errors.add(f"must be {expected}", "simulation", key)
     tables = data.get("instruments")
     instruments: dict[str, InstrumentSpec] = {}
     if not isinstance(tables, dict) or not tables:
@@ -85,7 +91,7 @@ def bench_from_data(data: dict[str, Any], source: str, text: str = "") -> BenchC
             if spec is not None:
                 instruments[name] = spec
     errors.raise_if_any()
-    return BenchConfig(source, instruments, simulation)
+    return BenchConfig(source, instruments, simulation, text)
 
 
 def _instrument(name: str, table: Any, errors: Problems) -> InstrumentSpec | None:
@@ -119,16 +125,51 @@ def _instrument(name: str, table: Any, errors: Problems) -> InstrumentSpec | Non
             driver.link.updated({key: options[key]})
         except ConfigError as exc:
             errors.add(exc.reason, f"{where}.options", key)
+    for key in (options.keys() & allowed_options) - LinkSettings.keys():
+        problem = _driver_option_problem(driver, key, options[key])
+        if problem:
+            errors.add(problem, f"{where}.options", key)
     for key, value in limits.items():
         if key not in driver.limit_keys:
             errors.add(f"unknown limit for driver {table['driver']!r} (known: "
                        f"{', '.join(sorted(driver.limit_keys)) or 'none'})", f"{where}.limits", key)
         elif isinstance(value, bool) or not isinstance(value, (int, float)):
             errors.add("must be a number", f"{where}.limits", key)
+        elif not math.isfinite(value):   # a NaN limit would compare False: no limit at all
+            errors.add(f"must be a finite number, got {value!r}", f"{where}.limits", key)
     if len(errors.items) > count:
         return None
     return InstrumentSpec(name, table["driver"], table["resource"], dict(options),
                           {k: float(v) for k, v in limits.items()})
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+SIMULATION_TYPES = {
+    "sample": (lambda v: isinstance(v, str) and bool(v), "a string (path of a sample TOML file)"),
+    "seed": (lambda v: isinstance(v, int) and not isinstance(v, bool), "an integer"),
+    "start_temperature_C": (_is_number, "a number"),
+}
+
+
+def _driver_option_problem(driver: type, key: str, value: Any) -> str | None:
+    """A type error of a driver option, judged by the type of the constructor's default."""
+    param = inspect.signature(driver.__init__).parameters.get(key)
+    default = None if param is None else param.default
+    if isinstance(default, bool):
+        valid, expected = isinstance(value, bool), "true or false"
+    elif isinstance(default, int):
+        valid = isinstance(value, int) and not isinstance(value, bool)
+        expected = "an integer"
+    elif isinstance(default, float):
+        valid, expected = _is_number(value), "a number"
+    elif isinstance(default, str):
+        valid, expected = isinstance(value, str), "a string"
+    else:
+        return None
+    return None if valid else f"must be {expected}, got {value!r}"
 
 
 def load_bench(path_or_name: str | Path) -> BenchConfig:
@@ -201,8 +242,15 @@ def open_bench(config: BenchConfig, clock: Clock | None = None) -> Bench:
         for spec in config.instruments.values():
             driver = load_driver(spec.driver)
             resource = simulation.port(spec.name) if spec.simulated else spec.resource
-            opened[spec.name] = driver.open(resource, name=spec.name, limits=spec.limits,
-                                            clock=clock, options=spec.options)
+            try:
+                opened[spec.name] = driver.open(resource, name=spec.name, limits=spec.limits,
+                                                clock=clock, options=spec.options)
+            except ConfigError as exc:   # the driver refused a value: point at its table
+                if exc.file is not None:
+                    raise
+                where = f"instruments.{spec.name}"
+                raise ConfigError(exc.reason, file=config.source, field=where,
+                                  line=Problems(config.source, config.text).locate(where)) from exc
     except BaseException:
         bench.close()
         raise

@@ -125,3 +125,45 @@ def test_a_failing_instrument_still_leaves_the_others_safe():
                 bench["dead"].identify()
         assert not device.on and device.voltage == 0.0
     assert isinstance(bench["src"], ToyDriver)
+
+
+@pytest.mark.parametrize("text, field, message", [
+    (GOOD.replace("voltage_V = 5.0", "voltage_V = nan"), "instruments.src.limits.voltage_V",
+     "finite"),                                          # NaN would disable the limit
+    (GOOD.replace("voltage_V = 5.0", "voltage_V = inf"), "instruments.src.limits.voltage_V",
+     "finite"),
+    (GOOD.replace("channel = 2", 'channel = "two"'), "instruments.src.options.channel",
+     "must be an integer"),
+    (GOOD.replace("channel = 2", "channel = true"), "instruments.src.options.channel",
+     "must be an integer"),
+    (GOOD + '[simulation]\nsample = 5\n', "simulation.sample", "must be a string"),
+    (GOOD + '[simulation]\nseed = "x"\n', "simulation.seed", "must be an integer"),
+    (GOOD + '[simulation]\nstart_temperature_C = "hot"\n', "simulation.start_temperature_C",
+     "must be a number"),
+])
+def test_values_of_the_wrong_type_are_config_errors(text, field, message):
+    with pytest.raises(ConfigError) as info:
+        parse_bench(text, "b.toml")
+    assert info.value.field == field and info.value.line is not None
+    assert message in str(info.value)
+
+
+def test_driver_option_types_follow_the_driver_defaults():
+    text = ('[instruments.furnace]\ndriver = "eurotherm3216"\nresource = "sim://furnace"\n'
+            'options = { address = "one", heater_check_s = "x" }\n')
+    with pytest.raises(ConfigProblems) as info:
+        parse_bench(text, "b.toml")
+    assert {p.field for p in info.value.problems} == {
+        "instruments.furnace.options.address", "instruments.furnace.options.heater_check_s"}
+    config = parse_bench(text.replace('"one"', "2").replace('"x"', "60"), "b.toml")
+    assert config.instruments["furnace"].options == {"address": 2, "heater_check_s": 60}
+
+
+def test_a_driver_refusing_its_options_names_the_bench_file_and_table():
+    text = ('\n[instruments.furnace]\ndriver = "eurotherm3216"\nresource = "sim://furnace"\n'
+            'options = { address = 999 }\n')
+    with pytest.raises(ConfigError) as info:
+        open_bench(parse_bench(text, "b.toml"))
+    assert (info.value.file, info.value.field, info.value.line) == (
+        "b.toml", "instruments.furnace", 2)
+    assert "outside 1..247" in str(info.value)
