@@ -98,7 +98,16 @@ class ControllerBase(Instrument):
         return reading
 
     def set_setpoint(self, temperature_K: float) -> None:
-        self._write_setpoint(self.check_setpoint(temperature_K))
+        """Target set-point, checked against the limits. With `max_ramp_C_per_min` set, a
+        controller whose ramp is off (a step at full power) or faster than the limit (e.g.
+        changed at the front panel) is first programmed to ramp at the limit."""
+        temperature_K = self.check_setpoint(temperature_K)
+        limit = self.max_ramp_K_per_s
+        if limit is not None:
+            rate = self.ramp_rate_K_per_s()
+            if rate <= 0 or rate > limit * (1 + 1e-4):
+                self._write_ramp_rate(limit)
+        self._write_setpoint(temperature_K)
 
     def set_ramp_rate(self, rate_K_per_s: float) -> None:
         self._write_ramp_rate(self.check_ramp_rate(rate_K_per_s))
@@ -142,6 +151,10 @@ class ControllerBase(Instrument):
         raise NotImplementedError
 
     def _write_ramp_rate(self, rate_K_per_s: float) -> None:
+        raise NotImplementedError
+
+    def ramp_rate_K_per_s(self) -> float:
+        """The controller's present set-point ramp rate (0 = off: set-points step)."""
         raise NotImplementedError
 
     def _secure_output(self) -> None:

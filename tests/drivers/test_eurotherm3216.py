@@ -224,3 +224,17 @@ def test_bench_check(tmp_path, capsys):
                       'resource = "sim://furnace"\noptions = { address = 2, timeout_s = 0.5 }\n'
                       'limits = { max_temperature_C = 900, safe_temperature_C = 25 }\n')
     assert "Modbus address 2" in out
+
+
+def test_a_setpoint_never_steps_past_the_ramp_limit(world):
+    """SP.RAT off (a step at full power) or faster than the limit, e.g. set at the front
+    panel: set_setpoint programs the limit rate before the new set-point."""
+    _, port, driver = make(world)                                  # controller: SP.RAT = 0
+    driver.set_setpoint(598.15)
+    assert world.loop.rate_K_per_s == pytest.approx(20 / 60)
+    stock_client(port).write_float(0x8000 + 2 * 35, 50.0)          # 50 degC/min at the panel
+    driver.set_setpoint(698.15)
+    assert driver.ramp_rate_K_per_s() == pytest.approx(20 / 60)
+    driver.set_ramp_rate(5 / 60)                                   # slower than the limit: kept
+    driver.set_setpoint(598.15)
+    assert world.loop.rate_K_per_s == pytest.approx(5 / 60)

@@ -96,7 +96,7 @@ def test_driver_over_tcp(world):
 
 @pytest.mark.parametrize("units", [1, 2])
 def test_setpoint_in_the_loops_units(world, units):
-    device, _, driver = make(world, units=units)
+    device, _, driver = make(world, limits={"max_temperature_C": 900.0}, units=units)  # a step
     driver.set_setpoint(600 + zero_Celsius)
     assert world.loop.target_K == pytest.approx(600 + zero_Celsius)
     assert driver.read().setpoint_K == pytest.approx(600 + zero_Celsius)
@@ -156,7 +156,7 @@ def test_thermocouple_break_and_heater_failure(world):
     ("error", InstrumentError, "set"),                              # execution error in *ESR?
 ])
 def test_link_faults_map_to_errors_and_recover(world, fault, error, action):
-    device, _, driver = make(world)
+    device, _, driver = make(world, limits={})      # "set" = the SETP command alone
     act = {"read": driver.read, "set": lambda: driver.set_setpoint(400.0)}[action]
     act()
     device.inject(fault)
@@ -171,3 +171,13 @@ def test_bench_check(tmp_path, capsys):
                       'resource = "sim://cryostat"\noptions = { heater_range = "medium" }\n'
                       'limits = { max_temperature_C = 500, max_ramp_C_per_min = 5 }\n')
     assert "LSCI,MODEL336" in out
+
+
+def test_a_setpoint_never_steps_past_the_ramp_limit(world):
+    _, _, driver = make(world)                                     # ramping off: a step
+    start = world.clock.now()
+    driver.set_setpoint(498.15)
+    assert driver.ramp_rate_K_per_s() == pytest.approx(20 / 60)
+    while driver.ramp_running:
+        world.clock.sleep(30)
+    assert world.clock.now() - start == pytest.approx(600, abs=60)  # 200 K at 20 K/min
