@@ -119,11 +119,11 @@ class EmStat4(Instrument):
         if not freqs:
             return iter(())
         return self._points(ms.eis_script(freqs, amp, bias, self.current_ranges_A),
-                            3.0 / min(freqs) + 1.0, amp, bias)
+                            3.0 / min(freqs) + 1.0, amp, bias, len(freqs))
 
-    def _points(self, script: list[str], gap_s: float, amp: float,
-                bias: float) -> Iterator[ImpedancePoint]:
-        with closing(self.execute(script, gap_s)) as packets:
+    def _points(self, script: list[str], gap_s: float, amp: float, bias: float,
+                count: int) -> Iterator[ImpedancePoint]:
+        with closing(self.execute(script, gap_s, packets=count)) as packets:
             for p in packets:
                 z = complex(self._value(p, ms.Z_REAL), self._value(p, ms.Z_IMAG))
                 yield ImpedancePoint(self.clock.now(), self._value(p, ms.FREQUENCY), z, amp, bias)
@@ -212,26 +212,34 @@ class EmStat4(Instrument):
         return var.value
 
     # -- scripts ---------------------------------------------------------------------------------
-    def execute(self, script: list[str], gap_s: float = 0.0) -> Iterator[list[ms.Var]]:
+    def execute(self, script: list[str], gap_s: float = 0.0,
+                packets: int | None = None) -> Iterator[list[ms.Var]]:
         """Run a MethodSCRIPT (lines without the `e` and the closing blank line) and yield
         its data packets as they arrive; `gap_s` is the longest expected wait between two
-        output lines. Closing the iterator early aborts the script."""
+        output lines. Closing the iterator early aborts the script. With `packets`, a
+        script that ends with another number of packets (a line lost on the link) is a
+        ReplyError."""
         if self._active is not None:
             self.abort()
         token = self._active = object()
         self._gap_s = gap_s
         self.write("e\n" + "\n".join(script) + "\n")
+        received = 0
         try:
             if (line := self._line(gap_s)) != "e":
                 self._fail(line, script)
             while (line := self._line(gap_s)) != "":
                 if line.startswith("P"):
+                    received += 1
                     yield ms.decode_packet(line)
                     if self._active is not token:   # aborted while the caller held the point
                         return
                 elif not (line.startswith("M") or line in MARKERS):
                     self._fail(line, script)
             self._active = None
+            if packets is not None and received != packets:
+                raise ReplyError(f"the script ended after {received} of {packets} data "
+                                 "packets (lines lost on the link?)", instrument=self.name)
         finally:
             if self._active is token:
                 self.abort()

@@ -245,6 +245,17 @@ def test_garbled_packet_is_an_error_and_the_link_recovers(world):
     assert driver.measure(1e3, 0.01).impedance_Ohm.real > 0
 
 
+def test_lost_packet_is_an_error_not_a_short_spectrum(world):
+    device, _, driver = make(world)
+    points = driver.sweep([1e3, 100.0, 10.0], 0.01)
+    next(points)
+    device.inject("no_reply")                  # the 100 Hz packet line is lost on the link
+    with pytest.raises(ReplyError, match="2 of 3"):
+        list(points)
+    assert not device.cell.on
+    assert driver.measure(1e3, 0.01).frequency_Hz == pytest.approx(1e3)
+
+
 @pytest.mark.parametrize("call, match", [
     (lambda d: d.measure(3e5, 0.01), "frequency = 300000 Hz"),
     (lambda d: d.measure(1e-6, 0.01), "frequency"),
