@@ -134,10 +134,13 @@ class KeysightE4980A(ImpedanceAnalyzerDriver):
         return TO_Z[self.function_type](float(match[1]), float(match[2]))
 
     def safe_state(self) -> None:
-        """Test signal to 0 V, DC bias 0 V and off."""
+        """Test signal to 0 V, DC bias 0 V and off; confirmed by reading them back."""
         self.amplitude = 0.0
         self.bias = 0.0
         self.bias_on = False
+        if self.bias_on or self.amplitude != 0.0:
+            raise InstrumentError("test signal or DC bias still on after safe state",
+                                  instrument=self.name)
 
     def settings(self) -> dict[str, Any]:
         aperture, averages = self.aperture_setting

@@ -168,6 +168,19 @@ def test_safe_state_turns_level_and_bias_off(bench):
     assert driver.settings()["aperture"] == "MED"
 
 
+def test_safe_state_is_confirmed_by_a_query():
+    class StuckBias(KeysightE4980ASimulator):      # the bias stays on whatever is sent
+        def __init__(self, world, options=None):
+            super().__init__(world, options)
+            self.command(":BIAS:STATe", lambda v: None)
+
+    world, sim, driver = analyzer_sim.make(KeysightE4980A, StuckBias)
+    driver.measure(1e3, 0.1, bias_V=1.0)
+    sim.bias_on = True
+    with pytest.raises(InstrumentError, match="bias"):
+        driver.safe_state()
+
+
 def test_pymeasure_agilent_e4980_unchanged_over_tcp():
     from pymeasure.instruments.agilent import AgilentE4980
 
