@@ -238,3 +238,16 @@ def test_a_setpoint_never_steps_past_the_ramp_limit(world):
     driver.set_ramp_rate(5 / 60)                                   # slower than the limit: kept
     driver.set_setpoint(598.15)
     assert world.loop.rate_K_per_s == pytest.approx(5 / 60)
+
+
+@pytest.mark.parametrize("fault", ["delay", "garble"])
+def test_a_late_or_broken_reply_is_never_taken_for_the_next_answer(world, fault):
+    """A reply arriving after the timeout (same length as the next one: Modbus frames do
+    not name the register) must not be read as the answer to the next request."""
+    device, _, driver = make(world, limits={})
+    driver.set_setpoint(773.15)
+    device.inject(fault, seconds=0.7)                              # timeout is 0.5 s
+    with pytest.raises((InstrumentTimeout, ReplyError)):
+        driver.process_value_K
+    assert driver.target_setpoint_K == pytest.approx(773.15, abs=1e-3)
+    assert driver.process_value_K == pytest.approx(298.15, abs=1.0)
