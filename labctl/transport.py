@@ -87,6 +87,7 @@ class Transport:
         self.description = description
         self.settings = settings
         self._is_open = False
+        self._querying = False
         self.lock = threading.RLock()  # a query is atomic even with several threads
 
     # -- public API ---------------------------------------------------------------
@@ -104,7 +105,11 @@ class Transport:
     def query(self, message: str) -> str:
         with self.lock:
             self.write(message)
-            return self.read()
+            self._querying = True
+            try:
+                return self.read()
+            finally:
+                self._querying = False
 
     def open(self) -> None:
         """Open the link now (it otherwise opens on first use), e.g. to hand a serial port
@@ -123,9 +128,11 @@ class Transport:
             self._is_open = True
         try:
             return action()
-        except (InstrumentConnectionError, InstrumentTimeout):
+        except (InstrumentConnectionError, InstrumentTimeout) as exc:
             # After a timeout the link state is unknown (peer gone, late reply in the
             # buffers): close it, and the next call starts on a freshly opened link.
+            if isinstance(exc, InstrumentTimeout) and self._querying:
+                self._discard_late_reply()  # not in a bare read(): a stream may go on
             self._is_open = False
             try:
                 self._close()
@@ -141,6 +148,10 @@ class Transport:
         return InstrumentConnectionError(f"connection lost: {exc}", instrument=self.description)
 
     # -- subclass hooks -------------------------------------------------------------
+    def _discard_late_reply(self) -> None:
+        """After a timeout: consume a reply that may still arrive, so that it is never read
+        as the answer to the next query (a reopened socket needs nothing)."""
+
     def _open(self) -> None:
         raise NotImplementedError
 
@@ -189,6 +200,15 @@ class SerialTransport(Transport):
 
     def _close(self) -> None:
         self.serial.close()
+
+    def _discard_late_reply(self) -> None:
+        # A serial line keeps its bytes across close/open: wait one timeout for the rest of
+        # a late reply and drop it.
+        try:
+            self.serial.read_until(self.settings.read_termination.encode(self.settings.encoding))
+            self.serial.reset_input_buffer()
+        except Exception:  # noqa: BLE001 - the link is already broken
+            pass
 
     def _send(self, data: bytes) -> None:
         import serial

@@ -108,7 +108,7 @@ def test_in_process_port_waits_on_the_virtual_clock():
     device.measure_time_s = 10.0  # longer than the timeout: a timeout, on the virtual clock
     with pytest.raises(InstrumentTimeout):
         link.query(":MEAS?")
-    assert clock.now() == pytest.approx(0.55)
+    assert clock.now() == pytest.approx(0.85)  # + one timeout waiting for a late reply
 
 
 def test_in_process_disconnect_and_reconnect():
@@ -175,3 +175,14 @@ def test_queries_from_two_threads_never_interleave(tcp_device):
     link.close()
     assert answers["idn"] == [ToySource.idn] * 50
     assert answers["volt"] == ["+0.000000E+00"] * 50
+
+
+def test_a_late_reply_is_never_taken_for_the_next_answer():
+    device = ToySource(VirtualClock())
+    device.measure_time_s = 0.0
+    with SerialTransport(SimulatorPort(device), FAST) as link:
+        link.write(":VOLT 2")
+        device.inject("delay", seconds=0.4)                       # timeout is 0.3 s
+        with pytest.raises(InstrumentTimeout):
+            link.query("*IDN?")
+        assert float(link.query(":VOLT?")) == 2.0                  # not the late *IDN? reply
