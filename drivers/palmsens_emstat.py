@@ -35,7 +35,7 @@ from typing import Any, Iterable, Iterator, Mapping
 from drivers import _methodscript as ms
 from labctl.capabilities import CurrentReading, ImpedancePoint
 from labctl.clock import Clock
-from labctl.errors import InstrumentError, InstrumentTimeout, RangeError, ReplyError
+from labctl.errors import InstrumentError, RangeError, ReplyError
 from labctl.instrument import Instrument, in_range, one_of
 from labctl.transport import LinkSettings, Transport
 
@@ -263,13 +263,7 @@ class EmStat4(Instrument):
 
     def _line(self, gap_s: float) -> str:
         """The next line, waiting up to twice `gap_s` plus the link timeout (long points)."""
-        tries = max(1, math.ceil((2 * gap_s) / self.transport.settings.timeout_s) + 1)
-        for attempt in range(tries):
-            try:
-                return self.transport.read()
-            except InstrumentTimeout:
-                if attempt == tries - 1:
-                    raise
+        return self.transport.read(timeout_s=2 * gap_s + self.transport.settings.timeout_s)
 
     def abort(self) -> None:
         """`Z`: stop a running script (its `on_finished:` switches the cell off) and read

@@ -81,13 +81,12 @@ def _link_value(key: str, value: Any) -> Any:
 
 
 class Transport:
-    """Line-oriented text link; subclasses implement the byte-level `_open/_send/_recv`."""
+    """Line-oriented text link; subclasses implement the byte-level `_open/_send/_recv_line`."""
 
     def __init__(self, description: str, settings: LinkSettings):
         self.description = description
         self.settings = settings
         self._is_open = False
-        self._querying = False
         self.lock = threading.RLock()  # a query is atomic even with several threads
 
     # -- public API ---------------------------------------------------------------
@@ -96,20 +95,19 @@ class Transport:
         with self.lock:
             self._guarded(lambda: self._send(data))
 
-    def read(self) -> str:
+    def read(self, timeout_s: float | None = None) -> str:
+        """One reply; `timeout_s` replaces the link timeout for this read (a reply that
+        takes long to produce, such as a slow measurement point)."""
+        timeout = self.settings.timeout_s if timeout_s is None else timeout_s
         with self.lock:
-            raw = self._guarded(self._recv_line)
+            raw = self._guarded(lambda: self._recv_line(timeout))
         return raw.decode(self.settings.encoding, errors="replace").removesuffix(
             self.settings.read_termination)
 
-    def query(self, message: str) -> str:
+    def query(self, message: str, timeout_s: float | None = None) -> str:
         with self.lock:
             self.write(message)
-            self._querying = True
-            try:
-                return self.read()
-            finally:
-                self._querying = False
+            return self.read(timeout_s)
 
     def open(self) -> None:
         """Open the link now (it otherwise opens on first use), e.g. to hand a serial port
@@ -128,30 +126,34 @@ class Transport:
             self._is_open = True
         try:
             return action()
-        except (InstrumentConnectionError, InstrumentTimeout) as exc:
-            # After a timeout the link state is unknown (peer gone, late reply in the
-            # buffers): close it, and the next call starts on a freshly opened link.
-            if isinstance(exc, InstrumentTimeout) and self._querying:
-                self._discard_late_reply()  # not in a bare read(): a stream may go on
-            self._is_open = False
-            try:
-                self._close()
-            except Exception:  # noqa: BLE001 - the link is already broken
-                pass
+        except InstrumentTimeout:
+            self._after_timeout()
+            raise
+        except InstrumentConnectionError:
+            self._drop()
             raise
 
-    def _timeout(self) -> InstrumentTimeout:
-        return InstrumentTimeout(
-            f"no reply within {self.settings.timeout_s:g} s", instrument=self.description)
+    def _drop(self) -> None:
+        """Close a broken link; the next call opens it again."""
+        self._is_open = False
+        try:
+            self._close()
+        except Exception:  # noqa: BLE001 - the link is already broken
+            pass
+
+    def _after_timeout(self) -> None:
+        """After a timeout the link's state is unknown (a late reply may follow; pyvisa-py
+        reports a vanished peer only as timeouts): start the next call on a fresh link, so a
+        late reply is never read as the answer to the next query."""
+        self._drop()
+
+    def _timeout(self, timeout_s: float) -> InstrumentTimeout:
+        return InstrumentTimeout(f"no reply within {timeout_s:g} s", instrument=self.description)
 
     def _lost(self, exc: BaseException) -> InstrumentConnectionError:
         return InstrumentConnectionError(f"connection lost: {exc}", instrument=self.description)
 
     # -- subclass hooks -------------------------------------------------------------
-    def _discard_late_reply(self) -> None:
-        """After a timeout: consume a reply that may still arrive, so that it is never read
-        as the answer to the next query (a reopened socket needs nothing)."""
-
     def _open(self) -> None:
         raise NotImplementedError
 
@@ -161,7 +163,7 @@ class Transport:
     def _send(self, data: bytes) -> None:
         raise NotImplementedError
 
-    def _recv_line(self) -> bytes:
+    def _recv_line(self, timeout_s: float) -> bytes:
         raise NotImplementedError
 
     def __enter__(self) -> "Transport":
@@ -201,14 +203,15 @@ class SerialTransport(Transport):
     def _close(self) -> None:
         self.serial.close()
 
-    def _discard_late_reply(self) -> None:
-        # A serial line keeps its bytes across close/open: wait one timeout for the rest of
-        # a late reply and drop it.
+    def _after_timeout(self) -> None:
+        """A serial line keeps its bytes across close and open: wait one link timeout for
+        the rest of a late reply and drop it, so it never answers the next query."""
         try:
+            self.serial.timeout = self.settings.timeout_s
             self.serial.read_until(self.settings.read_termination.encode(self.settings.encoding))
             self.serial.reset_input_buffer()
-        except Exception:  # noqa: BLE001 - the link is already broken
-            pass
+        except Exception:  # noqa: BLE001 - a broken port: reopen it on the next call
+            self._drop()
 
     def _send(self, data: bytes) -> None:
         import serial
@@ -218,20 +221,21 @@ class SerialTransport(Transport):
             self.serial.write(data)
             self.serial.flush()
         except serial.SerialTimeoutException as exc:
-            raise self._timeout() from exc
+            raise self._timeout(self.settings.timeout_s) from exc
         except (serial.SerialException, OSError) as exc:
             raise self._lost(exc) from exc
 
-    def _recv_line(self) -> bytes:
+    def _recv_line(self, timeout_s: float) -> bytes:
         import serial
 
         term = self.settings.read_termination.encode(self.settings.encoding)
         try:
+            self.serial.timeout = timeout_s
             data = self.serial.read_until(term)
         except (serial.SerialException, OSError) as exc:
             raise self._lost(exc) from exc
         if not data.endswith(term):
-            raise self._timeout()
+            raise self._timeout(timeout_s)
         return data
 
 
@@ -270,10 +274,16 @@ class VisaTransport(Transport):
     def _send(self, data: bytes) -> None:
         self._visa_call(lambda: self._resource.write_raw(data))
 
-    def _recv_line(self) -> bytes:
-        return self._visa_call(self._resource.read_raw)
+    def _recv_line(self, timeout_s: float) -> bytes:
+        def read() -> bytes:
+            self._resource.timeout = timeout_s * 1000
+            try:
+                return self._resource.read_raw()
+            finally:
+                self._resource.timeout = self.settings.timeout_s * 1000
+        return self._visa_call(read, timeout_s)
 
-    def _visa_call(self, action: Callable[[], Any]) -> Any:
+    def _visa_call(self, action: Callable[[], Any], timeout_s: float | None = None) -> Any:
         import pyvisa
         from pyvisa.constants import StatusCode
 
@@ -281,7 +291,7 @@ class VisaTransport(Transport):
             return action()
         except pyvisa.VisaIOError as exc:
             if exc.error_code == StatusCode.error_timeout:
-                raise self._timeout() from exc
+                raise self._timeout(timeout_s or self.settings.timeout_s) from exc
             raise self._lost(exc) from exc
         except (OSError, pyvisa.Error) as exc:
             raise self._lost(exc) from exc

@@ -186,3 +186,14 @@ def test_a_late_reply_is_never_taken_for_the_next_answer():
         with pytest.raises(InstrumentTimeout):
             link.query("*IDN?")
         assert float(link.query(":VOLT?")) == 2.0                  # not the late *IDN? reply
+
+
+def test_a_slow_reply_is_read_with_a_longer_timeout_for_that_read_only():
+    clock = VirtualClock()
+    device = ToySource(clock)
+    device.measure_time_s = 1.0
+    link = SerialTransport(SimulatorPort(device), FAST)
+    assert float(link.query(":MEAS?", timeout_s=2.0)) == 0.0
+    assert clock.now() == pytest.approx(1.0)
+    with pytest.raises(InstrumentTimeout, match="within 0.3 s"):
+        link.query(":MEAS?")  # the link timeout applies again
