@@ -249,7 +249,10 @@ class Keithley2450(Instrument):
         """Readings done+1.. from defbuffer1, timed t0 + REL on the clock."""
         available, _, trip = self.query(f":TRAC:ACT? {BUFFER};:SOUR:VOLT:ILIM:TRIP?") \
             .rpartition(";")
-        available = int(parse_float(available))
+        count = parse_float(available)
+        if not (math.isfinite(count) and count >= 0):
+            raise ReplyError(f"unexpected :TRAC:ACT? reply {available!r}", instrument=self.name)
+        available = int(count)
         self._warn_if_tripped(parse_bool(trip))
         if available <= done:
             return []

@@ -110,6 +110,7 @@ class Solartron1260(ImpedanceAnalyzerDriver):
         if not self._ready:
             self.setup()
         integration = float(e_format(self.integration_time_s(f)))
+        type(self).integration.check(integration, f"{self.name}.integration")  # before sending
         self.frequency, self.amplitude, self.bias = f, amplitude, bias
         self.integration = integration
         self.write("SI")
@@ -136,9 +137,11 @@ class Solartron1260(ImpedanceAnalyzerDriver):
         return complex(p1, p2) if self.coordinates == "rectangular" else polar_deg(p1, p2)
 
     def safe_state(self) -> None:
-        """Generator to zero: AC amplitude and DC bias 0 V."""
+        """Generator to zero: AC amplitude and DC bias 0 V. The 1260 cannot report its
+        generator settings, so an `*IDN?` round trip confirms the commands arrived."""
         self.amplitude = 0.0
         self.bias = 0.0
+        self.identify()
 
     def settings(self) -> dict[str, Any]:
         return {**super().settings(), "coordinates": self.coordinates,

@@ -127,16 +127,19 @@ class Instrument:
         return {p.name for p in params if p.kind is p.KEYWORD_ONLY} - {"name", "limits", "clock"}
 
     @classmethod
-    def open(cls, resource: Any, *, name: str = "instrument",
+    def open(cls, resource: Any, *, name: str | None = None,
              limits: Mapping[str, float] | None = None, clock: Clock | None = None,
              options: Mapping[str, Any] | None = None) -> "Instrument":
-        """Connect to `resource` (a VISA/serial string, or a serial-like port object)."""
+        """Connect to `resource` (a VISA/serial string, or a serial-like port object);
+        `name` defaults to the driver's own."""
         options = dict(options or {})
         settings = cls.link.updated(options)
         kwargs = {k: v for k, v in options.items() if k not in LinkSettings.keys()}
+        if name is not None:
+            kwargs["name"] = name
         transport = open_transport(resource, settings) if isinstance(resource, str) \
             else SerialTransport(resource, settings)
-        return cls(transport, name=name, limits=limits, clock=clock, **kwargs)
+        return cls(transport, limits=limits, clock=clock, **kwargs)
 
     # -- I/O ----------------------------------------------------------------------------
     def write(self, command: str) -> None:

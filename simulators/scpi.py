@@ -10,6 +10,7 @@ by `:SYSTem:ERRor[:NEXT]?`, exactly as drivers meet them on real instruments.
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections import deque
 from typing import Callable
@@ -92,7 +93,7 @@ class ScpiDevice(LineDevice):
         self.errors: deque[tuple[int, str]] = deque()
         self._table: list[tuple[re.Pattern[str], Callable[..., str | None]]] = []
         self.command("*IDN?", lambda: self.idn)
-        self.command("*CLS", self.errors.clear)
+        self.command("*CLS", lambda: self.errors.clear())
         self.command("*RST", self.reset)
         self.command("*OPC?", lambda: "1")
         self.command(":SYSTem:ERRor[:NEXT]?", self.next_error)
@@ -125,17 +126,27 @@ class ScpiDevice(LineDevice):
             header, _, rest = unit.partition(" ")
             for pattern, handler in self._table:
                 if pattern.match(normalize_header(header)):
-                    try:
-                        reply = handler(*split_args(rest))
-                    except ScpiError as exc:
-                        self.push_error(exc.code, exc.message)
-                    except TypeError:
-                        self.push_error(-109 if header.endswith("?") or not rest else -108,
-                                        "Missing parameter" if not rest else "Parameter not allowed")
-                    else:
-                        if reply is not None:
-                            replies.append(reply)
+                    reply = self._call(handler, split_args(rest))
+                    if reply is not None:
+                        replies.append(reply)
                     break
             else:
                 self.push_error(-113, "Undefined header")
         return ";".join(replies) if replies else None
+
+    def _call(self, handler: Callable[..., str | None], args: list[str]) -> str | None:
+        """Run a handler; a wrong parameter count is -108/-109 (a bug inside the handler
+        is not mistaken for one)."""
+        try:
+            inspect.signature(handler).bind(*args)
+        except TypeError:
+            if args:
+                self.push_error(-108, "Parameter not allowed")
+            else:
+                self.push_error(-109, "Missing parameter")
+            return None
+        try:
+            return handler(*args)
+        except ScpiError as exc:
+            self.push_error(exc.code, exc.message)
+            return None

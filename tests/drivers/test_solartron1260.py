@@ -205,5 +205,5 @@ def test_safe_state_zeroes_the_generator(bench):
     with driver:
         pass
     assert sim.numbers["VA"] == 0.0 and sim.numbers["VB"] == 0.0
-    assert sim.lines[-2:] == ["VA 0.0000000E+0", "VB 0.0000000E+0"]
+    assert sim.lines[-3:] == ["VA 0.0000000E+0", "VB 0.0000000E+0", "*IDN?"]  # confirmed
     assert driver.settings()["coordinates"] == "rectangular"
