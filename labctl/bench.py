@@ -31,7 +31,6 @@ from labctl.errors import ConfigError, LabctlError
 from labctl.registry import load_driver
 from labctl.transport import LinkSettings
 
-SIM_BENCH = "sim"
 SIM_SCHEME = "sim://"
 INSTRUMENT_KEYS = {"driver", "resource", "options", "limits"}
 SIMULATION_KEYS = {"sample", "seed", "start_temperature_C"}
@@ -172,11 +171,19 @@ def _driver_option_problem(driver: type, key: str, value: Any) -> str | None:
     return None if valid else f"must be {expected}, got {value!r}"
 
 
+def builtin_benches() -> dict[str, Any]:
+    """The simulated benches shipped with labctl, by name (`sim`, `sim-full`)."""
+    folder = resources.files("simulators").joinpath("benches")
+    return {entry.name.removesuffix(".toml"): entry for entry in folder.iterdir()
+            if entry.name.endswith(".toml")}
+
+
 def load_bench(path_or_name: str | Path) -> BenchConfig:
-    """Read and validate a bench file; `sim` is the built-in simulated bench."""
-    if str(path_or_name) == SIM_BENCH:
-        text = resources.files("simulators").joinpath("benches/sim.toml").read_text()
-        return parse_bench(text, source="<built-in sim bench>")
+    """Read and validate a bench file, or a built-in simulated bench by name (`sim`: the
+    demo's furnace, FRA and SMU; `sim-full`: every simulated instrument)."""
+    builtin = builtin_benches().get(str(path_or_name))
+    if builtin is not None and not Path(path_or_name).exists():
+        return parse_bench(builtin.read_text(), source=f"<built-in bench {path_or_name}>")
     return parse_bench(read_text(path_or_name, "bench file"), source=str(path_or_name))
 
 

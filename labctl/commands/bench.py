@@ -10,7 +10,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("bench", help="check a bench file and its instruments")
     sub = parser.add_subparsers(title="bench commands", metavar="ACTION", required=True)
     check = sub.add_parser("check", help="open every instrument, print identity and limits")
-    check.add_argument("bench", help="bench TOML file, or 'sim' for the built-in simulated bench")
+    check.add_argument("bench", help="bench TOML file, or a built-in simulated bench: "
+                       "'sim' (furnace, FRA, SMU) or 'sim-full' (every simulated instrument)")
     check.set_defaults(func=run_check)
 
 

@@ -11,8 +11,9 @@ import argparse
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("sim", help="serve simulated instruments on TCP ports / ptys")
-    parser.add_argument("--bench", default="sim",
-                        help="bench whose sim:// instruments to serve (default: built-in 'sim')")
+    parser.add_argument("--bench", default="sim-full",
+                        help="bench whose sim:// instruments to serve (default: 'sim-full', "
+                             "every simulated instrument; 'sim': the demo's three)")
     parser.add_argument("--sample", help="sample TOML file (default: the shipped sample)")
     parser.add_argument("--seed", type=int, help="noise seed (default: the bench's, else 0)")
     parser.add_argument("--speed", type=float, default=1.0,

@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 from labctl.cli import main
+from simulators.bench import SIMULATORS
 
 
 def test_bench_check_on_the_built_in_sim_bench(capsys):
@@ -29,12 +30,16 @@ def test_sim_serves_a_bench_that_bench_check_can_open(tmp_path):
                 break
         text = "".join(banner)
         assert "TCPIP::127.0.0.1::" in text and "/dev/pts/" in text
+        for driver in SIMULATORS:  # every simulated instrument is served
+            assert driver in text
         check = subprocess.run([sys.executable, "-m", "labctl.cli", "bench", "check",
                                 str(bench_file)], capture_output=True, text=True, timeout=120)
         assert check.returncode == 0, check.stderr
         assert "SCHLUMBERGER TECHNOLOGIES, 1260" in check.stdout
         assert "KEITHLEY INSTRUMENTS,MODEL 2450" in check.stdout
         assert "eurotherm3216" in check.stdout
+        assert "LSCI,MODEL336" in check.stdout and "E4980A" in check.stdout
+        assert "EmStat4" in check.stdout or "EMSTAT4" in check.stdout.upper()
         _pymeasure_reads_the_served_smu(bench_file)
     finally:
         server.send_signal(signal.SIGINT)
