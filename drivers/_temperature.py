@@ -92,8 +92,9 @@ class ControllerBase(Instrument):
         """Process value, working set-point and output; `InstrumentError` on a sensor
         break, an invalid reading or a heater that the temperature no longer follows."""
         reading = self._read()
-        if not math.isfinite(reading.temperature_K):
-            raise InstrumentError("invalid temperature reading", instrument=self.name)
+        if not (math.isfinite(reading.temperature_K) and math.isfinite(reading.setpoint_K)):
+            raise InstrumentError(f"invalid reading: temperature {reading.temperature_K} K, "
+                                  f"set-point {reading.setpoint_K} K", instrument=self.name)
         self.follow.check(reading, self.name)
         return reading
 

@@ -14,10 +14,11 @@ leaves the instrument in its safe state and closes the link.
 from __future__ import annotations
 
 import inspect
+import math
 from typing import Any, Callable, ClassVar, Mapping
 
 from labctl.clock import Clock, RealClock
-from labctl.errors import RangeError, ReplyError, SafetyLimitError
+from labctl.errors import ConfigError, RangeError, ReplyError, SafetyLimitError
 from labctl.transport import LinkSettings, SerialTransport, Transport, open_transport
 
 Check = Callable[[Any, str], Any]
@@ -94,6 +95,11 @@ class Limits:
     def __init__(self, owner: str, values: Mapping[str, float] | None = None):
         self.owner = owner
         self.values = dict(values or {})
+        for key, value in self.values.items():  # a NaN limit would silently allow anything
+            if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                    or not math.isfinite(value):
+                raise ConfigError(f"limit must be a finite number, got {value!r}",
+                                  field=f"{owner}.limits.{key}")
 
     def get(self, key: str, default: float | None = None) -> float | None:
         return self.values.get(key, default)

@@ -87,3 +87,12 @@ def test_context_manager_leaves_safe_state_even_on_error(toy):
 def test_identify(toy):
     driver, _ = toy
     assert driver.identify() == "LABCTL,TOY,42,1.0"
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), "5", True])
+def test_a_limit_must_be_a_finite_number(value):
+    from labctl.errors import ConfigError
+    from labctl.instrument import Limits
+
+    with pytest.raises(ConfigError, match="src.limits.voltage_V"):
+        Limits("src", {"voltage_V": value})
