@@ -83,6 +83,9 @@ def run(out_dir: Path, db_path: Path, temperatures_C=TEMPERATURES_C, progress=No
                 store.log_event(run_id, "info", f"{t_C:g} C: R_ion ~ {r.r_ion_Ohm:.4g} Ohm, "
                                 f"sigma ~ {r.sigma_S_per_m:.4g} S/m, t_ion ~ {r.t_ion:.5f}")
             store.finish_run(run_id, "done")
+        except KeyboardInterrupt:
+            store.finish_run(run_id, "aborted")
+            raise
         except BaseException:
             store.finish_run(run_id, "failed")
             raise

@@ -50,3 +50,17 @@ def test_exports_and_plots_are_written(demo_run):
     assert len(f) == len(demo.FREQUENCIES_HZ) and np.all(z.imag < 0)
     for png in ("nyquist_and_polarization.png", "arrhenius.png"):
         assert (out / png).stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("exc, status", [(KeyboardInterrupt, "aborted"), (RuntimeError, "failed")])
+def test_an_interrupted_demo_keeps_its_data_and_says_how_it_ended(tmp_path, exc, status):
+    def progress(message):
+        if "impedance sweep" in message:
+            raise exc("stop here")
+
+    with pytest.raises(exc):
+        demo.run(tmp_path, tmp_path / "demo.sqlite", temperatures_C=(300.0,), progress=progress)
+    with Store.open(tmp_path / "demo.sqlite") as store:
+        (run,) = store.runs()
+        assert run.status == status
+        assert len(store.temperature_log(run.id)) > 10  # the ramp's readings were kept
