@@ -108,10 +108,10 @@ class Eurotherm3216(ControllerBase):
                 self._bus = minimalmodbus.Instrument(self.transport.serial, self.address)
             yield self._bus
         except minimalmodbus.NoResponseError as exc:
-            self._drain()
+            self.transport.discard_late_reply()  # RTU frames do not name their register
             raise InstrumentTimeout(f"{where}: no reply", instrument=self.name) from exc
         except minimalmodbus.InvalidResponseError as exc:
-            self._drain()
+            self.transport.discard_late_reply()  # RTU frames do not name their register
             raise ReplyError(f"{where}: invalid reply ({exc})", instrument=self.name) from exc
         except minimalmodbus.SlaveReportedException as exc:
             raise InstrumentError(f"{where}: {exc}", instrument=self.name) from exc
@@ -121,16 +121,6 @@ class Eurotherm3216(ControllerBase):
             self._bus = None
             self.transport.close()
             raise InstrumentConnectionError(f"{where}: {exc}", instrument=self.name) from exc
-
-    def _drain(self) -> None:
-        """After a timeout or a broken frame, the rest of a late reply may still come: wait
-        one timeout and drop it. RTU frames do not name their register, so a late reply of
-        the same length would otherwise pass as the answer to the next request."""
-        try:
-            self.clock.sleep(self.transport.settings.timeout_s)
-            self.transport.serial.reset_input_buffer()
-        except (serial.SerialException, OSError, AttributeError):
-            pass  # the link is broken: the next call reports it
 
     def read_float(self, address: int) -> float:
         with self._modbus() as bus:

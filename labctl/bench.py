@@ -19,14 +19,13 @@ every error with file, line and `table.key` before any instrument is opened.
 from __future__ import annotations
 
 import inspect
-import math
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any, Iterator
 
 from labctl.clock import Clock, RealClock
-from labctl.configfile import Problems, parse_toml, read_text
+from labctl.configfile import Problems, is_number, parse_toml, read_text
 from labctl.errors import ConfigError, LabctlError
 from labctl.registry import load_driver
 from labctl.transport import LinkSettings
@@ -132,24 +131,18 @@ def _instrument(name: str, table: Any, errors: Problems) -> InstrumentSpec | Non
         if key not in driver.limit_keys:
             errors.add(f"unknown limit for driver {table['driver']!r} (known: "
                        f"{', '.join(sorted(driver.limit_keys)) or 'none'})", f"{where}.limits", key)
-        elif isinstance(value, bool) or not isinstance(value, (int, float)):
-            errors.add("must be a number", f"{where}.limits", key)
-        elif not math.isfinite(value):   # a NaN limit would compare False: no limit at all
-            errors.add(f"must be a finite number, got {value!r}", f"{where}.limits", key)
+        elif not is_number(value):   # a NaN limit would compare False: no limit at all
+            errors.add(f"must be a number (finite), got {value!r}", f"{where}.limits", key)
     if len(errors.items) > count:
         return None
     return InstrumentSpec(name, table["driver"], table["resource"], dict(options),
                           {k: float(v) for k, v in limits.items()})
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
 SIMULATION_TYPES = {
     "sample": (lambda v: isinstance(v, str) and bool(v), "a string (path of a sample TOML file)"),
     "seed": (lambda v: isinstance(v, int) and not isinstance(v, bool), "an integer"),
-    "start_temperature_C": (_is_number, "a number"),
+    "start_temperature_C": (is_number, "a number"),
 }
 
 
@@ -163,7 +156,7 @@ def _driver_option_problem(driver: type, key: str, value: Any) -> str | None:
         valid = isinstance(value, int) and not isinstance(value, bool)
         expected = "an integer"
     elif isinstance(default, float):
-        valid, expected = _is_number(value), "a number"
+        valid, expected = is_number(value), "a number"
     elif isinstance(default, str):
         valid, expected = isinstance(value, str), "a string"
     else:

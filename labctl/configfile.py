@@ -7,12 +7,19 @@ line and column; `Problems` collects every validation problem of one file, each 
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from pathlib import Path
 from typing import Any
 
 from labctl.errors import ConfigError
+
+
+def is_number(value: Any) -> bool:
+    """A finite int or float (TOML booleans and NaN/inf are not numbers of a setting)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) \
+        and math.isfinite(value)
 
 
 def parse_toml(text: str, source: str) -> dict[str, Any]:

@@ -14,10 +14,10 @@ leaves the instrument in its safe state and closes the link.
 from __future__ import annotations
 
 import inspect
-import math
 from typing import Any, Callable, ClassVar, Mapping
 
 from labctl.clock import Clock, RealClock
+from labctl.configfile import is_number
 from labctl.errors import ConfigError, RangeError, ReplyError, SafetyLimitError
 from labctl.transport import LinkSettings, SerialTransport, Transport, open_transport
 
@@ -96,8 +96,7 @@ class Limits:
         self.owner = owner
         self.values = dict(values or {})
         for key, value in self.values.items():  # a NaN limit would silently allow anything
-            if isinstance(value, bool) or not isinstance(value, (int, float)) \
-                    or not math.isfinite(value):
+            if not is_number(value):
                 raise ConfigError(f"limit must be a finite number, got {value!r}",
                                   field=f"{owner}.limits.{key}")
 

@@ -19,8 +19,10 @@ import threading
 from dataclasses import dataclass, fields, replace
 from typing import Any, Callable
 
+from labctl.configfile import is_number
 from labctl.errors import ConfigError, InstrumentConnectionError, InstrumentTimeout
 
+LATE_REPLY_MAX_BYTES = 65536  # read while discarding a late reply (waits the full timeout)
 PARITIES = {"N": "N", "E": "E", "O": "O", "M": "M", "S": "S",
             "none": "N", "even": "E", "odd": "O", "mark": "M", "space": "S"}
 
@@ -53,8 +55,7 @@ class LinkSettings:
 _LINK_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "read_termination": (lambda v: isinstance(v, str), "a string"),
     "write_termination": (lambda v: isinstance(v, str), "a string"),
-    "timeout_s": (lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and 0 < v < 1e5,
-                  "a number of seconds > 0"),
+    "timeout_s": (lambda v: is_number(v) and 0 < v < 1e5, "a number of seconds > 0"),
     "encoding": (lambda v: isinstance(v, str) and _is_codec(v), "a text encoding such as 'ascii'"),
     "baudrate": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v > 0,
                  "a positive integer"),
@@ -203,15 +204,19 @@ class SerialTransport(Transport):
     def _close(self) -> None:
         self.serial.close()
 
-    def _after_timeout(self) -> None:
-        """A serial line keeps its bytes across close and open: wait one link timeout for
-        the rest of a late reply and drop it, so it never answers the next query."""
+    def discard_late_reply(self) -> None:
+        """Wait one link timeout for a late reply and drop what arrived: a serial line keeps
+        its bytes across close and open, and a late reply (or a binary frame, which does not
+        say what it answers) must never pass as the answer to the next request."""
         try:
             self.serial.timeout = self.settings.timeout_s
-            self.serial.read_until(self.settings.read_termination.encode(self.settings.encoding))
+            self.serial.read(LATE_REPLY_MAX_BYTES)
             self.serial.reset_input_buffer()
         except Exception:  # noqa: BLE001 - a broken port: reopen it on the next call
             self._drop()
+
+    def _after_timeout(self) -> None:
+        self.discard_late_reply()
 
     def _send(self, data: bytes) -> None:
         import serial

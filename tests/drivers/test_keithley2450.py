@@ -2,7 +2,6 @@
 over TCP (pyvisa-py), the sample's physics through the wire, faults, limits, PyMeasure."""
 
 import re
-import warnings
 
 import numpy as np
 import pytest
