@@ -1,0 +1,139 @@
+"""Declared protocol parameters: ranges, documentation, validation of a recipe's table.
+
+Each protocol's `Params` is a frozen dataclass whose fields are declared with `param()`:
+
+    amplitude_V: float = param(0.01, low=1e-4, high=0.5, doc="AC amplitude (rms)")
+
+`problems(Params, mapping)` lists every problem of a mapping (unknown keys, wrong types,
+out-of-range values, then the dataclass's own cross-field `problems()` if it has one) as
+`(key, message)` pairs; `build(Params, mapping)` returns the Params or raises ConfigError.
+Supported field types: float (ints accepted), int, bool, str (optionally `choices`), a
+tuple of floats (from a list), and any of these `| None`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from typing import Any, Mapping
+
+from labctl.configfile import ConfigProblems, is_number
+from labctl.errors import ConfigError
+
+_MISSING = dataclasses.MISSING
+
+
+def param(default: Any = _MISSING, *, low: float | None = None, high: float | None = None,
+          doc: str = "", choices: tuple[str, ...] | None = None) -> Any:
+    """A dataclass field with its allowed range (inclusive), choices and documentation."""
+    metadata = {"low": low, "high": high, "doc": doc, "choices": choices}
+    if isinstance(default, (list, dict, set)):
+        raise TypeError("use a tuple for a sequence default")
+    return dataclasses.field(default=default, metadata=metadata)
+
+
+def describe(cls: type) -> list[tuple[str, str, Any, str]]:
+    """(name, type, default, doc) of every parameter, for help texts and the GUI."""
+    hints = typing.get_type_hints(cls)
+    return [(f.name, _type_name(hints[f.name]), f.default, f.metadata.get("doc", ""))
+            for f in dataclasses.fields(cls)]
+
+
+def problems(cls: type, mapping: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Every problem of `mapping` as parameters of `cls`: [(key, message), ...]."""
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    found = [(key, f"unknown parameter (known: {', '.join(sorted(fields))})")
+             for key in mapping if key not in fields]
+    for name, f in fields.items():
+        if name not in mapping:
+            if f.default is _MISSING:
+                found.append((name, "required"))
+            continue
+        message = _value_problem(hints[name], mapping[name], f.metadata)
+        if message:
+            found.append((name, message))
+    if not found and hasattr(cls, "problems"):
+        found.extend(_construct(cls, mapping).problems())
+    return found
+
+
+def build(cls: type, mapping: Mapping[str, Any]) -> Any:
+    """`cls` built from `mapping` (lists become tuples); ConfigError lists every problem."""
+    found = problems(cls, mapping)
+    if found:
+        errors = [ConfigError(message, field=key) for key, message in found]
+        raise errors[0] if len(errors) == 1 else ConfigProblems(errors)
+    return _construct(cls, mapping)
+
+
+def _construct(cls: type, mapping: Mapping[str, Any]) -> Any:
+    return cls(**{key: tuple(v) if isinstance(v, list) else v for key, v in mapping.items()})
+
+
+def _value_problem(hint: Any, value: Any, meta: Mapping[str, Any]) -> str | None:
+    options = _options(hint)
+    if value is None:
+        return None if type(None) in options else "must not be empty"
+    for option in options:
+        if option is type(None):
+            continue
+        if _fits(option, value):
+            return _range_problem(option, value, meta)
+    return f"must be {' or '.join(_type_name(o) for o in options)}, got {value!r}"
+
+
+def _options(hint: Any) -> tuple[Any, ...]:
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        return typing.get_args(hint)
+    return (hint,)
+
+
+def _fits(option: Any, value: Any) -> bool:
+    if option is bool:
+        return isinstance(value, bool)
+    if option is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if option is float:
+        return is_number(value)
+    if option is str:
+        return isinstance(value, str)
+    if typing.get_origin(option) is tuple:
+        return isinstance(value, (list, tuple)) and len(value) > 0 \
+            and all(is_number(v) for v in value)
+    raise TypeError(f"unsupported parameter type {option!r}")
+
+
+def _range_problem(option: Any, value: Any, meta: Mapping[str, Any]) -> str | None:
+    choices = meta.get("choices")
+    if option is str:
+        if choices and value not in choices:
+            return f"must be one of {', '.join(map(repr, choices))}, got {value!r}"
+        return None
+    if option is bool:
+        return None
+    values = value if typing.get_origin(option) is tuple else [value]
+    low, high = meta.get("low"), meta.get("high")
+    for v in values:
+        if (low is not None and v < low) or (high is not None and v > high):
+            return f"{v!r} is outside {_span(low, high)}"
+    return None
+
+
+def _span(low: float | None, high: float | None) -> str:
+    if low is None:
+        return f"(-inf, {high:g}]"
+    if high is None:
+        return f"[{low:g}, inf)"
+    return f"[{low:g}, {high:g}]"
+
+
+def _type_name(hint: Any) -> str:
+    names = {bool: "true or false", int: "an integer", float: "a number", str: "a string",
+             type(None): "empty"}
+    if hint in names:
+        return names[hint]
+    if typing.get_origin(hint) is tuple:
+        return "a list of numbers"
+    return " or ".join(_type_name(o) for o in _options(hint))
