@@ -22,11 +22,11 @@ import inspect
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from labctl.clock import Clock, RealClock
 from labctl.configfile import Problems, is_number, parse_toml, read_text
-from labctl.errors import ConfigError, LabctlError
+from labctl.errors import ConfigError, InstrumentError, LabctlError, SafeStateError
 from labctl.registry import load_driver
 from labctl.transport import LinkSettings
 
@@ -199,31 +199,59 @@ class Bench:
         return [inst for inst in self if isinstance(inst, capability)]
 
     def safe_state(self) -> list[LabctlError]:
-        """Every instrument to its safe state; returns the errors met (never stops early)."""
-        problems = []
-        for inst in self:
-            try:
-                inst.safe_state()
-            except LabctlError as exc:
-                problems.append(exc)
-        return problems
+        """Every instrument to its safe state, whatever any of them raises; returns the
+        problems met, each a labctl error naming its instrument."""
+        return self._each("safe state", lambda inst: inst.safe_state())
 
     def close(self) -> list[LabctlError]:
-        problems = self.safe_state()
-        for inst in self:
+        """Safe state, then close, for every instrument (and the simulation); returns the
+        problems met. Never stops early: one broken instrument cannot keep another unsafe."""
+        problems: list[LabctlError] = []
+        try:
+            problems += self.safe_state()
+        finally:
+            problems += self._each("close", lambda inst: inst.close())
+            if self.simulation is not None:
+                problems += _attempt("simulation", "close", self.simulation.close)
+        return problems
+
+    def _each(self, what: str, action: Callable[[Any], object]) -> list[LabctlError]:
+        problems: list[LabctlError] = []
+        interrupted: BaseException | None = None
+        for name, inst in self.instruments.items():
             try:
-                inst.close()
-            except LabctlError as exc:
-                problems.append(exc)
-        if self.simulation is not None:
-            self.simulation.close()
+                problems += _attempt(name, what, lambda: action(inst))
+            except BaseException as exc:  # Ctrl-C: the other instruments first
+                interrupted = interrupted or exc
+        if interrupted is not None:
+            raise interrupted
         return problems
 
     def __enter__(self) -> "Bench":
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
+        """Close the bench; a safe state or close that failed raises `SafeStateError`
+        (listing every problem, and the error that was in flight, if any)."""
+        problems = self.close()
+        if problems:
+            raise SafeStateError(problems, after=exc) from problems[0]
+
+
+def _attempt(name: str, what: str, action: Callable[[], object]) -> list[LabctlError]:
+    """Run one instrument's `action`; a failure of any kind (drivers and link libraries
+    raise more than labctl errors: pyvisa-py a bare Exception, codecs a LookupError) comes
+    back as an `InstrumentError` naming the instrument, caused by the original."""
+    try:
+        action()
+    except Exception as exc:  # noqa: BLE001 - see above
+        reason = str(exc).removeprefix(f"{name}: ")
+        if not isinstance(exc, LabctlError):
+            reason = f"{type(exc).__name__}: {reason}"
+        error = InstrumentError(f"{what} failed: {reason}", instrument=name)
+        error.__cause__ = exc
+        return [error]
+    return []
 
 
 def open_bench(config: BenchConfig, clock: Clock | None = None) -> Bench:
@@ -251,7 +279,7 @@ def open_bench(config: BenchConfig, clock: Clock | None = None) -> Bench:
                 where = f"instruments.{spec.name}"
                 raise ConfigError(exc.reason, file=config.source, field=where,
                                   line=Problems(config.source, config.text).locate(where)) from exc
-    except BaseException:
-        bench.close()
+    except BaseException as exc:
+        bench.__exit__(type(exc), exc, exc.__traceback__)
         raise
     return bench

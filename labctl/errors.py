@@ -54,6 +54,18 @@ class ReplyError(CommunicationError):
     """A reply arrived but does not have the expected format (garbled, stale, truncated)."""
 
 
+class SafeStateError(LabctlError):
+    """Instruments of a bench could not be confirmed in their safe state (or closed); every
+    problem is listed (`.problems`), the first one is the `__cause__`."""
+
+    def __init__(self, problems: list[LabctlError], after: BaseException | None = None):
+        self.problems = problems
+        lines = [f"  {p}" for p in problems]
+        if after is not None and not any(str(after) in str(p) for p in problems):
+            lines.append(f"  (after the error: {type(after).__name__}: {after})")
+        super().__init__("instruments not confirmed in their safe state:\n" + "\n".join(lines))
+
+
 class RangeError(LabctlError, ValueError):
     """A value lies outside what the instrument (or a command) accepts."""
 

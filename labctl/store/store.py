@@ -89,9 +89,16 @@ class Store:
 
     @classmethod
     def open(cls, path: str | os.PathLike, *, create: bool = True) -> Store:
-        """Open (creating it if `create`, and migrating) the database at `path`."""
+        """Open (creating it if `create`, and migrating) the database at `path`; runs left
+        'running' by a process that is gone are marked 'interrupted' (`mark_interrupted`)."""
         path = Path(path).expanduser()
-        return cls(connect(path, create=create), path)
+        store = cls(connect(path, create=create), path)
+        try:
+            store.mark_interrupted()
+        except BaseException:
+            store.close()
+            raise
+        return store
 
     def close(self) -> None:
         self._conn.close()
@@ -161,13 +168,19 @@ class Store:
 
     def mark_interrupted(self) -> list[int]:
         """Mark runs left 'running' by a dead process (on this host) as 'interrupted'."""
+        if not self._dead_runs():  # the common case takes no write lock
+            return []
         with self._write() as db:
-            dead = [run_id for run_id, owner in db.execute(
-                "SELECT id, owner FROM runs WHERE status = 'running'") if not _alive(owner)]
+            dead = self._dead_runs()
             for run_id in dead:
                 self._end(db, run_id, "interrupted")
                 _event(db, run_id, "warning", "run interrupted: its writer process is gone")
         return dead
+
+    def _dead_runs(self) -> list[int]:
+        with self._sqlite_errors("read"):
+            return [run_id for run_id, owner in self._conn.execute(
+                "SELECT id, owner FROM runs WHERE status = 'running'") if not _alive(owner)]
 
     def resume_run(self, run_id: int) -> ResumeInfo:
         """Take over an interrupted run: it is 'running' again, owned by this process."""

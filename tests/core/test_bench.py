@@ -108,7 +108,7 @@ def test_garbage_bench_data_gives_config_error(table, top):
 
 def test_a_failing_instrument_still_leaves_the_others_safe():
     from labctl.clock import RealClock
-    from labctl.errors import InstrumentConnectionError
+    from labctl.errors import InstrumentConnectionError, SafeStateError
     from simulators.serve import TcpServer
     from tests.core.toy import ToySource
 
@@ -117,7 +117,7 @@ def test_a_failing_instrument_still_leaves_the_others_safe():
         text = GOOD.replace("socket://127.0.0.1:5025", server.resource) + GOOD.replace(
             "[instruments.src]", "[instruments.dead]").replace(
             "socket://127.0.0.1:5025", "/dev/does-not-exist")
-        with pytest.raises(InstrumentConnectionError):
+        with pytest.raises(SafeStateError) as info:
             with open_bench(parse_bench(text, "b.toml")) as bench:
                 bench["src"].set_voltage(3.0)
                 bench["src"].write(":OUTP ON")
@@ -125,6 +125,8 @@ def test_a_failing_instrument_still_leaves_the_others_safe():
                 bench["dead"].identify()
         assert not device.on and device.voltage == 0.0
     assert isinstance(bench["src"], ToyDriver)
+    assert isinstance(info.value.__context__, InstrumentConnectionError)
+    assert [p.instrument for p in info.value.problems] == ["dead"]
 
 
 @pytest.mark.parametrize("text, field, message", [
