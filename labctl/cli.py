@@ -9,6 +9,7 @@ import sys
 from labctl import __version__
 from labctl.commands import COMMAND_MODULES
 from labctl.errors import LabctlError
+from labctl.shutdown import Stopped
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,6 +34,9 @@ def main(argv: list[str] | None = None) -> int:
     except LabctlError as exc:
         print(f"labctl: error: {exc}", file=sys.stderr)
         return 1
+    except Stopped as exc:   # see labctl.shutdown
+        print(f"labctl: stopped by {exc.signame}", file=sys.stderr)
+        return exc.exit_code
     except KeyboardInterrupt:
         print("labctl: interrupted", file=sys.stderr)
         return 130

@@ -1,13 +1,18 @@
-"""Test-wide settings: Qt offscreen, hypothesis profile for CI."""
+"""Test-wide settings: Qt offscreen, hypothesis profile for CI; no thread or process may
+outlive the session."""
 
 import os
+import signal
 import threading
+import uuid
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from hypothesis import settings  # noqa: E402
+
+from tests.processes import SESSION_MARK, marked_processes  # noqa: E402
 
 settings.register_profile("ci", deadline=None, max_examples=60)
 settings.load_profile("ci")
@@ -20,3 +25,18 @@ def no_thread_outlives_the_tests():
     yield
     left = [t.name for t in threading.enumerate() if t not in before and t.is_alive()]
     assert not left, f"threads left alive after the tests: {left}"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def no_process_outlives_the_tests():
+    """Every process a test starts inherits the session's mark; any still alive at the end
+    is killed (no orphans pile up over runs) and fails the session."""
+    mark = os.environ[SESSION_MARK] = uuid.uuid4().hex
+    yield
+    left = marked_processes(mark)
+    for pid in left:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    assert not left, f"processes left alive after the tests (killed now): {left}"
