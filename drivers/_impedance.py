@@ -24,16 +24,21 @@ def polar_deg(magnitude: float, phase_deg: float) -> complex:
 
 
 class Setting(Property):
-    """A `Property` whose value must also stay within the bench limit `limit` (if given)."""
+    """A `Property` whose value must also stay within the bench limit `limit` (if given).
+    `check` may also be the name of a method of the instrument (`check(value, name)`), for
+    ranges that depend on the unit (installed options)."""
 
-    def __init__(self, get: str | None, set: str, *, limit: str | None = None, **kwargs: Any):
+    def __init__(self, get: str | None, set: str, *, limit: str | None = None,
+                 check: Any = None, **kwargs: Any):
         super().__init__(get, set, **kwargs)
-        self.limit = limit
+        self.limit, self.check_by = limit, check
 
     def validate(self, instrument: Instrument, value: Any) -> Any:
         """The checked value; `RangeError` / `SafetyLimitError` before anything is sent."""
-        if self.check is not None:
-            value = self.check(value, f"{instrument.name}.{self.name}")
+        check = getattr(instrument, self.check_by) if isinstance(self.check_by, str) \
+            else self.check_by
+        if check is not None:
+            value = check(value, f"{instrument.name}.{self.name}")
         if self.limit is not None:
             instrument.limits.check_max(self.limit, value, self.name)
         return value

@@ -11,8 +11,17 @@ Per point: `:FREQ:CW`, `:VOLT:LEV` (V rms), `:BIAS:VOLT:LEV` + `:BIAS:STAT`, the
 +4 (ALC unable to regulate). A and B follow `:FUNC:IMP:TYPE`: ZTD (|Z|, deg), ZTR (|Z|, rad)
 or RX (R, X) are converted to complex Z. The speed is `:APER SHORT|MED|LONG,<averages>`;
 the driver waits the typical measurement time on its clock before fetching. Settings errors
-are read from `:SYST:ERR?` before every trigger. Standard instrument (no option 001):
-AC level 0 - 2 V rms, DC bias -2 .. +2 V.
+are read from `:SYST:ERR?` before every trigger.
+
+Levels depend on option 001 (power and DC bias enhancement), read with `*OPT?` (a comma
+list of installed option numbers) when the driver opens: a standard unit takes an AC level
+of 0 - 2 V rms and a DC bias of only 0, 1.5 or 2 V; with option 001, 0 - 20 V rms and
+-40 .. +40 V (E4980A data sheet, "DC bias"; QCoDeS `keysight_e4980a.py` `_options`). A bias
+the unit cannot apply is a `RangeError` naming what it can; the bias is read back before
+every trigger, so a unit that applied another value is an `InstrumentError`, never a point
+at the wrong bias. Statuses +3 (signal source overloaded) and +4 (ALC unable to regulate)
+come with numbers, but measured at a test signal other than the one requested: they raise
+`InstrumentError` like an overload (User's Guide, `:FETCh?` status table).
 """
 
 from __future__ import annotations
@@ -23,11 +32,15 @@ from typing import Any
 
 from drivers._impedance import ImpedanceAnalyzerDriver, Setting, polar_deg
 from labctl.capabilities import ImpedancePoint
-from labctl.errors import InstrumentError, ReplyError
+from labctl.errors import InstrumentError, RangeError, ReplyError
 from labctl.instrument import Property, in_range, one_of, parse_bool
 from labctl.transport import LinkSettings, Transport
 
 FREQUENCY_RANGE_HZ = (20.0, 2e6)
+OPTION_001 = "001"                     # power and DC bias enhancement
+MAX_LEVEL_V = {False: 2.0, True: 20.0}  # AC level, V rms, by option 001
+STANDARD_BIAS_V = (0.0, 1.5, 2.0)      # DC bias settings of a unit without option 001
+MAX_BIAS_001_V = 40.0
 _NUMBER = r"[+-]\d\.\d{5}(?:\d{4})?E[+-]\d\d"
 FETCH = re.compile(rf"^({_NUMBER}),({_NUMBER}),([+-]\d)$")
 ERROR = re.compile(r'^([+-]?\d+),"(.*)"$')
@@ -57,9 +70,9 @@ class KeysightE4980A(ImpedanceAnalyzerDriver):
     frequency_range_Hz = FREQUENCY_RANGE_HZ
 
     frequency = Setting(":FREQ:CW?", ":FREQ:CW {:.10g}", check=in_range(*FREQUENCY_RANGE_HZ, "Hz"))
-    amplitude = Setting(":VOLT:LEV?", ":VOLT:LEV {:.6g}", check=in_range(0.0, 2.0, "V"),
+    amplitude = Setting(":VOLT:LEV?", ":VOLT:LEV {:.6g}", check="check_level",
                         limit="amplitude_V", doc="test signal level, V rms")
-    bias = Setting(":BIAS:VOLT:LEV?", ":BIAS:VOLT:LEV {:.6g}", check=in_range(-2.0, 2.0, "V"),
+    bias = Setting(":BIAS:VOLT:LEV?", ":BIAS:VOLT:LEV {:.6g}", check="check_bias",
                    limit="bias_V", doc="DC bias, V")
     bias_on = Property(":BIAS:STAT?", ":BIAS:STAT {:d}", parse=parse_bool)
     function = Property(":FUNC:IMP:TYPE?", ":FUNC:IMP:TYPE {}", parse=parse_word,
@@ -77,6 +90,32 @@ class KeysightE4980A(ImpedanceAnalyzerDriver):
         self.aperture_setting = (one_of(*APERTURE)(aperture, f"{name}.aperture"),
                                  int(in_range(1, 256)(averages, f"{name}.averages")))
         self._ready = False
+        self.options: tuple[str, ...] = ()
+
+    @classmethod
+    def open(cls, resource: Any, **kwargs: Any) -> "KeysightE4980A":
+        """Connect and read the installed options (`*OPT?`), which set the level ranges."""
+        driver = super().open(resource, **kwargs)
+        reply = driver.query("*OPT?").strip()
+        if not re.fullmatch(r"[\w.-]+(,[\w.-]*)*", reply):
+            raise ReplyError(f"{driver.name}: *OPT? reply {reply!r}")
+        driver.options = tuple(o for o in reply.split(",") if o not in ("", "0"))
+        return driver
+
+    @property
+    def option_001(self) -> bool:
+        return OPTION_001 in self.options
+
+    def check_level(self, value: float, name: str) -> float:
+        return in_range(0.0, MAX_LEVEL_V[self.option_001], "V")(value, name)
+
+    def check_bias(self, value: float, name: str) -> float:
+        if self.option_001:
+            return in_range(-MAX_BIAS_001_V, MAX_BIAS_001_V, "V")(value, name)
+        if float(value) not in STANDARD_BIAS_V:
+            raise RangeError(f"{name} = {float(value):g} V: a unit without option 001 "
+                             f"applies only 0, 1.5 or 2 V")
+        return float(value)
 
     def setup(self) -> None:
         """Reset, ASCII data, measurement function, speed, bus trigger, continuous init."""
@@ -117,6 +156,10 @@ class KeysightE4980A(ImpedanceAnalyzerDriver):
         self.frequency, self.amplitude, self.bias = f, amplitude, bias
         self.bias_on = bias != 0.0
         self.check_errors()
+        applied = self.bias
+        if abs(applied - bias) > 1e-6 * max(1.0, abs(bias)):
+            raise InstrumentError(f"DC bias reads back as {applied:g} V, not {bias:g} V",
+                                  instrument=self.name)
         self.write(":TRIG:IMM")
         self.clock.sleep(self.measurement_time_s(f))
         return ImpedancePoint(self.clock.now(), f, self.fetch(), amplitude, bias)
@@ -145,4 +188,4 @@ class KeysightE4980A(ImpedanceAnalyzerDriver):
     def settings(self) -> dict[str, Any]:
         aperture, averages = self.aperture_setting
         return {**super().settings(), "function": self.function_type, "aperture": aperture,
-                "averages": averages}
+                "averages": averages, "options": list(self.options)}

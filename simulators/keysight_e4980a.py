@@ -1,8 +1,10 @@
 """Simulated Keysight E4980A precision LCR meter (SCPI), measuring the world's sample.
 
-Commands (see `drivers.keysight_e4980a` for the manual): `:FUNC:IMP[:TYPE]` (ZTD, ZTR, RX,
-GB, YTD, YTR and the C/L/R-D/Q/G/Rp/Rs series and parallel pairs), `:FREQ[:CW]` 20 Hz-2 MHz,
-`:VOLT[:LEV]` 0-2 V, `:BIAS:VOLT[:LEV]` -2..2 V, `:BIAS:STAT`, `:APER`, `:TRIG:SOUR`,
+Commands (see `drivers.keysight_e4980a` for the manual): `*OPT?`, `:FUNC:IMP[:TYPE]` (ZTD,
+ZTR, RX, GB, YTD, YTR and the C/L/R-D/Q/G/Rp/Rs series and parallel pairs), `:FREQ[:CW]`
+20 Hz-2 MHz, `:VOLT[:LEV]` and `:BIAS:VOLT[:LEV]` (option `option_001`: without it, a
+standard unit, 0-2 V rms and a bias of 0, 1.5 or 2 V; with it 0-20 V rms and -40..+40 V;
+`*OPT?` answers `001` or `0`), `:BIAS:STAT`, `:APER`, `:TRIG:SOUR`,
 `:TRIG[:IMM]`, `*TRG`, `:INIT[:IMM]`, `:INIT:CONT`, `:ABOR`, `:FETC[:IMP][:FORM]?`,
 `:FORM[:DATA]` (ASCii only), `:FORM:ASC:LONG`, `:DISP:PAGE`, `:LIST:FREQ` (<= 201 points),
 `:LIST:MODE`, and the common commands and error queue of `ScpiDevice` (out-of-range values
@@ -12,6 +14,10 @@ the LIST page one trigger measures the whole list. `:FETC?` answers when the las
 measurement is complete: `A,B,status` (per list point `A,B,status,0`); with trigger source
 INT a fetch starts a fresh measurement first. |Z| above `max_impedance_Ohm` is an overload
 (status +1, A = B = 9.9E37).
+
+A standard unit asked for a bias between 0 and 2 V other than 0, 1.5 or 2 applies the
+nearest of these (an assumption: the manual lists the settings, not what happens between
+them), which is why the driver reads the bias back.
 
 Not modeled: stepped list mode (`:LIST:MODE STEP` runs like SEQ), current-level and ALC
 modes, DC bias current and statuses +3/+4, correction (open/short/load), comparator and
@@ -29,6 +35,7 @@ from simulators.scpi import ScpiDevice, ScpiError, parse_bool, parse_float
 OVERLOAD = 9.9e37
 APERTURE = {"SHOR": (0.005, 1), "MED": (0.09, 2), "LONG": (0.24, 5)}
 MAX_LIST = 201
+STANDARD_BIAS_V = (0.0, 1.5, 2.0)
 # measurement function -> (A, B) from Z and omega
 FUNCTIONS: dict[str, Callable[[complex, float], tuple[float, float]]] = {
     "ZTD": lambda z, w: (abs(z), math.degrees(math.atan2(z.imag, z.real))),
@@ -73,14 +80,18 @@ class KeysightE4980ASimulator(ScpiDevice):
     def __init__(self, world: Any, options: dict[str, Any] | None = None):
         super().__init__(world.clock)
         self.world = world
+        self.option_001 = bool((options or {}).get("option_001", False))
+        max_level, max_bias = (20.0, 40.0) if self.option_001 else (2.0, 2.0)
         c = self.command
+        c("*OPT?", lambda: "001" if self.option_001 else "0")
         c(":FUNCtion:IMPedance[:TYPE]", self._set_function)
         c(":FUNCtion:IMPedance[:TYPE]?", lambda: self.function)
         c(":FREQuency[:CW]", lambda v: self._set("frequency", parse_float(v, 20.0, 2e6)))
         c(":FREQuency[:CW]?", lambda: f"{self.frequency:+.5E}")
-        c(":VOLTage[:LEVel]", lambda v: self._set("level", parse_float(v, 0.0, 2.0)))
+        c(":VOLTage[:LEVel]", lambda v: self._set("level", parse_float(v, 0.0, max_level)))
         c(":VOLTage[:LEVel]?", lambda: f"{self.level:+.5E}")
-        c(":BIAS:VOLTage[:LEVel]", lambda v: self._set("bias", parse_float(v, -2.0, 2.0)))
+        c(":BIAS:VOLTage[:LEVel]", lambda v: self._set("bias", self._bias(
+            parse_float(v, -max_bias, max_bias))))
         c(":BIAS:VOLTage[:LEVel]?", lambda: f"{self.bias:+.5E}")
         c(":BIAS:STATe", lambda v: self._set("bias_on", parse_bool(v)))
         c(":BIAS:STATe?", lambda: str(int(self.bias_on)))
@@ -118,6 +129,12 @@ class KeysightE4980ASimulator(ScpiDevice):
 
     def _set(self, name: str, value: Any) -> None:
         setattr(self, name, value)
+
+    def _bias(self, volts: float) -> float:
+        """The bias the unit applies: a standard unit only its nearest setting."""
+        if self.option_001:
+            return volts
+        return min(STANDARD_BIAS_V, key=lambda b: abs(b - volts))
 
     def _set_function(self, name: str) -> None:
         if name.strip().upper() not in FUNCTIONS:

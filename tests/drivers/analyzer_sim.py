@@ -15,8 +15,10 @@ T_K = 623.15
 
 
 def make(driver_class: type, sim_class: type, temperature_K: float = T_K,
-         limits: dict[str, float] | None = None, **options: Any) -> tuple[Any, Any, Any]:
-    """(world, simulator, driver); the simulator keeps the lines it received in `.lines`."""
+         limits: dict[str, float] | None = None, sim_options: dict[str, Any] | None = None,
+         **options: Any) -> tuple[Any, Any, Any]:
+    """(world, simulator, driver); the simulator keeps the lines it received after the
+    driver opened in `.lines` (those of opening in `.opening`)."""
 
     class Recording(sim_class):
         def handle(self, line: str) -> str | None:
@@ -24,10 +26,11 @@ def make(driver_class: type, sim_class: type, temperature_K: float = T_K,
             return super().handle(line)
 
     world = SimWorld.create(clock=VirtualClock(), seed=0, start_temperature_K=temperature_K)
-    sim = Recording(world)
+    sim = Recording(world, sim_options)
     sim.lines = []
     driver = driver_class.open(SimulatorPort(sim), clock=world.clock, limits=limits,
                                options=options)
+    sim.opening, sim.lines = sim.lines, []
     return world, sim, driver
 
 

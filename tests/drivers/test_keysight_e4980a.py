@@ -49,7 +49,7 @@ def test_setup_and_point_commands(bench):
     assert sim.lines == ["*RST;*CLS", ":FORM ASC", ":FUNC:IMP:TYPE ZTD", ":APER MED,1",
                          ":TRIG:SOUR BUS", ":INIT:CONT ON", ":SYST:ERR?", ":FREQ:CW 1000",
                          ":VOLT:LEV 0.1", ":BIAS:VOLT:LEV 0", ":BIAS:STAT 0", ":SYST:ERR?",
-                         ":TRIG:IMM", ":FETC?"]
+                         ":BIAS:VOLT:LEV?", ":TRIG:IMM", ":FETC?"]
     assert (driver.function, driver.aperture, driver.trigger_source) == ("ZTD", ("MED", 1), "BUS")
     assert (driver.frequency, driver.amplitude, driver.bias_on) == (1e3, 0.1, False)
 
@@ -78,10 +78,10 @@ def test_bus_trigger_returns_data_and_needs_the_bus_source():
 @pytest.mark.parametrize("function", ["ZTD", "ZTR", "RX"])
 def test_full_spectrum_equals_sample_physics(function):
     world, sim, driver = make(function=function)
-    points = list(driver.sweep(SPECTRUM_HZ, 0.1, bias_V=0.5))
+    points = list(driver.sweep(SPECTRUM_HZ, 0.1, bias_V=1.5))
     assert [p.frequency_Hz for p in points] == list(SPECTRUM_HZ)
     assert_matches_physics(world, SPECTRUM_HZ, [p.impedance_Ohm for p in points])
-    assert sim.bias_on and sim.bias == 0.5
+    assert sim.bias_on and sim.bias == 1.5
     assert all(p.impedance_Ohm.imag < 0 for p in points)
 
 
@@ -122,12 +122,61 @@ def test_out_of_range_refused_by_driver_and_simulator(bench):
     assert sim.frequency == 1e3
 
 
+def test_standard_unit_levels_from_opt_query():
+    """No option 001: AC level 0-2 V rms, DC bias only 0, 1.5 or 2 V (data sheet)."""
+    world, sim, driver = make()
+    assert sim.opening == ["*OPT?"] and driver.options == ()
+    for bad, match in ((0.5, "only 0, 1.5 or 2 V"), (-1.5, "only 0, 1.5 or 2 V")):
+        with pytest.raises(RangeError, match=match):
+            driver.measure(1e3, 0.1, bias_V=bad)
+    with pytest.raises(RangeError, match=r"0 \.\. 2 V"):
+        driver.measure(1e3, 2.5)
+    assert sim.lines == []
+    driver.measure(1e3, 2.0, bias_V=2.0)
+    assert (sim.level, sim.bias, sim.bias_on) == (2.0, 2.0, True)
+
+
+def test_option_001_levels():
+    """Option 001: 0-20 V rms and -40..+40 V bias, in driver and simulator."""
+    world, sim, driver = make(sim_options={"option_001": True})
+    assert driver.options == ("001",) and driver.settings()["options"] == ["001"]
+    driver.measure(1e3, 5.0, bias_V=-12.5)
+    assert (sim.level, sim.bias) == (5.0, -12.5)
+    with pytest.raises(RangeError, match=r"-40 \.\. 40 V"):
+        driver.bias = 41.0
+    with pytest.raises(RangeError, match=r"0 \.\. 20 V"):
+        driver.amplitude = 21.0
+
+
+def test_a_bias_the_unit_did_not_apply_is_an_error():
+    """A standard unit applies its nearest setting: the read-back catches a driver that
+    believed in option 001."""
+    world, sim, driver = make()
+    driver.options = ("001",)
+    with pytest.raises(InstrumentError, match="reads back as 1.5 V, not 1 V"):
+        driver.measure(1e3, 0.1, bias_V=1.0)
+    assert sim.lines[-1] == ":BIAS:VOLT:LEV?"
+
+
+@pytest.mark.parametrize("status, match", [(3, "signal source overloaded"), (4, "ALC")])
+def test_source_overload_and_alc_statuses_raise(status, match):
+    class Status(KeysightE4980ASimulator):
+        def _point(self, frequency):
+            f, data = super()._point(frequency)
+            return f, data.rsplit(",", 1)[0] + f",+{status}"
+
+    world, sim, driver = analyzer_sim.make(KeysightE4980A, Status)
+    with pytest.raises(InstrumentError, match=match) as err:
+        driver.measure(1e3, 0.1)
+    assert err.value.code == status
+
+
 def test_limits_from_the_bench():
     world, sim, driver = make(limits={"amplitude_V": 0.05, "bias_V": 0.5})
     with pytest.raises(SafetyLimitError, match="amplitude_V"):
         driver.measure(1e3, 0.1)
     with pytest.raises(SafetyLimitError, match="bias_V"):
-        driver.bias = 1.0
+        driver.bias = 1.5
     with pytest.raises(RangeError):
         driver.amplitude = 3.0                 # above the instrument's 2 V
     assert sim.lines == []
@@ -161,7 +210,7 @@ def test_instrument_error_in_the_queue_stops_the_point(bench):
 
 def test_safe_state_turns_level_and_bias_off(bench):
     world, sim, driver = bench
-    driver.measure(1e3, 0.5, bias_V=1.0)
+    driver.measure(1e3, 0.5, bias_V=1.5)
     with driver:
         pass
     assert (sim.level, sim.bias, sim.bias_on) == (0.0, 0.0, False)
@@ -175,7 +224,7 @@ def test_safe_state_is_confirmed_by_a_query():
             self.command(":BIAS:STATe", lambda v: None)
 
     world, sim, driver = analyzer_sim.make(KeysightE4980A, StuckBias)
-    driver.measure(1e3, 0.1, bias_V=1.0)
+    driver.measure(1e3, 0.1, bias_V=2.0)
     sim.bias_on = True
     with pytest.raises(InstrumentError, match="bias"):
         driver.safe_state()
