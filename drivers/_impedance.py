@@ -31,7 +31,7 @@ class Setting(Property):
     def __init__(self, get: str | None, set: str, *, limit: str | None = None,
                  check: Any = None, **kwargs: Any):
         super().__init__(get, set, **kwargs)
-        self.limit, self.check_by = limit, check
+        self.limit, self.check_by = limit, check    # checked here, not again by Property
 
     def validate(self, instrument: Instrument, value: Any) -> Any:
         """The checked value; `RangeError` / `SafetyLimitError` before anything is sent."""

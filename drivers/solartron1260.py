@@ -13,11 +13,15 @@ jackhodkinson/vtipy impedance.py): reset `TT2`, results to the bus `OP2,1`, term
 `OT1`, comma separator `OS0`, coordinates `CZ0` (Z', Z'') or `CZ1` (|Z|, degrees), analysis
 source Z = V1/I `SO1,3`, V1 differential with grounded outer `IP1,1` `OU1,0`, DC coupling
 `DC1,0` `DC3,0`, autoranging `RA1,0` `RA3,0`, auto-integration off `AU0`, delay `MS`.
-Per point: `FR`, `VA`, `VB`, integration time `IS` (seconds; the analyzer integrates whole
+Per point: `FR`, `VA` (the other way round above 10 MHz, so that no intermediate pair is
+out of range), `VB`, integration time `IS` (seconds; the analyzer integrates whole
 cycles, so a point takes `MS` + ceil(`IS` * f) / f + settling), then `SI` and its result.
 The driver waits out the expected integration on its clock before reading, so the 0.1 Hz
 point (tens of seconds) never meets the link timeout; a stale result (another frequency,
 e.g. a reply that came late after a timeout) is discarded, never returned.
+
+The generator gives at most 3 V rms up to 10 MHz and 1 V rms above (1260 specifications,
+"Generator"; retopfenninger/ums `devices/solartron.py`): the pair is checked before sending.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from typing import Any
 
 from drivers._impedance import ImpedanceAnalyzerDriver, Setting, polar_deg
 from labctl.capabilities import ImpedancePoint
-from labctl.errors import InstrumentError, ReplyError
+from labctl.errors import InstrumentError, RangeError, ReplyError
 from labctl.instrument import in_range, one_of
 from labctl.transport import LinkSettings, Transport
 
@@ -43,6 +47,7 @@ ERRORS = {1: "V1 input overload", 2: "V2 input overload", 3: "current input over
 SETUP = ("OP2,1", "OT1", "OS0", "SO1,3", "IP1,1", "OU1,0", "DC1,0", "DC3,0", "RA1,0",
          "RA3,0", "AU0")
 RESET_S = 5.0
+HIGH_FREQUENCY_HZ, HIGH_FREQUENCY_MAX_AMPLITUDE_V = 10e6, 1.0
 MAX_STALE = 3
 
 
@@ -100,6 +105,16 @@ class Solartron1260(ImpedanceAnalyzerDriver):
             self.setup()
         return super().identify()
 
+    def check_point(self, frequency_Hz: float, amplitude_V: float,
+                    bias_V: float) -> tuple[float, float, float]:
+        """As the base class, and at most 1 V rms above 10 MHz."""
+        f, amplitude, bias = super().check_point(frequency_Hz, amplitude_V, bias_V)
+        if f > HIGH_FREQUENCY_HZ and amplitude > HIGH_FREQUENCY_MAX_AMPLITUDE_V:
+            raise RangeError(f"{self.name}.amplitude = {amplitude:g} V at {f:g} Hz: above "
+                             f"{HIGH_FREQUENCY_HZ:g} Hz the generator gives at most "
+                             f"{HIGH_FREQUENCY_MAX_AMPLITUDE_V:g} V rms")
+        return f, amplitude, bias
+
     def integration_time_s(self, frequency_Hz: float) -> float:
         """`IS` for a point: `integration_s`, or `integration_cycles` periods if longer."""
         return max(self.integration_s, self.integration_cycles / frequency_Hz)
@@ -110,8 +125,12 @@ class Solartron1260(ImpedanceAnalyzerDriver):
         if not self._ready:
             self.setup()
         integration = float(e_format(self.integration_time_s(f)))
-        type(self).integration.check(integration, f"{self.name}.integration")  # before sending
-        self.frequency, self.amplitude, self.bias = f, amplitude, bias
+        type(self).integration.validate(self, integration)  # before sending
+        if f > HIGH_FREQUENCY_HZ:
+            self.amplitude, self.frequency = amplitude, f
+        else:
+            self.frequency, self.amplitude = f, amplitude
+        self.bias = bias
         self.integration = integration
         self.write("SI")
         self.clock.sleep(self.delay_s + whole_cycles_s(integration, f))

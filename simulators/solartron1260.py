@@ -9,6 +9,9 @@ E-format, only if results go to the bus (`OP2,1`). The error code of the result 
 an overload of V1 or the current input for the selected (or auto) range, or a current below
 `min_current_A` (|Z| too high). `TT` resets and keeps the analyzer busy `reset_s`.
 
+The generator refuses (as a bad command) an `FR` or `VA` that would make the amplitude
+exceed 1 V rms above 10 MHz (3 V below).
+
 Not modeled: the generator's current mode, V2 and sources other than Z = V1/I, sweeps and
 the data file, auto-integration (`AU` accepted, no effect), the limits check (always `00`),
 the display, serial/parallel poll; noise does not shrink with longer integration. Bad
@@ -33,6 +36,7 @@ CHOICES = {"OP": ((2, 3), (0, 1)), "OS": ((0,),), "CZ": ((0, 1),), "SO": ((1,), 
            "AU": ((0, 1, 2),), "RA": ((1, 2, 3), tuple(range(6)))}
 NUMBERS = {"FR": (10e-6, 32e6), "VA": (0.0, 3.0), "VB": (-40.95, 40.95), "IS": (0.01, 1e5),
            "MS": (0.0, 1e5)}
+HIGH_FREQUENCY_HZ, HIGH_FREQUENCY_MAX_V = 10e6, 1.0
 
 
 class Solartron1260Simulator(LineDevice):
@@ -89,10 +93,12 @@ class Solartron1260Simulator(LineDevice):
             value = float(text)
         except ValueError:
             return False
-        if low <= value <= high:
-            self.numbers[head] = value
-            return True
-        return False
+        pair = {**self.numbers, head: value}
+        if not low <= value <= high or (pair["FR"] > HIGH_FREQUENCY_HZ
+                                        and pair["VA"] > HIGH_FREQUENCY_MAX_V):
+            return False
+        self.numbers[head] = value
+        return True
 
     def _choice(self, head: str, args: list[str]) -> bool:
         allowed = CHOICES[head]

@@ -77,6 +77,30 @@ def test_bad_commands_are_ignored_and_listed():
     assert (sim.numbers["FR"], sim.numbers["VA"]) == (1e3, 0.5)
 
 
+def test_amplitude_at_most_1_V_above_10_MHz(bench):
+    """3 V rms up to 10 MHz, 1 V above: the driver refuses the pair before sending."""
+    world, sim, driver = bench
+    with pytest.raises(RangeError, match=r"amplitude = 1.5 V at 2e\+07 Hz.* 1 V rms"):
+        driver.measure(2e7, 1.5)
+    with pytest.raises(RangeError, match="at most 1 V rms"):
+        driver.sweep([1e3, 1.1e7], 2.0)
+    assert sim.lines == []
+    driver.measure(1e3, 3.0)
+    sim.lines.clear()
+    driver.measure(2e7, 1.0)                  # VA first: never 3 V at 20 MHz on the way
+    assert [line for line in sim.lines if line[:2] in ("FR", "VA")] == \
+        ["VA 1.0000000E+0", "FR 2.0000000E+7"]
+    driver.measure(1e3, 3.0)
+    assert sim.command_errors == [] and sim.numbers["VA"] == 3.0
+
+
+def test_simulator_refuses_more_than_1_V_above_10_MHz():
+    world, sim, _ = make()
+    SimulatorPort(sim).write(b"VA 3\nFR 2E7\nFR 1E7\nVA 1.5\nFR 1E7\nVA 1\nFR 2E7\nVA 1.01\n")
+    assert sim.command_errors == ["FR 2E7", "VA 1.01"]
+    assert (sim.numbers["FR"], sim.numbers["VA"]) == (2e7, 1.0)
+
+
 @pytest.mark.parametrize("coordinates", ["rectangular", "polar"])
 def test_full_spectrum_equals_sample_physics(coordinates):
     world, sim, driver = make(coordinates=coordinates)
