@@ -35,19 +35,21 @@ APPLIED_POTENTIAL, WE_CURRENT, FREQUENCY, Z_REAL, Z_IMAG, TIME = "da", "ba", "dc
 # technique ids of the `M####` loop-start marker
 TECHNIQUE_IDS = {"meas_loop_lsv": 0x0000, "meas_loop_ca": 0x0007, "meas_loop_eis": 0x000D}
 
-# Error codes (`!XXXX`): 0x0006 as in instrument.py; the others as listed in the
-# MethodSCRIPT manual's error appendix (reached through a secondary source; unverified on
-# hardware). Unlisted codes are reported with their number.
-UNKNOWN_COMMAND, NOT_NOW, SYNTAX = 0x0003, 0x0006, 0x4001
-POTENTIAL_RANGE, FREQUENCY_RANGE, AMPLITUDE_RANGE, CELL_OVERLOAD = 0x000F, 0x0011, 0x0012, 0x0032
+# Error codes (`!XXXX`): 0x0006 as in instrument.py; the others from the MethodSCRIPT
+# manual's error table (0x0001-0x0027, 0x4000-0x4009, 0x7FFF), reached through a secondary
+# transcription, unverified on hardware. There is no error code for a cell overload: it
+# is the packet status bit OVERLOAD (mscript.py). Unlisted codes are reported by number.
+UNKNOWN_COMMAND, NOT_NOW = 0x0003, 0x0006
+POTENTIAL_RANGE, FREQUENCY_RANGE, AMPLITUDE_RANGE = 0x000F, 0x0011, 0x0012
+SYNTAX, UNKNOWN_SCRIPT_COMMAND = 0x4000, 0x4001
 ERRORS = {
     UNKNOWN_COMMAND: "unknown command",
     NOT_NOW: "command not possible now (no script running, or a script is busy)",
-    SYNTAX: "script syntax error",
     POTENTIAL_RANGE: "potential outside the instrument's range",
     FREQUENCY_RANGE: "frequency outside the instrument's range",
     AMPLITUDE_RANGE: "AC amplitude outside the instrument's range",
-    CELL_OVERLOAD: "cell overload",
+    SYNTAX: "script syntax error",
+    UNKNOWN_SCRIPT_COMMAND: "unknown command in the script",
 }
 ERROR_RE = re.compile(r"!([0-9A-Fa-f]{4})(?::\s*(.*))?$")
 LINE_RE = re.compile(r"Line (\d+)")

@@ -81,7 +81,9 @@ def parse(lines: list[str]) -> Program:
             continue
         cmd, *args = text.split()
         kinds = SIGNATURES.get(cmd)
-        if (kinds is None or len(args) != len(kinds)
+        if kinds is None:
+            raise ScriptError(ms.UNKNOWN_SCRIPT_COMMAND, number, raw.find(cmd) + 1)
+        if (len(args) != len(kinds)
                 or (loop is not None and cmd not in LOOP_BODY | {"endloop"})
                 or (cmd == "endloop" and loop is None)
                 or (cmd == "on_finished:" and block is program.on_finished)):

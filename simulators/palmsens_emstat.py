@@ -8,7 +8,8 @@ in PalmSens/MethodSCRIPT_Examples. Served on a pseudo-terminal (`link = "pty"`),
 Subset: `var`, `set_pgstat_chan/mode`, `set_max_bandwidth`, `set_range`, `set_range_minmax`,
 `set_autoranging`, `set_e`, `cell_on/off`, `wait`, `timer_start/get`, `pck_start/add/end`,
 `meas_loop_eis/ca/lsv ... endloop` (bodies: `pck_*`, `timer_get`), `on_finished:`, `#`
-comments. A script that does not parse is refused with `e!4001: Line L, Col C`; run-time
+comments. A script that does not parse is refused with `e!XXXX: Line L, Col C` (0x4001 an
+unknown command, 0x4000 any other syntax error); run-time
 errors (`!XXXX: Line L`, see `drivers._methodscript.ERRORS`) end the script without
 `on_finished:`, as the manual describes. Output: `e`, `M####` / `*` around each measurement
 loop, `P...` packets, a blank line at the end; `Z` answers `Z`, closes the open loop with
@@ -24,8 +25,8 @@ temperature; currents from the potential program since `cell_on` (steps and ramp
 superposed from `step_current` / `sweep_current`; the sample's relative noise. Current
 autoranging picks the smallest allowed range holding |I|; beyond the top allowed range the
 value is clipped and flagged OVERLOAD, below 1e-3 of the lowest range flagged UNDERLOAD.
-Faults: the framework's byte faults, and `inject("error")` = a cell overload error
-(0x0032) at the next measured point.
+Faults: the framework's byte faults, and `inject("error")` = a cell overload at the next
+measured point (the OVERLOAD status bit: MethodSCRIPT has no error code for it).
 
 Not modelled: galvanostatic modes, bipotentiostat/MUX, `l`/`r` stored scripts, `if`/`loop`/
 math commands, bandwidth filtering and averaging within a point, potential-range
@@ -220,10 +221,6 @@ class EmStat4Simulator(LineDevice):
             raise RunError(ms.POTENTIAL_RANGE, stmt.line)
         return value
 
-    def _check_fault(self, stmt: Stmt) -> None:
-        if self.take_fault("error"):
-            raise RunError(ms.CELL_OVERLOAD, stmt.line)
-
     # -- measurement loops: (due time, measure) per point ---------------------------------------
     def _eis(self, stmt: Stmt) -> Iterator[tuple[float, Callable[[], None]]]:
         f_var, re_var, im_var = stmt.args[:3]
@@ -238,7 +235,6 @@ class EmStat4Simulator(LineDevice):
         t = self._t
         for k in range(max(1, int(n))):
             f = start * (stop / start) ** (k / (n - 1)) if n > 1 else start
-            self._check_fault(stmt)
             t += eis_point_s(f)
 
             def measure(f: float = f) -> None:
@@ -257,7 +253,6 @@ class EmStat4Simulator(LineDevice):
         self.cell.set_potential(self._t, potential)
         t0 = self._t
         for k in range(1, int(duration / interval + 1e-9) + 1):
-            self._check_fault(stmt)
             yield t0 + k * interval, self._dc_point(e_var, i_var, t0 + k * interval)
 
     def _lsv(self, stmt: Stmt) -> Iterator[tuple[float, Callable[[], None]]]:
@@ -269,7 +264,6 @@ class EmStat4Simulator(LineDevice):
         t0, n = self._t, round(abs(stop - start) / step) + 1
         self.cell.ramp(t0, sign * rate)
         for k in range(n):
-            self._check_fault(stmt)
             yield t0 + k * step / rate, self._dc_point(e_var, i_var, t0 + k * step / rate)
         self.cell.set_potential(t0 + (n - 1) * step / rate, start + sign * (n - 1) * step)
 
@@ -292,6 +286,6 @@ class EmStat4Simulator(LineDevice):
         """(status bits, range index) of a current under the autoranging bounds."""
         allowed = self._allowed()
         chosen = next((r for r in allowed if r >= abs(current)), allowed[-1])
-        status = ms.OVERLOAD if abs(current) > allowed[-1] else \
+        status = ms.OVERLOAD if abs(current) > allowed[-1] or self.take_fault("error") else \
             ms.UNDERLOAD if abs(current) < UNDERLOAD_FRACTION * allowed[0] else 0
         return status, round(3 * (math.log10(chosen) + 10))

@@ -189,13 +189,17 @@ def test_safe_state_mid_record_aborts_and_the_generator_ends(world):
         driver.read()
 
 
-def test_syntax_error_names_the_script_line(world):
+def test_script_errors_name_the_script_line(world):
+    """0x4001: unknown command in a script; 0x4000: any other syntax error."""
     _, _, driver = make(world)
-    with pytest.raises(InstrumentError, match=r"0x4001.*line 2: 'meas_loop_cv p i'") as err:
+    with pytest.raises(InstrumentError, match=r"0x4001: unknown command in the script.*"
+                       r"line 2: 'meas_loop_cv p i'") as err:
         list(driver.execute(["var p", "meas_loop_cv p i", "endloop"]))
-    assert err.value.code == ms.SYNTAX
-    with pytest.raises(InstrumentError, match="line 1: 'pck_add x'"):
+    assert err.value.code == 0x4001
+    with pytest.raises(InstrumentError, match=r"0x4000: script syntax error.*"
+                       r"line 1: 'pck_add x'") as err:
         list(driver.execute(["pck_add x"]))             # undeclared variable
+    assert err.value.code == 0x4000
 
 
 def test_runtime_errors_switch_the_cell_off(world):
@@ -208,10 +212,10 @@ def test_runtime_errors_switch_the_cell_off(world):
     driver.output(True)
     readings = driver.record(10.0, 1.0)
     next(readings)
-    device.inject("error")
-    with pytest.raises(InstrumentError, match="cell overload") as err:
+    device.inject("error")                    # an overload: a status bit, no error code
+    with pytest.raises(InstrumentError, match="current overload") as err:
         list(readings)
-    assert err.value.code == ms.CELL_OVERLOAD and not device.cell.on
+    assert err.value.code is None and not device.cell.on
 
 
 def test_host_command_errors_and_nan_without_cell(world):
