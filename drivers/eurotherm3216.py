@@ -11,6 +11,14 @@ never scale a set-point by 10: no integer scaling anywhere. Set-points are read 
 writing. Ramps run in the controller (SP.RAT, register 35, per ramp unit of register 531),
 never as a stream of set-points: TG.SP lives in EEPROM (about 10^5 writes).
 
+Register 199 is the instrument mode (0 operating, 1 standby: control outputs off, 2
+configuration; 3200-family OEM manual, e.g. Super Systems 3L series p.43), not auto/manual
+(that is A-M, 273). The driver never writes it; in standby the furnace is not controlling,
+so `read` raises and `set_setpoint` refuses (a program would wait for a temperature the
+controller does not pursue); `safe_state` still works (outputs are off already).
+Status bit 13 means "timer or ramp running" (HA028651 status word): a running timer sets it
+too, so `ramp_running` compares the working set-point with the target instead.
+
 Other models: 2416/2404 use the same addresses (PV also at 1); on the 3500 the loop-1 PV
 is at 289 and the output at 85.
 """
@@ -33,9 +41,10 @@ from labctl.transport import LinkSettings, SerialTransport, Transport, serial_po
 
 FLOAT_SPACE = 0x8000
 PV, TARGET_SP, MANUAL_OP, WORKING_OP, WORKING_SP = 1, 2, 3, 4, 5
-SP_RATE, STATUS, AUTO_MANUAL, RAMP_UNITS = 35, 75, 273, 531
+SP_RATE, STATUS, INSTRUMENT_MODE, AUTO_MANUAL, RAMP_UNITS = 35, 75, 199, 273, 531
+MODES = {0: "operating", 1: "standby (control outputs off)", 2: "configuration"}
 SECONDS_PER_RAMP_UNIT = {0: 60.0, 1: 3600.0, 2: 1.0}  # register 531: per min / hour / s
-STATUS_BITS = {4: "manual", 5: "sensor break", 6: "loop break", 13: "ramp running"}
+STATUS_BITS = {4: "manual", 5: "sensor break", 6: "loop break", 13: "timer or ramp running"}
 
 
 class Register:
@@ -76,6 +85,7 @@ class Eurotherm3216(ControllerBase):
     manual_output_percent = Register(MANUAL_OP, writable=True, doc="MAN.OP, output in manual")
     status_word = Register(STATUS, integer=True, doc="StAt bit map (STATUS_BITS)")
     ramp_units = Register(RAMP_UNITS, integer=True, doc="SP.RAT units: 0 /min, 1 /h, 2 /s")
+    instrument_mode = Register(INSTRUMENT_MODE, integer=True, doc="IM: MODES")
 
     def __init__(self, transport: Transport, *, name: str = "furnace",
                  limits: Mapping[str, float] | None = None, clock: Clock | None = None,
@@ -159,10 +169,24 @@ class Eurotherm3216(ControllerBase):
             raise InstrumentError(f"controller reports {' and '.join(faults)} "
                                   f"(status word {status:#06x})", instrument=self.name)
 
+    def _check_operating(self) -> None:
+        mode = self.instrument_mode
+        if mode != 0:
+            raise InstrumentError(f"controller in {MODES.get(mode, f'mode {mode}')} (register "
+                                  f"{INSTRUMENT_MODE}): the furnace is not controlling",
+                                  instrument=self.name)
+
     def _read(self) -> TemperatureReading:
         self._check_status(self.status_word)
+        self._check_operating()
         pv, _target, _manual, output, working = self.read_floats(PV, 5)
         return TemperatureReading(self.clock.now(), to_kelvin(pv), to_kelvin(working), output)
+
+    def set_setpoint(self, temperature_K: float) -> None:
+        """As `ControllerBase.set_setpoint`; refused unless the controller is operating."""
+        self.check_setpoint(temperature_K)
+        self._check_operating()
+        super().set_setpoint(temperature_K)
 
     def _write_setpoint(self, temperature_K: float) -> None:
         """TG.SP, only when it changes (EEPROM), then read back."""
@@ -189,8 +213,10 @@ class Eurotherm3216(ControllerBase):
 
     @property
     def ramp_running(self) -> bool:
-        """The working set-point is still ramping to the target (status bit 13)."""
-        return bool(self.status_word & (1 << 13))
+        """The working set-point has not reached the target yet (not status bit 13, which
+        a running timer sets too)."""
+        target, _manual, _output, working = self.read_floats(TARGET_SP, 4)
+        return abs(working - target) > 0.005
 
     @property
     def manual(self) -> bool:

@@ -14,7 +14,9 @@ full-resolution float space 0x8000 + 2 x address (IEEE-754, big-endian word orde
 parameters there as int32 ms). Parameters map onto the world's `ControlLoop`, which is the
 firmware: PV.IN 1, TG.SP 2, MAN.OP 3, WRK.OP 4 (writable in manual), WKG.SP 5, PB 6, Ti 8,
 Td 9, OP.HI 30, OP.LO 31, SP.RAT 35 (per unit of register 531: 0 min, 1 h, 2 s), error
-PV - SP 39, status 75 (b4 manual, b5 sensor break, b13 ramp running), IM 199, A-M 273.
+PV - SP 39, status 75 (b4 manual, b5 sensor break, b13 ramp running), IM 199 (instrument
+mode: 0 operating, 1 standby with the outputs off and the loop not controlling; 2,
+configuration, is refused), A-M 273.
 On a sensor break the PV reads 0x8000 (integer) / NaN (float).
 
 Not modelled: loop-break detection (status b6; the driver watches for it itself), alarms
@@ -103,7 +105,7 @@ class Eurotherm3216Simulator(SimulatedDevice):
                       self._set_rate),
             39: Param("temp", lambda loop: loop.pv_K - loop.working_setpoint_K),
             75: Param("int", self._status),
-            199: Param("int", lambda loop: int(loop.manual)),
+            199: Param("int", lambda loop: int(loop.standby), self._set_instrument_mode),
             273: Param("int", lambda loop: int(loop.manual), self._set_auto_manual),
             531: Param("int", lambda loop: self.ramp_unit, self._set_ramp_unit),
         }
@@ -268,6 +270,11 @@ class Eurotherm3216Simulator(SimulatedDevice):
             loop.set_auto()
         else:
             raise ModbusError(3)
+
+    def _set_instrument_mode(self, loop: ControlLoop, value: float) -> None:
+        if value not in (0, 1):
+            raise ModbusError(3)
+        loop.standby = value == 1
 
     def _set_ramp_unit(self, loop: ControlLoop, value: float) -> None:
         if value not in SECONDS_PER_RAMP_UNIT:

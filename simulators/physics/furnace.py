@@ -9,8 +9,8 @@ are folded into G (no T^4 term), so the exact linear solution applies.
 Controller (`ControlLoop`), as the firmware of a Eurotherm 3200 or Lake Shore 336: a fixed
 control period; a set-point rate limit that ramps the working set-point from the current PV
 towards the target (0 = step); PID on the PV (derivative on the measurement) with
-conditional-integration anti-windup and output limits; auto/manual; on thermocouple break
-the output goes to the sensor-break output (0 %). `update(now_s)` steps loop and plant
+conditional-integration anti-windup and output limits; auto/manual; standby (outputs off,
+no control); on thermocouple break the output goes to the sensor-break output (0 %). `update(now_s)` steps loop and plant
 from the last update to `now_s` on the fixed tick grid, so the state depends only on time.
 """
 
@@ -114,6 +114,7 @@ class ControlLoop:
         self.sensor_break_output_pct = 0.0
         self.manual = False
         self.manual_output_pct = 0.0
+        self.standby = False            # outputs off, loop not controlling
         # as if it had been holding the furnace's present temperature: output = integral
         hold = 100.0 * furnace.params.holding_fraction(furnace.furnace_K)
         self.output_pct = self._integral_pct = min(max(hold, 0.0), 100.0)
@@ -199,13 +200,15 @@ class ControlLoop:
         target, wsp, integral, last_pv = (self.target_K, self.working_setpoint_K,
                                           self._integral_pct, self._last_pv)
         out = self.output_pct
-        manual, broken = self.manual, furnace.thermocouple_broken
+        manual, broken, standby = self.manual, furnace.thermocouple_broken, self.standby
         advance = furnace._advance_cached
         for _ in range(n):
             pv = furnace.furnace_K
             if step > 0 and wsp != target:
                 wsp = min(wsp + step, target) if wsp < target else max(wsp - step, target)
-            if manual:
+            if standby:
+                out = 0.0
+            elif manual:
                 out = min(max(self.manual_output_pct, lo), hi)
             elif broken:
                 out = self.sensor_break_output_pct

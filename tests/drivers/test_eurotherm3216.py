@@ -251,3 +251,50 @@ def test_a_late_or_broken_reply_is_never_taken_for_the_next_answer(world, fault)
         driver.process_value_K
     assert driver.target_setpoint_K == pytest.approx(773.15, abs=1e-3)
     assert driver.process_value_K == pytest.approx(298.15, abs=1.0)
+
+
+def test_standby_switches_the_heater_off_and_the_driver_refuses_to_control(world):
+    """Register 199 is the instrument mode (1 = standby, outputs off), not auto/manual."""
+    device, port, driver = make(world, limits={})
+    driver.set_setpoint(773.15)
+    world.clock.sleep(1800)
+    hot = driver.read().temperature_K
+    stock_client(port).write_register(199, 1)                      # standby at the panel
+    world.clock.sleep(600)
+    client = stock_client(port)
+    assert client.read_float(0x8000 + 2 * 4) == 0.0                # WRK.OP
+    assert client.read_float(0x8000 + 2 * 1) < hot - zero_Celsius - 20   # cooling
+    with pytest.raises(InstrumentError, match="standby"):
+        driver.read()
+    with pytest.raises(InstrumentError, match="not controlling"):
+        driver.set_setpoint(798.15)
+    driver.safe_state()                                            # still possible
+    with pytest.raises(minimalmodbus.IllegalRequestError):
+        stock_client(port).write_register(199, 2)                  # configuration: refused
+    stock_client(port).write_register(199, 0)
+    driver.set_setpoint(773.15)
+    world.clock.sleep(60)
+    assert driver.read().output_percent > 0
+
+
+def test_manual_mode_is_not_standby(world):
+    _, port, driver = make(world)
+    driver.set_manual(30.0)
+    world.clock.sleep(10)
+    assert stock_client(port).read_register(199) == 0
+    assert stock_client(port).read_register(273) == 1
+    assert driver.read().output_percent == pytest.approx(30.0)
+
+
+def test_a_running_timer_is_not_a_running_ramp(world):
+    """Status bit 13 is "timer or ramp running": ramp_running must not rely on it."""
+    class TimerRunning(Eurotherm3216Simulator):
+        def _status(self, loop):
+            return super()._status(loop) | (1 << 13)
+
+    device = TimerRunning(world, {})
+    driver = Eurotherm3216.open(RecordingPort(device), clock=world.clock, limits=LIMITS)
+    driver.set_setpoint(323.15)
+    assert driver.ramp_running
+    world.clock.sleep(600)
+    assert driver.status_word & (1 << 13) and not driver.ramp_running
