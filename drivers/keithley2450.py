@@ -16,6 +16,11 @@ through VISA; `\\n` terminators.
   (REL, seconds since the first reading) are mapped onto the clock: the first reading
   starts one delay after `:INIT`, each reading's time is its start + REL + aperture/2.
   So host latency never distorts I(t).
+- `:TRIG:LOAD "SimpleLoop", <count>, <delay>, <buffer>` is the form of the later reference
+  manuals (and of the 2460/2461 manuals, 2015); the Rev. B manual (2013, firmware 1.0.x)
+  documents only `:TRIG:LOAD:LOOP:SIMP`. Which release brought the quoted form is not
+  confirmed: a firmware that rejects it fails with an `InstrumentError` naming the firmware
+  (from `*IDN?`) and asking for an upgrade, before anything is measured.
 - Compliance: a tripped limit (the current was clamped to ILIM) raises a
   `ComplianceWarning`, not an error: a capacitive spike at a voltage step may touch the
   limit harmlessly; promote it with `warnings.simplefilter("error", ComplianceWarning)`.
@@ -42,6 +47,7 @@ OVERFLOW = 9.9e37               # the 2450's reading for "above the measure rang
 DEFAULT_POINTS = 100_000        # capacity of defbuffer1 after *RST
 MIN_POLL_S = 0.05               # record(): shortest pause between buffer polls
 BUFFER = '"defbuffer1"'
+UNDEFINED_HEADER = -113
 _ERROR = re.compile(r'^([+-]?\d+),"(.*)"$')
 
 
@@ -186,7 +192,7 @@ class Keithley2450(Instrument):
         if count > DEFAULT_POINTS:
             self.write(f":TRAC:POIN {count}, {BUFFER}")
         self.write(f':TRIG:LOAD "SimpleLoop", {count}, {delay:.6g}, {BUFFER}')
-        self.check_errors()
+        self._check_trigger_model_loaded()
         self.write(":INIT")
         first_start = self.clock.now() + delay
         self.check_errors()          # also waits until the instrument has started
@@ -262,6 +268,18 @@ class Keithley2450(Instrument):
             raise ReplyError(f"asked for {available - done} readings, got {len(rows)}",
                              instrument=self.name)
         return [CurrentReading(t0 + rel, volts, self._checked(amps)) for amps, volts, rel in rows]
+
+    def _check_trigger_model_loaded(self) -> None:
+        try:
+            self.check_errors()
+        except InstrumentError as exc:
+            if exc.code != UNDEFINED_HEADER:
+                raise
+            firmware = self.identify().split(",")[-1].strip()
+            raise InstrumentError(
+                f'firmware {firmware} rejects :TRIG:LOAD "SimpleLoop" ({exc}); it needs a '
+                f"firmware newer than 1.0.x (Rev. B manual): upgrade the instrument",
+                instrument=self.name, code=exc.code) from exc
 
     def _check_running(self, done: int, count: int) -> None:
         state = self.query(":TRIG:STAT?").split(";")[0].strip()

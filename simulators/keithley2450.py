@@ -21,7 +21,8 @@ Formats: readings `%.6E` (`-1.375422E-11`, manual p. 6-4), relative times `%.6f`
 and `0,"No error;0;0 0"` when the queue is empty (as the 2450/DMM6500 family answers).
 Trigger model: the "SimpleLoop" (count, delay before each measurement) and "DurationLoop"
 templates, in the `:TRIG:LOAD "SimpleLoop", ...` and the Rev. B `:TRIG:LOAD:LOOP:...`
-forms; its readings are produced lazily from the clock, as the instrument would have made
+forms (option `firmware`, default 1.7.12b: a 1.0.x firmware, that of the Rev. B manual,
+knows only the second and answers the first with -113); its readings are produced lazily from the clock, as the instrument would have made
 them.
 
 Not modelled: sourcing current (`:SOUR:FUNC CURR` is refused with -221), the voltage drop
@@ -71,11 +72,11 @@ def unquote(text: str) -> str:
 
 
 class Keithley2450Simulator(ScpiDevice):
-    """The 2450 on the world's sample; options `line_frequency_Hz` (default 50) and
-    `command_set` (what `*LANG?` answers; default "SCPI", the only one simulated)."""
+    """The 2450 on the world's sample; options `line_frequency_Hz` (default 50),
+    `command_set` (what `*LANG?` answers; default "SCPI", the only one simulated) and
+    `firmware` (default 1.7.12b)."""
 
     link = "tcp"
-    idn = "KEITHLEY INSTRUMENTS,MODEL 2450,04512345,1.7.12b"
 
     def __init__(self, world: SimWorld, options: dict | None = None):
         super().__init__(world.clock)
@@ -83,6 +84,8 @@ class Keithley2450Simulator(ScpiDevice):
         options = options or {}
         self.line_frequency_Hz = float(options.get("line_frequency_Hz", 50.0))
         self.command_set = str(options.get("command_set", "SCPI"))
+        self.firmware = str(options.get("firmware", "1.7.12b"))
+        self.idn = f"KEITHLEY INSTRUMENTS,MODEL 2450,04512345,{self.firmware}"
         self._steps: list[tuple[float, float]] = []   # (time, terminal voltage change)
         self._applied = 0.0
         self._busy_until = -math.inf
@@ -129,7 +132,8 @@ class Keithley2450Simulator(ScpiDevice):
         c(":TRACe:POINts", self._set_points)
         c(":TRACe:POINts?", lambda name='"defbuffer1"': str(self._buffer(name).maxlen))
         c(":TRACe:DATA?", self._trace_data)
-        c(":TRIGger:LOAD", self._load)
+        if not self.firmware.startswith("1.0."):
+            c(":TRIGger:LOAD", self._load)
         c(":TRIGger:LOAD:LOOP:SIMPle", lambda *a: self._load('"SimpleLoop"', *a))
         c(":TRIGger:LOAD:LOOP:DURation", lambda *a: self._load('"DurationLoop"', *a))
         c(":INITiate[:IMMediate]", self._initiate)

@@ -278,6 +278,19 @@ def test_wrong_command_set_is_refused(world):
         smu.configure(1e-3)
 
 
+def test_firmware_without_the_quoted_simpleloop_form_fails_clearly(world):
+    """The Rev. B manual's firmware (1.0.x) knows only :TRIG:LOAD:LOOP:SIMP."""
+    sim = Keithley2450Simulator(world, {"firmware": "1.0.0i"})
+    smu = Keithley2450.open(SimulatorPort(sim), clock=world.clock)
+    smu.configure(1e-3)
+    smu.output(True)
+    with pytest.raises(InstrumentError, match=r'firmware 1.0.0i rejects :TRIG:LOAD "SimpleLoop"'
+                       r".*-113.*upgrade") as err:
+        next(smu.record(duration_s=1.0, interval_s=0.1))
+    assert err.value.code == -113 and sim.model is None
+    assert ask(sim, ':TRIG:LOAD:LOOP:SIMP 3, 0;:INIT;:SYST:ERR?').startswith("0,")
+
+
 # -- faults -----------------------------------------------------------------------------------
 def test_no_reply_is_a_timeout(smu, sim):
     sim.inject("no_reply")
