@@ -6,6 +6,6 @@ fast producers; `export` writes CSV and ZView `.z` files.
 
 from labctl.store.batching import PointWriter
 from labctl.store.paths import db_path
-from labctl.store.store import Event, ResumeInfo, Run, Step, Store
+from labctl.store.store import Event, NewPoints, ResumeInfo, Run, Step, Store
 
-__all__ = ["Event", "PointWriter", "ResumeInfo", "Run", "Step", "Store", "db_path"]
+__all__ = ["Event", "NewPoints", "PointWriter", "ResumeInfo", "Run", "Step", "Store", "db_path"]

@@ -105,10 +105,29 @@ def _columns(points: Points, cls: type) -> dict[str, Any]:
 
 def read(conn, table: PointTable, key: int) -> np.ndarray:
     """All points of `key` (a step or run id) in insertion order, as `table.dtype`."""
-    cursor = conn.execute(table.select_sql, (key,))
+    return _as_dtype(table, conn.execute(table.select_sql, (key,)))
+
+
+def read_after(conn, table: PointTable, run_id: int, after: int
+               ) -> tuple[np.ndarray, np.ndarray, int]:
+    """Points of run `run_id` inserted after rowid `after`, in insertion order: their keys
+    (step or run id), the points as `table.dtype`, and the last rowid read (`after` if none)."""
+    of_run = ("run_id = ?" if table.key == "run_id"
+              else "step_id IN (SELECT id FROM steps WHERE run_id = ?)")
+    rows = conn.execute(f"SELECT rowid, {table.key}, {', '.join(table.columns)} FROM "
+                        f"{table.name} WHERE rowid > ? AND {of_run} ORDER BY rowid",
+                        (after, run_id)).fetchall()
+    if not rows:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=table.dtype), after
+    keys = np.array([r[1] for r in rows], dtype=np.int64)
+    return keys, _as_dtype(table, (r[2:] for r in rows)), int(rows[-1][0])
+
+
+def _as_dtype(table: PointTable, stored_rows: Iterable[tuple]) -> np.ndarray:
+    """Rows of `table.columns` as `table.dtype` (impedance: Z', Z'' -> complex)."""
     if table is not IMPEDANCE:
-        return np.fromiter(cursor, dtype=table.dtype)
-    stored = np.fromiter(cursor, dtype=_dtype(table.columns))
+        return np.fromiter(stored_rows, dtype=table.dtype)
+    stored = np.fromiter(stored_rows, dtype=_dtype(table.columns))
     out = np.empty(len(stored), dtype=table.dtype)
     for name in table.dtype.names:
         if name != "impedance_Ohm":

@@ -71,6 +71,20 @@ class Event:
 
 
 @dataclass(frozen=True)
+class NewPoints:
+    """Points of a run added after a `cursor` (see `Store.points_since`)."""
+
+    impedance: dict[int, np.ndarray]   # step id -> `Store.impedance` array
+    dc: dict[int, np.ndarray]          # step id -> `Store.dc` array
+    temperature: np.ndarray            # `Store.temperature_log` array
+    cursor: tuple[int, int, int]       # pass to the next call for what comes after
+
+    def __len__(self) -> int:
+        return (sum(map(len, self.impedance.values())) + sum(map(len, self.dc.values()))
+                + len(self.temperature))
+
+
+@dataclass(frozen=True)
 class ResumeInfo:
     """Where a run stopped: resume after `last_completed`; `unfinished` was cut short."""
 
@@ -273,6 +287,16 @@ class Store:
         """Fields time_s, temperature_K, setpoint_K, output_percent."""
         return self._points(pt.TEMPERATURE, run_id)
 
+    def points_since(self, run_id: int, cursor: tuple[int, int, int] = (0, 0, 0)) -> NewPoints:
+        """Every point of run `run_id` committed after `cursor` (from the previous call's
+        result; the default: all), by step: a reader following a running run (the GUI
+        reopening it) reads each point once. Cursors are rowids of the point tables."""
+        with self._sqlite_errors("read"):
+            parts = [pt.read_after(self._conn, table, run_id, after)
+                     for table, after in zip((pt.IMPEDANCE, pt.DC, pt.TEMPERATURE), cursor)]
+        (zk, z, zc), (dk, d, dc), (_, temperature, tc) = parts
+        return NewPoints(_by_key(zk, z), _by_key(dk, d), temperature, (zc, dc, tc))
+
     def resume_info(self, run_id: int) -> ResumeInfo:
         run = self.run(run_id)
         steps = self.steps(run_id)
@@ -296,6 +320,10 @@ class Store:
     def _points(self, table: pt.PointTable, key: int) -> np.ndarray:
         with self._sqlite_errors("read"):
             return pt.read(self._conn, table, key)
+
+
+def _by_key(keys: np.ndarray, points: np.ndarray) -> dict[int, np.ndarray]:
+    return {int(k): points[keys == k] for k in dict.fromkeys(keys.tolist())}
 
 
 def _run(row: dict) -> Run:
