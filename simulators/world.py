@@ -3,6 +3,8 @@
 Every simulated instrument of the bench reads the same `SimWorld`, so the impedance
 analyzer measures the sample at the temperature the furnace controller produced. The world
 is advanced lazily: whoever reads it first brings the control loop up to `clock.now()`.
+`sample` is the sample model at the world's age (the cell is assembled when the world is
+created), so an interface that drifts with age (`SampleModel.at_age`) drifts on the clock.
 Instruments may be served from different threads; all access goes through one lock.
 """
 
@@ -24,7 +26,8 @@ class SimWorld:
     """Clock, sample, furnace control loop and random generator shared by a bench."""
 
     def __init__(self, clock: Clock, sample: SampleModel, loop: ControlLoop, seed: int = 0):
-        self.clock, self.sample, self.loop = clock, sample, loop
+        self.clock, self.loop = clock, loop
+        self._sample, self._assembled_s = sample, clock.now()
         self.rng = np.random.default_rng(seed)
         self.lock = threading.RLock()
 
@@ -38,6 +41,11 @@ class SimWorld:
         sample = SampleModel.from_toml(sample_path) if sample_path else SampleModel.default()
         furnace = Furnace(FurnaceParams(), temperature_K=start_temperature_K)
         return cls(clock, sample, ControlLoop(furnace, start_s=clock.now()), seed)
+
+    @property
+    def sample(self) -> SampleModel:
+        """The sample model as it is now (its age: clock time since the world was created)."""
+        return self._sample.at_age(self.clock.now() - self._assembled_s)
 
     @contextmanager
     def control(self) -> Iterator[ControlLoop]:

@@ -1,8 +1,23 @@
-"""Electrical model of a solid-electrolyte pellet between ion-blocking electrodes.
+"""Electrical model of a solid-electrolyte pellet between ion-blocking or reversible electrodes.
 
 Equivalent circuit (SI units throughout):
 
-    R_e  in parallel with  [ (R_b || C_b) - (R_gb || CPE_gb) - CPE_el ]
+    R_e  in parallel with  [ (R_b || C_b) - (R_gb || CPE_gb) - electrode ]
+
+electrode = CPE_el (ion-blocking), or for non-blocking (reversible, e.g. Li) electrodes
+    (R_i || CPE_dl) - Z_D,  Z_D(s) = R_D tanh(sqrt(s tau_D)) / sqrt(s tau_D),
+a finite-length diffusion element for the salt concentration gradient between the two
+electrodes (antisymmetric profile: half-cell length L/2, tau_D = L^2 / (4 D)), with
+R_D = R_el (1 - t+) / t+ (R_el = R_b + R_gb; dilute ideal electrolyte, Bruce & Vincent 1987),
+so the DC resistance of the ionic path is R_el / t+ + R_i. A potential step dV gives
+I_0 = dV / (R_el + R_i) once the arcs have charged, then the gradient builds up and
+I -> I_ss = dV / (R_el / t+ + R_i) as a series of decaying modes exp(-y_k^2 t / tau_D), where
+tan(y_k) = -(R_el + R_i) y_k / R_D; as R_D / (R_el + R_i) -> 0 the slowest time constant is
+L^2 / (pi^2 D) (`diffusion_time_s`). R_i may drift with the age of the cell (passivation
+growth, Evans, Vincent & Bruce 1987): `at_age` gives the sample at an age; the simulated
+world serves the sample at its clock's age, so every response is quasi-static in the drift
+(exact when the drift is slow against the diffusion time). Without a `grain_boundary` table
+R_gb = 0.
 
 - each resistive path (bulk, grain boundary, electronic) follows
   sigma(T) = sigma_ref * (T_ref/T) * exp(-Ea/k_B * (1/T - 1/T_ref)), i.e. sigma*T is Arrhenius,
@@ -19,7 +34,7 @@ long-time limit I -> V/R_e is exact. Parameters come from a sample TOML file
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +42,8 @@ from scipy.constants import e as _e, epsilon_0, k as _k_B
 
 from simulators.physics import laplace, sample_file
 from simulators.physics.sample_file import (
-    Bulk, Electronic, Geometry, GrainBoundary, Interface, Noise, Stability)
+    Bulk, Electronic, Geometry, GrainBoundary, Interface, NonBlockingInterface, Noise,
+    Stability, Transference)
 
 K_B_EV = _k_B / _e   # Boltzmann constant in eV/K
 PATHS = ("bulk", "grain_boundary", "electronic")
@@ -35,16 +51,19 @@ PATHS = ("bulk", "grain_boundary", "electronic")
 
 @dataclass(frozen=True)
 class SampleModel:
-    """A sample: its geometry, conduction paths, interfaces, stability window and noise."""
+    """A sample: its geometry, conduction paths, interfaces, stability window and noise;
+    with non-blocking electrodes also its salt transport, at cell age `age_s`."""
 
     sample: Geometry
     bulk: Bulk
-    grain_boundary: GrainBoundary
-    electrode: Interface
+    grain_boundary: GrainBoundary | None
+    electrode: Interface | NonBlockingInterface
     electronic: Electronic
     stability: Stability
     noise: Noise
+    transference: Transference | None = None
     source: str = "<dict>"
+    age_s: float = 0.0
 
     # -- construction ------------------------------------------------------------------
     @classmethod
@@ -63,20 +82,47 @@ class SampleModel:
         """The shipped demo sample (`simulators/samples/default.toml`)."""
         return cls.from_toml(sample_file.shipped_sample("default"))
 
+    @property
+    def non_blocking(self) -> bool:
+        """Reversible electrodes (a `transference` table), not ion-blocking ones."""
+        return isinstance(self.electrode, NonBlockingInterface)
+
+    def at_age(self, age_s: float) -> SampleModel:
+        """This sample `age_s` seconds after the cell was assembled (R_i drift)."""
+        return replace(self, age_s=age_s) if self.non_blocking else self
+
     # -- DC quantities -----------------------------------------------------------------
     def sigma(self, path: str, T_K):
         """Conductivity (S/m) of `path` ('bulk', 'grain_boundary', 'electronic') at T_K."""
-        if path not in PATHS:
-            raise ValueError(f"unknown conduction path {path!r}; one of {PATHS}")
+        if path not in PATHS or getattr(self, path) is None:
+            raise ValueError(f"no conduction path {path!r} in this sample; paths: {PATHS}")
         p = getattr(self, path)
         T = np.asarray(T_K, dtype=float)
         return p.sigma_ref_S_per_m * (p.T_ref_K / T) * np.exp(
             -p.Ea_eV / K_B_EV * (1.0 / T - 1.0 / p.T_ref_K))
 
     def resistances(self, T_K) -> dict[str, float]:
-        """Ohmic resistance (Ohm) of each path: thickness / (sigma * area)."""
+        """Ohmic resistance (Ohm) of each path: thickness / (sigma * area) (grain boundary 0
+        when the sample has none); with non-blocking electrodes also 'interface' (R_i at
+        this age) and 'diffusion' (R_D = (R_b + R_gb) (1 - t+) / t+)."""
         d, area = self.sample.thickness_m, self.sample.area_m2
-        return {path: d / (self.sigma(path, T_K) * area) for path in PATHS}
+        r = {path: d / (self.sigma(path, T_K) * area) if getattr(self, path)
+             else 0.0 * np.asarray(T_K, dtype=float) for path in PATHS}
+        if self.non_blocking:
+            el, t_plus = self.electrode, self.transference.t_plus
+            drift = 1 + el.drift_fraction * -np.expm1(-self.age_s / el.drift_time_s)
+            r["interface"] = el.asr_ref_Ohm_m2 / area * drift * _arrhenius(-el.Ea_eV, el.T_ref_K, T_K)
+            r["diffusion"] = (r["bulk"] + r["grain_boundary"]) * (1 - t_plus) / t_plus
+        return r
+
+    def diffusion_coefficient(self, T_K):
+        """Salt diffusion coefficient D(T) (m^2/s), Arrhenius around the file's T_ref."""
+        tr = self.transference
+        return tr.D_ref_m2_per_s * _arrhenius(tr.Ea_eV, tr.T_ref_K, T_K)
+
+    def diffusion_time_s(self, T_K):
+        """L^2 / (pi^2 D): the slowest relaxation time of the salt concentration gradient."""
+        return self.sample.thickness_m ** 2 / (np.pi ** 2 * self.diffusion_coefficient(T_K))
 
     @property
     def bulk_capacitance_F(self) -> float:
@@ -84,11 +130,18 @@ class SampleModel:
         return epsilon_0 * self.bulk.eps_r * self.sample.area_m2 / self.sample.thickness_m
 
     def apex_frequencies_Hz(self, T_K: float) -> dict[str, float]:
-        """Arc apex frequencies: 1/(2 pi R_b C_b) and 1/(2 pi (R_gb Q_gb)**(1/n_gb))."""
+        """Arc apex frequencies: 1/(2 pi R_b C_b), and 1/(2 pi (R Q)**(1/n)) of the grain
+        boundary and (non-blocking electrodes) of the interface, when the sample has them."""
         r = self.resistances(T_K)
-        gb = self.grain_boundary
-        return {"bulk": 1.0 / (2 * np.pi * r["bulk"] * self.bulk_capacitance_F),
-                "grain_boundary": 1.0 / (2 * np.pi * (r["grain_boundary"] * gb.Q) ** (1 / gb.n))}
+        apex = {"bulk": 1.0 / (2 * np.pi * r["bulk"] * self.bulk_capacitance_F)}
+        cpes = {}
+        if self.grain_boundary:
+            cpes["grain_boundary"] = (self.grain_boundary.Q, self.grain_boundary.n)
+        if self.non_blocking:
+            cpes["interface"] = (self._double_layer_Q(T_K), self.electrode.n)
+        for arc, (q, n) in cpes.items():
+            apex[arc] = 1.0 / (2 * np.pi * (r[arc] * q) ** (1 / n))
+        return apex
 
     def ionic_transference_number(self, T_K: float) -> float:
         """t_ion = G_ion / (G_ion + G_e) with G_ion = 1/(R_b + R_gb): the DC-polarization limit."""
@@ -97,16 +150,30 @@ class SampleModel:
         return float(g_ion / (g_ion + g_e))
 
     # -- AC and transient response -----------------------------------------------------
+    def _double_layer_Q(self, T_K):
+        """Q of the non-blocking interfaces' double-layer CPE at T_K."""
+        el = self.electrode
+        return el.Q * _arrhenius(el.Q_Ea_eV, el.T_ref_K, T_K)
+
     def _ionic_admittance(self, T_K: float):
-        """Y_ion(s) of the blocking ionic branch, for complex s (principal branch of s**n)."""
-        r = self.resistances(T_K)
-        rb, rgb = float(r["bulk"]), float(r["grain_boundary"])
-        tau_b = rb * self.bulk_capacitance_F
+        """Y_ion(s) of the ionic branch, for complex s (principal branch of s**n and sqrt)."""
+        r = {key: float(v) for key, v in self.resistances(T_K).items()}
+        tau_b = r["bulk"] * self.bulk_capacitance_F
         gb, el = self.grain_boundary, self.electrode
 
+        def electrolyte(s):
+            z = r["bulk"] / (1 + s * tau_b)
+            return z + r["grain_boundary"] / (1 + r["grain_boundary"] * gb.Q * s ** gb.n) if gb else z
+
+        if not self.non_blocking:
+            return lambda s: 1 / (electrolyte(s) + 1 / (el.Q * s ** el.n))
+        r_i, q_dl = r["interface"], float(self._double_layer_Q(T_K))
+        tau_d = self.sample.thickness_m ** 2 / (4 * float(self.diffusion_coefficient(T_K)))
+
         def admittance(s):
-            z = rb / (1 + s * tau_b) + rgb / (1 + rgb * gb.Q * s ** gb.n) + 1 / (el.Q * s ** el.n)
-            return 1 / z
+            x = np.sqrt(s * tau_d)
+            z_d = r["diffusion"] * np.tanh(x) / x
+            return 1 / (electrolyte(s) + r_i / (1 + r_i * q_dl * s ** el.n) + z_d)
         return admittance
 
     def impedance(self, frequency_Hz, T_K: float) -> np.ndarray:
@@ -127,7 +194,8 @@ class SampleModel:
 
         I(t) = V/R_e + L^-1[V * Y_ion(s) / s]: a capacitive spike (C_b, CPE_gb), the plateau
         ~V/(R_b + R_gb) + V/R_e once they are charged, then the blocking electrode charges and
-        I -> V/R_e, so 1 - I_ss/I_0 -> t_ion. Decomposition current is not included (a DC
+        I -> V/R_e, so 1 - I_ss/I_0 -> t_ion (non-blocking: the interface arc charges, then the
+        salt gradient builds and I -> V/R_e + V/(R_el/t+ + R_i)). Decomposition current is not included (a DC
         polarization stays inside the stability window); ~0.1 ms per call for 100 times.
         t_s must be > 0: at t = 0 the ideal step meets uncharged capacitors (I is infinite).
         """
@@ -205,3 +273,8 @@ class SampleModel:
             factor = 1 + rel * rng.standard_normal(x.shape)
         noisy = x * factor
         return noisy if noisy.ndim else noisy[()]
+
+
+def _arrhenius(Ea_eV: float, T_ref_K: float, T_K):
+    """exp(-Ea/k_B (1/T - 1/T_ref)): the factor of an Arrhenius law relative to T_ref."""
+    return np.exp(-Ea_eV / K_B_EV * (1.0 / np.asarray(T_K, dtype=float) - 1.0 / T_ref_K))

@@ -2,7 +2,10 @@
 
 Schema (all SI; see `simulators/samples/default.toml`): tables `sample`, `bulk`,
 `grain_boundary`, `electrode`, `electronic`, `stability`, `noise`, each with exactly the
-keys of the dataclass below. Every problem (unreadable file, TOML syntax, missing or
+keys of the dataclass below. `electrode.kind` selects the electrodes: "blocking" (the
+default when absent: one CPE) or "non-blocking" (reversible Li electrodes, see
+`simulators/samples/li-peo.toml`), which also needs a `transference` table; without
+grain boundaries (a polymer) the `grain_boundary` table may be left out. Every problem (unreadable file, TOML syntax, missing or
 unknown key, wrong type, value out of range) raises `ConfigError` naming the file, the
 `table.key` and its line (line/column for syntax errors); several problems of one file
 come together as `ConfigProblems` (a ConfigError, `.problems` lists them).
@@ -67,6 +70,32 @@ class Interface:
 
 
 @dataclass(frozen=True)
+class NonBlockingInterface:
+    """Reversible electrode interfaces, both together: R_i || CPE_dl, with
+    R_i(T) = asr(T) / area * (1 + drift_fraction * (1 - exp(-age / drift_time_s))),
+    asr(T) = asr_ref * exp(Ea/k_B * (1/T - 1/T_ref)) and Q(T) = Q * exp(-Q_Ea/k_B * (1/T - 1/T_ref));
+    age is the time since the simulated cell was assembled (passivation growth)."""
+    asr_ref_Ohm_m2: float = _positive()
+    T_ref_K: float = _rule(lambda x: 1 <= x <= 5000, "must be within 1..5000 K")
+    Ea_eV: float = _rule(lambda x: 0 <= x <= 5, "must be within 0..5 eV")
+    Q: float = _positive()
+    n: float = _cpe_exponent()
+    Q_Ea_eV: float = _rule(lambda x: -5 <= x <= 5, "must be within -5..5 eV")
+    drift_fraction: float = _rule(lambda x: -1 < x <= 100, "must be within -1 < x <= 100")
+    drift_time_s: float = _positive()
+
+
+@dataclass(frozen=True)
+class Transference:
+    """Salt transport between reversible electrodes: cation transference number t_plus
+    (dilute ideal electrolyte) and salt diffusion coefficient D(T), Arrhenius around T_ref."""
+    t_plus: float = _rule(lambda x: 0 < x <= 1, "must be within 0 < t_plus <= 1")
+    D_ref_m2_per_s: float = _positive()
+    T_ref_K: float = _rule(lambda x: 1 <= x <= 5000, "must be within 1..5000 K")
+    Ea_eV: float = _rule(lambda x: 0 <= x <= 5, "must be within 0..5 eV")
+
+
+@dataclass(frozen=True)
 class Stability:
     reduction_onset_V: float = _rule(lambda x: x < 0, "must be < 0")
     oxidation_onset_V: float = _rule(lambda x: x > 0, "must be > 0")
@@ -82,6 +111,8 @@ class Noise:
 TABLES = {"sample": Geometry, "bulk": Bulk, "grain_boundary": GrainBoundary,
           "electrode": Interface, "electronic": Electronic, "stability": Stability,
           "noise": Noise}
+ELECTRODES = {"blocking": Interface, "non-blocking": NonBlockingInterface}
+OPTIONAL = {"transference": Transference}
 
 
 def shipped_sample(name: str) -> Path:
@@ -95,16 +126,48 @@ def read_toml(path: str | Path) -> tuple[dict, str]:
 
 
 def tables(data: object, source: str, text: str = "") -> dict[str, object]:
-    """Validate parsed TOML against the schema; returns {table name: dataclass instance}.
-    All problems are reported together, each at its line in `text` when given."""
+    """Validate parsed TOML against the schema; returns {table name: dataclass instance},
+    None for an absent optional table. All problems are reported together, each at its
+    line in `text` when given."""
     if not isinstance(data, dict):
         raise ConfigError("a sample file is a set of TOML tables", file=source)
     problems = Problems(source, text)
-    for key in [k for k in data if k not in TABLES]:
-        problems.add(f"unknown table (expected: {', '.join(TABLES)})", key)
-    values = {name: _table(cls, name, data.get(name), problems) for name, cls in TABLES.items()}
+    for key in [k for k in data if k not in TABLES and k not in OPTIONAL]:
+        problems.add(f"unknown table (expected: {', '.join([*TABLES, *OPTIONAL])})", key)
+    classes = {**TABLES, "electrode": _electrode_class(data, problems), **OPTIONAL}
+    present = {name: cls for name, cls in classes.items()
+               if cls is not None and _required(name, data, problems)}
+    values = {name: _table(cls, name, data.get(name), problems) for name, cls in present.items()}
     problems.raise_if_any()
-    return {name: TABLES[name](**v) for name, v in values.items()}
+    return {name: present[name](**values[name]) if name in present else None
+            for name in classes}
+
+
+def _electrode_class(data: dict, problems: Problems) -> type | None:
+    """The electrode dataclass `electrode.kind` asks for (blocking when absent); None (and
+    a problem) for an unknown kind."""
+    electrode = data.get("electrode")
+    kind = electrode.get("kind", "blocking") if isinstance(electrode, dict) else "blocking"
+    if isinstance(kind, str) and kind in ELECTRODES:
+        return ELECTRODES[kind]
+    problems.add(f"must be one of {', '.join(map(repr, ELECTRODES))}, got {kind!r}",
+                 "electrode", "kind")
+    return None
+
+
+def _required(name: str, data: dict, problems: Problems) -> bool:
+    """Whether table `name` is read: `grain_boundary` when present; `transference` with,
+    and only with, non-blocking electrodes; every other table always."""
+    electrode = data.get("electrode")
+    non_blocking = isinstance(electrode, dict) and electrode.get("kind") == "non-blocking"
+    if name == "grain_boundary":
+        return name in data
+    if name == "transference":
+        if name in data and not non_blocking:
+            problems.add('only with non-blocking electrodes ([electrode] kind = "non-blocking")',
+                         name)
+        return non_blocking
+    return True
 
 
 def _table(cls, name: str, data: object, problems: Problems) -> dict[str, object]:
@@ -112,8 +175,9 @@ def _table(cls, name: str, data: object, problems: Problems) -> dict[str, object
         problems.add("missing table" if data is None else "must be a table", name)
         return {}
     keys = [f.name for f in fields(cls)]
-    for key in [k for k in data if k not in keys]:
-        problems.add(f"unknown key (expected: {', '.join(keys)})", name, str(key))
+    allowed = ["kind", *keys] if name == "electrode" else keys
+    for key in [k for k in data if k not in allowed]:
+        problems.add(f"unknown key (expected: {', '.join(allowed)})", name, str(key))
     values = {}
     for f in fields(cls):
         if f.name not in data:

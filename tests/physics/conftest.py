@@ -8,14 +8,14 @@ from simulators.physics.sample import SampleModel
 from simulators.physics.sample_file import shipped_sample
 
 
-def default_tables() -> dict:
-    """The default sample file as parsed TOML (a fresh copy)."""
-    return tomllib.loads(shipped_sample("default").read_text())
+def default_tables(name: str = "default") -> dict:
+    """A shipped sample file (the default one unless `name`) as parsed TOML (a fresh copy)."""
+    return tomllib.loads(shipped_sample(name).read_text())
 
 
-def sample_with(**changes: float) -> SampleModel:
-    """The default sample with `table__key=value` changes, e.g. electrode__n=1.0."""
-    data = default_tables()
+def sample_with(base: str = "default", **changes: float) -> SampleModel:
+    """A shipped sample with `table__key=value` changes, e.g. electrode__n=1.0."""
+    data = default_tables(base)
     for key, value in changes.items():
         table, name = key.split("__")
         data[table][name] = value
