@@ -1,0 +1,1 @@
+"""Analysis of measured data (numpy/scipy only)."""
