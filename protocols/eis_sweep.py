@@ -17,8 +17,15 @@ checks, and the frequency below which points were skipped.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import asdict, dataclass
+from typing import Any
 
+import numpy as np
+
+from labctl.analysis.kk import lin_kk
+from labctl.capabilities import ImpedancePoint
+from labctl.errors import ConfigError
 from protocols._params import param
 
 KIND = "eis"
@@ -51,4 +58,157 @@ class Params:
     def problems(self) -> list[tuple[str, str]]:
         if self.frequencies_Hz is None and self.start_Hz == self.stop_Hz:
             return [("stop_Hz", "must differ from start_Hz")]
+        f = frequencies(self)
+        if self.adaptive_low_frequency and np.any(np.diff(f) >= 0):
+            return [("adaptive_low_frequency", "needs frequencies in descending order")]
         return []
+
+
+@dataclass(frozen=True)
+class Result:
+    """One spectrum's checks; `to_dict()` is what the measurement stores."""
+
+    r_ion_Ohm: float
+    kk_ok: bool
+    kk_max_residual: float
+    kk_n_rc: int
+    kk_mu: float
+    kk_residuals_real: tuple[float, ...]
+    kk_residuals_imag: tuple[float, ...]
+    drift_ok: bool
+    reference_drift: float
+    temperature_drift_K: float | None
+    skipped_below_Hz: float | None
+    repeat: int
+    attempt: int
+
+    @property
+    def ok(self) -> bool:
+        return self.kk_ok and self.drift_ok
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def frequencies(params: Params) -> np.ndarray:
+    """The sweep's frequencies in measurement order."""
+    if params.frequencies_Hz is not None:
+        return np.array(params.frequencies_Hz, dtype=float)
+    decades = abs(math.log10(params.stop_Hz / params.start_Hz))
+    return np.logspace(math.log10(params.start_Hz), math.log10(params.stop_Hz),
+                       max(2, round(decades * params.points_per_decade) + 1))
+
+
+def run(ctx, params: Params) -> Result:
+    """Measure `repeats` spectra (each re-measured up to `remeasure` times while it fails
+    its checks); returns the last spectrum's result."""
+    fra = ctx.instrument("fra")
+    furnace = optional_instrument(ctx, "furnace")
+    result = None
+    for repeat in range(params.repeats):
+        for attempt in range(params.remeasure + 1):
+            result = _spectrum(ctx, fra, furnace, params, repeat, attempt)
+            if result.ok:
+                break
+            ctx.log("warning", f"spectrum {repeat} (attempt {attempt}) flagged: "
+                    + _flags(result, params))
+    return result
+
+
+def optional_instrument(ctx, role: str) -> Any:
+    """The instrument of `role`, or None if the bench/recipe has none."""
+    try:
+        return ctx.instrument(role)
+    except ConfigError:
+        return None
+
+
+def _spectrum(ctx, fra, furnace, params: Params, repeat: int, attempt: int) -> Result:
+    freqs = frequencies(params)
+    amplitude, bias = params.amplitude_V, params.bias_V
+    with ctx.measurement(KIND, {**asdict(params), "repeat": repeat, "attempt": attempt}) as m:
+        start_T = _temperature(ctx, furnace)
+        points: list[ImpedancePoint] = []
+        skipped_below = None
+        try:
+            for point in fra.sweep(freqs, amplitude, bias):
+                m.record(point)
+                points.append(point)
+                ctx.progress(len(points) / len(freqs), None, f"{point.frequency_Hz:.4g} Hz")
+                ctx.checkpoint()
+                if params.adaptive_low_frequency and len(points) < len(freqs) \
+                        and spike_established(points, params):
+                    skipped_below = point.frequency_Hz
+                    ctx.log("info", f"electrode spike established: points below "
+                            f"{skipped_below:.4g} Hz skipped")
+                    break
+            reference = fra.measure(freqs[0], amplitude, bias)
+        finally:
+            fra.safe_state()
+        end_T = _temperature(ctx, furnace)
+        f = np.array([p.frequency_Hz for p in points])
+        z = np.array([p.impedance_Ohm for p in points])
+        kk = lin_kk(f, z, max_residual=params.kk_max_residual)
+        drift = abs(abs(reference.impedance_Ohm) / abs(z[0]) - 1)
+        temperature_drift = None if start_T is None else end_T - start_T
+        result = Result(
+            r_ion_Ohm=ionic_resistance(z), kk_ok=kk.ok, kk_max_residual=kk.max_residual,
+            kk_n_rc=kk.n_rc, kk_mu=kk.mu, kk_residuals_real=tuple(kk.residuals_real.tolist()),
+            kk_residuals_imag=tuple(kk.residuals_imag.tolist()),
+            drift_ok=drift <= params.max_reference_drift and (
+                temperature_drift is None
+                or abs(temperature_drift) <= params.max_temperature_drift_K),
+            reference_drift=float(drift), temperature_drift_K=temperature_drift,
+            skipped_below_Hz=skipped_below, repeat=repeat, attempt=attempt)
+        m.finish(result.to_dict())
+    return result
+
+
+def _temperature(ctx, furnace) -> float | None:
+    if furnace is None:
+        return None
+    reading = furnace.read()
+    ctx.record_temperature(reading)
+    return reading.temperature_K
+
+
+def _flags(result: Result, params: Params) -> str:
+    flags = []
+    if not result.kk_ok:
+        flags.append(f"Lin-KK residual {result.kk_max_residual:.3g} > {params.kk_max_residual:g}")
+    if not result.drift_ok:
+        flags.append(f"drift {result.reference_drift:.3g} of |Z| at the first frequency, "
+                     f"temperature change {result.temperature_drift_K} K")
+    return "; ".join(flags)
+
+
+def ionic_resistance(z: np.ndarray) -> float:
+    """R_ion: Z' at the valley of -Z'' between the ionic arcs and the electrode spike, the
+    lowest-frequency local minimum of -Z'' (points in descending frequency); the last point
+    if there is none. It is the resistance the step current of a DC polarization starts at
+    (ionic and electronic paths in parallel). Slightly low (~1-2 %) where the grain-boundary
+    arc and the spike overlap."""
+    minus_imag = -z.imag
+    valleys = [i for i in range(1, len(z) - 1)
+               if minus_imag[i] <= minus_imag[i - 1] and minus_imag[i] < minus_imag[i + 1]]
+    return float(z.real[valleys[-1] if valleys else -1])
+
+
+def spike_established(points: list[ImpedancePoint], params: Params) -> bool:
+    """The blocking-electrode spike is established over the last `spike_points` points:
+    they lie below the ionic arcs' valley, every phase is below `spike_phase_deg`, and |Z|
+    rises as a power law of 1/f (ln|Z| linear in ln f, slope between -1 and -0.5)."""
+    k = params.spike_points
+    z = np.array([p.impedance_Ohm for p in points])
+    if len(points) < k + 3:
+        return False
+    minus_imag = -z.imag
+    valleys = [i for i in range(1, len(z) - k)
+               if minus_imag[i] <= minus_imag[i - 1] and minus_imag[i] < minus_imag[i + 1]]
+    tail = z[-k:]
+    if not valleys or np.any(np.degrees(np.angle(tail)) >= params.spike_phase_deg):
+        return False
+    ln_f = np.log([p.frequency_Hz for p in points[-k:]])
+    slope, intercept = np.polyfit(ln_f, np.log(np.abs(tail)), 1)
+    scatter = np.max(np.abs(np.log(np.abs(tail)) - (slope * ln_f + intercept)))
+    return -1.0 <= slope <= -0.5 and scatter < 0.05
