@@ -5,8 +5,10 @@ either direction, or an explicit list), at AC amplitude `amplitude_V` (rms) on a
 Each point is recorded as it arrives. Every spectrum is then checked:
 - Kramers-Kronig (Lin-KK, `labctl.analysis.kk`): residuals above `kk_max_residual` of |Z|
   mean the sample changed or the system was not linear during the sweep;
-- drift: the first frequency is measured again at the end (relative |Z| change
-  `reference_drift`), and the furnace temperature change during the sweep.
+- drift: a reference frequency (`reference_Hz`, default: the measured point with the
+  smallest |phase|, the most resistive and so most temperature-sensitive one) is measured
+  again at the end (relative |Z| change `reference_drift`), and the furnace temperature
+  change during the sweep.
 A failing spectrum is flagged and, up to `remeasure` times, measured again.
 With `adaptive_low_frequency`, the sweep ends early once the blocking-electrode spike is
 established (phase steadily capacitive, |Z| rising as a power law of f): the slow
@@ -43,9 +45,12 @@ class Params:
     repeats: int = param(1, low=1, high=1000, doc="spectra to measure")
     kk_max_residual: float = param(0.01, low=1e-5, high=1.0,
                                    doc="Lin-KK residual limit, relative to |Z|")
+    reference_Hz: float | None = param(None, low=1e-6, high=1e8,
+                                       doc="drift check frequency (default: the point "
+                                           "of smallest |phase|)")
     max_reference_drift: float = param(0.01, low=1e-5, high=1.0,
                                        doc="limit of the relative |Z| change at the "
-                                           "first frequency, start to end")
+                                           "reference frequency, sweep to end")
     max_temperature_drift_K: float = param(1.0, low=0.0, high=100.0,
                                            doc="limit of the furnace temperature change")
     remeasure: int = param(0, low=0, high=10, doc="re-measurements of a failing spectrum")
@@ -131,6 +136,8 @@ def _spectrum(ctx, fra, furnace, params: Params, repeat: int, attempt: int) -> R
         points: list[ImpedancePoint] = []
         skipped_below = None
         try:
+            reference = None if params.reference_Hz is None else \
+                fra.measure(params.reference_Hz, amplitude, bias)
             for point in fra.sweep(freqs, amplitude, bias):
                 m.record(point)
                 points.append(point)
@@ -142,14 +149,13 @@ def _spectrum(ctx, fra, furnace, params: Params, repeat: int, attempt: int) -> R
                     ctx.log("info", f"electrode spike established: points below "
                             f"{skipped_below:.4g} Hz skipped")
                     break
-            reference = fra.measure(freqs[0], amplitude, bias)
+            f = np.array([p.frequency_Hz for p in points])
+            z = np.array([p.impedance_Ohm for p in points])
+            drift = _reference_drift(fra, f, z, reference, params)
         finally:
             fra.safe_state()
         end_T = _temperature(ctx, furnace)
-        f = np.array([p.frequency_Hz for p in points])
-        z = np.array([p.impedance_Ohm for p in points])
         kk = lin_kk(f, z, max_residual=params.kk_max_residual)
-        drift = abs(abs(reference.impedance_Ohm) / abs(z[0]) - 1)
         temperature_drift = None if start_T is None else end_T - start_T
         result = Result(
             r_ion_Ohm=ionic_resistance(z), kk_ok=kk.ok, kk_max_residual=kk.max_residual,
@@ -158,10 +164,23 @@ def _spectrum(ctx, fra, furnace, params: Params, repeat: int, attempt: int) -> R
             drift_ok=drift <= params.max_reference_drift and (
                 temperature_drift is None
                 or abs(temperature_drift) <= params.max_temperature_drift_K),
-            reference_drift=float(drift), temperature_drift_K=temperature_drift,
+            reference_drift=drift, temperature_drift_K=temperature_drift,
             skipped_below_Hz=skipped_below, repeat=repeat, attempt=attempt)
         m.finish(result.to_dict())
     return result
+
+
+def _reference_drift(fra, f: np.ndarray, z: np.ndarray, reference: ImpedancePoint | None,
+                     params: Params) -> float:
+    """|Z| at the reference frequency now, relative to its value before (measured before
+    the sweep, or the sweep's point of smallest |phase|), minus 1."""
+    if reference is None:
+        i = int(np.argmin(np.abs(np.angle(z))))
+        frequency, before = f[i], z[i]
+    else:
+        frequency, before = reference.frequency_Hz, reference.impedance_Ohm
+    after = fra.measure(frequency, params.amplitude_V, params.bias_V).impedance_Ohm
+    return float(abs(abs(after) / abs(before) - 1))
 
 
 def _temperature(ctx, furnace) -> float | None:
@@ -177,7 +196,7 @@ def _flags(result: Result, params: Params) -> str:
     if not result.kk_ok:
         flags.append(f"Lin-KK residual {result.kk_max_residual:.3g} > {params.kk_max_residual:g}")
     if not result.drift_ok:
-        flags.append(f"drift {result.reference_drift:.3g} of |Z| at the first frequency, "
+        flags.append(f"drift {result.reference_drift:.3g} of |Z| at the reference frequency, "
                      f"temperature change {result.temperature_drift_K} K")
     return "; ".join(flags)
 

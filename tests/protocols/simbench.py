@@ -46,7 +46,7 @@ def write_sample(folder: Path, data: dict) -> Path:
     lines = []
     for table, values in data.items():
         lines.append(f"[{table}]")
-        lines += [f"{key} = {value!r}" if not isinstance(value, str) else f'{key} = "{value}"'
+        lines += [f'{key} = "{value}"' if isinstance(value, str) else f"{key} = {float(value)!r}"
                   for key, value in values.items()]
     path = folder / "sample.toml"
     path.write_text("\n".join(lines) + "\n")
@@ -62,3 +62,16 @@ def sim_context(folder: Path, sample: dict | None = None, start_K: float = 623.1
     bench_file.write_text(BENCH.format(seed=seed, start_C=start_K - zero_Celsius))
     with open_bench(load_bench(bench_file)) as bench:
         yield InMemoryContext(bench.instruments, bench.clock, temperature_K=start_K), bench
+
+
+def sample_with_t_ion(t_ion: float, T_K: float = 623.15) -> dict:
+    """The default sample with an electronic path giving ionic transference `t_ion` at T_K."""
+    from simulators.physics.sample import SampleModel
+
+    data = default_sample()
+    r = SampleModel.from_dict(data).resistances(T_K)
+    r_e = (r["bulk"] + r["grain_boundary"]) * t_ion / (1 - t_ion)
+    geometry = data["sample"]
+    data["electronic"] = {"sigma_ref_S_per_m": geometry["thickness_m"] / (r_e * geometry["area_m2"]),
+                          "T_ref_K": T_K, "Ea_eV": 1.2}
+    return data

@@ -1,0 +1,86 @@
+"""DC polarization on the simulated bench: t_ion against the sample's truth, an adaptive
+stop that beats a fixed 600 s hold, output off however it ends."""
+
+import numpy as np
+import pytest
+
+from labctl.context import Aborted
+from protocols import dc_polarization as dc, eis_sweep
+from tests.protocols.simbench import sample_with_t_ion, sim_context
+
+T_K = 623.15
+EIS = eis_sweep.Params(adaptive_low_frequency=True)
+
+
+def fixed_hold_t_ion(ctx, bench, voltage_V, duration_s=600.0, interval_s=2.0):
+    """Lab practice: hold for a fixed time, I_ss = mean of the last 5 % of readings."""
+    smu = bench["smu"]
+    smu.configure(current_limit_A=1e-3)
+    smu.set_voltage(voltage_V)
+    smu.output(True)
+    try:
+        currents = [r.current_A for r in smu.record(duration_s, interval_s)]
+    finally:
+        smu.output(False)
+    i_ss = np.mean(currents[-max(3, len(currents) // 20):])
+    return 1 - i_ss * ctx.previous("eis")["r_ion_Ohm"] / voltage_V
+
+
+@pytest.mark.parametrize("t_true", [0.9, 0.99, 0.999, 0.9999])
+def test_t_ion_within_0_002_of_the_truth(tmp_path, t_true):
+    with sim_context(tmp_path, sample_with_t_ion(t_true, T_K), start_K=T_K) as (ctx, bench):
+        truth = bench.simulation.world.sample.ionic_transference_number(T_K)
+        eis_sweep.run(ctx, EIS)
+        result = dc.run(ctx, dc.Params(voltage_V=0.1))
+        output_on = bench.simulation.devices["smu"].output
+    assert truth == pytest.approx(t_true, abs=1e-9)
+    assert result.t_ion == pytest.approx(truth, abs=0.002)
+    assert result.I0_source == "eis" and result.stopped == "steady_state"
+    assert result.t_ion_std < 0.001 and not output_on
+    (m,) = ctx.of_kind("dc_polarization")
+    times = np.diff([p.time_s for p in m.points])
+    assert times[0] < 0.2 and times[-1] > 5 * times[0]        # dense first, sparse later
+    assert m.result == result.to_dict()
+
+
+def test_adaptive_stop_is_shorter_than_a_fixed_600_s_and_as_accurate(tmp_path):
+    errors, durations = {}, {}
+    for method in ("fixed", "adaptive"):
+        folder = tmp_path / method
+        folder.mkdir()
+        with sim_context(folder, sample_with_t_ion(0.95, T_K), start_K=T_K) as (ctx, bench):
+            truth = bench.simulation.world.sample.ionic_transference_number(T_K)
+            eis_sweep.run(ctx, EIS)
+            start = bench.clock.now()
+            t_ion = fixed_hold_t_ion(ctx, bench, 0.1) if method == "fixed" else \
+                dc.run(ctx, dc.Params(voltage_V=0.1)).t_ion
+            durations[method] = bench.clock.now() - start
+            errors[method] = abs(t_ion - truth)
+    assert durations["adaptive"] < durations["fixed"] / 5
+    assert errors["adaptive"] < 0.002 and errors["adaptive"] <= errors["fixed"] + 0.0005
+
+
+def test_max_duration_ends_with_a_warning_and_the_output_off(tmp_path):
+    with sim_context(tmp_path) as (ctx, bench):
+        eis_sweep.run(ctx, EIS)
+        result = dc.run(ctx, dc.Params(t_ion_tolerance=1e-6, max_duration_s=30.0))
+        assert not bench.simulation.devices["smu"].output
+    assert result.stopped == "max_duration" and result.duration_s <= 30.0
+    assert any(level == "warning" and "not steady" in text for level, text in ctx.events)
+
+
+def test_without_a_spectrum_i0_is_the_first_reading_and_says_so(tmp_path):
+    with sim_context(tmp_path) as (ctx, _):
+        result = dc.run(ctx, dc.Params(max_duration_s=300.0))
+    first = ctx.of_kind("dc_polarization")[0].points[0].current_A
+    assert result.I0_source == "first_reading" and result.I0_A == first
+    assert any("lower bound" in text for level, text in ctx.events if level == "warning")
+
+
+def test_abort_switches_the_output_off(tmp_path):
+    with sim_context(tmp_path) as (ctx, bench):
+        ctx.abort("operator")
+        with pytest.raises(Aborted):
+            dc.run(ctx, dc.Params())
+        assert not bench.simulation.devices["smu"].output
+    assert ctx.of_kind("dc_polarization")[0].status == "aborted"
