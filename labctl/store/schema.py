@@ -96,7 +96,23 @@ FROM runs""",
     f"PRAGMA application_id = {APPLICATION_ID}",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1,)
+# version 2: what the runner needs to resume a recipe and analysis to read protocol results
+_V2 = (
+    # recipe position that measured the step, e.g. 'program[2]/eis' (NULL: not from a recipe)
+    "ALTER TABLE steps ADD COLUMN path TEXT",
+    # the measurement's result (JSON object), NULL until it finishes with one
+    "ALTER TABLE steps ADD COLUMN result_json TEXT",
+    # 1: its recipe position was measured again after a resume; the later step counts
+    "ALTER TABLE steps ADD COLUMN superseded INTEGER NOT NULL DEFAULT 0",
+    """CREATE TABLE positions (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    path TEXT NOT NULL,              -- a recipe position the run completed (resume skips it)
+    ended_utc TEXT NOT NULL,
+    PRIMARY KEY (run_id, path)
+)""",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

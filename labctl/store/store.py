@@ -27,6 +27,7 @@ from labctl.store import points as pt
 from labctl.store.schema import LEVELS, STATUSES, connect
 
 FINAL_STATUSES = tuple(s for s in STATUSES if s != "running")
+RESUMABLE = ("interrupted", "failed", "aborted")
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,9 @@ class Step:
     started_utc: str
     ended_utc: str | None
     points: int
+    path: str | None = None        # recipe position, e.g. 'program[2]/eis'
+    result: dict | None = None     # the measurement's result, once finished with one
+    superseded: bool = False       # measured again after a resume: the later step counts
 
 
 @dataclass(frozen=True)
@@ -136,23 +140,41 @@ class Store:
             ).lastrowid
 
     def start_step(self, run_id: int, kind: str, params: dict,
-                   temperature_K: float | None = None) -> int:
+                   temperature_K: float | None = None, path: str | None = None) -> int:
+        """A new running step; `path` is the recipe position that measures it."""
         with self._write() as db:
             self._require_running(db, "runs", run_id)
             seq = db.execute("SELECT coalesce(max(seq), 0) + 1 FROM steps WHERE run_id = ?",
                              (run_id,)).fetchone()[0]
             return db.execute(
                 "INSERT INTO steps (run_id, seq, kind, params_json, status, temperature_K, "
-                "started_utc) VALUES (?,?,?,?,?,?,?)",
-                (run_id, seq, kind, _json(params), "running", temperature_K, _utc_now()),
+                "started_utc, path) VALUES (?,?,?,?,?,?,?,?)",
+                (run_id, seq, kind, _json(params), "running", temperature_K, _utc_now(), path),
             ).lastrowid
 
-    def finish_step(self, step_id: int, status: str) -> None:
+    def finish_step(self, step_id: int, status: str, result: dict | None = None) -> None:
+        """End a running step, with its result (a JSON object) if it has one."""
         _check_final(status)
         with self._write() as db:
             self._require_running(db, "steps", step_id)
-            db.execute("UPDATE steps SET status = ?, ended_utc = ? WHERE id = ?",
-                       (status, _utc_now(), step_id))
+            db.execute("UPDATE steps SET status = ?, ended_utc = ?, result_json = ? "
+                       "WHERE id = ?", (status, _utc_now(),
+                                        None if result is None else _json(result), step_id))
+
+    def finish_position(self, run_id: int, path: str) -> None:
+        """Record that the run completed recipe position `path` (a resume skips it)."""
+        with self._write() as db:
+            self._require_running(db, "runs", run_id)
+            db.execute("INSERT INTO positions (run_id, path, ended_utc) VALUES (?,?,?)",
+                       (run_id, path, _utc_now()))
+
+    def supersede(self, run_id: int, path: str) -> int:
+        """Mark the steps recipe position `path` measured so far as superseded (it is
+        measured again); returns how many."""
+        with self._write() as db:
+            self._require_running(db, "runs", run_id)
+            return db.execute("UPDATE steps SET superseded = 1 WHERE run_id = ? AND path = ?",
+                              (run_id, path)).rowcount
 
     def add_impedance(self, step_id: int, points: pt.Points, temperature_K: Any = None) -> int:
         """Commit impedance points of a running step; `temperature_K` is a scalar or per point."""
@@ -180,6 +202,11 @@ class Store:
             self._require_running(db, "runs", run_id)
             self._end(db, run_id, status)
 
+    def finished_positions(self, run_id: int) -> list[str]:
+        """Recipe positions the run completed, in order."""
+        return [r["path"] for r in self._select(
+            "SELECT path FROM positions WHERE run_id = ? ORDER BY rowid", run_id)]
+
     def mark_interrupted(self) -> list[int]:
         """Mark runs left 'running' by a dead process (on this host) as 'interrupted'."""
         if not self._dead_runs():  # the common case takes no write lock
@@ -197,11 +224,13 @@ class Store:
                 "SELECT id, owner FROM runs WHERE status = 'running'") if not _alive(owner)]
 
     def resume_run(self, run_id: int) -> ResumeInfo:
-        """Take over an interrupted run: it is 'running' again, owned by this process."""
+        """Take over an interrupted, failed or aborted run: it is 'running' again, owned by
+        this process."""
         with self._write() as db:
             status = self._status(db, "runs", run_id)
-            if status != "interrupted":
-                raise StoreError(f"run {run_id} is {status}, only an interrupted run resumes")
+            if status not in RESUMABLE:
+                raise StoreError(f"run {run_id} is {status}, only an interrupted, failed or "
+                                 "aborted run resumes")
             db.execute("UPDATE runs SET status = 'running', ended_utc = NULL, owner = ? "
                        "WHERE id = ?", (_owner(), run_id))
             _event(db, run_id, "info", "run resumed")
@@ -335,6 +364,9 @@ def _run(row: dict) -> Run:
 
 def _step(row: dict) -> Step:
     row["params"] = json.loads(row.pop("params_json"))
+    result = row.pop("result_json")
+    row["result"] = None if result is None else json.loads(result)
+    row["superseded"] = bool(row["superseded"])
     return Step(**row)
 
 
@@ -354,7 +386,12 @@ def _utc_now() -> str:
 
 
 def _json(value: dict) -> str:
-    return json.dumps(value, sort_keys=True, default=str)
+    return json.dumps(value, sort_keys=True, default=_plain)
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars as Python numbers and booleans; anything else as its text."""
+    return value.item() if isinstance(value, np.generic) else str(value)
 
 
 def _boot_id() -> str:

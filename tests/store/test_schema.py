@@ -100,3 +100,17 @@ def test_failed_migration_rolls_back(filled, db):
         migrate(conn, broken, db)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert "note" not in {r[1] for r in conn.execute("PRAGMA table_info(runs)")}
+
+
+def test_a_version_1_store_migrates_and_keeps_its_steps(tmp_path):
+    db = tmp_path / "v1.sqlite"
+    conn = _raw(db)
+    migrate(conn, MIGRATIONS[:1], db)
+    conn.execute("INSERT INTO runs VALUES (1, 'u', 'old', 'done', 't', 't', '', '{}', '', '{}',"
+                 " 'labctl 0.1', 'h b 1')")
+    conn.execute("INSERT INTO steps VALUES (1, 1, 1, 'eis', '{}', 'done', 300.0, 't', 't')")
+    conn.close()
+    with Store.open(db) as store:
+        (step,) = store.steps(1)
+        assert (step.kind, step.path, step.result, step.superseded) == ("eis", None, None, False)
+        assert store.finished_positions(1) == []

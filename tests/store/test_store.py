@@ -173,7 +173,7 @@ def test_resume_info_and_resume(store, db):
     second = store.start_step(run, "dc_polarization", {}, 300.0)
     store.add_dc(second, [CurrentReading(7.5, 0.1, 1e-6)])
     store.add_temperature(run, [TemperatureReading(6.0, 300, 300, 0)])
-    with pytest.raises(StoreError, match="only an interrupted run"):
+    with pytest.raises(StoreError, match="only an interrupted, failed or aborted run"):
         store.resume_run(run)
     set_owner(db, run, f"{socket.gethostname()} boot-before 1")
     assert store.mark_interrupted() == [run]
@@ -199,3 +199,26 @@ def test_store_is_bound_to_its_thread(store):
     with ThreadPoolExecutor(1) as pool:
         with pytest.raises(sqlite3.ProgrammingError):
             pool.submit(store.runs).result()
+
+
+def test_steps_carry_path_and_result_and_resumes_supersede(store):
+    run = store.create_run("r", "", {}, {})
+    first = store.start_step(run, "eis", {}, 300.0, path="program[1]/eis")
+    store.finish_step(first, "done", result={"r_ion_Ohm": np.float64(12.5), "kk_ok": np.bool_(True),
+                                             "skipped_below_Hz": None})
+    other = store.start_step(run, "dc_polarization", {}, 300.0, path="program[1]/dc")
+    store.finish_position(run, "program[1]/eis")
+    assert store.finished_positions(run) == ["program[1]/eis"]
+    assert store.supersede(run, "program[1]/eis") == 1
+    steps = store.steps(run)
+    assert (steps[0].path, steps[0].result, steps[0].superseded) == (
+        "program[1]/eis", {"r_ion_Ohm": 12.5, "kk_ok": True, "skipped_below_Hz": None}, True)
+    assert (steps[1].result, steps[1].superseded) == (None, False)
+    store.finish_step(other, "failed")
+    store.finish_run(run, "failed")
+    with pytest.raises(StoreError, match="not running"):
+        store.finish_position(run, "program[1]/dc")
+    assert store.resume_run(run).status == "running"   # a failed run resumes
+    store.finish_run(run, "done")
+    with pytest.raises(StoreError, match="run 1 is done"):
+        store.resume_run(run)
