@@ -1,0 +1,367 @@
+"""The runner: executes a recipe on a worker thread as an explicit state machine.
+
+States (labctl.events.STATES) and the only transitions allowed:
+
+    idle -> running                      start()
+    running -> paused -> running         pause(), resume()  (takes effect at a checkpoint)
+    running | paused -> aborting         abort(reason), a fault, or the watchdog
+    running -> done                      every step finished
+    aborting -> failed                   bench made safe; run stored 'aborted' or 'failed'
+    done | failed -> running             start() again: a new run (e.g. a one-off protocol)
+
+On an abort or fault, outputs go off and the furnace to its safe set-point before anything
+else (instruments without temperature control first), then the run is closed in the store
+with the reason. The worker opens its own `Store` on the database file (a store connection
+belongs to one thread). Subscribers get events on the worker thread and must not block.
+Manual commands for a bench panel (`safe_state`, `set_furnace`) run on the worker thread
+between runs and return a `Future`; `safe_state()` during a run aborts it.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import sys
+import threading
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any, Callable
+
+from labctl import __version__
+from labctl import events as ev
+from labctl.bench import Bench
+from labctl.capabilities import TemperatureController
+from labctl.context import Aborted
+from labctl.errors import LabctlError
+from labctl.recipe import Recipe, Step
+from labctl.runcontext import StoreContext
+from labctl.store.store import Store
+from labctl.watchdog import Watchdog
+
+TRANSITIONS = {
+    ("idle", "running"), ("running", "paused"), ("paused", "running"),
+    ("running", "aborting"), ("paused", "aborting"), ("running", "done"),
+    ("aborting", "failed"), ("done", "running"), ("failed", "running"),
+}
+FINAL = ("done", "failed")
+COMMANDS = {"start": ("idle",) + FINAL, "pause": ("running",), "resume": ("paused",),
+            "abort": ("running", "paused")}   # the states each command is accepted in
+
+
+class Runner:
+    """Runs `recipe` on `bench`, recording into the database of `store` (a Store or path)."""
+
+    def __init__(self, recipe: Recipe | None, bench: Bench, store: Store | str | os.PathLike,
+                 *, watchdog: Watchdog | None = None):
+        self.recipe, self.bench = recipe, bench
+        self.db_path = Path(store.path if isinstance(store, Store) else store)
+        self.watchdog = watchdog or Watchdog()
+        self.run_id: int | None = None
+        self.status: str | None = None      # how the last run ended: done, failed, aborted
+        self.reason = ""
+        self._state = "idle"
+        self._abort_reason: str | None = None
+        self._finishing = False
+        self._cond = threading.Condition()
+        self._subscribers: list[ev.Subscriber] = []
+        self._jobs: queue.Queue[tuple[Callable[[], Any], Future] | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._store: Store | None = None     # the worker's connection, during a run
+        self._done_steps = 0
+        self._total_steps = 0
+        self._step_started_s = 0.0
+        self._elapsed_s = 0.0
+
+    # -- observing ----------------------------------------------------------------------
+    @property
+    def state(self) -> str:
+        with self._cond:
+            return self._state
+
+    def subscribe(self, fn: ev.Subscriber) -> None:
+        self._subscribers.append(fn)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the current run has ended (True) or `timeout` s passed (False)."""
+        with self._cond:
+            return self._cond.wait_for(lambda: self._state in FINAL or self._state == "idle",
+                                       timeout)
+
+    # -- run commands ----------------------------------------------------------------------
+    def start(self, recipe: Recipe | None = None, *, resume: int | None = None) -> Future:
+        """Start `recipe` (default: the runner's) as a new run, or continue run `resume`
+        from its first unfinished step."""
+        recipe = recipe or self.recipe
+        if recipe is None:
+            raise LabctlError("no recipe to run")
+        with self._cond:
+            self._command("start", "running")
+            self._abort_reason = None
+            self.recipe, self.status, self.reason = recipe, None, ""
+        return self._submit(lambda: self._run(recipe, resume))
+
+    def pause(self) -> None:
+        with self._cond:
+            if self._finishing:
+                raise LabctlError("the run is finishing")
+            self._command("pause", "paused")
+
+    def resume(self) -> None:
+        with self._cond:
+            self._command("resume", "running")
+
+    def abort(self, reason: str = "aborted by the operator") -> None:
+        """Stop the run at its next checkpoint; the bench is made safe."""
+        with self._cond:
+            if self._state == "aborting" or self._finishing:
+                return
+            self._command("abort", "aborting", reason)
+            self._abort_reason = reason
+
+    # -- manual commands (bench panel) ------------------------------------------------------
+    def safe_state(self) -> Future:
+        """Every instrument to its safe state; during a run this aborts the run."""
+        with self._cond:
+            if self._state in ("running", "paused"):
+                self._abort_reason = "safe state requested"
+                self._transition("aborting", self._abort_reason)
+        return self._submit(self._make_safe)
+
+    def set_furnace(self, setpoint_K: float, rate_K_per_s: float,
+                    name: str | None = None) -> Future:
+        """Ramp the furnace (`name`, default: the only temperature controller) to
+        `setpoint_K` at `rate_K_per_s`; refused while a run is in progress."""
+        with self._cond:
+            if self._state not in ("idle",) + FINAL:
+                raise LabctlError(f"a run is {self._state}: the furnace belongs to it")
+        furnace = self._furnace(name)
+
+        def job() -> None:
+            furnace.set_ramp_rate(rate_K_per_s)
+            furnace.set_setpoint(setpoint_K)
+        return self._submit(job)
+
+    def close(self) -> None:
+        """Abort a run in progress and stop the worker thread."""
+        if self.state in ("running", "paused"):
+            self.abort("runner closed")
+        if self._thread is not None:
+            self._jobs.put(None)
+            self._thread.join()
+            self._thread = None
+
+    def __enter__(self) -> Runner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- state machine ----------------------------------------------------------------------
+    def _transition(self, new: str, reason: str = "") -> None:
+        """Change state (caller holds `_cond`); anything not in TRANSITIONS is refused."""
+        if (self._state, new) not in TRANSITIONS:
+            raise LabctlError(f"cannot go from {self._state} to {new}")
+        self._state = new
+        self._cond.notify_all()
+        self._emit(ev.StateChanged(new, reason))
+
+    def _command(self, command: str, new: str, reason: str = "") -> None:
+        if self._state not in COMMANDS[command]:
+            raise LabctlError(f"cannot {command}: the runner is {self._state}")
+        self._transition(new, reason)
+
+    def _set_state(self, new: str, reason: str = "") -> None:
+        with self._cond:
+            self._transition(new, reason)
+
+    def _checkpoint(self) -> None:
+        """Where a protocol lets pause and abort act, and the watchdog look at the bench."""
+        with self._cond:
+            self._gate()
+        self.watchdog.check(self._context)
+
+    def _check_abort(self) -> None:
+        with self._cond:
+            if self._state == "aborting":
+                raise Aborted(self._abort_reason or "aborted")
+
+    def _gate(self) -> None:
+        """Wait while paused; raise `Aborted` when aborting (caller holds `_cond`)."""
+        self._cond.wait_for(lambda: self._state != "paused")
+        if self._state == "aborting":
+            raise Aborted(self._abort_reason or "aborted")
+
+    # -- worker -------------------------------------------------------------------------------
+    def _submit(self, job: Callable[[], Any]) -> Future:
+        future: Future = Future()
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._work, name="labctl-runner",
+                                            daemon=True)
+            self._thread.start()
+        self._jobs.put((job, future))
+        return future
+
+    def _work(self) -> None:
+        while (item := self._jobs.get()) is not None:
+            job, future = item
+            try:
+                future.set_result(job())
+            except BaseException as exc:  # reported through the future
+                future.set_exception(exc)
+
+    def _run(self, recipe: Recipe, resume: int | None) -> str:
+        store = self._store = Store.open(self.db_path)
+        try:
+            run_id, todo = self._open_run(store, recipe, resume)
+            self._context = StoreContext(store, run_id, self.bench.clock,
+                                         self.bench.instruments, self._emit,
+                                         self._checkpoint, self._step_progress,
+                                         self._check_abort)
+            self.watchdog.reset(self.bench.clock.now())
+            try:
+                self._steps(store, run_id, todo)
+                with self._cond:
+                    self._gate()             # a last pause or abort before the run closes
+                    self._finishing = True   # from here on the run ends done
+            except BaseException as exc:
+                self._fail(store, run_id, exc)
+            else:
+                store.finish_run(run_id, "done")
+                self._finish(run_id, "done", "")
+                with self._cond:
+                    self._finishing = False
+                    self._transition("done")
+        finally:
+            self._store = None
+            store.close()
+        return self.status
+
+    def _open_run(self, store: Store, recipe: Recipe, resume: int | None
+                  ) -> tuple[int, list[Step]]:
+        try:
+            if resume is None:
+                run_id = store.create_run(recipe.name, recipe.text, self._snapshot(),
+                                          dict(recipe.sample), recipe.operator)
+                finished: set[str] = set()
+            else:
+                store.mark_interrupted()
+                run_id = store.resume_run(resume).run_id
+                finished = set(store.finished_positions(run_id))
+        except BaseException as exc:
+            self.status, self.reason = "failed", str(exc)
+            self._set_state("aborting", str(exc))
+            self._set_state("failed", str(exc))
+            raise
+        self.run_id = run_id
+        self._emit(ev.RunStarted(run_id, recipe.name, resumed=resume is not None))
+        return run_id, plan(recipe.steps, finished)
+
+    def _steps(self, store: Store, run_id: int, todo: list[Step]) -> None:
+        self._done_steps, self._total_steps, self._elapsed_s = 0, len(todo), 0.0
+        measured = {s.path for s in store.steps(run_id)}
+        clock = self.bench.clock
+        for step in todo:
+            self._checkpoint()
+            if step.path in measured:     # measured before a resume: the new steps count
+                store.supersede(run_id, step.path)
+            self._context.enter(step.position)
+            self._step_started_s = clock.now()
+            self._emit(ev.StepStarted(run_id, step.path, step.kind, step.position.temperature_K))
+            step.protocol.run(self._context, step.params)
+            store.finish_position(run_id, step.path)
+            self._emit(ev.StepFinished(run_id, step.path, step.kind, "done"))
+            self._done_steps += 1
+            self._elapsed_s += clock.now() - self._step_started_s
+            self._step_progress(0.0, None, "")
+
+    def _step_progress(self, fraction: float, remaining_s: float | None, message: str) -> None:
+        """Whole-run progress from the running step's: steps ahead are estimated at the
+        mean duration of the steps done so far (bench-clock seconds)."""
+        done, total = self._done_steps, max(self._total_steps, 1)
+        overall = min(1.0, (done + min(max(fraction, 0.0), 1.0)) / total)
+        remaining = None
+        if done:
+            ahead = (total - done - (1 if done < total else 0)) * self._elapsed_s / done
+            remaining = ahead + (remaining_s or 0.0) if done < total else 0.0
+        self._emit(ev.Progress(self.run_id, overall, remaining, message))
+
+    def _fail(self, store: Store, run_id: int, exc: BaseException) -> None:
+        aborted = isinstance(exc, Aborted)
+        reason = str(exc) or type(exc).__name__
+        if not aborted:
+            reason = f"{type(exc).__name__}: {reason}" if not isinstance(exc, LabctlError) \
+                else reason
+            with self._cond:
+                if self._state != "aborting":
+                    self._transition("aborting", reason)
+        status = "aborted" if aborted else "failed"
+        try:
+            self._make_safe(store, run_id)
+            store.log_event(run_id, "warning" if aborted else "error", f"run {status}: {reason}")
+            store.finish_run(run_id, status)
+        finally:
+            self._finish(run_id, status, reason)
+            self._set_state("failed", reason)
+
+    def _finish(self, run_id: int, status: str, reason: str) -> None:
+        self.status, self.reason = status, reason
+        self._emit(ev.RunFinished(run_id, status, reason))
+
+    def _make_safe(self, store: Store | None = None, run_id: int | None = None) -> list[str]:
+        """Outputs off first, then temperature controllers to their safe set-points; every
+        instrument is tried; returns the problems met (also logged)."""
+        clock = self.bench.clock
+        t0 = clock.now()
+        ordered = sorted(self.bench, key=lambda i: isinstance(i, TemperatureController))
+        problems = []
+        for inst in ordered:
+            try:
+                inst.safe_state()
+            except LabctlError as exc:
+                problems.append(f"{inst.name}: {exc}")
+        message = (f"bench made safe in {clock.now() - t0:.3f} s" if not problems else
+                   "safe state incomplete: " + "; ".join(problems))
+        if store is not None:
+            store.log_event(run_id, "info" if not problems else "critical", message)
+        self._emit(ev.LogMessage(run_id, "info" if not problems else "error", message))
+        return problems
+
+    # -- helpers ------------------------------------------------------------------------------
+    def _emit(self, event: ev.Event) -> None:
+        for fn in self._subscribers:
+            try:
+                fn(event)
+            except Exception as exc:  # a broken subscriber must not stop acquisition
+                print(f"labctl: event subscriber {fn!r} failed: {exc!r}", file=sys.stderr)
+
+    def _furnace(self, name: str | None) -> Any:
+        if name is not None:
+            return self.bench[name]
+        roles = [s.position.roles.get("furnace") for s in (self.recipe.steps if self.recipe else ())]
+        named = {r for r in roles if r}
+        if len(named) == 1:
+            return self.bench[named.pop()]
+        found = self.bench.find(TemperatureController)
+        if len(found) != 1:
+            raise LabctlError(f"name the furnace: the bench has {len(found)} temperature "
+                              "controllers")
+        return found[0]
+
+    def _snapshot(self) -> dict[str, Any]:
+        """Identity, settings and limits of every instrument (QCoDeS-style station snapshot)."""
+        snapshot: dict[str, Any] = {"labctl": __version__, "bench": self.bench.config.source}
+        for name, inst in self.bench.instruments.items():
+            snapshot[name] = {**inst.settings(), "identity": inst.identify()}
+        return snapshot
+
+
+def plan(steps: tuple[Step, ...] | list[Step], finished: set[str]) -> list[Step]:
+    """The steps still to run: those not finished, in order. A resume inside a plateau
+    first runs the plateau's first step again (the furnace may have cooled meanwhile)."""
+    todo = [s for s in steps if s.path not in finished]
+    if todo and todo[0].position.group:
+        group = todo[0].position.group
+        first = next(s for s in steps if s.position.group == group)
+        if first is not todo[0]:
+            todo.insert(0, first)
+    return todo
