@@ -2,7 +2,8 @@
 
 `read_toml` turns unreadable files and TOML syntax errors into `ConfigError` with file,
 line and column; `Problems` collects every validation problem of one file, each with the
-`table.key` and the line where that key (or its table) stands, and raises them together.
+`table.key` and the line where that key (or its table) stands, and raises them together
+(`steps[2].key`: the second `[[steps]]` table of an array of tables).
 """
 
 from __future__ import annotations
@@ -71,13 +72,19 @@ class Problems:
                                       line=self.locate(table, key)))
 
     def locate(self, table: str, key: str | None = None) -> int | None:
-        """Line of `key` inside `[table]` (else of the table's header), if it can be found."""
-        header = re.compile(r"^\s*\[\s*" + r"\s*\.\s*".join(map(re.escape, table.split(".")))
-                            + r"\s*\]")
-        inside, found = False, None
+        """Line of `key` inside `[table]` (else of the table's header), if it can be found.
+        `name[n]` is the n-th (from 1) `[[name]]` table of an array of tables."""
+        indexed = re.fullmatch(r"(.+)\[(\d+)\]", table)
+        name, index = (indexed[1], int(indexed[2])) if indexed else (table, None)
+        dotted = r"\s*\.\s*".join(map(re.escape, name.split(".")))
+        header = re.compile(r"^\s*\[\[\s*" + dotted + r"\s*\]\]" if indexed
+                            else r"^\s*\[\s*" + dotted + r"\s*\]")
+        inside, found, seen = False, None, 0
         for number, line in enumerate(self.lines, 1):
             if line.lstrip().startswith("["):
-                inside = bool(header.match(line))
+                match = bool(header.match(line))
+                seen += match
+                inside = match and (index is None or seen == index)
                 found = found or (number if inside else None)
                 continue
             if inside and key and re.match(rf"^\s*{re.escape(key)}\s*=", line):

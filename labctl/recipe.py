@@ -1,15 +1,77 @@
-"""Recipes: what a run does, as validated, ready-to-run steps.
+"""Recipes: what a run does, read from TOML and validated against a bench before any
+instrument is touched.
 
-(The TOML reader follows.)
+```toml
+[run]
+name = "Arrhenius series"            # default: the file name
+operator = "A. Lovelace"
+
+[sample]                             # stored with the run; geometry in SI units
+name = "YSZ-1"
+thickness_m = 0.5e-3
+area_m2 = 1.0e-4                     # also the default of a protocol's `area_m2`
+
+[roles]                              # optional: role -> bench instrument
+fra = "fra"                          # default: the instrument named like the role, else
+                                     # the only one that can play it
+
+[program]                            # a temperature program
+temperatures_C = [300, 350, 400]     # or start_C, stop_C, step_C
+ramp_C_per_min = 5.0
+stabilize = { band_K = 0.5 }         # the stabilize protocol's other parameters
+
+[[program.body]]                     # run at every plateau, in order
+protocol = "eis"                     # eis, dc_polarization, stability_window, stabilize,
+start_Hz = 1e6                       # transference; the rest are its parameters
+[[program.body]]
+protocol = "stability_window"
+at_C = [400]                         # only at these plateaus
+
+[[steps]]                            # standalone steps, after the program
+protocol = "eis"
+
+[final]
+cool_down = true                     # default: the furnace to its safe set-point at the end
+```
+Every problem is reported at once, each with file, line and `step.key`
+(e.g. `program.body[2].amplitude_V`). Positions (`program[3]/eis`, `steps[1]/eis`,
+`final/cool_down`) name the steps in the store, so a resumed run finds where it stopped.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from types import ModuleType
+import importlib
+import inspect
+from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import Any, Mapping
 
+from scipy.constants import zero_Celsius
+
+from labctl.bench import BenchConfig
+from labctl.capabilities import ImpedanceAnalyzer, SourceMeter, TemperatureController
+from labctl.configfile import Problems, is_number, parse_toml, read_text
+from labctl.registry import load_driver
 from labctl.runcontext import Position
+
+PROTOCOLS = {"eis": "protocols.eis_sweep", "dc_polarization": "protocols.dc_polarization",
+             "stability_window": "protocols.stability_window",
+             "stabilize": "protocols.stabilize", "transference": "protocols.transference"}
+ROLES = {"eis": ("fra",), "dc_polarization": ("smu",), "stability_window": ("smu",),
+         "stabilize": ("furnace",), "transference": ("fra", "smu"), "cool_down": ("furnace",)}
+CAPABILITIES = {"fra": ImpedanceAnalyzer, "smu": SourceMeter, "furnace": TemperatureController}
+# protocol parameter -> (bench limit it must respect, conversion to the limit's unit)
+LIMITED = {"amplitude_V": ("amplitude_V", float), "bias_V": ("bias_V", float),
+           "voltage_V": ("voltage_V", float), "max_voltage_V": ("voltage_V", float),
+           "min_voltage_V": ("voltage_V", float), "current_limit_A": ("current_A", float),
+           "target_K": ("max_temperature_C", lambda k: k - zero_Celsius),
+           "ramp_rate_K_per_s": ("max_ramp_C_per_min", lambda r: r * 60.0)}
+TOP = {"run", "sample", "roles", "program", "steps", "final"}
+RUN_KEYS = {"name", "operator", "description"}
+PROGRAM_KEYS = {"temperatures_C", "start_C", "stop_C", "step_C", "ramp_C_per_min",
+                "stabilize", "body"}
+STEP_KEYS = {"protocol", "at_C"}   # besides the protocol's parameters
+MAX_PLATEAUS = 1000
 
 
 @dataclass(frozen=True)
@@ -17,7 +79,7 @@ class Step:
     """One protocol run at one recipe position."""
 
     position: Position
-    protocol: ModuleType     # a protocols.* module: KIND, Params, run(ctx, params)
+    protocol: Any            # a protocols.* module: KIND, Params, run(ctx, params)
     params: Any              # its Params, validated
 
     @property
@@ -37,3 +99,339 @@ class Recipe:
     sample: Mapping[str, Any] = field(default_factory=dict)
     source: str = "<recipe>"
     text: str = field(default="", repr=False)
+
+
+class CoolDown:
+    """The final step: the furnace goes to its safe set-point at the program's ramp rate
+    (heater output secured) and cools unattended."""
+
+    KIND = "cool_down"
+
+    @dataclass(frozen=True)
+    class Params:
+        ramp_rate_K_per_s: float
+
+    @staticmethod
+    def run(ctx: Any, params: "CoolDown.Params") -> None:
+        furnace = ctx.instrument("furnace")
+        furnace.set_ramp_rate(params.ramp_rate_K_per_s)
+        furnace.safe_state()
+
+
+def load_recipe(path: str | Path, bench: BenchConfig) -> Recipe:
+    """Read and validate a recipe file against `bench`; ConfigError lists every problem."""
+    text = read_text(path, "recipe file")
+    return parse_recipe(text, bench, source=str(path), name=Path(path).stem)
+
+
+def parse_recipe(text: str, bench: BenchConfig, source: str = "<recipe>",
+                 name: str = "recipe") -> Recipe:
+    return _Reader(parse_toml(text, source), bench, Problems(source, text), name).recipe(text)
+
+
+def one_step_recipe(kind: str, params: Mapping[str, Any], bench: BenchConfig,
+                    roles: Mapping[str, str] | None = None,
+                    sample: Mapping[str, Any] | None = None) -> Recipe:
+    """A one-off protocol run (e.g. from the GUI's bench panel), validated like a recipe."""
+    data = {"run": {"name": f"one-off {kind}"}, "sample": dict(sample or {"name": "-"}),
+            "roles": dict(roles or {}), "steps": [{"protocol": kind, **params}],
+            "final": {"cool_down": False}}
+    return _Reader(data, bench, Problems(f"<one-off {kind}>", ""), data["run"]["name"]).recipe("")
+
+
+class _Reader:
+    """One pass over parsed recipe data, collecting every problem."""
+
+    def __init__(self, data: dict[str, Any], bench: BenchConfig, errors: Problems, name: str):
+        self.data, self.bench, self.errors, self.default_name = data, bench, errors, name
+        self.steps: list[tuple[str, str, Any, Position]] = []   # where, kind, params, position
+
+    def recipe(self, text: str) -> Recipe:
+        for key in self.data.keys() - TOP:
+            self.errors.add(f"unknown table (expected one of {', '.join(sorted(TOP))})", key)
+        run = self._table("run", RUN_KEYS)
+        for key in RUN_KEYS & run.keys():
+            if not isinstance(run[key], str):
+                self.errors.add("must be a string", "run", key)
+        sample = self._sample()
+        plan = self._program(sample) + self._standalone(sample) + self._final()
+        if not plan and not self.errors.items:
+            self.errors.add("a recipe needs a [program] or at least one [[steps]] table", "steps")
+        roles = self._roles({role for _, kind, *_ in plan for role in ROLES[kind]}, plan)
+        steps = tuple(self._limits(*planned, roles) for planned in plan)
+        self.errors.raise_if_any()
+        return Recipe(str(run.get("name", self.default_name)), steps,
+                      str(run.get("operator", "")), sample, self.errors.source, text)
+
+    # -- tables -------------------------------------------------------------------------------
+    def _table(self, name: str, keys: set[str] | None) -> dict[str, Any]:
+        table = self.data.get(name, {})
+        if not isinstance(table, dict):
+            self.errors.add("must be a table", name)
+            return {}
+        for key in (table.keys() - keys if keys is not None else ()):
+            self.errors.add(f"unknown key (expected one of {', '.join(sorted(keys))})", name, key)
+        return table
+
+    def _sample(self) -> dict[str, Any]:
+        sample = self._table("sample", None)
+        if not isinstance(sample.get("name"), str) or not sample.get("name", "").strip():
+            self.errors.add("required, a non-empty string", "sample", "name")
+        for key, value in sample.items():
+            if key in ("thickness_m", "area_m2"):
+                if not (is_number(value) and value > 0):
+                    self.errors.add(f"must be a positive number (SI units), got {value!r}",
+                                    "sample", key)
+            elif not (isinstance(value, (str, bool)) or is_number(value)):
+                self.errors.add("must be a string, number or true/false", "sample", key)
+        return dict(sample)
+
+    def _program(self, sample: dict[str, Any]) -> list[tuple]:
+        if "program" not in self.data:
+            return []
+        program = self._table("program", PROGRAM_KEYS)
+        temperatures = self._temperatures(program)
+        ramp = program.get("ramp_C_per_min")
+        if not (is_number(ramp) and ramp > 0):
+            self.errors.add(f"required, a positive number (degC/min), got {ramp!r}",
+                            "program", "ramp_C_per_min")
+            ramp = None
+        stabilize = program.get("stabilize", {})
+        if not isinstance(stabilize, dict):
+            self.errors.add("must be a table of stabilize parameters", "program", "stabilize")
+            stabilize = {}
+        for key in stabilize.keys() & {"target_K", "ramp_rate_K_per_s"}:
+            self.errors.add("set by the program (temperatures, ramp_C_per_min)",
+                            "program.stabilize", key)
+        body = program.get("body", [])
+        if not isinstance(body, list) or not all(isinstance(b, dict) for b in body):
+            self.errors.add("must be [[program.body]] tables", "program", "body")
+            body = []
+        entries = [self._entry(f"program.body[{i}]", entry, sample, temperatures)
+                   for i, entry in enumerate(body, 1)]
+        plan = []
+        rate = None if ramp is None else ramp / 60.0
+        for i, t_C in enumerate(temperatures, 1):
+            group, t_K = f"program[{i}]", t_C + zero_Celsius
+            settle = {k: v for k, v in stabilize.items()
+                      if k not in ("target_K", "ramp_rate_K_per_s")}
+            params, values = (None, {}) if rate is None else self._params(
+                "program.stabilize", "stabilize",
+                {**settle, "target_K": t_K, "ramp_rate_K_per_s": rate}, sample, report=i == 1)
+            plan.append(("program.stabilize", "stabilize", params, values,
+                         Position(f"{group}/stabilize", {}, t_K, group)))
+            names: dict[str, int] = {}
+            for where, kind, params, values, at in entries:
+                if kind is None or (at is not None and t_C not in at):
+                    continue
+                names[kind] = names.get(kind, 0) + 1
+                label = kind if names[kind] == 1 else f"{kind}#{names[kind]}"
+                plan.append((where, kind, params, values,
+                             Position(f"{group}/{label}", {}, t_K, group)))
+        self._cool_rate = rate
+        return plan
+
+    def _temperatures(self, program: dict[str, Any]) -> list[float]:
+        given = {k for k in ("start_C", "stop_C", "step_C") if k in program}
+        if "temperatures_C" in program:
+            if given:
+                self.errors.add("give either temperatures_C or start_C/stop_C/step_C",
+                                "program", "temperatures_C")
+            values = program["temperatures_C"]
+            if not (isinstance(values, list) and values and all(is_number(v) for v in values)):
+                self.errors.add(f"must be a non-empty list of numbers (degC), got {values!r}",
+                                "program", "temperatures_C")
+                return []
+            temperatures = [float(v) for v in values]
+        elif given:
+            temperatures = self._range(program)
+        else:
+            self.errors.add("required: temperatures_C, or start_C, stop_C and step_C",
+                            "program", "temperatures_C")
+            return []
+        for t in temperatures:
+            if t <= -zero_Celsius:
+                self.errors.add(f"{t:g} degC is below absolute zero", "program", "temperatures_C")
+                return []
+        if len(temperatures) > MAX_PLATEAUS:
+            self.errors.add(f"{len(temperatures)} plateaus (at most {MAX_PLATEAUS})",
+                            "program", "temperatures_C")
+            return []
+        return temperatures
+
+    def _range(self, program: dict[str, Any]) -> list[float]:
+        values = {}
+        for key in ("start_C", "stop_C", "step_C"):
+            value = program.get(key)
+            if not is_number(value):
+                self.errors.add(f"required with start_C/stop_C/step_C, a number, got {value!r}",
+                                "program", key)
+            values[key] = value
+        if not all(is_number(v) for v in values.values()):
+            return []
+        start, stop, step = values["start_C"], values["stop_C"], values["step_C"]
+        if step == 0 or (stop - start) / step < 0:
+            self.errors.add("must be non-zero and lead from start_C to stop_C", "program", "step_C")
+            return []
+        count = int((stop - start) / step + 1e-9) + 1
+        if count > MAX_PLATEAUS:
+            self.errors.add(f"gives {count} plateaus (at most {MAX_PLATEAUS})", "program", "step_C")
+            return []
+        return [start + i * step for i in range(count)]
+
+    def _entry(self, where: str, entry: dict[str, Any], sample: dict[str, Any],
+               temperatures: list[float] | None) -> tuple:
+        """(where, kind, params, values, at_C) of one step table; kind None if unusable."""
+        kind = entry.get("protocol")
+        if kind not in PROTOCOLS:
+            self.errors.add(f"required, one of {', '.join(sorted(PROTOCOLS))}; got {kind!r}",
+                            where, "protocol")
+            return where, None, None, {}, None
+        at = entry.get("at_C")
+        if at is not None:
+            if temperatures is None:
+                self.errors.add("only in [[program.body]]", where, "at_C")
+            elif not (isinstance(at, list) and all(is_number(v) for v in at)):
+                self.errors.add(f"must be a list of temperatures (degC), got {at!r}", where, "at_C")
+            else:
+                for value in at:
+                    if value not in temperatures:
+                        self.errors.add(f"{value:g} degC is not a temperature of the program",
+                                        where, "at_C")
+        given = {k: v for k, v in entry.items() if k not in STEP_KEYS}
+        return (where, kind, *self._params(where, kind, given, sample), at)
+
+    def _standalone(self, sample: dict[str, Any]) -> list[tuple]:
+        steps = self.data.get("steps", [])
+        if not isinstance(steps, list) or not all(isinstance(s, dict) for s in steps):
+            self.errors.add("must be [[steps]] tables", "steps")
+            return []
+        plan, temperature = [], None
+        for i, entry in enumerate(steps, 1):
+            where, kind, params, values, _ = self._entry(f"steps[{i}]", entry, sample, None)
+            if kind is None:
+                continue
+            if kind == "stabilize" and params is not None:
+                temperature = params.target_K
+            plan.append((where, kind, params, values,
+                         Position(f"steps[{i}]/{kind}", {}, temperature)))
+        return plan
+
+    def _final(self) -> list[tuple]:
+        final = self._table("final", {"cool_down"})
+        cool = final.get("cool_down", True)
+        if not isinstance(cool, bool):
+            self.errors.add("must be true or false", "final", "cool_down")
+        if cool is not True or "program" not in self.data:
+            return []
+        rate = getattr(self, "_cool_rate", None)
+        if rate is None:
+            return []
+        return [("final", "cool_down", CoolDown.Params(rate), {"ramp_rate_K_per_s": rate},
+                 Position("final/cool_down", {}))]
+
+    # -- protocol parameters ------------------------------------------------------------------
+    def _params(self, where: str, kind: str, given: dict[str, Any], sample: dict[str, Any],
+                report: bool = True) -> tuple[Any, dict[str, Any]]:
+        """The protocol's Params (None if invalid; problems reported when `report`) and the
+        values in effect (defaults, then the sample's geometry, then `given`)."""
+        from protocols import _params
+
+        try:
+            module = importlib.import_module(PROTOCOLS[kind])
+        except ImportError:
+            self.errors.add(f"protocol {kind!r} is not available in this labctl", where,
+                            "protocol")
+            return None, {}
+        declared = fields(module.Params)
+        inherited = {k: sample[k] for k in {f.name for f in declared} & sample.keys() - given.keys()}
+        values = {**{f.name: f.default for f in declared}, **inherited, **given}
+        found = _params.problems(module.Params, {**inherited, **given})
+        for key, message in found if report else ():
+            hint = f" (or set {key} in [sample])" if message == "required" and \
+                key in ("thickness_m", "area_m2") else ""
+            self.errors.add(message + hint, where, key)
+        if found:
+            return None, values
+        return _params.build(module.Params, {**inherited, **given}), values
+
+    # -- roles and limits ----------------------------------------------------------------------
+    def _roles(self, needed: set[str], plan: list[tuple]) -> dict[str, str]:
+        given = self._table("roles", set(CAPABILITIES))
+        roles = {}
+        for role in sorted(needed | given.keys() & CAPABILITIES.keys()):
+            name = given.get(role)
+            if name is not None:
+                if name not in self.bench.instruments:
+                    self.errors.add(f"no instrument {name!r} on bench {self.bench.source} "
+                                    f"(has: {', '.join(self.bench.instruments)})", "roles", role)
+                elif not self._can(name, role):
+                    self.errors.add(f"instrument {name!r} ({self.bench.instruments[name].driver}) "
+                                    f"cannot play role {role!r}", "roles", role)
+                else:
+                    roles[role] = name
+                continue
+            able = [n for n in self.bench.instruments if self._can(n, role)]
+            if role in able:
+                roles[role] = role
+            elif len(able) == 1:
+                roles[role] = able[0]
+            else:
+                users = sorted({w for w, kind, *_ in plan if role in ROLES[kind]})
+                self.errors.add(f"needed by {', '.join(users)}: bench {self.bench.source} has "
+                                f"{len(able) or 'no'} instrument(s) for it"
+                                f"{' (' + ', '.join(able) + ')' if able else ''}; name one here",
+                                "roles", role)
+        return roles
+
+    def _add_once(self, message: str, table: str, key: str) -> None:
+        """A problem every plateau would repeat is reported once."""
+        if not any(e.reason == message and e.field == f"{table}.{key}" for e in self.errors.items):
+            self.errors.add(message, table, key)
+
+    def _can(self, name: str, role: str) -> bool:
+        driver = load_driver(self.bench.instruments[name].driver)
+        return all(callable(getattr(driver, m, None)) for m in _methods(CAPABILITIES[role]))
+
+    def _limits(self, where: str, kind: str, params: Any, values: dict[str, Any],
+                position: Position, roles: dict[str, str]) -> Step | None:
+        """The step with its roles, after checking its parameter values (valid or not)
+        against the bench's limits."""
+        for key, (limit_key, convert) in LIMITED.items():
+            value = values.get(key)
+            if not is_number(value):
+                continue
+            for role in ROLES[kind]:
+                spec = self.bench.instruments.get(roles.get(role, ""))
+                limit = spec.limits.get(limit_key) if spec else None
+                if limit is None:
+                    continue
+                converted = convert(value)
+                if key == "ramp_rate_K_per_s" and value == 0:
+                    problem = f"a step (rate 0) is refused by {spec.name}'s {limit_key}"
+                elif abs(converted) > limit + 1e-9 * max(1.0, abs(limit)):
+                    problem = f"{converted:g} exceeds the limit {limit_key} = {limit:g} of {spec.name!r}"
+                else:
+                    continue
+                self._add_once(problem, *_source(where, key))
+        if params is None:
+            return None
+        protocol = CoolDown if kind == "cool_down" else importlib.import_module(PROTOCOLS[kind])
+        return Step(Position(position.path, roles, position.temperature_K, position.group),
+                    protocol, params)
+
+
+def _source(where: str, key: str) -> tuple[str, str]:
+    """Table and key that set a protocol parameter (the program sets the plateaus' targets
+    and every ramp rate)."""
+    program = {"target_K": "temperatures_C", "ramp_rate_K_per_s": "ramp_C_per_min"}
+    if where in ("program.stabilize", "final") and key in program:
+        return "program", program[key]
+    return where, key
+
+
+def _methods(capability: type) -> set[str]:
+    """Public methods a capability Protocol asks for (its own and inherited)."""
+    return {name for cls in capability.__mro__ if cls.__module__ == "labctl.capabilities"
+            for name, value in vars(cls).items()
+            if not name.startswith("_") and inspect.isfunction(value)}

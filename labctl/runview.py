@@ -1,0 +1,108 @@
+"""What `labctl run` shows: a live progress line fed by runner events, and a summary.
+
+Events arrive on the runner's worker thread and are queued; the main thread drains the
+queue (`pump`) and redraws, so acquisition never waits for the terminal. Without a
+terminal (a pipe, a log file) the live bar is not drawn; finished steps, warnings and
+errors are printed one line each.
+"""
+
+from __future__ import annotations
+
+import queue
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
+from rich.table import Table
+from scipy.constants import zero_Celsius
+
+from labctl import events as ev
+from labctl.store.store import Store
+
+RESULT_KEYS = {"eis": ("r_ion_Ohm", "kk_ok"), "dc_polarization": ("t_ion", "stopped"),
+               "stability_window": ("onset_low_V", "onset_high_V"),
+               "stabilize": ("stable", "waited_s"), "transference": ("t_plus",)}
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "?"
+    seconds = int(round(seconds))
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+class RunView:
+    """Progress of one run on a rich console."""
+
+    def __init__(self, console: Console):
+        self.console = console
+        self.events: queue.Queue[ev.Event] = queue.Queue()
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(),
+                                 TaskProgressColumn(), console=console, transient=True)
+        self.task = self.progress.add_task("starting", total=1.0)
+        self.step, self.temperature_K, self.remaining_s = "", None, None
+        self.spectra = 0
+
+    def subscriber(self, event: ev.Event) -> None:
+        self.events.put(event)
+
+    def pump(self, timeout: float) -> None:
+        """Show the events queued so far (waiting up to `timeout` s for the first)."""
+        try:
+            event = self.events.get(timeout=timeout)
+        except queue.Empty:
+            return
+        while True:
+            self._show(event)
+            try:
+                event = self.events.get_nowait()
+            except queue.Empty:
+                break
+        self.progress.update(self.task, description=self._line())
+
+    def _show(self, event: ev.Event) -> None:
+        say = self.console.print
+        if isinstance(event, ev.RunStarted):
+            say(f"run {event.run_id}: {event.name}" + (" (resumed)" if event.resumed else ""))
+        elif isinstance(event, ev.StepStarted):
+            self.step = f"{event.path}"
+        elif isinstance(event, ev.StepFinished):
+            say(f"  {event.path}: {event.status}")
+        elif isinstance(event, ev.MeasurementFinished) and event.kind == "eis":
+            self.spectra += event.status == "done"
+        elif isinstance(event, ev.TemperatureRecorded):
+            self.temperature_K = event.reading.temperature_K
+        elif isinstance(event, ev.Progress):
+            self.remaining_s = event.remaining_s
+            self.progress.update(self.task, completed=event.fraction)
+        elif isinstance(event, ev.LogMessage) and event.level in ("warning", "error"):
+            say(f"  [{'yellow' if event.level == 'warning' else 'red'}]{event.level}: "
+                f"{event.message}[/]")
+        elif isinstance(event, ev.RunFinished):
+            say(f"run {event.run_id} {event.status}" + (f": {event.reason}" if event.reason else ""))
+
+    def _line(self) -> str:
+        t = "-" if self.temperature_K is None else f"{self.temperature_K - zero_Celsius:.1f} degC"
+        return (f"{self.step or 'starting'} | {t} | {self.spectra} spectra | "
+                f"{duration(self.remaining_s)} left")
+
+
+def summary(store: Store, run_id: int) -> Table:
+    """The run's measurements (the latest of each position) with their key results."""
+    run = store.run(run_id)
+    table = Table(title=f"run {run_id}: {run.name} [{run.status}]")
+    for column in ("position", "kind", "T / degC", "status", "points", "result"):
+        table.add_column(column)
+    for step in store.steps(run_id):
+        if step.superseded:
+            continue
+        result = step.result or {}
+        shown = ", ".join(f"{k} = {_fmt(result[k])}" for k in RESULT_KEYS.get(step.kind, ())
+                          if k in result)
+        t = "" if step.temperature_K is None else f"{step.temperature_K - zero_Celsius:.0f}"
+        table.add_row(step.path or "", step.kind, t, step.status, str(step.points), shown)
+    return table
+
+
+def _fmt(value: Any) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)

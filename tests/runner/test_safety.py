@@ -1,0 +1,76 @@
+"""Faults during a run: the watchdog or the failing protocol stops it, the bench goes safe
+(SMU output off, furnace to its safe set-point) within 1 s of simulated time after the
+fault is detected, and the run is stored as failed with the reason."""
+
+from __future__ import annotations
+
+import pytest
+
+from labctl import events as ev
+from labctl.store import Store
+from tests.runner.test_runner import TIMEOUT, safe_bench
+from tests.runner.toy_protocols import plateau_recipe
+
+
+def break_thermocouple(bench):
+    with bench.simulation.world.control() as loop:
+        loop.furnace.thermocouple_broken = True
+
+
+def fail_heater(bench):
+    with bench.simulation.world.control() as loop:
+        loop.furnace.heater_failed = True
+
+
+def stall_smu(bench):
+    bench.simulation.devices["smu"].inject("no_reply")
+
+
+def disconnect_fra(bench):
+    bench.simulation.devices["fra"].inject("disconnect")
+
+
+FAULTS = [  # (fault, at the first point of, expected in the reason)
+    (break_thermocouple, "eis", "sensor break"),
+    (fail_heater, "dc_polarization", "has not followed the set-point"),
+    (stall_smu, "dc_polarization", "smu"),
+    (disconnect_fra, "eis", "fra"),
+]
+
+
+@pytest.mark.parametrize("fault, kind, reason", FAULTS, ids=[f[0].__name__ for f in FAULTS])
+def test_a_fault_fails_the_run_and_the_bench_goes_safe_within_a_second(
+        make_runner, bench, db, fault, kind, reason):
+    runner = make_runner(plateau_recipe(573.15, readings=300))
+    times = {}
+
+    def inject(event):
+        if isinstance(event, ev.MeasurementStarted) and event.kind == kind and not times:
+            times["fault"] = bench.clock.now()
+            fault(bench)
+        if isinstance(event, ev.StateChanged) and event.state == "aborting":
+            times["detected"] = bench.clock.now()
+        if isinstance(event, ev.RunFinished):
+            times["safe"] = bench.clock.now()
+    runner.subscribe(inject)
+    assert runner.start().result(TIMEOUT) == "failed"
+    assert runner.state == "failed" and reason in runner.reason
+    assert times["safe"] - times["detected"] <= 1.0
+    assert safe_bench(bench) == (False, 298.15)
+    with Store.open(db) as store:
+        run = store.run(runner.run_id)
+        assert run.status == "failed"
+        steps = store.steps(run.id)
+        assert steps[-1].kind == kind and steps[-1].status == "failed"
+        assert store.events(run.id)[-1].message == f"run failed: {runner.reason}"
+
+
+def test_a_protocol_bug_fails_the_run_safely_and_names_the_exception(make_runner, bench):
+    recipe = plateau_recipe(573.15)
+    broken = recipe.steps[2].protocol.__class__(KIND="dc_polarization", Params=None,
+                                                run=lambda ctx, p: [][1])
+    steps = recipe.steps[:2] + (type(recipe.steps[2])(recipe.steps[2].position, broken, None),)
+    runner = make_runner(type(recipe)(recipe.name, steps))
+    assert runner.start().result(TIMEOUT) == "failed"
+    assert runner.reason == "IndexError: list index out of range"
+    assert safe_bench(bench) == (False, 298.15)
