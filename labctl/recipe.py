@@ -155,7 +155,7 @@ class _Reader:
                 self.errors.add("must be a string", "run", key)
         sample = self._sample()
         plan = self._program(sample) + self._standalone(sample) + self._final()
-        if not plan and not self.errors.items:
+        if "program" not in self.data and not self.data.get("steps"):
             self.errors.add("a recipe needs a [program] or at least one [[steps]] table", "steps")
         roles = self._roles({role for _, kind, *_ in plan for role in ROLES[kind]}, plan)
         steps = tuple(self._limits(*planned, roles) for planned in plan)

@@ -6,6 +6,7 @@ that `labctl --help` stays fast.
 """
 
 COMMAND_MODULES = (
+    "run",
     "demo",
     "runs",
     "export",
