@@ -1,7 +1,8 @@
 """`labctl sim`: serve the simulated bench on loopback TCP ports and pseudo-terminals.
 
 Other programs (labctl on a real-bench configuration, PyMeasure, minimalmodbus, a VISA
-test panel) talk to the simulated instruments exactly as to real ones until Ctrl-C.
+test panel) talk to the simulated instruments exactly as to real ones until stopped
+(Ctrl-C, SIGTERM or SIGHUP: see labctl.shutdown).
 """
 
 from __future__ import annotations
@@ -24,11 +25,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import threading
-
     from labctl.bench import load_bench
     from labctl.clock import ScaledClock
     from labctl.errors import ConfigError
+    from labctl.shutdown import StopSignals
     from simulators.bench import SimBench
 
     if args.speed <= 0:
@@ -36,19 +36,19 @@ def run(args: argparse.Namespace) -> int:
     config = load_bench(args.bench)
     simulation = SimBench.from_config(config, clock=ScaledClock(args.speed),
                                       seed=args.seed, sample=args.sample)
-    try:
-        served = simulation.serve()
-        print(f"Simulating sample {simulation.world.sample.sample.name!r} "
-              f"({simulation.world.sample.source}), time x{args.speed:g}")
-        for name, resource in served.items():
-            print(f"  {name:<10} {simulation.drivers[name]:<16} {resource}")
-        if args.write_bench:
-            simulation.write_bench(args.write_bench, served, config)
-            print(f"Bench file written: {args.write_bench}")
-        print("Serving; press Ctrl-C to stop.", flush=True)
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        print("Stopped.")
-    finally:
-        simulation.close()
-    return 0
+    with StopSignals() as stop:   # Ctrl-C, kill, hang-up: servers and ptys closed
+        try:
+            served = simulation.serve()
+            print(f"Simulating sample {simulation.world.sample.sample.name!r} "
+                  f"({simulation.world.sample.source}), time x{args.speed:g}")
+            for name, resource in served.items():
+                print(f"  {name:<10} {simulation.drivers[name]:<16} {resource}")
+            if args.write_bench:
+                simulation.write_bench(args.write_bench, served, config)
+                print(f"Bench file written: {args.write_bench}")
+            print("Serving; press Ctrl-C to stop.", flush=True)
+            stop.wait()
+        finally:
+            simulation.close()
+        print("Stopped.", flush=True)
+    return stop.exit_code

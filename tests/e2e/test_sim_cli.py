@@ -4,8 +4,11 @@ import signal
 import subprocess
 import sys
 
+import pytest
+
 from labctl.cli import main
 from simulators.bench import SIMULATORS
+from tests.processes import Child
 
 
 def test_bench_check_on_the_built_in_sim_bench(capsys):
@@ -18,17 +21,9 @@ def test_bench_check_on_the_built_in_sim_bench(capsys):
 
 def test_sim_serves_a_bench_that_bench_check_can_open(tmp_path):
     bench_file = tmp_path / "served.toml"
-    server = subprocess.Popen(
-        [sys.executable, "-m", "labctl.cli", "sim", "--speed", "10", "--seed", "3",
-         "--write-bench", str(bench_file)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        banner = []
-        for line in server.stdout:  # blocks until the server has printed its resources
-            banner.append(line)
-            if line.startswith("Serving"):
-                break
-        text = "".join(banner)
+    with Child([sys.executable, "-m", "labctl.cli", "sim", "--speed", "10", "--seed", "3",
+                "--write-bench", str(bench_file)]) as server:
+        text = server.read_until("Serving")
         assert "TCPIP::127.0.0.1::" in text and "/dev/pts/" in text
         for driver in SIMULATORS:  # every simulated instrument is served
             assert driver in text
@@ -41,11 +36,20 @@ def test_sim_serves_a_bench_that_bench_check_can_open(tmp_path):
         assert "LSCI,MODEL336" in check.stdout and "E4980A" in check.stdout
         assert "EmStat4" in check.stdout or "EMSTAT4" in check.stdout.upper()
         _pymeasure_reads_the_served_smu(bench_file)
-    finally:
-        server.send_signal(signal.SIGINT)
-        out, err = server.communicate(timeout=30)
-    assert server.returncode == 0, err
-    assert "Stopped." in out
+        server.signal(signal.SIGINT)
+        assert server.wait() == 130
+    assert "Stopped." in server.output
+
+
+@pytest.mark.parametrize("sig, code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_sim_started_with_sigint_ignored_stops_cleanly_on_a_signal(sig, code):
+    """As a background job of a script: SIGINT ignored at start, stopped with kill."""
+    with Child([sys.executable, "-m", "labctl.cli", "sim", "--bench", "sim"],
+               ignore_sigint=True) as server:
+        server.read_until("Serving")
+        server.signal(sig)
+        assert server.wait() == code
+    assert server.output.rstrip().endswith("Stopped.")   # servers and ptys closed first
 
 
 def _pymeasure_reads_the_served_smu(bench_file):
