@@ -24,6 +24,7 @@ import numpy as np
 from scipy.constants import Boltzmann, elementary_charge, zero_Celsius
 
 from labctl.bench import Bench, load_bench, open_bench
+from labctl.errors import LabctlError
 from labctl.store.export import export_csv, export_z
 from labctl.store.store import Store
 
@@ -49,10 +50,14 @@ class PlateauResult:
     true_t_ion: float
 
 
-def run(out_dir: Path, db_path: Path, temperatures_C=TEMPERATURES_C, progress=None
-        ) -> tuple[int, list[PlateauResult]]:
-    """Run the demo experiment; returns the run id and the per-temperature results."""
+def run(out_dir: Path, db_path: Path, temperatures_C=TEMPERATURES_C, progress=None,
+        checkpoint=None) -> tuple[int, list[PlateauResult]]:
+    """Run the demo experiment; returns the run id and the per-temperature results.
+    `checkpoint()` is called between points and may raise to stop (e.g. `StopSignals.check`);
+    a KeyboardInterrupt (such as `labctl.shutdown.Stopped`) ends the run 'aborted', after
+    the bench is in its safe state."""
     say = progress or (lambda message: None)
+    check = checkpoint or (lambda: None)
     out_dir.mkdir(parents=True, exist_ok=True)
     config = load_bench("sim")
     with open_bench(config) as bench, Store.open(db_path) as store:
@@ -67,13 +72,13 @@ def run(out_dir: Path, db_path: Path, temperatures_C=TEMPERATURES_C, progress=No
             for t_C in temperatures_C:
                 target_K = t_C + zero_Celsius
                 say(f"{t_C:g} C: ramping at {RAMP_K_PER_S * 60:g} K/min and waiting for stability")
-                _stabilize(bench, store, run_id, target_K)
+                _stabilize(bench, store, run_id, target_K, check)
                 store.log_event(run_id, "info", f"stable at {t_C:g} C (within "
                                 f"{STABLE_BAND_K:g} K for {STABLE_FOR_S:g} s)")
                 say(f"{t_C:g} C: impedance sweep 1 MHz .. 0.1 Hz ({len(FREQUENCIES_HZ)} points)")
-                r_ion = _impedance(bench, store, run_id, target_K)
+                r_ion = _impedance(bench, store, run_id, target_K, check)
                 say(f"{t_C:g} C: DC polarization {STEP_V:g} V for {POLARIZATION_S:g} s")
-                i_ss = _polarization(bench, store, run_id, target_K)
+                i_ss = _polarization(bench, store, run_id, target_K, check)
                 geometry = sample.sample
                 results.append(PlateauResult(
                     target_K, r_ion, geometry.thickness_m / (r_ion * geometry.area_m2),
@@ -83,8 +88,8 @@ def run(out_dir: Path, db_path: Path, temperatures_C=TEMPERATURES_C, progress=No
                 store.log_event(run_id, "info", f"{t_C:g} C: R_ion ~ {r.r_ion_Ohm:.4g} Ohm, "
                                 f"sigma ~ {r.sigma_S_per_m:.4g} S/m, t_ion ~ {r.t_ion:.5f}")
             store.finish_run(run_id, "done")
-        except KeyboardInterrupt:
-            store.finish_run(run_id, "aborted")
+        except KeyboardInterrupt as stop:
+            _abort(bench, store, run_id, getattr(stop, "signame", "KeyboardInterrupt"))
             raise
         except BaseException:
             store.finish_run(run_id, "failed")
@@ -109,12 +114,29 @@ def _snapshot(bench: Bench) -> dict[str, Any]:
             for name, inst in bench.instruments.items()}
 
 
-def _stabilize(bench: Bench, store: Store, run_id: int, target_K: float) -> None:
+def _abort(bench: Bench, store: Store, run_id: int, cause: str) -> None:
+    """Bench safe first, then the run 'aborted' with an event naming the cause and what the
+    instruments report after their safe state."""
+    problems = bench.safe_state()
+    try:
+        after = (f"smu output {'on' if bench['smu'].output_on else 'off'}, furnace set-point "
+                 f"{bench['furnace'].target_setpoint_K - zero_Celsius:.1f} C")
+    except LabctlError as exc:
+        problems.append(exc)
+        after = "state not read back"
+    store.log_event(run_id, "error" if problems else "warning",
+                    "; ".join([f"stopped by {cause}; after the safe state: {after}",
+                               *map(str, problems)]))
+    store.finish_run(run_id, "aborted")
+
+
+def _stabilize(bench: Bench, store: Store, run_id: int, target_K: float, check) -> None:
     furnace, clock = bench["furnace"], bench.clock
     furnace.set_ramp_rate(RAMP_K_PER_S)
     furnace.set_setpoint(target_K)
     stable_since = None
     while True:
+        check()
         reading = furnace.read()
         store.add_temperature(run_id, [reading])
         if abs(reading.temperature_K - target_K) > STABLE_BAND_K:
@@ -126,13 +148,14 @@ def _stabilize(bench: Bench, store: Store, run_id: int, target_K: float) -> None
         clock.sleep(POLL_S)
 
 
-def _impedance(bench: Bench, store: Store, run_id: int, target_K: float) -> float:
+def _impedance(bench: Bench, store: Store, run_id: int, target_K: float, check) -> float:
     step = store.start_step(run_id, "eis", {"amplitude_V": AMPLITUDE_V,
                                             "frequencies_Hz": FREQUENCIES_HZ.tolist()}, target_K)
     points = []
     for point in bench["fra"].sweep(FREQUENCIES_HZ, AMPLITUDE_V):
         store.add_impedance(step, [point], temperature_K=target_K)
         points.append(point)
+        check()
     store.finish_step(step, "done")
     return ionic_resistance_estimate(np.array([p.impedance_Ohm for p in points]))
 
@@ -146,7 +169,7 @@ def ionic_resistance_estimate(z: np.ndarray) -> float:
     return float(z.real[valleys[-1] if valleys else -1])
 
 
-def _polarization(bench: Bench, store: Store, run_id: int, target_K: float) -> float:
+def _polarization(bench: Bench, store: Store, run_id: int, target_K: float, check) -> float:
     smu = bench["smu"]
     step = store.start_step(run_id, "dc_polarization",
                             {"voltage_V": STEP_V, "duration_s": POLARIZATION_S}, target_K)
@@ -158,6 +181,7 @@ def _polarization(bench: Bench, store: Store, run_id: int, target_K: float) -> f
         for reading in smu.record(POLARIZATION_S, INTERVAL_S):
             store.add_dc(step, [reading], temperature_K=target_K)
             readings.append(reading)
+            check()
     finally:
         smu.output(False)
     store.finish_step(step, "done")

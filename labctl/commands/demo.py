@@ -20,17 +20,18 @@ def run(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     from labctl import demo
+    from labctl.shutdown import StopSignals
 
     console = Console()
     out = Path(args.out)
     db = Path(args.db) if args.db else out / "labctl-demo.sqlite"
     started = time.monotonic()
-    with console.status("starting the simulated bench") as status:
+    with StopSignals() as stop, console.status("starting the simulated bench") as status:
         def progress(message: str) -> None:
             console.log(message)
             status.update(message)
 
-        run_id, results = demo.run(out, db, progress=progress)
+        run_id, results = demo.run(out, db, progress=progress, checkpoint=stop.check)
     table = Table(title=f"Run {run_id}: results (estimates vs the simulated sample's truth)")
     for column in ("T / C", "R_ion / Ohm", "sigma / (S/m)", "true sigma", "t_ion", "true t_ion"):
         table.add_column(column, justify="right")

@@ -1,11 +1,15 @@
 """The demo: a complete simulated experiment through every layer, checked against the
 simulated sample's ground truth."""
 
+import signal
+import sys
+
 import numpy as np
 import pytest
 
 from labctl import demo
 from labctl.store.store import Store
+from tests.processes import Child
 
 
 @pytest.fixture(scope="module")
@@ -64,3 +68,31 @@ def test_an_interrupted_demo_keeps_its_data_and_says_how_it_ended(tmp_path, exc,
         (run,) = store.runs()
         assert run.status == status
         assert len(store.temperature_log(run.id)) > 10  # the ramp's readings were kept
+
+
+@pytest.mark.parametrize("ignore_sigint, signals, code", [
+    (True, (signal.SIGTERM, signal.SIGINT), 143),  # a background job killed, then Ctrl-C
+    (False, (signal.SIGINT,), 130)])               # in a terminal: Ctrl-C
+def test_a_signal_stops_the_demo_with_the_bench_safe_and_the_run_aborted(
+        tmp_path, ignore_sigint, signals, code):
+    first, *more = signals
+    with Child([sys.executable, "-m", "labctl.cli", "demo", "--out", str(tmp_path)],
+               ignore_sigint=ignore_sigint) as proc:
+        proc.read_until("DC polarization")   # the first spectrum is stored
+        proc.signal(first)
+        for sig in more:                      # again while stopping: still a safe stop
+            proc.read_until(f"{first.name}: stopping")
+            proc.signal(sig)
+        assert proc.wait() == code, proc.output
+    assert f"labctl: stopped by {first.name}" in proc.output
+    with Store.open(tmp_path / "labctl-demo.sqlite") as store:
+        (run,) = store.runs()
+        assert run.status == "aborted"
+        steps = store.steps(run.id)
+        assert steps[0].kind == "eis" and steps[0].status == "done"
+        assert len(store.impedance(steps[0].id)) == len(demo.FREQUENCIES_HZ)   # data kept
+        assert len(store.temperature_log(run.id)) > 10
+        assert "running" not in {s.status for s in steps}
+        (stop,) = [e.message for e in store.events(run.id) if "stopped by" in e.message]
+    assert stop == (f"stopped by {first.name}; after the safe state: "
+                    "smu output off, furnace set-point 25.0 C")
