@@ -4,15 +4,24 @@ What is measured: I(V) while the cell voltage is swept from open circuit (0 V) t
 side at `scan_rate_V_per_s`, in steps of `step_V`, with the source-measure unit. A
 direction ends at `max_voltage_V` / `min_voltage_V`, at the compliance, or once the
 current density (baseline subtracted) exceeds `threshold_A_per_m2` (area: `area_m2`).
-The whole curve is recorded. The baseline (capacitive charging and electronic leakage,
-fitted over the first part of each sweep) is subtracted; the onset is the voltage where
-the faradaic current density reaches the threshold. The output is off at the end.
+The whole curve is recorded. The baseline (capacitive charging and electronic leakage, a
+line a + b V fitted to the readings between 10 % and 50 % of the voltage reached so far,
+where decomposition is still negligible) is subtracted; the onset is the voltage where
+the faradaic current density reaches the threshold (interpolated in log j: Tafel-like).
+Between the two directions the cell rests `rest_s` at 0 V. The output is off at the end.
+Result: onset_high_V / onset_low_V (None if that side was not reached) and why each
+direction stopped ("threshold", "compliance", "voltage_limit").
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import warnings
+from dataclasses import asdict, dataclass
+from typing import Any
 
+import numpy as np
+
+from labctl.capabilities import CurrentReading
 from protocols._params import param
 
 KIND = "stability_window"
@@ -32,3 +41,96 @@ class Params:
     direction: str = param("both", choices=DIRECTIONS, doc="which side(s), anodic first")
     rest_s: float = param(600.0, low=0.0, high=1e6,
                           doc="at 0 V between the two directions (electrode discharge)")
+
+
+@dataclass(frozen=True)
+class Result:
+    onset_low_V: float | None
+    onset_high_V: float | None
+    stopped_low: str | None       # "threshold" | "compliance" | "voltage_limit"
+    stopped_high: str | None
+    threshold_A_per_m2: float
+    scan_rate_V_per_s: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def run(ctx, params: Params) -> Result:
+    """Sweep anodic then cathodic (as `direction` says) from 0 V, output off at the end."""
+    smu = ctx.instrument("smu")
+    sides = {"both": (1, -1), "anodic": (1,), "cathodic": (-1,)}[params.direction]
+    found: dict[int, tuple[float | None, str]] = {}
+    with ctx.measurement(KIND, asdict(params)) as m:
+        smu.configure(current_limit_A=params.current_limit_A)
+        smu.set_voltage(0.0)
+        try:
+            smu.output(True)
+            for n, sign in enumerate(sides):
+                if n:
+                    smu.set_voltage(0.0)
+                    _rest(ctx, params.rest_s)
+                found[sign] = _sweep(ctx, smu, m, sign, params)
+        finally:
+            smu.output(False)
+        (high, why_high), (low, why_low) = found.get(1, (None, None)), found.get(-1, (None, None))
+        result = Result(low, high, why_low, why_high, params.threshold_A_per_m2,
+                        params.scan_rate_V_per_s)
+        m.finish(result.to_dict())
+    return result
+
+
+def _rest(ctx, duration_s: float, poll_s: float = 10.0) -> None:
+    end = ctx.clock.now() + duration_s
+    while ctx.clock.now() < end:
+        ctx.checkpoint()
+        ctx.clock.sleep(min(poll_s, end - ctx.clock.now()))
+
+
+def _sweep(ctx, smu, m, sign: int, params: Params) -> tuple[float | None, str]:
+    """One direction: staircase until threshold, compliance or the voltage limit;
+    (onset, why it stopped)."""
+    end_V = params.max_voltage_V if sign > 0 else params.min_voltage_V
+    steps = int(np.floor(abs(end_V) / params.step_V + 1e-9))
+    dwell = params.step_V / params.scan_rate_V_per_s
+    readings: list[CurrentReading] = []
+    for k in range(1, steps + 1):
+        ctx.checkpoint()
+        smu.set_voltage(sign * k * params.step_V)
+        ctx.clock.sleep(dwell)
+        with warnings.catch_warnings():       # compliance is a stop reason here
+            warnings.simplefilter("ignore")
+            reading = smu.read()
+        m.record(reading)
+        readings.append(reading)
+        ctx.progress(k / steps, (steps - k) * dwell, f"{reading.voltage_V:+.3f} V")
+        v = np.array([r.voltage_V for r in readings])
+        j = faradaic_density(v, np.array([r.current_A for r in readings]), params.area_m2)
+        if abs(reading.current_A) >= 0.999 * params.current_limit_A:
+            return onset(v, j, sign, params.threshold_A_per_m2), "compliance"
+        if sign * j[-1] >= params.threshold_A_per_m2:
+            return onset(v, j, sign, params.threshold_A_per_m2), "threshold"
+    return None, "voltage_limit"
+
+
+def faradaic_density(v: np.ndarray, i: np.ndarray, area_m2: float) -> np.ndarray:
+    """(I - baseline) / area, the baseline a line fitted where |V| is 10-50 % of the
+    largest |V| so far (zero while there are fewer than 3 such readings)."""
+    reach = np.abs(v).max()
+    window = (np.abs(v) >= 0.1 * reach) & (np.abs(v) <= 0.5 * reach)
+    baseline = np.polyval(np.polyfit(v[window], i[window], 1), v) if window.sum() >= 3 \
+        else np.zeros_like(i)
+    return (i - baseline) / area_m2
+
+
+def onset(v: np.ndarray, j: np.ndarray, sign: int, threshold: float) -> float | None:
+    """Voltage where sign*j first reaches `threshold`, interpolated in log j between the
+    readings around the crossing (linear if the one below is not positive)."""
+    above = np.nonzero(sign * j >= threshold)[0]
+    if not above.size or above[0] == 0:
+        return None
+    k = above[0]
+    lo, hi = sign * j[k - 1], sign * j[k]
+    if lo > 0:
+        lo, hi, threshold = np.log(lo), np.log(hi), np.log(threshold)
+    return float(v[k - 1] + (v[k] - v[k - 1]) * (threshold - lo) / (hi - lo))
