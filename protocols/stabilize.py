@@ -12,7 +12,10 @@ Result: target, whether it became stable, the time waited and the final temperat
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
 
 from protocols._params import param
 
@@ -39,3 +42,73 @@ class Params:
         if self.window_s < 2 * self.poll_s:
             return [("window_s", "must span at least two polls (>= 2 * poll_s)")]
         return []
+
+
+@dataclass(frozen=True)
+class Result:
+    target_K: float
+    stable: bool
+    waited_s: float
+    final_temperature_K: float
+    final_rate_K_per_s: float
+    final_z_drift_per_s: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def run(ctx, params: Params) -> Result:
+    """Ramp to the target, then poll until the sample is stable (or `max_wait_s`)."""
+    furnace = ctx.instrument("furnace")
+    fra = ctx.instrument("fra") if params.reference_Hz is not None else None
+    with ctx.measurement(KIND, asdict(params)) as m:
+        furnace.set_ramp_rate(params.ramp_rate_K_per_s)
+        furnace.set_setpoint(params.target_K)
+        start = ctx.clock.now()
+        t, temperature, ln_z = [], [], []
+        try:
+            while True:
+                ctx.checkpoint()
+                reading = furnace.read()
+                ctx.record_temperature(reading)
+                t.append(reading.time_s)
+                temperature.append(reading.temperature_K)
+                if fra is not None:
+                    point = fra.measure(params.reference_Hz, params.amplitude_V)
+                    m.record(point)
+                    ln_z.append(np.log(abs(point.impedance_Ohm)))
+                stable, rate, z_drift = _criteria(np.array(t), np.array(temperature),
+                                                  np.array(ln_z), params)
+                waited = ctx.clock.now() - start
+                if stable or waited >= params.max_wait_s:
+                    break
+                ctx.progress(min(1.0, waited / params.max_wait_s), None,
+                             f"T = {reading.temperature_K:.2f} K")
+                ctx.clock.sleep(min(params.poll_s, params.max_wait_s - waited))
+        finally:
+            if fra is not None:
+                fra.safe_state()
+        if not stable:
+            ctx.log("warning", f"not stable at {params.target_K:g} K after "
+                    f"{params.max_wait_s:g} s: T = {temperature[-1]:.2f} K, "
+                    f"dT/dt = {rate:.3g} K/s" + (
+                        "" if z_drift is None else f", d ln|Z|/dt = {z_drift:.3g} /s"))
+        result = Result(params.target_K, stable, waited, temperature[-1], rate, z_drift)
+        m.finish(result.to_dict())
+    return result
+
+
+def _criteria(t: np.ndarray, temperature: np.ndarray, ln_z: np.ndarray, params: Params
+              ) -> tuple[bool, float, float | None]:
+    """(stable, |dT/dt|, |d ln|Z|/dt| or None) over the last `window_s`: stable when the
+    readings span the window, all lie within the band and both slopes are small."""
+    window = t >= t[-1] - params.window_s
+    if window.sum() < 2:
+        return False, float("inf"), None
+    rate = abs(float(np.polyfit(t[window], temperature[window], 1)[0]))
+    z_drift = abs(float(np.polyfit(t[window], ln_z[window], 1)[0])) if ln_z.size else None
+    stable = (t[-1] - t[0] >= params.window_s
+              and bool(np.all(np.abs(temperature[window] - params.target_K) <= params.band_K))
+              and rate <= params.max_rate_K_per_s
+              and (z_drift is None or z_drift <= params.max_z_drift_per_s))
+    return stable, rate, z_drift

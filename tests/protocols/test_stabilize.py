@@ -1,0 +1,60 @@
+"""Stability-gated wait: the sample (lagging the thermocouple) is at the set-point when it
+ends, where a fixed short soak measures a sample still warming up."""
+
+import pytest
+
+from protocols import eis_sweep, stabilize
+from tests.protocols.simbench import sim_context
+
+START_K, TARGET_K = 573.15, 673.15
+RAMP = 10 / 60
+EIS = eis_sweep.Params(stop_Hz=10.0)
+GATE = dict(target_K=TARGET_K, ramp_rate_K_per_s=RAMP, poll_s=20.0, window_s=300.0)
+
+
+def r_ion(folder, start_K, wait) -> tuple[float, float, float]:
+    """(R_ion after `wait(ctx, bench)`, sample temperature then, simulated time)."""
+    folder.mkdir()
+    with sim_context(folder, start_K=start_K) as (ctx, bench):
+        wait(ctx, bench)
+        waited = bench.clock.now()
+        sample_K = bench.simulation.world.sample_temperature_K()
+        return eis_sweep.run(ctx, EIS).r_ion_Ohm, sample_K, waited
+
+
+def fixed_soak(soak_s):
+    def wait(ctx, bench):
+        bench["furnace"].set_ramp_rate(RAMP)
+        bench["furnace"].set_setpoint(TARGET_K)
+        bench.clock.sleep((TARGET_K - START_K) / RAMP + soak_s)
+    return wait
+
+
+def test_gated_wait_measures_the_set_point_where_a_short_fixed_soak_does_not(tmp_path):
+    reference, _, _ = r_ion(tmp_path / "equilibrium", TARGET_K, lambda ctx, bench: None)
+    short, short_K, _ = r_ion(tmp_path / "fixed", START_K, fixed_soak(300.0))
+    gated, gated_K, waited = r_ion(
+        tmp_path / "gated", START_K,
+        lambda ctx, bench: stabilize.run(ctx, stabilize.Params(reference_Hz=1e3, **GATE)))
+    assert abs(short_K - TARGET_K) > 1.0 and abs(short / reference - 1) > 0.02
+    assert abs(gated_K - TARGET_K) < 0.1 and abs(gated / reference - 1) < 0.005
+    assert waited < (TARGET_K - START_K) / RAMP + 3600.0    # less than a 60 min soak
+
+
+def test_thermocouple_criteria_alone_end_within_the_band(tmp_path):
+    with sim_context(tmp_path, start_K=START_K) as (ctx, bench):
+        result = stabilize.run(ctx, stabilize.Params(**GATE))
+        sample_K = bench.simulation.world.sample_temperature_K()
+    assert result.stable and abs(result.final_temperature_K - TARGET_K) <= 0.5
+    assert abs(sample_K - TARGET_K) < 1.0 and result.final_z_drift_per_s is None
+    assert len(ctx.temperatures) == pytest.approx(result.waited_s / 20.0, abs=2)
+    (m,) = ctx.of_kind("stabilize")
+    assert m.result == result.to_dict() and m.points == []
+
+
+def test_max_wait_ends_with_a_warning(tmp_path):
+    with sim_context(tmp_path, start_K=START_K) as (ctx, bench):
+        result = stabilize.run(ctx, stabilize.Params(max_wait_s=600.0, **GATE))
+        assert bench.clock.now() == pytest.approx(600.0, abs=1.0)
+    assert not result.stable and result.waited_s == pytest.approx(600.0, abs=1.0)
+    assert any(level == "warning" and "not stable" in text for level, text in ctx.events)
