@@ -27,6 +27,7 @@ from labctl.bench import Bench, load_bench, open_bench
 from labctl.errors import LabctlError
 from labctl.store.export import export_csv, export_z
 from labctl.store.store import Store
+from protocols.eis_sweep import ionic_resistance
 
 TEMPERATURES_C = (300.0, 350.0, 400.0)
 RAMP_K_PER_S = 10.0 / 60.0
@@ -157,16 +158,7 @@ def _impedance(bench: Bench, store: Store, run_id: int, target_K: float, check) 
         points.append(point)
         check()
     store.finish_step(step, "done")
-    return ionic_resistance_estimate(np.array([p.impedance_Ohm for p in points]))
-
-
-def ionic_resistance_estimate(z: np.ndarray) -> float:
-    """Z' at the valley of -Z'' between the grain-boundary arc and the electrode spike:
-    the lowest-frequency local minimum of -Z'' (points in descending frequency)."""
-    minus_imag = -z.imag
-    valleys = [i for i in range(1, len(z) - 1)
-               if minus_imag[i] <= minus_imag[i - 1] and minus_imag[i] < minus_imag[i + 1]]
-    return float(z.real[valleys[-1] if valleys else -1])
+    return ionic_resistance(np.array([p.impedance_Ohm for p in points]))
 
 
 def _polarization(bench: Bench, store: Store, run_id: int, target_K: float, check) -> float:

@@ -20,7 +20,7 @@ checks, and the frequency below which points were skipped.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -78,8 +78,8 @@ class Result:
     kk_max_residual: float
     kk_n_rc: int
     kk_mu: float
-    kk_residuals_real: tuple[float, ...]
-    kk_residuals_imag: tuple[float, ...]
+    kk_residuals_real: tuple[float, ...] = field(repr=False)
+    kk_residuals_imag: tuple[float, ...] = field(repr=False)
     drift_ok: bool
     reference_drift: float
     temperature_drift_K: float | None
