@@ -75,6 +75,7 @@ class Keithley2450(Instrument):
     """Keithley 2450 SMU as a `SourceMeter` (voltage source, current measure)."""
 
     link = LinkSettings(read_termination="\n", write_termination="\n", timeout_s=5.0)
+    models = (r",MODEL 2450,",)
     limit_keys = {"voltage_V": "max |source voltage|",
                   "current_A": "max current limit (compliance)"}
 

@@ -67,6 +67,7 @@ class KeysightE4980A(ImpedanceAnalyzerDriver):
     """E4980A: one bus-triggered measurement per point, A/B converted to complex Z."""
 
     link = LinkSettings(read_termination="\n", write_termination="\n", timeout_s=5.0)
+    models = (r",E4980AL?,",)
     frequency_range_Hz = FREQUENCY_RANGE_HZ
 
     frequency = Setting(":FREQ:CW?", ":FREQ:CW {:.10g}", check=in_range(*FREQUENCY_RANGE_HZ, "Hz"))

@@ -55,6 +55,8 @@ class LakeShore336(ControllerBase):
     link = LinkSettings(read_termination="\r\n", write_termination="\r\n", timeout_s=2.0,
                         baudrate=57600, bytesize=7, parity="O", stopbits=1)
 
+    models = (r"^LSCI,MODEL336,",)
+
     heater_output_percent = Property("HTR? 1", doc="heater output, % of the present range")
     heater_range = Property("RANGE? 1", "RANGE 1,{}", parse=parse_int,
                             check=one_of(*HEATER_RANGES.values()), doc="0 off .. 3 high")

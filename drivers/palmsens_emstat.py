@@ -60,6 +60,7 @@ class EmStat4(Instrument):
                         baudrate=921600)
     limit_keys = {"voltage_V": "max |cell potential| (V)", "current_A": "max |cell current| (A)",
                   "amplitude_V": "max EIS amplitude (V rms)"}
+    models = (r"firmware es4_",)  # EmStat4 firmware: es4_lr.../es4_hr...
     frequency_range_Hz = (1e-5, 2e5)
 
     def __init__(self, transport: Transport, *, name: str = "emstat4",

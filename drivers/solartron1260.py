@@ -66,6 +66,7 @@ class Solartron1260(ImpedanceAnalyzerDriver):
     """Solartron 1260: Z = V1/I, one `SI` single measurement per point."""
 
     link = LinkSettings(read_termination="\r\n", write_termination="\n", timeout_s=5.0)
+    models = (r",\s*1260\b",)
     frequency_range_Hz = FREQUENCY_RANGE_HZ
 
     frequency = Setting(None, "FR {}", format=e_format, check=in_range(*FREQUENCY_RANGE_HZ, "Hz"))

@@ -26,13 +26,17 @@ from typing import Any, Callable, Iterator
 
 from labctl.clock import Clock, RealClock
 from labctl.configfile import Problems, is_number, parse_toml, read_text
-from labctl.errors import ConfigError, InstrumentError, LabctlError, SafeStateError
+from labctl.errors import (ConfigError, InstrumentError, LabctlError, RangeError,
+                           SafeStateError)
 from labctl.registry import load_driver
 from labctl.transport import LinkSettings
 
 SIM_SCHEME = "sim://"
 INSTRUMENT_KEYS = {"driver", "resource", "options", "limits"}
 SIMULATION_KEYS = {"sample", "seed", "start_temperature_C"}
+# options of every instrument, handled by the bench: false accepts an instrument whose
+# identity is not one of the driver's models (a compatible model)
+BENCH_OPTIONS = {"check_identity": True}
 
 
 @dataclass(frozen=True)
@@ -114,7 +118,7 @@ def _instrument(name: str, table: Any, errors: Problems) -> InstrumentSpec | Non
     except ConfigError as exc:
         errors.add(exc.reason, where, "driver")
         return None
-    allowed_options = LinkSettings.keys() | driver.driver_options()
+    allowed_options = LinkSettings.keys() | driver.driver_options() | BENCH_OPTIONS.keys()
     for key in options.keys() - allowed_options:
         errors.add(f"unknown option for driver {table['driver']!r} (known: "
                    f"{', '.join(sorted(allowed_options))})", f"{where}.options", key)
@@ -149,7 +153,7 @@ SIMULATION_TYPES = {
 def _driver_option_problem(driver: type, key: str, value: Any) -> str | None:
     """A type error of a driver option, judged by the type of the constructor's default."""
     param = inspect.signature(driver.__init__).parameters.get(key)
-    default = None if param is None else param.default
+    default = BENCH_OPTIONS.get(key, None if param is None else param.default)
     if isinstance(default, bool):
         valid, expected = isinstance(value, bool), "true or false"
     elif isinstance(default, int):
@@ -268,18 +272,33 @@ def open_bench(config: BenchConfig, clock: Clock | None = None) -> Bench:
     bench = Bench(config, clock, opened, simulation)
     try:
         for spec in config.instruments.values():
-            driver = load_driver(spec.driver)
             resource = simulation.port(spec.name) if spec.simulated else spec.resource
-            try:
-                opened[spec.name] = driver.open(resource, name=spec.name, limits=spec.limits,
-                                                clock=clock, options=spec.options)
-            except ConfigError as exc:   # the driver refused a value: point at its table
-                if exc.file is not None:
-                    raise
-                where = f"instruments.{spec.name}"
-                raise ConfigError(exc.reason, file=config.source, field=where,
-                                  line=Problems(config.source, config.text).locate(where)) from exc
+            opened[spec.name] = _open_instrument(config, spec, resource, clock)
     except BaseException as exc:
         bench.__exit__(type(exc), exc, exc.__traceback__)
         raise
     return bench
+
+
+def _open_instrument(config: BenchConfig, spec: InstrumentSpec, resource: Any,
+                     clock: Clock) -> Any:
+    """Open one instrument and check its identity (`check_identity`, by default true); a
+    value the driver refuses is a ConfigError pointing at the instrument's table."""
+    options = dict(spec.options)
+    check_identity = options.pop("check_identity", True)
+    try:
+        instrument = load_driver(spec.driver).open(
+            resource, name=spec.name, limits=spec.limits, clock=clock, options=options)
+        try:
+            if check_identity and instrument.models:
+                instrument.check_identity()
+        except BaseException:
+            instrument.close()  # no safe state: it may be another kind of instrument
+            raise
+    except (ConfigError, RangeError) as exc:
+        if isinstance(exc, ConfigError) and exc.file is not None:
+            raise
+        where = f"instruments.{spec.name}"
+        raise ConfigError(getattr(exc, "reason", str(exc)), file=config.source, field=where,
+                          line=Problems(config.source, config.text).locate(where)) from exc
+    return instrument

@@ -14,6 +14,7 @@ leaves the instrument in its safe state and closes the link.
 from __future__ import annotations
 
 import inspect
+import re
 from typing import Any, Callable, ClassVar, Mapping
 
 from labctl.clock import Clock, RealClock
@@ -116,6 +117,9 @@ class Instrument:
 
     link: ClassVar[LinkSettings] = LinkSettings()
     limit_keys: ClassVar[dict[str, str]] = {}  # limit name -> meaning, for bench validation
+    # identities of the supported models: regular expressions, one of which `identify()`
+    # must match when a bench opens the driver (none: not checked)
+    models: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, transport: Transport, *, name: str = "instrument",
                  limits: Mapping[str, float] | None = None, clock: Clock | None = None):
@@ -158,6 +162,18 @@ class Instrument:
 
     def identify(self) -> str:
         return self.query("*IDN?").strip()
+
+    def check_identity(self) -> str:
+        """The identity, if it is one of `models` (ConfigError otherwise: a driver must not
+        send its commands, safe state included, to another kind of instrument)."""
+        identity = self.identify()
+        if not any(re.search(model, identity) for model in self.models):
+            raise ConfigError(
+                f"{self.name}: driver {type(self).__name__} expects an instrument whose "
+                f"identity matches {' or '.join(map(repr, self.models))}, but "
+                f"{self.transport.description} answered {identity!r} (for a compatible "
+                f"model, set the option check_identity = false)")
+        return identity
 
     def settings(self) -> dict[str, Any]:
         """Settings worth recording in a run's bench snapshot (drivers extend)."""
