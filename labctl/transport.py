@@ -2,6 +2,8 @@
 
 - `VisaTransport`: any VISA resource string (GPIB, USB-TMC, `TCPIP::host::port::SOCKET`,
   `ASRL...::INSTR`) through pyvisa; pyvisa-py (`@py`) by default, a system VISA on request.
+- `SocketTransport`: `TCPIP::host::port::SOCKET` with pyvisa-py (the default library): a
+  plain TCP socket whose connect and every read end within the link timeout.
 - `SerialTransport`: a pyserial port, a pyserial URL (`socket://`, `loop://`, `rfc2217://`),
   or any object with pyserial's interface (e.g. a simulator's port for in-process use).
 
@@ -14,8 +16,10 @@ from __future__ import annotations
 
 import codecs
 import re
+import socket
 import sys
 import threading
+import time
 from dataclasses import dataclass, fields, replace
 from typing import Any, Callable
 
@@ -268,10 +272,11 @@ class VisaTransport(Transport):
                                      2: StopBits.two}[s.stopbits])
         try:
             self._resource = _resource_manager(s.visa_library).open_resource(
-                self.description, **kwargs)
-        except (pyvisa.Error, OSError, ValueError) as exc:
+                self.description, open_timeout=int(s.timeout_s * 1000), **kwargs)
+        except Exception as exc:  # noqa: BLE001 - pyvisa-py raises bare Exception, OverflowError
             raise InstrumentConnectionError(
-                f"cannot open VISA resource: {exc}", instrument=self.description) from exc
+                f"cannot open VISA resource: {type(exc).__name__}: {exc}",
+                instrument=self.description) from exc
 
     def _close(self) -> None:
         self._resource.close()
@@ -302,6 +307,63 @@ class VisaTransport(Transport):
             raise self._lost(exc) from exc
 
 
+class SocketTransport(Transport):
+    """A raw TCP socket to `host:port`. Used for VISA `TCPIP::host::port::SOCKET` resources
+    with pyvisa-py, whose read checks its deadline only while nothing arrives (a peer that
+    trickles bytes without a terminator held a read forever) and whose connect ignores the
+    link timeout: here the connect and every read end within the timeout."""
+
+    def __init__(self, resource: str, settings: LinkSettings, host: str, port: int):
+        super().__init__(resource, settings)
+        self.address = (host, port)
+        self._socket: socket.socket | None = None
+        self._buffer = bytearray()
+
+    def _open(self) -> None:
+        try:
+            self._socket = socket.create_connection(self.address, timeout=self.settings.timeout_s)
+        except OSError as exc:  # refused, unresolvable host, no answer within the timeout
+            reason = "no answer" if isinstance(exc, TimeoutError) else exc.strerror or exc
+            raise InstrumentConnectionError(
+                f"cannot connect to {self.address[0]}:{self.address[1]} within "
+                f"{self.settings.timeout_s:g} s: {reason}", instrument=self.description) from exc
+        self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._buffer.clear()
+
+    def _close(self) -> None:
+        self._socket.close()
+
+    def _send(self, data: bytes) -> None:
+        try:
+            self._socket.settimeout(self.settings.timeout_s)
+            self._socket.sendall(data)
+        except TimeoutError as exc:
+            raise self._timeout(self.settings.timeout_s) from exc
+        except OSError as exc:
+            raise self._lost(exc) from exc
+
+    def _recv_line(self, timeout_s: float) -> bytes:
+        term = self.settings.read_termination.encode(self.settings.encoding)
+        deadline = time.monotonic() + timeout_s
+        while (end := self._buffer.find(term)) < 0:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise self._timeout(timeout_s)
+            try:
+                self._socket.settimeout(remaining)
+                chunk = self._socket.recv(65536)
+            except TimeoutError as exc:
+                raise self._timeout(timeout_s) from exc
+            except OSError as exc:
+                raise self._lost(exc) from exc
+            if not chunk:
+                raise self._lost(ConnectionResetError("closed by the instrument"))
+            self._buffer += chunk
+        line = bytes(self._buffer[:end + len(term)])
+        del self._buffer[:end + len(term)]
+        return line
+
+
 _MANAGERS: dict[str, Any] = {}
 
 
@@ -314,6 +376,7 @@ def _resource_manager(library: str) -> Any:
     return _MANAGERS[library]
 
 
+_SOCKET = re.compile(r"^TCPIP\d*::(?P<host>[^:]+)::(?P<port>\d+)::SOCKET$", re.IGNORECASE)
 _ASRL = re.compile(r"^ASRL(?P<port>[^:]+)::INSTR$", re.IGNORECASE)
 
 
@@ -336,6 +399,10 @@ def is_visa_resource(resource: str) -> bool:
 def open_transport(resource: str, settings: LinkSettings) -> Transport:
     """A transport for `resource`: VISA strings go to pyvisa, anything else to pyserial
     (device paths, COM ports, pyserial URLs such as `socket://host:port`)."""
+    socket_resource = _SOCKET.match(resource)
+    if socket_resource and settings.visa_library == "@py":
+        return SocketTransport(resource, settings, socket_resource["host"],
+                               int(socket_resource["port"]))
     if is_visa_resource(resource):
         return VisaTransport(resource, settings)
     return SerialTransport(resource, settings)

@@ -5,8 +5,8 @@ import pytest
 
 from labctl.clock import RealClock, VirtualClock
 from labctl.errors import InstrumentConnectionError, InstrumentTimeout
-from labctl.transport import (LinkSettings, SerialTransport, VisaTransport, open_transport,
-                              serial_port_name)
+from labctl.transport import (LinkSettings, SerialTransport, SocketTransport, VisaTransport,
+                              open_transport, serial_port_name)
 from simulators.port import SimulatorPort
 from simulators.serve import PtyServer, TcpServer
 from tests.core.toy import ToySource
@@ -32,7 +32,7 @@ def pty_device():
 def test_visa_socket_query_roundtrip(tcp_device):
     device, server = tcp_device
     with open_transport(server.resource, FAST) as link:
-        assert isinstance(link, VisaTransport)
+        assert isinstance(link, SocketTransport)   # pyvisa-py's socket reads have no deadline
         assert link.query("*IDN?") == ToySource.idn
         link.write(":VOLT 1.5")
         assert float(link.query(":VOLT?")) == 1.5
