@@ -28,7 +28,6 @@ def bench(name: str, driver: str, resource: str, options: str = "") -> str:
 @pytest.mark.parametrize("driver, other, foreign", [
     ("keithley2450", "lcr", "E4980A"),
     ("solartron1260", "stage", "LSCI,MODEL336"),
-    ("keysight_e4980a", "smu", "MODEL 2450"),
 ])
 def test_a_driver_refuses_another_model(served, driver, other, foreign):
     resource, device = served[other]
