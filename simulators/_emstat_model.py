@@ -6,7 +6,9 @@ instrument checks a script before running it) and the cell's potential program.
 (ramps) and returns the sample current by superposition of the sample model's exact
 responses: V(t)/R_e + sum_k dV_k (step_current(1 V, t - t_k) - 1/R_e) + sum_k da_k
 (ionic part of sweep_current per unit slope for a ramp from t_k) + decomposition(V(t)),
-all at one temperature. A cell switched off is taken as relaxed at its next `cell_on`.
+all at one temperature. A cell switched on again within RESUME_GAP_S of its `cell_off`
+continues its potential program (scripts run back to back: the sample has no time to
+relax, e.g. the salt gradient of a Li cell); after a longer gap it is taken as relaxed.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ LOOP_BODY = {"pck_start", "pck_add", "pck_end", "timer_get"}
 NAME_RE = re.compile(r"^[a-z_][a-z0-9_]*$")
 TYPE_CODES = {"ba", "ab", "da"}
 RAMP_PROBE_V = 1e-3
+RESUME_GAP_S = 1.0
 
 
 class ScriptError(Exception):
@@ -112,14 +115,23 @@ class Cell:
     def __init__(self, world: SimWorld):
         self.world = world
         self.on = False
+        self.off_since: float | None = None
         self.steps: list[tuple[float, float]] = []   # (t, dV)
         self.ramps: list[tuple[float, float]] = []   # (t, d slope)
 
     def switch_on(self, t: float, potential: float) -> None:
-        self.on, self.steps, self.ramps = True, [(t, potential)], []
+        """On at `potential`: continuing the program after a short gap, else relaxed."""
+        resume = self.off_since is not None and t - self.off_since <= RESUME_GAP_S
+        self.on, self.off_since = True, None
+        if resume:
+            self.set_potential(t, potential)
+        else:
+            self.steps, self.ramps = [(t, potential)], []
 
-    def switch_off(self) -> None:
-        self.on, self.steps, self.ramps = False, [], []
+    def switch_off(self, t: float) -> None:
+        """Off at `t` (a ramp ends there); the program is kept for a resume."""
+        self.hold(t)
+        self.on, self.off_since = False, t
 
     def slope(self) -> float:
         return sum(a for _, a in self.ramps)

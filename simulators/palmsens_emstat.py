@@ -31,7 +31,8 @@ measured point (the OVERLOAD status bit: MethodSCRIPT has no error code for it).
 Not modelled: galvanostatic modes, bipotentiostat/MUX, `l`/`r` stored scripts, `if`/`loop`/
 math commands, bandwidth filtering and averaging within a point, potential-range
 autoranging, iR drop, staircase (the LSV is a true ramp), the cell's relaxation after
-`cell_off` (each `cell_on` starts from a relaxed sample), temperature drift within one
+`cell_off` (a `cell_on` within 1 s continues the program, a later one starts from a
+relaxed sample), temperature drift within one
 transient, the time needed to parse a script.
 """
 
@@ -194,7 +195,7 @@ class EmStat4Simulator(LineDevice):
         elif cmd == "cell_on":
             self.cell.switch_on(self._t, self.e_set)
         elif cmd == "cell_off":
-            self.cell.switch_off()
+            self.cell.switch_off(self._t)
         elif cmd in ("set_range", "set_autoranging") and args[0] == "ba":
             values = [self.number(a) for a in args[1:]]
             self.autorange = (values[0], values[-1])

@@ -14,6 +14,7 @@ from labctl.bench import open_bench, parse_bench
 from labctl.capabilities import ImpedanceAnalyzer, SourceMeter
 from labctl.clock import ScaledClock, VirtualClock
 from labctl.errors import InstrumentError, RangeError, ReplyError, SafetyLimitError
+from simulators._emstat_model import RESUME_GAP_S
 from simulators.palmsens_emstat import EmStat4Simulator, eis_point_s
 from simulators.port import SimulatorPort
 from simulators.serve import PtyServer
@@ -148,7 +149,11 @@ def test_chronoamperometry_matches_step_current(world):
     expected = world.sample.step_current(0.5, times, T_K)
     assert [r.current_A for r in readings] == pytest.approx(list(expected), rel=NOISE)
     assert {r.voltage_V for r in readings} == {0.5}
-    single = driver.read()                       # one reading one aperture (5 PLC) after the step
+    again = driver.read()                        # back to back: the program continues
+    assert again.current_A == pytest.approx(
+        float(world.sample.step_current(0.5, again.time_s - start, T_K)), rel=NOISE)
+    world.clock.sleep(2 * RESUME_GAP_S)
+    single = driver.read()                       # after a gap: a relaxed cell, a new step
     assert single.current_A == pytest.approx(float(world.sample.step_current(0.5, 0.1, T_K)), rel=NOISE)
 
 
