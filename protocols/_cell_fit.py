@@ -20,7 +20,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import least_squares
-from scipy.signal import find_peaks
 
 from labctl.errors import LabctlError
 
@@ -57,8 +56,10 @@ def fit(frequency_Hz, impedance_Ohm) -> CellFit:
     r_b, c_b, r_i, q, _, s = _initial(omega, z)
 
     def residuals(x: np.ndarray) -> np.ndarray:
-        diff = (model(_unpack(x), omega) - z) / np.abs(z)
-        return np.concatenate([diff.real, diff.imag])
+        with np.errstate(over="ignore", invalid="ignore"):
+            diff = (model(_unpack(x), omega) - z) / np.abs(z)
+        return np.nan_to_num(np.concatenate([diff.real, diff.imag]), nan=1e6, posinf=1e6,
+                             neginf=-1e6)
 
     lower = np.r_[np.full(5, -np.inf), N_MIN]
     upper = np.r_[np.full(5, np.inf), N_MAX]
@@ -87,6 +88,8 @@ def _initial(omega: np.ndarray, z: np.ndarray) -> np.ndarray:
     interface arc is the lowest-frequency prominent maximum of -Z'' inside the band, R_b
     the Z' of the prominent valley before it (else of the first point), R_b + R_i the Z' of
     the valley after it (else of the last point)."""
+    from scipy.signal import find_peaks   # here: scipy.signal takes ~1 s to import
+
     prominence = PROMINENCE * float(np.max(np.abs(z)))
     peaks = find_peaks(-z.imag, prominence=prominence)[0]
     if not peaks.size:

@@ -1,0 +1,61 @@
+"""A simulated bench around a Li | polymer | Li cell (the shipped li-peo sample, changed as
+a test needs), with roles for either instrument pair."""
+
+from __future__ import annotations
+
+import tomllib
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from scipy.constants import zero_Celsius
+
+from labctl.bench import load_bench, open_bench
+from labctl.context import InMemoryContext
+from simulators.physics.sample_file import shipped_sample
+from tests.protocols.simbench import write_sample
+
+BENCH = """
+[instruments.fra]
+driver = "solartron1260"
+resource = "sim://fra"
+limits = {{ amplitude_V = 0.5, bias_V = 2.0 }}
+
+[instruments.smu]
+driver = "keithley2450"
+resource = "sim://smu"
+limits = {{ voltage_V = 5.0, current_A = 0.01 }}
+
+[instruments.pstat]
+driver = "emstat4"
+resource = "sim://pstat"
+limits = {{ voltage_V = 3.0, current_A = 0.01, amplitude_V = 0.05 }}
+
+[simulation]
+sample = "sample.toml"
+seed = {seed}
+start_temperature_C = {start_C}
+"""
+PAIRS = {"keithley+solartron": {"fra": "fra", "smu": "smu"},
+         "emstat4": {"fra": "pstat", "smu": "pstat"}}
+
+
+def li_sample(**changes: float) -> dict:
+    """The shipped Li sample as tables, with `table__key=value` changes."""
+    data = tomllib.loads(shipped_sample("li-peo").read_text())
+    for key, value in changes.items():
+        table, name = key.split("__")
+        data[table][name] = value
+    return data
+
+
+@contextmanager
+def li_context(folder: Path, sample: dict, start_K: float, pair: str = "keithley+solartron",
+               seed: int = 0) -> Iterator[tuple[InMemoryContext, object]]:
+    """(context with roles fra/smu of `pair`, bench), the cell held at `start_K`."""
+    write_sample(folder, sample)
+    bench_file = folder / "bench.toml"
+    bench_file.write_text(BENCH.format(seed=seed, start_C=start_K - zero_Celsius))
+    with open_bench(load_bench(bench_file)) as bench:
+        roles = {role: bench[name] for role, name in PAIRS[pair].items()}
+        yield InMemoryContext(roles, bench.clock, temperature_K=start_K), bench
