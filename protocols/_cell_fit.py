@@ -26,6 +26,7 @@ from labctl.errors import LabctlError
 N_MAX = 1.0          # CPE exponent bounds
 N_MIN = 0.5
 STARTS = ((1.0, 0.9), (0.1, 0.8), (10.0, 1.0))   # (C_b factor, n): fits tried, best kept
+BAD = 1e6            # residual of a trial point where the model overflows
 PROMINENCE = 0.02   # of max |Z|: smaller -Z'' extrema are noise
 
 
@@ -58,8 +59,8 @@ def fit(frequency_Hz, impedance_Ohm) -> CellFit:
     def residuals(x: np.ndarray) -> np.ndarray:
         with np.errstate(over="ignore", invalid="ignore"):
             diff = (model(_unpack(x), omega) - z) / np.abs(z)
-        return np.nan_to_num(np.concatenate([diff.real, diff.imag]), nan=1e6, posinf=1e6,
-                             neginf=-1e6)
+        return np.clip(np.nan_to_num(np.concatenate([diff.real, diff.imag]), nan=BAD),
+                       -BAD, BAD)   # a diverging trial point is just bad, not an overflow
 
     lower = np.r_[np.full(5, -np.inf), N_MIN]
     upper = np.r_[np.full(5, np.inf), N_MAX]
