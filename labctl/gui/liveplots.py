@@ -1,0 +1,110 @@
+"""All live plots of a run in one view, fed by runner events or by a stored run.
+
+`PlotsView.handle(event)` routes runner events: impedance points to Nyquist and Bode, DC
+readings to I(t), temperature readings to T(t), each finished EIS plateau to Arrhenius
+and each finished DC polarization's steady state to I(t). `load_run` replots a run from
+the store, and `follow` continues it with the points added since (a run still running).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QGridLayout, QSplitter, QWidget
+
+from labctl import events as ev
+from labctl.capabilities import CurrentReading, ImpedancePoint
+from labctl.gui.plots import ArrheniusPlot, BodePlot, CurrentPlot, NyquistPlot, TemperaturePlot
+from labctl.store import Store
+
+EIS_KINDS = ("eis",)
+DC_KINDS = ("dc_polarization", "transference")
+
+
+class PlotsView(QWidget):
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.nyquist, self.bode = NyquistPlot(), BodePlot()
+        self.current, self.temperature = CurrentPlot(), TemperaturePlot()
+        self.arrhenius = ArrheniusPlot()
+        top = QSplitter(Qt.Horizontal)
+        for panel in (self.nyquist, self.bode):
+            top.addWidget(panel)
+        bottom = QSplitter(Qt.Horizontal)
+        for panel in (self.current, self.temperature, self.arrhenius):
+            bottom.addWidget(panel)
+        split = QSplitter(Qt.Vertical)
+        split.addWidget(top)
+        split.addWidget(bottom)
+        split.setSizes([3, 2])
+        layout = QGridLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(split)
+        self._kinds: dict[int, tuple[str, float | None]] = {}
+        self._cursor = (0, 0, 0)   # of the stored run being followed
+
+    @property
+    def panels(self):
+        return (self.nyquist, self.bode, self.current, self.temperature, self.arrhenius)
+
+    def clear(self) -> None:
+        for panel in self.panels:
+            panel.clear()
+        self._kinds.clear()
+        self._cursor = (0, 0, 0)
+
+    def load_run(self, store: Store, run_id: int) -> None:
+        """Replot run `run_id` from the store (what it has so far, if it is running)."""
+        self.clear()
+        sample = store.run(run_id).sample
+        self.arrhenius.set_geometry(sample.get("thickness_m"), sample.get("area_m2"))
+        self.follow(store, run_id)
+
+    def follow(self, store: Store, run_id: int) -> int:
+        """Add the points of run `run_id` stored since the last call; how many."""
+        new = store.points_since(run_id, self._cursor)
+        for step in store.steps(run_id):
+            if step.id not in self._kinds:
+                self.start_measurement(step.id, step.kind, step.temperature_K)
+        for step_id, z in new.impedance.items():
+            self.add_impedance(step_id, z["frequency_Hz"], z["impedance_Ohm"])
+        for step_id, dc in new.dc.items():
+            self.current.add(step_id, dc["time_s"], dc["voltage_V"], dc["current_A"])
+        log = new.temperature
+        if len(log):
+            self.temperature.add(log["time_s"], log["temperature_K"], log["setpoint_K"])
+        self._cursor = new.cursor
+        return len(new)
+
+    def handle(self, event: ev.Event) -> None:
+        if isinstance(event, ev.MeasurementStarted):
+            self.start_measurement(event.step_id, event.kind, event.temperature_K)
+        elif isinstance(event, ev.PointRecorded):
+            p = event.point
+            if isinstance(p, ImpedancePoint):
+                self.add_impedance(event.step_id, p.frequency_Hz, p.impedance_Ohm)
+            elif isinstance(p, CurrentReading):
+                self.current.add(event.step_id, p.time_s, p.voltage_V, p.current_A)
+        elif isinstance(event, ev.TemperatureRecorded):
+            r = event.reading
+            self.temperature.add(r.time_s, r.temperature_K, r.setpoint_K)
+        elif isinstance(event, ev.MeasurementFinished) and event.status == "done":
+            self.finish_measurement(event.step_id, event.kind, event.result)
+
+    def start_measurement(self, step_id: int, kind: str, temperature_K: float | None) -> None:
+        self._kinds[step_id] = (kind, temperature_K)
+        if kind in EIS_KINDS:
+            self.nyquist.start(step_id, temperature_K)
+            self.bode.start(step_id, temperature_K)
+        elif kind in DC_KINDS:
+            self.current.start(step_id, temperature_K)
+
+    def add_impedance(self, step_id: int, frequency_Hz, impedance_Ohm) -> None:
+        self.nyquist.add(step_id, frequency_Hz, impedance_Ohm)
+        self.bode.add(step_id, frequency_Hz, impedance_Ohm)
+
+    def finish_measurement(self, step_id: int, kind: str, result: dict) -> None:
+        temperature_K = self._kinds.get(step_id, (kind, None))[1]
+        if kind in EIS_KINDS and temperature_K is not None and result.get("r_ion_Ohm"):
+            self.arrhenius.add(temperature_K, result["r_ion_Ohm"])
+        elif kind in DC_KINDS and result.get("Iss_A") is not None:
+            self.current.mark_steady(step_id, result["Iss_A"])

@@ -1,0 +1,172 @@
+"""What every live plot shares: a pyqtgraph layout of plots, curves coloured by
+temperature, a readout of the point under the cursor, PNG/SVG export, and a refresh
+timer that redraws only curves that changed or whose view moved.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pyqtgraph as pg
+from pyqtgraph import exporters
+from PySide6.QtCore import QRect, Qt, QTimer
+from PySide6.QtGui import QPainter
+from PySide6.QtSvg import QSvgGenerator
+from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout,
+                               QWidget)
+from scipy.constants import zero_Celsius
+
+from labctl.errors import LabctlError
+from labctl.gui.livecurve import LiveCurve
+
+REFRESH_MS = 40          # at most 25 redraws per second
+PICK_RADIUS_PX = 20      # the readout names the nearest point within this distance
+COLORMAP = pg.colormap.get("CET-R4")   # blue (cold) .. red (hot)
+
+pg.setConfigOptions(antialias=False, background="w", foreground="k")
+
+
+def celsius(temperature_K: float | None) -> str:
+    return "T ?" if temperature_K is None else f"{temperature_K - zero_Celsius:.0f} °C"
+
+
+class PlotPanel(QWidget):
+    """Plots stacked in one layout; subclasses add plots with `add_plot` in `__init__`,
+    then call `_build()`, which sets up their (empty) data and curves and is called again
+    by `clear()`; curves are added with `add_curve(plot, curve, temperature_K, describe)`."""
+
+    def __init__(self, title: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.title = title
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.readout = QLabel(" ")
+        self.readout.setObjectName("readout")
+        export = QPushButton("Export…")
+        export.setToolTip("Save this plot as PNG or SVG")
+        export.clicked.connect(self._ask_export)
+        row = QHBoxLayout()
+        row.addWidget(self.readout, 1)
+        row.addWidget(export)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addWidget(self.graphics, 1)
+        layout.addLayout(row)
+        self.plots: list[pg.PlotItem] = []
+        self.curves: list[tuple[pg.PlotItem, LiveCurve, float | None, Callable]] = []
+        self._moved: set[int] = set()
+        self.graphics.scene().sigMouseMoved.connect(self._pick)
+        self.timer = QTimer(self)
+        self.timer.setInterval(REFRESH_MS)
+        self.timer.timeout.connect(self.refresh)
+        self.timer.start()
+
+    def add_plot(self, row: int, x_label: str, y_label: str, **kwargs) -> pg.PlotItem:
+        plot = self.graphics.addPlot(row=row, col=0, **kwargs)
+        plot.setLabel("bottom", x_label)
+        plot.setLabel("left", y_label)
+        plot.showGrid(x=True, y=True, alpha=0.25)
+        plot.addLegend(offset=(-10, 10), labelTextSize="8pt")
+        plot.vb.sigRangeChanged.connect(lambda *_, i=len(self.plots): self._moved.add(i))
+        self.plots.append(plot)
+        return plot
+
+    def add_curve(self, plot: pg.PlotItem, curve: LiveCurve, temperature_K: float | None,
+                  describe: Callable[[np.ndarray], str], name: str | None = None) -> LiveCurve:
+        """Show `curve` in `plot`; `describe(row)` is the readout text of one of its points."""
+        plot.addItem(curve.item)
+        if name and plot.legend is not None:
+            plot.legend.addItem(curve.item, name)
+        self.curves.append((plot, curve, temperature_K, describe))
+        self._recolor()
+        return curve
+
+    def _build(self) -> None:
+        """(Re)create the panel's data and fixed curves."""
+
+    def clear(self) -> None:
+        """Remove every curve and start again empty."""
+        for plot, curve, _, _ in self.curves:
+            plot.removeItem(curve.item)
+            if plot.legend is not None:
+                plot.legend.removeItem(curve.item)
+        self.curves.clear()
+        self.readout.setText(" ")
+        self._build()
+
+    def _recolor(self) -> None:
+        """One colour per temperature, spread over the temperatures shown."""
+        temps = sorted({t for _, _, t, _ in self.curves if t is not None})
+        for _, curve, t, _ in self.curves:
+            if curve.colour is not None:
+                colour = pg.mkColor(curve.colour)
+            elif t is not None:
+                frac = 0.5 if len(temps) < 2 else (t - temps[0]) / (temps[-1] - temps[0])
+                colour = COLORMAP.map(0.1 + 0.8 * frac, mode="qcolor")
+            else:
+                colour = pg.mkColor("k")
+            if curve.item.opts.get("pen") is not None:   # None: markers only
+                curve.item.setPen(pg.mkPen(colour, width=1.5,
+                                           style=Qt.DashLine if curve.dashed else Qt.SolidLine))
+            if curve.item.opts.get("symbol"):
+                curve.item.setSymbolBrush(colour)
+                curve.item.setSymbolPen(colour)
+
+    def refresh(self) -> None:
+        """Redraw curves with new points and curves whose plot's view moved."""
+        moved, self._moved = self._moved, set()
+        for plot, curve, _, _ in self.curves:
+            if curve.dirty or self.plots.index(plot) in moved:
+                vb = plot.vb
+                x_range = vb.viewRange()[0] if curve.clip else None
+                curve.render(x_range, max(int(vb.width()), 100))
+
+    def _pick(self, scene_pos) -> None:
+        """Readout of the drawn point nearest the cursor (within PICK_RADIUS_PX)."""
+        best = None
+        for plot, curve, _, describe in self.curves:
+            if not plot.sceneBoundingRect().contains(scene_pos) or not len(curve.shown):
+                continue
+            x, y = curve.item.getData()
+            if x is None or not len(x):
+                continue
+            here = plot.vb.mapSceneToView(scene_pos)
+            px_w, px_h = plot.vb.viewPixelSize()
+            d2 = ((x - here.x()) / px_w) ** 2 + ((y - here.y()) / px_h) ** 2
+            i = int(np.nanargmin(d2)) if np.isfinite(d2).any() else None
+            if i is not None and d2[i] <= PICK_RADIUS_PX ** 2 and (best is None or d2[i] < best[0]):
+                best = (d2[i], describe(curve.row(int(curve.shown[i]))))
+        if best is not None:
+            self.readout.setText(best[1])
+
+    def export(self, path: str | Path) -> Path:
+        """Write the plots to `path` as PNG (.png) or SVG (.svg, vector: QSvgGenerator, as
+        pyqtgraph's SVG exporter cannot parse the paths Qt 6 writes)."""
+        path = Path(path)
+        suffix = path.suffix.lower()
+        if suffix not in (".png", ".svg"):
+            raise LabctlError(f"{path}: export as .png or .svg")
+        self.refresh()
+        if suffix == ".png":
+            exporters.ImageExporter(self.graphics.ci).export(str(path))
+            return path
+        size = self.graphics.size()
+        svg = QSvgGenerator()
+        svg.setFileName(str(path))
+        svg.setSize(size)
+        svg.setViewBox(QRect(0, 0, size.width(), size.height()))
+        svg.setTitle(self.title)
+        painter = QPainter(svg)
+        try:
+            self.graphics.render(painter)
+        finally:
+            painter.end()
+        return path
+
+    def _ask_export(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(self, f"Export {self.title}",
+                                              f"{self.title.lower().replace(' ', '-')}.png",
+                                              "PNG image (*.png);;SVG drawing (*.svg)")
+        if name:
+            self.export(name)

@@ -1,0 +1,229 @@
+"""The live plots: Nyquist, Bode, I(t), T(t) and Arrhenius, each a `PlotPanel`.
+
+Each takes points as they arrive (scalars or arrays) under a key (the store's step id), and
+draws them at the panel's next refresh. Impedance is plotted the electrochemist's way:
+Nyquist with -Z'' up and equal axes, Bode as |Z| and -phase against log f.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from pyqtgraph import siFormat
+from scipy.constants import Boltzmann, electron_volt, zero_Celsius
+
+from labctl.gui.livecurve import LiveCurve
+from labctl.gui.plotpanel import PlotPanel, celsius
+
+SYMBOL = {"symbol": "o", "symbolSize": 5}
+
+
+def _si(value: float, unit: str) -> str:
+    return siFormat(value, precision=4, suffix=unit)
+
+
+class _Spectra(PlotPanel):
+    """Impedance spectra keyed by step id, one colour per temperature."""
+
+    def _build(self) -> None:
+        self.spectra: dict[int, list[LiveCurve]] = {}
+
+    def start(self, key: int, temperature_K: float | None) -> None:
+        if key not in self.spectra:
+            self.spectra[key] = self._curves(temperature_K)
+
+    def _curves(self, temperature_K: float | None) -> list[LiveCurve]:
+        raise NotImplementedError
+
+    def add(self, key: int, frequency_Hz, impedance_Ohm) -> None:
+        z = np.asarray(impedance_Ohm, dtype=complex)
+        f = np.asarray(frequency_Hz, dtype=float)
+        if key not in self.spectra:
+            self.start(key, None)
+        for index, curve in enumerate(self.spectra[key]):
+            curve.append(*self._columns(index, f, z))
+
+    def _columns(self, index: int, f: np.ndarray, z: np.ndarray) -> tuple:
+        """Buffer columns of the `index`-th curve of a spectrum: x, y, f, Z', Z''."""
+        raise NotImplementedError
+
+
+def _describe_z(temperature_K: float | None):
+    return lambda row: (f"{celsius(temperature_K)}   f = {_si(row[2], 'Hz')}   "
+                        f"Z' = {_si(row[3], 'Ω')}   -Z'' = {_si(-row[4], 'Ω')}")
+
+
+class NyquistPlot(_Spectra):
+    """-Z'' against Z' on equal axes; `set_fit` overlays a fitted spectrum (dashed)."""
+
+    def __init__(self):
+        super().__init__("Nyquist")
+        self.plot = self.add_plot(0, "Z' / Ω", "-Z'' / Ω")
+        self.plot.setAspectLocked(True)
+        self._build()
+
+    def _build(self) -> None:
+        super()._build()
+        self.fits: dict[int, LiveCurve] = {}
+        self._temperatures: dict[int, float | None] = {}
+
+    def _curves(self, temperature_K):
+        curve = LiveCurve(5, **SYMBOL)
+        self.add_curve(self.plot, curve, temperature_K, _describe_z(temperature_K),
+                       celsius(temperature_K))
+        return [curve]
+
+    def start(self, key, temperature_K):
+        self._temperatures.setdefault(key, temperature_K)
+        super().start(key, temperature_K)
+
+    def _columns(self, index, f, z):
+        return z.real, -z.imag, f, z.real, z.imag
+
+    def set_fit(self, key: int, frequency_Hz, impedance_Ohm) -> None:
+        """Overlay the model spectrum of a fit to spectrum `key` (replacing an earlier one)."""
+        z = np.asarray(impedance_Ohm, dtype=complex)
+        t = self._temperatures.get(key)
+        if key not in self.fits:
+            self.fits[key] = self.add_curve(self.plot, LiveCurve(5, dashed=True), t,
+                                            lambda row: "fit: " + _describe_z(t)(row))
+        self.fits[key].buffer.clear()
+        self.fits[key].append(z.real, -z.imag, frequency_Hz, z.real, z.imag)
+
+
+class BodePlot(_Spectra):
+    """|Z| (log) and -phase against log f, x axes linked."""
+
+    def __init__(self):
+        super().__init__("Bode")
+        self.magnitude = self.add_plot(0, "f / Hz", "|Z| / Ω")
+        self.magnitude.setLogMode(x=True, y=True)
+        self.phase = self.add_plot(1, "f / Hz", "-phase / °")
+        self.phase.setLogMode(x=True, y=False)
+        self.phase.setXLink(self.magnitude)
+        self._build()
+
+    def _curves(self, temperature_K):
+        describe = _describe_z(temperature_K)
+        mag = self.add_curve(self.magnitude, LiveCurve(5, **SYMBOL), temperature_K,
+                             lambda row: describe(row) + f"   |Z| = {_si(row[1], 'Ω')}",
+                             celsius(temperature_K))
+        phase = self.add_curve(self.phase, LiveCurve(5, **SYMBOL), temperature_K,
+                               lambda row: describe(row) + f"   -phase = {row[1]:.2f}°")
+        return [mag, phase]
+
+    def _columns(self, index, f, z):
+        return f, np.abs(z) if index == 0 else -np.degrees(np.angle(z)), f, z.real, z.imag
+
+
+class CurrentPlot(PlotPanel):
+    """I(t) of each DC polarization, time since its first point; `mark_steady` draws the
+    steady-state current it reached (dashed) and marks where it was declared."""
+
+    def __init__(self):
+        super().__init__("I(t)")
+        self.plot = self.add_plot(0, "t since step start / s", "I / A")
+        self._build()
+
+    def _build(self) -> None:
+        self.curves_by_key: dict[int, LiveCurve] = {}
+        self._t0: dict[int, float] = {}
+        self._temperatures: dict[int, float | None] = {}
+
+    def start(self, key: int, temperature_K: float | None) -> None:
+        if key in self.curves_by_key:
+            return
+        self._temperatures[key] = temperature_K
+        describe = lambda row: (f"{celsius(temperature_K)}   t = {_si(row[0], 's')}   "
+                                f"I = {_si(row[1], 'A')}   U = {_si(row[2], 'V')}")
+        self.curves_by_key[key] = self.add_curve(self.plot, LiveCurve(3, clip=True),
+                                                 temperature_K, describe,
+                                                 celsius(temperature_K))
+
+    def add(self, key: int, time_s, voltage_V, current_A) -> None:
+        if key not in self.curves_by_key:
+            self.start(key, None)
+        t = np.asarray(time_s, dtype=float)
+        t0 = self._t0.setdefault(key, float(np.ravel(t)[0]))
+        self.curves_by_key[key].append(t - t0, current_A, voltage_V)
+
+    def mark_steady(self, key: int, current_A: float) -> None:
+        """The steady-state current of curve `key`, declared at its last point."""
+        curve = self.curves_by_key.get(key)
+        if curve is None or not len(curve) or current_A is None:
+            return
+        t_end = float(curve.row(len(curve) - 1)[0])
+        t = self._temperatures[key]
+        describe = lambda row: f"{celsius(t)}   steady state I_ss = {_si(row[1], 'A')}"
+        line = LiveCurve(3, dashed=True)
+        line.append([0.0, t_end], [current_A, current_A], [np.nan, np.nan])
+        marker = LiveCurve(3, pen=None, symbol="star", symbolSize=14)
+        marker.append(t_end, current_A, np.nan)
+        self.add_curve(self.plot, line, t, describe)
+        self.add_curve(self.plot, marker, t, describe)
+
+
+class TemperaturePlot(PlotPanel):
+    """Furnace temperature and working set-point against time since the first reading."""
+
+    def __init__(self):
+        super().__init__("T(t)")
+        self.plot = self.add_plot(0, "t since run start / h", "T / °C")
+        self._build()
+
+    def _build(self) -> None:
+        describe = lambda row: (f"t = {row[0]:.3f} h   T = {row[1]:.2f} °C   "
+                                f"set-point = {row[2]:.2f} °C")
+        self.temperature = self.add_curve(self.plot, LiveCurve(3, clip=True, colour="#d62728"),
+                                          None, describe, "T")
+        self.setpoint = self.add_curve(self.plot, LiveCurve(3, clip=True, colour="#555555",
+                                                            dashed=True), None,
+                                       lambda row: describe(row[[0, 2, 1]]), "set-point")
+        self._t0: float | None = None
+
+    def add(self, time_s, temperature_K, setpoint_K) -> None:
+        t = np.asarray(time_s, dtype=float)
+        if self._t0 is None:
+            self._t0 = float(np.ravel(t)[0])
+        hours = (t - self._t0) / 3600.0
+        t_C = np.asarray(temperature_K) - zero_Celsius
+        sp_C = np.asarray(setpoint_K) - zero_Celsius
+        self.temperature.append(hours, t_C, sp_C)
+        self.setpoint.append(hours, sp_C, t_C)
+
+
+class ArrheniusPlot(PlotPanel):
+    """sigma*T (or T/R without the sample geometry) against 1000/T, log scale, one point
+    per plateau; the readout gives the activation energy of the neighbouring points."""
+
+    def __init__(self):
+        super().__init__("Arrhenius")
+        self.plot = self.add_plot(0, "1000 / T / K⁻¹", "σT / (S K m⁻¹)")
+        self.plot.setLogMode(x=False, y=True)
+        self.geometry: tuple[float, float] | None = None
+        self._build()
+
+    def _build(self) -> None:
+        self.points = self.add_curve(self.plot, LiveCurve(4, pen=None, colour="#1f77b4",
+                                                          **SYMBOL | {"symbolSize": 9}),
+                                     None, self._describe)
+
+    def set_geometry(self, thickness_m: float | None, area_m2: float | None) -> None:
+        """Sample thickness and area: with them the plot shows sigma*T, else T/R."""
+        self.geometry = (thickness_m, area_m2) if thickness_m and area_m2 else None
+        self.plot.setLabel("left", "σT / (S K m⁻¹)" if self.geometry else "T/R / (K Ω⁻¹)")
+
+    def add(self, temperature_K: float, resistance_Ohm: float) -> None:
+        if not resistance_Ohm or not np.isfinite(resistance_Ohm) or resistance_Ohm <= 0:
+            return
+        factor = self.geometry[0] / self.geometry[1] if self.geometry else 1.0
+        self.points.append(1000.0 / temperature_K, factor * temperature_K / resistance_Ohm,
+                           temperature_K, resistance_Ohm)
+
+    def _describe(self, row: np.ndarray) -> str:
+        text = f"{celsius(row[2])}   R = {_si(row[3], 'Ω')}   y = {row[1]:.4g}"
+        data = self.points.buffer.columns()
+        if data.shape[1] >= 2:
+            slope = np.polyfit(data[0] / 1000.0, np.log(data[1]), 1)[0]
+            text += f"   Ea (all points) = {-slope * Boltzmann / electron_volt:.3f} eV"
+        return text

@@ -1,0 +1,139 @@
+"""Live plots: what goes where, -Z'' up on equal axes, colours by temperature, readout,
+export, replot of a stored run and following a running one."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF
+
+from labctl import events as ev
+from labctl.capabilities import CurrentReading, ImpedancePoint, TemperatureReading
+from labctl.gui.liveplots import PlotsView
+from labctl.gui.plots import NyquistPlot
+from labctl.store import Store
+
+F_HZ = np.logspace(6, -1, 15)
+
+
+def arc(r_Ohm, f=F_HZ, c_F=1e-9):
+    return r_Ohm / (1 + 2j * np.pi * f * r_Ohm * c_F)
+
+
+@pytest.fixture
+def view(qtbot):
+    v = PlotsView()
+    qtbot.addWidget(v)
+    v.resize(1200, 800)
+    v.show()
+    return v
+
+
+def plateau_events(run_id, step_eis, step_dc, T, r_Ohm):
+    yield ev.MeasurementStarted(run_id, step_eis, "eis", T)
+    for i, (f, z) in enumerate(zip(F_HZ, arc(r_Ohm))):
+        yield ev.PointRecorded(run_id, step_eis, ImpedancePoint(i, f, z, 0.01))
+    yield ev.MeasurementFinished(run_id, step_eis, "eis", "done", {"r_ion_Ohm": r_Ohm})
+    yield ev.MeasurementStarted(run_id, step_dc, "dc_polarization", T)
+    for i in range(50):
+        yield ev.PointRecorded(run_id, step_dc, CurrentReading(100.0 + i, 0.5, 1e-6 * (1 + np.exp(-i / 10))))
+    yield ev.MeasurementFinished(run_id, step_dc, "dc_polarization", "done", {"Iss_A": 1e-6})
+    yield ev.TemperatureRecorded(run_id, TemperatureReading(100.0, T + 0.1, T, 20.0))
+
+
+def drawn(curve):
+    curve.render()
+    return curve.item.getData()
+
+
+def test_events_reach_every_plot(view):
+    for e in [*plateau_events(1, 1, 2, 573.15, 1e5), *plateau_events(1, 3, 4, 673.15, 1e4)]:
+        view.handle(e)
+    assert set(view.nyquist.spectra) == {1, 3} and set(view.bode.spectra) == {1, 3}
+    x, y = drawn(view.nyquist.spectra[1][0])
+    np.testing.assert_allclose(x, arc(1e5).real)
+    np.testing.assert_allclose(y, -arc(1e5).imag)         # -Z'' up
+    assert (y > 0).all()
+    _, magnitude = view.bode.spectra[3][0].buffer.columns()[:2]
+    np.testing.assert_allclose(magnitude, np.abs(arc(1e4)))
+    assert len(view.current.curves_by_key[2]) == 50
+    t, _ = drawn(view.current.curves_by_key[2])
+    assert t[0] == 0.0                                     # time since the step started
+    assert len(view.temperature.temperature) == 2
+    inv_T, sigma_T = view.arrhenius.points.buffer.columns()[:2]
+    np.testing.assert_allclose(inv_T, [1000 / 573.15, 1000 / 673.15])
+    np.testing.assert_allclose(sigma_T, [573.15 / 1e5, 673.15 / 1e4])
+    steady = [c for p, c, _, _ in view.current.curves if c.item.opts.get("symbol") == "star"]
+    assert [c.row(0)[1] for c in steady] == [1e-6, 1e-6]
+
+
+def test_nyquist_has_equal_axes_and_a_colour_per_temperature(qtbot):
+    plot = NyquistPlot()
+    qtbot.addWidget(plot)
+    for key, T in enumerate((573.15, 623.15, 673.15, 623.15)):
+        plot.start(key, T)
+        plot.add(key, F_HZ, arc(1e4))
+    assert plot.plot.vb.state["aspectLocked"] == 1.0
+    colours = [c.item.opts["pen"].color().name() for _, c, _, _ in plot.curves]
+    assert len(set(colours[:3])) == 3 and colours[1] == colours[3]
+
+
+def test_fit_overlay_replaces_the_previous_fit(qtbot):
+    plot = NyquistPlot()
+    qtbot.addWidget(plot)
+    plot.start(7, 600.0)
+    plot.add(7, F_HZ, arc(1e4))
+    plot.set_fit(7, F_HZ, arc(1.1e4))
+    plot.set_fit(7, F_HZ[:5], arc(1.2e4, F_HZ[:5]))
+    fit = plot.fits[7]
+    assert len(fit) == 5 and fit.dashed
+    np.testing.assert_allclose(fit.buffer.columns()[0], arc(1.2e4, F_HZ[:5]).real)
+
+
+def test_readout_names_the_point_under_the_cursor(view):
+    for e in plateau_events(1, 1, 2, 573.15, 1e5):
+        view.handle(e)
+    nyquist = view.nyquist
+    nyquist.refresh()
+    nyquist.plot.vb.autoRange()
+    z = arc(1e5)[4]
+    nyquist._pick(nyquist.plot.vb.mapViewToScene(QPointF(z.real, -z.imag)))
+    assert "300 °C" in nyquist.readout.text()
+    assert f"f = {F_HZ[4] / 1e3:.4g} kHz" in nyquist.readout.text()
+    nyquist._pick(nyquist.plot.vb.mapViewToScene(QPointF(-1e6, -1e6)))   # far away: unchanged
+    assert f"{F_HZ[4] / 1e3:.4g} kHz" in nyquist.readout.text()
+
+
+@pytest.mark.parametrize("suffix,magic", [(".png", b"\x89PNG"), (".svg", b"<svg")])
+def test_export(view, tmp_path, suffix, magic):
+    for e in plateau_events(1, 1, 2, 573.15, 1e5):
+        view.handle(e)
+    for panel in view.panels:
+        path = panel.export(tmp_path / f"{panel.title}{suffix}")
+        assert magic in path.read_bytes()[:400]
+
+
+def test_export_refuses_other_formats(view, tmp_path):
+    from labctl.errors import LabctlError
+    with pytest.raises(LabctlError, match=r"\.png or \.svg"):
+        view.nyquist.export(tmp_path / "plot.jpg")
+
+
+def test_replots_a_stored_run_and_follows_it_while_it_runs(view, tmp_path):
+    with Store.open(tmp_path / "lab.sqlite") as store:
+        run = store.create_run("r", "", {}, {"thickness_m": 1e-3, "area_m2": 1e-4})
+        eis = store.start_step(run, "eis", {}, 600.0)
+        store.add_impedance(eis, {"time_s": np.arange(15.0), "frequency_Hz": F_HZ,
+                                  "impedance_Ohm": arc(1e4), "amplitude_V": 0.01})
+        store.add_temperature(run, [TemperatureReading(i, 600.0, 600.0, 5.0) for i in range(4)])
+        view.load_run(store, run)
+        assert len(view.nyquist.spectra[eis][0]) == 15
+        assert len(view.temperature.temperature) == 4
+        dc = store.start_step(run, "dc_polarization", {}, 600.0)
+        store.add_dc(dc, [CurrentReading(20.0 + i, 0.5, 1e-6) for i in range(6)])
+        assert view.follow(store, run) == 6
+        assert view.follow(store, run) == 0
+        assert len(view.current.curves_by_key[dc]) == 6
+        assert len(view.nyquist.spectra[eis][0]) == 15     # not read twice
+        view.load_run(store, run)                          # reopening starts afresh
+        assert len(view.nyquist.spectra[eis][0]) == 15 and len(view.temperature.temperature) == 4
