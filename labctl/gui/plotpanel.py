@@ -67,6 +67,8 @@ class PlotPanel(QWidget):
         plot.setLabel("bottom", x_label)
         plot.setLabel("left", y_label)
         plot.showGrid(x=True, y=True, alpha=0.25)
+        for side in ("left", "bottom"):   # no minor grid: it costs most of a repaint
+            plot.getAxis(side).setStyle(maxTickLevel=1)
         plot.addLegend(offset=(-10, 10), labelTextSize="8pt")
         plot.vb.sigRangeChanged.connect(lambda *_, i=len(self.plots): self._moved.add(i))
         self.plots.append(plot)
