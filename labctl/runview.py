@@ -91,7 +91,7 @@ def summary(store: Store, run_id: int) -> Table:
     """The run's measurements (the latest of each position) with their key results."""
     run = store.run(run_id)
     table = Table(title=f"run {run_id}: {run.name} [{run.status}]")
-    for column in ("position", "kind", "T / degC", "status", "points", "result"):
+    for column in ("position", "T / degC", "status", "points", "result"):
         table.add_column(column)
     for step in store.steps(run_id):
         if step.superseded:
@@ -100,7 +100,7 @@ def summary(store: Store, run_id: int) -> Table:
         shown = ", ".join(f"{k} = {_fmt(result[k])}" for k in RESULT_KEYS.get(step.kind, ())
                           if k in result)
         t = "" if step.temperature_K is None else f"{step.temperature_K - zero_Celsius:.0f}"
-        table.add_row(step.path or "", step.kind, t, step.status, str(step.points), shown)
+        table.add_row(step.path or step.kind, t, step.status, str(step.points), shown)
     return table
 
 

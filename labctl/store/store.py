@@ -165,7 +165,8 @@ class Store:
         """Record that the run completed recipe position `path` (a resume skips it)."""
         with self._write() as db:
             self._require_running(db, "runs", run_id)
-            db.execute("INSERT INTO positions (run_id, path, ended_utc) VALUES (?,?,?)",
+            db.execute("INSERT OR REPLACE INTO positions (run_id, path, ended_utc) "
+                       "VALUES (?,?,?)",
                        (run_id, path, _utc_now()))
 
     def supersede(self, run_id: int, path: str) -> int:

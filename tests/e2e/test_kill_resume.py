@@ -1,0 +1,121 @@
+"""Crash safety: `labctl run` killed with SIGKILL at random moments; `labctl run --resume`
+ends each run complete, with every point committed before the kill still in the store and
+the measurements cut short or repeated marked superseded."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from labctl.cli import main
+from labctl.recipe import load_recipe
+from labctl.bench import load_bench
+from labctl.store import Store
+
+BENCH = """
+[instruments.furnace]
+driver = "eurotherm3216"
+resource = "sim://furnace"
+limits = { max_temperature_C = 900.0, max_ramp_C_per_min = 20.0, safe_temperature_C = 25.0 }
+[instruments.fra]
+driver = "solartron1260"
+resource = "sim://fra"
+[instruments.smu]
+driver = "keithley2450"
+resource = "sim://smu"
+[simulation]
+start_temperature_C = 400.0
+"""
+RECIPE = """
+[sample]
+name = "pellet"
+thickness_m = 0.5e-3
+area_m2 = 1e-4
+[program]
+temperatures_C = [400, 425]
+ramp_C_per_min = 10.0
+stabilize = { band_K = 1.0, window_s = 60.0, poll_s = 10.0 }
+[[program.body]]
+protocol = "eis"
+start_Hz = 1e5
+stop_Hz = 1.0
+points_per_decade = 4
+[[program.body]]
+protocol = "dc_polarization"
+voltage_V = 0.5
+max_duration_s = 1800.0
+"""
+COUNT = ("SELECT (SELECT count(*) FROM impedance_points) + (SELECT count(*) FROM dc_points)"
+         " + (SELECT count(*) FROM temperature_log)")
+
+
+def rows(db):
+    """Every committed point, temperature reading and step row of the database."""
+    conn = sqlite3.connect(db)
+    try:
+        return {table: set(conn.execute(f"SELECT rowid, * FROM {table}"))
+                for table in ("impedance_points", "dc_points", "temperature_log")}
+    finally:
+        conn.close()
+
+
+def committed(db) -> int:
+    try:
+        conn = sqlite3.connect(db)
+        try:
+            return conn.execute(COUNT).fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.OperationalError:   # not created yet
+        return 0
+
+
+def run_until_killed(args, db, after_points, log):
+    """Start `labctl run`, SIGKILL it once `after_points` rows are committed."""
+    proc = subprocess.Popen([sys.executable, "-m", "labctl.cli", *args], stdout=log,
+                            stderr=subprocess.STDOUT)
+    try:
+        while committed(db) < after_points:
+            try:
+                proc.wait(timeout=0.02)       # polls the database, returns early on exit
+                pytest.fail(f"the run ended before {after_points} rows: exit {proc.returncode}")
+            except subprocess.TimeoutExpired:
+                pass
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_killed_run_resumes_to_completion_and_loses_no_point(tmp_path, seed, capsys):
+    (tmp_path / "bench.toml").write_text(BENCH)
+    (tmp_path / "recipe.toml").write_text(RECIPE)
+    bench, db = str(tmp_path / "bench.toml"), tmp_path / "lab.sqlite"
+    after = random.Random(seed).randint(5, 150)
+    with open(tmp_path / "run.log", "w") as log:
+        run_until_killed(["run", str(tmp_path / "recipe.toml"), "--bench", bench, "--db", str(db)],
+                         db, after, log)
+    before = rows(db)
+    assert sum(len(r) for r in before.values()) >= after
+
+    assert main(["runs", "--db", str(db)]) == 0
+    assert "interrupted" in capsys.readouterr().out    # the dead writer's run
+    assert main(["run", "--resume", "1", "--bench", bench, "--db", str(db)]) == 0
+
+    after_resume = rows(db)
+    for table, kept in before.items():
+        assert kept <= after_resume[table], f"{table}: committed rows lost"
+    positions = [s.path for s in load_recipe(tmp_path / "recipe.toml", load_bench(bench)).steps]
+    with Store.open(db) as store:
+        assert store.run(1).status == "done"
+        assert set(store.finished_positions(1)) == set(positions)
+        steps = store.steps(1)
+        counted = [s for s in steps if not s.superseded]
+        assert sorted(s.path for s in counted) == sorted(p for p in positions
+                                                        if p != "final/cool_down")
+        assert all(s.status == "done" for s in counted)
+        assert all(s.superseded for s in steps if s.status != "done")
