@@ -283,7 +283,7 @@ class _Reader:
                temperatures: list[float] | None) -> tuple:
         """(where, kind, params, values, at_C) of one step table; kind None if unusable."""
         kind = entry.get("protocol")
-        if kind not in PROTOCOLS:
+        if not isinstance(kind, str) or kind not in PROTOCOLS:
             self.errors.add(f"required, one of {', '.join(sorted(PROTOCOLS))}; got {kind!r}",
                             where, "protocol")
             return where, None, None, {}, None
@@ -362,7 +362,10 @@ class _Reader:
         for role in sorted(needed | given.keys() & CAPABILITIES.keys()):
             name = given.get(role)
             if name is not None:
-                if name not in self.bench.instruments:
+                if not isinstance(name, str):
+                    self.errors.add(f"must be the name of a bench instrument, got {name!r}",
+                                    "roles", role)
+                elif name not in self.bench.instruments:
                     self.errors.add(f"no instrument {name!r} on bench {self.bench.source} "
                                     f"(has: {', '.join(self.bench.instruments)})", "roles", role)
                 elif not self._can(name, role):
