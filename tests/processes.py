@@ -1,7 +1,7 @@
 """Subprocesses for tests: output read against a deadline (no sleeps), always stopped.
 
-`Child` is a context manager: leaving it stops the process (SIGTERM, then SIGKILL after
-a bounded wait). The session marks every process it starts through the environment
+`Child` is a context manager: leaving it stops the process (`stop`: SIGTERM, then SIGKILL
+after a bounded wait). The session marks every process it starts through the environment
 variable `SESSION_MARK` (inherited, so grandchildren too); `marked_processes` finds those
 still alive, which tests/conftest.py kills and reports. A test that passes `env=` must
 start from `os.environ` to keep the mark.
@@ -61,15 +61,7 @@ class Child:
         self.proc.send_signal(sig)
 
     def stop(self, grace_s: float = 10.0) -> None:
-        """End the process if it still runs: SIGTERM, SIGKILL after `grace_s`."""
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(grace_s)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(grace_s)
-        self.proc.stdout.close()
+        stop(self.proc, grace_s)
 
     def _read(self, timeout: float) -> None:
         fd = self.proc.stdout.fileno()
@@ -83,6 +75,20 @@ class Child:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def stop(proc: subprocess.Popen, grace_s: float = 10.0) -> None:
+    """End `proc` if it still runs (SIGTERM, SIGKILL after `grace_s`); close its pipes."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(grace_s)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(grace_s)
+    for pipe in (proc.stdin, proc.stdout, proc.stderr):
+        if pipe is not None:
+            pipe.close()
 
 
 def marked_processes(mark: str) -> list[int]:

@@ -30,12 +30,12 @@ def test_help_imports_no_heavy_library():
     code = ("import sys; from labctl.cli import build_parser; build_parser(); "
             f"print([m for m in {HEAVY!r} if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout
+                         check=True, timeout=60).stdout
     assert out.strip() == "[]"
 
 
 def test_console_script_runs():
-    result = subprocess.run(["labctl", "--version"], capture_output=True, text=True)
+    result = subprocess.run(["labctl", "--version"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and __version__ in result.stdout
 
 

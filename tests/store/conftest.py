@@ -1,14 +1,21 @@
-"""Fixtures for store tests: a fresh database and one holding a small synthetic run."""
+"""Fixtures for store tests: a fresh database, one holding a small synthetic run, and
+writer processes."""
 
 from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from labctl.capabilities import CurrentReading, TemperatureReading
 from labctl.store import Store
+from tests.processes import stop
 from tests.store.spectra import FREQUENCIES_HZ, SPECTRUM_OHM
 
+WRITER = Path(__file__).with_name("writer_proc.py")
 
 
 @pytest.fixture
@@ -43,3 +50,20 @@ def filled(store):
     store.log_event(run, "info", "done")
     store.finish_run(run, "done")
     return store, run, eis, dc
+
+
+@pytest.fixture
+def start_writer():
+    """Start writer processes; each is stopped after the test whatever happened."""
+    started = []
+
+    def start(db: Path, batch: int, limit: int) -> tuple[subprocess.Popen, int, int]:
+        proc = subprocess.Popen([sys.executable, str(WRITER), str(db), str(batch), str(limit)],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        started.append(proc)
+        run, step = map(int, proc.stdout.readline().split())
+        return proc, run, step
+
+    yield start
+    for proc in started:
+        stop(proc)

@@ -7,7 +7,6 @@ import random
 import signal
 import sqlite3
 import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -16,18 +15,9 @@ import pytest
 
 from labctl.store import Store
 
-WRITER = Path(__file__).with_name("writer_proc.py")
-
-
-def start_writer(db: Path, batch: int, limit: int) -> tuple[subprocess.Popen, int, int]:
-    proc = subprocess.Popen([sys.executable, str(WRITER), str(db), str(batch), str(limit)],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    run, step = map(int, proc.stdout.readline().split())
-    return proc, run, step
-
 
 @pytest.mark.parametrize("seed", range(4))
-def test_kill_9_loses_no_acknowledged_point(db, seed):
+def test_kill_9_loses_no_acknowledged_point(db, seed, start_writer):
     rng = random.Random(seed)
     batch = rng.choice([1, 7, 100, 1000])
     proc, run, step = start_writer(db, batch, limit=10**9)
@@ -59,7 +49,7 @@ def read_counts(db: Path, run: int, step: int, writer: subprocess.Popen) -> list
         return counts
 
 
-def test_readers_never_see_locks_while_a_writer_runs_at_full_speed(db):
+def test_readers_never_see_locks_while_a_writer_runs_at_full_speed(db, start_writer):
     proc, run, step = start_writer(db, batch=100, limit=200_000)
     with ThreadPoolExecutor(3) as pool:
         counts = list(pool.map(read_counts, [db] * 3, [run] * 3, [step] * 3, [proc] * 3))

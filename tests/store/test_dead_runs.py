@@ -8,7 +8,6 @@ import signal
 
 from labctl.cli import main
 from labctl.store import Store
-from tests.store.test_concurrency import start_writer
 
 
 def kill_9(proc) -> None:
@@ -18,7 +17,7 @@ def kill_9(proc) -> None:
     proc.stdin.close()
 
 
-def test_runs_shows_the_run_of_a_killed_writer_as_interrupted(db, capsys):
+def test_runs_shows_the_run_of_a_killed_writer_as_interrupted(db, capsys, start_writer):
     proc, run, _ = start_writer(db, batch=10, limit=10**9)
     try:
         proc.stdout.readline()                        # one batch acknowledged
