@@ -205,3 +205,13 @@ def test_set_furnace_between_runs_and_refused_during_one(make_runner, bench):
     future.result(TIMEOUT)
     assert (runner.status, runner.reason) == ("aborted", "safe state requested")
     assert safe_bench(bench) == (False, 298.15)
+
+
+def test_a_resume_inside_a_plateau_starts_with_its_stabilization():
+    from labctl.runner import plan
+
+    steps = plateau_recipe(573.15, 623.15).steps
+    paths = [s.path for s in steps]
+    assert [s.path for s in plan(steps, set(paths[:4]))] == paths[3:]   # at a plateau start
+    assert [s.path for s in plan(steps, set(paths[:5]))] == [paths[3]] + paths[5:]
+    assert plan(steps, set(paths)) == []

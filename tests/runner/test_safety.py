@@ -74,3 +74,31 @@ def test_a_protocol_bug_fails_the_run_safely_and_names_the_exception(make_runner
     assert runner.start().result(TIMEOUT) == "failed"
     assert runner.reason == "IndexError: list index out of range"
     assert safe_bench(bench) == (False, 298.15)
+
+
+def test_a_failed_run_resumes_in_the_same_record_from_its_first_unfinished_step(
+        make_runner, bench, db):
+    runner = make_runner(plateau_recipe(573.15, 598.15, readings=10))
+    broken = {}
+
+    def break_at_second_sweep(event):
+        if isinstance(event, ev.MeasurementStarted) and event.kind == "eis" \
+                and event.temperature_K == 598.15 and not broken:
+            broken["step"] = event.step_id
+            break_thermocouple(bench)
+    runner.subscribe(break_at_second_sweep)
+    assert runner.start().result(TIMEOUT) == "failed"
+    with bench.simulation.world.control() as loop:
+        loop.furnace.thermocouple_broken = False        # repaired
+    run_id = runner.run_id
+    assert runner.start(resume=run_id).result(TIMEOUT) == "done"     # failed -> running
+    assert runner.run_id == run_id
+    with Store.open(db) as store:
+        steps = store.steps(run_id)
+        assert store.run(run_id).status == "done"
+        assert ("program[2]/stabilize", "done", True) in [(s.path, s.status, s.superseded)
+                                                         for s in steps]   # re-stabilized
+        assert all(s.superseded for s in steps if s.status != "done")
+        assert sorted(s.path for s in steps if not s.superseded) == sorted(
+            f"program[{i}]/{n}" for i in (1, 2) for n in ("stabilize", "eis", "dc"))
+        assert store.impedance(broken["step"]).size > 0       # the first run's points are kept
