@@ -230,4 +230,4 @@ def spike_established(points: list[ImpedancePoint], params: Params) -> bool:
     ln_f = np.log([p.frequency_Hz for p in points[-k:]])
     slope, intercept = np.polyfit(ln_f, np.log(np.abs(tail)), 1)
     scatter = np.max(np.abs(np.log(np.abs(tail)) - (slope * ln_f + intercept)))
-    return -1.0 <= slope <= -0.5 and scatter < 0.05
+    return bool(-1.0 <= slope <= -0.5 and scatter < 0.05)

@@ -7,7 +7,7 @@ current density (baseline subtracted) exceeds `threshold_A_per_m2` (area: `area_
 The whole curve is recorded. The baseline (capacitive charging and electronic leakage, a
 line a + b V fitted to the readings between 10 % and 50 % of the voltage reached so far,
 where decomposition is still negligible) is subtracted; the onset is the voltage where
-the faradaic current density reaches the threshold (interpolated in log j: Tafel-like).
+the faradaic current density reaches the threshold.
 Between the two directions the cell rests `rest_s` at 0 V. The output is off at the end.
 Result: onset_high_V / onset_low_V (None if that side was not reached) and why each
 direction stopped ("threshold", "compliance", "voltage_limit").
@@ -124,13 +124,11 @@ def faradaic_density(v: np.ndarray, i: np.ndarray, area_m2: float) -> np.ndarray
 
 
 def onset(v: np.ndarray, j: np.ndarray, sign: int, threshold: float) -> float | None:
-    """Voltage where sign*j first reaches `threshold`, interpolated in log j between the
-    readings around the crossing (linear if the one below is not positive)."""
+    """Voltage where sign*j first reaches `threshold`, interpolated linearly between the
+    readings around the crossing (for a Tafel current and 20 mV steps: within ~1 mV)."""
     above = np.nonzero(sign * j >= threshold)[0]
     if not above.size or above[0] == 0:
         return None
     k = above[0]
     lo, hi = sign * j[k - 1], sign * j[k]
-    if lo > 0:
-        lo, hi, threshold = np.log(lo), np.log(hi), np.log(threshold)
     return float(v[k - 1] + (v[k] - v[k - 1]) * (threshold - lo) / (hi - lo))

@@ -4,6 +4,7 @@ a changing sample, the adaptive end keeps R_ion and saves the slow points."""
 import numpy as np
 import pytest
 
+from labctl.capabilities import ImpedancePoint
 from labctl.context import Aborted
 from protocols import _params, eis_sweep
 from tests.protocols.simbench import sim_context
@@ -84,3 +85,21 @@ def test_adaptive_needs_a_descending_sweep():
         == ["adaptive_low_frequency"]
     assert eis_sweep.frequencies(_params.build(eis_sweep.Params, {
         "start_Hz": 10, "stop_Hz": 1000, "points_per_decade": 5}))[-1] == pytest.approx(1000)
+
+
+def synthetic(z_of_f):
+    f = np.logspace(4, -1, 51)
+    return [ImpedancePoint(0.0, fi, z_of_f(fi), 0.01) for fi in f]
+
+
+@pytest.mark.parametrize("electrode, established", [
+    (lambda w: 1 / (1e-6 * (1j * w) ** 0.85), True),          # a blocking CPE: the spike
+    (lambda w: 1 / (1e-6 * (1j * w) ** 0.85) * (1 + 1e2 / w), False),   # |Z| ~ f^-1.85
+])
+def test_spike_needs_a_power_law_below_the_valley(electrode, established):
+    def z(f):
+        w = 2 * np.pi * f
+        return 1e4 / (1 + 1j * w * 1e4 * 1e-8) + electrode(w)
+    points = synthetic(z)
+    assert eis_sweep.spike_established(points, eis_sweep.Params()) is established
+    assert not eis_sweep.spike_established(points[:20], eis_sweep.Params())  # before the valley

@@ -21,8 +21,9 @@ def test_onsets_within_50_mV_of_the_truth(tmp_path, t_ion, reduction_V, oxidatio
         area = bench.simulation.world.sample.sample.area_m2
         result = sw.run(ctx, sw.Params(area_m2=area, **FAST))
         output_on = bench.simulation.devices["smu"].output
-    assert result.onset_high_V == pytest.approx(oxidation_V, abs=0.05)
-    assert result.onset_low_V == pytest.approx(reduction_V, abs=0.05)
+    # the issue asks for 50 mV; interpolating between 20 mV steps gives ~1 mV
+    assert result.onset_high_V == pytest.approx(oxidation_V, abs=0.002)
+    assert result.onset_low_V == pytest.approx(reduction_V, abs=0.002)
     assert result.stopped_high == result.stopped_low == "threshold" and not output_on
     (m,) = ctx.of_kind("stability_window")
     v = np.array([p.voltage_V for p in m.points])

@@ -58,3 +58,9 @@ def test_max_wait_ends_with_a_warning(tmp_path):
         assert bench.clock.now() == pytest.approx(600.0, abs=1.0)
     assert not result.stable and result.waited_s == pytest.approx(600.0, abs=1.0)
     assert any(level == "warning" and "not stable" in text for level, text in ctx.events)
+
+
+def test_stability_must_hold_for_a_whole_window(tmp_path):
+    with sim_context(tmp_path, start_K=TARGET_K) as (ctx, _):     # already stable
+        result = stabilize.run(ctx, stabilize.Params(**GATE))
+    assert result.stable and 300.0 <= result.waited_s < 300.0 + 2 * 20.0
