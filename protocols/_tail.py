@@ -55,7 +55,8 @@ def fit_tail(t_s, current_A, decades: float = TAIL_DECADES) -> TailFit | None:
                         options={"xatol": 1e-6}).x
     (steady, amp), ssr = solve(a)
     jac = np.column_stack([np.ones_like(t), t ** -a, -amp * np.log(t) * t ** -a]) * w[:, None]
-    cov = np.linalg.pinv(jac.T @ jac) * ssr / (t.size - 3)
+    # inv, not pinv: pinv truncates the small singular values of these badly scaled columns
+    cov = np.linalg.inv(jac.T @ jac) * ssr / (t.size - 3)
     return TailFit(float(steady), float(np.sqrt(max(cov[0, 0], 0.0))), float(amp),
                    float(a), int(t.size))
 
