@@ -55,8 +55,8 @@ def test_thermocouple_criteria_alone_end_within_the_band(tmp_path):
 def test_max_wait_ends_with_a_warning(tmp_path):
     with sim_context(tmp_path, start_K=START_K) as (ctx, bench):
         result = stabilize.run(ctx, stabilize.Params(max_wait_s=600.0, **GATE))
-        assert bench.clock.now() == pytest.approx(600.0, abs=1.0)
-    assert not result.stable and result.waited_s == pytest.approx(600.0, abs=1.0)
+    # the last poll's instrument traffic may carry it a little past the limit
+    assert not result.stable and 600.0 <= result.waited_s < 600.0 + GATE["poll_s"]
     assert any(level == "warning" and "not stable" in text for level, text in ctx.events)
 
 
