@@ -1,0 +1,240 @@
+"""Complex non-linear least-squares fit of an equivalent circuit to an impedance spectrum.
+
+`fit(f, Z, circuit)` minimizes sum(|(Z_model - Z) / w|^2) over the real and imaginary parts
+with `scipy.optimize.least_squares` (trust-region reflective, bounds), where the weight w is
+- "modulus": |Z| for both parts (default; every decade of |Z| counts alike),
+- "proportional": |Z'| for the real part, |Z''| for the imaginary part,
+- "unit": 1 (impedance.py's default).
+Parameters are scaled by their starting values. Standard errors come from the Jacobian at
+the optimum, cov = s^2 (J^T J)^-1 with s^2 = weighted sum of squares / (2N - p), as in
+impedance.py (`curve_fit`); the correlation matrix comes with them.
+
+Starting points: the caller's `initial` values, else automatic guesses from the spectrum
+(`labctl.analysis.initial`) and, when given, the previous temperature's fit; the start that
+ends with the lowest cost wins. Every start is bounded (`max_nfev`), so a fit never hangs.
+A fit that fails returns a `FitResult` with `success=False` and the reason; it does not
+raise (only a bad circuit string, bound or parameter name does: `CircuitError`).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.optimize import least_squares
+
+from labctl.analysis.circuits import Circuit, CircuitError
+from labctl.analysis.initial import guesses
+
+WEIGHTINGS = ("modulus", "proportional", "unit")
+MAX_NFEV_PER_PARAMETER = 50
+MAX_RELATIVE_ERROR = 0.5     # a parameter known worse than this is flagged
+LOG_RANGE = 25.0             # e-folds a scale parameter may move from its start (~1e11)
+OHM_RANGE = 1e-6             # resistances within [1e-6 min|Z|, 1e6 max|Z|] unless bounded
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """One spectrum's fit. Arrays are in `names` order; NaN where not determined."""
+
+    circuit: str
+    names: tuple[str, ...]
+    values: np.ndarray
+    stderr: np.ndarray
+    correlation: np.ndarray
+    success: bool
+    message: str
+    weighting: str = "modulus"
+    rms_relative: float = float("nan")    # rms of |Z_model - Z| / |Z| over the points
+    nfev: int = 0
+    start: str = ""                       # which start won: "given", "auto", "previous"
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def params(self) -> dict[str, float]:
+        return dict(zip(self.names, self.values.tolist()))
+
+    @property
+    def errors(self) -> dict[str, float]:
+        return dict(zip(self.names, self.stderr.tolist()))
+
+    def impedance(self, frequency_Hz) -> np.ndarray:
+        return Circuit(self.circuit).impedance(self.values, frequency_Hz)
+
+
+def fit(frequency_Hz, impedance_Ohm, circuit: str | Circuit, *, initial=None,
+        weighting: str = "modulus", bounds: dict | None = None,
+        previous: FitResult | None = None, max_nfev: int | None = None) -> FitResult:
+    """Fit `circuit` to the spectrum; `initial` is a dict by parameter name or a sequence.
+
+    `bounds` maps parameter names to (low, high); otherwise resistances lie within
+    [1e-6 min|Z|, 1e6 max|Z|], CPE exponents within [0, 1], the rest within [0, inf).
+    """
+    circuit = circuit if isinstance(circuit, Circuit) else Circuit(circuit)
+    if weighting not in WEIGHTINGS:
+        raise CircuitError(f"weighting must be one of {WEIGHTINGS}, not {weighting!r}")
+    names = tuple(circuit.parameter_names)
+    nan = np.full(len(names), np.nan)
+
+    def failed(message: str) -> FitResult:
+        return FitResult(circuit.text, names, nan, nan, np.full((len(names),) * 2, np.nan),
+                         False, message, weighting)
+
+    f, z = np.asarray(frequency_Hz, dtype=float), np.asarray(impedance_Ohm, dtype=complex)
+    problem = _data_problem(f, z, len(names))
+    if problem:
+        return failed(problem)
+    low, high = _bounds(circuit, bounds or {}, np.abs(z))
+    if initial is not None:
+        starts = [("given", _as_vector(circuit, initial))]
+    else:
+        starts = [("auto", g) for g in guesses(circuit, f, z)]
+        if previous is not None and previous.success and previous.circuit == circuit.text:
+            starts.append(("previous", previous.values))
+    weights = _weights(z, weighting)
+    budget = max_nfev or MAX_NFEV_PER_PARAMETER * len(names)
+    best, best_start, reasons = None, "", []
+    for label, start in starts:
+        try:
+            result = _least_squares(circuit, f, z, weights, np.clip(start, low, high),
+                                    low, high, budget)
+        except (ValueError, np.linalg.LinAlgError, FloatingPointError) as exc:
+            reasons.append(f"{label} start: {exc}")
+            continue
+        if result.status <= 0:
+            reasons.append(f"{label} start: {result.message}")
+            continue
+        if best is None or result.cost < best.cost:
+            best, best_start = result, label
+    if best is None:
+        return failed("; ".join(reasons) or "no starting point")
+    return _result(circuit, f, z, best, best_start, weighting)
+
+
+def _data_problem(f: np.ndarray, z: np.ndarray, n_params: int) -> str | None:
+    if f.ndim != 1 or f.shape != z.shape:
+        return "frequencies and impedances must be 1-d arrays of the same length"
+    if not (np.all(np.isfinite(f)) and np.all(f > 0) and np.all(np.isfinite(z))):
+        return "frequencies must be finite and > 0 and impedances finite"
+    if 2 * len(f) <= n_params:
+        return f"{len(f)} points cannot determine {n_params} parameters"
+    return None
+
+
+def _as_vector(circuit: Circuit, initial) -> np.ndarray:
+    if isinstance(initial, dict):
+        unknown = set(initial) - set(circuit.parameter_names)
+        missing = set(circuit.parameter_names) - set(initial)
+        if unknown or missing:
+            raise CircuitError(f"initial values for {circuit.text!r}: unknown "
+                               f"{sorted(unknown) or '-'}, missing {sorted(missing) or '-'}")
+        initial = [initial[n] for n in circuit.parameter_names]
+    vector = np.asarray(initial, dtype=float)
+    if vector.shape != (len(circuit.parameter_names),) or not np.all(np.isfinite(vector)):
+        raise CircuitError(f"{circuit.text!r} needs {len(circuit.parameter_names)} finite "
+                           f"initial values ({', '.join(circuit.parameter_names)})")
+    return vector
+
+
+def _bounds(circuit: Circuit, bounds: dict, modulus: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """The caller's bounds; resistances otherwise within OHM_RANGE of the data (a series R
+    the data do not need stops at the floor instead of sliding towards 0)."""
+    ohm = np.array([unit == "Ohm" for unit in circuit.units])
+    low = np.where(ohm, OHM_RANGE * modulus.min(), 0.0)
+    high = np.where(ohm, modulus.max() / OHM_RANGE, circuit.upper_bounds)
+    for name, pair in bounds.items():
+        if name not in circuit.parameter_names:
+            raise CircuitError(f"bounds: {name!r} is not a parameter of {circuit.text!r} "
+                               f"({', '.join(circuit.parameter_names)})")
+        lo, hi = (float(v) for v in pair)
+        if not lo < hi:
+            raise CircuitError(f"bounds of {name}: low {lo:g} must be below high {hi:g}")
+        i = circuit.parameter_names.index(name)
+        low[i], high[i] = lo, hi
+    return low, high
+
+
+def _weights(z: np.ndarray, weighting: str) -> np.ndarray:
+    modulus = np.abs(z)
+    if weighting == "modulus":
+        return np.r_[modulus, modulus]
+    if weighting == "proportional":
+        floor = 1e-6 * modulus       # a zero Z' or Z'' must not get infinite weight
+        return np.r_[np.maximum(np.abs(z.real), floor), np.maximum(np.abs(z.imag), floor)]
+    return np.ones(2 * len(z))
+
+
+def _residuals(circuit: Circuit, f: np.ndarray, z: np.ndarray, weights: np.ndarray, log):
+    """Weighted residuals as a function of x: log(p) for scale parameters, p for the
+    bounded exponents (`log` marks which)."""
+    def residuals(x):
+        model = circuit.impedance(_from_x(x, log), f)
+        return np.r_[model.real - z.real, model.imag - z.imag] / weights
+    return residuals
+
+
+def _from_x(x: np.ndarray, log: np.ndarray) -> np.ndarray:
+    return np.where(log, np.exp(np.where(log, x, 0.0)), x)
+
+
+def _least_squares(circuit, f, z, weights, start, low, high, budget):
+    """Fit in x = log(p) for scale parameters (resistances, capacitances...: positive,
+    spanning decades), x = p for the exponents. A scale parameter may move LOG_RANGE
+    (e-folds) from its start: one that tends to 0 or infinity (a series R the data do not
+    need, a leak that does not conduct) stops at that bound and is flagged."""
+    log = ~np.isfinite(circuit.upper_bounds)
+    tiny = np.finfo(float).tiny
+    inside = np.clip(start, np.maximum(low, tiny) * (1 + 1e-9), None)
+    x0 = np.where(log, np.log(np.maximum(inside, tiny)), start)
+    with np.errstate(divide="ignore"):
+        x_low = np.where(log, np.maximum(np.log(np.maximum(low, 0.0)), x0 - LOG_RANGE), low)
+        x_high = np.where(log, np.minimum(np.log(high), x0 + LOG_RANGE), high)
+    span = x_high - x_low
+    x0 = np.clip(x0, x_low + 1e-6 * span, x_high - 1e-6 * span)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = least_squares(_residuals(circuit, f, z, weights, log), x0,
+                               bounds=(x_low, x_high), method="trf", x_scale=1.0,
+                               ftol=1e-13, xtol=1e-13, gtol=1e-13, max_nfev=budget)
+    result.p = _from_x(result.x, log)
+    result.log, result.x_bounds = log, (x_low, x_high)
+    return result
+
+
+def _result(circuit, f, z, best, start, weighting) -> FitResult:
+    """Errors and correlations of the parameters off their bounds (NaN for those at one)."""
+    names, p = tuple(circuit.parameter_names), best.p
+    x_low, x_high = best.x_bounds
+    at_bound = np.minimum(best.x - x_low, x_high - best.x) <= 1e-6 * np.maximum(
+        x_high - x_low, 1.0)
+    free = ~at_bound
+    dof = max(best.fun.size - int(free.sum()), 1)
+    stderr_x, correlation = np.full(len(p), np.nan), np.full((len(p),) * 2, np.nan)
+    stderr_x[free], correlation[np.ix_(free, free)] = _covariance(
+        best.jac[:, free], 2 * best.cost / dof)
+    stderr = np.where(best.log, stderr_x * p, stderr_x)   # d p = p d(log p)
+    model = circuit.impedance(p, f)
+    rms = float(np.sqrt(np.mean(np.abs(model - z) ** 2 / np.abs(z) ** 2)))
+    notes = []
+    for name, value, error, bound in zip(names, p, stderr, at_bound):
+        if bound:
+            notes.append(f"{name} at its bound ({value:.4g})")
+        elif not error <= MAX_RELATIVE_ERROR * abs(value):
+            notes.append(f"{name} poorly determined (relative error {error / abs(value):.2g})")
+    return FitResult(circuit.text, names, p, stderr, correlation, True, best.message,
+                     weighting, rms, int(best.nfev), start, tuple(notes))
+
+
+def _covariance(jac: np.ndarray, s2: float) -> tuple[np.ndarray, np.ndarray]:
+    """Standard errors and correlations from the Jacobian (NaN where J^T J is singular)."""
+    n = jac.shape[1]
+    if n == 0:
+        return np.zeros(0), np.zeros((0, 0))
+    _, singular, vt = np.linalg.svd(jac, full_matrices=False)
+    if singular[-1] <= singular[0] * np.finfo(float).eps * max(jac.shape):
+        return np.full(n, np.nan), np.full((n, n), np.nan)
+    cov = (vt.T / singular ** 2) @ vt * s2
+    stderr = np.sqrt(np.diag(cov))
+    return stderr, cov / np.outer(stderr, stderr)

@@ -1,0 +1,154 @@
+"""Circuit fits: agreement with impedance.py, ground truth, errors, failures reported."""
+
+import numpy as np
+import pytest
+from impedance.models.circuits.fitting import circuit_fit
+from impedance.preprocessing import ignoreBelowX
+from impedance.tests.test_preprocessing import Z_correct, frequencies
+
+from labctl.analysis.circuits import Circuit, CircuitError
+from labctl.analysis.fit import fit
+from tests.analysis.samples import random_sample, spectrum
+
+CIRCUIT = "p(p(R1,CPE1)-p(R2,CPE2)-CPE3,R4)"
+EXAMPLE = ignoreBelowX(frequencies, Z_correct)      # impedance.py's bundled example data
+
+
+@pytest.mark.parametrize("circuit, guess, by_modulus", [
+    ("R0-p(R1,C1)-p(R2-Wo1,C2)", [.01, .01, 100, .01, .05, 100, 1], True),
+    ("R0-p(R1,CPE1)-p(R2,CPE2)", [.01, .01, 10, .9, .01, 100, .9], False),
+    ("R0-p(R1,CPE1)-p(R2,CPE2)", [.01, .01, 10, .9, .01, 100, .9], True),
+    ("R0-p(R1,C1)-p(R2,CPE2)-W1", [.01, .01, 10, .01, 100, .9, .01], False),
+])
+def test_agrees_with_impedance_py_on_its_example_data(circuit, guess, by_modulus):
+    f, z = EXAMPLE
+    expected, expected_error = circuit_fit(f, z, circuit, guess, constants={},
+                                           weight_by_modulus=by_modulus)
+    weighting = "modulus" if by_modulus else "unit"
+    given = fit(f, z, circuit, initial=guess, weighting=weighting)
+    assert given.success
+    np.testing.assert_allclose(given.values, expected, rtol=0.01)
+    np.testing.assert_allclose(given.stderr, expected_error, rtol=0.05)
+    automatic = fit(f, z, circuit, weighting=weighting)
+    if "Wo" in circuit:     # no arc guess for p(R2-Wo1,C2): another, better minimum
+        assert automatic.rms_relative < given.rms_relative
+    else:
+        np.testing.assert_allclose(automatic.values, expected, rtol=0.01)
+
+
+def test_where_impedance_py_stops_early_the_fit_goes_further():
+    """Unit weighting, open Warburg: impedance.py stops 2 % short on the correlated Wo
+    parameters; this fit ends at a lower cost from the same start."""
+    f, z = EXAMPLE
+    circuit, guess = "R0-p(R1,C1)-p(R2-Wo1,C2)", [.01, .01, 100, .01, .05, 100, 1]
+    theirs, _ = circuit_fit(f, z, circuit, guess, constants={})
+    ours = fit(f, z, circuit, initial=guess, weighting="unit")
+
+    def cost(p):
+        return np.sum(np.abs(Circuit(circuit).impedance(p, f) - z) ** 2)
+    assert cost(ours.values) < cost(theirs)
+    np.testing.assert_allclose(ours.values, theirs, rtol=0.03)
+
+
+def test_on_our_data_impedance_py_finds_no_better_fit():
+    """impedance.py's linear-space TRF does not converge on a 9-parameter pellet spectrum
+    (values span 1e-10..1e13, its xtol is relative to the largest): from a start 20 % off
+    it ends far worse. Started at our optimum it stays there (within 1 %): no descent
+    direction for its own objective, so both agree on where the minimum is."""
+    f, z = spectrum(random_sample(1), 623.15)
+    ours = fit(f, z, CIRCUIT)
+    upper = Circuit(CIRCUIT).upper_bounds
+    bounds = (np.zeros(upper.size), upper)
+
+    def theirs(start):
+        return circuit_fit(f, z, CIRCUIT, list(start), constants={}, weight_by_modulus=True,
+                           bounds=bounds, maxfev=2000)[0]
+
+    def cost(p):
+        return np.sum(np.abs((Circuit(CIRCUIT).impedance(p, f) - z) / z) ** 2)
+    np.testing.assert_allclose(theirs(ours.values), ours.values, rtol=0.01)
+    assert cost(ours.values) < cost(theirs(np.minimum(ours.values * 1.2, 0.99 * upper)))
+
+
+@pytest.mark.parametrize("seed", [2, 3, 4])
+@pytest.mark.parametrize("T_K", [548.15, 723.15])
+def test_recovers_the_simulated_circuit_without_hand_tuning(seed, T_K):
+    sample = random_sample(seed)
+    f, z = spectrum(sample, T_K, seed)
+    result = fit(f, z, CIRCUIT)
+    r = sample.resistances(T_K)
+    assert result.success, result.message
+    assert result.params["R1"] == pytest.approx(r["bulk"], rel=0.02)
+    assert result.params["R2"] == pytest.approx(r["grain_boundary"], rel=0.02)
+    assert result.params["CPE2_1"] == pytest.approx(sample.grain_boundary.n, abs=0.02)
+    assert result.params["CPE3_1"] == pytest.approx(sample.electrode.n, abs=0.02)
+    assert result.rms_relative < 3 * sample.noise.relative
+
+
+def test_standard_errors_match_the_scatter_of_repeated_fits():
+    """Where every parameter is well determined (the fit is close to linear): the errors
+    from the Jacobian predict the scatter over noise realisations."""
+    sample = random_sample(6)
+    fits = [fit(*spectrum(sample, 623.15, seed), CIRCUIT) for seed in range(20)]
+    assert not any("poorly" in w for r in fits for w in r.warnings)
+    for name in ("R1", "R2", "CPE2_1"):
+        scatter = np.std([r.params[name] for r in fits], ddof=1)
+        assert scatter == pytest.approx(np.median([r.errors[name] for r in fits]), rel=0.4)
+    corr = fits[0].correlation
+    free = ~np.isnan(np.diag(corr))             # parameters at a bound have none
+    assert free.sum() >= 8
+    np.testing.assert_allclose(corr[np.ix_(free, free)], corr[np.ix_(free, free)].T)
+    np.testing.assert_allclose(np.diag(corr)[free], 1.0)
+    assert np.all(np.abs(corr[np.ix_(free, free)]) <= 1 + 1e-9)
+
+
+def test_proportional_weighting_also_finds_the_truth():
+    sample = random_sample(6)
+    f = np.logspace(6, -1, 36)
+    z = sample.impedance(f, 623.15)
+    result = fit(f, z, CIRCUIT, weighting="proportional")
+    assert result.params["R2"] == pytest.approx(sample.resistances(623.15)["grain_boundary"],
+                                                rel=1e-4)
+
+
+def test_previous_fit_is_a_start():
+    sample = random_sample(7)
+    f, z = spectrum(sample, 600.0)
+    previous = fit(f, z, CIRCUIT)
+    f, z = spectrum(sample, 610.0)
+    result = fit(f, z, CIRCUIT, previous=previous, max_nfev=12)
+    assert result.success and result.start == "previous"
+    assert not fit(f, z, CIRCUIT, max_nfev=12).success       # the automatic start alone
+
+
+def test_failures_are_reported_not_raised():
+    f, z = spectrum(random_sample(8), 623.15)
+    z[3] = np.nan
+    result = fit(f, z, CIRCUIT)
+    assert not result.success and "finite" in result.message
+    assert np.all(np.isnan(result.values))
+    result = fit(*spectrum(random_sample(8), 623.15), CIRCUIT, max_nfev=2)
+    assert not result.success and "maximum number of function evaluations" in result.message
+    assert not fit(f[:3], z[:3], CIRCUIT).success
+
+
+def test_bounds_hold_and_are_reported():
+    sample = random_sample(9)
+    f, z = spectrum(sample, 623.15)
+    cap = 0.5 * sample.resistances(623.15)["bulk"]
+    result = fit(f, z, CIRCUIT, bounds={"R1": (1.0, cap)})
+    assert result.params["R1"] == pytest.approx(cap)
+    assert any(w.startswith("R1 at its bound") for w in result.warnings)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"bounds": {"R9": (0, 1)}}, "'R9' is not a parameter"),
+    ({"bounds": {"R1": (2, 1)}}, "low 2 must be below high 1"),
+    ({"initial": {"R1": 1.0}}, "missing"),
+    ({"initial": [1.0, 2.0]}, "needs 9 finite initial values"),
+    ({"weighting": "square"}, "weighting must be one of"),
+])
+def test_bad_arguments_are_circuit_errors(kwargs, message):
+    f, z = spectrum(random_sample(1), 623.15)
+    with pytest.raises(CircuitError, match=message):
+        fit(f, z, CIRCUIT, **kwargs)
