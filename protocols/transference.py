@@ -21,15 +21,18 @@ charge transfer) before the step and at steady state; they drift, so both are me
 4. impedance spectrum at steady state, on a DC bias dV (the source meter is switched off
    first), from `start_Hz` down (the interface arc first): R_ss;
 5. t+ = I_ss (dV - I_0 R_0) / (I_0 (dV - I_ss R_ss)), with its first-order uncertainty from
-   the standard errors of I_0, R_0, I_ss and R_ss (taken as independent).
+   the standard errors of I_0, R_0, I_ss and R_ss (taken as independent);
+6. with `relax`, the cell is held at 0 V until its current has died away (below
+   `steady_tolerance` of I_ss): the salt gradient relaxes as slowly as it built up, and a
+   next polarization (the next plateau) would otherwise start on its relaxation current.
 The result also gives the naive I_ss / I_0, which is wrong when the interface resistance
 drifts. The method assumes an ideal, dilute, fully dissociated electrolyte (otherwise the
 value is the "limiting current fraction") and a linear response: a warning is logged when
 dV exceeds 10 mV scaled with the thermal voltage (10 mV at 25 degC) [EVB87].
 Roles: "fra" (ImpedanceAnalyzer) and "smu" (SourceMeter), possibly one instrument (EmStat4).
-All points of both spectra and of I(t) are recorded in one measurement of kind
-"transference" (spectrum points before `step_time_s`, then the readings, then the second
-spectrum). The source meter's output is off when the protocol returns or fails.
+All points are recorded in one measurement of kind "transference": the first spectrum
+(before `step_time_s`), I(t) (`step_time_s` .. + `duration_s`), the second spectrum, then
+the readings of the relaxation. The source meter's output is off when the protocol returns or fails.
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ I0_MISMATCH = 0.10       # warn when measured and EIS I_0 differ by more than th
 BULK_DRIFT = 0.05        # warn when R_b changes by more than this fraction during the step
 FIT_RESIDUAL = 0.02      # warn when a spectrum fit misses a point by more than this of |Z|
 SKIP_DENSE = 5           # dense readings left out of the I_0 fit (interface arc charging)
+LATEST_READINGS = 5      # averaged to decide that the cell has relaxed
 
 
 @dataclass(frozen=True)
@@ -74,7 +78,8 @@ class Params:
     steady_tolerance: float = param(0.002, low=1e-5, high=0.1,
                                     doc="steady when I_ss/I_0 has settled to this")
     max_duration_s: float = param(3 * 86400.0, low=1.0, high=1e7,
-                                  doc="stop (warning) after")
+                                  doc="stop (warning) after; also of the relaxation")
+    relax: bool = param(True, doc="afterwards hold 0 V until the cell has relaxed")
 
     def problems(self) -> list[tuple[str, str]]:
         found = []
@@ -107,6 +112,7 @@ class Result:
     step_time_s: float       # clock time of the step
     stopped: str             # "steady_state" | "max_duration"
     duration_s: float        # of the polarization
+    relaxed_s: float         # held at 0 V afterwards until the current had died away
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -136,10 +142,11 @@ def run(ctx, params: Params) -> Result:
         try:
             smu.output(True)
             step = ctx.clock.now()
-            readings, fit, stopped = _polarize(ctx, smu, m, step, dV, params)
+            readings, fit, stopped = _polarize(ctx, smu, m, step, params)
         finally:
             smu.output(False)
         after = _spectrum(ctx, fra, m, freqs, params.amplitude_V, dV, "at steady state")
+        relaxed = _relax(ctx, smu, m, params, abs(fit.steady_A)) if params.relax else 0.0
         t = np.array([r.time_s for r in readings]) - step
         i0, i0_std = _initial_current(t[:params.dense_readings],
                                       np.array([r.current_A for r in readings[:params.dense_readings]]))
@@ -152,7 +159,7 @@ def run(ctx, params: Params) -> Result:
             t_plus, t_plus_std, i0, i0_std, i_ss, i_ss_std, before.interface_Ohm,
             before.interface_std_Ohm, after.interface_Ohm, after.interface_std_Ohm,
             before.bulk_Ohm, after.bulk_Ohm, dV, i_ss / i0, i0_eis, step, stopped,
-            float(t[-1]))
+            float(t[-1]), relaxed)
         _cross_check(ctx, result, params)
         m.finish(result.to_dict())
     return result
@@ -205,10 +212,10 @@ def _segments(params: Params, elapsed_s: float):
     return max(elapsed_s, interval), interval
 
 
-def _polarize(ctx, smu, m, step_s: float, voltage_V: float, params: Params):
-    """Record I(t) in back-to-back segments until steady (see the module docstring)."""
+def _record(ctx, smu, m, start_s: float, params: Params, done) -> tuple[list, str]:
+    """Record the current in back-to-back segments from `start_s` (dense first, then
+    log-spaced) until `done(t, |I|)` holds ("done") or for `max_duration_s`."""
     readings: list[CurrentReading] = []
-    steady = SteadyState(params.steady_tolerance)
     elapsed = 0.0
     while True:
         duration, interval = _segments(params, elapsed)
@@ -217,24 +224,60 @@ def _polarize(ctx, smu, m, step_s: float, voltage_V: float, params: Params):
                 m.record(reading)
                 readings.append(reading)
                 ctx.checkpoint()
-                t = np.array([r.time_s for r in readings]) - step_s
+                t = np.array([r.time_s for r in readings]) - start_s
                 current = np.abs([r.current_A for r in readings])
                 ctx.progress(min(1.0, t[-1] / params.max_duration_s), None,
-                             f"I = {readings[-1].current_A:.4g} A")
-                fit = tail_fit(t, current) if len(readings) > params.dense_readings else None
-                if fit is not None and steady.update(fit, t, current):
-                    return readings, fit, "steady_state"
+                             f"I = {reading.current_A:.4g} A")
+                if done(t, current):
+                    return readings, "done"
                 if t[-1] >= params.max_duration_s:
-                    return readings, _final_fit(ctx, fit, t, current, params), "max_duration"
-        elapsed = readings[-1].time_s - step_s
+                    return readings, "max_duration"
+        elapsed = readings[-1].time_s - start_s
 
 
-def _final_fit(ctx, fit, t, current, params: Params):
+def _polarize(ctx, smu, m, step_s: float, params: Params):
+    """I(t) after the step until steady: (readings, tail fit, how it stopped)."""
+    steady = SteadyState(params.steady_tolerance)
+
+    def done(t: np.ndarray, current: np.ndarray) -> bool:
+        fit = tail_fit(t, current) if t.size > params.dense_readings else None
+        return fit is not None and steady.update(fit, t, current)
+
+    readings, stopped = _record(ctx, smu, m, step_s, params, done)
+    t = np.array([r.time_s for r in readings]) - step_s
+    fit = tail_fit(t, np.abs([r.current_A for r in readings]))
+    if stopped == "done":
+        return readings, fit, "steady_state"
+    return readings, _final_fit(ctx, fit, t, params), "max_duration"
+
+
+def _relax(ctx, smu, m, params: Params, reference_A: float) -> float:
+    """Hold 0 V until the current has fallen below `steady_tolerance` of `reference_A` (the
+    salt gradient is gone); returns the time it took."""
+    def done(t: np.ndarray, current: np.ndarray) -> bool:
+        latest = current[-LATEST_READINGS:]
+        return latest.size == LATEST_READINGS \
+            and float(np.mean(latest)) < params.steady_tolerance * reference_A
+
+    smu.set_voltage(0.0)
+    start = ctx.clock.now()
+    try:
+        smu.output(True)
+        readings, stopped = _record(ctx, smu, m, start, params, done)
+    finally:
+        smu.output(False)
+    if stopped != "done":
+        ctx.log("warning", f"transference: the cell has not relaxed after "
+                f"{params.max_duration_s:g} s at 0 V")
+    return readings[-1].time_s - start
+
+
+def _final_fit(ctx, fit, t, params: Params):
     if fit is None:
         raise LabctlError(f"transference: max_duration_s = {params.max_duration_s:g} s leaves "
                           "too few readings for a tail fit")
     ctx.log("warning", f"transference: not steady after {params.max_duration_s:g} s; I_ss "
-            f"= {fit.steady_A:.4g} A extrapolated (latest reading {current[-1]:.4g} A)")
+            f"= {fit.steady_A:.4g} A extrapolated")
     return fit
 
 

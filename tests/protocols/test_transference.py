@@ -93,22 +93,41 @@ def test_the_naive_current_ratio_misses_by_more_than_the_tolerance(tmp_path_fact
     assert abs(result.t_plus_naive - t_plus) > TOLERANCE
 
 
-def test_one_measurement_holds_both_spectra_and_the_current(tmp_path_factory):
+def test_one_measurement_holds_both_spectra_the_current_and_the_relaxation(tmp_path_factory):
     result, ctx, truth = measured(tmp_path_factory, "keithley+solartron", 0.5)
     (m,) = ctx.measurements
     assert (m.kind, m.status, m.result) == ("transference", "done", result.to_dict())
-    before = [p for p in m.points if isinstance(p, ImpedancePoint)
-              and p.time_s <= result.step_time_s]
-    current = [p for p in m.points if isinstance(p, CurrentReading)]
-    after = [p for p in m.points if isinstance(p, ImpedancePoint) and p.time_s > current[-1].time_s]
-    assert len(before) == len(after) and len(before) + len(after) + len(current) == len(m.points)
+    step, end = result.step_time_s, result.step_time_s + result.duration_s
+    spectra = [p for p in m.points if isinstance(p, ImpedancePoint)]
+    before = [p for p in spectra if p.time_s <= step]
+    after = [p for p in spectra if p.time_s > step]
+    readings = [p for p in m.points if isinstance(p, CurrentReading)]
+    current = [r for r in readings if r.time_s <= end + 1e-9]
+    relaxation = [r for r in readings if r.time_s > after[-1].time_s]
+    assert len(before) == len(after) and len(current) + len(relaxation) == len(readings)
+    assert current[0].time_s > step and after[0].time_s > end
     assert before[0].frequency_Hz < before[-1].frequency_Hz          # upwards, arc last
     assert after[0].frequency_Hz > after[-1].frequency_Hz            # downwards, arc first
     assert {p.bias_V for p in after} == {0.01} and {p.bias_V for p in before} == {0.0}
     gaps = np.diff([r.time_s for r in current])
     assert gaps[0] == pytest.approx(0.02) and gaps[-1] > 100 * gaps[0]   # dense, then sparse
-    assert current[-1].time_s - result.step_time_s == pytest.approx(result.duration_s)
+    assert {r.voltage_V for r in relaxation} == {0.0}
+    assert np.mean(np.abs([r.current_A for r in relaxation[-5:]])) < 0.002 * result.Iss_A
+    assert result.relaxed_s == pytest.approx(relaxation[-1].time_s - relaxation[0].time_s,
+                                             abs=1.0)
     assert not truth["smu_output"].output
+
+
+def test_a_second_run_on_the_same_cell_starts_relaxed(tmp_path):
+    """As at the next plateau of a program: without the relaxation the first run's
+    gradient would still be relaxing through the source meter's 0 V (the interface keeps
+    drifting: the shipped sample's passivation grows over the first day)."""
+    with li_context(tmp_path, li_sample(transference__t_plus=0.5), T_K) as (ctx, _):
+        first, second = tr.run(ctx, tr.Params()), tr.run(ctx, tr.Params())
+    assert first.relaxed_s > 3600.0
+    assert second.t_plus == pytest.approx(0.5, abs=TOLERANCE)
+    for run in (first, second):       # no relaxation current left on the second step
+        assert run.I0_A == pytest.approx(run.I0_eis_A, rel=0.01)
 
 
 def test_the_emstat_caps_the_spectrum_at_its_highest_frequency(tmp_path_factory):
