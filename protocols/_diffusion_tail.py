@@ -4,11 +4,12 @@ After the step the salt concentration gradient builds up: the current falls by a
 decaying modes exp(-y_k^2 t / tau_D), and late in the run the slowest one dominates, so
 I = I_ss + A exp(-t / tau) over the last half decade of time (`tail_fit`). The slope of the
 early (semi-infinite diffusion) regime, ~t^1/2, is far less curved than an exponential,
-and a flat stretch of noise has no significant amplitude: `SteadyState` declares steady
-only once a decay has been resolved (tau at most a third of the fitted span, amplitude
-above 5 standard errors), I_ss / I_0 has settled (`protocols._tail.Convergence`) and the
-latest readings agree with the extrapolated I_ss, so an interface still drifting keeps the
-run going.
+a flat stretch of noise has no significant amplitude, and the charging of the electrode
+interfaces is over within the dense first readings: `SteadyState` declares steady only
+once a decay has been resolved (tau between `min_tau_s` and a third of the fitted span,
+amplitude above 10 standard errors and above the tolerance), I_ss / I_0 has settled
+(`protocols._tail.Convergence`) and the latest readings agree with the extrapolated I_ss,
+so an interface still drifting keeps the run going.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from protocols._tail import Convergence
 
 TAIL_DECADES = 0.5       # the fit uses the readings of the last half decade of time
 MIN_POINTS = 8
-SIGNIFICANT = 5.0        # amplitude / its standard error for a resolved decay
+SIGNIFICANT = 10.0       # amplitude / its standard error for a resolved decay
 LATEST = 5               # readings averaged to compare with the extrapolated I_ss
 
 
@@ -63,15 +64,16 @@ def tail_fit(t_s: np.ndarray, current_A: np.ndarray) -> Tail | None:
 class SteadyState:
     """Feed it every tail fit (`update`); it answers whether the current is steady."""
 
-    def __init__(self, tolerance: float):
-        self.tolerance = tolerance
+    def __init__(self, tolerance: float, min_tau_s: float):
+        self.tolerance, self.min_tau_s = tolerance, min_tau_s
         self.ratio = Convergence(tolerance)
         self.decay_seen = False
 
     def update(self, fit: Tail, t_s: np.ndarray, current_A: np.ndarray) -> bool:
         i_first = current_A[0]
         settled = self.ratio.update(t_s[-1], fit.steady_A / i_first, fit.steady_std_A / i_first)
-        self.decay_seen |= (fit.tau_s <= fit.span_s / 3
-                            and abs(fit.amplitude_A) >= SIGNIFICANT * fit.amplitude_std_A)
+        self.decay_seen |= (self.min_tau_s <= fit.tau_s <= fit.span_s / 3
+                            and abs(fit.amplitude_A) >= SIGNIFICANT * fit.amplitude_std_A
+                            and abs(fit.amplitude_A) >= self.tolerance * abs(i_first))
         latest = float(np.mean(current_A[-LATEST:]))
         return settled and self.decay_seen and abs(latest / fit.steady_A - 1) < self.tolerance

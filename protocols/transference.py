@@ -237,7 +237,8 @@ def _record(ctx, smu, m, start_s: float, params: Params, done) -> tuple[list, st
 
 def _polarize(ctx, smu, m, step_s: float, params: Params):
     """I(t) after the step until steady: (readings, tail fit, how it stopped)."""
-    steady = SteadyState(params.steady_tolerance)
+    steady = SteadyState(params.steady_tolerance,
+                         min_tau_s=params.dense_readings * params.first_interval_s)
 
     def done(t: np.ndarray, current: np.ndarray) -> bool:
         fit = tail_fit(t, current) if t.size > params.dense_readings else None

@@ -3,13 +3,16 @@
 is not), the parts (spectrum fit, steady-state test), warnings, abort."""
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from labctl.bench import load_bench
 from labctl.capabilities import CurrentReading, ImpedancePoint
 from labctl.context import Aborted
 from labctl.errors import LabctlError
+from labctl.recipe import load_recipe
 from protocols import _cell_fit, transference as tr
 from protocols._diffusion_tail import SteadyState, tail_fit
 from protocols._params import problems
@@ -18,6 +21,7 @@ from tests.protocols.li_bench import li_context, li_sample
 
 T_K = 353.15                     # 80 degC: diffusion time L^2/(pi^2 D) = 3.3 h
 TOLERANCE = 0.02
+EXAMPLES = Path(__file__).parents[2] / "examples"
 DRIFT = {"electrode__drift_fraction": 0.6, "electrode__drift_time_s": 7200.0}
 
 
@@ -55,7 +59,9 @@ def measured(tmp_path_factory, pair: str, t_plus: float):
         folder = tmp_path_factory.mktemp("li")
         sample = li_sample(transference__t_plus=t_plus, **DRIFT)
         with li_context(folder, sample, T_K, pair) as (ctx, bench):
-            result = tr.run(ctx, tr.Params())
+            # the relaxation afterwards is checked on one run only (it doubles the time)
+            relax = (pair, t_plus) == ("keithley+solartron", 0.5)
+            result = tr.run(ctx, tr.Params(relax=relax))
             world = bench.simulation.world
             model = SampleModel.from_dict(sample)
             truth = {"t_plus": world.sample.transference.t_plus,
@@ -186,7 +192,7 @@ def test_steady_state_needs_a_resolved_decay():
     t = np.geomspace(0.1, 1e4, 200)
 
     def first_steady(current):
-        steady = SteadyState(0.002)
+        steady = SteadyState(0.002, min_tau_s=2.0)
         for n in range(20, t.size + 1):
             fit = tail_fit(t[:n], current[:n])
             if fit is not None and steady.update(fit, t[:n], current[:n]):
@@ -200,3 +206,9 @@ def test_steady_state_needs_a_resolved_decay():
     assert stop is not None and 4 * tau < stop < 10 * tau
     fit = tail_fit(t, 0.5 + 0.5 * np.exp(-t / tau))
     assert fit.tau_s == pytest.approx(tau, rel=1e-3) and fit.steady_A == pytest.approx(0.5)
+
+
+def test_the_example_recipe_is_valid_on_the_full_simulated_bench():
+    recipe = load_recipe(EXAMPLES / "transference.toml", load_bench("sim-full"))
+    kinds = [step.kind for step in recipe.steps]
+    assert kinds.count("transference") == 3 and kinds.count("stabilize") == 3
