@@ -26,6 +26,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--sample", metavar="FILE",
                         help="sample TOML file for a simulated bench (its ground truth)")
     parser.add_argument("--seed", type=int, help="noise seed of a simulated bench")
+    parser.add_argument("--speed", type=float, metavar="X",
+                        help="the instruments are `labctl sim --speed X`: the run's clock "
+                             "runs X times faster than real time too")
     parser.add_argument("--db", metavar="PATH", help=DB_HELP)
     parser.add_argument("--resume", type=int, metavar="RUN_ID",
                         help="continue an interrupted or failed run from its first "
@@ -41,7 +44,8 @@ def handler(args: argparse.Namespace) -> int:
     if (args.recipe is None) == (args.resume is None):
         raise ConfigError("give a RECIPE file or --resume RUN_ID (one of them)")
     outcome = execute(args.recipe, args.bench, db=args.db, seed=args.seed,
-                      sample=args.sample, resume=args.resume, console=Console())
+                      sample=args.sample, resume=args.resume, speed=args.speed,
+                      console=Console())
     return outcome.exit_code
 
 
@@ -57,7 +61,7 @@ class Outcome:
 
 def execute(recipe_path: str | Path | None, bench_name: str | Path, *, db: str | Path | None,
             seed: int | None = None, sample: str | Path | None = None,
-            resume: int | None = None, console=None) -> Outcome:
+            resume: int | None = None, speed: float | None = None, console=None) -> Outcome:
     """Validate, open the bench, run (or resume) with a progress display, print a summary."""
     from labctl.bench import load_bench, open_bench
     from labctl.recipe import load_recipe, parse_recipe
@@ -68,7 +72,7 @@ def execute(recipe_path: str | Path | None, bench_name: str | Path, *, db: str |
 
     db = db_path(str(db) if db else None)
     config = _simulation(load_bench(bench_name), seed, sample)
-    clock = None
+    clock = _scaled_clock(config, speed)
     if resume is None:
         recipe = load_recipe(recipe_path, config)      # every problem before any instrument
     else:
@@ -76,7 +80,7 @@ def execute(recipe_path: str | Path | None, bench_name: str | Path, *, db: str |
             text = store.run(resume).recipe_text
             last = store.resume_info(resume).last_point_time_s
         recipe = parse_recipe(text, config, source=f"<recipe of run {resume}>")
-        clock = _resumed_clock(config, last)
+        clock = clock or _resumed_clock(config, last)
     view = RunView(console)
     started = time.monotonic()
     with open_bench(config, clock) as bench, Runner(recipe, bench, db) as runner:
@@ -116,6 +120,19 @@ def _simulation(config, seed: int | None, sample: str | Path | None):
     if sample is not None:
         updates["sample"] = str(Path(sample).resolve())
     return dataclasses.replace(config, simulation={**config.simulation, **updates})
+
+
+def _scaled_clock(config, speed: float | None):
+    """`--speed X`: a clock X times faster than real time, for a bench of served simulators."""
+    from labctl.clock import ScaledClock
+    from labctl.errors import ConfigError
+
+    if speed is None:
+        return None
+    if config.simulated or not speed > 0:
+        raise ConfigError("--speed X (> 0) is for benches served by `labctl sim --speed X`; "
+                          "sim:// instruments run on a virtual clock", file=config.source)
+    return ScaledClock(speed)
 
 
 def _resumed_clock(config, last_point_time_s: float | None):
