@@ -66,7 +66,6 @@ class Runner:
         self._subscribers: list[ev.Subscriber] = []
         self._jobs: queue.Queue[tuple[Callable[[], Any], Future] | None] = queue.Queue()
         self._thread: threading.Thread | None = None
-        self._store: Store | None = None     # the worker's connection, during a run
         self._done_steps = 0
         self._total_steps = 0
         self._step_started_s = 0.0
@@ -210,7 +209,7 @@ class Runner:
                 future.set_exception(exc)
 
     def _run(self, recipe: Recipe, resume: int | None) -> str:
-        store = self._store = Store.open(self.db_path)
+        store = Store.open(self.db_path)
         try:
             run_id, todo = self._open_run(store, recipe, resume)
             self._context = StoreContext(store, run_id, self.bench.clock,
@@ -232,7 +231,6 @@ class Runner:
                     self._finishing = False
                     self._transition("done")
         finally:
-            self._store = None
             store.close()
         return self.status
 

@@ -15,21 +15,8 @@ from labctl.cli import main
 from labctl.recipe import load_recipe
 from labctl.bench import load_bench
 from labctl.store import Store
+from tests.runner.toy_protocols import HOT_SIM as BENCH
 
-BENCH = """
-[instruments.furnace]
-driver = "eurotherm3216"
-resource = "sim://furnace"
-limits = { max_temperature_C = 900.0, max_ramp_C_per_min = 20.0, safe_temperature_C = 25.0 }
-[instruments.fra]
-driver = "solartron1260"
-resource = "sim://fra"
-[instruments.smu]
-driver = "keithley2450"
-resource = "sim://smu"
-[simulation]
-start_temperature_C = 400.0
-"""
 RECIPE = """
 [sample]
 name = "pellet"

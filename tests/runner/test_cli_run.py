@@ -5,20 +5,8 @@ from __future__ import annotations
 
 from labctl.cli import main
 from labctl.store import Store
+from tests.runner.toy_protocols import HOT_SIM
 
-HOT_SIM = """
-[instruments.furnace]
-driver = "eurotherm3216"
-resource = "sim://furnace"
-[instruments.fra]
-driver = "solartron1260"
-resource = "sim://fra"
-[instruments.smu]
-driver = "keithley2450"
-resource = "sim://smu"
-[simulation]
-start_temperature_C = 400.0
-"""
 EIS = '[sample]\nname = "p"\n[[steps]]\nprotocol = "eis"\nstart_Hz = 1e5\nstop_Hz = 10.0\n'
 
 

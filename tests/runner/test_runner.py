@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from contextlib import contextmanager
 
 import pytest
 
@@ -137,28 +138,35 @@ def test_abort_makes_the_bench_safe_within_a_second_and_marks_the_run_aborted(
         assert "run aborted: operator stop" in messages
 
 
+@contextmanager
+def held_at_first_step(runner):
+    """Start the run and hold its worker in the first StepStarted event (state 'running')
+    while the block runs; yields the run's future."""
+    started, hold = threading.Event(), threading.Event()
+
+    def block(event):
+        if isinstance(event, ev.StepStarted) and not started.is_set():
+            started.set()
+            hold.wait(TIMEOUT)
+    runner.subscribe(block)
+    future = runner.start()
+    assert started.wait(TIMEOUT)
+    try:
+        yield future
+    finally:
+        hold.set()
+
+
 def test_illegal_transitions_are_refused(make_runner):
     runner = make_runner(plateau_recipe(573.15, readings=3))
     for command in (runner.pause, runner.resume, runner.abort):
         with pytest.raises(LabctlError, match=f"cannot {command.__name__}: the runner is idle"):
             command()
-    started = threading.Event()
-    hold = threading.Event()
-
-    def block_first_step(event):
-        if isinstance(event, ev.StepStarted) and not started.is_set():
-            started.set()
-            hold.wait(TIMEOUT)
-    runner.subscribe(block_first_step)
-    future = runner.start()
-    assert started.wait(TIMEOUT)
-    try:
+    with held_at_first_step(runner) as future:
         with pytest.raises(LabctlError, match="cannot start: the runner is running"):
             runner.start()
         with pytest.raises(LabctlError, match="cannot resume: the runner is running"):
             runner.resume()
-    finally:
-        hold.set()
     assert future.result(TIMEOUT) == "done"
     with pytest.raises(LabctlError, match="cannot pause: the runner is done"):
         runner.pause()
@@ -186,22 +194,10 @@ def test_set_furnace_between_runs_and_refused_during_one(make_runner, bench):
     runner.set_furnace(400.0, 0.1).result(TIMEOUT)
     with bench.simulation.world.control() as loop:
         assert (loop.target_K, loop.rate_K_per_s) == (pytest.approx(400.0), pytest.approx(0.1))
-    started = threading.Event()
-    hold = threading.Event()
-
-    def block(event):
-        if isinstance(event, ev.StepStarted) and not started.is_set():
-            started.set()
-            hold.wait(TIMEOUT)
-    runner.subscribe(block)
-    future = runner.start()
-    assert started.wait(TIMEOUT)
-    try:
+    with held_at_first_step(runner) as future:
         with pytest.raises(LabctlError, match="a run is running"):
             runner.set_furnace(500.0, 0.1)
         runner.safe_state()          # aborts the run
-    finally:
-        hold.set()
     future.result(TIMEOUT)
     assert (runner.status, runner.reason) == ("aborted", "safe state requested")
     assert safe_bench(bench) == (False, 298.15)

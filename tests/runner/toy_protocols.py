@@ -12,6 +12,20 @@ from labctl.recipe import Recipe, Step
 from labctl.runcontext import Position
 
 ROLES = {"fra": "fra", "smu": "smu", "furnace": "furnace"}
+HOT_SIM = """
+[instruments.furnace]
+driver = "eurotherm3216"
+resource = "sim://furnace"
+limits = { max_temperature_C = 900.0, max_ramp_C_per_min = 20.0, safe_temperature_C = 25.0 }
+[instruments.fra]
+driver = "solartron1260"
+resource = "sim://fra"
+[instruments.smu]
+driver = "keithley2450"
+resource = "sim://smu"
+[simulation]
+start_temperature_C = 400.0
+"""   # the built-in `sim` bench, its furnace at 400 degC from the start
 
 
 @dataclass(frozen=True)
