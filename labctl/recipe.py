@@ -157,7 +157,7 @@ class _Reader:
         plan = self._program(sample) + self._standalone(sample) + self._final()
         if "program" not in self.data and not self.data.get("steps"):
             self.errors.add("a recipe needs a [program] or at least one [[steps]] table", "steps")
-        roles = self._roles({role for _, kind, *_ in plan for role in ROLES[kind]}, plan)
+        roles = self._roles({role for p in plan for role in _needs(p[1], p[3])}, plan)
         steps = tuple(self._limits(*planned, roles) for planned in plan)
         self.errors.raise_if_any()
         return Recipe(str(run.get("name", self.default_name)), steps,
@@ -359,7 +359,7 @@ class _Reader:
     def _roles(self, needed: set[str], plan: list[tuple]) -> dict[str, str]:
         given = self._table("roles", set(CAPABILITIES))
         roles = {}
-        for role in sorted(needed | given.keys() & CAPABILITIES.keys()):
+        for role in sorted(CAPABILITIES):
             name = given.get(role)
             if name is not None:
                 if not isinstance(name, str):
@@ -379,8 +379,8 @@ class _Reader:
                 roles[role] = role
             elif len(able) == 1:
                 roles[role] = able[0]
-            else:
-                users = sorted({w for w, kind, *_ in plan if role in ROLES[kind]})
+            elif role in needed:     # roles no step needs are resolved when obvious
+                users = sorted({p[0] for p in plan if role in _needs(p[1], p[3])})
                 self.errors.add(f"needed by {', '.join(users)}: bench {self.bench.source} has "
                                 f"{len(able) or 'no'} instrument(s) for it"
                                 f"{' (' + ', '.join(able) + ')' if able else ''}; name one here",
@@ -404,7 +404,7 @@ class _Reader:
             value = values.get(key)
             if not is_number(value):
                 continue
-            for role in ROLES[kind]:
+            for role in _needs(kind, values):
                 spec = self.bench.instruments.get(roles.get(role, ""))
                 limit = spec.limits.get(limit_key) if spec else None
                 if limit is None:
@@ -422,6 +422,13 @@ class _Reader:
         protocol = CoolDown if kind == "cool_down" else importlib.import_module(PROTOCOLS[kind])
         return Step(Position(position.path, roles, position.temperature_K, position.group),
                     protocol, params)
+
+
+def _needs(kind: str, values: Mapping[str, Any]) -> tuple[str, ...]:
+    """Roles a step uses (stabilize on |Z| also needs the impedance analyzer)."""
+    if kind == "stabilize" and values.get("reference_Hz") is not None:
+        return ROLES[kind] + ("fra",)
+    return ROLES[kind]
 
 
 def _source(where: str, key: str) -> tuple[str, str]:

@@ -62,7 +62,7 @@ protocol = "eis"
         ("program[2]/eis#2", 400 + zero_Celsius),
         ("program[3]/stabilize", 300 + zero_Celsius), ("program[3]/eis", 300 + zero_Celsius),
         ("steps[1]/stabilize", 350.0), ("steps[2]/eis", 350.0), ("final/cool_down", None)]
-    assert recipe.steps[1].position.roles == {"fra": "fra", "furnace": "furnace"}
+    assert recipe.steps[1].position.roles == {"fra": "fra", "furnace": "furnace", "smu": "smu"}
     assert recipe.steps[0].params.ramp_rate_K_per_s == pytest.approx(10 / 60)
 
 
@@ -126,7 +126,7 @@ def test_single_problems(sim, text, field, reason):
 def test_a_missing_role_names_the_steps_that_need_it():
     bench = load_bench("sim-full")   # two temperature controllers: furnace and stage
     recipe = parse_recipe(MINIMAL + '[[steps]]\nprotocol = "dc_polarization"\n', bench)
-    assert recipe.steps[-1].position.roles == {"furnace": "furnace", "smu": "smu"}  # by name
+    assert recipe.steps[-1].position.roles == {"fra": "fra", "furnace": "furnace", "smu": "smu"}
     two = parse_bench("".join(f'[instruments.{n}]\ndriver = "solartron1260"\nresource = "sim://{n}"\n'
                               for n in ("left", "right")), source="two.toml")
     found = problems('[sample]\nname = "p"\n[[steps]]\nprotocol = "eis"\n', two)
@@ -137,7 +137,17 @@ def test_a_missing_role_names_the_steps_that_need_it():
 def test_one_step_recipe_is_validated_like_a_file(sim):
     recipe = one_step_recipe("eis", {"amplitude_V": 0.02}, sim)
     (step,) = recipe.steps
-    assert (step.path, step.params.amplitude_V, step.position.roles) == ("steps[1]/eis", 0.02,
-                                                                          {"fra": "fra"})
+    assert (step.path, step.params.amplitude_V) == ("steps[1]/eis", 0.02)
+    assert step.position.roles == {"fra": "fra", "furnace": "furnace", "smu": "smu"}
     with pytest.raises(ConfigError, match=r"<one-off eis> \[steps\[1\].amplitude_V\]: 0.9 exceeds"):
         one_step_recipe("eis", {"amplitude_V": 0.9}, sim)
+
+
+def test_stabilizing_on_the_impedance_needs_an_analyzer():
+    furnace_only = parse_bench('[instruments.oven]\ndriver = "eurotherm3216"\n'
+                               'resource = "sim://oven"\n', source="oven.toml")
+    text = MINIMAL.replace("ramp_C_per_min = 10", "ramp_C_per_min = 10\n"
+                           "stabilize = { reference_Hz = 1e3 }")
+    assert problems(text, furnace_only) == {(None, "roles.fra"): (
+        "needed by program.stabilize: bench oven.toml has no instrument(s) for it; name one here")}
+    assert parse_recipe(MINIMAL, furnace_only).steps[0].position.roles == {"furnace": "oven"}
