@@ -84,3 +84,22 @@ def test_abort_switches_the_output_off(tmp_path):
             dc.run(ctx, dc.Params())
         assert not bench.simulation.devices["smu"].output
     assert ctx.of_kind("dc_polarization")[0].status == "aborted"
+
+
+def test_a_slow_electrode_is_followed_past_600_s_where_a_fixed_hold_is_wrong(tmp_path):
+    errors, durations = {}, {}
+    sample = sample_with_t_ion(0.99, T_K)
+    sample["electrode"]["Q"] = 1e-3                   # charging time ~ (R_ion Q)^(1/n) ~ 2 min
+    for method in ("fixed", "adaptive"):
+        folder = tmp_path / method
+        folder.mkdir()
+        with sim_context(folder, sample, start_K=T_K) as (ctx, bench):
+            truth = bench.simulation.world.sample.ionic_transference_number(T_K)
+            eis_sweep.run(ctx, eis_sweep.Params(adaptive_low_frequency=True, stop_Hz=1e-3))
+            start = bench.clock.now()
+            t_ion = fixed_hold_t_ion(ctx, bench, 0.1) if method == "fixed" else \
+                dc.run(ctx, dc.Params(voltage_V=0.1)).t_ion
+            durations[method] = bench.clock.now() - start
+            errors[method] = abs(t_ion - truth)
+    assert errors["fixed"] > 0.01 and errors["adaptive"] < 0.002
+    assert durations["adaptive"] > 3 * durations["fixed"]
