@@ -1,11 +1,13 @@
-"""MethodSCRIPT wire format of PalmSens instruments (EmStat4, EmStat Pico): numbers in
-scripts, data packets, loop markers and `!XXXX` error codes.
+"""MethodSCRIPT wire format of PalmSens instruments (EmStat4, EmStat Pico), the host's
+side: numbers written into scripts, data packets and `!XXXX` error codes read back.
 
 Sources: MethodSCRIPT manual v1.8 (dev.palmsens.com/methodscript) sections "MethodSCRIPT
 variables" and "Measurement data package"; PalmSens/MethodSCRIPT_Examples
 `Example_Python/palmsens/mscript.py` (variable types, SI prefixes, metadata status bits,
 EmStat4 current-range indices), `palmsens/instrument.py` (error pattern, `Z!0006`) and
-`Example_C/README.adoc` (example packets). Written from those descriptions.
+`Example_C/README.adoc` (example packets). Written from those descriptions; the simulator
+has its own encoder (`simulators._methodscript`), and the decoder is pinned by the
+vendor's literal example lines in the tests.
 
 A data packet is a line `P<var>;<var>;...`; each variable is a 2-letter type, a value of
 7 hex digits offset by 2**27 and one SI-prefix character (`     nan` for no value), then
@@ -23,6 +25,7 @@ from labctl.errors import ReplyError
 
 PREFIXES = {"a": 1e-18, "f": 1e-15, "p": 1e-12, "n": 1e-9, "u": 1e-6, "m": 1e-3, " ": 1.0,
             "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18}
+INTEGER_FACTOR = 1.0        # prefix `i`: an integer (mscript.py SI_PREFIX_FACTOR)
 OFFSET = 2 ** 27            # value = int(hex7, 16) - OFFSET
 NAN_FIELD = "     nan"
 
@@ -31,9 +34,6 @@ OVERLOAD, UNDERLOAD = 0x2, 0x4     # also 0x1 timing error, 0x8 overload warning
 
 # variable types used here (manual appendix "variable types")
 APPLIED_POTENTIAL, WE_CURRENT, FREQUENCY, Z_REAL, Z_IMAG, TIME = "da", "ba", "dc", "cc", "cd", "eb"
-
-# technique ids of the `M####` loop-start marker
-TECHNIQUE_IDS = {"meas_loop_lsv": 0x0000, "meas_loop_ca": 0x0007, "meas_loop_eis": 0x000D}
 
 # Error codes (`!XXXX`): 0x0006 as in instrument.py; the others from the MethodSCRIPT
 # manual's error table (0x0001-0x0027, 0x4000-0x4009, 0x7FFF), reached through a secondary
@@ -51,9 +51,9 @@ ERRORS = {
     SYNTAX: "script syntax error",
     UNKNOWN_SCRIPT_COMMAND: "unknown command in the script",
 }
+METADATA = {"1": r"1[0-9A-Fa-f]", "2": r"2[0-9A-Fa-f]{2}"}   # status, current range
 ERROR_RE = re.compile(r"!([0-9A-Fa-f]{4})(?::\s*(.*))?$")
 LINE_RE = re.compile(r"Line (\d+)")
-NUMBER_RE = re.compile(r"^([+-]?\d+)([afpnumkMGTPE]?)$")
 
 
 @dataclass(frozen=True)
@@ -67,57 +67,34 @@ class Var:
 
 
 # -- values -------------------------------------------------------------------------------
-def encode_value(value: float) -> str:
-    """8 characters: 7 hex digits and the SI prefix giving the finest resolution."""
-    if math.isnan(value):
-        return NAN_FIELD
-    if value == 0:
-        return f"{OFFSET:07X} "
-    for prefix, factor in PREFIXES.items():
-        mantissa = round(value / factor)
-        if abs(mantissa) < OFFSET:
-            return f"{mantissa + OFFSET:07X}{prefix}"
-    raise ValueError(f"{value!r} is too large for a MethodSCRIPT value")
-
-
 def decode_value(field: str) -> float:
     if field == NAN_FIELD:
         return math.nan
     digits, prefix = field[:7], field[7:8]
-    if len(field) != 8 or prefix not in PREFIXES and prefix != "i" \
-            or not re.fullmatch(r"[0-9A-Fa-f]{7}", digits):
+    factor = INTEGER_FACTOR if prefix == "i" else PREFIXES.get(prefix)
+    if len(field) != 8 or factor is None or not re.fullmatch(r"[0-9A-Fa-f]{7}", digits):
         raise ReplyError(f"bad MethodSCRIPT value {field!r}")
-    return (int(digits, 16) - OFFSET) * PREFIXES.get(prefix, 1.0)
-
-
-def encode_var(var: Var) -> str:
-    meta = f",1{var.status:X}" if var.status or var.range_index is not None else ""
-    if var.range_index is not None:
-        meta += f",2{var.range_index:02X}"
-    return var.type + encode_value(var.value) + meta
+    return (int(digits, 16) - OFFSET) * factor
 
 
 def decode_var(text: str) -> Var:
     body, *meta = text.split(",")
-    if len(body) != 10 or not body[:2].isalpha():
+    if not body[:2].isalpha():          # the value's length is checked by decode_value
         raise ReplyError(f"bad MethodSCRIPT variable {text!r}")
     status, range_index = 0, None
     for item in meta:
-        if re.fullmatch(r"1[0-9A-Fa-f]", item):
-            status = int(item[1], 16)
-        elif re.fullmatch(r"2[0-9A-Fa-f]{2}", item):
-            range_index = int(item[1:], 16)
-        elif not re.fullmatch(r"[0-9A-Fa-f]+", item):   # other metadata (noise, ...) ignored
+        if not re.fullmatch(METADATA.get(item[:1], r"[0-9A-Fa-f]+"), item):
             raise ReplyError(f"bad metadata {item!r} in {text!r}")
+        if item[0] == "1":
+            status = int(item[1], 16)
+        elif item[0] == "2":
+            range_index = int(item[1:], 16)
+        # other metadata (4: noise, ...) is ignored
     return Var(body[:2], decode_value(body[2:]), status, range_index)
 
 
-def encode_packet(variables: list[Var]) -> str:
-    return "P" + ";".join(encode_var(v) for v in variables)
-
-
 def decode_packet(line: str) -> list[Var]:
-    if not line.startswith("P") or len(line) < 11:
+    if not line.startswith("P"):
         raise ReplyError(f"not a MethodSCRIPT data packet: {line!r}")
     return [decode_var(part) for part in line[1:].split(";")]
 
@@ -137,14 +114,6 @@ def format_number(value: float) -> str:
             return f"{mantissa}{prefix.strip()}"
     prefix, factor = fitting[-1]
     return f"{round(value / factor)}{prefix.strip()}"
-
-
-def parse_number(text: str) -> float:
-    """A script literal (`100m`, `-2`, `11i`); ValueError if it is not one."""
-    match = NUMBER_RE.match(text.removesuffix("i"))
-    if not match:
-        raise ValueError(f"not a MethodSCRIPT number: {text!r}")
-    return int(match[1]) * PREFIXES[match[2] or " "]
 
 
 # -- errors ---------------------------------------------------------------------------------

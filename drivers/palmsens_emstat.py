@@ -258,9 +258,17 @@ class EmStat4(Instrument):
                               code=error[0])
 
     def _cell_off(self) -> None:
+        """Run a `cell_off` script and confirm it ran: `e`, then the end of the script
+        (a blank line); an error reply is an `InstrumentError`, never dropped."""
         self.write("e\ncell_off\n")
-        while self._line(0.0) != "":
-            pass
+        line = self._line(0.0)
+        if line == "e":
+            line = self._line(0.0)
+        if line != "":
+            error = ms.error_code(line)
+            raise InstrumentError(f"cell_off script not confirmed: {line!r}"
+                                  + (f" ({ms.describe_error(*error)})" if error else ""),
+                                  instrument=self.name, code=error and error[0])
 
     def _line(self, gap_s: float) -> str:
         """The next line, waiting up to twice `gap_s` plus the link timeout (long points)."""
@@ -282,8 +290,11 @@ class EmStat4(Instrument):
                 return
 
     def safe_state(self) -> None:
+        """Abort any script (its `on_finished:` switches the cell off), then run a
+        `cell_off` script whose acknowledgement confirms the cell is off."""
         self.is_on = False
         self.abort()
+        self._cell_off()
 
     def close(self) -> None:
         try:

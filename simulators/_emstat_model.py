@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from drivers import _methodscript as ms
+from simulators import _methodscript as ms
 from simulators.world import SimWorld
 
 # command -> argument kinds: d declares a variable, o/v a declared variable (output /
@@ -69,9 +69,9 @@ class Program:
 def _check_args(kinds: str, args: list[str], names: set[str], raw: str, line: int) -> None:
     for kind, arg in zip(kinds, args):
         ok = {"d": NAME_RE.match(arg) and arg not in names, "k": arg in TYPE_CODES,
-              "n": arg in names or ms.NUMBER_RE.match(arg.removesuffix("i"))}.get(kind, arg in names)
+              "n": arg in names or ms.LITERAL.fullmatch(arg)}.get(kind, arg in names)
         if not ok:
-            raise ScriptError(ms.SYNTAX, line, raw.find(arg) + 1)
+            raise ScriptError(ms.ERR_SYNTAX, line, raw.find(arg) + 1)
 
 
 def parse(lines: list[str]) -> Program:
@@ -85,12 +85,12 @@ def parse(lines: list[str]) -> Program:
         cmd, *args = text.split()
         kinds = SIGNATURES.get(cmd)
         if kinds is None:
-            raise ScriptError(ms.UNKNOWN_SCRIPT_COMMAND, number, raw.find(cmd) + 1)
+            raise ScriptError(ms.ERR_UNKNOWN_IN_SCRIPT, number, raw.find(cmd) + 1)
         if (len(args) != len(kinds)
                 or (loop is not None and cmd not in LOOP_BODY | {"endloop"})
                 or (cmd == "endloop" and loop is None)
                 or (cmd == "on_finished:" and block is program.on_finished)):
-            raise ScriptError(ms.SYNTAX, number, raw.find(cmd) + 1)
+            raise ScriptError(ms.ERR_SYNTAX, number, raw.find(cmd) + 1)
         _check_args(kinds, args, program.names, raw, number)
         stmt = Stmt(number, cmd, args)
         if cmd == "var":
@@ -105,7 +105,7 @@ def parse(lines: list[str]) -> Program:
             block.append(stmt)
             loop = stmt if cmd.startswith("meas_loop") else None
     if loop is not None:
-        raise ScriptError(ms.SYNTAX, loop.line, 1)
+        raise ScriptError(ms.ERR_SYNTAX, loop.line, 1)
     return program
 
 

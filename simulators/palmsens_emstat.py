@@ -10,7 +10,8 @@ Subset: `var`, `set_pgstat_chan/mode`, `set_max_bandwidth`, `set_range`, `set_ra
 `meas_loop_eis/ca/lsv ... endloop` (bodies: `pck_*`, `timer_get`), `on_finished:`, `#`
 comments. A script that does not parse is refused with `e!XXXX: Line L, Col C` (0x4001 an
 unknown command, 0x4000 any other syntax error); run-time
-errors (`!XXXX: Line L`, see `drivers._methodscript.ERRORS`) end the script without
+errors (`!XXXX: Line L`: 0x000F potential, 0x0011 frequency, 0x0012 amplitude out of
+range) end the script without
 `on_finished:`, as the manual describes. Output: `e`, `M####` / `*` around each measurement
 loop, `P...` packets, a blank line at the end; `Z` answers `Z`, closes the open loop with
 `*`, runs `on_finished:` and ends the script.
@@ -41,14 +42,18 @@ from __future__ import annotations
 import math
 from typing import Callable, Iterator
 
-from drivers import _methodscript as ms
-from drivers.palmsens_emstat import EmStat4, MAX_AMPLITUDE_V, MODELS
+from simulators import _methodscript as ms
 from simulators.device import LineDevice
 from simulators._emstat_model import Cell, Program, RunError, ScriptError, Stmt, parse
 from simulators.world import SimWorld
 
 Event = tuple[float, Callable[[], list[str]]]
 UNDERLOAD_FRACTION = 1e-3
+# EmStat4 specifications (see the driver): potential range (V) and current ranges (A) by
+# model, EIS frequency range (Hz) and largest AC amplitude (V rms)
+MODELS = {"LR": (3.0, tuple(10.0 ** e for e in range(-9, -1))),
+          "HR": (6.0, tuple(10.0 ** e for e in range(-7, 0)))}
+FREQUENCY_RANGE_HZ, MAX_AMPLITUDE_V = (1e-5, 2e5), 0.9
 
 
 class _Abort(Exception):
@@ -74,9 +79,9 @@ class EmStat4Simulator(LineDevice):
         self._run: Iterator[Event] | None = None
         self._next: Event | None = None
         self.e_set, self.autorange = 0.0, (self.current_ranges[-1],) * 2
-        self.vars: dict[str, ms.Var] = {}
+        self.vars: dict[str, ms.Value] = {}
         self._t = self._timer0 = 0.0
-        self._packet: list[ms.Var] = []
+        self._packet: list[ms.Value] = []
         self._loop_open = False
 
     # -- host protocol ------------------------------------------------------------------------
@@ -92,23 +97,23 @@ class EmStat4Simulator(LineDevice):
             return None
         if self._run is not None:
             if cmd != "Z":
-                return f"{cmd[0]}!{ms.NOT_NOW:04X}"
+                return ms.error_line(ms.ERR_NOT_NOW, cmd[0])
             self._abort()
             return None
         if cmd == "e":
             self._script = []
             return None
         replies = {"t": f"tes4_{self.model.lower()}1.4.00\n#labctl simulator*",
-                   "i": f"iES4{self.model}-SIM-0001", "Z": f"Z!{ms.NOT_NOW:04X}"}
-        return replies.get(cmd, f"{cmd[0]}!{ms.UNKNOWN_COMMAND:04X}")
+                   "i": f"iES4{self.model}-SIM-0001", "Z": ms.error_line(ms.ERR_NOT_NOW, "Z")}
+        return replies.get(cmd, ms.error_line(ms.ERR_UNKNOWN_COMMAND, cmd[0]))
 
     def _start(self) -> str | None:
         lines, self._script = self._script or [], None
         try:
             program = parse(lines)
         except ScriptError as err:
-            return f"e!{err.code:04X}: Line {err.line}, Col {err.column}"
-        self.vars = {name: ms.Var("aa", 0.0) for name in program.names}
+            return ms.error_line(err.code, "e", f"Line {err.line}, Col {err.column}")
+        self.vars = {name: ms.Value(ms.UNKNOWN_TYPE, 0.0) for name in program.names}
         self._run = self._execute(program)
         self._next = next(self._run)
         return None
@@ -157,7 +162,7 @@ class EmStat4Simulator(LineDevice):
             if self._loop_open:
                 yield self._emit("*")
         except RunError as err:
-            yield self._emit(f"!{err.code:04X}: Line {err.line}")
+            yield self._emit(ms.error_line(err.code, where=f"Line {err.line}"))
             return
         self._loop_open = False
         for stmt in program.on_finished:
@@ -169,7 +174,7 @@ class EmStat4Simulator(LineDevice):
                 "meas_loop_lsv": self._lsv}.get(stmt.cmd)
         if loop is not None:
             self._loop_open = True
-            yield self._emit(f"M{ms.TECHNIQUE_IDS[stmt.cmd]:04X}")
+            yield self._emit(ms.LOOP_MARKERS[stmt.cmd])
             for t, make in loop(stmt):
                 self._t = t
                 yield t, self._body(stmt, make)
@@ -204,22 +209,22 @@ class EmStat4Simulator(LineDevice):
         elif cmd == "timer_start":
             self._timer0 = self._t
         elif cmd == "timer_get":
-            self.vars[args[0]] = ms.Var(ms.TIME, self._t - self._timer0)
+            self.vars[args[0]] = ms.Value(ms.TIME, self._t - self._timer0)
         elif cmd == "pck_start":
             self._packet = []
         elif cmd == "pck_add":
             self._packet.append(self.vars[args[0]])
         elif cmd == "pck_end":
-            return [ms.encode_packet(self._packet)]
+            return [ms.packet(self._packet)]
         return []
 
     def number(self, arg: str) -> float:
-        return self.vars[arg].value if arg in self.vars else ms.parse_number(arg)
+        return self.vars[arg].value if arg in self.vars else ms.literal(arg)
 
     def _potential(self, arg: str, stmt: Stmt) -> float:
         value = self.number(arg)
         if abs(value) > self.potential_range:
-            raise RunError(ms.POTENTIAL_RANGE, stmt.line)
+            raise RunError(ms.ERR_POTENTIAL, stmt.line)
         return value
 
     # -- measurement loops: (due time, measure) per point ---------------------------------------
@@ -227,11 +232,11 @@ class EmStat4Simulator(LineDevice):
         f_var, re_var, im_var = stmt.args[:3]
         amp, f0, f1, n_text, dc = stmt.args[3:]
         amplitude, start, stop, n = (self.number(a) for a in (amp, f0, f1, n_text))
-        low, high = EmStat4.frequency_range_Hz
+        low, high = FREQUENCY_RANGE_HZ
         if not all(low <= f <= high for f in (start, stop)):
-            raise RunError(ms.FREQUENCY_RANGE, stmt.line)
+            raise RunError(ms.ERR_FREQUENCY, stmt.line)
         if not 0 < amplitude <= MAX_AMPLITUDE_V:
-            raise RunError(ms.AMPLITUDE_RANGE, stmt.line)
+            raise RunError(ms.ERR_AMPLITUDE, stmt.line)
         self.cell.set_potential(self._t, self._potential(dc, stmt))
         t = self._t
         for k in range(max(1, int(n))):
@@ -242,9 +247,9 @@ class EmStat4Simulator(LineDevice):
                 z = self.world.add_noise(complex(self.world.sample.impedance(
                     f, self.world.sample_temperature_K()))) if self.cell.on else complex(math.nan, math.nan)
                 status, index = self._ranging(amplitude / abs(z) if self.cell.on else 0.0)
-                self.vars[f_var] = ms.Var(ms.FREQUENCY, f)
-                self.vars[re_var] = ms.Var(ms.Z_REAL, z.real, status, index)
-                self.vars[im_var] = ms.Var(ms.Z_IMAG, z.imag, status)
+                self.vars[f_var] = ms.Value(ms.FREQUENCY, f)
+                self.vars[re_var] = ms.Value(ms.Z_REAL, z.real, status, index)
+                self.vars[im_var] = ms.Value(ms.Z_IMAG, z.imag, status)
             yield t, measure
 
     def _ca(self, stmt: Stmt) -> Iterator[tuple[float, Callable[[], None]]]:
@@ -274,8 +279,8 @@ class EmStat4Simulator(LineDevice):
                 self.cell.current(t, self.world.sample_temperature_K())))
             status, index = self._ranging(current)
             top = self._allowed()[-1]
-            self.vars[e_var] = ms.Var(ms.APPLIED_POTENTIAL, self.cell.potential(t))
-            self.vars[i_var] = ms.Var(ms.WE_CURRENT, max(-top, min(top, current)), status, index)
+            self.vars[e_var] = ms.Value(ms.POTENTIAL, self.cell.potential(t))
+            self.vars[i_var] = ms.Value(ms.CURRENT, max(-top, min(top, current)), status, index)
         return measure
 
     def _allowed(self) -> list[float]:
@@ -287,6 +292,6 @@ class EmStat4Simulator(LineDevice):
         """(status bits, range index) of a current under the autoranging bounds."""
         allowed = self._allowed()
         chosen = next((r for r in allowed if r >= abs(current)), allowed[-1])
-        status = ms.OVERLOAD if abs(current) > allowed[-1] or self.take_fault("error") else \
-            ms.UNDERLOAD if abs(current) < UNDERLOAD_FRACTION * allowed[0] else 0
+        status = ms.STATUS_OVERLOAD if abs(current) > allowed[-1] or self.take_fault("error") \
+            else ms.STATUS_UNDERLOAD if abs(current) < UNDERLOAD_FRACTION * allowed[0] else 0
         return status, round(3 * (math.log10(chosen) + 10))

@@ -14,6 +14,7 @@ from labctl.bench import open_bench, parse_bench
 from labctl.capabilities import ImpedanceAnalyzer, SourceMeter
 from labctl.clock import ScaledClock, VirtualClock
 from labctl.errors import InstrumentError, RangeError, ReplyError, SafetyLimitError
+from simulators import _methodscript as sim_ms
 from simulators._emstat_model import RESUME_GAP_S
 from simulators.palmsens_emstat import EmStat4Simulator, eis_point_s
 from simulators.port import SimulatorPort
@@ -47,44 +48,85 @@ def make(world, limits=None, **options):
     return device, port, driver
 
 
-# -- codec ------------------------------------------------------------------------------------
-def test_documented_packets_decode():
+# -- codec: the driver's decoder on the vendor's literal lines, the simulator's encoder ------
+def test_vendor_example_packets_decode():
+    """Example_C/README.adoc: an EIS package on a 10 kOhm dummy cell and an LSV run."""
     f, zr, zi = ms.decode_packet("PdcDF5DFF4u;cc896D904m,10,287;cd82DB1A8u,10,287")
     assert (f.type, zr.type, zi.type) == ("dc", "cc", "cd")
-    assert f.value == pytest.approx(100.0, abs=1e-3)
-    assert zr.value == pytest.approx(9885.956, abs=1e-3) and zi.value == pytest.approx(2.995, abs=1e-3)
-    assert (zr.status, zr.range_index) == (0, 0x87)
-    e, i = ms.decode_packet("Pda7F85F3Fu;ba48D503Dp,10,288")
-    assert e.value == pytest.approx(-0.4999, abs=1e-4) and i.type == "ba"
-    assert math.isnan(ms.decode_var("ba     nan").value)
-    assert ms.encode_value(100.0).endswith("u") and ms.encode_value(9885.956).endswith("m")
+    assert f.value == pytest.approx(99.999732, abs=1e-9)      # "Frequency(Hz): 100.0"
+    assert zr.value == pytest.approx(9885.956, abs=1e-3)      # "Zreal(Ohm): 9885.956"
+    assert zi.value == pytest.approx(2.995, abs=1e-3)         # "Zimag(Ohm): 2.995"
+    assert (zr.status, zr.range_index, zi.range_index) == (0, 0x87, 0x87)
+    lsv = ["Pda7F85F3Fu;ba48D503Dp,10,288", "Pda7F9234Bu;ba4E2C324p,10,288",
+           "Pda806EC24u;baAE16C6Dp,10,288", "Pda807B031u;baB360495p,10,288",
+           "Pda7F85F3Fu;ba4BA99F0p,10,288"]
+    decoded = [[(v.type, v.value, v.status, v.range_index) for v in ms.decode_packet(line)]
+               for line in lsv]
+    expected = [(-0.499905, -57847747e-12), (-0.449717, -52247772e-12),
+                (0.453668, 48327789e-12), (0.503857, 53871765e-12),
+                (-0.499905, -54879760e-12)]          # (hex - 0x8000000) x prefix
+    for row, (volts, amps) in zip(decoded, expected):
+        assert row[0][:2] == ("da", pytest.approx(volts, abs=1e-9))
+        assert row[1] == ("ba", pytest.approx(amps, rel=1e-12), 0, 0x88)
 
 
-@pytest.mark.parametrize("bad", ["Pda7F85F3Fu;ba48D?03Dp", "Pda7F85F3F", "Xda7F85F3Fu",
-                                 "Pda7F85F3Fu,1Z", "Pda7F85F3Fx"])
-def test_malformed_packets_are_errors(bad):
+@pytest.mark.parametrize("line, value, status, flagged", [
+    ("Pba8000064n,12,209", 100e-9, 0x2, "overload"),     # mscript.py: 0x2 OVERLOAD
+    ("Pba8000064n,14,209", 100e-9, 0x4, None),           # 0x4 UNDERLOAD: kept
+    ("Pba8000064n,11", 100e-9, 0x1, None),               # 0x1 timing error
+    ("Pee8000007i", 7.0, 0, None),                       # `i`: an integer, factor 1
+    ("Pba     nan,10", math.nan, 0, "nan"),
+    ("Pba8000064n,10,209,4A1", 100e-9, 0, None),         # noise metadata (4..) ignored
+])
+def test_status_bits_and_prefixes_as_documented(line, value, status, flagged):
+    (var,) = ms.decode_packet(line)
+    assert (var.value, var.status) == (pytest.approx(value, nan_ok=True), status)
+    driver = EmStat4(None)
+    if flagged:
+        with pytest.raises(InstrumentError, match=flagged):
+            driver._checked(var)
+    else:
+        assert driver._checked(var) == pytest.approx(value)
+
+
+@pytest.mark.parametrize("bad", [
+    "Pda7F85F3Fu;ba48D?03Dp", "Pda7F85F3F", "Xda7F85F3Fu", "Pda7F85F3Fu,1Z",
+    "Pda7F85F3Fx", "Pda7F85F3Fuu", "P1a7F85F3Fu", "P", "Pda7F85F3Fu;",
+    "Pba48D503Dp,10,2887", "Pba48D503Dp,10,28", "Pba48D503Dp,100,288", "Pba48D503Dp,10,2ZZ",
+    "Pba48D503Dp,1", "Pba48D503Dp,10,288,"])
+def test_near_miss_packets_are_reply_errors(bad):
     with pytest.raises(ReplyError):
         ms.decode_packet(bad)
 
 
-@given(st.floats(min_value=-1e20, max_value=1e20, allow_nan=False))
-def test_value_round_trip(x):
-    assert abs(ms.decode_value(ms.encode_value(x)) - x) <= max(abs(x) * RESOLUTION, 0.5e-18)
+@pytest.mark.parametrize("line, code, meaning", [
+    ("e!4000: Line 2, Col 1", 0x4000, "script syntax error"),
+    ("e!4001: Line 2, Col 1", 0x4001, "unknown command in the script"),
+    ("!000F: Line 9", 0x000F, "potential outside"),
+    ("!0011: Line 9", 0x0011, "frequency outside"),
+    ("!0012: Line 9", 0x0012, "AC amplitude outside"),
+    ("Z!0006", 0x0006, "not possible now"),
+    ("w!0003", 0x0003, "unknown command"),
+    ("!0032: Line 9", 0x0032, "undocumented error code"),   # no "cell overload" code
+])
+def test_error_codes_as_in_the_manuals_table(line, code, meaning):
+    assert ms.error_code(line)[0] == code
+    assert meaning in ms.describe_error(*ms.error_code(line))
 
 
 @given(st.sampled_from(["da", "ba", "dc", "cc", "cd", "eb"]),
        st.one_of(st.just(math.nan), st.floats(min_value=-1e15, max_value=1e15)),
        st.integers(0, 15), st.one_of(st.none(), st.integers(0, 255)))
-def test_packet_round_trip(kind, value, status, index):
-    var = ms.Var(kind, value, status, index)
-    (back,) = ms.decode_packet(ms.encode_packet([var]))
+def test_simulator_encoding_decodes_in_the_driver(kind, value, status, index):
+    """Two independent readings of the manual agree (value within half a count)."""
+    (back,) = ms.decode_packet(sim_ms.packet([sim_ms.Value(kind, value, status, index)]))
     assert (back.type, back.status, back.range_index) == (kind, status, index)
     assert back.value == pytest.approx(value, rel=RESOLUTION, abs=0.5e-18, nan_ok=True)
 
 
 @given(st.floats(min_value=-1e12, max_value=1e12, allow_nan=False))
-def test_script_numbers_round_trip(x):
-    assert ms.parse_number(ms.format_number(x)) == pytest.approx(x, rel=5e-7, abs=1e-18)
+def test_script_numbers_read_back_by_the_simulator(x):
+    assert sim_ms.literal(ms.format_number(x)) == pytest.approx(x, rel=5e-7, abs=1e-18)
 
 
 @pytest.mark.parametrize("value, text", [(0.1, "100m"), (-0.5, "-500m"), (2e5, "200k"),
@@ -192,6 +234,36 @@ def test_safe_state_mid_record_aborts_and_the_generator_ends(world):
     assert not device.cell.on and list(readings) == []
     with pytest.raises(InstrumentError, match="output is off"):
         driver.read()
+
+
+def test_safe_state_confirms_the_cell_is_off(world):
+    """Even if an abort did not switch the cell off, the cell_off script does, and its
+    acknowledgement (`e`, blank line) is read, not skipped."""
+    class NoOnFinished(EmStat4Simulator):        # Z ends the script, skips on_finished:
+        def _abort(self):
+            self.reply("Z")
+            self.reply("")
+            self._run = self._next = None
+
+    device = NoOnFinished(world, {})
+    port = RecordingPort(device)
+    driver = EmStat4.open(port, clock=world.clock)
+    sweep = driver.sweep([1.0, 0.1], 0.01)
+    next(sweep)
+    driver.safe_state()
+    assert not device.cell.on and port.sent.decode().endswith("Z\ne\ncell_off\n\n")
+
+
+def test_an_error_from_the_cell_off_script_is_raised(world):
+    class NoCellOff(EmStat4Simulator):
+        def handle(self, line):
+            return "e!4001: Line 1, Col 1" if line == "cell_off" else super().handle(line)
+
+    device = NoCellOff(world, {})
+    driver = EmStat4.open(RecordingPort(device), clock=world.clock)
+    with pytest.raises(InstrumentError, match="cell_off script not confirmed.*0x4001") as err:
+        driver.safe_state()
+    assert err.value.code == 0x4001
 
 
 def test_script_errors_name_the_script_line(world):
