@@ -32,13 +32,13 @@ through VISA; `\\n` terminators.
 from __future__ import annotations
 
 import math
-import re
 import warnings
 from typing import Any, Iterator
 
 from labctl.capabilities import CurrentReading
 from labctl.errors import CommunicationError, InstrumentError, RangeError, ReplyError
-from labctl.instrument import Instrument, Property, in_range, parse_bool, parse_float
+from labctl.instrument import (Instrument, Property, in_range, parse_bool, parse_float,
+                               parse_word, raise_scpi_errors)
 from labctl.transport import LinkSettings
 
 MAX_VOLTAGE_V, MAX_CURRENT_A = 210.0, 1.05
@@ -48,18 +48,10 @@ DEFAULT_POINTS = 100_000        # capacity of defbuffer1 after *RST
 MIN_POLL_S = 0.05               # record(): shortest pause between buffer polls
 BUFFER = '"defbuffer1"'
 UNDEFINED_HEADER = -113
-_ERROR = re.compile(r'^([+-]?\d+),"(.*)"$')
 
 
 class ComplianceWarning(UserWarning):
     """The source hit its current limit; the reading is the limit, not the sample's current."""
-
-
-def parse_text(reply: str) -> str:
-    text = reply.strip()
-    if not text or not text.isprintable():
-        raise ReplyError(f"expected a word, got {reply!r}")
-    return text
 
 
 def parse_rows(reply: str, width: int) -> list[list[float]]:
@@ -79,7 +71,7 @@ class Keithley2450(Instrument):
     limit_keys = {"voltage_V": "max |source voltage|",
                   "current_A": "max current limit (compliance)"}
 
-    language = Property("*LANG?", parse=parse_text, doc="command set: SCPI, TSP or SCPI2400")
+    language = Property("*LANG?", parse=parse_word, doc="command set: SCPI, TSP or SCPI2400")
     line_frequency_Hz = Property(":SYST:LFR?", doc="power line frequency (sets 1 PLC)")
     voltage_V = Property(":SOUR:VOLT?", doc="programmed source voltage")
     current_limit_A = Property(":SOUR:VOLT:ILIM?", doc="compliance (current limit)")
@@ -106,19 +98,7 @@ class Keithley2450(Instrument):
     # -- errors and identity ------------------------------------------------------------
     def check_errors(self) -> None:
         """Drain `:SYST:ERR?`; raise the first error with the instrument's text and code."""
-        found = []
-        for _ in range(32):
-            match = _ERROR.match(self.query(":SYST:ERR?").strip())
-            if not match:
-                raise ReplyError("unexpected :SYST:ERR? reply", instrument=self.name)
-            code, text = int(match[1]), match[2].split(";")[0]
-            if code == 0:
-                break
-            found.append((code, text))
-        if found:
-            code, text = found[0]
-            more = f" (+{len(found) - 1} more)" if len(found) > 1 else ""
-            raise InstrumentError(f"error {code}: {text}{more}", instrument=self.name, code=code)
+        raise_scpi_errors(self)
 
     def identify(self) -> str:
         idn = super().identify()

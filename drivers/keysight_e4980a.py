@@ -33,7 +33,8 @@ from typing import Any
 from drivers._impedance import ImpedanceAnalyzerDriver, Setting, polar_deg
 from labctl.capabilities import ImpedancePoint
 from labctl.errors import InstrumentError, RangeError, ReplyError
-from labctl.instrument import Property, in_range, one_of, parse_bool
+from labctl.instrument import (Property, in_range, one_of, parse_bool, parse_word,
+                               raise_scpi_errors)
 from labctl.transport import LinkSettings, Transport
 
 FREQUENCY_RANGE_HZ = (20.0, 2e6)
@@ -43,17 +44,12 @@ STANDARD_BIAS_V = (0.0, 1.5, 2.0)      # DC bias settings of a unit without opti
 MAX_BIAS_001_V = 40.0
 _NUMBER = r"[+-]\d\.\d{5}(?:\d{4})?E[+-]\d\d"
 FETCH = re.compile(rf"^({_NUMBER}),({_NUMBER}),([+-]\d)$")
-ERROR = re.compile(r'^([+-]?\d+),"(.*)"$')
 STATUS = {-1: "no data", 1: "overload (|Z| outside the measurement range)",
           3: "signal source overloaded", 4: "ALC unable to regulate the test signal level"}
 TO_Z = {"ZTD": polar_deg, "ZTR": lambda m, rad: polar_deg(m, math.degrees(rad)),
         "RX": complex}
 # typical time of one measurement: (seconds, signal periods), whichever is longer
 APERTURE = {"SHOR": (0.005, 1), "MED": (0.09, 2), "LONG": (0.24, 5)}
-
-
-def parse_word(reply: str) -> str:
-    return reply.strip().upper()
 
 
 def parse_aperture(reply: str) -> tuple[str, int]:
@@ -131,18 +127,7 @@ class KeysightE4980A(ImpedanceAnalyzerDriver):
 
     def check_errors(self) -> None:
         """Drain `:SYST:ERR?`; raise the first error as `InstrumentError`."""
-        errors = []
-        while True:
-            reply = self.query(":SYST:ERR?").strip()
-            match = ERROR.match(reply)
-            if not match:
-                raise ReplyError(f"{self.name}: error queue reply {reply!r}")
-            if int(match[1]) == 0:
-                break
-            errors.append((int(match[1]), match[2]))
-        if errors:
-            raise InstrumentError("; ".join(f"{c}: {m}" for c, m in errors),
-                                  instrument=self.name, code=errors[0][0])
+        raise_scpi_errors(self)
 
     def measurement_time_s(self, frequency_Hz: float) -> float:
         """Typical duration of one triggered measurement (aperture x averages)."""

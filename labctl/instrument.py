@@ -19,7 +19,8 @@ from typing import Any, Callable, ClassVar, Mapping
 
 from labctl.clock import Clock, RealClock
 from labctl.configfile import is_number
-from labctl.errors import ConfigError, RangeError, ReplyError, SafetyLimitError
+from labctl.errors import (ConfigError, InstrumentError, RangeError, ReplyError,
+                           SafetyLimitError)
 from labctl.transport import LinkSettings, SerialTransport, Transport, open_transport
 
 Check = Callable[[Any, str], Any]
@@ -50,6 +51,46 @@ def parse_float(reply: str) -> float:
         return float(reply.strip())
     except ValueError:
         raise ReplyError(f"expected a number, got {reply!r}") from None
+
+
+def parse_word(reply: str) -> str:
+    """A one-word reply (`ZTD`, `SCPI`): stripped, non-empty, printable."""
+    text = reply.strip()
+    if not text or not text.isprintable() or " " in text:
+        raise ReplyError(f"expected a word, got {reply!r}")
+    return text
+
+
+SCPI_ERROR = re.compile(r'^([+-]?\d+),"(.*)"$')
+MAX_QUEUED_ERRORS = 32      # SCPI queues hold 10-32; a queue that never empties is a fault
+
+
+def parse_scpi_error(reply: str) -> tuple[int, str]:
+    """`<code>,"<message>"` -> (code, message); text after a `;` (the 2450 appends
+    severity and time) is dropped."""
+    match = SCPI_ERROR.match(reply.strip())
+    if not match:
+        raise ReplyError(f'expected <code>,"<message>" from the error queue, got {reply!r}')
+    return int(match[1]), match[2].split(";")[0]
+
+
+def raise_scpi_errors(instrument: "Instrument", query: str = ":SYST:ERR?") -> None:
+    """Read the SCPI error queue until `0,...` (at most MAX_QUEUED_ERRORS reads) and raise
+    the first error as `InstrumentError` with its code, counting the others."""
+    found, emptied = [], False
+    for _ in range(MAX_QUEUED_ERRORS):
+        code, message = parse_scpi_error(instrument.query(query))
+        if code == 0:
+            emptied = True
+            break
+        found.append((code, message))
+    if found:
+        notes = [f"+{len(found) - 1} more"] * (len(found) > 1) + \
+            [f"queue not empty after {MAX_QUEUED_ERRORS} reads"] * (not emptied)
+        code, message = found[0]
+        raise InstrumentError(f"error {code}: {message}"
+                              + (f" ({'; '.join(notes)})" if notes else ""),
+                              instrument=instrument.name, code=code)
 
 
 def parse_bool(reply: str) -> bool:

@@ -5,6 +5,7 @@ import pytest
 from labctl.clock import VirtualClock
 from labctl.errors import InstrumentError, RangeError, ReplyError, SafetyLimitError
 from simulators.port import SimulatorPort
+from labctl.instrument import MAX_QUEUED_ERRORS, parse_scpi_error, parse_word
 from tests.core.toy import ToyDriver, ToySource
 
 
@@ -52,9 +53,13 @@ def test_safety_limit_is_refused_before_sending(toy):
 
 
 def test_write_only_and_read_only_properties(toy):
-    driver, _ = toy
-    with pytest.raises(AttributeError):
+    driver, device = toy
+    with pytest.raises(AttributeError, match="mode cannot be read"):
         _ = driver.mode
+    sent = len(device.log)
+    with pytest.raises(AttributeError, match="output_on cannot be set"):
+        driver.output_on = True
+    assert len(device.log) == sent and driver.output_on is False
 
 
 def test_unparseable_reply_is_an_error(toy):
@@ -96,3 +101,39 @@ def test_a_limit_must_be_a_finite_number(value):
 
     with pytest.raises(ConfigError, match="src.limits.voltage_V"):
         Limits("src", {"voltage_V": value})
+
+
+@pytest.mark.parametrize("reply, parsed", [
+    ('0,"No error"', (0, "No error")),
+    ('-222,"Data out of range"\n', (-222, "Data out of range")),
+    ('-113,"Undefined header;1;2026/11/28 10:00:00.000"', (-113, "Undefined header")),  # 2450
+    ('+0,"No error;0;0 0"', (0, "No error")),
+])
+def test_scpi_error_replies(reply, parsed):
+    assert parse_scpi_error(reply) == parsed
+
+
+@pytest.mark.parametrize("reply", ['-222,Data out of range', '"x",-222', '', '-222,"a" x'])
+def test_scpi_error_reply_that_does_not_parse(reply):
+    with pytest.raises(ReplyError, match="error queue"):
+        parse_scpi_error(reply)
+
+
+def test_error_queue_drain_counts_the_rest_and_is_bounded(toy):
+    driver, device = toy
+    driver.write(":VOLT 99;:MODE;:VOLT 98")
+    with pytest.raises(InstrumentError, match=r"error -222: Data out of range \(\+2 more\)"):
+        driver.check_errors()
+    device.command(":SYSTem:ERRor[:NEXT]?", lambda: '-350,"Queue overflow"')  # never empties
+    sent = len(device.log)
+    with pytest.raises(InstrumentError, match=f"not empty after {MAX_QUEUED_ERRORS} reads"):
+        driver.check_errors()
+    assert len(device.log) - sent == MAX_QUEUED_ERRORS
+
+
+@pytest.mark.parametrize("reply, word", [("ZTD\n", "ZTD"), (" SCPI ", "SCPI")])
+def test_word_replies(reply, word):
+    assert parse_word(reply) == word
+    for bad in ("", "two words", "A\x00"):
+        with pytest.raises(ReplyError):
+            parse_word(bad)

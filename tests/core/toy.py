@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from labctl.errors import InstrumentError
-from labctl.instrument import Instrument, Property, in_range, one_of, parse_bool, parse_float
+from labctl.instrument import (Instrument, Property, in_range, one_of, parse_bool, parse_float,
+                               raise_scpi_errors)
 from labctl.transport import LinkSettings
 from simulators.scpi import ScpiDevice, parse_float as scpi_float
 
@@ -44,6 +45,7 @@ class ToyDriver(Instrument):
 
     voltage = Property(":VOLT?", ":VOLT {:g}", check=in_range(-10, 10, "V"))
     mode = Property(None, ":MODE {}", check=one_of("FAST", "SLOW"))
+    output_on = Property(":OUTP?", parse=parse_bool)
 
     def __init__(self, transport, *, name="toy", limits=None, clock=None, channel: int = 1):
         super().__init__(transport, name=name, limits=limits, clock=clock)
@@ -57,9 +59,7 @@ class ToyDriver(Instrument):
         return parse_float(self.query(":MEAS?"))
 
     def check_errors(self) -> None:
-        code, _, text = self.query(":SYST:ERR?").partition(",")
-        if int(code) != 0:
-            raise InstrumentError(text.strip('"'), instrument=self.name, code=int(code))
+        raise_scpi_errors(self)
 
     def safe_state(self) -> None:
         """Output off and 0 V, confirmed by reading the output state back."""
