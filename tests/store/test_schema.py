@@ -8,7 +8,7 @@ import pytest
 
 from labctl.errors import StoreError
 from labctl.store import Store
-from labctl.store.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, migrate
+from labctl.store.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, connect, migrate
 
 
 def test_new_database_is_a_versioned_wal_labctl_store(store, db):
@@ -19,6 +19,17 @@ def test_new_database_is_a_versioned_wal_labctl_store(store, db):
     names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
     assert {"runs", "steps", "impedance_points", "dc_points", "temperature_log", "events",
             "run_summary", "step_summary"} <= names
+
+
+def test_store_connections_are_durable(db):
+    """WAL, and synchronous=FULL (2): a commit survives a power cut, not only a crash."""
+    conn = connect(db, create=True)
+    try:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2
+        assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    finally:
+        conn.close()
 
 
 def test_plain_sqlite3_reads_a_run(filled, db):
