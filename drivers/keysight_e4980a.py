@@ -43,7 +43,7 @@ MAX_LEVEL_V = {False: 2.0, True: 20.0}  # AC level, V rms, by option 001
 STANDARD_BIAS_V = (0.0, 1.5, 2.0)      # DC bias settings of a unit without option 001
 MAX_BIAS_001_V = 40.0
 _NUMBER = r"[+-]\d\.\d{5}(?:\d{4})?E[+-]\d\d"
-FETCH = re.compile(rf"^({_NUMBER}),({_NUMBER}),([+-]\d)$")
+FETCH = re.compile(rf"({_NUMBER}),({_NUMBER}),([+-]\d)")      # the whole reply
 STATUS = {-1: "no data", 1: "overload (|Z| outside the measurement range)",
           3: "signal source overloaded", 4: "ALC unable to regulate the test signal level"}
 TO_Z = {"ZTD": polar_deg, "ZTR": lambda m, rad: polar_deg(m, math.degrees(rad)),
@@ -52,8 +52,17 @@ TO_Z = {"ZTD": polar_deg, "ZTR": lambda m, rad: polar_deg(m, math.degrees(rad)),
 APERTURE = {"SHOR": (0.005, 1), "MED": (0.09, 2), "LONG": (0.24, 5)}
 
 
+def parse_fetch(reply: str) -> tuple[float, float, int]:
+    """(A, B, status) of a `:FETC?` reply; anything else, even a near miss, is a
+    `ReplyError`."""
+    match = FETCH.fullmatch(reply.strip())
+    if not match:
+        raise ReplyError(f":FETC? reply not <A>,<B>,<status>: {reply!r}")
+    return float(match[1]), float(match[2]), int(match[3])
+
+
 def parse_aperture(reply: str) -> tuple[str, int]:
-    match = re.match(r"^(SHOR|MED|LONG),\s*(\d+)$", reply.strip().upper())
+    match = re.fullmatch(r"(SHOR|MED|LONG),\s*(\d+)", reply.strip().upper())
     if not match:
         raise ReplyError(f"expected <SHOR|MED|LONG>,<averages>, got {reply!r}")
     return match[1], int(match[2])
@@ -152,15 +161,14 @@ class KeysightE4980A(ImpedanceAnalyzerDriver):
 
     def fetch(self) -> complex:
         """Z of the last measurement (`:FETC?`); a status other than 0 is an error."""
-        reply = self.query(":FETC?").strip()
-        match = FETCH.match(reply)
-        if not match:
-            raise ReplyError(f"{self.name}: :FETC? reply not <A>,<B>,<status>: {reply!r}")
-        status = int(match[3])
+        try:
+            a, b, status = parse_fetch(self.query(":FETC?"))
+        except ReplyError as exc:
+            raise ReplyError(f"{self.name}: {exc}") from None
         if status:
             raise InstrumentError(STATUS.get(status, f"status {status}"), instrument=self.name,
                                   code=status)
-        return TO_Z[self.function_type](float(match[1]), float(match[2]))
+        return TO_Z[self.function_type](a, b)
 
     def safe_state(self) -> None:
         """Test signal to 0 V, DC bias 0 V and off; confirmed by reading them back."""

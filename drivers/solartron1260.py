@@ -39,7 +39,7 @@ from labctl.transport import LinkSettings, Transport
 FREQUENCY_RANGE_HZ = (10e-6, 32e6)
 _FREQ = r"[+-]\d\.\d{7}E[+-]\d\d"
 _PARAM = r"[+-]\d\.\d{4}E[+-]\d\d"
-RESULT = re.compile(rf"^({_FREQ}),({_PARAM}),({_PARAM}),(\d),(00|[+-]1)$")
+RESULT = re.compile(rf"({_FREQ}),({_PARAM}),({_PARAM}),(\d),(00|[+-]1)")    # whole line
 COORDINATES = {"rectangular": "CZ0", "polar": "CZ1"}
 # last digit of the group-8 (analysis) error, as the result line reports it
 ERRORS = {1: "V1 input overload", 2: "V2 input overload", 3: "current input overload",
@@ -49,12 +49,22 @@ SETUP = ("OP2,1", "OT1", "OS0", "SO1,3", "IP1,1", "OU1,0", "DC1,0", "DC3,0", "RA
 RESET_S = 5.0
 HIGH_FREQUENCY_HZ, HIGH_FREQUENCY_MAX_AMPLITUDE_V = 10e6, 1.0
 MAX_STALE = 3
+STALE_TOLERANCE = 1e-6      # relative; the result line gives the frequency to 8 digits
 
 
 def e_format(value: float, digits: int = 7) -> str:
     """E-format with a one-digit exponent where possible (`1.0000000E+3`), as ums sends."""
     mantissa, exponent = f"{value:.{digits}E}".split("E")
     return f"{mantissa}E{int(exponent):+d}"
+
+
+def parse_result(reply: str) -> tuple[float, float, float, int]:
+    """(frequency, parameter 1, parameter 2, error code) of a result line; anything else,
+    even a near miss, is a `ReplyError`."""
+    match = RESULT.fullmatch(reply.strip())
+    if not match:
+        raise ReplyError(f"result line not in the 1260 format: {reply!r}")
+    return float(match[1]), float(match[2]), float(match[3]), int(match[4])
 
 
 def whole_cycles_s(integration_s: float, frequency_Hz: float) -> float:
@@ -108,25 +118,27 @@ class Solartron1260(ImpedanceAnalyzerDriver):
 
     def check_point(self, frequency_Hz: float, amplitude_V: float,
                     bias_V: float) -> tuple[float, float, float]:
-        """As the base class, and at most 1 V rms above 10 MHz."""
+        """As the base class, at most 1 V rms above 10 MHz, and the point's integration
+        time within the instrument's range: every setting of a point, before sending."""
         f, amplitude, bias = super().check_point(frequency_Hz, amplitude_V, bias_V)
         if f > HIGH_FREQUENCY_HZ and amplitude > HIGH_FREQUENCY_MAX_AMPLITUDE_V:
             raise RangeError(f"{self.name}.amplitude = {amplitude:g} V at {f:g} Hz: above "
                              f"{HIGH_FREQUENCY_HZ:g} Hz the generator gives at most "
                              f"{HIGH_FREQUENCY_MAX_AMPLITUDE_V:g} V rms")
+        type(self).integration.validate(self, self.integration_time_s(f))
         return f, amplitude, bias
 
     def integration_time_s(self, frequency_Hz: float) -> float:
-        """`IS` for a point: `integration_s`, or `integration_cycles` periods if longer."""
-        return max(self.integration_s, self.integration_cycles / frequency_Hz)
+        """`IS` for a point, as sent: `integration_s`, or `integration_cycles` periods if
+        longer."""
+        return float(e_format(max(self.integration_s, self.integration_cycles / frequency_Hz)))
 
     def measure(self, frequency_Hz: float, amplitude_V: float,
                 bias_V: float = 0.0) -> ImpedancePoint:
         f, amplitude, bias = self.check_point(frequency_Hz, amplitude_V, bias_V)
         if not self._ready:
             self.setup()
-        integration = float(e_format(self.integration_time_s(f)))
-        type(self).integration.validate(self, integration)  # before sending
+        integration = self.integration_time_s(f)
         if f > HIGH_FREQUENCY_HZ:
             self.amplitude, self.frequency = amplitude, f
         else:
@@ -141,12 +153,11 @@ class Solartron1260(ImpedanceAnalyzerDriver):
     def _read_result(self, frequency_Hz: float) -> complex:
         """Z from the result line for `frequency_Hz`, skipping stale lines of other points."""
         for _ in range(MAX_STALE + 1):
-            reply = self.transport.read().strip()
-            match = RESULT.match(reply)
-            if not match:
-                raise ReplyError(f"{self.name}: result line not in the 1260 format: {reply!r}")
-            f, p1, p2, code = float(match[1]), float(match[2]), float(match[3]), int(match[4])
-            if math.isclose(f, frequency_Hz, rel_tol=1e-4, abs_tol=1e-5):
+            try:
+                f, p1, p2, code = parse_result(self.transport.read())
+            except ReplyError as exc:
+                raise ReplyError(f"{self.name}: {exc}") from None
+            if math.isclose(f, frequency_Hz, rel_tol=STALE_TOLERANCE):
                 break
         else:
             raise ReplyError(f"{self.name}: only stale results (last at {f:g} Hz), "

@@ -298,3 +298,50 @@ def test_a_running_timer_is_not_a_running_ramp(world):
     assert driver.ramp_running
     world.clock.sleep(600)
     assert driver.status_word & (1 << 13) and not driver.ramp_running
+
+
+def test_a_reply_behind_an_invalid_one_is_drained(world):
+    """Noise of a reply's length arrives first (minimalmodbus: invalid reply), the true
+    reply 5 ms later: it must be drained, not read as the answer to the next request
+    (Modbus frames do not say which register they answer)."""
+    class NoiseFirst(Eurotherm3216Simulator):
+        noisy = False
+
+        def respond(self, data, delay=0.0):
+            if self.noisy:
+                self.noisy = False
+                super().respond(bytes(len(data)), delay)       # zeros: wrong address, CRC
+                delay += 0.005
+            super().respond(data, delay)
+
+    device = NoiseFirst(world, {})
+    driver = Eurotherm3216.open(RecordingPort(device), clock=world.clock, limits={})
+    driver.set_setpoint(773.15)
+    device.noisy = True
+    with pytest.raises(ReplyError):
+        driver.target_setpoint_K
+    assert driver.process_value_K == pytest.approx(298.15, abs=1.0)
+
+
+def test_a_rate_just_above_the_limit_is_reprogrammed_one_at_it_is_kept(world):
+    _, port, driver = make(world)                                  # limit 20 degC/min
+    client = stock_client(port)
+    client.write_float(0x8000 + 2 * 35, 20.2)                      # 1 % too fast
+    driver.set_setpoint(398.15)
+    assert client.read_float(0x8000 + 2 * 35) == pytest.approx(20.0)
+    port.sent.clear()
+    driver.set_setpoint(408.15)                                    # at the limit: no rewrite
+    writes = [frame for frame in port.sent if frame[1] in (6, 16)]
+    assert [int.from_bytes(frame[2:4], "big") for frame in writes] == [0x8000 + 2 * 2]
+
+
+def test_downward_ramp_follows_the_rate(world):
+    _, _, driver = make(world)                                     # limit 20 degC/min
+    driver.set_setpoint(598.15)
+    world.clock.sleep(3 * 3600)
+    start = driver.read().temperature_K
+    driver.set_setpoint(398.15)
+    world.clock.sleep(300)                                         # 5 min at 20 K/min
+    reading = driver.read()
+    assert reading.setpoint_K == pytest.approx(start - 100.0, abs=0.5)
+    assert driver.ramp_running and reading.temperature_K > 398.15 + 50

@@ -9,7 +9,7 @@ import re
 import numpy as np
 import pytest
 
-from drivers.keysight_e4980a import KeysightE4980A
+from drivers.keysight_e4980a import KeysightE4980A, parse_aperture, parse_fetch
 from labctl.capabilities import ImpedanceAnalyzer
 from labctl.clock import VirtualClock
 from labctl.errors import InstrumentError, RangeError, ReplyError, SafetyLimitError
@@ -188,6 +188,32 @@ def test_overload_status_is_an_instrument_error():
         driver.measure(20.0, 0.1)
     assert err.value.code == 1
     assert driver.query(":FETC?") == "+9.90000E+37,+9.90000E+37,+1"
+
+
+@pytest.mark.parametrize("reply, parsed", [
+    ("+1.23450E+03,-4.56000E+01,+0", (1234.5, -45.6, 0)),          # User's Guide example
+    ("+1.234500000E+03,-4.560000000E+01,+0\n", (1234.5, -45.6, 0)),  # :FORM:ASC:LONG ON
+    ("+9.90000E+37,+9.90000E+37,+1", (9.9e37, 9.9e37, 1)),
+    ("+9.90000E+37,+9.90000E+37,-1", (9.9e37, 9.9e37, -1)),
+])
+def test_fetch_replies(reply, parsed):
+    assert parse_fetch(reply) == pytest.approx(parsed)
+
+
+@pytest.mark.parametrize("reply", [
+    "x+1.23450E+03,-4.56000E+01,+0", "+1.23450E+03,-4.56000E+01,+0,0", "+1.23450E+03,-4.56000E+01",
+    "+1.2345E+03,-4.56000E+01,+0", "1.23450E+03,-4.56000E+01,+0", "+1.23450E+03,-4.56000E+01,0",
+    "+1.23450E+3,-4.56000E+01,+0", "+1.23450E+03,-4.56000E+01,+10", ""])
+def test_near_miss_fetch_replies_are_reply_errors(reply):
+    with pytest.raises(ReplyError, match="FETC"):
+        parse_fetch(reply)
+
+
+@pytest.mark.parametrize("reply", ["MED,1 x", "x MED,1", "FAST,1", "MED,"])
+def test_near_miss_aperture_replies_are_reply_errors(reply):
+    assert parse_aperture(" long, 16 ") == ("LONG", 16)
+    with pytest.raises(ReplyError):
+        parse_aperture(reply)
 
 
 def test_garbled_fetch_is_a_reply_error(bench):

@@ -8,7 +8,7 @@ import re
 import numpy as np
 import pytest
 
-from drivers.solartron1260 import Solartron1260
+from drivers.solartron1260 import Solartron1260, parse_result
 from labctl.capabilities import ImpedanceAnalyzer
 from labctl.clock import VirtualClock
 from labctl.errors import (InstrumentError, InstrumentTimeout, RangeError, ReplyError,
@@ -155,6 +155,15 @@ def test_stale_result_of_another_frequency_is_skipped(bench):
     assert_matches_physics(world, [point])
 
 
+def test_a_stale_result_one_per_mille_away_is_skipped(bench):
+    """The stale check compares the line's 8-digit frequency, not roughly."""
+    world, sim, driver = bench
+    driver.measure(1001.0, 0.01)
+    driver.write("SI")                          # a 1001 Hz result nobody has read yet
+    assert driver.measure(1000.0, 0.01).frequency_Hz == 1000.0
+    assert sim.ready_time() is None             # the 1000 Hz line was read, the other skipped
+
+
 def test_only_stale_results_are_an_error(bench):
     world, sim, driver = bench
     driver.measure(1e3, 0.01)
@@ -205,6 +214,42 @@ def test_impedance_too_high_for_the_current_input():
     with pytest.raises(InstrumentError, match="too high") as err:
         driver.measure(0.1, 0.01)
     assert err.value.code == 4
+
+
+VALID = "+1.0000000E+03,+1.2345E+03,-4.5678E+01,0,00"
+
+
+@pytest.mark.parametrize("line, parsed", [
+    (VALID, (1e3, 1234.5, -45.678, 0)),
+    (VALID + "\r\n", (1e3, 1234.5, -45.678, 0)),
+    ("-1.2340000E-05,-9.9999E+09,+0.0000E+00,4,-1", (-1.234e-5, -9.9999e9, 0.0, 4)),
+    ("+3.2000000E+07,+1.0000E-01,+1.0000E-01,3,+1", (3.2e7, 0.1, 0.1, 3)),
+])
+def test_result_lines(line, parsed):
+    assert parse_result(line) == pytest.approx(parsed)
+
+
+@pytest.mark.parametrize("line", [
+    "X" + VALID, VALID + "X", VALID + ",00", "+1.0000000E+03" + VALID[14:].replace(",0,", ",10,"),
+    VALID.replace("+1.2345E+03", "+1.23X5E+03"), VALID.replace("+1.2345E+03", "+1.234E+03"),
+    VALID.replace("-4.5678E+01", "-4.5678E+1"), VALID.replace("+1.0000000E+03", "+1.000000E+03"),
+    VALID.replace("+1.0000000E+03", "1.0000000E+03"), VALID[:-2] + "07", VALID[:-2] + "0",
+    VALID[:-2] + "+2", VALID[:-2] + "1", VALID.replace(",", ";"), ""])
+def test_near_miss_result_lines_are_reply_errors(line):
+    with pytest.raises(ReplyError, match="1260 format"):
+        parse_result(line)
+
+
+def test_integration_out_of_range_is_refused_before_sending(bench):
+    """5 cycles at 10 uHz is 5e5 s, above the 1e5 s the 1260 integrates."""
+    world, sim, driver = bench
+    driver.identify()
+    sim.lines.clear()
+    with pytest.raises(RangeError, match=r"integration = 500000 s .* 0.01 \.\. 100000 s"):
+        driver.measure(1e-5, 0.01)
+    with pytest.raises(RangeError, match="integration"):
+        driver.sweep([1e3, 1e-5], 0.01)
+    assert sim.lines == []
 
 
 def test_limits_and_ranges_refused_before_anything_is_sent():
