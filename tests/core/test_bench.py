@@ -89,9 +89,12 @@ toml_values = st.recursive(
 @given(st.text(max_size=200))
 def test_garbage_text_gives_config_error_never_a_traceback(text):
     try:
-        parse_bench(text, "g.toml")
-    except ConfigError:
-        pass
+        config = parse_bench(text, "g.toml")
+    except ConfigError as exc:
+        assert exc.file == "g.toml" and str(exc).startswith("g.toml")
+        return
+    assert all(spec.driver in registry.driver_entry_points()   # accepted: a valid bench
+               for spec in config.instruments.values())
 
 
 @given(st.dictionaries(st.sampled_from(["driver", "resource", "options", "limits", "x"]),

@@ -1,7 +1,6 @@
 """Furnace plant against its closed forms; controller ramps, tuning, faults, determinism."""
 
 import math
-import time
 from dataclasses import replace
 
 import numpy as np
@@ -172,13 +171,13 @@ def test_state_depends_only_on_time_not_on_how_often_it_is_read():
     assert state(a) == state(b)
 
 
-def test_twelve_hours_of_virtual_time_in_well_under_a_second():
+def test_twelve_hours_of_virtual_time_in_one_update():
+    """One call runs all 172800 control ticks (its speed: bench/bench_simulation.py)."""
     loop = ControlLoop(Furnace())
     loop.set_rate(RATE)
     loop.set_target(900.0)
-    start = time.perf_counter()
     loop.update(12 * 3600.0)
-    assert time.perf_counter() - start < 1.0     # ~0.15 s on an idle core
+    assert loop.time_s == 12 * 3600.0
     assert abs(loop.pv_K - 900.0) < 1e-6
 
 
