@@ -3,9 +3,10 @@
 The runner calls `check(ctx)` at every checkpoint. At most every `interval_s` of bench time
 it reads the furnace playing the recipe's "furnace" role (the driver raises on a sensor
 break, an invalid reading, or a saturated heater the temperature does not follow) and logs
-the reading; it raises `SafetyFault` when the process value has stayed more than `band_K`
-away from the working set-point for `hold_s` (the furnace no longer follows: heater
-failure while holding or cooling, a stuck relay, a thermocouple out of the furnace). A
+the reading; it raises `SafetyFault` when for `hold_s` the process value has stayed more
+than `band_K` below the working set-point (heater failure while holding) or above it with
+the heater still on (a stuck relay or SSR, a thermocouple out of the furnace). A furnace
+that cools passively (heater off) slower than its ramp is not a fault. A
 stalled instrument shows up as the transport's timeout inside the protocol. Either way the
 runner makes the bench safe.
 """
@@ -39,7 +40,10 @@ class Watchdog:
         self._last_s = now
         reading = ctx.instrument("furnace").read()
         ctx.record_temperature(reading)
-        if abs(reading.temperature_K - reading.setpoint_K) <= self.band_K:
+        error = reading.temperature_K - reading.setpoint_K
+        heater_should_act = error < -self.band_K or (error > self.band_K
+                                                     and reading.output_percent > 1.0)
+        if not heater_should_act:      # within the band, or cooling passively (heater off)
             self._off_since = None
         elif self._off_since is None:
             self._off_since = reading.time_s

@@ -102,3 +102,14 @@ def test_a_failed_run_resumes_in_the_same_record_from_its_first_unfinished_step(
         assert sorted(s.path for s in steps if not s.superseded) == sorted(
             f"program[{i}]/{n}" for i in (1, 2) for n in ("stabilize", "eis", "dc"))
         assert store.impedance(broken["step"]).size > 0       # the first run's points are kept
+
+
+def test_a_furnace_cooling_slower_than_its_ramp_is_not_a_fault(make_runner, db):
+    # 300 -> 200 degC at 20 K/min: the furnace cools passively (heater off) and lags far
+    # behind its set-point; only a heater that should act and does not is a fault
+    runner = make_runner(plateau_recipe(573.15, 473.15, readings=3))
+    assert runner.start().result(TIMEOUT) == "done", runner.reason
+    with Store.open(db) as store:
+        log = store.temperature_log(runner.run_id)
+    lag = log["temperature_K"] - log["setpoint_K"]
+    assert lag.max() > 30.0 and log["output_percent"][lag.argmax()] == 0.0
