@@ -22,6 +22,13 @@ def fail_heater(bench):
         loop.furnace.heater_failed = True
 
 
+def stick_heater_on(bench):
+    """The heater runs at full power whatever the controller wants (a welded contactor),
+    simulated as the loop forced to 100 % output."""
+    with bench.simulation.world.control() as loop:
+        loop.set_manual(100.0)
+
+
 def stall_smu(bench):
     bench.simulation.devices["smu"].inject("no_reply")
 
@@ -33,6 +40,7 @@ def disconnect_fra(bench):
 FAULTS = [  # (fault, at the first point of, expected in the reason)
     (break_thermocouple, "eis", "sensor break"),
     (fail_heater, "dc_polarization", "has not followed the set-point"),
+    (stick_heater_on, "dc_polarization", "has not followed the set-point"),
     (stall_smu, "dc_polarization", "smu"),
     (disconnect_fra, "eis", "fra"),
 ]
