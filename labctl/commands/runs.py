@@ -45,9 +45,11 @@ def _details(store, run_id: int) -> str:
              f"bench     {', '.join(run.bench) or '-'}",
              f"temperature log: {len(store.temperature_log(run_id))} readings",
              "", "steps:",
-             _table(["seq", "kind", "status", "T (K)", "points", "started (UTC)"],
+             _table(["seq", "kind", "status", "T (K)", "points", "started (UTC)", "position"],
                     [[s.seq, s.kind, s.status, _num(s.temperature_K), s.points,
-                      s.started_utc[:19]] for s in store.steps(run_id)]),
+                      s.started_utc[:19], (s.path or "") + (" (superseded)" if s.superseded
+                                                           else "")]
+                     for s in store.steps(run_id)]),
              "", "events:",
              _table(["time (UTC)", "level", "step", "message"],
                     [[e.time_utc[:19], e.level, seq.get(e.step_id, ""), e.message]

@@ -106,3 +106,7 @@ def test_a_killed_run_resumes_to_completion_and_loses_no_point(tmp_path, seed, c
                                                         if p != "final/cool_down")
         assert all(s.status == "done" for s in counted)
         assert all(s.superseded for s in steps if s.status != "done")
+    assert main(["runs", "show", "1", "--db", str(db)]) == 0
+    shown = capsys.readouterr().out
+    assert "run 1: recipe  [done]" in shown
+    assert ("(superseded)" in shown) == any(s.superseded for s in steps)
