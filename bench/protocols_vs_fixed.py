@@ -44,7 +44,7 @@ def window(t_true: float, low: float, high: float) -> None:
         r = stability_window.run(ctx, stability_window.Params(
             area_m2=b.simulation.world.sample.sample.area_m2, step_V=0.01))
         print(f"window t_ion={t_true:g}: onset errors {1e3 * (r.onset_low_V - low):+.1f} mV, "
-              f"{1e3 * (r.onset_high_V - high):+.1f} mV ({b.clock.now() - start:.0f} s at 1 mV/s)")
+              f"{1e3 * (r.onset_high_V - high):+.1f} mV ({b.clock.now() - start:.0f} s at 0.1 mV/s)")
 
 
 def thermal(start_K: float, target_K: float) -> None:

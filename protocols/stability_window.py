@@ -26,12 +26,14 @@ from protocols._params import param
 
 KIND = "stability_window"
 DIRECTIONS = ("both", "anodic", "cathodic")
+MAX_HONEST_RATE_V_PER_S = 1e-4
 
 
 @dataclass(frozen=True)
 class Params:
     area_m2: float = param(low=1e-9, high=1.0, doc="electrode area (current density)")
-    scan_rate_V_per_s: float = param(1e-3, low=1e-7, high=10.0, doc="sweep rate")
+    scan_rate_V_per_s: float = param(1e-4, low=1e-7, high=10.0,
+                                     doc="sweep rate (above 0.1 mV/s onsets shift up: warning)")
     step_V: float = param(0.005, low=1e-5, high=0.5, doc="staircase step")
     max_voltage_V: float = param(5.0, low=0.0, high=200.0, doc="anodic end")
     min_voltage_V: float = param(-5.0, low=-200.0, high=0.0, doc="cathodic end")
@@ -61,6 +63,10 @@ def run(ctx, params: Params) -> Result:
     smu = ctx.instrument("smu")
     sides = {"both": (1, -1), "anodic": (1,), "cathodic": (-1,)}[params.direction]
     found: dict[int, tuple[float | None, str]] = {}
+    if params.scan_rate_V_per_s > MAX_HONEST_RATE_V_PER_S:
+        ctx.log("warning", f"scan rate {params.scan_rate_V_per_s * 1e3:g} mV/s: onsets of slow "
+                "decomposition are overestimated above 0.1 mV/s (Asakura 2019: >100 mV at "
+                "0.1 mV/s vs 10 uV/s)")
     with ctx.measurement(KIND, asdict(params)) as m:
         smu.configure(current_limit_A=params.current_limit_A)
         smu.set_voltage(0.0)

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from labctl.context import Aborted
+from labctl.errors import LabctlError
 from protocols import dc_polarization as dc, eis_sweep
 from tests.protocols.simbench import sample_with_t_ion, sim_context
 
@@ -103,3 +104,20 @@ def test_a_slow_electrode_is_followed_past_600_s_where_a_fixed_hold_is_wrong(tmp
             errors[method] = abs(t_ion - truth)
     assert errors["fixed"] > 0.01 and errors["adaptive"] < 0.002
     assert durations["adaptive"] > 3 * durations["fixed"]
+
+
+def test_an_instrument_fault_is_raised_with_the_output_off(tmp_path):
+    with sim_context(tmp_path) as (ctx, bench):
+        device = bench.simulation.devices["smu"]
+        count, checkpoint = iter(range(10_000)), ctx.checkpoint
+
+        def faulty_checkpoint():
+            if next(count) == 10:
+                device.inject("garble")
+            checkpoint()
+        ctx.checkpoint = faulty_checkpoint
+        with pytest.raises(LabctlError):
+            dc.run(ctx, dc.Params())
+        assert not device.output
+    (m,) = ctx.of_kind("dc_polarization")
+    assert m.status == "failed" and len(m.points) == 10

@@ -103,3 +103,11 @@ def test_spike_needs_a_power_law_below_the_valley(electrode, established):
     points = synthetic(z)
     assert eis_sweep.spike_established(points, eis_sweep.Params()) is established
     assert not eis_sweep.spike_established(points[:20], eis_sweep.Params())  # before the valley
+
+
+def test_repeats_and_an_explicit_ascending_list(tmp_path):
+    with sim_context(tmp_path) as (ctx, _):
+        eis_sweep.run(ctx, eis_sweep.Params(frequencies_Hz=(10.0, 100.0, 1e3, 1e4), repeats=2))
+    spectra = ctx.of_kind("eis")
+    assert [m.result["repeat"] for m in spectra] == [0, 1]
+    assert [p.frequency_Hz for p in spectra[1].points] == [10.0, 100.0, 1e3, 1e4]

@@ -51,6 +51,7 @@ def test_a_side_that_never_reaches_the_threshold_reports_none(tmp_path):
         assert not bench.simulation.devices["smu"].output
     assert result.onset_low_V is None and result.stopped_low == "voltage_limit"
     assert result.onset_high_V is None
+    assert [level for level, text in ctx.events if "scan rate" in text] == ["warning"]
 
 
 def test_compliance_stops_a_direction(tmp_path):
