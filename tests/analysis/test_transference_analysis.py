@@ -1,0 +1,66 @@
+"""t+ per temperature from the store, the parts of a measurement, its plot: on the stored
+points and result of real protocol runs on the simulated Li cell."""
+
+import pytest
+
+from labctl.analysis import transference as analysis
+from labctl.capabilities import CurrentReading, ImpedancePoint
+from labctl.store import Store
+from protocols import transference as tr
+from tests.protocols.li_bench import li_context, li_sample
+
+RUNS = {353.15: (0.3, True), 363.15: (0.6, False)}    # T_K: (t+, relax afterwards)
+
+
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory):
+    """A store holding a run with a transference step at each of two plateaus, and an
+    impedance step that is not one."""
+    folder = tmp_path_factory.mktemp("analysis")
+    store = Store.open(folder / "lab.sqlite")
+    run_id = store.create_run("t+", "", {}, {})
+    for T_K, (t_plus, relax) in RUNS.items():
+        (folder / str(T_K)).mkdir()
+        with li_context(folder / str(T_K), li_sample(transference__t_plus=t_plus), T_K) as (ctx, _):
+            tr.run(ctx, tr.Params(relax=relax, eis_points_per_decade=5, points_per_decade=10,
+                                  dense_readings=40))   # coarser: quicker, still within 0.02
+        (m,) = ctx.measurements
+        step_id = store.start_step(run_id, m.kind, m.params, T_K, path=f"program/{T_K}")
+        store.add_impedance(step_id, [p for p in m.points if isinstance(p, ImpedancePoint)])
+        store.add_dc(step_id, [p for p in m.points if isinstance(p, CurrentReading)])
+        store.finish_step(step_id, "done", m.result)
+    other = store.start_step(run_id, "eis", {}, 363.15)
+    store.finish_step(other, "done", {"r_ion_Ohm": 1.0})
+    yield store, run_id
+    store.close()
+
+
+def test_t_plus_per_temperature(stored):
+    store, run_id = stored
+    found = analysis.by_temperature(store, run_id)
+    assert sorted(found) == sorted(RUNS)
+    for T_K, (t_plus, _) in RUNS.items():
+        assert found[T_K]["t_plus"] == pytest.approx(t_plus, abs=0.02)
+        assert found[T_K]["t_plus_std"] < 0.005
+        assert abs(found[T_K]["t_plus_naive"] - t_plus) > 0.02
+
+
+def test_parts_leave_out_the_relaxation(stored):
+    store, run_id = stored
+    for step in analysis.steps(store, run_id):
+        parts = analysis.parts(store, step)
+        assert len(parts.before) == len(parts.after) > 30
+        assert set(parts.current["voltage_V"]) == {step.result["voltage_V"]}
+        assert 0 < parts.current["time_s"][0] < 0.1
+        assert parts.current["time_s"][-1] == pytest.approx(step.result["duration_s"])
+        relaxation = len(store.dc(step.id)) - len(parts.current)
+        assert (relaxation > 0) == RUNS[step.temperature_K][1]
+
+
+def test_plot_marks_both_currents_and_overlays_both_spectra(stored, tmp_path):
+    store, run_id = stored
+    step = analysis.steps(store, run_id)[0]
+    path = analysis.plot(store, step, tmp_path / "t_plus.svg")
+    svg = path.read_text()
+    assert "I_0 = " in svg and "I_ss = " in svg
+    assert "R_0 = " in svg and "R_ss = " in svg
