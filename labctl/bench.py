@@ -19,17 +19,20 @@ every error with file, line and `table.key` before any instrument is opened.
 from __future__ import annotations
 
 import inspect
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, Iterator
+
+from scipy.constants import zero_Celsius
 
 from labctl.clock import Clock, RealClock
 from labctl.configfile import Problems, is_number, parse_toml, read_text
 from labctl.errors import (ConfigError, InstrumentError, LabctlError, RangeError,
                            SafeStateError)
 from labctl.registry import load_driver
-from labctl.transport import LinkSettings
+from labctl.transport import LinkSettings, resource_problem
 
 SIM_SCHEME = "sim://"
 INSTRUMENT_KEYS = {"driver", "resource", "options", "limits"}
@@ -113,6 +116,8 @@ def _instrument(name: str, table: Any, errors: Problems) -> InstrumentSpec | Non
             errors.add("must be a table", where, key)
     if len(errors.items) > count:
         return None
+    if problem := resource_problem(table["resource"]):
+        errors.add(problem, where, "resource")
     try:
         driver = load_driver(table["driver"])
     except ConfigError as exc:
@@ -137,16 +142,38 @@ def _instrument(name: str, table: Any, errors: Problems) -> InstrumentSpec | Non
                        f"{', '.join(sorted(driver.limit_keys)) or 'none'})", f"{where}.limits", key)
         elif not is_number(value):   # a NaN limit would compare False: no limit at all
             errors.add(f"must be a number (finite), got {value!r}", f"{where}.limits", key)
+        elif problem := physical_problem(key, value):
+            errors.add(problem, f"{where}.limits", key)
+        elif key.startswith("safe_") and is_number(highest := limits.get(f"max_{key[5:]}")) \
+                and value > highest:   # the safe state itself would be refused
+            errors.add(f"must not exceed max_{key[5:]} = {highest:g}", f"{where}.limits", key)
     if len(errors.items) > count:
         return None
     return InstrumentSpec(name, table["driver"], table["resource"], dict(options),
                           {k: float(v) for k, v in limits.items()})
 
 
+def physical_problem(key: str, value: float) -> str | None:
+    """What makes no physical sense in a limit (or setting) named `key`, judged by its unit:
+    a temperature (`..._C`) below absolute zero, a rate (`..._per_...`) that is not
+    positive, a negative magnitude (any other limit bounds |value|)."""
+    if key.endswith("_C"):
+        if value < -zero_Celsius:
+            return f"must not be below absolute zero (-{zero_Celsius:g} C), got {value:g}"
+    elif "_per_" in key:
+        if value <= 0:
+            return f"must be a rate > 0, got {value:g}"
+    elif value < 0:
+        return f"must be >= 0 (a limit on a magnitude), got {value:g}"
+    return None
+
+
 SIMULATION_TYPES = {
     "sample": (lambda v: isinstance(v, str) and bool(v), "a string (path of a sample TOML file)"),
-    "seed": (lambda v: isinstance(v, int) and not isinstance(v, bool), "an integer"),
-    "start_temperature_C": (is_number, "a number"),
+    "seed": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
+             "an integer >= 0"),
+    "start_temperature_C": (lambda v: is_number(v) and not physical_problem("_C", v),
+                            f"a number (a temperature above absolute zero, -{zero_Celsius:g} C)"),
 }
 
 
@@ -265,7 +292,8 @@ def open_bench(config: BenchConfig, clock: Clock | None = None) -> Bench:
     if config.simulated:
         from simulators.bench import SimBench
 
-        simulation = SimBench.from_config(config, clock=clock)
+        with _refusals_in_file(config, "simulation"):
+            simulation = SimBench.from_config(config, clock=clock)
         clock = simulation.world.clock
     clock = clock or RealClock()
     opened: dict[str, Any] = {}
@@ -286,7 +314,7 @@ def _open_instrument(config: BenchConfig, spec: InstrumentSpec, resource: Any,
     value the driver refuses is a ConfigError pointing at the instrument's table."""
     options = dict(spec.options)
     check_identity = options.pop("check_identity", True)
-    try:
+    with _refusals_in_file(config, f"instruments.{spec.name}"):
         instrument = load_driver(spec.driver).open(
             resource, name=spec.name, limits=spec.limits, clock=clock, options=options)
         try:
@@ -295,10 +323,19 @@ def _open_instrument(config: BenchConfig, spec: InstrumentSpec, resource: Any,
         except BaseException:
             instrument.close()  # no safe state: it may be another kind of instrument
             raise
+    return instrument
+
+
+@contextmanager
+def _refusals_in_file(config: BenchConfig, field: str) -> Iterator[None]:
+    """A value refused below (a ConfigError or RangeError naming no file) becomes a
+    ConfigError at its table in the bench file: `field`, unless the error names one."""
+    try:
+        yield
     except (ConfigError, RangeError) as exc:
         if isinstance(exc, ConfigError) and exc.file is not None:
             raise
-        where = f"instruments.{spec.name}"
-        raise ConfigError(getattr(exc, "reason", str(exc)), file=config.source, field=where,
-                          line=Problems(config.source, config.text).locate(where)) from exc
-    return instrument
+        if isinstance(exc, ConfigError) and exc.field:
+            field = exc.field
+        raise ConfigError(getattr(exc, "reason", str(exc)), file=config.source, field=field,
+                          line=Problems(config.source, config.text).locate(field)) from exc

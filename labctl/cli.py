@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from labctl import __version__
 from labctl.commands import COMMAND_MODULES
 from labctl.errors import LabctlError
 from labctl.shutdown import Stopped
+
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports a pipeline's writer
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,7 +33,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()   # a closed pipe shows here, not at exit
+        return code
+    except BrokenPipeError:  # `labctl runs show 1 | head -1`: the reader has gone
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except LabctlError as exc:
         print(f"labctl: error: {exc}", file=sys.stderr)
         return 1

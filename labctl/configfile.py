@@ -18,9 +18,14 @@ from labctl.errors import ConfigError
 
 
 def is_number(value: Any) -> bool:
-    """A finite int or float (TOML booleans and NaN/inf are not numbers of a setting)."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool) \
-        and math.isfinite(value)
+    """A finite int or float (TOML booleans, NaN/inf and integers too large for a float
+    are not numbers of a setting)."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
 
 
 def parse_toml(text: str, source: str) -> dict[str, Any]:

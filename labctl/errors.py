@@ -72,3 +72,7 @@ class RangeError(LabctlError, ValueError):
 
 class StoreError(LabctlError):
     """The data store cannot be opened or refused an operation (names the database file)."""
+
+
+class OutputError(LabctlError):
+    """A file or folder the user named for output cannot be written (names the path)."""

@@ -14,7 +14,6 @@ so a watchdog thread's safe-state commands never interleave with a measurement's
 
 from __future__ import annotations
 
-import codecs
 import re
 import socket
 import sys
@@ -26,6 +25,7 @@ from typing import Any, Callable
 from labctl.configfile import is_number
 from labctl.errors import ConfigError, InstrumentConnectionError, InstrumentTimeout
 
+MAX_BAUDRATE = 12_000_000  # the fastest USB serial adapters (FTDI high-speed)
 LATE_REPLY_MAX_BYTES = 65536  # read while discarding a late reply (waits the full timeout)
 PARITIES = {"N": "N", "E": "E", "O": "O", "M": "M", "S": "S",
             "none": "N", "even": "E", "odd": "O", "mark": "M", "space": "S"}
@@ -61,8 +61,8 @@ _LINK_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "write_termination": (lambda v: isinstance(v, str), "a string"),
     "timeout_s": (lambda v: is_number(v) and 0 < v < 1e5, "a number of seconds > 0"),
     "encoding": (lambda v: isinstance(v, str) and _is_codec(v), "a text encoding such as 'ascii'"),
-    "baudrate": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v > 0,
-                 "a positive integer"),
+    "baudrate": (lambda v: isinstance(v, int) and not isinstance(v, bool)
+                 and 50 <= v <= MAX_BAUDRATE, f"an integer from 50 to {MAX_BAUDRATE}"),
     "bytesize": (lambda v: v in (5, 6, 7, 8) and not isinstance(v, bool), "5, 6, 7 or 8"),
     "parity": (lambda v: isinstance(v, str) and v in PARITIES, "one of " + ", ".join(PARITIES)),
     "stopbits": (lambda v: v in (1, 1.5, 2) and not isinstance(v, bool), "1, 1.5 or 2"),
@@ -71,8 +71,9 @@ _LINK_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
 
 
 def _is_codec(name: str) -> bool:
+    """A text encoding (`hex` or `rot13` are codecs too, but not between text and bytes)."""
     try:
-        codecs.lookup(name)
+        "".encode(name)
     except LookupError:
         return False
     return True
@@ -377,6 +378,7 @@ def _resource_manager(library: str) -> Any:
 
 
 _SOCKET = re.compile(r"^TCPIP\d*::(?P<host>[^:]+)::(?P<port>\d+)::SOCKET$", re.IGNORECASE)
+_SOCKET_URL = re.compile(r"^socket://(?P<host>[^/]+):(?P<port>\d+)$", re.IGNORECASE)
 _ASRL = re.compile(r"^ASRL(?P<port>[^:]+)::INSTR$", re.IGNORECASE)
 
 
@@ -390,6 +392,14 @@ def serial_port_name(resource: str) -> str:
     if port.isdigit():
         return f"COM{port}" if sys.platform == "win32" else f"/dev/ttyS{int(port) - 1}"
     return port
+
+
+def resource_problem(resource: str) -> str | None:
+    """What is wrong with a resource string that can be told without opening it."""
+    match = _SOCKET.match(resource) or _SOCKET_URL.match(resource)
+    if match and not 1 <= int(match["port"]) <= 65535:
+        return f"port {match['port']} is outside 1..65535"
+    return None
 
 
 def is_visa_resource(resource: str) -> bool:

@@ -11,6 +11,7 @@ from typing import Any
 
 from labctl.clock import Clock, VirtualClock
 from labctl.errors import ConfigError
+from labctl.outputs import writing
 from simulators.device import SimulatedDevice
 from simulators.port import SimulatorPort
 from simulators.serve import PtyServer, TcpServer
@@ -35,6 +36,17 @@ def simulator_class(driver: str) -> type[SimulatedDevice]:
     return getattr(importlib.import_module(module), cls)
 
 
+def _simulator(name: str, driver: str, world: SimWorld, options: dict[str, Any]) -> SimulatedDevice:
+    """The simulated device of instrument `name`; options it cannot use are a ConfigError
+    naming the instrument's table (the bench locates it in its file)."""
+    cls = simulator_class(driver)
+    try:
+        return cls(world, options)
+    except Exception as exc:  # noqa: BLE001 - any option value a user wrote
+        raise ConfigError(f"the simulated {driver} cannot use these options: "
+                          f"{type(exc).__name__}: {exc}", field=f"instruments.{name}") from exc
+
+
 class SimBench:
     """Simulated devices by instrument name, all in one world."""
 
@@ -42,7 +54,7 @@ class SimBench:
         self.world = world
         self.drivers = {name: driver for name, (driver, _) in instruments.items()}
         self.devices: dict[str, SimulatedDevice] = {
-            name: simulator_class(driver)(world, options)
+            name: _simulator(name, driver, world, options)
             for name, (driver, options) in instruments.items()}
         self._servers: list[Any] = []
 
@@ -78,28 +90,20 @@ class SimBench:
 
     def write_bench(self, path: Path, served: dict[str, str], config: Any) -> None:
         """A bench file pointing at the served resources (same drivers, options, limits)."""
-        lines = ["# Written by `labctl sim`: the simulated instruments it serves.", ""]
+        import tomli_w
+
+        instruments = {}
         for name, resource in served.items():
             spec = config.instruments[name]
-            lines += [f"[instruments.{name}]", f'driver = "{spec.driver}"',
-                      f'resource = "{resource}"']
-            for key in ("options", "limits"):
-                values = getattr(spec, key)
-                if values:
-                    body = ", ".join(f"{k} = {_toml_value(v)}" for k, v in values.items())
-                    lines.append(f"{key} = {{ {body} }}")
-            lines.append("")
-        Path(path).write_text("\n".join(lines), encoding="utf-8")
+            instruments[name] = {"driver": spec.driver, "resource": resource,
+                                 **{key: dict(getattr(spec, key)) for key in ("options", "limits")
+                                    if getattr(spec, key)}}
+        text = "# Written by `labctl sim`: the simulated instruments it serves.\n\n" \
+            + tomli_w.dumps({"instruments": instruments})
+        with writing(path, "bench file") as target:
+            target.write_text(text, encoding="utf-8")
 
     def close(self) -> None:
         for server in self._servers:
             server.stop()
         self._servers.clear()
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    return repr(value)

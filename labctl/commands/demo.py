@@ -18,9 +18,10 @@ def run(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     from labctl import demo
+    from labctl.outputs import output_folder
 
     console = Console()
-    out = Path(args.out)
+    out = output_folder(args.out, "demo output folder")
     console.print(f"labctl demo: {demo.EXAMPLE} on the built-in simulated bench 'sim'")
     outcome, results, db = demo.run(out, Path(args.db) if args.db else None, console=console)
     if results:

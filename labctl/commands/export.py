@@ -20,13 +20,15 @@ def register(subparsers) -> None:
 
 
 def handler(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
+    from labctl.outputs import output_folder, writing
     from labctl.store import Store, db_path
     from labctl.store.export import export_csv, export_z
 
     export = export_csv if args.format == "csv" else export_z
     with Store.open(db_path(args.db), create=False) as store:
-        for path in export(store, args.id, Path(args.out)):
-            print(path)
+        out = output_folder(args.out, "export folder")
+        with writing(out, "export files"):
+            paths = export(store, args.id, out)
+    for path in paths:
+        print(path)
     return 0

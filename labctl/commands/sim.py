@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 
+from labctl.commands import arguments
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("sim", help="serve simulated instruments on TCP ports / ptys")
@@ -16,9 +18,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="bench whose sim:// instruments to serve (default: 'sim-full', "
                              "every simulated instrument; 'sim': the demo's three)")
     parser.add_argument("--sample", help="sample TOML file (default: the shipped sample)")
-    parser.add_argument("--seed", type=int, help="noise seed (default: the bench's, else 0)")
-    parser.add_argument("--speed", type=float, default=1.0,
-                        help="simulated time runs SPEED times faster than real time")
+    parser.add_argument("--seed", type=arguments.seed,
+                        help="noise seed (default: the bench's, else 0)")
+    parser.add_argument("--speed", type=arguments.speed, default=1.0,
+                        help="simulated time runs SPEED times faster than real time "
+                             f"(at most {arguments.MAX_SPEED:g})")
     parser.add_argument("--write-bench", metavar="PATH",
                         help="write a bench file whose resources point at the served instruments")
     parser.set_defaults(func=run)
@@ -31,9 +35,10 @@ def run(args: argparse.Namespace) -> int:
     from labctl.shutdown import StopSignals
     from simulators.bench import SimBench
 
-    if args.speed <= 0:
-        raise ConfigError("--speed must be > 0", field="--speed")
     config = load_bench(args.bench)
+    if not config.simulated:
+        raise ConfigError("no simulated instrument to serve (a resource sim://NAME)",
+                          file=config.source)
     simulation = SimBench.from_config(config, clock=ScaledClock(args.speed),
                                       seed=args.seed, sample=args.sample)
     with StopSignals() as stop:   # Ctrl-C, kill, hang-up: servers and ptys closed

@@ -122,6 +122,9 @@ def connect(path: Path, *, create: bool) -> sqlite3.Connection:
     Raises `StoreError` for a missing file (unless `create`), a file that is not a labctl
     store, a newer schema, or a file that cannot be written.
     """
+    if path.is_file() and path.stat().st_size == 0:   # SQLite would make it a database
+        raise StoreError(f"{path}: an empty file, not a labctl store (a new store needs a "
+                         "path where no file exists yet)")
     if not path.exists():
         if not create:
             raise StoreError(f"{path}: no such database")

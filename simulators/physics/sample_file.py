@@ -13,13 +13,12 @@ come together as `ConfigProblems` (a ConfigError, `.problems` lists them).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Callable
 
 from labctl import configfile
-from labctl.configfile import Problems
+from labctl.configfile import Problems, is_number
 from labctl.errors import ConfigError
 
 
@@ -196,6 +195,6 @@ def _problem(value: object, f) -> str | None:
         return None if isinstance(value, str) and value.strip() else "must be a non-empty string"
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return f"must be a number, got {type(value).__name__}"
-    if not math.isfinite(value) or not f.metadata["test"](value):
+    if not is_number(value) or not f.metadata["test"](value):
         return f"{f.metadata['text']}, got {value!r}"
     return None
