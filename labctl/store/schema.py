@@ -122,9 +122,10 @@ def connect(path: Path, *, create: bool) -> sqlite3.Connection:
     Raises `StoreError` for a missing file (unless `create`), a file that is not a labctl
     store, a newer schema, or a file that cannot be written.
     """
-    if path.is_file() and path.stat().st_size == 0:   # SQLite would make it a database
-        raise StoreError(f"{path}: an empty file, not a labctl store (a new store needs a "
-                         "path where no file exists yet)")
+    if not create and path.is_file() and path.stat().st_size == 0:
+        # SQLite would make it a database: a reader must not (a writer may, as the file
+        # can be a store being created, seen by a reader's connect before its schema)
+        raise StoreError(f"{path}: an empty file, not a labctl store")
     if not path.exists():
         if not create:
             raise StoreError(f"{path}: no such database")

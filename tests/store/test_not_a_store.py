@@ -1,5 +1,5 @@
-"""Files that are not labctl stores are refused and left as they are; only a path where
-nothing exists yet becomes a new store."""
+"""Files that are not labctl stores are refused and left as they are by readers (`labctl
+runs`, `export`); a writer also creates a store where nothing, or an empty file, is."""
 
 from __future__ import annotations
 
@@ -10,12 +10,11 @@ from labctl.errors import StoreError
 from labctl.store import Store
 
 
-@pytest.mark.parametrize("create", [True, False])
-def test_an_empty_file_is_refused_and_left_empty(tmp_path, create):
+def test_an_empty_file_is_refused_by_a_reader_and_left_empty(tmp_path):
     empty = tmp_path / "empty.sqlite"
     empty.write_bytes(b"")
     with pytest.raises(StoreError, match="an empty file, not a labctl store"):
-        Store.open(empty, create=create)
+        Store.open(empty, create=False)
     assert empty.read_bytes() == b""
 
 
