@@ -10,6 +10,7 @@ COMMAND_MODULES = (
     "demo",
     "runs",
     "export",
+    "analyze",
     "resources",
     "bench",
     "sim",

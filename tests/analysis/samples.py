@@ -13,6 +13,10 @@ DEFAULT_CIRCUIT_TRUTH = ("R1", "R2")   # names of bulk and grain-boundary R in t
 
 
 def random_sample(seed: int) -> SampleModel:
+    return SampleModel.from_dict(random_tables(seed), source=f"random sample {seed}")
+
+
+def random_tables(seed: int) -> dict:
     """A pellet with random geometry, activation energies, capacitances and exponents,
     drawn so that between 275 and 450 C the bulk and grain-boundary arcs stay resolved
     within 1 MHz .. 0.1 Hz (apexes more than 1.5 decades apart)."""
@@ -28,7 +32,9 @@ def random_sample(seed: int) -> SampleModel:
     data["electrode"].update(Q=10 ** rng.uniform(-6.3, -5.7), n=rng.uniform(0.75, 0.95))
     data["electronic"].update(sigma_ref_S_per_m=10 ** rng.uniform(-8, -6.5),
                               Ea_eV=rng.uniform(1.0, 1.6))
-    return SampleModel.from_dict(data, source=f"random sample {seed}")
+    data["stability"].update(reduction_onset_V=rng.uniform(-2.0, -0.6),
+                             oxidation_onset_V=rng.uniform(1.2, 2.8))
+    return data
 
 
 def spectrum(sample: SampleModel, T_K: float, seed: int = 0,

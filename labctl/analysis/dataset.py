@@ -1,0 +1,169 @@
+"""What an analysis reads: per temperature a spectrum (and a DC polarization), plus a
+stability-window sweep, from a run in the store or from ZView `.z` files.
+
+From the store: each plateau's first finished impedance spectrum (its recipe position
+`program[i]/eis`; superseded steps skipped) at the mean temperature measured during it
+(the step's nominal one when none was), the polarization of the same plateau with
+its protocol result (V, I_0, I_ss), and the stability-window sweep with its onsets.
+From `.z` files: the temperature is the caller's, else the `temperature_K` labctl writes
+in the file's comments, else a number with `C` or `K` at the end of the file name
+(`pellet_350C.z`); the geometry is the caller's.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from scipy.constants import zero_Celsius
+
+from labctl.errors import LabctlError
+from labctl.store.store import Store
+
+
+@dataclass(frozen=True)
+class Polarization:
+    voltage_V: float
+    I0_A: float
+    Iss_A: float
+    t_ion: float                 # the protocol's own value
+    time_s: np.ndarray
+    current_A: np.ndarray
+
+
+@dataclass(frozen=True)
+class Window:
+    onset_low_V: float | None
+    onset_high_V: float | None
+    threshold_A_per_m2: float
+    voltage_V: np.ndarray
+    current_A: np.ndarray
+
+
+@dataclass(frozen=True)
+class Plateau:
+    temperature_K: float
+    label: str                   # where the spectrum came from (step position or file)
+    frequency_Hz: np.ndarray
+    impedance_Ohm: np.ndarray
+    kk_ok: bool | None = None    # the protocol's Lin-KK verdict, when it ran one
+    polarization: Polarization | None = None
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    thickness_m: float | None
+    area_m2: float | None
+    plateaus: list[Plateau]
+    window: Window | None = None
+    source: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+def from_store(store: Store, run_id: int) -> Dataset:
+    run = store.run(run_id)
+    steps = [s for s in store.steps(run_id) if s.status == "done" and not s.superseded]
+    groups: dict[str, list] = {}
+    for step in steps:
+        key = (step.path or "").rpartition("/")[0] or f"T={step.temperature_K}"
+        groups.setdefault(key, []).append(step)
+    plateaus, window = [], None
+    for key, group in groups.items():
+        eis = [s for s in group if s.kind == "eis"]
+        dc = [s for s in group if s.kind == "dc_polarization" and s.result]
+        sweep = [s for s in group if s.kind == "stability_window" and s.result]
+        if sweep:
+            window = _window(store, sweep[0])
+        if eis:
+            spectrum = store.impedance(eis[0].id)
+            order = np.argsort(spectrum["frequency_Hz"])[::-1]
+            measured = spectrum["temperature_K"][np.isfinite(spectrum["temperature_K"])]
+            plateaus.append(Plateau(
+                float(measured.mean()) if measured.size else eis[0].temperature_K,
+                eis[0].path or f"step {eis[0].seq}",
+                spectrum["frequency_Hz"][order], spectrum["impedance_Ohm"][order],
+                (eis[0].result or {}).get("kk_ok"),
+                _polarization(store, dc[0]) if dc else None))
+    if not plateaus:
+        raise LabctlError(f"run {run_id} has no finished impedance spectrum to analyse")
+    sample = run.sample
+    return Dataset(run.name, sample.get("thickness_m"), sample.get("area_m2"),
+                   sorted(plateaus, key=lambda p: p.temperature_K), window,
+                   f"{store.path} run {run_id}")
+
+
+def _polarization(store: Store, step) -> Polarization:
+    r, points = step.result, store.dc(step.id)
+    return Polarization(r["voltage_V"], r["I0_A"], r["Iss_A"], r["t_ion"],
+                        points["time_s"] - points["time_s"][0], points["current_A"])
+
+
+def _window(store: Store, step) -> Window:
+    r, points = step.result, store.dc(step.id)
+    return Window(r.get("onset_low_V"), r.get("onset_high_V"), r["threshold_A_per_m2"],
+                  points["voltage_V"], points["current_A"])
+
+
+_NAME_TEMPERATURE = re.compile(r"(-?\d+(?:\.\d+)?)\s*(C|K|degC)$", re.IGNORECASE)
+_COMMENT_TEMPERATURE = re.compile(r"temperature_K\s+(-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)")
+
+
+def from_z_files(paths: list[Path], temperatures_K: list[float] | None = None,
+                 thickness_m: float | None = None, area_m2: float | None = None) -> Dataset:
+    if temperatures_K is not None and len(temperatures_K) != len(paths):
+        raise LabctlError(f"{len(temperatures_K)} temperatures for {len(paths)} .z files")
+    plateaus = []
+    for i, path in enumerate(paths):
+        f, z, comments = read_z(path)
+        T = temperatures_K[i] if temperatures_K is not None else _temperature(path, comments)
+        plateaus.append(Plateau(T, path.name, f, z))
+    return Dataset(", ".join(p.name for p in paths), thickness_m, area_m2,
+                   sorted(plateaus, key=lambda p: p.temperature_K), None,
+                   ", ".join(str(p) for p in paths))
+
+
+def _temperature(path: Path, comments: str) -> float:
+    found = _COMMENT_TEMPERATURE.search(comments)
+    if found:
+        return float(found.group(1))
+    found = _NAME_TEMPERATURE.search(path.stem)
+    if found:
+        value = float(found.group(1))
+        return value if found.group(2).upper() == "K" else value + zero_Celsius
+    raise LabctlError(f"{path}: no temperature (give --temperatures-C, or name the file "
+                      f"like 'pellet_350C.z')")
+
+
+def read_z(path: Path) -> tuple[np.ndarray, np.ndarray, str]:
+    """A ZView/ZPlot `.z` file: frequencies, impedances (descending frequency), comments.
+    Columns from the header line naming Freq(Hz), Z'(a) and Z''(b); else 0, 4 and 5."""
+    try:
+        lines = path.read_text(encoding="latin-1").splitlines()
+    except OSError as exc:
+        raise LabctlError(f"{path}: cannot read: {exc.strerror}") from exc
+    end = next((i for i, line in enumerate(lines) if line.strip().lower() == "end comments"),
+               None)
+    if end is None:
+        raise LabctlError(f"{path}: not a ZView .z file (no 'End Comments' line)")
+    header = lines[:end]
+    columns = next((line.split("\t") for line in header if "Freq(Hz)" in line), None)
+    names = [c.strip() for c in columns] if columns else []
+    i_f, i_re, i_im = ((names.index("Freq(Hz)"), names.index("Z'(a)"), names.index("Z''(b)"))
+                       if {"Freq(Hz)", "Z'(a)", "Z''(b)"} <= set(names) else (0, 4, 5))
+    rows = []
+    for number, line in enumerate(lines[end + 1:], start=end + 2):
+        if not line.strip():
+            continue
+        try:
+            values = [float(v) for v in re.split(r"[,\t ]+", line.strip())]
+            rows.append((values[i_f], values[i_re], values[i_im]))
+        except (ValueError, IndexError):
+            raise LabctlError(f"{path}:{number}: not a row of numbers: {line.strip()[:60]!r}")
+    if len(rows) < 3:
+        raise LabctlError(f"{path}: {len(rows)} data rows; a spectrum needs at least 3")
+    data = np.array(rows)
+    order = np.argsort(data[:, 0])[::-1]
+    return data[order, 0], data[order, 1] + 1j * data[order, 2], "\n".join(header)

@@ -1,0 +1,261 @@
+"""The report folder of an analysis: plots (PNG), `summary.csv`, `analysis.json` and an
+`index.html` that shows them all.
+
+Plots: Nyquist with the fitted circuit per temperature (arcs' apexes marked), Bode
+(|Z| and phase, data and fits), Arrhenius of sigma T for bulk, grain boundary and total
+with the fitted lines and Ea +- its error in the legend, I(t) of each polarization with
+I_0 and I_ss marked, and the stability-window sweep with its onsets.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+from scipy.constants import zero_Celsius
+
+from labctl.analysis.analysis import CONTRIBUTIONS, Analysis
+
+NAMES = {"bulk": "bulk", "gb": "grain boundary", "total": "total"}
+COLUMNS = ("T_K", "T_C", "R_bulk_Ohm", "R_bulk_std_Ohm", "R_gb_Ohm", "R_gb_std_Ohm",
+           "sigma_bulk_S_per_m", "sigma_gb_S_per_m", "sigma_total_S_per_m", "t_ion",
+           "arcs_resolved", "fit_ok", "fit_rms_relative", "kk_ok", "warnings")
+
+
+def write(analysis: Analysis, out_dir: Path) -> Path:
+    """Write the report into `out_dir`; returns the path of index.html."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    figures = [_nyquist(analysis, out_dir), _bode(analysis, out_dir),
+               _arrhenius(analysis, out_dir), _polarization(analysis, out_dir),
+               _window(analysis, out_dir)]
+    _summary(analysis, out_dir / "summary.csv")
+    (out_dir / "analysis.json").write_text(json.dumps(analysis.to_json(), indent=1))
+    index = out_dir / "index.html"
+    index.write_text(_html(analysis, [f for f in figures if f]), encoding="utf-8")
+    return index
+
+
+def _celsius(T_K: float) -> str:
+    return f"{T_K - zero_Celsius:.0f} \N{DEGREE SIGN}C"
+
+
+def _save(fig, path: Path) -> str:
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    import matplotlib.pyplot as plt
+    plt.close(fig)
+    return path.name
+
+
+def _nyquist(analysis: Analysis, out_dir: Path) -> str:
+    import matplotlib.pyplot as plt
+
+    n = len(analysis.plateaus)
+    columns = min(n, 3)
+    rows = math.ceil(n / columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(4.6 * columns, 4.2 * rows), squeeze=False)
+    for ax, p in zip(axes.ravel(), analysis.plateaus):
+        f, z = p.plateau.frequency_Hz, p.plateau.impedance_Ohm
+        ax.plot(z.real, -z.imag, "o", ms=3.5, mfc="none", label="measured")
+        if p.fit.success:
+            dense = np.geomspace(f.min(), f.max(), 400)
+            zf = p.fit.impedance(dense)
+            ax.plot(zf.real, -zf.imag, "-", lw=1.3, label=f"fit (rms {p.fit.rms_relative:.1%})")
+            for arc in p.arcs:
+                if arc.label != "electrode" and f.min() < arc.apex_Hz < f.max():
+                    za = p.fit.impedance([arc.apex_Hz])[0]
+                    ax.plot(za.real, -za.imag, "k^", ms=6)
+                    ax.annotate(f"{NAMES.get(arc.label, arc.label).replace('grain_boundary', 'gb')}"
+                                f"\n{arc.apex_Hz:.3g} Hz", (za.real, -za.imag), fontsize=7,
+                                textcoords="offset points", xytext=(0, 8), ha="center")
+        total = p.R_Ohm["total"]
+        span = 1.5 * total if np.isfinite(total) else np.abs(z).max()
+        ax.set(xlim=(0, span), ylim=(0, 0.75 * span), aspect="equal", xlabel="Z' / \u03a9",
+               ylabel="\u2212Z'' / \u03a9", title=f"{_celsius(p.temperature_K)}"
+               + ("" if p.fit.success else "  (fit failed)"))
+        ax.ticklabel_format(style="sci", scilimits=(-3, 4))
+        ax.legend(fontsize=7, loc="upper left")
+        ax.grid(alpha=0.3)
+    for ax in axes.ravel()[n:]:
+        ax.set_visible(False)
+    return _save(fig, out_dir / "nyquist.png")
+
+
+def _bode(analysis: Analysis, out_dir: Path) -> str:
+    import matplotlib.pyplot as plt
+
+    fig, (mag, phase) = plt.subplots(2, 1, figsize=(7, 7), sharex=True)
+    colors = plt.cm.plasma(np.linspace(0.05, 0.85, len(analysis.plateaus)))
+    for color, p in zip(colors, analysis.plateaus):
+        f, z = p.plateau.frequency_Hz, p.plateau.impedance_Ohm
+        mag.loglog(f, np.abs(z), "o", ms=3, mfc="none", color=color,
+                   label=_celsius(p.temperature_K))
+        phase.semilogx(f, -np.degrees(np.angle(z)), "o", ms=3, mfc="none", color=color)
+        if p.fit.success:
+            dense = np.geomspace(f.min(), f.max(), 300)
+            zf = p.fit.impedance(dense)
+            mag.loglog(dense, np.abs(zf), "-", lw=1, color=color)
+            phase.semilogx(dense, -np.degrees(np.angle(zf)), "-", lw=1, color=color)
+    mag.set(ylabel="|Z| / \u03a9", title="Bode (points: measured, lines: fit)")
+    phase.set(xlabel="f / Hz", ylabel="\u2212phase / \u00b0", ylim=(0, 90))
+    mag.legend(fontsize=8)
+    for ax in (mag, phase):
+        ax.grid(alpha=0.3, which="both")
+    return _save(fig, out_dir / "bode.png")
+
+
+def _arrhenius(analysis: Analysis, out_dir: Path) -> str:
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.4, 4.8))
+    T = analysis.temperatures_K
+    for c, marker in zip(CONTRIBUTIONS, ("o", "s", "D")):
+        sigma_T = analysis.sigma(c) * T
+        if not np.any(np.isfinite(sigma_T)):
+            continue
+        line = analysis.arrhenius[c]
+        label = NAMES[c]
+        if line:
+            err = f" \u00b1 {line.Ea_std_eV:.1g}" if np.isfinite(line.Ea_std_eV) else ""
+            label += f": Ea = {line.Ea_eV:.4f}{err} eV"
+        points = ax.semilogy(1000 / T, sigma_T, marker, mfc="none", label=label)
+        if line:
+            grid = np.linspace(T.min(), T.max(), 50)
+            ax.semilogy(1000 / grid, line.sigma_T(grid), "-", color=points[0].get_color(), lw=1)
+    ax.set(xlabel="1000 / T  /  K\u207b\u00b9", ylabel="\u03c3T  /  S K m\u207b\u00b9",
+           title="Arrhenius (lines: fits of ln \u03c3T vs 1/T)")
+    top = ax.secondary_xaxis("top", functions=(lambda x: 1000 / np.maximum(x, 1e-9)
+                                               - zero_Celsius,
+                                               lambda c: 1000 / (c + zero_Celsius)))
+    top.set_xlabel("T / \u00b0C")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3, which="both")
+    return _save(fig, out_dir / "arrhenius.png")
+
+
+def _polarization(analysis: Analysis, out_dir: Path) -> str | None:
+    import matplotlib.pyplot as plt
+
+    with_dc = [p for p in analysis.plateaus if p.plateau.polarization]
+    if not with_dc:
+        return None
+    fig, ax = plt.subplots(figsize=(6.4, 4.8))
+    for p in with_dc:
+        pol = p.plateau.polarization
+        t, i = pol.time_s[1:], np.abs(pol.current_A[1:])
+        line = ax.loglog(t, i, "-", lw=1.2, label=f"{_celsius(p.temperature_K)}, "
+                         f"t_ion = {p.t_ion:.4f}" if p.t_ion else _celsius(p.temperature_K))
+        color = line[0].get_color()
+        i0 = pol.voltage_V / p.R_Ohm["total"] + pol.Iss_A if p.t_ion else pol.I0_A
+        ax.axhline(i0, color=color, ls="--", lw=0.8)
+        ax.axhline(pol.Iss_A, color=color, ls=":", lw=0.8)
+        ax.annotate("I\u2080", (t[0], i0), color=color, fontsize=8,
+                    textcoords="offset points", xytext=(2, 3))
+        ax.annotate("I_ss", (t[-1], pol.Iss_A), color=color, fontsize=8, ha="right",
+                    textcoords="offset points", xytext=(0, 3))
+    ax.set(xlabel="t since the step / s", ylabel="|I| / A",
+           title="DC polarization (--: I\u2080 = V/R_ion + I_ss, \u00b7\u00b7: I_ss)")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3, which="both")
+    return _save(fig, out_dir / "polarization.png")
+
+
+def _window(analysis: Analysis, out_dir: Path) -> str | None:
+    import matplotlib.pyplot as plt
+
+    w = analysis.dataset.window
+    if w is None:
+        return None
+    fig, ax = plt.subplots(figsize=(6.4, 4.8))
+    area = analysis.dataset.area_m2
+    j = w.current_A / area if area else w.current_A
+    ax.semilogy(w.voltage_V, np.abs(j), ".", ms=2.5, label="measured")
+    ax.axhline(w.threshold_A_per_m2, color="gray", ls=":", lw=1,
+               label=f"threshold {w.threshold_A_per_m2:g} A/m\u00b2")
+    for onset, name, color in ((w.onset_low_V, "reduction", "C2"),
+                               (w.onset_high_V, "oxidation", "C3")):
+        if onset is not None:
+            ax.axvline(onset, color=color, ls="--", lw=1, label=f"{name} onset {onset:.3f} V")
+    ax.set(xlabel="cell voltage / V", ylabel="|j| / A m\u207b\u00b2" if area else "|I| / A",
+           title="Electrochemical stability window")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3, which="both")
+    return _save(fig, out_dir / "stability_window.png")
+
+
+def _summary(analysis: Analysis, path: Path) -> None:
+    sigma = {c: analysis.sigma(c) for c in CONTRIBUTIONS}
+    with path.open("w", newline="", encoding="utf-8") as f:
+        f.write(f"# labctl analysis of {analysis.dataset.source}; circuit {analysis.circuit}\n")
+        for c in CONTRIBUTIONS:
+            line = analysis.arrhenius[c]
+            if line:
+                f.write(f"# Ea_{c}_eV {line.Ea_eV:.5g} +- {line.Ea_std_eV:.2g}, "
+                        f"prefactor_S_K_per_m {line.prefactor_S_K_per_m:.5g}\n")
+        writer = csv.writer(f)
+        writer.writerow(COLUMNS)
+        for i, p in enumerate(analysis.plateaus):
+            writer.writerow([f"{p.temperature_K:.3f}", f"{p.temperature_K - zero_Celsius:.2f}",
+                             p.R_Ohm["bulk"], p.R_std_Ohm["bulk"], p.R_Ohm["gb"],
+                             p.R_std_Ohm["gb"], sigma["bulk"][i], sigma["gb"][i],
+                             sigma["total"][i], "" if p.t_ion is None else p.t_ion,
+                             p.resolved["bulk"] and p.resolved["gb"], p.fit.success,
+                             p.fit.rms_relative, "" if p.plateau.kk_ok is None
+                             else p.plateau.kk_ok, "; ".join(p.fit.warnings)
+                             or ("" if p.fit.success else p.fit.message)])
+
+
+def _html(analysis: Analysis, figures: list[str]) -> str:
+    e = html.escape
+    rows = []
+    for p in analysis.plateaus:
+        status = "ok" if p.fit.success else f"FAILED: {p.fit.message}"
+        flags = list(p.fit.warnings)
+        if p.plateau.kk_ok is False:
+            flags.append("Kramers-Kronig check failed: the spectrum may be invalid")
+        if p.fit.success and not (p.resolved["bulk"] and p.resolved["gb"]):
+            flags.append("bulk and grain-boundary arcs not both resolved")
+        rows.append(
+            f"<tr><td>{p.temperature_K - zero_Celsius:.1f}</td>"
+            f"<td>{_pm(p.R_Ohm['bulk'], p.R_std_Ohm['bulk'])}</td>"
+            f"<td>{_pm(p.R_Ohm['gb'], p.R_std_Ohm['gb'])}</td>"
+            f"<td>{'' if p.t_ion is None else f'{p.t_ion:.4f}'}</td><td>{e(status)}</td>"
+            f"<td>{e('; '.join(flags))}</td></tr>")
+    ea = "".join(f"<li>{NAMES[c]}: E<sub>a</sub> = {line.Ea_eV:.4f} \u00b1 "
+                 f"{line.Ea_std_eV:.4f} eV, A = {line.prefactor_S_K_per_m:.4g} S K/m</li>"
+                 for c in CONTRIBUTIONS if (line := analysis.arrhenius[c]))
+    w = analysis.dataset.window
+    window = (f"<p>Stability window: {_v(w.onset_low_V)} to {_v(w.onset_high_V)} "
+              f"(threshold {w.threshold_A_per_m2:g} A/m\u00b2)</p>" if w else "")
+    images = "".join(f'<figure><img src="{e(f)}" alt="{e(f)}"></figure>' for f in figures)
+    return f"""<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>labctl analysis: {e(analysis.dataset.name)}</title>
+<style>body{{font-family:sans-serif;max-width:1400px;margin:1em auto}}
+td,th{{border:1px solid #ccc;padding:2px 6px;text-align:right}}
+table{{border-collapse:collapse}} img{{max-width:100%}}</style></head><body>
+<h1>{e(analysis.dataset.name)}</h1>
+<p>Source: {e(analysis.dataset.source)}. Circuit <code>{e(analysis.circuit)}</code>;
+arcs assigned by capacitance. Data: <a href="summary.csv">summary.csv</a>,
+<a href="analysis.json">analysis.json</a>.</p>
+<ul>{ea}</ul>{window}
+<table><tr><th>T / \u00b0C</th><th>R<sub>bulk</sub> / \u03a9</th><th>R<sub>gb</sub> / \u03a9</th>
+<th>t<sub>ion</sub></th><th>fit</th><th>flags</th></tr>
+{''.join(rows)}</table>
+{images}
+</body></html>
+"""
+
+
+def _pm(value: float, error: float) -> str:
+    return "" if not np.isfinite(value) else f"{value:.5g} \u00b1 {error:.2g}"
+
+
+def _v(value: float | None) -> str:
+    return "not reached" if value is None else f"{value:.3f} V"

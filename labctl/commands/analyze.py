@@ -1,0 +1,95 @@
+"""`labctl analyze RUN_ID | FILE.z ...`: fit every spectrum, derive conductivities,
+activation energies, t_ion and the stability window; write a report folder."""
+
+from __future__ import annotations
+
+import argparse
+
+from labctl.commands.runs import DB_HELP
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "analyze", help="fit a run's spectra and write a report (or analyse .z files)",
+        description="Fits each temperature's impedance spectrum with an equivalent circuit, "
+                    "assigns the arcs by capacitance, and writes Nyquist/Bode/Arrhenius/"
+                    "polarization/stability plots, summary.csv and index.html into --out. "
+                    "Instead of a run id, ZView .z files may be given (temperatures from "
+                    "--temperatures-C, the labctl comments, or names like 'x_350C.z').")
+    parser.add_argument("source", nargs="+", metavar="RUN_ID | FILE.z",
+                        help="run id (see `labctl runs`) or .z files")
+    parser.add_argument("--db", metavar="PATH", help=DB_HELP)
+    parser.add_argument("--circuit", help="circuit string (default: the pellet circuit "
+                        "p(p(R1,CPE1)-p(R2,CPE2)-CPE3,R4))")
+    parser.add_argument("--out", metavar="DIR", help="report folder (default: "
+                        "analysis-run<ID> or analysis-<first file>)")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--temperatures-C", metavar="T1,T2,...",
+                        help=".z input: one temperature per file, in degC")
+    parser.add_argument("--thickness-m", type=float, help=".z input: sample thickness")
+    parser.add_argument("--area-m2", type=float, help=".z input: electrode area")
+    parser.add_argument("--carrier-density-per-m3", type=float,
+                        help="mobile-ion density: adds the Nernst-Einstein D")
+    parser.set_defaults(func=handler)
+
+
+def handler(args: argparse.Namespace) -> int:
+    import json
+    from pathlib import Path
+
+    from labctl.analysis import report
+    from labctl.analysis.analysis import DEFAULT_CIRCUIT, analyze
+    from labctl.errors import LabctlError
+
+    dataset, default_out = _dataset(args)
+    analysis = analyze(dataset, args.circuit or DEFAULT_CIRCUIT, args.carrier_density_per_m3)
+    if not any(p.fit.success for p in analysis.plateaus):
+        print("labctl: warning: no spectrum could be fitted", flush=True)
+    out = Path(args.out or default_out)
+    try:
+        index = report.write(analysis, out)
+    except OSError as exc:
+        raise LabctlError(f"{out}: cannot write the report: {exc.strerror}") from exc
+    if args.json:
+        print(json.dumps(analysis.to_json()))
+    else:
+        _print_summary(analysis)
+        print(f"report: {index}")
+    return 0
+
+
+def _dataset(args):
+    from pathlib import Path
+
+    from labctl.analysis.dataset import from_store, from_z_files
+    from labctl.errors import LabctlError
+    from labctl.store import Store, db_path
+
+    if len(args.source) == 1 and args.source[0].isdigit():
+        run_id = int(args.source[0])
+        with Store.open(db_path(args.db), create=False) as store:
+            return from_store(store, run_id), f"analysis-run{run_id:04d}"
+    paths = [Path(s) for s in args.source]
+    temperatures = None
+    if args.temperatures_C:
+        try:
+            temperatures = [float(t) + 273.15 for t in args.temperatures_C.split(",")]
+        except ValueError:
+            raise LabctlError(f"--temperatures-C: not a list of numbers: "
+                              f"{args.temperatures_C!r}") from None
+    for path in paths:
+        if path.suffix.lower() != ".z":
+            raise LabctlError(f"{path}: neither a run id nor a .z file")
+    return (from_z_files(paths, temperatures, args.thickness_m, args.area_m2),
+            f"analysis-{paths[0].stem}")
+
+
+def _print_summary(analysis) -> None:
+    for p in analysis.plateaus:
+        fit = "ok" if p.fit.success else f"fit failed: {p.fit.message}"
+        t_ion = "" if p.t_ion is None else f"  t_ion {p.t_ion:.4f}"
+        print(f"{p.temperature_K - 273.15:7.1f} C  R_bulk {p.R_Ohm['bulk']:.5g} Ohm  "
+              f"R_gb {p.R_Ohm['gb']:.5g} Ohm{t_ion}  ({fit})")
+    for c, line in analysis.arrhenius.items():
+        if line:
+            print(f"Ea {c}: {line.Ea_eV:.4f} +- {line.Ea_std_eV:.4f} eV")
