@@ -1,6 +1,7 @@
 """`labctl analyze` on runs of the simulated bench measuring samples the code has never
 seen (generated here), against their ground truth; and on .z files."""
 
+import contextlib
 import io
 import json
 
@@ -66,7 +67,6 @@ def analysed(request, tmp_path_factory):
                       console=Console(file=io.StringIO()))
     assert outcome.status == "done"
     out = io.StringIO()
-    import contextlib
     with contextlib.redirect_stdout(out):
         assert main(["analyze", str(outcome.run_id), "--db", str(db), "--json",
                      "--out", str(folder / "report")]) == 0
@@ -119,3 +119,51 @@ def test_report_folder(analysed):
         assert f'src="{name}"' in (report / "index.html").read_text()
     rows = (report / "summary.csv").read_text().splitlines()
     assert rows[0].startswith("# labctl analysis of") and len(rows) == 4 + 1 + 3
+
+
+def test_z_files_from_labctl_and_by_name(analysed, tmp_path):
+    """The run exported as .z, renamed: temperatures from labctl's comments (the steps'
+    nominal ones, within the 0.2 K the furnace settled off them), same fits as the run."""
+    from labctl.store.export import export_z
+    from labctl.store.store import Store
+
+    truth, result, report = analysed
+    db = report.parent / "runs.sqlite"
+    with Store.open(db, create=False) as store:
+        files = export_z(store, store.runs()[-1].id, tmp_path / "z")
+    renamed = []
+    for path, T in zip(files, result["temperatures_K"]):
+        renamed.append(path.rename(tmp_path / f"pellet_{T - 273.15 + 5:.2f}C.z"))
+    geometry = ["--thickness-m", str(truth.sample.thickness_m),
+                "--area-m2", str(truth.sample.area_m2)]
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["analyze", *map(str, renamed), "--json", "--out",
+                     str(tmp_path / "rep"), *geometry]) == 0
+    from_files = json.loads(out.getvalue())
+    np.testing.assert_allclose(from_files["temperatures_K"], result["temperatures_K"],
+                               atol=0.2)
+    np.testing.assert_allclose(from_files["R_bulk_ohm"], result["R_bulk_ohm"], rtol=1e-3)
+    assert from_files["t_ion"] == [None] * 3 and from_files["stability_window_V"] is None
+
+
+def test_z_file_temperature_from_its_name(tmp_path):
+    from labctl.analysis.dataset import from_z_files
+
+    rows = "".join(f"{f}\t0\t0\t0\t1\t-1\n" for f in (1, 2, 3))
+    for name in ("a_350C.z", "b_623.15K.z"):
+        (tmp_path / name).write_text("ZPLOT2 ASCII\nEnd Comments\n" + rows)
+    data = from_z_files([tmp_path / "a_350C.z", tmp_path / "b_623.15K.z"])
+    assert [p.temperature_K for p in data.plateaus] == pytest.approx([623.15, 623.15])
+
+
+def test_bad_z_file_is_a_clear_error(tmp_path, capsys):
+    bad = tmp_path / "x_300C.z"
+    bad.write_text("ZPLOT2 ASCII\nEnd Comments\n1e6\t0\t0\t0\t1.0\t-1.0\n2e5\t0\t0\t0\tabc\t-1\n")
+    assert main(["analyze", str(bad), "--out", str(tmp_path / "r")]) == 1
+    assert "x_300C.z:4: not a row of numbers" in capsys.readouterr().err
+    unnamed = tmp_path / "y.z"
+    unnamed.write_text("End Comments\n" + "".join(f"{f}\t0\t0\t0\t1\t-1\n" for f in (1, 2, 3)))
+    assert read_z(unnamed)[0].tolist() == [3, 2, 1]
+    assert main(["analyze", str(unnamed), "--out", str(tmp_path / "r")]) == 1
+    assert "y.z: no temperature" in capsys.readouterr().err

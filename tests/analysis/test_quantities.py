@@ -1,0 +1,59 @@
+"""Quantities from fits: arcs by capacitance (not by position), Arrhenius, t_ion, D."""
+
+import numpy as np
+import pytest
+from scipy.constants import Boltzmann, elementary_charge
+
+from labctl.analysis import quantities as q
+from labctl.analysis.analysis import analyze
+from labctl.analysis.dataset import Dataset, Plateau
+from labctl.analysis.fit import fit
+from tests.analysis.samples import random_sample, spectrum
+
+
+def test_arcs_are_assigned_by_capacitance_not_by_position():
+    sample = random_sample(31)
+    T = 623.15
+    f, z = spectrum(sample, T)
+    cell = sample.sample.thickness_m / sample.sample.area_m2
+    swapped = fit(f, z, "p(p(R2,CPE2)-p(R1,CPE1)-CPE3,R4)")   # gb block written first
+    arcs = {a.label: a for a in q.arcs(swapped, cell)}
+    r = sample.resistances(T)
+    assert arcs["bulk"].R_Ohm == pytest.approx(r["bulk"], rel=0.02)
+    assert arcs["grain_boundary"].R_Ohm == pytest.approx(r["grain_boundary"], rel=0.02)
+    assert arcs["bulk"].C_eff_F == pytest.approx(sample.bulk_capacitance_F, rel=0.05)
+    apex = sample.apex_frequencies_Hz(T)
+    assert arcs["grain_boundary"].apex_Hz == pytest.approx(apex["grain_boundary"], rel=0.05)
+
+
+def test_arrhenius_recovers_a_known_line():
+    T = np.array([500.0, 550.0, 600.0, 650.0])
+    Ea, A = 0.7, 3e5
+    sigma = A / T * np.exp(-Ea * elementary_charge / (Boltzmann * T))
+    rng = np.random.default_rng(0)
+    line = q.arrhenius(T, sigma * (1 + 1e-3 * rng.standard_normal(4)))
+    assert line.Ea_eV == pytest.approx(Ea, rel=1e-3)
+    assert line.prefactor_S_K_per_m == pytest.approx(A, rel=0.02)
+    assert 0 < line.Ea_std_eV < 2e-3
+    assert np.isnan(q.arrhenius(T[:2], sigma[:2]).Ea_std_eV)
+    assert q.arrhenius(T[:1], sigma[:1]) is None
+
+
+def test_transference_number_and_diffusion_coefficient():
+    # V / R_ion = 1 mA, I_ss = 1 uA: t_ion = 1000 / 1001
+    assert q.transference_number(1.0, 1e-6, 1000.0) == pytest.approx(1000 / 1001)
+    D = q.diffusion_coefficient(1.0, 1000.0, 1e28, charge_number=2)
+    assert D == pytest.approx(Boltzmann * 1000.0 / (1e28 * (2 * elementary_charge) ** 2))
+
+
+def test_a_failed_fit_gives_empty_quantities_not_an_error():
+    sample = random_sample(32)
+    good = [Plateau(T, str(T), *spectrum(sample, T)) for T in (600.0, 650.0, 700.0)]
+    f, z = spectrum(sample, 675.0)
+    z[2] = np.nan                                          # a broken point: fit fails
+    plateaus = good[:2] + [Plateau(675.0, "broken", f, z)] + good[2:]
+    geometry = (sample.sample.thickness_m, sample.sample.area_m2)
+    result = analyze(Dataset("t", *geometry, plateaus)).to_json()
+    assert [entry["success"] for entry in result["fits"]] == [True, True, False, True]
+    assert result["R_bulk_ohm"][2] is None and result["R_bulk_ohm"][3] is not None
+    assert result["Ea_bulk_eV"] == pytest.approx(sample.bulk.Ea_eV, rel=0.01)
