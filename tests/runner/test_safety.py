@@ -4,6 +4,8 @@ fault is detected, and the run is stored as failed with the reason."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from labctl import events as ev
@@ -121,3 +123,27 @@ def test_a_furnace_cooling_slower_than_its_ramp_is_not_a_fault(make_runner, db):
         log = store.temperature_log(runner.run_id)
     lag = log["temperature_K"] - log["setpoint_K"]
     assert lag.max() > 30.0 and log["output_percent"][lag.argmax()] == 0.0
+
+
+def test_the_watchdog_keeps_watching_while_the_run_is_paused(make_runner, bench, db):
+    runner = make_runner(plateau_recipe(573.15, readings=30))
+    runner.paused_poll_s = 0.01
+    paused, looked = threading.Event(), threading.Event()
+
+    def pause_in_polarization(event):
+        if isinstance(event, ev.MeasurementStarted) and event.kind == "dc_polarization":
+            runner.pause()
+        if event == ev.StateChanged("paused"):
+            paused.set()
+        if isinstance(event, ev.TemperatureRecorded) and paused.is_set():
+            looked.set()
+    runner.subscribe(pause_in_polarization)
+    future = runner.start()
+    assert paused.wait(TIMEOUT)
+    fail_heater(bench)
+    bench.clock.sleep(600.0)        # a long pause: the furnace cools, nobody resumes
+    assert looked.wait(TIMEOUT)     # the watchdog read the furnace while paused ...
+    bench.clock.sleep(600.0)        # ... and again, still far below its set-point
+    assert future.result(TIMEOUT) == "failed"
+    assert "heater failure suspected" in runner.reason     # the driver's own loop-break check
+    assert safe_bench(bench) == (False, 298.15)
