@@ -13,7 +13,7 @@ T_K = 623.15
 EIS = eis_sweep.Params(adaptive_low_frequency=True)
 
 
-def fixed_hold_t_ion(ctx, bench, voltage_V, duration_s=600.0, interval_s=2.0):
+def fixed_hold_t_ion(ctx, bench, voltage_V, duration_s=600.0, interval_s=5.0):
     """Lab practice: hold for a fixed time, I_ss = mean of the last 5 % of readings."""
     smu = bench["smu"]
     smu.configure(current_limit_A=1e-3)
