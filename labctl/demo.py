@@ -9,7 +9,9 @@ sweep follows. Every point goes to the store as it is measured, on the virtual c
 (hours of experiment in seconds). Then the spectra are exported (ZView `.z`, CSV) and
 plotted, and the protocols' results (R_ion of each plateau's first spectrum, t_ion of its
 polarization) are compared with the simulated sample's ground truth:
-sigma = L / (R_ion A) with the recipe's sample geometry.
+sigma = L / (R_ion A) with the recipe's sample geometry. Last, `labctl analyze` fits
+every plateau's spectrum with the pellet circuit and writes its report into
+`OUT/analysis/` (index.html).
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ def run(out_dir: Path, db_path: Path | None = None, recipe: Path = EXAMPLE, cons
             export_z(store, outcome.run_id, out_dir)
             export_csv(store, outcome.run_id, out_dir)
             _plots(store, outcome.run_id, results, out_dir)
+            _analysis(store, outcome.run_id, out_dir / "analysis", console)
     return outcome, results, db
 
 
@@ -73,6 +76,25 @@ def plateau_results(store: Store, run_id: int) -> list[PlateauResult]:
             truth.sample.thickness_m / (true_r * truth.sample.area_m2),
             truth.ionic_transference_number(T)))
     return results
+
+
+def _analysis(store: Store, run_id: int, out_dir: Path, console) -> None:
+    """`labctl analyze` on the run: circuit fits of every plateau, report in `out_dir`."""
+    from labctl.analysis import report
+    from labctl.analysis.analysis import analyze
+    from labctl.analysis.dataset import from_store
+    from simulators.physics.sample import SampleModel
+
+    analysis = analyze(from_store(store, run_id))
+    report.write(analysis, out_dir)
+    if console is None:
+        return
+    truth = SampleModel.default()
+    for key, true_Ea in (("bulk", truth.bulk.Ea_eV), ("gb", truth.grain_boundary.Ea_eV)):
+        line = analysis.arrhenius[key]
+        if line:
+            console.print(f"Circuit fits: Ea {key} = {line.Ea_eV:.4f} +- {line.Ea_std_eV:.4f} "
+                          f"eV (simulated sample: {true_Ea:.4f} eV)")
 
 
 def activation_energy_eV(results: list[PlateauResult], attr: str = "sigma_S_per_m") -> float:

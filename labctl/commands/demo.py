@@ -42,4 +42,6 @@ def run(args: argparse.Namespace) -> int:
     console.print(f"Database: {db}   (labctl runs show {outcome.run_id} --db {db})")
     if outcome.status == "done":
         console.print(f"Spectra (.z), CSV and plots: {out}/")
+        console.print(f"Analysis report (labctl analyze {outcome.run_id}: circuit fits, "
+                      f"Arrhenius, t_ion, stability window): {out / 'analysis' / 'index.html'}")
     return outcome.exit_code

@@ -3,6 +3,7 @@ layer on the simulated bench, checked against the simulated sample's ground trut
 plots; a signal stops it safely."""
 
 import io
+import json
 import signal
 import sys
 
@@ -62,6 +63,18 @@ def test_exports_and_plots_are_written_and_the_output_says_where(demo_run):
     for png in ("nyquist_and_polarization.png", "arrhenius.png"):
         assert (out / png).stat().st_size > 10_000
     assert str(db) in printed.replace("\n", "")
+
+
+def test_the_demo_ends_with_the_analysis_report(demo_run):
+    from simulators.physics.sample import SampleModel
+
+    out, _, _, _, printed = demo_run
+    truth = SampleModel.default()
+    result = json.loads((out / "analysis" / "analysis.json").read_text())
+    assert result["Ea_bulk_eV"] == pytest.approx(truth.bulk.Ea_eV, rel=0.01)
+    assert result["Ea_gb_eV"] == pytest.approx(truth.grain_boundary.Ea_eV, rel=0.01)
+    assert (out / "analysis" / "index.html").exists()
+    assert "Circuit fits: Ea bulk = 0.80" in printed
 
 
 @pytest.mark.parametrize("ignore_sigint, signals, code", [
