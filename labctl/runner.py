@@ -51,6 +51,8 @@ COMMANDS = {"start": ("idle",) + FINAL, "pause": ("running",), "resume": ("pause
 class Runner:
     """Runs `recipe` on `bench`, recording into the database of `store` (a Store or path)."""
 
+    paused_poll_s = 1.0     # real seconds between the watchdog's looks while paused
+
     def __init__(self, recipe: Recipe | None, bench: Bench, store: Store | str | os.PathLike,
                  *, watchdog: Watchdog | None = None):
         self.recipe, self.bench = recipe, bench
@@ -174,10 +176,18 @@ class Runner:
             self._transition(new, reason)
 
     def _checkpoint(self) -> None:
-        """Where a protocol lets pause and abort act, and the watchdog look at the bench."""
-        with self._cond:
-            self._gate()
-        self.watchdog.check(self._context)
+        """Where a protocol lets pause and abort act, and the watchdog look at the bench
+        (also while paused: every `paused_poll_s` of real time it may read the furnace)."""
+        while True:
+            with self._cond:
+                if self._state == "paused":
+                    self._cond.wait(self.paused_poll_s)
+                paused = self._state == "paused"
+                if not paused:
+                    self._gate()
+            self.watchdog.check(self._context)
+            if not paused:
+                return
 
     def _check_abort(self) -> None:
         with self._cond:
