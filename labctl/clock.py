@@ -57,23 +57,40 @@ class RealClock(_ClockMixin):
         return time.time()
 
 
+SPEED_CHANGE_S = 0.1   # a ScaledClock sleeper notices a new speed within this real time
+
+
 class ScaledClock(_ClockMixin):
-    """Real time running `speed` times faster: now() = start + speed * elapsed real time."""
+    """Real time running `speed` times faster: now() = start + speed * elapsed real time.
+    `set_speed` changes the rate from now on (time stays continuous)."""
 
     def __init__(self, speed: float = 1.0, start: float = 0.0):
         if speed <= 0:
             raise ValueError("speed must be > 0")
         self.speed = speed
+        self._origin = start          # clock time at real time _t0
         self._start = start
         self._t0 = time.monotonic()
         self._epoch0 = time.time()
+        self._lock = threading.Lock()
 
     def now(self) -> float:
-        return self._start + self.speed * (time.monotonic() - self._t0)
+        with self._lock:
+            return self._origin + self.speed * (time.monotonic() - self._t0)
+
+    def set_speed(self, speed: float) -> None:
+        if speed <= 0:
+            raise ValueError("speed must be > 0")
+        with self._lock:
+            t0 = time.monotonic()
+            self._origin += self.speed * (t0 - self._t0)
+            self._t0, self.speed = t0, speed
 
     def sleep(self, dt: float) -> None:
-        if dt > 0:
-            time.sleep(dt / self.speed)
+        """Until `dt` clock seconds passed, following speed changes meanwhile."""
+        end = self.now() + dt
+        while (left := end - self.now()) > 0:
+            time.sleep(min(left / self.speed, SPEED_CHANGE_S))
 
     def epoch(self) -> float:
         return self._epoch0 + (self.now() - self._start)

@@ -14,4 +14,5 @@ COMMAND_MODULES = (
     "resources",
     "bench",
     "sim",
+    "gui",
 )

@@ -50,3 +50,19 @@ def test_scaled_clock_runs_faster_than_real_time():
     assert real.now() - r0 < 1.0
     with pytest.raises(ValueError):
         ScaledClock(speed=0)
+
+
+def test_scaled_clock_speed_changes_keep_time_continuous():
+    clock = ScaledClock(speed=1.0, start=100.0)
+    before = clock.now()
+    clock.set_speed(1e6)          # from now on a real microsecond is a clock second
+    after = clock.now()
+    assert before <= after < before + 10.0   # no jump at the change (a fast machine:
+    clock.sleep(500.0)                        # ~0 s), then fast
+    assert clock.now() >= after + 500.0 and clock.speed == 1e6
+    clock.set_speed(2.0)
+    epoch = clock.epoch() - clock.now()
+    clock.set_speed(3.0)
+    assert abs((clock.epoch() - clock.now()) - epoch) < 1e-2   # epoch follows the clock
+    with pytest.raises(ValueError):
+        clock.set_speed(0.0)

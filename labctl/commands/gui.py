@@ -1,0 +1,65 @@
+"""`labctl gui [--bench BENCH|sim|sim-full] [--db PATH] [--speed X]`: the bench GUI.
+
+Ctrl-C or SIGTERM in the terminal closes the window like an accepted close: a run is
+aborted and the bench made safe; the exit status is then 128 + the signal number.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from labctl.commands.runs import DB_HELP
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "gui", help="the bench GUI: run recipes, watch live plots, browse runs",
+        description="Open the main window on a bench (default: the built-in simulated one).")
+    parser.add_argument("--bench", default="sim",
+                        help="bench TOML file, or a built-in simulated bench: sim, sim-full "
+                             "(default: %(default)s)")
+    parser.add_argument("--db", metavar="PATH", help=DB_HELP)
+    parser.add_argument("--speed", type=float, default=60.0,
+                        help="simulated benches: simulated time per real time, adjustable "
+                             "in the window (default: %(default)s)")
+    parser.set_defaults(func=handler)
+
+
+def handler(args: argparse.Namespace) -> int:
+    from labctl.bench import load_bench
+    from labctl.errors import ConfigError
+    from labctl.store import db_path
+
+    if args.speed <= 0:
+        raise ConfigError(f"--speed must be > 0, got {args.speed:g}")
+    config = load_bench(args.bench)        # every problem before Qt starts
+    return run_gui(config, db_path(args.db), args.speed)
+
+
+def run_gui(config, db, speed: float) -> int:
+    import sys
+
+    from PySide6.QtCore import QSocketNotifier
+    from PySide6.QtWidgets import QApplication
+
+    from labctl.gui.session import Session
+    from labctl.gui.window import MainWindow
+    from labctl.shutdown import StopSignals
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    session = Session(config, db, speed)     # opens the bench: before any window
+    window = MainWindow(session, db)
+    try:
+        with StopSignals(on_signal=lambda sig: window.close_now(f"stopped by {sig}")) as stop:
+            notifier = QSocketNotifier(stop.fileno(), QSocketNotifier.Type.Read)
+            notifier.activated.connect(stop.drain)
+            window.show()
+            app.exec()
+            notifier.setEnabled(False)
+    finally:
+        window.shutdown()
+        window.deleteLater()
+        app.processEvents()
+        del window
+        app.shutdown()
+    return stop.exit_code or 0

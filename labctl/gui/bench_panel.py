@@ -1,0 +1,160 @@
+"""The bench panel: each instrument with its connection state, identity and live reading
+(polled by the session off the GUI thread), and manual controls that go through the
+runner and its safety limits: furnace set-point and ramp, a one-off impedance spectrum or
+DC polarization, and the prominent 'everything safe' button."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
+                               QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout,
+                               QWidget)
+from scipy.constants import zero_Celsius
+
+from labctl import events as ev
+from labctl.capabilities import (CurrentReading, SourceMeter, TemperatureController,
+                                 TemperatureReading)
+from labctl.errors import LabctlError
+from labctl.gui.session import Readings, Session
+
+COLUMNS = ("Instrument", "Driver", "Resource", "State", "Identity", "Reading")
+SAFE_STYLE = ("QPushButton { background: #c62828; color: white; font-size: 16pt; "
+              "font-weight: bold; padding: 10px; border-radius: 6px; }"
+              "QPushButton:pressed { background: #8e0000; }")
+
+
+def describe(reading) -> str:
+    if isinstance(reading, TemperatureReading):
+        return (f"T = {reading.temperature_K - zero_Celsius:.1f} °C   set-point "
+                f"{reading.setpoint_K - zero_Celsius:.1f} °C   output {reading.output_percent:.0f} %")
+    if isinstance(reading, CurrentReading):
+        return f"U = {reading.voltage_V:.4g} V   I = {reading.current_A:.4g} A"
+    return ""
+
+
+class BenchPanel(QWidget):
+    def __init__(self, session: Session, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.session = session
+        specs = session.config.instruments
+        self.rows = {name: i for i, name in enumerate(specs)}
+        self.live_rows = {kind: _only(session, capability) for kind, capability in
+                          ((CurrentReading, SourceMeter), (TemperatureReading,
+                                                           TemperatureController))}
+        self.table = QTableWidget(len(specs), len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.verticalHeader().hide()
+        for name, spec in specs.items():
+            for col, text in enumerate((name, spec.driver, spec.resource, "connecting…")):
+                self.table.setItem(self.rows[name], col, QTableWidgetItem(text))
+        self.table.horizontalHeader().setStretchLastSection(True)
+
+        self.safe = QPushButton("EVERYTHING SAFE\noutputs off, furnace to its safe set-point")
+        self.safe.setStyleSheet(SAFE_STYLE)
+        self.safe.clicked.connect(self.everything_safe)
+
+        self.setpoint, self.ramp = QLineEdit("300"), QLineEdit("10")
+        furnace = self._form("Furnace", [("Set-point / °C", self.setpoint),
+                                         ("Ramp / (°C/min)", self.ramp)],
+                             "Set furnace", self.set_furnace)
+        self.eis = {"start_Hz": QLineEdit("1e6"), "stop_Hz": QLineEdit("1"),
+                    "amplitude_V": QLineEdit("0.02")}
+        eis = self._form("One-off impedance spectrum", [
+            ("From / Hz", self.eis["start_Hz"]), ("Down to / Hz", self.eis["stop_Hz"]),
+            ("Amplitude / V rms", self.eis["amplitude_V"])], "Measure spectrum now",
+            lambda: self.one_off("eis", self.eis))
+        self.dc = {"voltage_V": QLineEdit("0.5"), "max_duration_s": QLineEdit("600")}
+        dc = self._form("One-off DC polarization", [
+            ("Step / V", self.dc["voltage_V"]), ("Longest / s", self.dc["max_duration_s"])],
+            "Polarize now", lambda: self.one_off("dc_polarization", self.dc))
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+
+        controls = QHBoxLayout()
+        for box in (furnace, eis, dc):
+            controls.addWidget(box)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.safe)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(controls)
+        layout.addWidget(self.message)
+
+    def _form(self, title: str, rows, button: str, action) -> QGroupBox:
+        box = QGroupBox(title)
+        form = QFormLayout(box)
+        for label, edit in rows:
+            form.addRow(label, edit)
+        go = QPushButton(button)
+        go.clicked.connect(action)
+        form.addRow(go)
+        return box
+
+    # -- commands -----------------------------------------------------------------------------
+    def everything_safe(self) -> None:
+        self.session.safe_state()
+        self.say("everything safe: requested (a run in progress is aborted)")
+
+    def set_furnace(self) -> None:
+        try:
+            setpoint_K = float(self.setpoint.text()) + zero_Celsius
+            rate = float(self.ramp.text()) / 60.0
+        except ValueError:
+            return self.say("set-point and ramp must be numbers", error=True)
+        self._try(lambda: self.session.set_furnace(setpoint_K, rate),
+                  f"furnace: to {self.setpoint.text()} °C at {self.ramp.text()} °C/min")
+
+    def one_off(self, kind: str, edits: dict[str, QLineEdit]) -> None:
+        try:
+            params = {key: float(edit.text()) for key, edit in edits.items()}
+        except ValueError:
+            return self.say("every field must be a number", error=True)
+        self._try(lambda: self.session.one_off(kind, params), f"one-off {kind} started")
+
+    def _try(self, command, done: str) -> None:
+        try:
+            command()
+        except LabctlError as exc:
+            return self.say(str(exc), error=True)
+        self.say(done)
+
+    def say(self, message: str, error: bool = False) -> None:
+        self.message.setStyleSheet("color: #c00000;" if error else "")
+        self.message.setText(message)
+
+    # -- events ---------------------------------------------------------------------------------
+    def handle(self, event) -> None:
+        if isinstance(event, Readings):
+            for name, row in self.rows.items():
+                if name in event.identities:
+                    self._set(row, 4, event.identities[name])
+                if name in event.errors:
+                    self._set(row, 3, "error")
+                    self._set(row, 5, event.errors[name])
+                elif name in event.values:
+                    self._set(row, 3, "connected")
+                    self._set(row, 5, describe(event.values[name]))
+                elif name in event.identities:
+                    self._set(row, 3, "connected")
+        elif isinstance(event, ev.PointRecorded):
+            self._live(event.point)
+        elif isinstance(event, ev.TemperatureRecorded):
+            self._live(event.reading)
+
+    def _live(self, reading) -> None:
+        """A run's reading on its instrument's row (the poller leaves a busy SMU alone)."""
+        name = self.live_rows.get(type(reading))
+        if name is not None:
+            self._set(self.rows[name], 5, describe(reading))
+
+    def _set(self, row: int, col: int, text: str) -> None:
+        item = self.table.item(row, col)
+        if item is None:
+            self.table.setItem(row, col, QTableWidgetItem(text))
+        elif item.text() != text:
+            item.setText(text)
+
+
+def _only(session: Session, capability: type) -> str | None:
+    """The name of the bench's only instrument with `capability` (None: none or several)."""
+    found = [name for name, inst in session.bench.instruments.items()
+             if isinstance(inst, capability)]
+    return found[0] if len(found) == 1 else None

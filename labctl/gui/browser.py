@@ -1,0 +1,111 @@
+"""The run browser: runs from the store (status, sample, date); open one to replot it
+(a run still running keeps growing), export it as CSV or ZView .z files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QPushButton, QSplitter,
+                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+
+from labctl.errors import LabctlError
+from labctl.gui.liveplots import PlotsView
+from labctl.store import Store
+from labctl.store.export import export_csv, export_z
+
+COLUMNS = ("Run", "Name", "Status", "Sample", "Started (UTC)", "Steps", "Points")
+FOLLOW_MS = 1000
+
+
+class RunBrowser(QWidget):
+    def __init__(self, db_path: Path, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.store = Store.open(db_path)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.verticalHeader().hide()
+        self.table.setSelectionBehavior(QTableWidget.SelectRows)
+        self.table.setEditTriggers(QTableWidget.NoEditTriggers)
+        self.table.doubleClicked.connect(lambda *_: self.open_selected())
+        self.plots = PlotsView()
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        buttons = QHBoxLayout()
+        for text, action in (("Refresh", self.refresh), ("Open", self.open_selected),
+                             ("Export CSV…", lambda: self._export("csv")),
+                             ("Export .z…", lambda: self._export("z"))):
+            button = QPushButton(text)
+            button.clicked.connect(action)
+            buttons.addWidget(button)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.addLayout(buttons)
+        left_layout.addWidget(self.table, 1)
+        left_layout.addWidget(self.message)
+        split = QSplitter(Qt.Horizontal)
+        split.addWidget(left)
+        split.addWidget(self.plots)
+        split.setSizes([2, 5])
+        layout = QVBoxLayout(self)
+        layout.addWidget(split)
+        self.opened: int | None = None
+        self.follow_timer = QTimer(self)
+        self.follow_timer.setInterval(FOLLOW_MS)
+        self.follow_timer.timeout.connect(self._follow)
+        self.refresh()
+
+    def refresh(self) -> None:
+        runs = list(reversed(self.store.runs()))
+        self.table.setRowCount(len(runs))
+        for row, run in enumerate(runs):
+            values = (run.id, run.name, run.status, run.sample.get("name", ""),
+                      run.started_utc[:19].replace("T", " "), run.steps, run.points)
+            for col, value in enumerate(values):
+                self.table.setItem(row, col, QTableWidgetItem(str(value)))
+
+    def selected(self) -> int | None:
+        row = self.table.currentRow()
+        return None if row < 0 else int(self.table.item(row, 0).text())
+
+    def open_selected(self) -> None:
+        run_id = self.selected()
+        if run_id is not None:
+            self.open(run_id)
+
+    def open(self, run_id: int) -> None:
+        """Replot run `run_id`; while it runs, follow its new points."""
+        self.plots.load_run(self.store, run_id)
+        self.opened = run_id
+        run = self.store.run(run_id)
+        self.message.setText(f"run {run_id} ({run.status}): {run.points} points")
+        if run.status == "running":
+            self.follow_timer.start()
+        else:
+            self.follow_timer.stop()
+
+    def _follow(self) -> None:
+        if self.opened is None:
+            return
+        self.plots.follow(self.store, self.opened)
+        if self.store.run(self.opened).status != "running":
+            self.follow_timer.stop()
+
+    def export(self, run_id: int, kind: str, folder: Path) -> list[Path]:
+        return (export_csv if kind == "csv" else export_z)(self.store, run_id, folder)
+
+    def _export(self, kind: str) -> None:
+        run_id = self.selected()
+        if run_id is None:
+            return self.message.setText("select a run first")
+        folder = QFileDialog.getExistingDirectory(self, f"Export run {run_id} as {kind}")
+        if folder:
+            try:
+                paths = self.export(run_id, kind, Path(folder))
+                self.message.setText(f"wrote {len(paths)} files to {folder}")
+            except LabctlError as exc:
+                self.message.setText(str(exc))
+
+    def close_store(self) -> None:
+        self.follow_timer.stop()
+        self.store.close()

@@ -1,0 +1,225 @@
+"""The run panel: a recipe from a file or the form; validate; start, pause, resume, abort;
+progress with the time remaining; the recipe's steps with the current one highlighted;
+the event log with warnings and errors in colour."""
+
+from __future__ import annotations
+
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QLineEdit, QListWidget,
+                               QListWidgetItem, QProgressBar, QPushButton, QScrollArea,
+                               QSplitter, QTabWidget, QVBoxLayout, QWidget)
+from scipy.constants import zero_Celsius
+
+from labctl import events as ev
+from labctl.errors import ConfigError, LabctlError
+from labctl.gui.recipe_form import RecipeForm
+from labctl.gui.session import Session
+from labctl.recipe import Recipe, load_recipe
+from labctl.runview import duration
+
+LEVEL_COLOURS = {"warning": "#b36b00", "error": "#c00000", "critical": "#c00000"}
+BUTTON_STATES = {"start": ("idle", "done", "failed"), "pause": ("running",),
+                 "resume": ("paused",), "abort": ("running", "paused")}
+
+
+class RunPanel(QWidget):
+    recipe_started = Signal(object)     # the Recipe, when a run is started from here
+
+    def __init__(self, session: Session, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.session = session
+        self.recipe: Recipe | None = None
+        self.source = QTabWidget()
+        self.form = RecipeForm()
+        scroll = QScrollArea()
+        scroll.setWidget(self.form)
+        scroll.setWidgetResizable(True)
+        self.source.addTab(scroll, "Build a recipe")
+        file_tab = QWidget()
+        file_layout = QVBoxLayout(file_tab)
+        row = QHBoxLayout()
+        self.path = QLineEdit()
+        self.path.setPlaceholderText("recipe TOML file")
+        browse = QPushButton("Open…")
+        browse.clicked.connect(self._browse)
+        row.addWidget(self.path, 1)
+        row.addWidget(browse)
+        file_layout.addLayout(row)
+        self.file_problems = QLabel()
+        self.file_problems.setStyleSheet("color: #c00000;")
+        self.file_problems.setWordWrap(True)
+        self.file_problems.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        file_layout.addWidget(self.file_problems)
+        file_layout.addStretch(1)
+        self.source.addTab(file_tab, "Recipe file")
+
+        self.buttons = {name: QPushButton(name.capitalize()) for name in
+                        ("validate", "start", "pause", "resume", "abort")}
+        self.buttons["validate"].clicked.connect(self.validate)
+        self.buttons["start"].clicked.connect(self.start)
+        self.buttons["pause"].clicked.connect(lambda: self._command(session.runner.pause))
+        self.buttons["resume"].clicked.connect(lambda: self._command(session.runner.resume))
+        self.buttons["abort"].clicked.connect(
+            lambda: self._command(lambda: session.runner.abort("aborted by the operator")))
+        buttons = QHBoxLayout()
+        for button in self.buttons.values():
+            buttons.addWidget(button)
+        self.state = QLabel("idle")
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setFormat("%p %")
+        self.remaining = QLabel("")
+        self.steps = QListWidget()
+        self.log = QListWidget()
+        self.log.setWordWrap(True)
+
+        lower = QSplitter(Qt.Vertical)
+        lower.addWidget(_titled("Steps", self.steps))
+        lower.addWidget(_titled("Event log", self.log))
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.source, 3)
+        layout.addLayout(buttons)
+        status = QHBoxLayout()
+        status.addWidget(self.state)
+        status.addWidget(self.progress, 1)
+        status.addWidget(self.remaining)
+        layout.addLayout(status)
+        layout.addWidget(lower, 4)
+        self._enable("idle")
+
+    # -- commands ---------------------------------------------------------------------------
+    def validate(self) -> Recipe | None:
+        """The recipe of the current tab; problems shown next to the fields / below the
+        file name."""
+        self.recipe = None
+        if self.source.currentIndex() == 0:
+            self.recipe = self.form.recipe(self.session.config)
+        else:
+            self.file_problems.setText("")
+            try:
+                self.recipe = load_recipe(self.path.text().strip(), self.session.config)
+            except ConfigError as exc:
+                self.file_problems.setText(str(exc))
+        if self.recipe is not None:
+            self._list_steps(self.recipe)
+            self.add_log("info", f"recipe {self.recipe.name!r} is valid: "
+                                 f"{len(self.recipe.steps)} steps")
+        return self.recipe
+
+    def start(self) -> None:
+        recipe = self.validate()
+        if recipe is not None:
+            self._command(lambda: self.session.start(recipe))
+            self.recipe_started.emit(recipe)
+
+    def _command(self, command) -> None:
+        try:
+            command()
+        except LabctlError as exc:
+            self.add_log("error", str(exc))
+
+    def _browse(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(self, "Open a recipe", "", "Recipes (*.toml)")
+        if name:
+            self.path.setText(name)
+            self.validate()
+
+    # -- events -----------------------------------------------------------------------------
+    def handle(self, event) -> None:
+        if isinstance(event, ev.StateChanged):
+            self._enable(event.state)
+            if event.reason:
+                self.add_log("info", f"{event.state}: {event.reason}")
+        elif isinstance(event, ev.RunStarted):
+            self.progress.setValue(0)
+            self.add_log("info", f"run {event.run_id} started: {event.name}")
+        elif isinstance(event, ev.StepStarted):
+            self._highlight(event.path)
+            self.add_log("info", f"{event.path} started")
+        elif isinstance(event, ev.MeasurementFinished):
+            shown = {k: v for k, v in event.result.items() if not isinstance(v, (list, dict))}
+            self.add_log("info", f"{event.kind} {event.status}: " + ", ".join(
+                f"{k} = {_short(v)}" for k, v in list(shown.items())[:5]))
+        elif isinstance(event, ev.Progress):
+            self.progress.setValue(int(1000 * event.fraction))
+            self.remaining.setText(self._remaining(event.remaining_s))
+            if event.message:
+                self.progress.setFormat(f"%p %   {event.message}")
+        elif isinstance(event, ev.LogMessage):
+            self.add_log(event.level, event.message)
+        elif isinstance(event, ev.RunFinished):
+            self.add_log("info" if event.status == "done" else "error",
+                         f"run {event.run_id} {event.status}" + (f": {event.reason}"
+                                                                 if event.reason else ""))
+            if event.status == "done":
+                self.progress.setValue(1000)
+                self.remaining.setText("")
+
+    def _remaining(self, seconds: float | None) -> str:
+        if seconds is None:
+            return "remaining: ?"
+        text = f"remaining: {duration(seconds)} bench time"
+        if self.session.simulated:
+            text += f" (~{duration(seconds / self.session.clock.speed)} here)"
+        return text
+
+    def add_log(self, level: str, message: str) -> None:
+        item = QListWidgetItem(f"{level.upper():8s} {message}" if level != "info" else message)
+        if level in LEVEL_COLOURS:
+            item.setForeground(QBrush(QColor(LEVEL_COLOURS[level])))
+            font = item.font()
+            font.setBold(True)
+            item.setFont(font)
+        self.log.addItem(item)
+        self.log.scrollToBottom()
+
+    def _enable(self, state: str) -> None:
+        self.state.setText(state)
+        for name, states in BUTTON_STATES.items():
+            self.buttons[name].setEnabled(state in states)
+        self.buttons["validate"].setEnabled(state in BUTTON_STATES["start"])
+
+    def _list_steps(self, recipe: Recipe) -> None:
+        self.steps.clear()
+        for step in recipe.steps:
+            t = step.position.temperature_K
+            where = f"  at {t - zero_Celsius:.0f} °C" if t is not None else ""
+            item = QListWidgetItem(f"{step.path}{where}")
+            item.setData(Qt.UserRole, step.path)
+            self.steps.addItem(item)
+
+    def _highlight(self, path: str) -> None:
+        """The current step bold on a coloured background, earlier ones greyed."""
+        passed = True
+        for i in range(self.steps.count()):
+            item = self.steps.item(i)
+            current = item.data(Qt.UserRole) == path
+            passed = passed and not current
+            font = QFont(item.font())
+            font.setBold(current)
+            item.setFont(font)
+            item.setBackground(QBrush(QColor("#ffe9a8")) if current else QBrush())
+            item.setForeground(QBrush(QColor("#888888" if passed else "#000000")))
+            if current:
+                self.steps.setCurrentItem(item)
+                self.steps.scrollToItem(item)
+
+    @property
+    def current_step(self) -> str | None:
+        item = self.steps.currentItem()
+        return None if item is None else item.data(Qt.UserRole)
+
+
+def _short(value) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def _titled(title: str, widget: QWidget) -> QWidget:
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(QLabel(f"<b>{title}</b>"))
+    layout.addWidget(widget)
+    return box

@@ -1,0 +1,122 @@
+"""What the GUI holds while it is open: the bench, the runner, the event queue and the
+poller of live readings. Every instrument access happens off the GUI thread: runs, manual
+commands and one-off protocols on the runner's worker, live readings on the poller.
+
+On a simulated bench simulated time runs on a `ScaledClock` at `speed` times real time
+(watchable; `set_speed` changes it during a run).
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from labctl import events as ev
+from labctl.bench import BenchConfig, open_bench
+from labctl.capabilities import SourceMeter, TemperatureController
+from labctl.clock import Clock, ScaledClock
+from labctl.errors import LabctlError
+from labctl.gui.bridge import EventQueue
+from labctl.recipe import Recipe, one_step_recipe
+from labctl.runner import Runner
+
+POLL_S = 1.0                      # real seconds between live readings
+IDLE = ("idle", "done", "failed")
+
+
+@dataclass(frozen=True)
+class Readings:
+    """Live readings of the bench's instruments (from the poller, GUI-bound)."""
+
+    values: dict[str, Any] = field(default_factory=dict)   # name -> reading (or None)
+    errors: dict[str, str] = field(default_factory=dict)   # name -> what failed
+    identities: dict[str, str] = field(default_factory=dict)
+
+
+class Session:
+    """Bench + runner for the GUI; `handlers` get every event (runner events, `Readings`)
+    on the GUI thread."""
+
+    def __init__(self, config: BenchConfig, db_path: Path, speed: float = 60.0,
+                 clock: Clock | None = None):
+        """`clock`: for a simulated bench, default a ScaledClock at `speed` (tests pass a
+        VirtualClock: runs go as fast as the simulation computes)."""
+        self.config, self.db_path = config, Path(db_path)
+        self.clock = clock or (ScaledClock(speed) if config.simulated else None)
+        self.bench = open_bench(config, self.clock)
+        self.runner = Runner(None, self.bench, self.db_path)
+        self.handlers: list[Callable[[Any], None]] = []
+        self.queue = EventQueue(self._dispatch)
+        self.runner.subscribe(self.queue)
+        self._stop = threading.Event()
+        self._poller = threading.Thread(target=self._poll, name="labctl-gui-poller",
+                                        daemon=True)
+        self._poller.start()
+
+    @property
+    def simulated(self) -> bool:
+        """Simulated time at an adjustable speed (`set_speed`)."""
+        return isinstance(self.clock, ScaledClock)
+
+    def set_speed(self, speed: float) -> None:
+        if self.simulated:
+            self.clock.set_speed(speed)
+
+    def _dispatch(self, event: Any) -> None:
+        for handler in self.handlers:
+            handler(event)
+
+    # -- commands (the runner executes them on its worker) ----------------------------------
+    def start(self, recipe: Recipe) -> Future:
+        return self._reported(self.runner.start(recipe), "run")
+
+    def one_off(self, kind: str, params: Mapping[str, Any]) -> Future:
+        """A single protocol run now, validated like a recipe (ConfigError if not valid)."""
+        return self.start(one_step_recipe(kind, params, self.config))
+
+    def safe_state(self) -> Future:
+        return self._reported(self.runner.safe_state(), "safe state")
+
+    def set_furnace(self, setpoint_K: float, rate_K_per_s: float) -> Future:
+        return self._reported(self.runner.set_furnace(setpoint_K, rate_K_per_s), "furnace")
+
+    def _reported(self, future: Future, what: str) -> Future:
+        """A command's failure becomes an error in the event log."""
+        def done(f: Future) -> None:
+            if f.exception() is not None:
+                self.queue(ev.LogMessage(self.runner.run_id, "error", f"{what}: {f.exception()}"))
+        future.add_done_callback(done)
+        return future
+
+    # -- live readings ------------------------------------------------------------------------
+    def _poll(self) -> None:
+        identities = {}
+        for name, inst in self.bench.instruments.items():
+            try:
+                identities[name] = inst.identify()
+            except LabctlError as exc:
+                identities[name] = f"? ({exc})"
+        while True:
+            readings = Readings(identities=identities)
+            for name, inst in self.bench.instruments.items():
+                idle_smu = isinstance(inst, SourceMeter) and self.runner.state in IDLE
+                if isinstance(inst, TemperatureController) or idle_smu:
+                    try:
+                        readings.values[name] = inst.read()
+                    except LabctlError as exc:
+                        readings.errors[name] = str(exc)
+            self.queue(readings)
+            if self._stop.wait(POLL_S):
+                return
+
+    # -- lifetime -------------------------------------------------------------------------------
+    def close(self) -> None:
+        """Abort a run (the bench goes safe), stop the threads, close the bench."""
+        self._stop.set()
+        self._poller.join()
+        self.runner.close()
+        self.queue.timer.stop()
+        self.bench.close()

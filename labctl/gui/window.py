@@ -1,0 +1,118 @@
+"""The main window: the run (panel + live plots), the bench, the run browser; a speed
+control for simulated benches and the 'everything safe' button always in reach.
+
+Closing during a run asks first; an accepted close (or a stop signal) aborts the run, the
+bench goes safe, and every thread the GUI started is stopped before the window goes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QDoubleSpinBox, QLabel, QMainWindow, QMessageBox, QPushButton,
+                               QSplitter, QTabWidget, QToolBar)
+
+from labctl import events as ev
+from labctl.gui.bench_panel import SAFE_STYLE, BenchPanel
+from labctl.gui.browser import RunBrowser
+from labctl.gui.liveplots import PlotsView
+from labctl.gui.run_panel import RunPanel
+from labctl.gui.session import Session
+
+ACTIVE = ("running", "paused", "aborting")
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, session: Session, db_path: Path):
+        super().__init__()
+        self.session = session
+        self.setWindowTitle(f"labctl — {session.config.source} — {db_path}")
+        self.run_panel = RunPanel(session)
+        self.plots = PlotsView()
+        self.bench_panel = BenchPanel(session)
+        self.browser = RunBrowser(db_path)
+        run_tab = QSplitter(Qt.Horizontal)
+        run_tab.addWidget(self.run_panel)
+        run_tab.addWidget(self.plots)
+        run_tab.setStretchFactor(0, 2)
+        run_tab.setStretchFactor(1, 5)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(run_tab, "Run")
+        self.tabs.addTab(self.bench_panel, "Bench")
+        self.tabs.addTab(self.browser, "Runs")
+        self.setCentralWidget(self.tabs)
+        self._toolbar()
+        self.run_panel.recipe_started.connect(self._recipe_started)
+        session.handlers.append(self.handle)
+        self._closed = False
+        self.resize(1600, 1000)
+
+    def _toolbar(self) -> None:
+        bar = QToolBar("run")
+        bar.setMovable(False)
+        safe = QPushButton("EVERYTHING SAFE")
+        safe.setStyleSheet(SAFE_STYLE.replace("16pt", "11pt").replace("10px", "4px 14px"))
+        safe.setToolTip("Outputs off, furnace to its safe set-point; aborts a run")
+        safe.clicked.connect(self.bench_panel.everything_safe)
+        bar.addWidget(safe)
+        bar.addSeparator()
+        self.state = QLabel(" idle ")
+        bar.addWidget(self.state)
+        if self.session.simulated:
+            bar.addSeparator()
+            bar.addWidget(QLabel(" simulated time × "))
+            self.speed = QDoubleSpinBox()
+            self.speed.setRange(1.0, 100000.0)
+            self.speed.setDecimals(0)
+            self.speed.setValue(self.session.clock.speed)
+            self.speed.setToolTip("how many times faster than real time the simulated bench runs")
+            self.speed.valueChanged.connect(self.session.set_speed)
+            bar.addWidget(self.speed)
+        self.addToolBar(bar)
+
+    def _recipe_started(self, recipe) -> None:
+        sample = recipe.sample
+        self.plots.arrhenius.set_geometry(sample.get("thickness_m"), sample.get("area_m2"))
+
+    def handle(self, event) -> None:
+        if isinstance(event, ev.RunStarted) and not event.resumed:
+            geometry = self.plots.arrhenius.geometry
+            self.plots.clear()
+            self.plots.arrhenius.set_geometry(*(geometry or (None, None)))
+        elif isinstance(event, ev.StateChanged):
+            self.state.setText(f" {event.state} ")
+        elif isinstance(event, ev.RunFinished):
+            self.browser.refresh()
+        self.run_panel.handle(event)
+        self.bench_panel.handle(event)
+        self.plots.handle(event)
+
+    # -- lifetime -------------------------------------------------------------------------
+    def closeEvent(self, event) -> None:
+        if not self._closed and self.session.runner.state in ACTIVE:
+            answer = QMessageBox.question(
+                self, "A run is in progress",
+                "Abort the run and close? The bench is put in its safe state first.",
+                QMessageBox.Abort | QMessageBox.Cancel, QMessageBox.Cancel)
+            if answer != QMessageBox.Abort:
+                event.ignore()
+                return
+        self.shutdown()
+        event.accept()
+
+    def close_now(self, reason: str) -> None:
+        """Close without asking (a stop signal): the run is aborted, the bench made safe."""
+        if self.session.runner.state in ("running", "paused"):
+            self.session.runner.abort(reason)
+        self.shutdown()
+        self.close()
+
+    def shutdown(self) -> None:
+        """Abort a run, bench safe and closed, threads stopped (once)."""
+        if self._closed:
+            return
+        self._closed = True
+        self.session.handlers.remove(self.handle)
+        self.session.close()
+        self.browser.close_store()

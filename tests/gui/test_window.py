@@ -1,0 +1,145 @@
+"""The main window on a simulated bench: a run started from the GUI, its points in every
+plot, pause/resume/abort, validation messages, closing during a run, the bench panel."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtWidgets import QMessageBox
+from scipy.constants import zero_Celsius
+
+from labctl.capabilities import SourceMeter, TemperatureController
+from labctl.gui.session import Readings
+from labctl.store import Store
+
+WAIT_MS = 60_000
+
+
+def wait_state(qtbot, window, *states):
+    qtbot.waitUntil(lambda: window.run_panel.state.text() in states, timeout=WAIT_MS)
+
+
+def test_a_run_started_from_the_gui_fills_every_plot(qtbot, window):
+    panel = window.run_panel
+    highlighted = set()
+    window.session.handlers.append(lambda e: highlighted.add(panel.current_step))
+    panel.buttons["start"].click()
+    wait_state(qtbot, window, "done")
+    qtbot.waitUntil(lambda: not len(window.session.queue), timeout=WAIT_MS)
+    plots = window.plots
+    assert len(plots.nyquist.spectra) == 2 and len(plots.bode.spectra) == 2
+    assert all(len(curves[0]) == 13 for curves in plots.nyquist.spectra.values())  # 1e5..10 Hz
+    assert len(plots.current.curves_by_key) == 2
+    assert all(len(c) > 5 for c in plots.current.curves_by_key.values())
+    assert len(plots.temperature.temperature) > 10
+    assert len(plots.arrhenius.points) == 2
+    assert plots.arrhenius.geometry == (0.5e-3, 1e-4)          # sigma*T from the sample
+    assert {"program[1]/eis", "program[2]/dc_polarization"} <= highlighted
+    assert panel.progress.value() == 1000
+    texts = [panel.log.item(i).text() for i in range(panel.log.count())]
+    assert any("run 1 done" in t for t in texts)
+
+
+def test_pause_resume_abort_leave_the_bench_safe(qtbot, window):
+    panel, runner = window.run_panel, window.session.runner
+    panel.buttons["start"].click()
+    qtbot.waitUntil(lambda: len(window.plots.temperature.temperature) > 0 or
+                    runner.state != "running", timeout=WAIT_MS)
+    panel.buttons["pause"].click()
+    assert runner.state == "paused"
+    wait_state(qtbot, window, "paused")
+    assert not panel.buttons["pause"].isEnabled() and panel.buttons["resume"].isEnabled()
+    panel.buttons["resume"].click()
+    wait_state(qtbot, window, "running")
+    panel.buttons["abort"].click()
+    wait_state(qtbot, window, "failed")
+    with Store.open(window.session.db_path) as store:
+        assert store.run(runner.run_id).status == "aborted"
+    bench = window.session.bench
+    smu = bench.find(SourceMeter)[0]
+    furnace = bench.find(TemperatureController)[0]
+    assert not smu.output_on
+    assert furnace.target_setpoint_K == pytest.approx(25.0 + zero_Celsius, abs=0.01)
+
+
+def test_bad_fields_get_messages_next_to_them_and_nothing_starts(qtbot, window):
+    form, panel = window.run_panel.form, window.run_panel
+    form.edits["program.ramp_C_per_min"].setText("fast")
+    form.edits["program.body[1].amplitude_V"].setText("5")
+    form.edits["program.temperatures_C"].setText("300, 2000")
+    panel.buttons["start"].click()
+    assert window.session.runner.state == "idle"
+    assert form.errors["program.ramp_C_per_min"].text() == "'fast' is not a number"
+    form.edits["program.ramp_C_per_min"].setText("10")
+    assert panel.validate() is None
+    assert "exceeds the limit amplitude_V = 0.5" in form.errors["program.body[1].amplitude_V"].text()
+    assert "max_temperature_C = 900" in form.errors["program.temperatures_C"].text()
+    assert form.errors["program.body[1].amplitude_V"].isVisibleTo(form)
+    assert not form.errors["program.ramp_C_per_min"].isVisibleTo(form)
+    form.edits["program.body[1].amplitude_V"].setText("0.02")
+    form.edits["program.temperatures_C"].setText("300")
+    assert panel.validate() is not None
+    assert not any(label.isVisibleTo(form) for label in form.errors.values())
+
+
+def test_a_recipe_file_with_problems_lists_them_with_lines(qtbot, window, tmp_path):
+    recipe = tmp_path / "bad.toml"
+    recipe.write_text("[program]\ntemperatures_C = [300]\n\n[[program.body]]\n"
+                      "protocol = 'eis'\namplitude_V = 7.0\n")
+    panel = window.run_panel
+    panel.source.setCurrentIndex(1)
+    panel.path.setText(str(recipe))
+    assert panel.validate() is None
+    assert f"{recipe}:6" in panel.file_problems.text()
+    assert "amplitude_V" in panel.file_problems.text()
+
+
+@pytest.mark.parametrize("answer,closes", [(QMessageBox.Cancel, False),
+                                           (QMessageBox.Abort, True)])
+def test_closing_during_a_run_asks(qtbot, window, monkeypatch, answer, closes):
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a) or answer)
+    window.run_panel.buttons["start"].click()
+    assert window.session.runner.state == "running"
+    window.close()
+    assert len(asked) == 1
+    assert window.isVisible() != closes
+    if closes:
+        assert window.session.runner.state == "failed"
+        assert window.session.runner.status == "aborted"
+        assert not window.session.bench.find(SourceMeter)[0].output_on
+
+
+def test_bench_panel_shows_readings_and_commands_go_through_the_runner(qtbot, window):
+    bench = window.bench_panel
+    qtbot.waitUntil(lambda: bench.table.item(bench.rows["furnace"], 3).text() == "connected",
+                    timeout=WAIT_MS)
+    assert "Eurotherm" in bench.table.item(bench.rows["furnace"], 4).text()
+    assert "°C" in bench.table.item(bench.rows["furnace"], 5).text()
+    bench.setpoint.setText("2000")
+    bench.set_furnace()
+    qtbot.waitUntil(lambda: any("exceeds" in window.run_panel.log.item(i).text()
+                                for i in range(window.run_panel.log.count())), timeout=WAIT_MS)
+    bench.setpoint.setText("150")
+    bench.set_furnace()
+    furnace = window.session.bench.find(TemperatureController)[0]
+    qtbot.waitUntil(lambda: abs(furnace.target_setpoint_K - 423.15) < 0.01, timeout=WAIT_MS)
+    bench.eis["stop_Hz"].setText("100")
+    bench.one_off("eis", bench.eis)
+    wait_state(qtbot, window, "done", "failed")
+    assert window.session.runner.status == "done"
+    assert len(window.plots.nyquist.spectra) == 1
+
+
+def test_everything_safe_aborts_a_run(qtbot, window):
+    window.run_panel.buttons["start"].click()
+    window.bench_panel.safe.click()
+    wait_state(qtbot, window, "failed")
+    assert window.session.runner.status == "aborted"
+    assert "safe state requested" in window.session.runner.reason
+
+
+def test_readings_mark_a_failed_instrument(qtbot, window):
+    bench = window.bench_panel
+    bench.handle(Readings(errors={"smu": "smu: no reply within 2 s"}, identities={}))
+    assert bench.table.item(bench.rows["smu"], 3).text() == "error"
+    assert "no reply" in bench.table.item(bench.rows["smu"], 5).text()
