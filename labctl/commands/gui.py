@@ -39,7 +39,7 @@ def handler(args: argparse.Namespace) -> int:
 def run_gui(config, db, speed: float) -> int:
     import sys
 
-    from PySide6.QtCore import QSocketNotifier
+    from PySide6.QtCore import QSocketNotifier, QTimer
     from PySide6.QtWidgets import QApplication
 
     from labctl.gui.session import Session
@@ -49,11 +49,17 @@ def run_gui(config, db, speed: float) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     session = Session(config, db, speed)     # opens the bench: before any window
     window = MainWindow(session, db)
+    def stop_requested(signame: str) -> None:
+        window.close_now(f"stopped by {signame}")
+        QTimer.singleShot(0, app.quit)     # also if the loop has not started yet
+
     try:
-        with StopSignals(on_signal=lambda sig: window.close_now(f"stopped by {sig}")) as stop:
+        with StopSignals(on_signal=stop_requested) as stop:
             notifier = QSocketNotifier(stop.fileno(), QSocketNotifier.Type.Read)
             notifier.activated.connect(stop.drain)
             window.show()
+            print(f"labctl gui: window open on {config.source}, database {db}",
+                  file=sys.stderr, flush=True)
             app.exec()
             notifier.setEnabled(False)
     finally:
