@@ -110,27 +110,29 @@ class Eurotherm3216(ControllerBase):
     # -- Modbus access ----------------------------------------------------------------------
     @contextmanager
     def _modbus(self) -> Iterator[minimalmodbus.Instrument]:
-        """The minimalmodbus client (opened on first use); its errors as labctl errors."""
-        where = f"Modbus address {self.address}"
-        try:
-            if self._bus is None:
-                self.transport.open()
-                self._bus = minimalmodbus.Instrument(self.transport.serial, self.address)
-            yield self._bus
-        except minimalmodbus.NoResponseError as exc:
-            self.transport.discard_late_reply()  # RTU frames do not name their register
-            raise InstrumentTimeout(f"{where}: no reply", instrument=self.name) from exc
-        except minimalmodbus.InvalidResponseError as exc:
-            self.transport.discard_late_reply()  # RTU frames do not name their register
-            raise ReplyError(f"{where}: invalid reply ({exc})", instrument=self.name) from exc
-        except minimalmodbus.SlaveReportedException as exc:
-            raise InstrumentError(f"{where}: {exc}", instrument=self.name) from exc
-        except minimalmodbus.ModbusException as exc:
-            raise CommunicationError(f"{where}: {exc}", instrument=self.name) from exc
-        except (serial.SerialException, OSError) as exc:
-            self._bus = None
-            self.transport.close()
-            raise InstrumentConnectionError(f"{where}: {exc}", instrument=self.name) from exc
+        """The minimalmodbus client (opened on first use), holding the link for the whole
+        transaction (threads take turns); its errors as labctl errors."""
+        with self.transport.lock:
+            where = f"Modbus address {self.address}"
+            try:
+                if self._bus is None:
+                    self.transport.open()
+                    self._bus = minimalmodbus.Instrument(self.transport.serial, self.address)
+                yield self._bus
+            except minimalmodbus.NoResponseError as exc:
+                self.transport.discard_late_reply()  # RTU frames do not name their register
+                raise InstrumentTimeout(f"{where}: no reply", instrument=self.name) from exc
+            except minimalmodbus.InvalidResponseError as exc:
+                self.transport.discard_late_reply()  # RTU frames do not name their register
+                raise ReplyError(f"{where}: invalid reply ({exc})", instrument=self.name) from exc
+            except minimalmodbus.SlaveReportedException as exc:
+                raise InstrumentError(f"{where}: {exc}", instrument=self.name) from exc
+            except minimalmodbus.ModbusException as exc:
+                raise CommunicationError(f"{where}: {exc}", instrument=self.name) from exc
+            except (serial.SerialException, OSError) as exc:
+                self._bus = None
+                self.transport.close()
+                raise InstrumentConnectionError(f"{where}: {exc}", instrument=self.name) from exc
 
     def read_float(self, address: int) -> float:
         with self._modbus() as bus:

@@ -1,6 +1,9 @@
 """What the GUI holds while it is open: the bench, the runner, the event queue and the
 poller of live readings. Every instrument access happens off the GUI thread: runs, manual
-commands and one-off protocols on the runner's worker, live readings on the poller.
+commands and one-off protocols on the runner's worker, live readings on the poller. The
+poller reads only while no run or command handed to the runner is unfinished (a run's own
+readings arrive as its events), and a command waits for a poll in progress: instruments
+are never used by both.
 
 On a simulated bench simulated time runs on a `ScaledClock` at `speed` times real time
 (watchable; `set_speed` changes it during a run).
@@ -24,7 +27,6 @@ from labctl.recipe import Recipe, one_step_recipe
 from labctl.runner import Runner
 
 POLL_S = 1.0                      # real seconds between live readings
-IDLE = ("idle", "done", "failed")
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,8 @@ class Session:
         self.queue = EventQueue(self._dispatch)
         self.runner.subscribe(self.queue)
         self._stop = threading.Event()
+        self._io = threading.Lock()      # held by a poll, and while a command is handed over
+        self._pending = 0                # commands the runner has not finished
         self._poller = threading.Thread(target=self._poll, name="labctl-gui-poller",
                                         daemon=True)
         self._poller.start()
@@ -71,21 +75,29 @@ class Session:
 
     # -- commands (the runner executes them on its worker) ----------------------------------
     def start(self, recipe: Recipe) -> Future:
-        return self._reported(self.runner.start(recipe), "run")
+        return self._command(lambda: self.runner.start(recipe), "run")
 
     def one_off(self, kind: str, params: Mapping[str, Any]) -> Future:
         """A single protocol run now, validated like a recipe (ConfigError if not valid)."""
         return self.start(one_step_recipe(kind, params, self.config))
 
     def safe_state(self) -> Future:
-        return self._reported(self.runner.safe_state(), "safe state")
+        return self._command(self.runner.safe_state, "safe state")
 
     def set_furnace(self, setpoint_K: float, rate_K_per_s: float) -> Future:
-        return self._reported(self.runner.set_furnace(setpoint_K, rate_K_per_s), "furnace")
+        return self._command(lambda: self.runner.set_furnace(setpoint_K, rate_K_per_s),
+                             "furnace")
 
-    def _reported(self, future: Future, what: str) -> Future:
-        """A command's failure becomes an error in the event log."""
+    def _command(self, submit: Callable[[], Future], what: str) -> Future:
+        """Hand a command to the runner once no poll is in progress; until it is done the
+        poller stays away. Its failure becomes an error in the event log."""
+        with self._io:
+            future = submit()
+            self._pending += 1
+
         def done(f: Future) -> None:
+            with self._io:
+                self._pending -= 1
             if f.exception() is not None:
                 self.queue(ev.LogMessage(self.runner.run_id, "error", f"{what}: {f.exception()}"))
         future.add_done_callback(done)
@@ -94,23 +106,25 @@ class Session:
     # -- live readings ------------------------------------------------------------------------
     def _poll(self) -> None:
         identities = {}
-        for name, inst in self.bench.instruments.items():
-            try:
-                identities[name] = inst.identify()
-            except LabctlError as exc:
-                identities[name] = f"? ({exc})"
-        while True:
-            readings = Readings(identities=identities)
+        with self._io:
             for name, inst in self.bench.instruments.items():
-                idle_smu = isinstance(inst, SourceMeter) and self.runner.state in IDLE
-                if isinstance(inst, TemperatureController) or idle_smu:
-                    try:
-                        readings.values[name] = inst.read()
-                    except LabctlError as exc:
-                        readings.errors[name] = str(exc)
+                try:
+                    identities[name] = inst.identify()
+                except LabctlError as exc:
+                    identities[name] = f"? ({exc})"
+        self.queue(Readings(identities=identities))
+        while not self._stop.wait(POLL_S):
+            with self._io:
+                if self._pending:        # a run or command: its readings arrive as events
+                    continue
+                readings = Readings()
+                for name, inst in self.bench.instruments.items():
+                    if isinstance(inst, (TemperatureController, SourceMeter)):
+                        try:
+                            readings.values[name] = inst.read()
+                        except LabctlError as exc:
+                            readings.errors[name] = str(exc)
             self.queue(readings)
-            if self._stop.wait(POLL_S):
-                return
 
     # -- lifetime -------------------------------------------------------------------------------
     def close(self) -> None:

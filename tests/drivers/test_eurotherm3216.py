@@ -345,3 +345,26 @@ def test_downward_ramp_follows_the_rate(world):
     reading = driver.read()
     assert reading.setpoint_K == pytest.approx(start - 100.0, abs=0.5)
     assert driver.ramp_running and reading.temperature_K > 398.15 + 50
+
+
+def test_two_threads_reading_at_once_never_mix_frames(world):
+    """A GUI polls the furnace while a run drives it: each Modbus transaction holds the link."""
+    import threading
+
+    _, _, driver = make(world)
+    errors = []
+
+    def poll():
+        for _ in range(150):
+            try:
+                driver.read()
+                driver.set_setpoint(400.0)
+            except Exception as exc:   # any mixed-up frame shows here
+                errors.append(exc)
+
+    threads = [threading.Thread(target=poll) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []

@@ -3,6 +3,8 @@ plot, pause/resume/abort, validation messages, closing during a run, the bench p
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from PySide6.QtWidgets import QMessageBox
 from scipy.constants import zero_Celsius
@@ -19,11 +21,21 @@ def wait_state(qtbot, window, *states):
 
 
 def test_a_run_started_from_the_gui_fills_every_plot(qtbot, window):
-    panel = window.run_panel
+    panel, runner = window.run_panel, window.session.runner
     highlighted = set()
     window.session.handlers.append(lambda e: highlighted.add(panel.current_step))
+    furnace = window.session.bench.find(TemperatureController)[0]
+    read, polled_during_run = furnace.read, []
+
+    def watched_read():               # the poller must leave instruments to the run
+        if threading.current_thread().name == "labctl-gui-poller":
+            polled_during_run.append(runner.state not in ("idle", "done", "failed"))
+        return read()
+
+    furnace.read = watched_read
     panel.buttons["start"].click()
     wait_state(qtbot, window, "done")
+    assert polled_during_run.count(True) == 0
     qtbot.waitUntil(lambda: not len(window.session.queue), timeout=WAIT_MS)
     plots = window.plots
     assert len(plots.nyquist.spectra) == 2 and len(plots.bode.spectra) == 2
