@@ -5,7 +5,7 @@ DC polarization, and the prominent 'everything safe' button."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import (QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
+from PySide6.QtWidgets import (QFormLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
                                QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout,
                                QWidget)
 from scipy.constants import zero_Celsius
@@ -16,7 +16,8 @@ from labctl.capabilities import (CurrentReading, SourceMeter, TemperatureControl
 from labctl.errors import LabctlError
 from labctl.gui.session import Readings, Session
 
-COLUMNS = ("Instrument", "Driver", "Resource", "State", "Identity", "Reading")
+COLUMNS = ("Instrument", "Driver", "Resource", "State", "Reading", "Identity")
+READING, IDENTITY = 4, 5
 SAFE_STYLE = ("QPushButton { background: #c62828; color: white; font-size: 16pt; "
               "font-weight: bold; padding: 10px; border-radius: 6px; }"
               "QPushButton:pressed { background: #8e0000; }")
@@ -44,9 +45,12 @@ class BenchPanel(QWidget):
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.verticalHeader().hide()
         for name, spec in specs.items():
-            for col, text in enumerate((name, spec.driver, spec.resource, "connecting…")):
+            for col, text in enumerate((name, spec.driver, spec.resource, "connecting…", "—")):
                 self.table.setItem(self.rows[name], col, QTableWidgetItem(text))
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(IDENTITY, QHeaderView.Stretch)
+        self.table.setMaximumHeight(40 + 32 * len(specs))
 
         self.safe = QPushButton("EVERYTHING SAFE\noutputs off, furnace to its safe set-point")
         self.safe.setStyleSheet(SAFE_STYLE)
@@ -74,9 +78,10 @@ class BenchPanel(QWidget):
             controls.addWidget(box)
         layout = QVBoxLayout(self)
         layout.addWidget(self.safe)
-        layout.addWidget(self.table, 1)
+        layout.addWidget(self.table)
         layout.addLayout(controls)
         layout.addWidget(self.message)
+        layout.addStretch(1)
 
     def _form(self, title: str, rows, button: str, action) -> QGroupBox:
         box = QGroupBox(title)
@@ -125,13 +130,13 @@ class BenchPanel(QWidget):
         if isinstance(event, Readings):
             for name, row in self.rows.items():
                 if name in event.identities:
-                    self._set(row, 4, event.identities[name])
+                    self._set(row, IDENTITY, event.identities[name])
                 if name in event.errors:
                     self._set(row, 3, "error")
-                    self._set(row, 5, event.errors[name])
+                    self._set(row, READING, event.errors[name])
                 elif name in event.values:
                     self._set(row, 3, "connected")
-                    self._set(row, 5, describe(event.values[name]))
+                    self._set(row, READING, describe(event.values[name]))
                 elif name in event.identities:
                     self._set(row, 3, "connected")
         elif isinstance(event, ev.PointRecorded):
@@ -143,7 +148,7 @@ class BenchPanel(QWidget):
         """A run's reading on its instrument's row (the poller leaves a busy SMU alone)."""
         name = self.live_rows.get(type(reading))
         if name is not None:
-            self._set(self.rows[name], 5, describe(reading))
+            self._set(self.rows[name], READING, describe(reading))
 
     def _set(self, row: int, col: int, text: str) -> None:
         item = self.table.item(row, col)

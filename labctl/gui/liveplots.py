@@ -40,6 +40,8 @@ class PlotsView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(split)
         self._kinds: dict[int, tuple[str, float | None]] = {}
+        self._finished: set[int] = set()
+        self._largest_Ohm = 0.0     # largest R_ion so far: the Nyquist view shows its arc
         self._cursor = (0, 0, 0)   # of the stored run being followed
 
     @property
@@ -50,6 +52,8 @@ class PlotsView(QWidget):
         for panel in self.panels:
             panel.clear()
         self._kinds.clear()
+        self._finished.clear()
+        self._largest_Ohm = 0.0
         self._cursor = (0, 0, 0)
 
     def load_run(self, store: Store, run_id: int) -> None:
@@ -62,7 +66,8 @@ class PlotsView(QWidget):
     def follow(self, store: Store, run_id: int) -> int:
         """Add the points of run `run_id` stored since the last call; how many."""
         new = store.points_since(run_id, self._cursor)
-        for step in store.steps(run_id):
+        steps = store.steps(run_id)
+        for step in steps:
             if step.id not in self._kinds:
                 self.start_measurement(step.id, step.kind, step.temperature_K)
         for step_id, z in new.impedance.items():
@@ -72,6 +77,9 @@ class PlotsView(QWidget):
         log = new.temperature
         if len(log):
             self.temperature.add(log["time_s"], log["temperature_K"], log["setpoint_K"])
+        for step in steps:
+            if step.status == "done" and step.result and step.id not in self._finished:
+                self.finish_measurement(step.id, step.kind, step.result)
         self._cursor = new.cursor
         return len(new)
 
@@ -103,8 +111,11 @@ class PlotsView(QWidget):
         self.bode.add(step_id, frequency_Hz, impedance_Ohm)
 
     def finish_measurement(self, step_id: int, kind: str, result: dict) -> None:
+        self._finished.add(step_id)
         temperature_K = self._kinds.get(step_id, (kind, None))[1]
         if kind in EIS_KINDS and temperature_K is not None and result.get("r_ion_Ohm"):
             self.arrhenius.add(temperature_K, result["r_ion_Ohm"])
+            self._largest_Ohm = max(self._largest_Ohm, result["r_ion_Ohm"])
+            self.nyquist.zoom_to(self._largest_Ohm)
         elif kind in DC_KINDS and result.get("Iss_A") is not None:
             self.current.mark_steady(step_id, result["Iss_A"])

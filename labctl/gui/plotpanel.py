@@ -62,14 +62,16 @@ class PlotPanel(QWidget):
         self.timer.timeout.connect(self.refresh)
         self.timer.start()
 
-    def add_plot(self, row: int, x_label: str, y_label: str, **kwargs) -> pg.PlotItem:
-        plot = self.graphics.addPlot(row=row, col=0, **kwargs)
-        plot.setLabel("bottom", x_label)
-        plot.setLabel("left", y_label)
+    def add_plot(self, row: int, x_label: str, y_label: str, x_units: str | None = None,
+                 y_units: str | None = None, legend_offset=(-10, 10)) -> pg.PlotItem:
+        """A plot in row `row`; with units, the axis scales them with an SI prefix."""
+        plot = self.graphics.addPlot(row=row, col=0)
+        plot.setLabel("bottom", x_label, units=x_units)
+        plot.setLabel("left", y_label, units=y_units)
         plot.showGrid(x=True, y=True, alpha=0.25)
         for side in ("left", "bottom"):   # no minor grid: it costs most of a repaint
             plot.getAxis(side).setStyle(maxTickLevel=1)
-        plot.addLegend(offset=(-10, 10), labelTextSize="8pt")
+        plot.addLegend(offset=legend_offset, labelTextSize="8pt")
         plot.vb.sigRangeChanged.connect(lambda *_, i=len(self.plots): self._moved.add(i))
         self.plots.append(plot)
         return plot
@@ -78,7 +80,8 @@ class PlotPanel(QWidget):
                   describe: Callable[[np.ndarray], str], name: str | None = None) -> LiveCurve:
         """Show `curve` in `plot`; `describe(row)` is the readout text of one of its points."""
         plot.addItem(curve.item)
-        if name and plot.legend is not None:
+        named = {label.text for _, label in plot.legend.items} if plot.legend else set()
+        if name and plot.legend is not None and name not in named:   # once per temperature
             plot.legend.addItem(curve.item, name)
         self.curves.append((plot, curve, temperature_K, describe))
         self._recolor()

@@ -58,7 +58,7 @@ class NyquistPlot(_Spectra):
 
     def __init__(self):
         super().__init__("Nyquist")
-        self.plot = self.add_plot(0, "Z' / Ω", "-Z'' / Ω")
+        self.plot = self.add_plot(0, "Z'", "-Z''", "Ω", "Ω")
         self.plot.setAspectLocked(True)
         self._build()
 
@@ -79,6 +79,12 @@ class NyquistPlot(_Spectra):
 
     def _columns(self, index, f, z):
         return z.real, -z.imag, f, z.real, z.imag
+
+    def zoom_to(self, resistance_Ohm: float) -> None:
+        """Show Z' from 0 to a little beyond `resistance_Ohm` (the arcs; a blocking
+        electrode's spike would otherwise squeeze them into a corner)."""
+        self.plot.vb.setRange(xRange=(0.0, 1.2 * resistance_Ohm),
+                              yRange=(0.0, 0.6 * resistance_Ohm), padding=0.02)
 
     def set_fit(self, key: int, frequency_Hz, impedance_Ohm) -> None:
         """Overlay the model spectrum of a fit to spectrum `key` (replacing an earlier one)."""
@@ -122,7 +128,7 @@ class CurrentPlot(PlotPanel):
 
     def __init__(self):
         super().__init__("I(t)")
-        self.plot = self.add_plot(0, "t since step start / s", "I / A")
+        self.plot = self.add_plot(0, "t since step start / s", "I", y_units="A")
         self._build()
 
     def _build(self) -> None:
@@ -168,7 +174,8 @@ class TemperaturePlot(PlotPanel):
 
     def __init__(self):
         super().__init__("T(t)")
-        self.plot = self.add_plot(0, "t since run start / h", "T / °C")
+        self.plot = self.add_plot(0, "t since run start / h", "T / °C",
+                                  legend_offset=(-10, -40))
         self._build()
 
     def _build(self) -> None:
@@ -193,37 +200,47 @@ class TemperaturePlot(PlotPanel):
 
 
 class ArrheniusPlot(PlotPanel):
-    """sigma*T (or T/R without the sample geometry) against 1000/T, log scale, one point
-    per plateau; the readout gives the activation energy of the neighbouring points."""
+    """log10(sigma*T) (or log10(T/R) without the sample geometry) against 1000/T, one point
+    per spectrum; the title gives the activation energy of a straight-line fit."""
 
     def __init__(self):
         super().__init__("Arrhenius")
-        self.plot = self.add_plot(0, "1000 / T / K⁻¹", "σT / (S K m⁻¹)")
-        self.plot.setLogMode(x=False, y=True)
+        self.plot = self.add_plot(0, "1000 / T / K⁻¹", "")
         self.geometry: tuple[float, float] | None = None
+        self.set_geometry(None, None)
         self._build()
 
     def _build(self) -> None:
         self.points = self.add_curve(self.plot, LiveCurve(4, pen=None, colour="#1f77b4",
                                                           **SYMBOL | {"symbolSize": 9}),
                                      None, self._describe)
+        self.plot.setTitle("")
 
     def set_geometry(self, thickness_m: float | None, area_m2: float | None) -> None:
         """Sample thickness and area: with them the plot shows sigma*T, else T/R."""
         self.geometry = (thickness_m, area_m2) if thickness_m and area_m2 else None
-        self.plot.setLabel("left", "σT / (S K m⁻¹)" if self.geometry else "T/R / (K Ω⁻¹)")
+        self.plot.setLabel("left", "log₁₀(σT / S K m⁻¹)" if self.geometry
+                           else "log₁₀(T/R / K Ω⁻¹)")
 
     def add(self, temperature_K: float, resistance_Ohm: float) -> None:
         if not resistance_Ohm or not np.isfinite(resistance_Ohm) or resistance_Ohm <= 0:
             return
         factor = self.geometry[0] / self.geometry[1] if self.geometry else 1.0
-        self.points.append(1000.0 / temperature_K, factor * temperature_K / resistance_Ohm,
+        self.points.append(1000.0 / temperature_K,
+                           np.log10(factor * temperature_K / resistance_Ohm),
                            temperature_K, resistance_Ohm)
+        ea = self.activation_energy_eV()
+        if ea is not None:
+            self.plot.setTitle(f"E<sub>a</sub> ≈ {ea:.3f} eV (straight line through "
+                               f"{len(self.points)} points)", size="9pt")
+
+    def activation_energy_eV(self) -> float | None:
+        """From the slope of ln(sigma*T) against 1/T; None below two temperatures."""
+        inv_T, log_y = self.points.buffer.columns()[:2]
+        if len(set(inv_T.tolist())) < 2:
+            return None
+        slope = np.polyfit(inv_T / 1000.0, log_y * np.log(10.0), 1)[0]
+        return float(-slope * Boltzmann / electron_volt)
 
     def _describe(self, row: np.ndarray) -> str:
-        text = f"{celsius(row[2])}   R = {_si(row[3], 'Ω')}   y = {row[1]:.4g}"
-        data = self.points.buffer.columns()
-        if data.shape[1] >= 2:
-            slope = np.polyfit(data[0] / 1000.0, np.log(data[1]), 1)[0]
-            text += f"   Ea (all points) = {-slope * Boltzmann / electron_volt:.3f} eV"
-        return text
+        return f"{celsius(row[2])}   R = {_si(row[3], 'Ω')}   log₁₀ y = {row[1]:.4f}"

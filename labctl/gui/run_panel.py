@@ -84,8 +84,8 @@ class RunPanel(QWidget):
         status = QHBoxLayout()
         status.addWidget(self.state)
         status.addWidget(self.progress, 1)
-        status.addWidget(self.remaining)
         layout.addLayout(status)
+        layout.addWidget(self.remaining)
         layout.addWidget(lower, 4)
         self._enable("idle")
 
@@ -144,9 +144,8 @@ class RunPanel(QWidget):
                 f"{k} = {_short(v)}" for k, v in list(shown.items())[:5]))
         elif isinstance(event, ev.Progress):
             self.progress.setValue(int(1000 * event.fraction))
-            self.remaining.setText(self._remaining(event.remaining_s))
-            if event.message:
-                self.progress.setFormat(f"%p %   {event.message}")
+            self.remaining.setText("   ".join(filter(None, (
+                event.message, self._remaining(event.remaining_s)))))
         elif isinstance(event, ev.LogMessage):
             self.add_log(event.level, event.message)
         elif isinstance(event, ev.RunFinished):

@@ -62,7 +62,9 @@ def test_events_reach_every_plot(view):
     assert len(view.temperature.temperature) == 2
     inv_T, sigma_T = view.arrhenius.points.buffer.columns()[:2]
     np.testing.assert_allclose(inv_T, [1000 / 573.15, 1000 / 673.15])
-    np.testing.assert_allclose(sigma_T, [573.15 / 1e5, 673.15 / 1e4])
+    np.testing.assert_allclose(sigma_T, np.log10([573.15 / 1e5, 673.15 / 1e4]))
+    x_range, _ = view.nyquist.plot.vb.viewRange()     # the largest arc, not the spike
+    assert x_range[0] == pytest.approx(0.0, abs=0.05 * 1e5) and 1e5 < x_range[1] < 1.4e5
     steady = [c for p, c, _, _ in view.current.curves if c.item.opts.get("symbol") == "star"]
     assert [c.row(0)[1] for c in steady] == [1e-6, 1e-6]
 
@@ -135,5 +137,31 @@ def test_replots_a_stored_run_and_follows_it_while_it_runs(view, tmp_path):
         assert view.follow(store, run) == 0
         assert len(view.current.curves_by_key[dc]) == 6
         assert len(view.nyquist.spectra[eis][0]) == 15     # not read twice
+        store.finish_step(eis, "done", {"r_ion_Ohm": 1e4})
+        view.follow(store, run)                            # a stored result, once
+        view.follow(store, run)
+        assert len(view.arrhenius.points) == 1
         view.load_run(store, run)                          # reopening starts afresh
         assert len(view.nyquist.spectra[eis][0]) == 15 and len(view.temperature.temperature) == 4
+
+
+def test_arrhenius_gives_the_activation_energy_of_its_points(qtbot):
+    from scipy.constants import Boltzmann, electron_volt
+
+    from labctl.gui.plots import ArrheniusPlot
+    plot = ArrheniusPlot()
+    qtbot.addWidget(plot)
+    plot.set_geometry(1e-3, 1e-4)
+    for T in (573.15, 623.15, 673.15):   # sigma*T = 1e5 exp(-0.8 eV / kT)
+        sigma_T = 1e5 * np.exp(-0.8 * electron_volt / (Boltzmann * T))
+        plot.add(T, 1e-3 / 1e-4 * T / sigma_T)
+    assert plot.activation_energy_eV() == pytest.approx(0.8, rel=1e-9)
+    assert "0.800 eV" in plot.plot.titleLabel.text
+
+
+def test_one_legend_entry_per_temperature(qtbot):
+    plot = NyquistPlot()
+    qtbot.addWidget(plot)
+    for key, T in enumerate((573.15, 573.15, 673.15)):   # two spectra at 300 °C
+        plot.start(key, T)
+    assert [label.text for _, label in plot.plot.legend.items] == ["300 °C", "400 °C"]

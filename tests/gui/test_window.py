@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QMessageBox
 from scipy.constants import zero_Celsius
 
 from labctl.capabilities import SourceMeter, TemperatureController
+from labctl.gui.bench_panel import IDENTITY, READING
 from labctl.gui.session import Readings
 from labctl.store import Store
 
@@ -125,8 +126,9 @@ def test_bench_panel_shows_readings_and_commands_go_through_the_runner(qtbot, wi
     bench = window.bench_panel
     qtbot.waitUntil(lambda: bench.table.item(bench.rows["furnace"], 3).text() == "connected",
                     timeout=WAIT_MS)
-    assert "Eurotherm" in bench.table.item(bench.rows["furnace"], 4).text()
-    assert "°C" in bench.table.item(bench.rows["furnace"], 5).text()
+    row = bench.rows["furnace"]
+    assert "Eurotherm" in bench.table.item(row, IDENTITY).text()
+    qtbot.waitUntil(lambda: "°C" in bench.table.item(row, READING).text(), timeout=WAIT_MS)
     bench.setpoint.setText("2000")
     bench.set_furnace()
     qtbot.waitUntil(lambda: any("exceeds" in window.run_panel.log.item(i).text()
@@ -154,4 +156,4 @@ def test_readings_mark_a_failed_instrument(qtbot, window):
     bench = window.bench_panel
     bench.handle(Readings(errors={"smu": "smu: no reply within 2 s"}, identities={}))
     assert bench.table.item(bench.rows["smu"], 3).text() == "error"
-    assert "no reply" in bench.table.item(bench.rows["smu"], 5).text()
+    assert "no reply" in bench.table.item(bench.rows["smu"], READING).text()
