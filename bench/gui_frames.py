@@ -5,10 +5,11 @@ run acquires.
    redraws what changed and paints the whole plots view (offscreen). Compared with
    handing pyqtgraph the whole arrays every frame, plainly and with its own
    clipToView/autoDownsample.
-2. UI latency: while a worker thread acquires on the simulated bench (furnace readings,
-   impedance sweeps, DC polarizations through the drivers and simulators, on a virtual
-   clock, as fast as they go) and streams events into the GUI's event queue, a probe thread
+2. UI latency: the whole GUI runs examples/arrhenius.toml on the simulated bench (the
+   runner drives drivers and simulators on its worker thread; events stream into the
+   plots) at --speed times real time, and flat out on a virtual clock; a probe thread
    posts a queued signal every 5 ms; latency = time until the GUI thread handles it.
+   Idle: the same window without a run.
 Prints figures and ratios; the last line is JSON.
 """
 
@@ -17,9 +18,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import tempfile
 import threading
 import time
 from dataclasses import replace
+from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -29,12 +32,14 @@ from PySide6.QtCore import QObject, Signal  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from labctl import events as ev  # noqa: E402
-from labctl.bench import load_bench, open_bench  # noqa: E402
-from labctl.clock import ScaledClock  # noqa: E402
-from labctl.gui.bridge import EventQueue  # noqa: E402
+from labctl.bench import load_bench  # noqa: E402
+from labctl.clock import VirtualClock  # noqa: E402
 from labctl.gui.liveplots import PlotsView  # noqa: E402
+from labctl.gui.session import Session  # noqa: E402
+from labctl.gui.window import MainWindow  # noqa: E402
 
 SIZE = (1400, 900)
+RECIPE = Path(__file__).resolve().parent.parent / "examples" / "arrhenius.toml"
 
 
 def percentiles(seconds: list[float], cpu: list[float] | None = None) -> dict[str, float]:
@@ -122,69 +127,45 @@ class _Probe(QObject):
     ping = Signal(float)
 
 
-def acquire(subscriber, stop: threading.Event, speed: float | None) -> int:
-    """Acquisition on the simulated bench (hot pellet) until `stop`: what a run sends the
-    GUI; on the virtual clock (flat out) or simulated time `speed` times real time."""
-    sent = 0
+def ui_latency(app: QApplication, seconds: float, speed: float | None,
+               acquiring: bool = True) -> dict[str, float]:
+    """The whole GUI (main window, session, runner) running examples/arrhenius.toml on the
+    simulated bench, at `speed` times real time (None: virtual clock, flat out)."""
     config = load_bench("sim")
-    config = replace(config, simulation={**config.simulation, "start_temperature_C": 600.0})
-    with open_bench(config, None if speed is None else ScaledClock(speed)) as bench:
-        furnace, fra, smu = bench["furnace"], bench["fra"], bench["smu"]
-        smu.configure(current_limit_A=1e-3)
-        smu.set_voltage(0.5)
-        step = 0
-        while not stop.is_set():
-            step += 1
-            subscriber(ev.TemperatureRecorded(1, furnace.read()))
-            subscriber(ev.MeasurementStarted(1, step, "eis", 873.15))
-            for point in fra.sweep(np.logspace(6, -1, 36), 0.05):
-                subscriber(ev.PointRecorded(1, step, point))
-                sent += 1
-            step += 1
-            subscriber(ev.MeasurementStarted(1, step, "dc_polarization", 873.15))
-            smu.output(True)
-            for reading in smu.record(200.0, 1.0):
-                subscriber(ev.PointRecorded(1, step, reading))
-                sent += 1
-                if stop.is_set():
-                    break
-            smu.output(False)
-    return sent
+    config = replace(config, simulation={**config.simulation, "start_temperature_C": 295.0})
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "bench.sqlite"
+        session = Session(config, db, speed or 1.0, clock=None if speed else VirtualClock())
+        window = MainWindow(session, db)
+        window.resize(*SIZE)
+        window.show()
+        points = []
+        session.handlers.append(lambda e: isinstance(e, ev.PointRecorded) and points.append(1))
+        if acquiring:
+            window.run_panel.source.setCurrentIndex(1)
+            window.run_panel.path.setText(str(RECIPE))
+            window.run_panel.start()
+        probe, latencies, stop = _Probe(), [], threading.Event()
+        probe.ping.connect(lambda sent: latencies.append(time.perf_counter() - sent))
 
+        def ping():
+            while not stop.is_set():
+                probe.ping.emit(time.perf_counter())
+                time.sleep(0.005)
 
-def ui_latency(app: QApplication, seconds: float, acquiring: bool = True,
-               speed: float | None = None) -> dict[str, float]:
-    view = PlotsView()
-    view.resize(*SIZE)
-    view.show()
-    queue = EventQueue(view.handle)
-    probe, latencies, stop = _Probe(), [], threading.Event()
-    probe.ping.connect(lambda sent: latencies.append(time.perf_counter() - sent))
-    result = {"points": 0}
-    worker = threading.Thread(target=lambda: acquiring and result.update(
-        points=acquire(queue, stop, speed)), name="acquire")
-
-    def ping():
-        while not stop.is_set():
-            probe.ping.emit(time.perf_counter())
-            time.sleep(0.005)
-
-    pinger = threading.Thread(target=ping, name="probe")
-    worker.start()
-    pinger.start()
-    end = time.perf_counter() + seconds
-    while time.perf_counter() < end:
+        pinger = threading.Thread(target=ping, name="probe")
+        pinger.start()
+        end = time.perf_counter() + seconds
+        while time.perf_counter() < end:
+            app.processEvents()
+        stop.set()
+        pinger.join()
+        state = session.runner.state
+        window.close_now("benchmark over")
+        window.deleteLater()
         app.processEvents()
-    stop.set()
-    worker.join()
-    pinger.join()
-    app.processEvents()
-    queue.timer.stop()
-    view.close()
-    view.deleteLater()
-    app.processEvents()
-    return {**percentiles(latencies), "points_per_s": result["points"] / seconds,
-            "probes": len(latencies)}
+    return {**percentiles(latencies), "points_per_s": len(points) / seconds,
+            "probes": len(latencies), "run_state_at_end": state}
 
 
 def main() -> None:
@@ -211,15 +192,16 @@ def main() -> None:
         print(f"  {label:32s} median {base['median_ms']:6.1f} ms "
               f"(CPU {base['median_cpu_ms']:5.1f} ms)   CPU ratio to labctl "
               f"{base['median_cpu_ms'] / panels['median_cpu_ms']:.1f}")
-    idle = ui_latency(app, args.seconds / 2, acquiring=False)
-    latency = ui_latency(app, args.seconds, speed=args.speed)
-    flat_out = ui_latency(app, args.seconds)
+    idle = ui_latency(app, args.seconds / 2, args.speed, acquiring=False)
+    latency = ui_latency(app, args.seconds, args.speed)
+    flat_out = ui_latency(app, args.seconds, None)
     print("UI latency (a queued signal every 5 ms until the GUI thread handles it):")
     for label, result in ((f"run at {args.speed:g}x real time:", latency),
                           ("run flat out, virtual clock:", flat_out), ("no run (idle):", idle)):
         print(f"  {label:30s} median {result['median_ms']:6.1f} ms   p99 "
               f"{result['p99_ms']:6.1f} ms   max {result['max_ms']:6.1f} ms   "
-              f"({result['points_per_s']:,.0f} points/s to the GUI)")
+              f"({result['points_per_s']:,.0f} points/s to the GUI; run "
+              f"{result['run_state_at_end']} at the end)")
     print(json.dumps({"points": args.points, "frame": ours, "baseline_setData": plain,
                       "baseline_pyqtgraph_clip_downsample": builtin, "ui_latency": latency, "ui_latency_flat_out": flat_out,
                       "ui_latency_idle": idle, "speed": args.speed}))

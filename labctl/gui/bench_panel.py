@@ -56,6 +56,7 @@ class BenchPanel(QWidget):
         self.safe.setStyleSheet(SAFE_STYLE)
         self.safe.clicked.connect(self.everything_safe)
 
+        self.controls: list[QGroupBox] = []
         self.setpoint, self.ramp = QLineEdit("300"), QLineEdit("10")
         furnace = self._form("Furnace", [("Set-point / °C", self.setpoint),
                                          ("Ramp / (°C/min)", self.ramp)],
@@ -84,6 +85,7 @@ class BenchPanel(QWidget):
         layout.addStretch(1)
 
     def _form(self, title: str, rows, button: str, action) -> QGroupBox:
+        """A group of fields with its button (disabled while a run owns the bench)."""
         box = QGroupBox(title)
         form = QFormLayout(box)
         for label, edit in rows:
@@ -91,6 +93,7 @@ class BenchPanel(QWidget):
         go = QPushButton(button)
         go.clicked.connect(action)
         form.addRow(go)
+        self.controls.append(box)
         return box
 
     # -- commands -----------------------------------------------------------------------------
@@ -127,7 +130,10 @@ class BenchPanel(QWidget):
 
     # -- events ---------------------------------------------------------------------------------
     def handle(self, event) -> None:
-        if isinstance(event, Readings):
+        if isinstance(event, ev.StateChanged):
+            for box in self.controls:
+                box.setEnabled(event.state in ("idle", "done", "failed"))
+        elif isinstance(event, Readings):
             for name, row in self.rows.items():
                 if name in event.identities:
                     self._set(row, IDENTITY, event.identities[name])

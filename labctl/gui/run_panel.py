@@ -8,7 +8,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QLineEdit, QListWidget,
-                               QListWidgetItem, QProgressBar, QPushButton, QScrollArea,
+                               QListWidgetItem, QPlainTextEdit, QProgressBar, QPushButton, QScrollArea,
                                QSplitter, QTabWidget, QVBoxLayout, QWidget)
 from scipy.constants import zero_Celsius
 
@@ -52,7 +52,10 @@ class RunPanel(QWidget):
         self.file_problems.setWordWrap(True)
         self.file_problems.setTextInteractionFlags(Qt.TextSelectableByMouse)
         file_layout.addWidget(self.file_problems)
-        file_layout.addStretch(1)
+        self.file_text = QPlainTextEdit()
+        self.file_text.setReadOnly(True)
+        self.file_text.setPlaceholderText("the recipe, once validated")
+        file_layout.addWidget(self.file_text, 1)
         self.source.addTab(file_tab, "Recipe file")
 
         self.buttons = {name: QPushButton(name.capitalize()) for name in
@@ -100,8 +103,10 @@ class RunPanel(QWidget):
             self.file_problems.setText("")
             try:
                 self.recipe = load_recipe(self.path.text().strip(), self.session.config)
+                self.file_text.setPlainText(self.recipe.text)
             except ConfigError as exc:
                 self.file_problems.setText(str(exc))
+                self.file_text.clear()
         if self.recipe is not None:
             self._list_steps(self.recipe)
             self.add_log("info", f"recipe {self.recipe.name!r} is valid: "

@@ -104,6 +104,10 @@ def test_a_recipe_file_with_problems_lists_them_with_lines(qtbot, window, tmp_pa
     assert panel.validate() is None
     assert f"{recipe}:6" in panel.file_problems.text()
     assert "amplitude_V" in panel.file_problems.text()
+    recipe.write_text("[sample]\nname = 'p'\n[program]\ntemperatures_C = [300]\n"
+                      "ramp_C_per_min = 5.0\n[[program.body]]\nprotocol = 'eis'\n")
+    assert panel.validate() is not None
+    assert panel.file_problems.text() == "" and "protocol = 'eis'" in panel.file_text.toPlainText()
 
 
 @pytest.mark.parametrize("answer,closes", [(QMessageBox.Cancel, False),
@@ -146,10 +150,12 @@ def test_bench_panel_shows_readings_and_commands_go_through_the_runner(qtbot, wi
 
 def test_everything_safe_aborts_a_run(qtbot, window):
     window.run_panel.buttons["start"].click()
+    qtbot.waitUntil(lambda: not window.bench_panel.controls[0].isEnabled(), timeout=WAIT_MS)
     window.bench_panel.safe.click()
     wait_state(qtbot, window, "failed")
     assert window.session.runner.status == "aborted"
     assert "safe state requested" in window.session.runner.reason
+    assert all(box.isEnabled() for box in window.bench_panel.controls)   # bench free again
 
 
 def test_readings_mark_a_failed_instrument(qtbot, window):
