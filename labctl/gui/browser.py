@@ -1,11 +1,15 @@
 """The run browser: runs from the store (status, sample, date); open one to replot it
-(a run still running keeps growing), export it as CSV or ZView .z files."""
+(a run still running keeps growing), export it as CSV or ZView .z files, analyse it
+(`labctl analyze` on a worker thread: a report folder, and each fitted spectrum's model
+drawn over its Nyquist arc)."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
+import numpy as np
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QPushButton, QSplitter,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
@@ -19,9 +23,13 @@ FOLLOW_MS = 1000
 
 
 class RunBrowser(QWidget):
+    analysed = Signal(int, object, object)     # run id, Analysis or None, index path / error
+
     def __init__(self, db_path: Path, parent: QWidget | None = None):
         super().__init__(parent)
         self.store = Store.open(db_path)
+        self.analysis_thread: threading.Thread | None = None
+        self.analysed.connect(self._show_analysis)
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.verticalHeader().hide()
@@ -34,7 +42,8 @@ class RunBrowser(QWidget):
         buttons = QHBoxLayout()
         for text, action in (("Refresh", self.refresh), ("Open", self.open_selected),
                              ("Export CSV…", lambda: self._export("csv")),
-                             ("Export .z…", lambda: self._export("z"))):
+                             ("Export .z…", lambda: self._export("z")),
+                             ("Analyse…", self._ask_analyse)):
             button = QPushButton(text)
             button.clicked.connect(action)
             buttons.addWidget(button)
@@ -106,6 +115,55 @@ class RunBrowser(QWidget):
             except LabctlError as exc:
                 self.message.setText(str(exc))
 
+    def analyse(self, run_id: int, folder: Path) -> None:
+        """Fit the run's spectra and write the report into `folder`, off the GUI thread."""
+        if self.analysis_thread is not None and self.analysis_thread.is_alive():
+            return self.message.setText("an analysis is already running")
+        self.message.setText(f"analysing run {run_id}…")
+        self.analysis_thread = threading.Thread(
+            target=self._analyse, args=(run_id, folder), name="labctl-gui-analysis")
+        self.analysis_thread.start()
+
+    def _analyse(self, run_id: int, folder: Path) -> None:
+        from labctl.analysis import report
+        from labctl.analysis.analysis import analyze
+        from labctl.analysis.dataset import from_store
+
+        try:
+            with Store.open(self.store.path, create=False) as store:   # this thread's own
+                analysis = analyze(from_store(store, run_id))
+            self.analysed.emit(run_id, analysis, report.write(analysis, folder))
+        except (LabctlError, OSError) as exc:
+            self.analysed.emit(run_id, None, exc)
+
+    def _show_analysis(self, run_id: int, analysis, index) -> None:
+        if analysis is None:
+            return self.message.setText(f"analysis of run {run_id} failed: {index}")
+        if self.opened != run_id:
+            self.open(run_id)
+        steps = {s.path: s.id for s in self.store.steps(run_id)}
+        fitted = 0
+        for plateau in analysis.plateaus:
+            if plateau.fit.success and plateau.plateau.label in steps:
+                f = plateau.plateau.frequency_Hz
+                dense = np.logspace(np.log10(f.min()), np.log10(f.max()), 200)
+                self.plots.nyquist.set_fit(steps[plateau.plateau.label], dense,
+                                           plateau.fit.impedance(dense))
+                fitted += 1
+        self.message.setText(f"run {run_id}: {fitted} of {len(analysis.plateaus)} spectra "
+                             f"fitted (dashed); report {index}")
+
+    def _ask_analyse(self) -> None:
+        run_id = self.selected()
+        if run_id is None:
+            return self.message.setText("select a run first")
+        folder = QFileDialog.getExistingDirectory(self, f"Report folder for run {run_id}")
+        if folder:
+            self.analyse(run_id, Path(folder))
+
     def close_store(self) -> None:
+        """Stop following, wait for an analysis in progress, close the store."""
         self.follow_timer.stop()
+        if self.analysis_thread is not None:
+            self.analysis_thread.join()
         self.store.close()
