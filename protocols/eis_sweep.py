@@ -104,6 +104,24 @@ def frequencies(params: Params) -> np.ndarray:
                        max(2, round(decades * params.points_per_decade) + 1))
 
 
+def sweep_time_left(points: list[ImpedancePoint], remaining_Hz: np.ndarray) -> float | None:
+    """Estimated time for the frequencies still to measure. A point takes the longer of a
+    fixed time and an overhead plus some periods of integration; the fixed time is read off
+    the points so far, the overhead and periods off those that took longer (until there are
+    two such points: one period, no overhead, so early estimates are low)."""
+    if len(points) < 3:
+        return None
+    f = np.array([p.frequency_Hz for p in points[1:]])
+    dt = np.diff([p.time_s for p in points])
+    fixed = float(np.median(dt))
+    slow = dt > 1.2 * fixed
+    overhead, periods = 0.0, 1.0
+    if slow.sum() >= 2:
+        (overhead, periods), *_ = np.linalg.lstsq(
+            np.column_stack([np.ones(slow.sum()), 1.0 / f[slow]]), dt[slow], rcond=None)
+    return float(np.sum(np.maximum(fixed, max(overhead, 0.0) + max(periods, 1.0) / remaining_Hz)))
+
+
 def run(ctx, params: Params) -> Result:
     """Measure `repeats` spectra (each re-measured up to `remeasure` times while it fails
     its checks); returns the last spectrum's result."""
@@ -141,7 +159,9 @@ def _spectrum(ctx, fra, furnace, params: Params, repeat: int, attempt: int) -> R
             for point in fra.sweep(freqs, amplitude, bias):
                 m.record(point)
                 points.append(point)
-                ctx.progress(len(points) / len(freqs), None, f"{point.frequency_Hz:.4g} Hz")
+                ctx.progress(len(points) / len(freqs),
+                             sweep_time_left(points, freqs[len(points):]),
+                             f"{point.frequency_Hz:.4g} Hz")
                 ctx.checkpoint()
                 if params.adaptive_low_frequency and len(points) < len(freqs) \
                         and spike_established(points, params):

@@ -82,7 +82,8 @@ def run(ctx, params: Params) -> Result:
                 waited = ctx.clock.now() - start
                 if stable or waited >= params.max_wait_s:
                     break
-                ctx.progress(min(1.0, waited / params.max_wait_s), None,
+                ctx.progress(min(1.0, waited / params.max_wait_s),
+                             _time_left(reading, np.array(t), np.array(temperature), params),
                              f"T = {reading.temperature_K:.2f} K")
                 ctx.clock.sleep(min(params.poll_s, params.max_wait_s - waited))
         finally:
@@ -96,6 +97,16 @@ def run(ctx, params: Params) -> Result:
         result = Result(params.target_K, stable, waited, temperature[-1], rate, z_drift)
         m.finish(result.to_dict())
     return result
+
+
+def _time_left(reading: Any, t: np.ndarray, temperature: np.ndarray, params: Params) -> float:
+    """The rest of the ramp plus what the window still needs since the temperature last
+    entered the band (a lower bound while the sample still settles)."""
+    rate = params.ramp_rate_K_per_s
+    ramp = abs(params.target_K - reading.setpoint_K) / rate if rate > 0 else 0.0
+    outside = np.flatnonzero(np.abs(temperature - params.target_K) > params.band_K)
+    entered = t[0] if not outside.size else t[min(outside[-1] + 1, t.size - 1)]
+    return ramp + max(0.0, params.window_s - (t[-1] - entered))
 
 
 def _criteria(t: np.ndarray, temperature: np.ndarray, ln_z: np.ndarray, params: Params

@@ -111,3 +111,18 @@ def test_repeats_and_an_explicit_ascending_list(tmp_path):
     spectra = ctx.of_kind("eis")
     assert [m.result["repeat"] for m in spectra] == [0, 1]
     assert [p.frequency_Hz for p in spectra[1].points] == [10.0, 100.0, 1e3, 1e4]
+
+
+def test_remaining_time_estimate_tracks_the_slow_low_frequency_points(tmp_path):
+    with sim_context(tmp_path) as (ctx, bench):
+        start = bench.clock.now()
+        eis_sweep.run(ctx, eis_sweep.Params(start_Hz=1e6, stop_Hz=0.1))
+        total = bench.clock.now() - start
+    (m,) = ctx.of_kind("eis")
+    t_end = m.points[-1].time_s
+    # once the sweep is below 20 Hz the estimate is the actual time left within 25 %
+    k = next(i for i, p in enumerate(m.points) if p.frequency_Hz < 20.0)
+    estimate = ctx.progress_updates[k][1]
+    actual = t_end - m.points[k].time_s
+    assert actual > 0.9 * total                    # the slow points are still ahead
+    assert estimate == pytest.approx(actual, rel=0.25)

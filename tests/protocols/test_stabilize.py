@@ -64,3 +64,13 @@ def test_stability_must_hold_for_a_whole_window(tmp_path):
     with sim_context(tmp_path, start_K=TARGET_K) as (ctx, _):     # already stable
         result = stabilize.run(ctx, stabilize.Params(**GATE))
     assert result.stable and 300.0 <= result.waited_s < 300.0 + 2 * 20.0
+
+
+def test_remaining_time_is_the_ramp_and_then_the_window(tmp_path):
+    with sim_context(tmp_path, start_K=START_K) as (ctx, bench):
+        result = stabilize.run(ctx, stabilize.Params(**GATE))
+    remaining = [r for _, r, _ in ctx.progress_updates]
+    ramp_s = (TARGET_K - START_K) / RAMP
+    assert remaining[0] == pytest.approx(ramp_s + GATE["window_s"], rel=0.05)
+    assert remaining[-1] <= 2 * GATE["poll_s"]           # the last polls before stable
+    assert result.waited_s >= ramp_s + GATE["window_s"]
