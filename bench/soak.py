@@ -76,7 +76,7 @@ def main() -> None:
             if samples[-1][0] >= args.days * DAY_S:
                 runner.abort("soak: enough simulated time")
 
-    plateaus = int(args.days * DAY_S / 300) + len(CYCLE_C)   # more than the days can hold
+    plateaus = min(1000, int(args.days * DAY_S / 600))   # more than the days can hold
     recipe = parse_recipe(recipe_text(plateaus), config, source="<soak recipe>")
     started = time.monotonic()
     with tempfile.TemporaryDirectory() as tmp, open_bench(config) as bench, \
