@@ -92,9 +92,10 @@ class KeysightE4980A(ImpedanceAnalyzerDriver):
                  limits: Any = None, clock: Any = None, function: str = "ZTD",
                  aperture: str = "MED", averages: int = 1):
         super().__init__(transport, name=name, limits=limits, clock=clock)
-        self.function_type = one_of(*TO_Z)(function, f"{name}.function")
-        self.aperture_setting = (one_of(*APERTURE)(aperture, f"{name}.aperture"),
-                                 int(in_range(1, 256)(averages, f"{name}.averages")))
+        # as configured; `function` and `aperture` are what the instrument says
+        self._function = one_of(*TO_Z)(function, f"{name}.function")
+        self._aperture = (one_of(*APERTURE)(aperture, f"{name}.aperture"),
+                          int(in_range(1, 256)(averages, f"{name}.averages")))
         self._ready = False
         self.options: tuple[str, ...] = ()
 
@@ -127,8 +128,8 @@ class KeysightE4980A(ImpedanceAnalyzerDriver):
         """Reset, ASCII data, measurement function, speed, bus trigger, continuous init."""
         self.write("*RST;*CLS")
         self.write(":FORM ASC")
-        self.function = self.function_type
-        self.aperture = self.aperture_setting
+        self.function = self._function
+        self.aperture = self._aperture
         self.trigger_source = "BUS"
         self.write(":INIT:CONT ON")
         self.check_errors()
@@ -140,8 +141,8 @@ class KeysightE4980A(ImpedanceAnalyzerDriver):
 
     def measurement_time_s(self, frequency_Hz: float) -> float:
         """Typical duration of one triggered measurement (aperture x averages)."""
-        seconds, periods = APERTURE[self.aperture_setting[0]]
-        return self.aperture_setting[1] * max(seconds, periods / frequency_Hz)
+        seconds, periods = APERTURE[self._aperture[0]]
+        return self._aperture[1] * max(seconds, periods / frequency_Hz)
 
     def measure(self, frequency_Hz: float, amplitude_V: float,
                 bias_V: float = 0.0) -> ImpedancePoint:
@@ -168,7 +169,7 @@ class KeysightE4980A(ImpedanceAnalyzerDriver):
         if status:
             raise InstrumentError(STATUS.get(status, f"status {status}"), instrument=self.name,
                                   code=status)
-        return TO_Z[self.function_type](a, b)
+        return TO_Z[self._function](a, b)
 
     def safe_state(self) -> None:
         """Test signal to 0 V, DC bias 0 V and off; confirmed by reading them back."""
@@ -180,6 +181,6 @@ class KeysightE4980A(ImpedanceAnalyzerDriver):
                                   instrument=self.name)
 
     def settings(self) -> dict[str, Any]:
-        aperture, averages = self.aperture_setting
-        return {**super().settings(), "function": self.function_type, "aperture": aperture,
+        aperture, averages = self._aperture
+        return {**super().settings(), "function": self._function, "aperture": aperture,
                 "averages": averages, "options": list(self.options)}

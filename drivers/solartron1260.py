@@ -84,21 +84,25 @@ class Solartron1260(ImpedanceAnalyzerDriver):
                         limit="amplitude_V", doc="generator AC amplitude, V rms")
     bias = Setting(None, "VB {}", format=e_format, check=in_range(-40.95, 40.95, "V"),
                    limit="bias_V", doc="generator DC bias, V")
-    integration = Setting(None, "IS {}", format=e_format, check=in_range(0.01, 1e5, "s"),
-                          doc="integration time, s (whole cycles, at least one)")
-    delay = Setting(None, "MS {}", format=e_format, check=in_range(0.0, 1e5, "s"),
-                    doc="measurement delay before integration, s")
+    integration_s = Setting(None, "IS {}", format=e_format, check=in_range(0.01, 1e5, "s"),
+                            doc="integration time (whole cycles, at least one)")
+    delay_s = Setting(None, "MS {}", format=e_format, check=in_range(0.0, 1e5, "s"),
+                      doc="measurement delay before integration")
 
     def __init__(self, transport: Transport, *, name: str = "solartron1260",
                  limits: Any = None, clock: Any = None, coordinates: str = "rectangular",
-                 integration_s: float = 0.1, integration_cycles: int = 5,
+                 min_integration_s: float = 0.1, integration_cycles: int = 5,
                  delay_s: float = 0.0):
+        """Options: `coordinates`; each point integrates `min_integration_s` or
+        `integration_cycles` periods, whichever is longer, after `delay_s`."""
         super().__init__(transport, name=name, limits=limits, clock=clock)
         self.coordinates = one_of(*COORDINATES)(coordinates, f"{name}.coordinates")
-        self.integration_s = in_range(0.01, 1e5, "s")(integration_s, f"{name}.integration_s")
+        cls = type(self)     # the options are checked against the settings' ranges
+        self.min_integration_s = cls.integration_s.check_by(min_integration_s,
+                                                            f"{name}.min_integration_s")
         self.integration_cycles = int(in_range(1, 1e6)(integration_cycles,
                                                        f"{name}.integration_cycles"))
-        self.delay_s = in_range(0.0, 1e5, "s")(delay_s, f"{name}.delay_s")
+        self._delay_s = cls.delay_s.check_by(delay_s, f"{name}.delay_s")   # sent by setup()
         self._ready = False
 
     def setup(self) -> None:
@@ -107,7 +111,7 @@ class Solartron1260(ImpedanceAnalyzerDriver):
         self.clock.sleep(RESET_S)
         for command in SETUP + (COORDINATES[self.coordinates],):
             self.write(command)
-        self.delay = self.delay_s
+        self.delay_s = self._delay_s
         self._ready = True
 
     def identify(self) -> str:
@@ -125,13 +129,14 @@ class Solartron1260(ImpedanceAnalyzerDriver):
             raise RangeError(f"{self.name}.amplitude = {amplitude:g} V at {f:g} Hz: above "
                              f"{HIGH_FREQUENCY_HZ:g} Hz the generator gives at most "
                              f"{HIGH_FREQUENCY_MAX_AMPLITUDE_V:g} V rms")
-        type(self).integration.validate(self, self.integration_time_s(f))
+        type(self).integration_s.validate(self, self.integration_time_s(f))
         return f, amplitude, bias
 
     def integration_time_s(self, frequency_Hz: float) -> float:
-        """`IS` for a point, as sent: `integration_s`, or `integration_cycles` periods if
-        longer."""
-        return float(e_format(max(self.integration_s, self.integration_cycles / frequency_Hz)))
+        """`IS` for a point, as sent: `min_integration_s`, or `integration_cycles` periods
+        if longer."""
+        return float(e_format(max(self.min_integration_s,
+                                  self.integration_cycles / frequency_Hz)))
 
     def measure(self, frequency_Hz: float, amplitude_V: float,
                 bias_V: float = 0.0) -> ImpedancePoint:
@@ -144,9 +149,9 @@ class Solartron1260(ImpedanceAnalyzerDriver):
         else:
             self.frequency, self.amplitude = f, amplitude
         self.bias = bias
-        self.integration = integration
+        self.integration_s = integration
         self.write("SI")
-        self.clock.sleep(self.delay_s + whole_cycles_s(integration, f))
+        self.clock.sleep(self._delay_s + whole_cycles_s(integration, f))
         z = self._read_result(f)
         return ImpedancePoint(self.clock.now(), f, z, amplitude, bias)
 
@@ -176,5 +181,5 @@ class Solartron1260(ImpedanceAnalyzerDriver):
 
     def settings(self) -> dict[str, Any]:
         return {**super().settings(), "coordinates": self.coordinates,
-                "integration_s": self.integration_s,
-                "integration_cycles": self.integration_cycles, "delay_s": self.delay_s}
+                "min_integration_s": self.min_integration_s,
+                "integration_cycles": self.integration_cycles, "delay_s": self._delay_s}

@@ -123,7 +123,7 @@ def test_full_spectrum_over_tcp():
 
 
 def test_sweep_duration_follows_the_integration_settings():
-    world, sim, driver = make(integration_s=0.2, integration_cycles=3, delay_s=0.5)
+    world, sim, driver = make(min_integration_s=0.2, integration_cycles=3, delay_s=0.5)
     driver.identify()                          # reset and setup, before the clock starts
     t0 = world.clock.now()
     points = list(driver.sweep(SPECTRUM_HZ, 0.01))
@@ -245,7 +245,7 @@ def test_integration_out_of_range_is_refused_before_sending(bench):
     world, sim, driver = bench
     driver.identify()
     sim.lines.clear()
-    with pytest.raises(RangeError, match=r"integration = 500000 s .* 0.01 \.\. 100000 s"):
+    with pytest.raises(RangeError, match=r"integration_s = 500000 s .* 0.01 \.\. 100000 s"):
         driver.measure(1e-5, 0.01)
     with pytest.raises(RangeError, match="integration"):
         driver.sweep([1e3, 1e-5], 0.01)
