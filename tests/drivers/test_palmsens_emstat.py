@@ -70,6 +70,17 @@ def test_vendor_example_packets_decode():
         assert row[1] == ("ba", pytest.approx(amps, rel=1e-12), 0, 0x88)
 
 
+def test_simulator_encodes_the_vendor_examples():
+    """The simulator's encoder picks the vendor's prefixes and digits (finest that fits)."""
+    v = sim_ms.Value
+    assert sim_ms.packet([v("dc", 99.999732), v("cc", 9885.956, 0, 0x87),
+                          v("cd", 2.9946, 0, 0x87)]) == \
+        "PdcDF5DFF4u;cc896D904m,10,287;cd82DB1A8u,10,287"
+    assert sim_ms.packet([v("da", -0.499905), v("ba", -57847747e-12, 0, 0x88)]) == \
+        "Pda7F85F3Fu;ba48D503Dp,10,288"
+    assert sim_ms.packet([v("ba", math.nan, 2)]) == "Pba     nan,12"
+
+
 @pytest.mark.parametrize("line, value, status, flagged", [
     ("Pba8000064n,12,209", 100e-9, 0x2, "overload"),     # mscript.py: 0x2 OVERLOAD
     ("Pba8000064n,14,209", 100e-9, 0x4, None),           # 0x4 UNDERLOAD: kept
