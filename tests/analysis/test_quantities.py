@@ -22,6 +22,9 @@ def test_arcs_are_assigned_by_capacitance_not_by_position():
     assert arcs["bulk"].R_Ohm == pytest.approx(r["bulk"], rel=0.02)
     assert arcs["grain_boundary"].R_Ohm == pytest.approx(r["grain_boundary"], rel=0.02)
     assert arcs["bulk"].C_eff_F == pytest.approx(sample.bulk_capacitance_F, rel=0.05)
+    gb = sample.grain_boundary         # Hsu-Mansfeld: C_eff = (R Q)^(1/n) / R
+    c_gb = (r["grain_boundary"] * gb.Q) ** (1 / gb.n) / r["grain_boundary"]
+    assert arcs["grain_boundary"].C_eff_F == pytest.approx(c_gb, rel=0.05)
     apex = sample.apex_frequencies_Hz(T)
     assert arcs["grain_boundary"].apex_Hz == pytest.approx(apex["grain_boundary"], rel=0.05)
 
