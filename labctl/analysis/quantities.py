@@ -23,7 +23,7 @@ from labctl.analysis.fit import FitResult
 
 BULK_MAX_F = 1e-10        # normalized capacitance (F, for a 1 cm^-1 cell) of a bulk arc
 GRAIN_BOUNDARY_MAX_F = 1e-7
-RESOLVED_MAX_ERROR = 0.05  # an arc whose R is known worse than this is not resolved
+RESOLVED_MAX_ERROR = 0.01  # an arc whose R is known worse than this (1 sigma) is not resolved
 
 
 @dataclass(frozen=True)
