@@ -117,6 +117,19 @@ class Circuit:
         return self.tree.parts
 
 
+def rc_pair(node) -> tuple[Element, Element] | None:
+    """(R, C or CPE) when `node` is a parallel block of exactly those two elements: an arc."""
+    if not isinstance(node, Parallel) or len(node.branches) != 2:
+        return None
+    lone = [b.parts[0] for b in node.branches if len(b.parts) == 1]
+    if len(lone) != 2 or not all(isinstance(e, Element) for e in lone):
+        return None
+    if sorted(e.type.name for e in lone) not in (["C", "R"], ["CPE", "R"]):
+        return None
+    resistor = next(e for e in lone if e.type.name == "R")
+    return resistor, next(e for e in lone if e is not resistor)
+
+
 def _evaluate(node, omega, values) -> np.ndarray:
     if isinstance(node, Element):
         return node.type.impedance(omega, *(next(values) for _ in node.type.units))
@@ -133,7 +146,8 @@ def _elements(node) -> list[Element]:
 
 
 class _Parser:
-    """Recursive descent: series := term ('-' term)*; term := element | 'p(' series (',' series)+ ')'."""
+    """Recursive descent:
+    series := term ('-' term)*;  term := element | 'p(' series (',' series)+ ')'."""
 
     def __init__(self, text: str):
         self.text = text

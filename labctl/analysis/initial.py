@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.signal import find_peaks
 
-from labctl.analysis.circuits import Circuit, Element, Parallel
+from labctl.analysis.circuits import Circuit, Element, Parallel, rc_pair
 
 N_START = 0.9            # CPE exponent to start from
 PEAK_PROMINENCE = 0.03   # in ln(-Z''): arcs must stand out by ~3 %
@@ -29,7 +29,7 @@ def guesses(circuit: Circuit, f: np.ndarray, z: np.ndarray) -> list[np.ndarray]:
     """Starting vectors (in parameter order) for `circuit` on the spectrum (f, z)."""
     order = np.argsort(f)[::-1]
     f, z = f[order], z[order]
-    arcs_in_circuit = [part for part in _chain(circuit.top_level()) if _arc(part)]
+    arcs_in_circuit = [part for part in _chain(circuit.top_level()) if rc_pair(part)]
     found = _arcs(f, z)
     if len(found) > len(arcs_in_circuit):
         found = _merge(f, z, found, len(arcs_in_circuit))
@@ -58,18 +58,6 @@ def _leak(part) -> bool:
             and len(part.branches[0].parts) > 1 and len(part.branches[1].parts) == 1
             and isinstance(part.branches[1].parts[0], Element)
             and part.branches[1].parts[0].type.name == "R")
-
-
-def _arc(part) -> tuple[Element, Element] | None:
-    """(R, C or CPE) when `part` is a parallel block of exactly those two elements."""
-    if not isinstance(part, Parallel) or len(part.branches) != 2:
-        return None
-    elements = [b.parts[0] for b in part.branches if len(b.parts) == 1]
-    kinds = sorted(e.type.name for e in elements if isinstance(e, Element))
-    if len(elements) != 2 or kinds not in (["C", "R"], ["CPE", "R"]):
-        return None
-    resistor = next(e for e in elements if e.type.name == "R")
-    return resistor, next(e for e in elements if e is not resistor)
 
 
 def _arcs(f: np.ndarray, z: np.ndarray) -> list[tuple[float, float]]:
@@ -140,7 +128,7 @@ def _vector(circuit: Circuit, f, z, arcs) -> np.ndarray:
     queue, series_resistors = list(arcs), 0
     leaks = {part.branches[1].parts[0].label for part in circuit.top_level() if _leak(part)}
     for part in _chain(circuit.top_level()):
-        pair = _arc(part)
+        pair = rc_pair(part)
         if pair and queue:
             apex, width = queue.pop(0)
             resistor, capacitive = pair

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.constants import Boltzmann, elementary_charge
 
-from labctl.analysis.circuits import Circuit, Element, Parallel, Series
+from labctl.analysis.circuits import Circuit, Element, Series, rc_pair
 from labctl.analysis.fit import FitResult
 
 BULK_MAX_F = 1e-10        # normalized capacitance (F, for a 1 cm^-1 cell) of a bulk arc
@@ -66,11 +66,9 @@ def _rc_blocks(node) -> list[tuple[Element, Element]]:
         return []
     if isinstance(node, Series):
         return [b for part in node.parts for b in _rc_blocks(part)]
-    lone = [b.parts[0] for b in node.branches if len(b.parts) == 1]
-    kinds = sorted(e.type.name for e in lone if isinstance(e, Element))
-    if len(node.branches) == 2 and kinds in (["C", "R"], ["CPE", "R"]):
-        r = next(e for e in lone if e.type.name == "R")
-        return [(r, next(e for e in lone if e is not r))]
+    pair = rc_pair(node)
+    if pair:
+        return [pair]
     return [b for branch in node.branches for b in _rc_blocks(branch)]
 
 
