@@ -67,8 +67,14 @@ class _Pump:
         raise NotImplementedError
 
 
+BUSY_MESSAGE = "instrument busy: another session holds it"
+
+
 class TcpServer(_Pump):
-    """One client at a time on 127.0.0.1:`port` (0 = any free port, see `.port`)."""
+    """One session at a time on 127.0.0.1:`port` (0 = any free port, see `.port`), as the
+    simulated instruments' real counterparts allow one controlling session: a second
+    connection is refused at once (`BUSY_MESSAGE`, then closed), so commands of a client
+    that gave up waiting are never executed later."""
 
     def __init__(self, device: SimulatedDevice, port: int = 0, host: str = "127.0.0.1",
                  auto_advance: bool | None = None):
@@ -93,11 +99,24 @@ class TcpServer(_Pump):
                 self.device.reconnect()
             self._serve_client()
 
+    def _refuse_newcomer(self) -> None:
+        try:
+            newcomer, _ = self._listener.accept()
+        except OSError:
+            return
+        with newcomer:
+            try:
+                newcomer.sendall(BUSY_MESSAGE.encode() + (self.device.out_terminator or b"\n"))
+            except OSError:
+                pass
+
     def _serve_client(self) -> None:
         client = self._client
-        readable, _, _ = select.select([client], [], [], self._wait_s())
+        readable, _, _ = select.select([client, self._listener], [], [], self._wait_s())
+        if self._listener in readable:
+            self._refuse_newcomer()
         try:
-            if readable:
+            if client in readable:
                 data = client.recv(65536)
                 if not data:
                     raise ConnectionResetError("client closed")
