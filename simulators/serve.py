@@ -107,14 +107,16 @@ class TcpServer(_Pump):
         with newcomer:
             try:
                 newcomer.sendall(BUSY_MESSAGE.encode() + (self.device.out_terminator or b"\n"))
+                newcomer.shutdown(socket.SHUT_WR)
+                newcomer.setblocking(False)
+                while newcomer.recv(65536):  # drop what it sent: unread bytes at close
+                    pass                     # would reset the connection, message and all
             except OSError:
                 pass
 
     def _serve_client(self) -> None:
         client = self._client
         readable, _, _ = select.select([client, self._listener], [], [], self._wait_s())
-        if self._listener in readable:
-            self._refuse_newcomer()
         try:
             if client in readable:
                 data = client.recv(65536)
@@ -126,6 +128,8 @@ class TcpServer(_Pump):
                 raise ConnectionResetError("disconnect fault")
         except OSError:
             self._drop_client()
+        if self._listener in readable and self._client is not None:  # (a client that
+            self._refuse_newcomer()               # has just left is dropped first, above)
 
     def _drop_client(self) -> None:
         if self._client is not None:
