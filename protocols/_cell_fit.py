@@ -9,8 +9,8 @@ is fitted with
 
 the last term being the high-frequency (semi-infinite) form of the finite diffusion element,
 valid far above its characteristic frequency D / L^2 (hours for a polymer electrolyte).
-Least squares on the real and imaginary parts relative to |Z|, parameters on a log scale,
-from a few starting points (the best is kept);
+Least squares on the real and imaginary parts relative to |Z|, parameters on a log scale
+(started from the shape of the spectrum);
 standard errors from the Jacobian at the optimum, scaled by the residual variance.
 """
 
@@ -25,7 +25,6 @@ from labctl.errors import LabctlError
 
 N_MAX = 1.0          # CPE exponent bounds
 N_MIN = 0.5
-STARTS = ((1.0, 0.9), (0.1, 0.8), (10.0, 1.0))   # (C_b factor, n): fits tried, best kept
 BAD = 1e6            # residual of a trial point where the model overflows
 PROMINENCE = 0.02   # of max |Z|: smaller -Z'' extrema are noise
 
@@ -54,7 +53,7 @@ def fit(frequency_Hz, impedance_Ohm) -> CellFit:
     order = np.argsort(f)[::-1]
     f, z = f[order], z[order]
     omega = 2 * np.pi * f
-    r_b, c_b, r_i, q, _, s = _initial(omega, z)
+    r_b, c_b, r_i, q, n, s = _initial(omega, z)
 
     def residuals(x: np.ndarray) -> np.ndarray:
         with np.errstate(over="ignore", invalid="ignore"):
@@ -64,9 +63,8 @@ def fit(frequency_Hz, impedance_Ohm) -> CellFit:
 
     lower = np.r_[np.full(5, -np.inf), N_MIN]
     upper = np.r_[np.full(5, np.inf), N_MAX]
-    solution = min((least_squares(residuals, np.r_[np.log([r_b, c_b * k, r_i, q, s]), n0],
-                                  bounds=(lower, upper), x_scale="jac")
-                    for k, n0 in STARTS), key=lambda sol: sol.cost)
+    solution = least_squares(residuals, np.r_[np.log([r_b, c_b, r_i, q, s]), n],
+                             bounds=(lower, upper), x_scale="jac")
     x = solution.x
     dof = max(1, 2 * f.size - x.size)
     variance = 2 * solution.cost / dof
@@ -103,7 +101,7 @@ def _initial(omega: np.ndarray, z: np.ndarray) -> np.ndarray:
     low_end = after[0] if after.size else z.size - 1
     r_i = max(float(z.real[low_end]) - r_b, 1e-3 * r_b)
     n = 0.9
-    q = 1 / (r_i * omega[apex] ** n)   # the start's n; the other starts keep this Q
+    q = 1 / (r_i * omega[apex] ** n)
     c_b = 1 / (r_b * omega[0] * 10)
     s = max(float(z.real[-1] - z.real[low_end]), 1e-6 * r_i) * np.sqrt(omega[-1])
     return np.array([r_b, c_b, r_i, q, n, s])

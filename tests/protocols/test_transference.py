@@ -212,3 +212,16 @@ def test_the_example_recipe_is_valid_on_the_full_simulated_bench():
     recipe = load_recipe(EXAMPLES / "transference.toml", load_bench("sim-full"))
     kinds = [step.kind for step in recipe.steps]
     assert kinds.count("transference") == 3 and kinds.count("stabilize") == 3
+
+
+def test_initial_current_is_extrapolated_through_the_onset_of_diffusion():
+    """At 80 degC the current already falls as t^1/2 during the dense readings: the
+    extrapolation finds dV/(R_b + R_i), a reading does not."""
+    sample = SampleModel.from_dict(li_sample())
+    r = sample.resistances(T_K)
+    t = 0.02 * np.arange(1, 101)
+    current = sample.step_current(0.01, t, T_K)
+    i0, std = tr._initial_current(t, current)
+    truth = 0.01 / (r["bulk"] + r["interface"])
+    assert i0 == pytest.approx(truth, rel=3e-4) and std < 1e-4 * truth
+    assert abs(current[tr.SKIP_DENSE] / truth - 1) > 1e-3
