@@ -81,6 +81,8 @@ class Analysis:
             out[f"Ea_{c}_std_eV"] = _number(fit_.Ea_std_eV if fit_ else None)
             out[f"prefactor_{c}_S_K_per_m"] = _number(fit_.prefactor_S_K_per_m if fit_ else None)
         out["t_ion"] = [_number(p.t_ion) for p in self.plateaus]
+        for key in ("t_plus", "t_plus_std"):     # Li+ transference number (null: not measured)
+            out[key] = [_number((p.plateau.transference or {}).get(key)) for p in self.plateaus]
         out["stability_window_V"] = ([_number(w.onset_low_V), _number(w.onset_high_V)]
                                      if w else None)
         if self.carrier_density_per_m3:

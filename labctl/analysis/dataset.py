@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 from scipy.constants import zero_Celsius
 
+from labctl.analysis import transference
 from labctl.errors import LabctlError
 from labctl.store.store import Store
 
@@ -50,6 +51,7 @@ class Plateau:
     impedance_Ohm: np.ndarray
     kk_ok: bool | None = None    # the protocol's Lin-KK verdict, when it ran one
     polarization: Polarization | None = None
+    transference: dict | None = None   # result of the plateau's Li+ transference step
 
 
 @dataclass(frozen=True)
@@ -77,16 +79,19 @@ def from_store(store: Store, run_id: int) -> Dataset:
         sweep = [s for s in group if s.kind == "stability_window" and s.result]
         if sweep:
             window = _window(store, sweep[0])
-        if eis:
-            spectrum = store.impedance(eis[0].id)
+        li = transference.steps_of(group)
+        if eis or li:   # a transference step alone: its spectrum before the step
+            source = eis[0] if eis else li[0]
+            spectrum = store.impedance(source.id) if eis else transference.parts(store, source).before
             order = np.argsort(spectrum["frequency_Hz"])[::-1]
             measured = spectrum["temperature_K"][np.isfinite(spectrum["temperature_K"])]
             plateaus.append(Plateau(
-                float(measured.mean()) if measured.size else eis[0].temperature_K,
-                eis[0].path or f"step {eis[0].seq}",
+                float(measured.mean()) if measured.size else source.temperature_K,
+                source.path or f"step {source.seq}",
                 spectrum["frequency_Hz"][order], spectrum["impedance_Ohm"][order],
-                (eis[0].result or {}).get("kk_ok"),
-                _polarization(store, dc[0]) if dc else None))
+                (source.result or {}).get("kk_ok") if eis else None,
+                _polarization(store, dc[0]) if dc else None,
+                li[0].result if li else None))
     if not plateaus:
         raise LabctlError(f"run {run_id} has no finished impedance spectrum to analyse")
     sample = run.sample

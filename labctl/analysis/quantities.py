@@ -47,8 +47,10 @@ def arcs(fit: FitResult, cell_constant_per_m: float) -> list[Arc]:
             apex = 1 / (2 * np.pi * R * C)
         else:
             Q, n = (params[name] for name in c.parameter_names)
-            C = (R * Q) ** (1 / n) / R
-            apex = 1 / (2 * np.pi * (R * Q) ** (1 / n))
+            with np.errstate(over="ignore"):     # an absurd fit: inf, not OverflowError
+                tau = np.float64(R * Q) ** (1 / n)
+            C = tau / R
+            apex = 1 / (2 * np.pi * tau)
         found.append(Arc(_label(C * cell_constant_per_m / 100), r.label, R, errors[r.label],
                          C, apex))
     return sorted(found, key=lambda a: a.C_eff_F)

@@ -32,7 +32,12 @@ class Parts:
 
 def steps(store: Store, run_id: int) -> list[Step]:
     """The run's finished transference measurements that count (not superseded)."""
-    return [s for s in store.steps(run_id)
+    return steps_of(store.steps(run_id))
+
+
+def steps_of(candidates: list[Step]) -> list[Step]:
+    """The finished transference measurements among `candidates` (not superseded)."""
+    return [s for s in candidates
             if s.kind == KIND and s.status == "done" and not s.superseded and s.result]
 
 

@@ -50,6 +50,8 @@ def handler(args: argparse.Namespace) -> int:
         index = report.write(analysis, out)
     except OSError as exc:
         raise LabctlError(f"{out}: cannot write the report: {exc.strerror}") from exc
+    if len(args.source) == 1 and args.source[0].isdigit():
+        _transference_plots(args.db, int(args.source[0]), out)
     if args.json:
         print(json.dumps(analysis.to_json()))
     else:
@@ -84,12 +86,24 @@ def _dataset(args):
             f"analysis-{paths[0].stem}")
 
 
+def _transference_plots(db, run_id: int, out) -> None:
+    """transference-stepNNN.png: I(t) with I_0 and I_ss, and both spectra, per t+ step."""
+    from labctl.analysis import transference
+    from labctl.store import Store, db_path
+
+    with Store.open(db_path(db), create=False) as store:
+        for step in transference.steps(store, run_id):
+            transference.plot(store, step, out / f"transference-step{step.seq:03d}.png")
+
+
 def _print_summary(analysis) -> None:
     for p in analysis.plateaus:
         fit = "ok" if p.fit.success else f"fit failed: {p.fit.message}"
         t_ion = "" if p.t_ion is None else f"  t_ion {p.t_ion:.4f}"
+        li = p.plateau.transference
+        t_plus = "" if li is None else f"  t+ {li['t_plus']:.3f} +- {li['t_plus_std']:.3f}"
         print(f"{p.temperature_K - 273.15:7.1f} C  R_bulk {p.R_Ohm['bulk']:.5g} Ohm  "
-              f"R_gb {p.R_Ohm['gb']:.5g} Ohm{t_ion}  ({fit})")
+              f"R_gb {p.R_Ohm['gb']:.5g} Ohm{t_ion}{t_plus}  ({fit})")
     for c, line in analysis.arrhenius.items():
         if line:
             print(f"Ea {c}: {line.Ea_eV:.4f} +- {line.Ea_std_eV:.4f} eV")

@@ -4,6 +4,8 @@ points and result of real protocol runs on the simulated Li cell."""
 import pytest
 
 from labctl.analysis import transference as analysis
+from labctl.analysis.analysis import analyze
+from labctl.analysis.dataset import from_store
 from labctl.capabilities import CurrentReading, ImpedancePoint
 from labctl.store import Store
 from protocols import transference as tr
@@ -25,11 +27,14 @@ def stored(tmp_path_factory):
             tr.run(ctx, tr.Params(relax=relax, eis_points_per_decade=5, points_per_decade=10,
                                   dense_readings=40))   # coarser: quicker, still within 0.02
         (m,) = ctx.measurements
-        step_id = store.start_step(run_id, m.kind, m.params, T_K, path=f"program/{T_K}")
+        seq = len(store.steps(run_id)) + 1
+        step_id = store.start_step(run_id, m.kind, m.params, T_K, path=f"program[{seq}]/{m.kind}")
         store.add_impedance(step_id, [p for p in m.points if isinstance(p, ImpedancePoint)])
         store.add_dc(step_id, [p for p in m.points if isinstance(p, CurrentReading)])
         store.finish_step(step_id, "done", m.result)
-    other = store.start_step(run_id, "eis", {}, 363.15)
+    other = store.start_step(run_id, "eis", {}, 373.15, path="program[3]/eis")
+    spectrum = [p for p in m.points if isinstance(p, ImpedancePoint)][:40]
+    store.add_impedance(other, spectrum)          # a plateau without a transference step
     store.finish_step(other, "done", {"r_ion_Ohm": 1.0})
     yield store, run_id
     store.close()
@@ -64,3 +69,12 @@ def test_plot_marks_both_currents_and_overlays_both_spectra(stored, tmp_path):
     svg = path.read_text()
     assert "I_0 = " in svg and "I_ss = " in svg
     assert "R_0 = " in svg and "R_ss = " in svg
+
+
+def test_analyze_reports_t_plus_per_temperature_null_where_not_measured(stored):
+    store, run_id = stored
+    result = analyze(from_store(store, run_id)).to_json()
+    assert result["temperatures_K"] == pytest.approx([*RUNS, 373.15], abs=0.5)
+    assert result["t_plus"][2] is None and result["t_plus_std"][2] is None
+    for value, (t_plus, _) in zip(result["t_plus"], RUNS.values()):
+        assert value == pytest.approx(t_plus, abs=0.02)
