@@ -1,0 +1,313 @@
+"""Experiment time against its physical limit and against fixed-soak practice, with accuracy.
+
+Three schedules of the same program (`examples/arrhenius.toml`, or --recipe), all on the
+built-in simulated bench (`sim`: the shipped default sample in the simulated furnace):
+
+- labctl: the recipe through the runner (`labctl run`), on the virtual clock.
+- limit: computed from the simulator's ground truth, nothing measured. Per plateau the
+  ramp at the recipe's rate plus the time until the *sample* (not the thermocouple) first
+  enters and then stays within the recipe's band (`ControlLoop` + `Furnace` of
+  simulators/physics/furnace.py, the firmware the simulated Eurotherm runs, started like
+  the bench's); per spectrum the Solartron 1260's own minimum time per point over the
+  requested frequencies (whole cycles of at least its shortest integration time, plus its
+  settling); per polarization the time until |I(t) - I_ss| <= 0.001 I_0 in the sample's
+  exact step response (I_0 = V/R_ion + V/R_e, I_ss = V/R_e); per stability sweep the
+  range between the true onsets (where the decomposition current density reaches the
+  threshold) over the scan rate. Between plateaus the furnace holds while the limit's
+  measurements take their time, so the next ramp starts from the state they leave.
+- fixed soak, as labs do it, run by this script directly on the bench's drivers (not a
+  recipe: a fixed soak and a fixed-length polarization are not protocol options): after
+  each ramp 60 min at the set-point; the spectra over the full frequency list (the
+  recipe's eis parameters with the adaptive low-frequency end off, the same eis_sweep
+  protocol, so the same R_ion estimator); the polarization 60 min at the recipe's voltage
+  on the same sampling grid, t_ion = 1 - I_last / I_0 with I_0 = V/R_ion of the plateau's
+  first spectrum (as labctl's I_0); the stability window as the recipe's.
+
+Accuracy, the same estimators for both runs: Ea from the slope of ln(sigma T) against 1/T
+over the plateaus' first spectra (labctl.demo.activation_energy_eV), relative error
+against the same fit to the true sigma(T) of the ionic path; t_ion: the largest
+|t_ion - true t_ion| over the plateaus.
+Run: python bench/experiment_efficiency.py [--recipe PATH]
+Last line: {"labctl_s": ..., "limit_s": ..., "fixed_soak_s": ..., "labctl_over_limit": ...,
+            "soak_over_labctl": ..., "Ea_err_labctl": ..., "Ea_err_soak": ...,
+            "t_ion_err_labctl": ..., "t_ion_err_soak": ...}
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import dataclasses
+import itertools
+import json
+import math
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+from scipy.optimize import brentq
+
+SOAK_S = 3600.0                 # fixed soak after each ramp, fixed polarization length
+T_ION_ACCURACY = 1e-3           # the limit's polarization ends at |I - I_ss| <= this * I_0
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "arrhenius.toml"
+
+
+@dataclasses.dataclass
+class Schedule:
+    """Simulated time per recipe position (and in total), per-plateau results vs truth."""
+
+    name: str
+    step_s: dict[str, float] = dataclasses.field(default_factory=dict)
+    total_s: float = 0.0
+    plateaus: list = dataclasses.field(default_factory=list)   # labctl.demo.PlateauResult
+
+
+# -- labctl ------------------------------------------------------------------------------
+def run_labctl(recipe, config, tmp: Path) -> Schedule:
+    """The recipe through the runner; step times: the bench clock at the runner's step
+    events (subscribers run on the worker thread, in step)."""
+    from labctl import events as ev
+    from labctl.bench import open_bench
+    from labctl.demo import plateau_results
+    from labctl.runner import Runner
+    from labctl.store import Store
+
+    schedule, started = Schedule("labctl"), {}
+
+    def on_event(event) -> None:
+        if isinstance(event, ev.StepStarted):
+            started[event.path] = bench.clock.now()
+        elif isinstance(event, ev.StepFinished):
+            schedule.step_s[event.path] = bench.clock.now() - started[event.path]
+
+    db = tmp / "labctl.sqlite"
+    with open_bench(config) as bench, Runner(recipe, bench, db) as runner:
+        runner.subscribe(on_event)
+        t0 = bench.clock.now()
+        status = runner.start().result()
+        schedule.total_s = bench.clock.now() - t0
+    if status != "done":
+        raise SystemExit(f"the labctl run ended {status!r}: {runner.reason}")
+    with Store.open(db, create=False) as store:
+        schedule.plateaus = plateau_results(store, runner.run_id)
+    return schedule
+
+
+# -- physical limit ----------------------------------------------------------------------
+def physical_limit(recipe, config) -> Schedule:
+    """The limit of each step from the simulator's ground truth (see the module doc)."""
+    from simulators.bench import SimBench
+
+    world = SimBench.from_config(config).world
+    loop, sample = copy.deepcopy(world.loop), world.sample
+    schedule, now, settled_K = Schedule("limit"), loop.time_s, None
+    for step in recipe.steps:
+        p = step.params
+        if step.kind == "stabilize":
+            loop.update(now)
+            t = sample_settling_s(copy.deepcopy(loop), p.target_K, p.ramp_rate_K_per_s, p.band_K)
+            loop.set_rate(p.ramp_rate_K_per_s)
+            loop.set_target(p.target_K)
+            seconds, settled_K = t, p.target_K
+        elif step.kind == "eis":
+            seconds = spectrum_s(p)
+        elif step.kind == "dc_polarization":
+            seconds = polarization_s(sample, p.voltage_V, settled_K)
+        elif step.kind == "stability_window":
+            seconds = sweep_s(sample, p)
+        else:                                   # cool_down: set-point only, no wait
+            seconds = 0.0
+        schedule.step_s[step.path] = seconds
+        now += seconds
+    schedule.total_s = sum(schedule.step_s.values())
+    return schedule
+
+
+def sample_settling_s(loop, target_K: float, rate_K_per_s: float, band_K: float,
+                      horizon_s: float = 4 * 3600.0, dt_s: float = 1.0) -> float:
+    """From the set-point change: time until the sample is within `band_K` of the target
+    for good (checked up to `horizon_s` after the ramp)."""
+    start = loop.time_s
+    loop.set_rate(rate_K_per_s)
+    loop.set_target(target_K)
+    ramp = abs(target_K - loop.pv_K) / rate_K_per_s if rate_K_per_s else 0.0
+    times = np.arange(dt_s, ramp + horizon_s, dt_s)
+    off = np.empty(times.size, dtype=bool)
+    for i, t in enumerate(times):
+        loop.update(start + t)
+        off[i] = abs(loop.sample_K - target_K) > band_K
+    if off[-1]:
+        raise SystemExit(f"the sample does not settle at {target_K} K within {horizon_s} s")
+    outside = np.flatnonzero(off)
+    return float(times[outside[-1] + 1]) if outside.size else float(times[0])
+
+
+def spectrum_s(params) -> float:
+    """The Solartron 1260's minimum time for the requested frequencies: per point whole
+    cycles covering its shortest integration time (at least one), then its settling."""
+    from drivers.solartron1260 import whole_cycles_s
+    from protocols.eis_sweep import frequencies
+    from simulators.solartron1260 import NUMBERS, Solartron1260Simulator
+
+    shortest = NUMBERS["IS"][0]
+    return sum(whole_cycles_s(shortest, f) + Solartron1260Simulator.settling_s
+               for f in frequencies(params))
+
+
+def polarization_s(sample, voltage_V: float, T_K: float) -> float:
+    """Time after the step until |I(t) - I_ss| <= T_ION_ACCURACY * I_0 for good."""
+    r = sample.resistances(T_K)
+    i_ss = voltage_V / r["electronic"]
+    i0 = voltage_V / (r["bulk"] + r["grain_boundary"]) + i_ss
+    tolerance = T_ION_ACCURACY * abs(i0)
+    excess = lambda t: abs(float(sample.step_current(voltage_V, [t], T_K)[0]) - i_ss) - tolerance  # noqa: E731
+    grid = np.logspace(-4, 7, 221)
+    outside = np.abs(sample.step_current(voltage_V, grid, T_K) - i_ss) > tolerance
+    last = np.flatnonzero(outside)[-1]
+    if last + 1 == grid.size:
+        raise SystemExit(f"the current at {T_K} K does not settle within {grid[-1]:g} s")
+    return brentq(excess, grid[last], grid[last + 1], xtol=1e-3)
+
+
+def sweep_s(sample, params) -> float:
+    """(true upper onset - true lower onset) / scan rate: the onsets where the
+    decomposition current density reaches the protocol's threshold."""
+    def onset(sign: int, limit_V: float) -> float:
+        j = lambda v: abs(float(sample.decomposition_current(v))) / params.area_m2 \
+            - params.threshold_A_per_m2  # noqa: E731
+        return brentq(j, sign * 1e-6, limit_V) if j(limit_V) > 0 else limit_V
+    return (onset(1, params.max_voltage_V) - onset(-1, params.min_voltage_V)) \
+        / params.scan_rate_V_per_s
+
+
+# -- fixed soak --------------------------------------------------------------------------
+def run_fixed_soak(recipe, config) -> Schedule:
+    """The same program the way labs run it: fixed soaks and polarizations (module doc)."""
+    from labctl.bench import open_bench
+    from labctl.context import InMemoryContext
+    from labctl.demo import PlateauResult
+    from protocols import eis_sweep
+    from simulators.physics.sample import SampleModel
+
+    truth = SampleModel.default()
+    schedule = Schedule("fixed soak")
+    found = defaultdict(dict)        # plateau -> {"T", "r_ion", "t_ion"}
+    with open_bench(config) as bench:
+        clock, t0 = bench.clock, bench.clock.now()
+        roles = {role: bench[role] for role in ("furnace", "fra", "smu")}
+        for step in recipe.steps:
+            started, plateau = clock.now(), step.path.partition("/")[0]
+            ctx = InMemoryContext(roles, clock, found[plateau].get("T"))
+            p = step.params
+            if step.kind == "stabilize":
+                furnace = roles["furnace"]
+                ramp = abs(p.target_K - furnace.read().temperature_K) / p.ramp_rate_K_per_s
+                furnace.set_ramp_rate(p.ramp_rate_K_per_s)
+                furnace.set_setpoint(p.target_K)
+                clock.sleep(ramp + SOAK_S)
+                found[plateau]["T"] = p.target_K
+            elif step.kind == "eis":
+                result = eis_sweep.run(ctx, dataclasses.replace(p, adaptive_low_frequency=False))
+                found[plateau].setdefault("r_ion", result.r_ion_Ohm)
+            elif step.kind == "dc_polarization":
+                i_last = fixed_polarization(roles["smu"], clock, p)
+                i0 = p.voltage_V / found[plateau]["r_ion"]
+                found[plateau]["t_ion"] = 1 - i_last / i0
+            elif step.kind == "stability_window":
+                step.protocol.run(ctx, p)
+            else:
+                step.protocol.run(ctx, p)
+            schedule.step_s[step.path] = clock.now() - started
+        schedule.total_s = clock.now() - t0
+    geometry = recipe.sample["thickness_m"] / recipe.sample["area_m2"]
+    for values in (v for v in found.values() if "r_ion" in v):
+        T, r = values["T"], values["r_ion"]
+        resistances = truth.resistances(T)
+        true_r = resistances["bulk"] + resistances["grain_boundary"]
+        schedule.plateaus.append(PlateauResult(
+            T, r, geometry / r, values.get("t_ion", math.nan),
+            truth.sample.thickness_m / (true_r * truth.sample.area_m2),
+            truth.ionic_transference_number(T)))
+    return schedule
+
+
+def fixed_polarization(smu, clock, params) -> float:
+    """Step to the recipe's voltage, read on the protocol's sampling grid for SOAK_S, output
+    off; the last current."""
+    from protocols._tail import sample_times
+
+    smu.configure(current_limit_A=params.current_limit_A)
+    smu.set_voltage(params.voltage_V)
+    try:
+        smu.output(True)
+        step = clock.now()
+        grid = sample_times(params.first_interval_s, params.max_interval_s,
+                            params.points_per_decade)
+        for t in [*itertools.takewhile(lambda t: t < SOAK_S, grid), SOAK_S]:
+            clock.sleep(max(0.0, step + t - clock.now()))
+            reading = smu.read()
+    finally:
+        smu.output(False)
+    return reading.current_A
+
+
+# -- report ------------------------------------------------------------------------------
+def errors(schedule: Schedule) -> tuple[float, float]:
+    """(relative Ea error, largest |t_ion error|) against the simulated sample's truth."""
+    from labctl.demo import activation_energy_eV
+
+    ea = activation_energy_eV(schedule.plateaus)
+    ea_true = activation_energy_eV(schedule.plateaus, "true_sigma_S_per_m")
+    t_ion = max(abs(p.t_ion - p.true_t_ion) for p in schedule.plateaus)
+    return abs(ea / ea_true - 1), t_ion
+
+
+def table(schedules: list[Schedule]) -> str:
+    paths = list(schedules[0].step_s)
+    rows = [f"{'step':<28}" + "".join(f"{s.name:>14}" for s in schedules)]
+    for path in paths:
+        rows.append(f"{path:<28}" + "".join(f"{s.step_s.get(path, math.nan):>13.0f}s"
+                                            for s in schedules))
+    rows.append(f"{'total':<28}" + "".join(f"{s.total_s:>13.0f}s" for s in schedules))
+    return "\n".join(rows)
+
+
+def main() -> None:
+    from labctl.bench import load_bench
+    from labctl.recipe import load_recipe
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--recipe", type=Path, default=EXAMPLE)
+    args = parser.parse_args()
+    config = load_bench("sim")
+    recipe = load_recipe(args.recipe, config)
+    wall = time.monotonic()
+    with tempfile.TemporaryDirectory() as tmp:
+        labctl = run_labctl(recipe, config, Path(tmp))
+    limit = physical_limit(recipe, config)
+    soak = run_fixed_soak(recipe, config)
+    print(f"{args.recipe.name} on the simulated bench, simulated seconds per step "
+          f"({time.monotonic() - wall:.0f} s wall)")
+    print(table([labctl, limit, soak]))
+    (ea_labctl, t_labctl), (ea_soak, t_soak) = errors(labctl), errors(soak)
+    print(f"{'':<28}{'labctl':>14}{'fixed soak':>28}")
+    print(f"{'Ea_total error (relative)':<28}{ea_labctl:>14.4f}{ea_soak:>28.4f}")
+    print(f"{'max |t_ion error|':<28}{t_labctl:>14.5f}{t_soak:>28.5f}")
+    for a, b in zip(labctl.plateaus, soak.plateaus):
+        print(f"  {a.temperature_K:7.2f} K: R_ion {a.r_ion_Ohm:10.5g} / {b.r_ion_Ohm:10.5g} "
+              f"(true {a.true_sigma_S_per_m and a.true_sigma_S_per_m:.4g} S/m -> "
+              f"{recipe.sample['thickness_m'] / recipe.sample['area_m2'] / a.true_sigma_S_per_m:.5g}"
+              f" Ohm), t_ion {a.t_ion:.5f} / {b.t_ion:.5f} (true {a.true_t_ion:.5f})")
+    print(json.dumps({
+        "labctl_s": round(labctl.total_s), "limit_s": round(limit.total_s),
+        "fixed_soak_s": round(soak.total_s),
+        "labctl_over_limit": round(labctl.total_s / limit.total_s, 3),
+        "soak_over_labctl": round(soak.total_s / labctl.total_s, 3),
+        "Ea_err_labctl": round(ea_labctl, 5), "Ea_err_soak": round(ea_soak, 5),
+        "t_ion_err_labctl": round(t_labctl, 5), "t_ion_err_soak": round(t_soak, 5)}))
+
+
+if __name__ == "__main__":
+    main()
