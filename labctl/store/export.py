@@ -43,12 +43,13 @@ def export_csv(store: Store, run_id: int, out_dir: Path) -> list[Path]:
 
 
 def export_z(store: Store, run_id: int, out_dir: Path) -> list[Path]:
-    """One `.z` file per step with impedance points; the paths."""
+    """One `.z` file per step with an impedance spectrum (points at more than one
+    frequency: not e.g. a stabilize step's |Z| monitor at one frequency); the paths."""
     run = store.run(run_id)
     written = []
     for step in store.steps(run_id):
         spectrum = store.impedance(step.id)
-        if len(spectrum):
+        if len(np.unique(spectrum["frequency_Hz"])) > 1:
             path = out_dir / f"{_stem(run, step)}.z"
             write_z(path, spectrum, _metadata(run, step))
             written.append(path)

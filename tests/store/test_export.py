@@ -66,6 +66,17 @@ def test_z_is_read_back_by_impedance_py_and_pyimpspec(filled, tmp_path, name):
     np.testing.assert_allclose(data.get_impedances(), SPECTRUM_OHM, rtol=1e-8)
 
 
+def test_z_export_skips_a_single_frequency_record(store, tmp_path):
+    run = store.create_run("monitor", "", {}, {})
+    for kind, frequency in (("stabilize", 1e3), ("eis", FREQUENCIES_HZ)):
+        step = store.start_step(run, kind, {}, temperature_K=873.15)
+        store.add_impedance(step, {"time_s": np.arange(36.0), "frequency_Hz": frequency,
+                                   "impedance_Ohm": SPECTRUM_OHM, "amplitude_V": 0.01},
+                            temperature_K=873.15)
+        store.finish_step(step, "done")
+    assert [p.name for p in export_z(store, run, tmp_path)] == ["run0001-step002-eis.z"]
+
+
 def test_z_export_of_a_run_without_spectra_is_an_error(store, tmp_path):
     run = store.create_run("dc only", "", {}, {})
     with pytest.raises(StoreError, match="no impedance spectra"):
