@@ -18,15 +18,17 @@ built-in simulated bench (`sim`: the shipped default sample in the simulated fur
 - fixed soak, as labs do it, run by this script directly on the bench's drivers (not a
   recipe: a fixed soak and a fixed-length polarization are not protocol options): after
   each ramp 60 min at the set-point; the spectra over the full frequency list (the
-  recipe's eis parameters with the adaptive low-frequency end off, the same eis_sweep
-  protocol, so the same R_ion estimator); the polarization 60 min at the recipe's voltage
-  on the same sampling grid, t_ion = 1 - I_last / I_0 with I_0 = V/R_ion of the plateau's
-  first spectrum (as labctl's I_0); the stability window as the recipe's.
+  recipe's eis parameters with the adaptive low-frequency end off, by the eis_sweep
+  protocol); the polarization 60 min at the recipe's voltage on the protocol's sampling
+  grid, I_ss = the last current; the stability window as the recipe's.
 
-Accuracy, the same estimators for both runs: Ea from the slope of ln(sigma T) against 1/T
-over the plateaus' first spectra (labctl.demo.activation_energy_eV), relative error
-against the same fit to the true sigma(T) of the ionic path; t_ion: the largest
-|t_ion - true t_ion| over the plateaus.
+Accuracy, the same estimator for both runs: `labctl analyze` (labctl.analysis.analyze) on
+each plateau's first spectrum and its polarization, for labctl from the store
+(`dataset.from_store`), for the fixed soak from the same quantities kept in memory (the
+plateau temperature: the mean furnace reading during the spectrum, as from the store).
+Ea: the Arrhenius fit of sigma_total, relative error against the same fit to the true
+sigma of the ionic path (bulk + grain boundary) at the set-points; t_ion: Wagner with the
+fitted R_ion and I_ss, the largest |t_ion - true t_ion| over the plateaus.
 Run: python bench/experiment_efficiency.py [--recipe PATH]
 Last line: {"labctl_s": ..., "limit_s": ..., "fixed_soak_s": ..., "labctl_over_limit": ...,
             "soak_over_labctl": ..., "Ea_err_labctl": ..., "Ea_err_soak": ...,
@@ -43,7 +45,6 @@ import json
 import math
 import tempfile
 import time
-from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -56,12 +57,12 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "arrhenius.toml"
 
 @dataclasses.dataclass
 class Schedule:
-    """Simulated time per recipe position (and in total), per-plateau results vs truth."""
+    """Simulated time per recipe position (and in total); what `labctl analyze` reads."""
 
     name: str
     step_s: dict[str, float] = dataclasses.field(default_factory=dict)
     total_s: float = 0.0
-    plateaus: list = dataclasses.field(default_factory=list)   # labctl.demo.PlateauResult
+    dataset: object = None            # labctl.analysis.dataset.Dataset
 
 
 # -- labctl ------------------------------------------------------------------------------
@@ -70,7 +71,7 @@ def run_labctl(recipe, config, tmp: Path) -> Schedule:
     events (subscribers run on the worker thread, in step)."""
     from labctl import events as ev
     from labctl.bench import open_bench
-    from labctl.demo import plateau_results
+    from labctl.analysis.dataset import from_store
     from labctl.runner import Runner
     from labctl.store import Store
 
@@ -91,7 +92,7 @@ def run_labctl(recipe, config, tmp: Path) -> Schedule:
     if status != "done":
         raise SystemExit(f"the labctl run ended {status!r}: {runner.reason}")
     with Store.open(db, create=False) as store:
-        schedule.plateaus = plateau_results(store, runner.run_id)
+        schedule.dataset = from_store(store, runner.run_id)
     return schedule
 
 
@@ -185,21 +186,19 @@ def sweep_s(sample, params) -> float:
 # -- fixed soak --------------------------------------------------------------------------
 def run_fixed_soak(recipe, config) -> Schedule:
     """The same program the way labs run it: fixed soaks and polarizations (module doc)."""
+    from labctl.analysis.dataset import Dataset, Plateau, Polarization
     from labctl.bench import open_bench
     from labctl.context import InMemoryContext
-    from labctl.demo import PlateauResult
     from protocols import eis_sweep
-    from simulators.physics.sample import SampleModel
 
-    truth = SampleModel.default()
     schedule = Schedule("fixed soak")
-    found = defaultdict(dict)        # plateau -> {"T", "r_ion", "t_ion"}
+    spectra, polarizations = {}, {}            # by plateau (recipe position's prefix)
     with open_bench(config) as bench:
         clock, t0 = bench.clock, bench.clock.now()
         roles = {role: bench[role] for role in ("furnace", "fra", "smu")}
         for step in recipe.steps:
             started, plateau = clock.now(), step.path.partition("/")[0]
-            ctx = InMemoryContext(roles, clock, found[plateau].get("T"))
+            ctx = InMemoryContext(roles, clock)
             p = step.params
             if step.kind == "stabilize":
                 furnace = roles["furnace"]
@@ -207,35 +206,36 @@ def run_fixed_soak(recipe, config) -> Schedule:
                 furnace.set_ramp_rate(p.ramp_rate_K_per_s)
                 furnace.set_setpoint(p.target_K)
                 clock.sleep(ramp + SOAK_S)
-                found[plateau]["T"] = p.target_K
             elif step.kind == "eis":
                 result = eis_sweep.run(ctx, dataclasses.replace(p, adaptive_low_frequency=False))
-                found[plateau].setdefault("r_ion", result.r_ion_Ohm)
+                points = ctx.measurements[-1].points
+                spectra.setdefault(plateau, Plateau(
+                    float(np.mean([r.temperature_K for r in ctx.temperatures])), step.path,
+                    np.array([x.frequency_Hz for x in points]),
+                    np.array([x.impedance_Ohm for x in points]), result.kk_ok))
             elif step.kind == "dc_polarization":
-                i_last = fixed_polarization(roles["smu"], clock, p)
-                i0 = p.voltage_V / found[plateau]["r_ion"]
-                found[plateau]["t_ion"] = 1 - i_last / i0
+                t, current = fixed_polarization(roles["smu"], clock, p)
+                i0 = p.voltage_V / eis_sweep.ionic_resistance(spectra[plateau].impedance_Ohm)
+                polarizations[plateau] = Polarization(p.voltage_V, i0, current[-1],
+                                                      1 - current[-1] / i0, t, current)
             else:                               # stability_window, cool_down: as labctl
                 step.protocol.run(ctx, p)
             schedule.step_s[step.path] = clock.now() - started
         schedule.total_s = clock.now() - t0
-    geometry = recipe.sample["thickness_m"] / recipe.sample["area_m2"]
-    for values in (v for v in found.values() if "r_ion" in v):
-        T, r = values["T"], values["r_ion"]
-        resistances = truth.resistances(T)
-        true_r = resistances["bulk"] + resistances["grain_boundary"]
-        schedule.plateaus.append(PlateauResult(
-            T, r, geometry / r, values.get("t_ion", math.nan),
-            truth.sample.thickness_m / (true_r * truth.sample.area_m2),
-            truth.ionic_transference_number(T)))
+    plateaus = [dataclasses.replace(spectrum, polarization=polarizations.get(key))
+                for key, spectrum in spectra.items()]
+    schedule.dataset = Dataset("fixed soak", recipe.sample["thickness_m"],
+                               recipe.sample["area_m2"],
+                               sorted(plateaus, key=lambda p: p.temperature_K))
     return schedule
 
 
-def fixed_polarization(smu, clock, params) -> float:
+def fixed_polarization(smu, clock, params) -> tuple[np.ndarray, np.ndarray]:
     """Step to the recipe's voltage, read on the protocol's sampling grid for SOAK_S, output
-    off; the last current."""
+    off; times since the step and currents."""
     from protocols._tail import sample_times
 
+    readings = []
     smu.configure(current_limit_A=params.current_limit_A)
     smu.set_voltage(params.voltage_V)
     try:
@@ -245,21 +245,38 @@ def fixed_polarization(smu, clock, params) -> float:
                             params.points_per_decade)
         for t in [*itertools.takewhile(lambda t: t < SOAK_S, grid), SOAK_S]:
             clock.sleep(max(0.0, step + t - clock.now()))
-            reading = smu.read()
+            readings.append(smu.read())
     finally:
         smu.output(False)
-    return reading.current_A
+    return (np.array([r.time_s for r in readings]) - step,
+            np.array([r.current_A for r in readings]))
 
 
 # -- report ------------------------------------------------------------------------------
-def errors(schedule: Schedule) -> tuple[float, float]:
-    """(relative Ea error, largest |t_ion error|) against the simulated sample's truth."""
-    from labctl.demo import activation_energy_eV
+@dataclasses.dataclass(frozen=True)
+class Accuracy:
+    Ea_error: float                  # relative
+    t_ion_error: float               # largest absolute
+    analysis: object                 # labctl.analysis.analysis.Analysis
 
-    ea = activation_energy_eV(schedule.plateaus)
-    ea_true = activation_energy_eV(schedule.plateaus, "true_sigma_S_per_m")
-    t_ion = max(abs(p.t_ion - p.true_t_ion) for p in schedule.plateaus)
-    return abs(ea / ea_true - 1), t_ion
+
+def accuracy(dataset, setpoints_K: list[float]) -> Accuracy:
+    """`labctl analyze` on the dataset against the simulated sample's truth at the
+    set-points (the plateaus in order of temperature)."""
+    from labctl.analysis.analysis import analyze
+    from labctl.analysis.quantities import arrhenius, conductivity
+    from simulators.physics.sample import SampleModel
+
+    truth = SampleModel.default()
+    T = np.array(sorted(setpoints_K))
+    r = truth.resistances(T)
+    true_sigma = conductivity(r["bulk"] + r["grain_boundary"], truth.sample.thickness_m,
+                              truth.sample.area_m2)
+    analysis = analyze(dataset)
+    ea = analysis.arrhenius["total"].Ea_eV
+    t_ion = [abs(p.t_ion - truth.ionic_transference_number(t))
+             for p, t in zip(analysis.plateaus, T) if p.t_ion is not None]
+    return Accuracy(abs(ea / arrhenius(T, true_sigma).Ea_eV - 1), max(t_ion), analysis)
 
 
 def table(schedules: list[Schedule]) -> str:
@@ -289,16 +306,15 @@ def main() -> None:
     print(f"{args.recipe.name} on the simulated bench, simulated seconds per step "
           f"({time.monotonic() - wall:.0f} s wall)")
     print(table([labctl, limit, soak]))
-    (ea_labctl, t_labctl), (ea_soak, t_soak) = errors(labctl), errors(soak)
+    setpoints = [s.params.target_K for s in recipe.steps if s.kind == "stabilize"]
+    ours, theirs = accuracy(labctl.dataset, setpoints), accuracy(soak.dataset, setpoints)
     print(f"{'':<28}{'labctl':>14}{'fixed soak':>28}")
-    print(f"{'Ea_total error (relative)':<28}{ea_labctl:>14.4f}{ea_soak:>28.4f}")
-    print(f"{'max |t_ion error|':<28}{t_labctl:>14.5f}{t_soak:>28.5f}")
-    geometry = recipe.sample["thickness_m"] / recipe.sample["area_m2"]
-    print("per plateau (labctl / fixed soak / truth):")
-    for a, b in zip(labctl.plateaus, soak.plateaus):
-        print(f"  {a.temperature_K:7.2f} K: R_ion {a.r_ion_Ohm:9.5g} / {b.r_ion_Ohm:9.5g} / "
-              f"{geometry / a.true_sigma_S_per_m:9.5g} Ohm, t_ion {a.t_ion:.5f} / "
-              f"{b.t_ion:.5f} / {a.true_t_ion:.5f}")
+    print(f"{'Ea_total error (relative)':<28}{ours.Ea_error:>14.4f}{theirs.Ea_error:>28.4f}")
+    print(f"{'max |t_ion error|':<28}{ours.t_ion_error:>14.5f}{theirs.t_ion_error:>28.5f}")
+    print("per plateau, labctl / fixed soak (labctl analyze):")
+    for a, b in zip(ours.analysis.plateaus, theirs.analysis.plateaus):
+        print(f"  {a.temperature_K:7.2f} K: R_ion {a.R_Ohm['total']:9.5g} / "
+              f"{b.R_Ohm['total']:9.5g} Ohm, t_ion {a.t_ion:.5f} / {b.t_ion:.5f}")
     shorter = [path for path, s in labctl.step_s.items() if s < limit.step_s[path] - 0.5]
     print("labctl below the limit (spectra cut short once the electrode spike is clear, "
           "polarization tails extrapolated): " + (", ".join(shorter) or "none"))
@@ -307,8 +323,9 @@ def main() -> None:
         "fixed_soak_s": round(soak.total_s),
         "labctl_over_limit": round(labctl.total_s / limit.total_s, 3),
         "soak_over_labctl": round(soak.total_s / labctl.total_s, 3),
-        "Ea_err_labctl": round(ea_labctl, 5), "Ea_err_soak": round(ea_soak, 5),
-        "t_ion_err_labctl": round(t_labctl, 5), "t_ion_err_soak": round(t_soak, 5)}))
+        "Ea_err_labctl": round(ours.Ea_error, 5), "Ea_err_soak": round(theirs.Ea_error, 5),
+        "t_ion_err_labctl": round(ours.t_ion_error, 5),
+        "t_ion_err_soak": round(theirs.t_ion_error, 5)}))
 
 
 if __name__ == "__main__":
