@@ -86,14 +86,15 @@ def test_out_onto_a_file_is_one_error(tmp_path, a_file, capsys, command, where):
     assert f"{out}: cannot write the " in err and "a file stands where a folder is needed" in err
 
 
-def test_a_closed_pipe_is_no_traceback(tmp_path):
+@pytest.mark.parametrize("command", [["runs", "show", "1"], ["runs"]])  # large, small output
+def test_a_closed_pipe_is_no_traceback(tmp_path, command):
     from labctl.store import Store
     db = tmp_path / "lab.sqlite"
     with Store.open(db) as store:
         run = store.create_run("r", "x\\n" * 20000, {}, {})
         store.finish_run(run, "done")
-    child = subprocess.Popen([sys.executable, "-m", "labctl.cli", "runs", "show", "1",
-                              "--db", str(db)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    child = subprocess.Popen([sys.executable, "-m", "labctl.cli", *command, "--db", str(db)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     child.stdout.close()                     # the reader is gone before anything is written
     err = child.stderr.read().decode()
     child.stderr.close()
