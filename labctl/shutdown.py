@@ -48,9 +48,11 @@ import os
 import signal
 import socket
 import threading
+import time
 from typing import Callable
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+WAKE_S = 0.2     # wait(): how often the main thread wakes to run pending signal handlers
 
 
 class Stopped(KeyboardInterrupt):
@@ -94,8 +96,17 @@ class StopSignals:
             raise Stopped(self.requested)
 
     def wait(self, timeout: float | None = None) -> bool:
-        """Block until a stop is requested (True) or `timeout` seconds pass (False)."""
-        return self._stop.wait(timeout)
+        """Block until a stop is requested (True) or `timeout` seconds pass (False).
+
+        Waits in slices: the kernel may deliver the signal to another thread (a server's),
+        and Python runs the handler only when the main thread wakes up to run code."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not self._stop.is_set():
+            left = WAKE_S if deadline is None else min(WAKE_S, deadline - time.monotonic())
+            if left <= 0:
+                return False
+            self._stop.wait(left)
+        return True
 
     def fileno(self) -> int:
         """A socket that becomes readable when a signal arrives, for event loops that run

@@ -70,6 +70,28 @@ def test_wait_returns_when_a_signal_arrives_from_outside():
         assert stop.requested == "SIGTERM"
 
 
+def test_wait_returns_when_the_signal_hits_another_thread():
+    """The kernel may deliver a process signal to any thread (a server's, in labctl sim);
+    the main thread, blocked in wait(), must still wake up and run the handler. If it did
+    not, only the rescue signal sent to the main thread 20 s later would end the wait."""
+    def signal_this_thread_later():
+        threading.Event().wait(0.5)            # the main thread is blocked in wait() by then
+        signal.pthread_kill(threading.get_ident(), signal.SIGTERM)
+
+    with StopSignals() as stop:
+        worker = threading.Thread(target=signal_this_thread_later)
+        rescue = threading.Timer(20.0, signal.pthread_kill,
+                                 (threading.main_thread().ident, signal.SIGHUP))
+        worker.start()
+        rescue.start()
+        try:
+            assert stop.wait()
+        finally:
+            rescue.cancel()
+            worker.join()
+        assert stop.received == ["SIGTERM"]      # the rescue was not needed
+
+
 def test_a_qt_event_loop_wakes_up_for_the_signal(qapp):
     """Idle in Qt's C++ loop, Python runs no handler unless the wake-up socket stirs it."""
     from PySide6.QtCore import QSocketNotifier, QTimer
