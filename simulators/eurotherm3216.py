@@ -11,10 +11,12 @@ frame with a bad CRC is dropped silently, as on the bus.
 Registers: integer space with the display's decimal point implied (option `decimals`,
 0..2: 25.0 degC reads 250 with 1 decimal, 25 with 0; output % always one decimal), and the
 full-resolution float space 0x8000 + 2 x address (IEEE-754, big-endian word order; time
-parameters there as int32 ms). Parameters map onto the world's `ControlLoop`, which is the
-firmware: PV.IN 1, TG.SP 2, MAN.OP 3, WRK.OP 4 (writable in manual), WKG.SP 5, PB 6, Ti 8,
-Td 9, OP.HI 30, OP.LO 31, SP.RAT 35 (per unit of register 531: 0 min, 1 h, 2 s), error
-PV - SP 39, status 75 (b4 manual, b5 sensor break, b13 ramp running), IM 199 (instrument
+parameters there as int32 ms). Parameters map onto its `ControlLoop` on the world's furnace
+(`SimWorld.controller_loop`), which is the firmware. A new set-point, a manual output, the
+A-M switch or leaving standby claims the heater from another controller on the same furnace;
+standby hands it back (`SimWorld.claim`, `release`). Registers: PV.IN 1, TG.SP 2,
+MAN.OP 3, WRK.OP 4 (writable in manual), WKG.SP 5, PB 6, Ti 8, Td 9, OP.HI 30, OP.LO 31,
+SP.RAT 35 (per unit of register 531: 0 min, 1 h, 2 s), error PV - SP 39, status 75 (b4 manual, b5 sensor break, b13 ramp running), IM 199 (instrument
 mode: 0 operating, 1 standby with the outputs off and the loop not controlling; 2,
 configuration, is refused), A-M 273.
 On a sensor break the PV reads 0x8000 (integer) / NaN (float).
@@ -72,13 +74,13 @@ def _celsius(kelvin: float) -> float:
 
 
 class Eurotherm3216Simulator(SimulatedDevice):
-    """Modbus RTU slave (option `address`, default 1) driving `world.loop`."""
+    """Modbus RTU slave (option `address`, default 1) driving `self.loop`."""
 
     link = "pty"
 
     def __init__(self, world: SimWorld, options: dict[str, Any]):
         super().__init__(world.clock)
-        self.world = world
+        self.world, self.loop = world, world.controller_loop()
         self.address = int(options.get("address", 1))
         self.decimals = int(options.get("decimals", 1))
         self.baudrate = int(options.get("baudrate", 9600))
@@ -135,11 +137,11 @@ class Eurotherm3216Simulator(SimulatedDevice):
         address, function, body = frame[0], frame[1], frame[2:-2]
         if address not in (0, self.address):
             return
-        with self.world.control() as loop:
+        with self.world.control():
             try:
                 if self.take_fault("error"):
                     raise ModbusError(4)
-                reply = self._execute(loop, function, body)
+                reply = self._execute(self.loop, function, body)
             except ModbusError as exc:
                 reply = bytes([function | 0x80, exc.code])
         if address == 0:
@@ -230,11 +232,13 @@ class Eurotherm3216Simulator(SimulatedDevice):
         low, high = self.setpoint_range_C
         if not low <= celsius <= high:
             raise ModbusError(3)
+        self.world.claim(loop)
         loop.set_target(celsius + zero_Celsius)
 
     def _set_manual_output(self, loop: ControlLoop, percent: float) -> None:
         if not 0 <= percent <= 100:
             raise ModbusError(3)
+        self.world.claim(loop)
         loop.manual_output_pct = percent
 
     def _set_working_output(self, loop: ControlLoop, percent: float) -> None:
@@ -264,6 +268,8 @@ class Eurotherm3216Simulator(SimulatedDevice):
         loop.set_rate(rate / SECONDS_PER_RAMP_UNIT[self.ramp_unit])
 
     def _set_auto_manual(self, loop: ControlLoop, value: float) -> None:
+        if value in (0, 1):
+            self.world.claim(loop)
         if value == 1:
             loop.set_manual(loop.output_pct)
         elif value == 0:
@@ -275,6 +281,7 @@ class Eurotherm3216Simulator(SimulatedDevice):
         if value not in (0, 1):
             raise ModbusError(3)
         loop.standby = value == 1
+        (self.world.release if loop.standby else self.world.claim)(loop)
 
     def _set_ramp_unit(self, loop: ControlLoop, value: float) -> None:
         if value not in SECONDS_PER_RAMP_UNIT:

@@ -7,8 +7,11 @@ share a line joined by `;` (or `;:`), their replies joined by `;`. No error queu
 commands set the command-error bit (32) and bad parameters the execution-error bit (16)
 of the standard event register, read and cleared by `*ESR?`.
 
-Model: output 1 is the world's `ControlLoop` driving the furnace; input A is the furnace
-thermocouple, input B the sample; C and D have no sensor (invalid reading). Heater range
+Model: output 1 is a `ControlLoop` on the world's furnace (`SimWorld.controller_loop`);
+it drives the heater while it is on (heater range not off, closed-loop or open-loop mode):
+switching it on, or a new set-point while on, claims the heater from another controller on
+the same furnace, switching it off hands the heater back (`SimWorld.claim`, `release`).
+Input A is the furnace thermocouple, input B the sample; C and D have no sensor (invalid reading). Heater range
 off/low/medium/high = 0/1/10/100 % of full power (the loop's output limit); `HTR?` is the
 output in % of the range. PID: P = gain in % of range per K, I = reset (integral time
 1000/I s), D in % of a quarter of the integral time. Set-point ramping (K/min, 0.1..100;
@@ -74,7 +77,7 @@ class Output:
 
 
 class LakeShore336Simulator(LineDevice):
-    """Lake Shore 336 command set over `world.loop`."""
+    """Lake Shore 336 command set; output 1 is `self.loop` on the world's furnace."""
 
     link = "tcp"
     in_terminator = b"\n"
@@ -87,12 +90,13 @@ class LakeShore336Simulator(LineDevice):
         self.units = int(options.get("units", 1))
         self.esr = 0
         self.heater_error = 0
-        gains = world.loop.gains
+        self.loop, self._on = world.controller_loop(), False
+        gains = self.loop.gains
         self.outputs = {n: Output() for n in (1, 2, 3, 4)}
         self.outputs[1].pid = (gains.proportional_pct_per_K, 1000.0 / gains.integral_time_s, 0.0)
-        with world.control() as loop:
-            self.outputs[1].setpoint = self._to_units(loop.target_K)
-            self._apply(loop)
+        with world.control():
+            self.outputs[1].setpoint = self._to_units(self.loop.target_K)
+            self._apply()
         queries: dict[str, Callable[..., str]] = {
             "*IDN?": lambda: self.idn, "*OPC?": lambda: "1", "*ESR?": self._read_esr,
             "KRDG?": lambda i: self._each(i, lambda loop, s: number(self._kelvin(loop, s))),
@@ -103,7 +107,7 @@ class LakeShore336Simulator(LineDevice):
             "SETP?": self._setpoint,
             "RAMP?": lambda o: f"{int(self._out(o).ramp_on)},{self._out(o).ramp_K_per_min:+.1f}",
             "RAMPST?": lambda o: str(int(self._out(o) is self.outputs[1]
-                                         and self.world.loop.ramp_running)),
+                                         and self.loop.ramp_running)),
             "RANGE?": lambda o: str(self._out(o).range),
             "HTR?": self._heater_output,
             "HTRST?": self._read_heater_error,
@@ -121,8 +125,8 @@ class LakeShore336Simulator(LineDevice):
     # -- line protocol ------------------------------------------------------------------------
     def handle(self, line: str) -> str | None:
         replies = []
-        with self.world.control() as loop:
-            self._watch_heater(loop)
+        with self.world.control():
+            self._watch_heater(self.loop)
             for unit in filter(None, (u.strip().lstrip(":") for u in line.split(";"))):
                 header, _, rest = unit.partition(" ")
                 handler = self.table.get(header.upper())
@@ -139,7 +143,7 @@ class LakeShore336Simulator(LineDevice):
                     continue
                 if reply is not None:
                     replies.append(reply)
-                self._apply(loop)
+                self._apply()
         return ";".join(replies) if replies else None
 
     def _read_esr(self) -> str:
@@ -159,7 +163,7 @@ class LakeShore336Simulator(LineDevice):
         sensors = "ABCD" if which == "0" else which.upper()
         if sensors not in ("ABCD", "A", "B", "C", "D"):
             raise Rejected(which)
-        return ",".join(reading(self.world.loop, s) for s in sensors)
+        return ",".join(reading(self.loop, s) for s in sensors)
 
     def _valid(self, loop: ControlLoop, sensor: str) -> bool:
         return sensor == "B" or (sensor == "A" and not loop.sensor_break)
@@ -191,13 +195,13 @@ class LakeShore336Simulator(LineDevice):
         """Output 1: the loop's (ramping) working set-point; others: as set."""
         output = self._out(which)
         if output is self.outputs[1]:
-            return number(self._to_units(self.world.loop.working_setpoint_K))
+            return number(self._to_units(self.loop.working_setpoint_K))
         return number(output.setpoint)
 
     def _heater_output(self, which: str) -> str:
         output = self._out(which)
         full = RANGE_PERCENT[output.range]
-        percent = self.world.loop.output_pct / full * 100 if output is self.outputs[1] and full else 0.0
+        percent = self.loop.output_pct / full * 100 if output is self.outputs[1] and full else 0.0
         return f"{percent:+.1f}"
 
     def _read_heater_error(self, which: str) -> str:
@@ -215,7 +219,9 @@ class LakeShore336Simulator(LineDevice):
         output = self._out(which)
         output.setpoint = parse(value, self._to_units(0.0), self._to_units(1505.0))
         if output is self.outputs[1]:
-            loop = self.world.loop
+            if self._on:
+                self.world.claim(self.loop)
+            loop = self.loop
             working = loop.working_setpoint_K
             loop.set_target(self._to_kelvin(output.setpoint))
             if loop.rate_K_per_s > 0:
@@ -241,9 +247,10 @@ class LakeShore336Simulator(LineDevice):
         self._out(which).mode = (int(parse(mode, 0, 5)), int(parse(sensor, 0, 4)),
                                  int(parse(powerup, 0, 1)))
 
-    def _apply(self, loop: ControlLoop) -> None:
-        """Output 1's settings onto the loop: range as output limit, PID, ramp, mode."""
-        output = self.outputs[1]
+    def _apply(self) -> None:
+        """Output 1's settings onto its loop: range as output limit, PID, ramp, mode; the
+        heater claimed when the output goes on, released when it goes off."""
+        output, loop = self.outputs[1], self.loop
         full = RANGE_PERCENT[output.range] if output.mode[0] in (1, 3) else 0.0
         loop.set_output_limits(0.0, full)
         p, i, d = output.pid
@@ -257,3 +264,6 @@ class LakeShore336Simulator(LineDevice):
             loop.set_manual(output.manual_percent * full / 100)
         elif loop.manual:
             loop.set_auto()
+        if (full > 0) != self._on:
+            self._on = full > 0
+            (self.world.claim if self._on else self.world.release)(loop)

@@ -6,6 +6,14 @@ is advanced lazily: whoever reads it first brings the control loop up to `clock.
 `sample` is the sample model at the world's age (the cell is assembled when the world is
 created), so an interface that drifts with age (`SampleModel.at_age`) drifts on the clock.
 Instruments may be served from different threads; all access goes through one lock.
+
+Temperature controllers: the first one built on a world runs the world's `loop`; each
+further one (sim-full's Lake Shore beside its Eurotherm) gets its own firmware loop on the
+same furnace (`controller_loop`), as if both were wired to the one heater through a
+changeover: the heater follows the active controller only. A controller becomes active by
+`claim` when it is given a set-point or its output is switched on, and hands the heater
+back by `release` when its output goes off, so a controller in its off/safe state never
+overrides one that is controlling. Both read the same thermocouple and sample.
 """
 
 from __future__ import annotations
@@ -26,7 +34,9 @@ class SimWorld:
     """Clock, sample, furnace control loop and random generator shared by a bench."""
 
     def __init__(self, clock: Clock, sample: SampleModel, loop: ControlLoop, seed: int = 0):
-        self.clock, self.loop = clock, loop
+        self.clock, self.loop = clock, loop   # `loop`: the one driving the heater now
+        self._loops: list[ControlLoop] = []    # of the controllers, in the order built
+        self._previous: ControlLoop | None = None
         self._sample, self._assembled_s = sample, clock.now()
         self.rng = np.random.default_rng(seed)
         self.lock = threading.RLock()
@@ -54,6 +64,32 @@ class SimWorld:
         with self.lock:
             self.loop.update(self.clock.now())
             yield self.loop
+
+    def controller_loop(self) -> ControlLoop:
+        """The firmware loop of a new temperature controller: the world's loop for the
+        first, a loop of its own on the same furnace (not driving the heater) for others."""
+        with self.lock:
+            if self._loops:
+                first = self._loops[0]
+                loop = ControlLoop(first.furnace, first.gains, first.period_s, first.time_s)
+            else:
+                loop = self.loop
+            self._loops.append(loop)
+            return loop
+
+    def claim(self, loop: ControlLoop) -> None:
+        """`loop` drives the heater from now on (a no-op if it already does)."""
+        with self.control() as active:
+            if loop is not active:
+                loop.take_over(active)
+                self.loop, self._previous = loop, active
+
+    def release(self, loop: ControlLoop) -> None:
+        """`loop`'s output went off: the controller active before it takes the heater back."""
+        with self.control() as active:
+            if loop is active and self._previous is not None:
+                self._previous.take_over(loop)
+                self.loop, self._previous = self._previous, None
 
     def sample_temperature_K(self) -> float:
         """Sample temperature now."""

@@ -10,8 +10,10 @@ Controller (`ControlLoop`), as the firmware of a Eurotherm 3200 or Lake Shore 33
 control period; a set-point rate limit that ramps the working set-point from the current PV
 towards the target (0 = step); PID on the PV (derivative on the measurement) with
 conditional-integration anti-windup and output limits; auto/manual; standby (outputs off,
-no control); on thermocouple break the output goes to the sensor-break output (0 %). `update(now_s)` steps loop and plant
-from the last update to `now_s` on the fixed tick grid, so the state depends only on time.
+no control); on thermocouple break the output goes to the sensor-break output (0 %).
+`update(now_s)` steps loop and plant from the last update to `now_s` on the fixed tick grid,
+so the state depends only on time. Several controllers may sit on one furnace, one loop
+each; only the one driving the heater is updated, and `take_over` hands the heater over.
 """
 
 from __future__ import annotations
@@ -174,12 +176,27 @@ class ControlLoop:
         """Back to automatic control, bumpless: the integral takes over the present output."""
         if self.manual:
             self.manual = False
-            if self.rate_K_per_s > 0 and not self.sensor_break:
-                self.working_setpoint_K = self.furnace.furnace_K
-            error = self.working_setpoint_K - self.furnace.furnace_K
-            lo, hi = self.output_limits_pct
-            integral = self.output_pct - self.gains.proportional_pct_per_K * error
-            self._integral_pct = min(max(integral, lo), hi)
+            self._bumpless()
+
+    def take_over(self, other: ControlLoop) -> None:
+        """Start driving the heater that `other` (another controller's loop on the same
+        furnace, brought up to date) drove until now: same tick grid, bumpless from its output."""
+        if other.furnace is not self.furnace:
+            raise ValueError("a loop can only take over a loop on the same furnace")
+        self._start_s, self._ticks = other._start_s, other._ticks
+        self.output_pct, self._last_pv = other.output_pct, self.furnace.furnace_K
+        if not self.manual:
+            self._bumpless()
+
+    def _bumpless(self) -> None:
+        """Automatic control continues from the present output: a ramp restarts from the PV,
+        the integral takes the output less the proportional term."""
+        if self.rate_K_per_s > 0 and not self.sensor_break:
+            self.working_setpoint_K = self.furnace.furnace_K
+        error = self.working_setpoint_K - self.furnace.furnace_K
+        lo, hi = self.output_limits_pct
+        integral = self.output_pct - self.gains.proportional_pct_per_K * error
+        self._integral_pct = min(max(integral, lo), hi)
 
     # -- time -------------------------------------------------------------------------------
     def update(self, now_s: float) -> None:
