@@ -1,7 +1,7 @@
 """sim-full's two temperature controllers on its one furnace: whichever is given the run
 heats the furnace to its set-point (the other, in its power-on/safe state, does not hold
 the heater off), both read the same furnace, and switching the active one off hands the
-heater back to the other."""
+heater back to the other, while a new set-point takes it."""
 
 import pytest
 from scipy.constants import zero_Celsius
@@ -46,3 +46,10 @@ def test_lakeshore_off_hands_the_heater_back_to_the_eurotherm(bench):
     assert bench["furnace"].read().temperature_K < TARGET_K - 20.0
     heat(bench, "furnace", minutes=20)          # and it heats again through the Eurotherm
     assert bench["stage"].read().temperature_K == pytest.approx(TARGET_K, abs=0.5)
+
+
+def test_a_setpoint_to_the_eurotherm_takes_the_heater_from_the_lakeshore(bench):
+    heat(bench, "stage", minutes=20)
+    bench["furnace"].set_setpoint(TARGET_K - 50.0)
+    bench.clock.sleep(1800.0)
+    assert bench["stage"].read().temperature_K == pytest.approx(TARGET_K - 50.0, abs=0.5)

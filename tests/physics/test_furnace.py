@@ -155,6 +155,22 @@ def test_manual_mode_holds_the_output_and_returns_bumplessly():
     assert loop.output_pct == 100.0                     # clipped to the output limits
 
 
+def test_take_over_keeps_the_time_grid_and_the_output():
+    furnace = Furnace(temperature_K=700.0)
+    first = ControlLoop(furnace)
+    second = ControlLoop(furnace, start_s=0.0)
+    second.set_target(700.0)
+    first.update(600.0)
+    before = furnace.furnace_K
+    second.take_over(first)
+    second.update(600.0)
+    assert furnace.furnace_K == before                  # no time is simulated twice
+    second.update(600.25)
+    assert abs(second.output_pct - first.output_pct) < 0.5
+    with pytest.raises(ValueError):
+        second.take_over(ControlLoop(Furnace()))
+
+
 def test_state_depends_only_on_time_not_on_how_often_it_is_read():
     loops = [ControlLoop(Furnace()) for _ in range(2)]
     for loop in loops:
