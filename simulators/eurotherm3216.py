@@ -12,9 +12,9 @@ Registers: integer space with the display's decimal point implied (option `decim
 0..2: 25.0 degC reads 250 with 1 decimal, 25 with 0; output % always one decimal), and the
 full-resolution float space 0x8000 + 2 x address (IEEE-754, big-endian word order; time
 parameters there as int32 ms). Parameters map onto its `ControlLoop` on the world's furnace
-(`SimWorld.controller_loop`), which is the firmware. A new set-point, a manual output, the
-A-M switch or leaving standby claims the heater from another controller on the same furnace;
-standby hands it back (`SimWorld.claim`, `release`). Registers: PV.IN 1, TG.SP 2,
+(`SimWorld.controller_loop`), which is the firmware. A new set-point, a manual output or
+the A-M switch claims the heater from another controller on the same furnace
+(`SimWorld.claim`); in standby its output is off. Registers: PV.IN 1, TG.SP 2,
 MAN.OP 3, WRK.OP 4 (writable in manual), WKG.SP 5, PB 6, Ti 8, Td 9, OP.HI 30, OP.LO 31,
 SP.RAT 35 (per unit of register 531: 0 min, 1 h, 2 s), error PV - SP 39, status 75 (b4 manual, b5 sensor break, b13 ramp running), IM 199 (instrument
 mode: 0 operating, 1 standby with the outputs off and the loop not controlling; 2,
@@ -281,7 +281,6 @@ class Eurotherm3216Simulator(SimulatedDevice):
         if value not in (0, 1):
             raise ModbusError(3)
         loop.standby = value == 1
-        (self.world.release if loop.standby else self.world.claim)(loop)
 
     def _set_ramp_unit(self, loop: ControlLoop, value: float) -> None:
         if value not in SECONDS_PER_RAMP_UNIT:

@@ -40,11 +40,12 @@ def test_either_controller_heats_the_shared_furnace_to_its_setpoint(bench, activ
 
 
 def test_lakeshore_off_hands_the_heater_back_to_the_eurotherm(bench):
-    heat(bench, "stage", minutes=20)
-    bench["stage"].safe_state()                 # heater range off
-    bench.clock.sleep(600.0)                    # the Eurotherm holds its 25 degC: cooling
-    assert bench["furnace"].read().temperature_K < TARGET_K - 20.0
-    heat(bench, "furnace", minutes=20)          # and it heats again through the Eurotherm
+    heat(bench, "furnace", minutes=20)
+    bench["stage"].set_setpoint(TARGET_K + 50.0)   # heater on: the Lake Shore takes over
+    bench.clock.sleep(1800.0)
+    assert bench["furnace"].read().temperature_K == pytest.approx(TARGET_K + 50.0, abs=0.5)
+    bench["stage"].safe_state()                     # heater range off: back to the Eurotherm
+    bench.clock.sleep(3600.0)
     assert bench["stage"].read().temperature_K == pytest.approx(TARGET_K, abs=0.5)
 
 

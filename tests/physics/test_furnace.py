@@ -159,7 +159,8 @@ def test_take_over_keeps_the_time_grid_and_the_output():
     furnace = Furnace(temperature_K=700.0)
     first = ControlLoop(furnace)
     second = ControlLoop(furnace, start_s=0.0)
-    second.set_target(700.0)
+    first.set_target(800.0)
+    second.set_target(800.0)
     first.update(600.0)
     before = furnace.furnace_K
     second.take_over(first)
