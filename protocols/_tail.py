@@ -73,19 +73,24 @@ def sample_times(first_s: float, max_interval_s: float, points_per_decade: int):
 
 class Convergence:
     """Whether a quantity estimated from a growing record has settled: its standard error
-    is below `tolerance` and the estimate made `lag` times earlier (in time since the
-    step) agrees within `tolerance`, so a fit still biased by the early transient, whose
-    estimate keeps moving, does not stop the measurement."""
+    is below `tolerance` and the estimates made `lag` to `lag * span` times earlier (in time
+    since the step; with span 1 the last one made `lag` times earlier) agree within
+    `tolerance`, so a fit still biased by the early transient, whose estimate keeps moving,
+    does not stop the measurement. A biased estimate need not move in one direction: at a
+    turning point one earlier estimate agrees by chance, a span of them does not."""
 
-    def __init__(self, tolerance: float, lag: float = 10 ** 0.5):
-        self.tolerance, self.lag = tolerance, lag
+    def __init__(self, tolerance: float, lag: float = 10 ** 0.5, span: float = 1.0):
+        self.tolerance, self.lag, self.span = tolerance, lag, span
         self.history: list[tuple[float, float]] = []
 
     def update(self, t_s: float, value: float, std: float) -> bool:
         self.history.append((t_s, value))
-        earlier = [v for t, v in self.history if t <= t_s / self.lag]
-        return std < self.tolerance and bool(earlier) \
-            and abs(earlier[-1] - value) < self.tolerance
+        first = t_s / (self.lag * self.span)
+        earlier = [(t, v) for t, v in self.history if t <= t_s / self.lag]
+        if not earlier or earlier[0][0] > first:
+            return False
+        compared = [v for t, v in earlier if t >= first] + [earlier[-1][1]]
+        return std < self.tolerance and all(abs(v - value) < self.tolerance for v in compared)
 
 
 @dataclass(frozen=True)

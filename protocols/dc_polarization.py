@@ -9,8 +9,10 @@ I_0 is V/R_ion from the preceding impedance spectrum at this plateau when there 
 bound of I_0 (the electrode has begun to charge), so t_ion is then a lower bound (warning).
 The measurement stops at steady state, not after a fixed time: the tail is fitted with
 I(t) = I_ss + A t^-a (a CPE electrode's power-law charging, `protocols._tail`), and the
-polarization stops when the uncertainty of t_ion falls below `t_ion_tolerance`, or at
-`max_duration_s` (with a warning). The output is off when the protocol returns or fails.
+polarization stops when the uncertainty of t_ion falls below `t_ion_tolerance` and every
+estimate from half to three quarters of a decade of time earlier agrees within it (early
+on the tail is not yet a pure power law and the fit is biased), or at `max_duration_s`
+(with a warning). The output is off when the protocol returns or fails.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from protocols._params import param
 from protocols._tail import Convergence, TailFit, record_until_steady
 
 KIND = "dc_polarization"
+SPAN = 10 ** 0.25
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,9 @@ def run(ctx, params: Params) -> Result:
         i0 = i0_eis if i0_eis is not None else float(current[0])
         return 1 - fit.steady_A / i0, fit.steady_std_A / abs(i0), i0
 
-    convergence = Convergence(params.t_ion_tolerance)
+    # the power-law tail becomes asymptotic slowly (the next term of the CPE response falls
+    # off only as t^-n more): every estimate from 10^0.5 to 10^0.75 times earlier must agree
+    convergence = Convergence(params.t_ion_tolerance, span=SPAN)
 
     def steady(fit: TailFit, t: np.ndarray, current: np.ndarray) -> bool:
         value, std, _ = t_ion(fit, current)
