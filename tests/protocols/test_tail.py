@@ -31,3 +31,22 @@ def test_sample_times_are_log_spaced_then_capped():
     steps = np.diff(t)
     assert abs(t[10] - 1.0) < 1e-9                   # ten per decade from 0.1 s
     assert steps.max() <= 60.0 + 1e-9 and steps[-1] == 60.0
+
+
+def first_settled(convergence, t, values):
+    return next((ti for ti, v in zip(t, values) if convergence.update(ti, v, 0.0)), None)
+
+
+def test_a_wandering_estimate_settles_only_once_a_span_of_earlier_ones_agrees():
+    t = 10 ** (np.arange(0, 61) / 20)                       # 1 s .. 1000 s, 20 per decade
+    wandering = 0.01 * (np.minimum(np.log10(t), 1.5) - 1) ** 2   # turns at 10 s, flat from 32 s
+    single = first_settled(_tail.Convergence(0.001), t, wandering)
+    spanned = first_settled(_tail.Convergence(0.001, span=10 ** 0.25), t, wandering)
+    assert single < 20                                      # 15.8 s agrees with 5 s, 0.0024 off
+    assert spanned >= 10 ** 1.5 * 10 ** 0.5
+
+
+def test_the_span_must_be_covered_by_estimates():
+    t = 10 ** (np.arange(14, 61) / 20)                      # estimates from 5 s on
+    settled = first_settled(_tail.Convergence(0.001, span=10 ** 0.25), t, np.zeros(t.size))
+    assert settled >= 5 * 10 ** 0.75
