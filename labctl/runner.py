@@ -119,6 +119,15 @@ class Runner:
             self._command("abort", "aborting", reason)
             self._abort_reason = reason
 
+    def stop(self, reason: str) -> bool:
+        """Abort the run in progress, if there is one (a stop signal or a closing window may
+        come before a run started or after it ended); whether a run was told to stop."""
+        with self._cond:
+            if self._state not in COMMANDS["abort"]:
+                return False
+            self.abort(reason)
+            return True
+
     # -- manual commands (bench panel) ------------------------------------------------------
     def safe_state(self) -> Future:
         """Every instrument to its safe state; during a run this aborts the run."""

@@ -25,7 +25,7 @@ Enter it in the main thread (Python runs signal handlers only there). Uses:
     # except Stopped: bench.safe_state(); store.log_event(...); store.finish_run(..., "aborted")
 
     # a worker thread (labctl run): forward the request, wait for the worker's safe end
-    with StopSignals(on_signal=lambda sig: runner.abort(f"stopped by {sig}")) as stop:
+    with StopSignals(on_signal=lambda sig: runner.stop(f"stopped by {sig}")) as stop:
         runner.start(); runner.wait()
     return stop.exit_code or 0
 

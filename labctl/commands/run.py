@@ -83,16 +83,23 @@ def execute(recipe_path: str | Path | None, bench_name: str | Path, *, db: str |
         clock = clock or _resumed_clock(config, last)
     view = RunView(console)
     started = time.monotonic()
-    with open_bench(config, clock) as bench, Runner(recipe, bench, db) as runner:
-        runner.subscribe(view.subscriber)
-        t0 = bench.clock.now()
-        with StopSignals(on_signal=lambda sig: runner.abort(f"stopped by {sig}")) as stop, \
-                view.progress:
-            future = runner.start(resume=resume)
-            while not (future.done() and view.events.empty()):
-                view.pump(timeout=0.2)
-        future.result()
-        simulated = bench.clock.now() - t0
+    runner = None
+
+    def stop_run(signame: str) -> None:
+        if runner is not None:
+            runner.stop(f"stopped by {signame}")
+
+    with StopSignals(on_signal=stop_run) as stop:     # held until the bench is closed
+        with open_bench(config, clock) as bench, Runner(recipe, bench, db) as runner:
+            stop.check()                  # a signal while the bench opened: start nothing
+            runner.subscribe(view.subscriber)
+            t0 = bench.clock.now()
+            with view.progress:
+                future = runner.start(resume=resume)
+                while not (future.done() and view.events.empty()):
+                    view.pump(timeout=0.2)
+            future.result()
+            simulated = bench.clock.now() - t0
     wall = time.monotonic() - started
     with Store.open(db, create=False) as store:
         console.print(summary(store, runner.run_id))

@@ -103,8 +103,7 @@ class MainWindow(QMainWindow):
 
     def close_now(self, reason: str) -> None:
         """Close without asking (a stop signal): the run is aborted, the bench made safe."""
-        if self.session.runner.state in ("running", "paused"):
-            self.session.runner.abort(reason)
+        self.session.runner.stop(reason)
         self.shutdown()
         self.close()
 

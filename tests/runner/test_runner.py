@@ -157,6 +157,18 @@ def held_at_first_step(runner):
         hold.set()
 
 
+def test_stop_aborts_only_a_run_in_progress(make_runner):
+    """A stop signal may come before a run starts or after it ended: no error then."""
+    runner = make_runner(plateau_recipe(573.15, readings=3))
+    assert runner.stop("SIGTERM") is False and runner.state == "idle"
+    assert runner.start().result(TIMEOUT) == "done"
+    assert runner.stop("SIGTERM") is False and runner.state == "done"
+    with held_at_first_step(runner) as future:
+        assert runner.stop("SIGTERM") is True
+    future.result(TIMEOUT)
+    assert (runner.state, runner.status, runner.reason) == ("failed", "aborted", "SIGTERM")
+
+
 def test_illegal_transitions_are_refused(make_runner):
     runner = make_runner(plateau_recipe(573.15, readings=3))
     for command in (runner.pause, runner.resume, runner.abort):
