@@ -14,7 +14,9 @@ else (instruments without temperature control first), then the run is closed in 
 with the reason. The worker opens its own `Store` on the database file (a store connection
 belongs to one thread). Subscribers get events on the worker thread and must not block.
 Manual commands for a bench panel (`safe_state`, `set_furnace`) run on the worker thread
-between runs and return a `Future`; `safe_state()` during a run aborts it.
+between runs and return a `Future`; `safe_state()` during a run aborts it. Another process
+asks through the store (`Store.request`, `labctl pause|resume|abort RUN`); the runner looks
+at every checkpoint, also while paused (every `paused_poll_s`).
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ TRANSITIONS = {
 FINAL = ("done", "failed")
 COMMANDS = {"start": ("idle",) + FINAL, "pause": ("running",), "resume": ("paused",),
             "abort": ("running", "paused")}   # the states each command is accepted in
+DONE = {"pause": "paused", "resume": "resumed", "abort": "aborted"}
 
 
 class Runner:
@@ -101,15 +104,15 @@ class Runner:
             self.recipe, self.status, self.reason = recipe, None, ""
         return self._submit(lambda: self._run(recipe, resume))
 
-    def pause(self) -> None:
+    def pause(self, reason: str = "") -> None:
         with self._cond:
             if self._finishing:
                 raise LabctlError("the run is finishing")
-            self._command("pause", "paused")
+            self._command("pause", "paused", reason)
 
-    def resume(self) -> None:
+    def resume(self, reason: str = "") -> None:
         with self._cond:
-            self._command("resume", "running")
+            self._command("resume", "running", reason)
 
     def abort(self, reason: str = "aborted by the operator") -> None:
         """Stop the run at its next checkpoint; the bench is made safe."""
@@ -188,6 +191,7 @@ class Runner:
         """Where a protocol lets pause and abort act, and the watchdog look at the bench
         (also while paused: every `paused_poll_s` of real time it may read the furnace)."""
         while True:
+            self._act_on_requests()
             with self._cond:
                 if self._state == "paused":
                     self._cond.wait(self.paused_poll_s)
@@ -197,6 +201,23 @@ class Runner:
             self.watchdog.check(self._context)
             if not paused:
                 return
+
+    def _act_on_requests(self) -> None:
+        """Pause, resume or abort asked through the store by another process (`labctl abort
+        RUN`), each acknowledged in the run's events; costs one PRAGMA while none came."""
+        store = self._context.store
+        for request in store.pending_requests(self.run_id):
+            reason = f"{request.command} requested by {request.requester}"
+            command = {"pause": self.pause, "resume": self.resume, "abort": self.abort}
+            try:
+                command[request.command](reason)
+                outcome = (f"{DONE[request.command]} at checkpoint in "
+                           f"{self._context.position.path or 'the run start'}, bench time "
+                           f"{self.bench.clock.now():.1f} s")
+            except LabctlError as exc:
+                outcome = f"{reason}: not done, {exc}"
+            store.handle_request(request, outcome)
+            self._emit(ev.LogMessage(self.run_id, "info", outcome))
 
     def _check_abort(self) -> None:
         with self._cond:

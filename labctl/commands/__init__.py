@@ -9,6 +9,7 @@ COMMAND_MODULES = (
     "run",
     "demo",
     "runs",
+    "control",
     "export",
     "analyze",
     "resources",

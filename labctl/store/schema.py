@@ -16,6 +16,7 @@ from labctl.errors import StoreError
 APPLICATION_ID = 0x4C41424C  # "LABL"
 STATUSES = ("running", "done", "failed", "aborted", "interrupted")
 LEVELS = ("debug", "info", "warning", "error", "critical")
+COMMANDS = ("pause", "resume", "abort")   # what another process may ask of a running run
 
 _STATUS = "TEXT NOT NULL CHECK (status IN ({}))".format(", ".join(f"'{s}'" for s in STATUSES))
 _LEVEL = "TEXT NOT NULL CHECK (level IN ({}))".format(", ".join(f"'{s}'" for s in LEVELS))
@@ -112,7 +113,21 @@ _V2 = (
 )""",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
+# version 3: pause, resume and abort requested from another process (`labctl abort RUN`)
+_V3 = (
+    f"""CREATE TABLE requests (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    command TEXT NOT NULL CHECK (command IN ({", ".join(f"'{c}'" for c in COMMANDS)})),
+    requested_utc TEXT NOT NULL,
+    requester TEXT NOT NULL,         -- who asked: 'pid N on host H'
+    handled_utc TEXT,                -- NULL until the run's runner acted on it
+    outcome TEXT                     -- what came of it, e.g. 'aborted at checkpoint ...'
+)""",
+    "CREATE INDEX requests_pending ON requests(run_id) WHERE handled_utc IS NULL",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

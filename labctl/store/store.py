@@ -15,7 +15,6 @@ import sqlite3
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -24,6 +23,9 @@ import numpy as np
 from labctl import __version__
 from labctl.errors import StoreError
 from labctl.store import points as pt
+from labctl.store.requests import Requests, expire_requests
+from labctl.store.rows import add_event as _event
+from labctl.store.rows import utc_now as _utc_now
 from labctl.store.schema import LEVELS, STATUSES, connect
 
 FINAL_STATUSES = tuple(s for s in STATUSES if s != "running")
@@ -99,7 +101,7 @@ class ResumeInfo:
     last_point_time_s: float | None  # latest time_s of any point or temperature reading
 
 
-class Store:
+class Store(Requests):
     """A labctl database; see docs/store.md for the schema."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path):
@@ -249,6 +251,7 @@ class Store:
                    "WHERE run_id = ? AND status = 'running'", (status, now, run_id))
         db.execute("UPDATE runs SET status = ?, ended_utc = ? WHERE id = ?",
                    (status, now, run_id))
+        expire_requests(db, run_id, status)
 
     def _status(self, db: sqlite3.Connection, table: str, key: int) -> str:
         row = db.execute(f"SELECT status FROM {table} WHERE id = ?", (key,)).fetchone()
@@ -371,19 +374,9 @@ def _step(row: dict) -> Step:
     return Step(**row)
 
 
-def _event(db: sqlite3.Connection, run_id: int, level: str, message: str,
-           step_id: int | None = None) -> None:
-    db.execute("INSERT INTO events (run_id, step_id, time_utc, level, message) "
-               "VALUES (?,?,?,?,?)", (run_id, step_id, _utc_now(), level, message))
-
-
 def _check_final(status: str) -> None:
     if status not in FINAL_STATUSES:
         raise StoreError(f"final status must be one of {FINAL_STATUSES}, not {status!r}")
-
-
-def _utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
 def _json(value: dict) -> str:

@@ -1,0 +1,86 @@
+"""Requests to a running run from another process: `labctl pause|resume|abort RUN`.
+
+A request is a row of the `requests` table, written with an event naming who asked, only
+while the run is `running`. The run's runner looks for new requests at its checkpoints
+(`pending_requests`: one `PRAGMA data_version` read while no other connection committed)
+and marks each handled with what came of it, also as an event. A run that ends marks the
+requests it did not act on as handled too, so no request waits for ever.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sqlite3
+from dataclasses import dataclass
+
+from labctl.errors import StoreError
+from labctl.store.rows import add_event, utc_now
+from labctl.store.schema import COMMANDS
+
+
+@dataclass(frozen=True)
+class Request:
+    id: int
+    run_id: int
+    command: str            # one of COMMANDS
+    requested_utc: str
+    requester: str          # 'pid N on host H'
+    handled_utc: str | None
+    outcome: str | None
+
+
+class Requests:
+    """The `Store` methods of requests (mixed into `Store`; uses its connection)."""
+
+    _seen_data_version: int | None = None   # while unchanged, no new requests can exist
+
+    def request(self, run_id: int, command: str) -> Request:
+        """Ask running run `run_id` to `command` (pause, resume, abort) at its next checkpoint;
+        StoreError if the run is not running."""
+        if command not in COMMANDS:
+            raise StoreError(f"request {command!r} is not one of {COMMANDS}")
+        requester = f"pid {os.getpid()} on host {socket.gethostname()}"
+        with self._write() as db:
+            status = self._status(db, "runs", run_id)
+            if status != "running":
+                raise StoreError(f"run {run_id} is {status}, not running: nothing to {command}")
+            now = utc_now()
+            request_id = db.execute(
+                "INSERT INTO requests (run_id, command, requested_utc, requester) "
+                "VALUES (?,?,?,?)", (run_id, command, now, requester)).lastrowid
+            add_event(db, run_id, "info", f"{command} requested by {requester}")
+        return Request(request_id, run_id, command, now, requester, None, None)
+
+    def pending_requests(self, run_id: int) -> list[Request]:
+        """Requests to `run_id` not handled yet, oldest first; cheap while nothing changed:
+        only other connections write requests (the runner's own connection never does)."""
+        with self._sqlite_errors("read"):
+            version = self._conn.execute("PRAGMA data_version").fetchone()[0]
+            if version == self._seen_data_version:
+                return []
+            pending = [Request(*row) for row in self._conn.execute(
+                "SELECT * FROM requests WHERE run_id = ? AND handled_utc IS NULL ORDER BY id",
+                (run_id,))]
+        if not pending:
+            self._seen_data_version = version
+        return pending
+
+    def handle_request(self, request: Request, outcome: str) -> None:
+        """Mark `request` handled with `outcome` (also logged as an event of its run)."""
+        with self._write() as db:
+            db.execute("UPDATE requests SET handled_utc = ?, outcome = ? WHERE id = ?",
+                       (utc_now(), outcome, request.id))
+            add_event(db, request.run_id, "info", outcome)
+
+    def requests(self, run_id: int) -> list[Request]:
+        """Every request to `run_id`, oldest first."""
+        return [Request(**r) for r in self._select(
+            "SELECT * FROM requests WHERE run_id = ? ORDER BY id", run_id)]
+
+
+def expire_requests(db: sqlite3.Connection, run_id: int, status: str) -> None:
+    """Requests a run ending `status` did not act on: handled, with why."""
+    db.execute("UPDATE requests SET handled_utc = ?, outcome = ? "
+               "WHERE run_id = ? AND handled_utc IS NULL",
+               (utc_now(), f"not acted on: the run ended {status}", run_id))
