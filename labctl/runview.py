@@ -64,6 +64,9 @@ class RunView:
         say = self.console.print
         if isinstance(event, ev.RunStarted):
             say(f"run {event.run_id}: {event.name}" + (" (resumed)" if event.resumed else ""))
+        elif isinstance(event, ev.StateChanged) and event.state in ("paused", "running") \
+                and event.reason:        # e.g. `labctl pause RUN` from another terminal
+            say(f"  {event.state}: {event.reason}")
         elif isinstance(event, ev.StepStarted):
             self.step = f"{event.path}"
         elif isinstance(event, ev.StepFinished):

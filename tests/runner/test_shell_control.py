@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import socket
 import subprocess
@@ -148,3 +149,17 @@ def test_an_unknown_request_is_refused(db):
         run = store.create_run("r", "", {}, {})
         with pytest.raises(Exception, match="'stop' is not one of"):
             store.request(run, "stop")
+
+
+def test_labctl_run_prints_a_pause_and_resume_asked_from_elsewhere():
+    from rich.console import Console
+
+    from labctl.runview import RunView
+    console = Console(file=io.StringIO(), width=200)
+    view = RunView(console)
+    for event in (ev.StateChanged("running"), ev.StateChanged("paused", "pause requested by X"),
+                  ev.StateChanged("running", "resume requested by Y")):
+        view.subscriber(event)
+    view.pump(timeout=0)
+    assert console.file.getvalue().splitlines() == ["  paused: pause requested by X",
+                                                    "  running: resume requested by Y"]
