@@ -33,11 +33,37 @@ def param(default: Any = _MISSING, *, low: float | None = None, high: float | No
     return dataclasses.field(default=default, metadata=metadata)
 
 
-def describe(cls: type) -> list[tuple[str, str, Any, str]]:
-    """(name, type, default, doc) of every parameter, for help texts and the GUI."""
+# unit of a parameter from its name's suffix (SI, as everywhere inside labctl); longest first
+UNITS = (("_A_per_m2", "A/m²"), ("_V_per_s", "V/s"), ("_K_per_s", "K/s"), ("_per_s", "1/s"),
+         ("_m2", "m²"), ("_Hz", "Hz"), ("_deg", "°"), ("_V", "V"), ("_A", "A"), ("_s", "s"),
+         ("_K", "K"))
+
+
+@dataclasses.dataclass(frozen=True)
+class Described:
+    """One parameter as help texts show it: every field is text."""
+
+    name: str
+    type: str       # 'a number', 'an integer', ...
+    unit: str       # 'Hz', 'V', ... ('' for a pure number)
+    default: str    # as a recipe writes it, or 'required'
+    range: str      # '[0.0001, 1]', the choices, or ''
+    doc: str
+
+
+def describe(cls: type) -> list[Described]:
+    """Every parameter of `cls` with its type, unit, default, range and doc (help texts,
+    `labctl protocols`)."""
     hints = typing.get_type_hints(cls)
-    return [(f.name, _type_name(hints[f.name]), f.default, f.metadata.get("doc", ""))
+    return [Described(f.name, _type_name(hints[f.name]), unit(f.name),
+                      "required" if f.default is _MISSING else _toml(f.default),
+                      _range_text(f.metadata), f.metadata.get("doc", ""))
             for f in dataclasses.fields(cls)]
+
+
+def unit(name: str) -> str:
+    """The SI unit a parameter's name ends in ('' for none)."""
+    return next((u for suffix, u in UNITS if name.endswith(suffix)), "")
 
 
 def problems(cls: type, mapping: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -119,6 +145,28 @@ def _range_problem(option: Any, value: Any, meta: Mapping[str, Any]) -> str | No
         if (low is not None and v < low) or (high is not None and v > high):
             return f"{v!r} is outside {_span(low, high)}"
     return None
+
+
+def _range_text(meta: Mapping[str, Any]) -> str:
+    low, high, choices = meta.get("low"), meta.get("high"), meta.get("choices")
+    if choices:
+        return " | ".join(map(_toml, choices))
+    return "" if low is None and high is None else _span(low, high)
+
+
+def _toml(value: Any) -> str:
+    """`value` as a recipe (TOML) writes it; 'none' for no value."""
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, tuple):
+        return "[" + ", ".join(map(_toml, value)) + "]"
+    if isinstance(value, str):
+        return f'"{value}"'
+    return str(value)
 
 
 def _span(low: float | None, high: float | None) -> str:

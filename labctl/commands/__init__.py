@@ -12,6 +12,7 @@ COMMAND_MODULES = (
     "control",
     "export",
     "analyze",
+    "protocols",
     "resources",
     "bench",
     "sim",

@@ -15,8 +15,8 @@ MODULES = ("eis_sweep", "dc_polarization", "stability_window", "stabilize")
 def test_every_protocol_declares_documented_params_with_its_kind(name):
     module = importlib.import_module(f"protocols.{name}")
     assert isinstance(module.KIND, str)
-    for key, _type, _default, doc in _params.describe(module.Params):
-        assert doc, f"{name}.{key} has no doc"
+    for described in _params.describe(module.Params):
+        assert described.doc, f"{name}.{described.name} has no doc"
 
 
 def test_defaults_build_and_lists_become_tuples():
