@@ -19,9 +19,14 @@ from scipy.constants import zero_Celsius
 from labctl import events as ev
 from labctl.store.store import Store
 
-RESULT_KEYS = {"eis": ("r_ion_Ohm", "kk_ok"), "dc_polarization": ("t_ion", "stopped"),
-               "stability_window": ("onset_low_V", "onset_high_V"),
-               "stabilize": ("stable", "waited_s"), "transference": ("t_plus",)}
+# the key results of a step by kind: (result key, label, unit); a key's `KEY_std` is shown
+# as its ± uncertainty
+RESULTS = {"eis": (("r_ion_Ohm", "R_ion", "Ohm"), ("kk_ok", "KK ok", "")),
+           "dc_polarization": (("t_ion", "t_ion", ""), ("stopped", "stopped", "")),
+           "stability_window": (("onset_low_V", "onset low", "V"),
+                                ("onset_high_V", "onset high", "V")),
+           "stabilize": (("stable", "stable", ""), ("waited_s", "waited", "s")),
+           "transference": (("t_plus", "t+", ""),)}
 
 
 def duration(seconds: float | None) -> str:
@@ -99,13 +104,28 @@ def summary(store: Store, run_id: int) -> Table:
     for step in store.steps(run_id):
         if step.superseded:
             continue
-        result = step.result or {}
-        shown = ", ".join(f"{k} = {_fmt(result[k])}" for k in RESULT_KEYS.get(step.kind, ())
-                          if k in result)
-        t = "" if step.temperature_K is None else f"{step.temperature_K - zero_Celsius:.0f}"
-        table.add_row(step.path or step.kind, t, step.status, str(step.points), shown)
+        table.add_row(step.path or step.kind, celsius_text(step.temperature_K), step.status,
+                      str(step.points), result_text(step.kind, step.result))
     return table
 
 
+def result_text(kind: str, result: dict[str, Any] | None) -> str:
+    """A step's key results, e.g. 'R_ion = 1.234e+04 Ohm, KK ok = True' ('' for none)."""
+    result = result or {}
+    return ", ".join(f"{label} = {_fmt(result[key])}"
+                     + (f" ± {_fmt(result[key + '_std'])}" if key + "_std" in result else "")
+                     + (f" {unit}" if unit and result[key] is not None else "")
+                     for key, label, unit in RESULTS.get(kind, ()) if key in result)
+
+
+def celsius_text(temperature_K: float | None) -> str:
+    """A temperature in °C as a recipe gives it (350, 352.5); '' for none."""
+    if temperature_K is None:
+        return ""
+    return f"{temperature_K - zero_Celsius:.2f}".rstrip("0").rstrip(".")
+
+
 def _fmt(value: Any) -> str:
+    if value is None:
+        return "none"
     return f"{value:.4g}" if isinstance(value, float) else str(value)

@@ -33,6 +33,8 @@ def handler(args: argparse.Namespace) -> int:
 
 
 def _details(store, run_id: int) -> str:
+    from labctl.runview import celsius_text, result_text
+
     run = store.run(run_id)
     seq = {s.id: s.seq for s in store.steps(run_id)}
     lines = [f"run {run.id}: {run.name}  [{run.status}]",
@@ -45,10 +47,11 @@ def _details(store, run_id: int) -> str:
              f"bench     {', '.join(run.bench) or '-'}",
              f"temperature log: {len(store.temperature_log(run_id))} readings",
              "", "steps:",
-             _table(["seq", "kind", "status", "T (K)", "points", "started (UTC)", "position"],
-                    [[s.seq, s.kind, s.status, _num(s.temperature_K), s.points,
-                      s.started_utc[:19], (s.path or "") + (" (superseded)" if s.superseded
-                                                           else "")]
+             _table(["seq", "position", "kind", "status", "T (°C)", "points", "result",
+                     "started (UTC)"],
+                    [[s.seq, (s.path or "-") + (" (superseded)" if s.superseded else ""),
+                      s.kind, s.status, celsius_text(s.temperature_K) or "-", s.points,
+                      result_text(s.kind, s.result) or "-", s.started_utc[:19]]
                      for s in store.steps(run_id)]),
              "", "events:",
              _table(["time (UTC)", "level", "step", "message"],
@@ -56,10 +59,6 @@ def _details(store, run_id: int) -> str:
                      for e in store.events(run_id)]),
              "", "recipe:", run.recipe_text]
     return "\n".join(lines)
-
-
-def _num(value: float | None) -> str:
-    return "-" if value is None else f"{value:.2f}"
 
 
 def _table(header: list[str], rows: list[list]) -> str:

@@ -20,9 +20,31 @@ def test_runs_show(filled, db, capsys):
     assert main(["runs", "show", "1", "--db", str(db)]) == 0
     out = capsys.readouterr().out
     for expected in ("run 1: YSZ 8 mol%  [done]", "operator  ada", "bench     smu",
-                     "temperature log: 3 readings", "2    dc_polarization  done    873.15  5",
+                     "temperature log: 3 readings", "2    -         dc_polarization  done    600     5",
                      "drift 0.3 %", "kind = 'eis'"):
         assert expected in out
+
+
+def test_runs_show_lists_each_steps_result_and_temperature_in_celsius(store, db, capsys):
+    run = store.create_run("r", "", {}, {})
+    for kind, temperature_K, result in [
+            ("eis", 623.15, {"r_ion_Ohm": 12345.6, "kk_ok": True, "kk_mu": 0.2}),
+            ("dc_polarization", 625.65, {"t_ion": 0.98712, "t_ion_std": 0.00031}),
+            ("stability_window", None, {"onset_low_V": None, "onset_high_V": 4.25}),
+            ("transference", 333.15, {"t_plus": 0.43, "t_plus_std": 0.02})]:
+        step = store.start_step(run, kind, {}, temperature_K, path=f"steps[1]/{kind}")
+        store.finish_step(step, "done", result)
+    store.finish_run(run, "done")
+    assert main(["runs", "show", str(run), "--db", str(db)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    rows = out[out.index("steps:") + 2:out.index("steps:") + 6]
+    assert [row.split("  ")[0] for row in rows] == ["1", "2", "3", "4"]
+    shown = [" ".join(row.split()[3:-1]) for row in rows]
+    assert shown == ["done 350 0 R_ion = 1.235e+04 Ohm, KK ok = True",
+                     "done 352.5 0 t_ion = 0.9871 ± 0.00031",
+                     "done - 0 onset low = none, onset high = 4.25 V",
+                     "done 60 0 t+ = 0.43 ± 0.02"]
+    assert "T (°C)" in out[out.index("steps:") + 1]
 
 
 def test_runs_show_unknown_id_is_a_clear_error(filled, db, capsys):
