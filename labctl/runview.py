@@ -18,6 +18,7 @@ from scipy.constants import zero_Celsius
 
 from labctl import events as ev
 from labctl.store.store import Store
+from labctl.units import celsius_text
 
 # the key results of a step by kind: (result key, label, unit); a key's `KEY_std` is shown
 # as its ± uncertainty
@@ -116,13 +117,6 @@ def result_text(kind: str, result: dict[str, Any] | None) -> str:
                      + (f" ± {_fmt(result[key + '_std'])}" if key + "_std" in result else "")
                      + (f" {unit}" if unit and result[key] is not None else "")
                      for key, label, unit in RESULTS.get(kind, ()) if key in result)
-
-
-def celsius_text(temperature_K: float | None) -> str:
-    """A temperature in °C as a recipe gives it (350, 352.5); '' for none."""
-    if temperature_K is None:
-        return ""
-    return f"{temperature_K - zero_Celsius:.2f}".rstrip("0").rstrip(".")
 
 
 def _fmt(value: Any) -> str:

@@ -112,7 +112,9 @@ def _window(store: Store, step) -> Window:
                   points["voltage_V"], points["current_A"])
 
 
-_NAME_TEMPERATURE = re.compile(r"(-?\d+(?:\.\d+)?)\s*(C|K|degC)$", re.IGNORECASE)
+# '350C', 'pellet_-20C', 'run0001-step021-eis-350C' (a '-' after a letter or digit joins words)
+_NAME_TEMPERATURE = re.compile(r"((?:(?<![A-Za-z0-9.-])-)?(?<![\d.])\d+(?:\.\d+)?)\s*"
+                               r"(C|K|degC)$", re.IGNORECASE)
 _COMMENT_TEMPERATURE = re.compile(r"temperature_K\s+(-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)")
 
 

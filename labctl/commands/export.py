@@ -11,10 +11,14 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "export", help="export a run as CSV or ZView .z files",
         description="CSV: one file per step and point table plus the temperature log. "
-                    ".z: one ZView/ZPlot file per impedance spectrum.")
+                    ".z: one ZView/ZPlot file per impedance spectrum. Files are named "
+                    "by run, step, kind and temperature (run0001-step021-eis-350C.z).")
     parser.add_argument("id", type=int, help="run id (see `labctl runs`)")
     parser.add_argument("--format", choices=("csv", "z"), default="csv")
     parser.add_argument("--out", metavar="DIR", default=".", help="output folder (default: .)")
+    parser.add_argument("--include-superseded", action="store_true",
+                        help="also the measurements a resumed run measured again (left "
+                             "out by default: the later one counts)")
     parser.add_argument("--db", metavar="PATH", help=DB_HELP)
     parser.set_defaults(func=handler)
 
@@ -28,7 +32,7 @@ def handler(args: argparse.Namespace) -> int:
     with Store.open(db_path(args.db), create=False) as store:
         out = output_folder(args.out, "export folder")
         with writing(out, "export files"):
-            paths = export(store, args.id, out)
+            paths = export(store, args.id, out, include_superseded=args.include_superseded)
     for path in paths:
         print(path)
     return 0

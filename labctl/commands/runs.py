@@ -33,7 +33,8 @@ def handler(args: argparse.Namespace) -> int:
 
 
 def _details(store, run_id: int) -> str:
-    from labctl.runview import celsius_text, result_text
+    from labctl.runview import result_text
+    from labctl.units import celsius_text
 
     run = store.run(run_id)
     seq = {s.id: s.seq for s in store.steps(run_id)}

@@ -20,15 +20,18 @@ from labctl import __version__
 from labctl.errors import StoreError
 from labctl.store import points as pt
 from labctl.store.store import Run, Step, Store
+from labctl.units import celsius_text
 
 Z_COLUMNS = "Freq(Hz)\tAmpl\tBias\tTime(Sec)\tZ'(a)\tZ''(b)\tGD\tErr\tRange"
 
 
-def export_csv(store: Store, run_id: int, out_dir: Path) -> list[Path]:
-    """One CSV per step and point table, plus the run's temperature log; the paths."""
+def export_csv(store: Store, run_id: int, out_dir: Path, *,
+               include_superseded: bool = False) -> list[Path]:
+    """One CSV per step and point table, plus the run's temperature log; the paths.
+    Steps measured again after a resume (superseded) only with `include_superseded`."""
     run = store.run(run_id)
     written = []
-    for step in store.steps(run_id):
+    for step in _steps(store, run_id, include_superseded):
         for name, data in (("impedance", store.impedance(step.id)), ("dc", store.dc(step.id))):
             if len(data):
                 path = out_dir / f"{_stem(run, step)}-{name}.csv"
@@ -42,12 +45,14 @@ def export_csv(store: Store, run_id: int, out_dir: Path) -> list[Path]:
     return written
 
 
-def export_z(store: Store, run_id: int, out_dir: Path) -> list[Path]:
+def export_z(store: Store, run_id: int, out_dir: Path, *,
+             include_superseded: bool = False) -> list[Path]:
     """One `.z` file per step with an impedance spectrum (points at more than one
-    frequency: not e.g. a stabilize step's |Z| monitor at one frequency); the paths."""
+    frequency: not e.g. a stabilize step's |Z| monitor at one frequency); the paths.
+    Spectra measured again after a resume (superseded) only with `include_superseded`."""
     run = store.run(run_id)
     written = []
-    for step in store.steps(run_id):
+    for step in _steps(store, run_id, include_superseded):
         spectrum = store.impedance(step.id)
         if len(np.unique(spectrum["frequency_Hz"])) > 1:
             path = out_dir / f"{_stem(run, step)}.z"
@@ -56,6 +61,10 @@ def export_z(store: Store, run_id: int, out_dir: Path) -> list[Path]:
     if not written:
         raise StoreError(f"run {run_id} has no impedance spectra to export as .z")
     return written
+
+
+def _steps(store: Store, run_id: int, include_superseded: bool) -> list[Step]:
+    return [s for s in store.steps(run_id) if include_superseded or not s.superseded]
 
 
 def write_z(path: Path, spectrum: np.ndarray, comments: list[str]) -> None:
@@ -106,8 +115,11 @@ def _metadata(run: Run, step: Step | None) -> list[str]:
 
 
 def _stem(run: Run, step: Step) -> str:
+    """`run0001-step021-eis-350C`: the step's nominal temperature (°C) when it has one, so
+    that spectra stay apart by temperature in a batch fit."""
     kind = re.sub(r"[^\w.-]", "_", step.kind)
-    return f"run{run.id:04d}-step{step.seq:03d}-{kind}"
+    celsius = celsius_text(step.temperature_K)
+    return f"run{run.id:04d}-step{step.seq:03d}-{kind}" + (f"-{celsius}C" if celsius else "")
 
 
 def _z_safe(text: str) -> str:

@@ -151,10 +151,12 @@ def test_z_file_temperature_from_its_name(tmp_path):
     from labctl.analysis.dataset import from_z_files
 
     rows = "".join(f"{f}\t0\t0\t0\t1\t-1\n" for f in (1, 2, 3))
-    for name in ("a_350C.z", "b_623.15K.z"):
+    names = ("a_350C.z", "b_623.15K.z", "run0001-step021-eis-350C.z", "c_-20C.z", "-5.5C.z")
+    for name in names:
         (tmp_path / name).write_text("ZPLOT2 ASCII\nEnd Comments\n" + rows)
-    data = from_z_files([tmp_path / "a_350C.z", tmp_path / "b_623.15K.z"])
-    assert [p.temperature_K for p in data.plateaus] == pytest.approx([623.15, 623.15])
+    data = from_z_files([tmp_path / name for name in names])
+    assert sorted(p.temperature_K for p in data.plateaus) == \
+        pytest.approx([253.15, 267.65, 623.15, 623.15, 623.15])
 
 
 def test_bad_z_file_is_a_clear_error(tmp_path, capsys):

@@ -83,3 +83,16 @@ def test_db_path_precedence(monkeypatch, tmp_path):
     monkeypatch.setenv("LABCTL_DB", "~/lab.sqlite")
     assert db_path() == tmp_path / "home" / "lab.sqlite"
     assert db_path("/data/x.sqlite").as_posix() == "/data/x.sqlite"
+
+
+def test_export_includes_superseded_spectra_only_when_asked(store, db, tmp_path, capsys):
+    from tests.store.test_export import spectra_of_a_resumed_run
+    run = spectra_of_a_resumed_run(store)
+    for flags, steps in (([], ["002", "003", "004"]),
+                         (["--include-superseded"], ["001", "002", "003", "004"])):
+        out = tmp_path / "-".join(["out", *flags])
+        assert main(["export", str(run), "--format", "z", "--out", str(out), "--db", str(db),
+                     *flags]) == 0
+        printed = capsys.readouterr().out.split()
+        assert [p.split("-step")[1][:3] for p in printed] == steps
+        assert sorted(p.name for p in out.iterdir()) == sorted(p.split("/")[-1] for p in printed)

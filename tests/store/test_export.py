@@ -16,8 +16,8 @@ from tests.store.spectra import FREQUENCIES_HZ, SPECTRUM_OHM
 def test_csv_files_per_step_with_units_and_metadata(filled, tmp_path):
     store, run, _, _ = filled
     paths = export_csv(store, run, tmp_path / "out")
-    assert [p.name for p in paths] == ["run0001-step001-eis-impedance.csv",
-                                       "run0001-step002-dc_polarization-dc.csv",
+    assert [p.name for p in paths] == ["run0001-step001-eis-600C-impedance.csv",
+                                       "run0001-step002-dc_polarization-600C-dc.csv",
                                        "run0001-temperature.csv"]
     lines = paths[1].read_text().splitlines()
     comments = [line for line in lines if line.startswith("#")]
@@ -74,7 +74,34 @@ def test_z_export_skips_a_single_frequency_record(store, tmp_path):
                                    "impedance_Ohm": SPECTRUM_OHM, "amplitude_V": 0.01},
                             temperature_K=873.15)
         store.finish_step(step, "done")
-    assert [p.name for p in export_z(store, run, tmp_path)] == ["run0001-step002-eis.z"]
+    assert [p.name for p in export_z(store, run, tmp_path)] == ["run0001-step002-eis-600C.z"]
+
+
+def spectra_of_a_resumed_run(store) -> int:
+    """Steps 1 (350 degC, measured again after a resume: superseded), 2 (350 degC, the one
+    that counts), 3 (352.5 degC) and 4 (no nominal temperature), each an EIS spectrum."""
+    run = store.create_run("resumed", "", {}, {})
+    for temperature_K in (623.15, 623.15, 625.65, None):
+        step = store.start_step(run, "eis", {}, temperature_K, path=f"T{temperature_K}/eis")
+        store.add_impedance(step, {"time_s": np.arange(36.0), "frequency_Hz": FREQUENCIES_HZ,
+                                   "impedance_Ohm": SPECTRUM_OHM, "amplitude_V": 0.01})
+        store.finish_step(step, "done")
+        if step == 1:
+            store.supersede(run, "T623.15/eis")
+    return run
+
+
+@pytest.mark.parametrize("export, suffix", [(export_z, ".z"), (export_csv, "-impedance.csv")])
+def test_exports_leave_superseded_steps_out_and_name_the_temperature(store, tmp_path, export,
+                                                                       suffix):
+    run = spectra_of_a_resumed_run(store)
+    names = [p.name for p in export(store, run, tmp_path / "latest")]
+    assert [n for n in names if n.endswith(suffix)] == [
+        f"run0001-step002-eis-350C{suffix}", f"run0001-step003-eis-352.5C{suffix}",
+        f"run0001-step004-eis{suffix}"]
+    everything = export(store, run, tmp_path / "all", include_superseded=True)
+    assert [p.name for p in everything][0] == f"run0001-step001-eis-350C{suffix}"
+    assert len(everything) == len(names) + 1
 
 
 def test_z_export_of_a_run_without_spectra_is_an_error(store, tmp_path):
