@@ -16,6 +16,7 @@ from labctl import events as ev
 from labctl.capabilities import CurrentReading, ImpedancePoint
 from labctl.cli import main
 from labctl.store import Store
+from labctl.store.store import _boot_id
 from tests.runner.test_runner import TIMEOUT, collect, safe_bench
 from tests.runner.toy_protocols import plateau_recipe
 
@@ -163,3 +164,12 @@ def test_labctl_run_prints_a_pause_and_resume_asked_from_elsewhere():
     view.pump(timeout=0)
     assert console.file.getvalue().splitlines() == ["  paused: pause requested by X",
                                                     "  running: resume requested by Y"]
+
+
+def test_a_run_whose_writer_is_gone_is_refused_as_interrupted(db, capsys):
+    with Store.open(db) as store:
+        run = store.create_run("orphan", "", {}, {})
+        store._conn.execute("UPDATE runs SET owner = ? WHERE id = ?",
+                            (f"{socket.gethostname()} {_boot_id()} {2 ** 22 + 1}", run))
+    assert main(["abort", str(run), "--db", str(db)]) == 1
+    assert f"run {run} is interrupted, not running: nothing to abort" in capsys.readouterr().err
