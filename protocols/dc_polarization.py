@@ -106,8 +106,10 @@ def run(ctx, params: Params) -> Result:
                               "leaves too few readings for a tail fit")
         value, std, i0 = t_ion(fit, np.array([r.current_A for r in relaxation.readings]))
         if i0_eis is None:
-            ctx.log("warning", "DC polarization: no impedance spectrum at this plateau, I_0 is "
-                    "the first reading (electrode charging has begun): t_ion is a lower bound")
+            why = "no impedance spectrum at this plateau" if params.i0_from_eis else \
+                "i0_from_eis = false"
+            ctx.log("warning", f"DC polarization: {why}, I_0 is the first reading (electrode "
+                    "charging has begun): t_ion is a lower bound")
         if relaxation.stopped == "max_duration":
             ctx.log("warning", f"DC polarization not steady after {params.max_duration_s:g} s: "
                     f"t_ion = {value:.5f} +- {std:.2g} (tolerance {params.t_ion_tolerance:g})")

@@ -1,0 +1,21 @@
+"""The Arrhenius fit weighs each plateau by how well its R is known."""
+
+import numpy as np
+from scipy.constants import Boltzmann, elementary_charge
+
+from labctl.analysis import quantities as q
+
+EA_EV = 0.8
+
+
+def test_one_poorly_resolved_plateau_does_not_pull_ea_beyond_its_error():
+    """Four plateaus known to 0.5 %, the coolest to 30 % and 40 % off (1.3 of its own
+    errors): Ea stays within 2 of its standard errors and 0.005 eV of the truth (unweighted:
+    0.047 eV off)."""
+    T = np.array([523.15, 573.15, 623.15, 673.15, 723.15])
+    sigma = 1e5 / T * np.exp(-EA_EV * elementary_charge / (Boltzmann * T))
+    relative_error = np.array([0.3, 0.005, 0.005, 0.005, 0.005])
+    measured = sigma * (1 + relative_error * np.random.default_rng(3).standard_normal(T.size))
+    measured[0] = 1.4 * sigma[0]
+    line = q.arrhenius(T, measured, relative_error)
+    assert abs(line.Ea_eV - EA_EV) < min(2 * line.Ea_std_eV, 0.005)
