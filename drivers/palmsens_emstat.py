@@ -12,8 +12,11 @@ Interfaces: `labctl.capabilities.ImpedanceAnalyzer` (`measure`, `sweep`) and `So
 (`configure`, `set_voltage`, `output`, `read`, `record`), plus `linear_sweep` for the
 stability window. The EmStat4 holds a potential only while a script runs and every script
 ends with `on_finished: cell_off`, so `output(True)` arms the cell and each `read` /
-`record` / `linear_sweep` / `sweep` is one script that switches it on at its start (a DC
-polarization is one `record`). Points stream as their packets arrive. A generator that is
+`record` / `record_log` / `linear_sweep` / `sweep` is one script that switches it on at its
+start. A measurement that needs the cell held must be one script: a DC polarization is one
+`record_log` (log-spaced `meas_loop_ca` segments), a stability-window direction one
+`linear_sweep`; readings from separate `read` scripts come from a cell that was open
+circuit in between. Points stream as their packets arrive. A generator that is
 closed early, `safe_state()` and `close()` abort with `Z`; the script's `on_finished:` then
 switches the cell off. After a run-time error (which skips `on_finished:`) the driver runs a
 `cell_off` script before raising.
