@@ -233,7 +233,7 @@ def run_fixed_soak(recipe, config) -> Schedule:
 def fixed_polarization(smu, clock, params) -> tuple[np.ndarray, np.ndarray]:
     """Step to the recipe's voltage, read on the protocol's sampling grid for SOAK_S, output
     off; times since the step and currents."""
-    from protocols._tail import sample_times
+    from labctl.sampling import sample_times
 
     readings = []
     smu.configure(current_limit_A=params.current_limit_A)

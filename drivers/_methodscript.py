@@ -177,11 +177,14 @@ def eis_script(frequencies: list[float], amplitude: float, bias: float,
     return _script(3, ranges, bias, body)
 
 
-def ca_script(potential: float, interval: float, duration: float,
+def ca_script(potential: float, segments: list[tuple[float, float]],
               ranges: tuple[float, float, float]) -> list[str]:
-    """Chronoamperometry (low-speed mode 2); packets time, E, I."""
-    return _script(2, ranges, potential, ["timer_start", *_loop(
-        f"meas_loop_ca p i {numbers(potential, interval, duration)}", "tpi", timed=True)])
+    """Chronoamperometry (low-speed mode 2) at one potential in back-to-back
+    `(interval, duration)` segments: one `meas_loop_ca` each, the cell on throughout and
+    the timer running from the first; packets time, E, I."""
+    loops = [line for interval, duration in segments for line in _loop(
+        f"meas_loop_ca p i {numbers(potential, interval, duration)}", "tpi", timed=True)]
+    return _script(2, ranges, potential, ["timer_start", *loops])
 
 
 def lsv_script(start: float, stop: float, step: float, rate: float,

@@ -33,9 +33,10 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from labctl.capabilities import CurrentReading
+from labctl.sampling import log_schedule, staircase
 from labctl.errors import CommunicationError, InstrumentError, RangeError, ReplyError
 from labctl.instrument import (Instrument, Property, in_range, parse_bool, parse_float,
                                parse_word, raise_scpi_errors)
@@ -135,14 +136,17 @@ class Keithley2450(Instrument):
 
     def set_voltage(self, voltage_V: float) -> None:
         """Program the source voltage (checked against envelope and bench limit first)."""
-        in_range(-MAX_VOLTAGE_V, MAX_VOLTAGE_V, "V")(voltage_V, f"{self.name}.voltage")
-        self.limits.check_max("voltage_V", voltage_V, "source voltage", "V")
+        self._check_voltage(voltage_V)
         if abs(voltage_V) > LOW_RANGE_V:
             limit = self._current_limit_A
             self._check_high_range(voltage_V, self.current_limit_A if limit is None else limit)
         self.write(f":SOUR:VOLT {voltage_V:.7g}")
         self.check_errors()
         self._voltage = float(voltage_V)
+
+    def _check_voltage(self, voltage_V: float) -> None:
+        in_range(-MAX_VOLTAGE_V, MAX_VOLTAGE_V, "V")(voltage_V, f"{self.name}.voltage")
+        self.limits.check_max("voltage_V", voltage_V, "source voltage", "V")
 
     def output(self, on: bool) -> None:
         self.output_on = bool(on)
@@ -159,6 +163,37 @@ class Keithley2450(Instrument):
         self._warn_if_tripped(parse_bool(trip))
         return CurrentReading(self.clock.now() - self._aperture_s() / 2, voltage,
                               self._checked(current))
+
+    def record_log(self, first_interval_s: float, max_interval_s: float,
+                   points_per_decade: int, duration_s: float) -> Iterator[CurrentReading]:
+        """One reading (`read`) at each time of the log schedule since the call; the
+        output holds its voltage in between."""
+        start = self.clock.now()
+        times = log_schedule(first_interval_s, max_interval_s, points_per_decade, duration_s)
+        return self._on_schedule(start + t for t in times)
+
+    def linear_sweep(self, start_V: float, stop_V: float, step_V: float,
+                     scan_rate_V_per_s: float) -> Iterator[CurrentReading]:
+        """A staircase: each voltage held for step / scan rate, then read (`read`). Every
+        voltage is checked before the first is set."""
+        if not (step_V > 0 and scan_rate_V_per_s > 0):
+            raise RangeError(f"{self.name}: sweep step and scan rate must be > 0, got "
+                             f"{step_V:g} V, {scan_rate_V_per_s:g} V/s")
+        voltages = staircase(start_V, stop_V, step_V)
+        for v in (voltages[0], voltages[-1]):
+            self._check_voltage(v)
+        return self._staircase(voltages, step_V / scan_rate_V_per_s)
+
+    def _staircase(self, voltages: list[float], dwell_s: float) -> Iterator[CurrentReading]:
+        for v in voltages:
+            self.set_voltage(v)
+            self.clock.sleep(dwell_s)
+            yield self.read()
+
+    def _on_schedule(self, times: Iterable[float]) -> Iterator[CurrentReading]:
+        for t in times:
+            self.clock.sleep(max(0.0, t - self.clock.now()))
+            yield self.read()
 
     def record(self, duration_s: float, interval_s: float) -> Iterator[CurrentReading]:
         """Readings every `interval_s` for `duration_s` by the instrument's SimpleLoop."""

@@ -12,8 +12,11 @@ Interfaces: `labctl.capabilities.ImpedanceAnalyzer` (`measure`, `sweep`) and `So
 (`configure`, `set_voltage`, `output`, `read`, `record`), plus `linear_sweep` for the
 stability window. The EmStat4 holds a potential only while a script runs and every script
 ends with `on_finished: cell_off`, so `output(True)` arms the cell and each `read` /
-`record` / `linear_sweep` / `sweep` is one script that switches it on at its start (a DC
-polarization is one `record`). Points stream as their packets arrive. A generator that is
+`record` / `record_log` / `linear_sweep` / `sweep` is one script that switches it on at its
+start. A measurement that needs the cell held must be one script: a DC polarization is one
+`record_log` (log-spaced `meas_loop_ca` segments), a stability-window direction one
+`linear_sweep`; readings from separate `read` scripts come from a cell that was open
+circuit in between. Points stream as their packets arrive. A generator that is
 closed early, `safe_state()` and `close()` abort with `Z`; the script's `on_finished:` then
 switches the cell off. After a run-time error (which skips `on_finished:`) the driver runs a
 `cell_off` script before raising.
@@ -37,6 +40,7 @@ from labctl.capabilities import CurrentReading, ImpedancePoint
 from labctl.clock import Clock
 from labctl.errors import InstrumentError, RangeError, ReplyError
 from labctl.instrument import Instrument, in_range, one_of
+from labctl.sampling import log_schedule
 from labctl.transport import LinkSettings, Transport
 
 MODELS = {  # potential range (V), current ranges (A) in MethodSCRIPT order
@@ -46,6 +50,25 @@ MODELS = {  # potential range (V), current ranges (A) in MethodSCRIPT order
 MAX_AMPLITUDE_V = 0.9
 LINE_FREQUENCY_HZ = 50.0     # nplc -> sampling interval of read()
 MARKERS = ("*", "+", "-", "L", "Z")
+
+
+def ca_segments(times_s: list[float], points: int) -> list[tuple[float, float]]:
+    """(interval, duration) segments that approximate readings at `times_s` (since the
+    start, increasing): the first reading on time, then `points` readings a segment,
+    intervals rounded to 1 ms (at least 1 ms), equal consecutive intervals merged."""
+    segments: list[tuple[float, float]] = []
+    done, elapsed = 0, 0.0
+    while done < len(times_s):
+        count = 1 if not done else min(points, len(times_s) - done)
+        target = times_s[done + count - 1]
+        interval = max(1, round((target - elapsed) / count * 1e3)) * 1e-3
+        elapsed += count * interval
+        done += count
+        if segments and math.isclose(segments[-1][0], interval):
+            segments[-1] = (interval, segments[-1][1] + count * interval)
+        else:
+            segments.append((interval, count * interval))
+    return segments
 
 
 def range_of_index(index: int) -> float:
@@ -161,8 +184,23 @@ class EmStat4(Instrument):
             raise InstrumentError("output is off; call output(True) first", instrument=self.name)
         interval = in_range(1e-3, 1e5, "s")(interval_s, f"{self.name}.interval")
         duration = in_range(interval, 1e7, "s")(duration_s, f"{self.name}.duration")
-        return self._readings(ms.ca_script(self.voltage_V, interval, duration, self._ranges()),
-                              interval)
+        return self._readings(ms.ca_script(self.voltage_V, [(interval, duration)],
+                                           self._ranges()), interval)
+
+    def record_log(self, first_interval_s: float, max_interval_s: float,
+                   points_per_decade: int, duration_s: float) -> Iterator[CurrentReading]:
+        """The log schedule as ONE chronoamperometry script (the cell holds the voltage
+        from the first reading to the last): `meas_loop_ca` segments of constant interval,
+        each covering SEGMENT_POINTS readings of the schedule, on its times at the
+        segments' ends and evenly spaced in between (intervals in whole milliseconds)."""
+        if not self.is_on:
+            raise InstrumentError("output is off; call output(True) first", instrument=self.name)
+        times = log_schedule(first_interval_s, max_interval_s, points_per_decade, duration_s)
+        segments = ca_segments(times, max(1, points_per_decade // 4))
+        if not segments:
+            return iter(())
+        return self._readings(ms.ca_script(self.voltage_V, segments, self._ranges()),
+                              max(i for i, _ in segments))
 
     def linear_sweep(self, start_V: float, stop_V: float, step_V: float,
                      scan_rate_V_per_s: float) -> Iterator[CurrentReading]:

@@ -86,6 +86,18 @@ class SourceMeter(Instrument, Protocol):
     def record(self, duration_s: float, interval_s: float) -> Iterator[CurrentReading]:
         """Readings every `interval_s` for `duration_s`, yielded as they arrive."""
 
+    def record_log(self, first_interval_s: float, max_interval_s: float,
+                   points_per_decade: int, duration_s: float) -> Iterator[CurrentReading]:
+        """Readings at the present voltage at `labctl.sampling.log_schedule` times since the
+        call (the step), yielded as they arrive: one uninterrupted hold of the voltage.
+        Closing the iterator early ends it (the output may go off)."""
+
+    def linear_sweep(self, start_V: float, stop_V: float, step_V: float,
+                     scan_rate_V_per_s: float) -> Iterator[CurrentReading]:
+        """A voltage sweep from `start_V` to `stop_V` at `scan_rate_V_per_s`, one reading per
+        `step_V` (the first at `start_V`), yielded as they arrive; the voltage is held
+        throughout. Closing the iterator early ends it (the output may go off)."""
+
 
 @runtime_checkable
 class TemperatureController(Instrument, Protocol):

@@ -10,6 +10,7 @@ or at a maximum duration. Used by the DC polarization and the transference numbe
 
 from __future__ import annotations
 
+from contextlib import closing
 from dataclasses import dataclass
 from typing import Callable
 
@@ -61,16 +62,6 @@ def fit_tail(t_s, current_A, decades: float = TAIL_DECADES) -> TailFit | None:
                    float(a), int(t.size))
 
 
-def sample_times(first_s: float, max_interval_s: float, points_per_decade: int):
-    """Times since the step: log-spaced from `first_s` (`points_per_decade`), then every
-    `max_interval_s` once the log spacing would exceed it. Endless."""
-    ratio = 10 ** (1 / points_per_decade)
-    t = first_s
-    while True:
-        yield t
-        t = min(t * ratio, t + max_interval_s)
-
-
 class Convergence:
     """Whether a quantity estimated from a growing record has settled: its standard error
     is below `tolerance` and the estimates made `lag` to `lag * span` times earlier (in time
@@ -105,26 +96,25 @@ def record_until_steady(ctx, smu, measurement, step_time_s: float, *, first_inte
                         max_interval_s: float, points_per_decade: int, max_duration_s: float,
                         steady: Callable[[TailFit, np.ndarray, np.ndarray], bool]
                         ) -> Relaxation:
-    """Read `smu` on the log-spaced grid after a step at `step_time_s` (clock time),
-    recording each reading in `measurement`, until `steady(fit, t, I)` holds for a tail
-    fit or `max_duration_s` has passed. The caller switches the output on and off."""
+    """Record `smu` on the log-spaced grid after a step at `step_time_s` (clock time) as one
+    uninterrupted measurement (`SourceMeter.record_log`), recording each reading in
+    `measurement`, until `steady(fit, t, I)` holds for a tail fit or `max_duration_s` has
+    passed. The caller switches the output on and off."""
     readings: list[CurrentReading] = []
-    fit = None
-    for t_next in sample_times(first_interval_s, max_interval_s, points_per_decade):
-        if t_next > max_duration_s:
-            stopped = "max_duration"
-            break
-        ctx.checkpoint()
-        ctx.clock.sleep(max(0.0, step_time_s + t_next - ctx.clock.now()))
-        reading = smu.read()
-        measurement.record(reading)
-        readings.append(reading)
-        t = np.array([r.time_s for r in readings]) - step_time_s
-        current = np.array([r.current_A for r in readings])
-        fit = fit_tail(t, current)
-        ctx.progress(min(1.0, t[-1] / max_duration_s), None, f"I = {current[-1]:.4g} A")
-        if fit is not None and steady(fit, t, current):
-            stopped = "steady_state"
-            break
+    fit, stopped = None, "max_duration"
+    ctx.checkpoint()
+    stream = smu.record_log(first_interval_s, max_interval_s, points_per_decade, max_duration_s)
+    with closing(iter(stream)) as stream:
+        for reading in stream:
+            measurement.record(reading)
+            readings.append(reading)
+            t = np.array([r.time_s for r in readings]) - step_time_s
+            current = np.array([r.current_A for r in readings])
+            fit = fit_tail(t, current)
+            ctx.progress(min(1.0, t[-1] / max_duration_s), None, f"I = {current[-1]:.4g} A")
+            if fit is not None and steady(fit, t, current):
+                stopped = "steady_state"
+                break
+            ctx.checkpoint()
     return Relaxation(readings, np.array([r.time_s for r in readings]) - step_time_s, fit,
                       stopped)

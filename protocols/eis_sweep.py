@@ -100,8 +100,10 @@ def frequencies(params: Params) -> np.ndarray:
     if params.frequencies_Hz is not None:
         return np.array(params.frequencies_Hz, dtype=float)
     decades = abs(math.log10(params.stop_Hz / params.start_Hz))
-    return np.logspace(math.log10(params.start_Hz), math.log10(params.stop_Hz),
+    grid = np.logspace(math.log10(params.start_Hz), math.log10(params.stop_Hz),
                        max(2, round(decades * params.points_per_decade) + 1))
+    grid[[0, -1]] = params.start_Hz, params.stop_Hz     # exact ends (10**log10(f) != f)
+    return grid
 
 
 def sweep_time_left(points: list[ImpedancePoint], remaining_Hz: np.ndarray) -> float | None:

@@ -1,4 +1,5 @@
-"""Electrochemical stability window by a linear (staircase) voltage sweep.
+"""Electrochemical stability window by a linear voltage sweep (a staircase on an SMU, the
+native linear sweep on a potentiostat).
 
 What is measured: I(V) while the cell voltage is swept from open circuit (0 V) toward each
 side at `scan_rate_V_per_s`, in steps of `step_V`, with the source-measure unit. A
@@ -16,6 +17,7 @@ direction stopped ("threshold", "compliance", "voltage_limit").
 from __future__ import annotations
 
 import warnings
+from contextlib import closing
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -75,7 +77,7 @@ def run(ctx, params: Params) -> Result:
             for n, sign in enumerate(sides):
                 if n:
                     smu.set_voltage(0.0)
-                    _rest(ctx, params.rest_s)
+                    _rest(ctx, smu, params.rest_s)
                 found[sign] = _sweep(ctx, smu, m, sign, params)
         finally:
             smu.output(False)
@@ -86,36 +88,38 @@ def run(ctx, params: Params) -> Result:
     return result
 
 
-def _rest(ctx, duration_s: float, poll_s: float = 10.0) -> None:
-    end = ctx.clock.now() + duration_s
-    while ctx.clock.now() < end:
-        ctx.checkpoint()
-        ctx.clock.sleep(min(poll_s, end - ctx.clock.now()))
+def _rest(ctx, smu, duration_s: float, poll_s: float = 10.0) -> None:
+    """Hold 0 V for `duration_s` (recorded, so that an instrument that holds a voltage only
+    while it measures holds it too), checkpoint between readings."""
+    if duration_s <= 0:
+        return
+    with closing(iter(smu.record(duration_s, min(poll_s, duration_s)))) as readings:
+        for _ in readings:
+            ctx.checkpoint()
 
 
 def _sweep(ctx, smu, m, sign: int, params: Params) -> tuple[float | None, str]:
-    """One direction: staircase until threshold, compliance or the voltage limit;
-    (onset, why it stopped)."""
+    """One direction: a sweep from 0 V (`SourceMeter.linear_sweep`, one reading a step)
+    until threshold, compliance or the voltage limit; (onset, why it stopped)."""
     end_V = params.max_voltage_V if sign > 0 else params.min_voltage_V
     steps = int(np.floor(abs(end_V) / params.step_V + 1e-9))
     dwell = params.step_V / params.scan_rate_V_per_s
     readings: list[CurrentReading] = []
-    for k in range(1, steps + 1):
-        ctx.checkpoint()
-        smu.set_voltage(sign * k * params.step_V)
-        ctx.clock.sleep(dwell)
-        with warnings.catch_warnings():       # compliance is a stop reason here
-            warnings.simplefilter("ignore")
-            reading = smu.read()
-        m.record(reading)
-        readings.append(reading)
-        ctx.progress(k / steps, (steps - k) * dwell, f"{reading.voltage_V:+.3f} V")
-        v = np.array([r.voltage_V for r in readings])
-        j = faradaic_density(v, np.array([r.current_A for r in readings]), params.area_m2)
-        if abs(reading.current_A) >= 0.999 * params.current_limit_A:
-            return onset(v, j, sign, params.threshold_A_per_m2), "compliance"
-        if sign * j[-1] >= params.threshold_A_per_m2:
-            return onset(v, j, sign, params.threshold_A_per_m2), "threshold"
+    sweep = smu.linear_sweep(0.0, sign * steps * params.step_V, params.step_V,
+                             params.scan_rate_V_per_s)
+    with closing(iter(sweep)) as stream, warnings.catch_warnings():
+        warnings.simplefilter("ignore")       # compliance is a stop reason here
+        for k, reading in enumerate(stream):
+            m.record(reading)
+            readings.append(reading)
+            ctx.progress(k / max(steps, 1), (steps - k) * dwell, f"{reading.voltage_V:+.3f} V")
+            v = np.array([r.voltage_V for r in readings])
+            j = faradaic_density(v, np.array([r.current_A for r in readings]), params.area_m2)
+            if abs(reading.current_A) >= 0.999 * params.current_limit_A:
+                return onset(v, j, sign, params.threshold_A_per_m2), "compliance"
+            if sign * j[-1] >= params.threshold_A_per_m2:
+                return onset(v, j, sign, params.threshold_A_per_m2), "threshold"
+            ctx.checkpoint()
     return None, "voltage_limit"
 
 

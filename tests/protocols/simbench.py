@@ -30,6 +30,16 @@ driver = "keithley2450"
 resource = "sim://smu"
 limits = {{ voltage_V = 5.0, current_A = 0.01 }}
 
+[instruments.lcr]
+driver = "keysight_e4980a"
+resource = "sim://lcr"
+limits = {{ amplitude_V = 0.5, bias_V = 2.0 }}
+
+[instruments.pstat]
+driver = "emstat4"
+resource = "sim://pstat"
+limits = {{ voltage_V = 5.0, current_A = 0.01, amplitude_V = 0.05 }}
+
 [simulation]
 sample = "sample.toml"
 seed = {seed}
@@ -55,13 +65,27 @@ def write_sample(folder: Path, data: dict) -> Path:
 
 @contextmanager
 def sim_context(folder: Path, sample: dict | None = None, start_K: float = 623.15,
-                seed: int = 0) -> Iterator[tuple[InMemoryContext, object]]:
-    """(context with roles fra/smu/furnace, bench) with the sample held at `start_K`."""
+                seed: int = 0, roles: dict[str, str] | None = None
+                ) -> Iterator[tuple[InMemoryContext, object]]:
+    """(context with roles fra/smu/furnace, bench) with the sample held at `start_K`;
+    `roles` maps a role to another bench instrument (e.g. {"smu": "pstat"})."""
     write_sample(folder, sample or default_sample())
     bench_file = folder / "bench.toml"
     bench_file.write_text(BENCH.format(seed=seed, start_C=start_K - zero_Celsius))
     with open_bench(load_bench(bench_file)) as bench:
-        yield InMemoryContext(bench.instruments, bench.clock, temperature_K=start_K), bench
+        instruments = {**bench.instruments,
+                       **{role: bench.instruments[name] for role, name in (roles or {}).items()}}
+        yield InMemoryContext(instruments, bench.clock, temperature_K=start_K), bench
+
+
+SMUS = ("smu", "pstat")              # every bench instrument that can play the role
+FRAS = ("fra", "lcr", "pstat")
+
+
+def output_on(bench, name: str) -> bool:
+    """Whether the simulated instrument `name` drives the cell (output / cell on)."""
+    device = bench.simulation.devices[name]
+    return device.cell.on if name == "pstat" else bool(device.output)
 
 
 def sample_with_t_ion(t_ion: float, T_K: float = 623.15) -> dict:

@@ -4,12 +4,13 @@ import itertools
 
 import numpy as np
 
+from labctl.sampling import sample_times
 from protocols import _tail
 
 
 def test_steady_current_and_its_standard_error_match_the_scatter_over_repeats():
     t = np.array(list(itertools.takewhile(lambda x: x < 300,
-                                          _tail.sample_times(0.1, 60.0, 20))))
+                                          sample_times(0.1, 60.0, 20))))
     truth = 2e-9 + 1e-7 * t ** -0.85
     rng = np.random.default_rng(1)
     fits = [_tail.fit_tail(t, truth * (1 + 1e-3 * rng.standard_normal(t.size)))
@@ -27,7 +28,7 @@ def test_no_fit_before_the_readings_span_the_tail_window():
 
 
 def test_sample_times_are_log_spaced_then_capped():
-    t = list(itertools.islice(_tail.sample_times(0.1, 60.0, 10), 80))
+    t = list(itertools.islice(sample_times(0.1, 60.0, 10), 80))
     steps = np.diff(t)
     assert abs(t[10] - 1.0) < 1e-9                   # ten per decade from 0.1 s
     assert steps.max() <= 60.0 + 1e-9 and steps[-1] == 60.0
