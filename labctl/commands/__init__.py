@@ -15,4 +15,5 @@ COMMAND_MODULES = (
     "bench",
     "sim",
     "gui",
+    "examples",
 )
