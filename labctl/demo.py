@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +28,7 @@ from labctl.commands.run import Outcome, execute
 from labctl.store.export import export_csv, export_z
 from labctl.store.store import Store
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "arrhenius.toml"
+EXAMPLE = Path(str(resources.files("labctl").joinpath("examples", "arrhenius.toml")))
 
 
 @dataclass(frozen=True)

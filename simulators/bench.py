@@ -13,6 +13,7 @@ from labctl.clock import Clock, VirtualClock
 from labctl.errors import ConfigError
 from labctl.outputs import writing
 from simulators.device import SimulatedDevice
+from simulators.physics.sample_file import locate
 from simulators.port import SimulatorPort
 from simulators.serve import PtyServer, TcpServer
 from simulators.world import SimWorld
@@ -65,8 +66,10 @@ class SimBench:
         relative to the bench file) and seed from its [simulation] table unless given."""
         sim = config.simulation
         start_C = sim.get("start_temperature_C")
-        if sample is None and "sample" in sim:  # relative to the bench file's folder
-            sample = Path(config.source).parent / Path(sim["sample"]).expanduser()
+        if sample is not None:
+            sample = locate(sample)
+        elif "sample" in sim:                   # relative to the bench file's folder
+            sample = locate(sim["sample"], Path(config.source).parent)
         world = SimWorld.create(
             clock=clock or VirtualClock(),
             sample_path=sample,

@@ -17,4 +17,5 @@ COMMAND_MODULES = (
     "bench",
     "sim",
     "gui",
+    "examples",
 )

@@ -25,6 +25,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=handler)
 
 
+GUI_EXTRA = ("PySide6", "pyqtgraph")
+
+
 def handler(args: argparse.Namespace) -> int:
     from labctl.bench import load_bench
     from labctl.errors import ConfigError
@@ -32,8 +35,22 @@ def handler(args: argparse.Namespace) -> int:
 
     if args.speed <= 0:
         raise ConfigError(f"--speed must be > 0, got {args.speed:g}")
+    require_gui_extra()
     config = load_bench(args.bench)        # every problem before Qt starts
     return run_gui(config, db_path(args.db), args.speed)
+
+
+def require_gui_extra() -> None:
+    """LabctlError naming the extra to install when the GUI's libraries are missing (the
+    base install runs recipes headless)."""
+    import importlib.util
+
+    from labctl.errors import LabctlError
+
+    missing = [name for name in GUI_EXTRA if importlib.util.find_spec(name) is None]
+    if missing:
+        raise LabctlError(f"labctl gui needs {' and '.join(missing)}, which the base install "
+                          "leaves out: pip install 'labctl-ionics[gui]'")
 
 
 def run_gui(config, db, speed: float) -> int:

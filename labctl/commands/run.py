@@ -24,7 +24,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--bench", required=True,
                         help="bench TOML file, or a built-in simulated bench: sim, sim-full")
     parser.add_argument("--sample", metavar="FILE",
-                        help="sample TOML file for a simulated bench (its ground truth)")
+                        help="sample TOML file or a shipped sample's name (ysz, li-peo, ...) "
+                             "for a simulated bench (its ground truth)")
     parser.add_argument("--seed", type=int, help="noise seed of a simulated bench")
     parser.add_argument("--speed", type=float, metavar="X",
                         help="the instruments are `labctl sim --speed X`: the run's clock "
@@ -117,6 +118,7 @@ def duration_text(seconds: float) -> str:
 def _simulation(config, seed: int | None, sample: str | Path | None):
     """The bench config with `--seed`/`--sample` applied to its simulation."""
     from labctl.errors import ConfigError
+    from simulators.physics.sample_file import locate
 
     if seed is None and sample is None:
         return config
@@ -125,7 +127,7 @@ def _simulation(config, seed: int | None, sample: str | Path | None):
                           file=config.source)
     updates = {"seed": seed} if seed is not None else {}
     if sample is not None:
-        updates["sample"] = str(Path(sample).resolve())
+        updates["sample"] = str(locate(sample).resolve())
     return dataclasses.replace(config, simulation={**config.simulation, **updates})
 
 

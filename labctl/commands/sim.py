@@ -17,7 +17,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--bench", default="sim-full",
                         help="bench whose sim:// instruments to serve (default: 'sim-full', "
                              "every simulated instrument; 'sim': the demo's three)")
-    parser.add_argument("--sample", help="sample TOML file (default: the shipped sample)")
+    parser.add_argument("--sample", help="sample TOML file or a shipped sample's name "
+                                         "(default: the shipped default sample)")
     parser.add_argument("--seed", type=arguments.seed,
                         help="noise seed (default: the bench's, else 0)")
     parser.add_argument("--speed", type=arguments.speed, default=1.0,

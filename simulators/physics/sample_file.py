@@ -14,6 +14,7 @@ come together as `ConfigProblems` (a ConfigError, `.problems` lists them).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from importlib import resources
 from pathlib import Path
 from typing import Callable
 
@@ -115,8 +116,22 @@ OPTIONAL = {"transference": Transference}
 
 
 def shipped_sample(name: str) -> Path:
-    """Path of a sample file shipped in `simulators/samples/`."""
-    return Path(__file__).resolve().parents[1] / "samples" / f"{name}.toml"
+    """Path of a sample file shipped in `simulators/samples/` (package data)."""
+    return Path(str(resources.files("simulators").joinpath("samples", f"{name}.toml")))
+
+
+def shipped_names() -> list[str]:
+    folder = resources.files("simulators").joinpath("samples")
+    return sorted(e.name.removesuffix(".toml") for e in folder.iterdir() if e.name.endswith(".toml"))
+
+
+def locate(value: str | Path, folder: Path | None = None) -> Path:
+    """A sample file: the name of a shipped sample (`ysz`, `li-peo`, ...), else a path,
+    relative to `folder` when given."""
+    if str(value) in shipped_names():
+        return shipped_sample(str(value))
+    path = Path(value).expanduser()
+    return folder / path if folder is not None and not path.is_absolute() else path
 
 
 def read_toml(path: str | Path) -> tuple[dict, str]:
