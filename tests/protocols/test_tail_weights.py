@@ -7,6 +7,7 @@ import itertools
 import numpy as np
 import pytest
 
+from labctl.sampling import sample_times
 from protocols import _tail
 
 RELATIVE_NOISE = 1e-3
@@ -29,7 +30,7 @@ def test_the_steady_current_is_as_precise_as_relative_noise_allows(end_s):
     the whole record (the fit uses its late part only: 1.8x and 2.4x here; unweighted 3.9x
     and 4.2x)."""
     t = np.array(list(itertools.takewhile(lambda x: x < end_s,
-                                          _tail.sample_times(0.1, 60.0, 20))))
+                                          sample_times(0.1, 60.0, 20))))
     truth = I_SS + AMPLITUDE * t ** -EXPONENT
     rng = np.random.default_rng(1)
     noisy = truth * (1 + RELATIVE_NOISE * rng.standard_normal((100, t.size)))
