@@ -27,10 +27,11 @@ from typing import Any, Callable, Iterator
 
 from scipy.constants import zero_Celsius
 
+from labctl.capabilities import TemperatureController
 from labctl.clock import Clock, RealClock
 from labctl.configfile import Problems, is_number, parse_toml, read_text
 from labctl.errors import (ConfigError, InstrumentError, LabctlError, RangeError,
-                           SafeStateError)
+                           SafeStateError, describe)
 from labctl.registry import load_driver
 from labctl.transport import LinkSettings, resource_problem
 
@@ -230,9 +231,12 @@ class Bench:
         return [inst for inst in self if isinstance(inst, capability)]
 
     def safe_state(self) -> list[LabctlError]:
-        """Every instrument to its safe state, whatever any of them raises; returns the
-        problems met, each a labctl error naming its instrument."""
-        return self._each("safe state", lambda inst: inst.safe_state())
+        """Every instrument to its safe state, whatever any of them raises: outputs off
+        first, temperature controllers last; returns the problems met, each a labctl error
+        naming its instrument."""
+        furnaces_last = sorted(self.instruments, key=lambda name: isinstance(
+            self.instruments[name], TemperatureController))
+        return self._each("safe state", lambda inst: inst.safe_state(), furnaces_last)
 
     def close(self) -> list[LabctlError]:
         """Safe state, then close, for every instrument (and the simulation); returns the
@@ -246,12 +250,13 @@ class Bench:
                 problems += _attempt("simulation", "close", self.simulation.close)
         return problems
 
-    def _each(self, what: str, action: Callable[[Any], object]) -> list[LabctlError]:
+    def _each(self, what: str, action: Callable[[Any], object],
+              names: list[str] | None = None) -> list[LabctlError]:
         problems: list[LabctlError] = []
         interrupted: BaseException | None = None
-        for name, inst in self.instruments.items():
+        for name in self.instruments if names is None else names:
             try:
-                problems += _attempt(name, what, lambda: action(inst))
+                problems += _attempt(name, what, lambda: action(self.instruments[name]))
             except BaseException as exc:  # Ctrl-C: the other instruments first
                 interrupted = interrupted or exc
         if interrupted is not None:
@@ -276,9 +281,7 @@ def _attempt(name: str, what: str, action: Callable[[], object]) -> list[LabctlE
     try:
         action()
     except Exception as exc:  # noqa: BLE001 - see above
-        reason = str(exc).removeprefix(f"{name}: ")
-        if not isinstance(exc, LabctlError):
-            reason = f"{type(exc).__name__}: {reason}"
+        reason = describe(exc).removeprefix(f"{name}: ")
         error = InstrumentError(f"{what} failed: {reason}", instrument=name)
         error.__cause__ = exc
         return [error]

@@ -11,6 +11,17 @@ class LabctlError(Exception):
     """Base of all labctl errors."""
 
 
+def describe(exc: BaseException) -> str:
+    """A failure's reason for people: a labctl error's own message; anything else (a link
+    library's `termios.error`, `struct.error`, ...) prefixed with its type."""
+    if isinstance(exc, LabctlError):
+        return str(exc) or type(exc).__name__
+    kind = type(exc)
+    name = kind.__qualname__ if kind.__module__ == "builtins" else \
+        f"{kind.__module__}.{kind.__qualname__}"
+    return f"{name}: {exc}" if str(exc) else name
+
+
 class ConfigError(LabctlError):
     """A bench, recipe or sample file is malformed; names the file, line/column and field."""
 

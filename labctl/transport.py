@@ -86,6 +86,19 @@ def _link_value(key: str, value: Any) -> Any:
     return PARITIES[value] if key == "parity" else value
 
 
+def serial_link_errors() -> tuple[type[BaseException], ...]:
+    """What a serial port that failed raises through pyserial: `SerialException`, `OSError`
+    and, on POSIX, `termios.error`, which is no OSError (a vanished pty or USB adapter
+    reports `(5, 'Input/output error')` through it when pyserial sets a timeout or flushes)."""
+    import serial
+
+    try:
+        import termios
+    except ImportError:   # Windows
+        return serial.SerialException, OSError
+    return serial.SerialException, OSError, termios.error
+
+
 class Transport:
     """Line-oriented text link; subclasses implement the byte-level `_open/_send/_recv_line`."""
 
@@ -232,17 +245,15 @@ class SerialTransport(Transport):
             self.serial.flush()
         except serial.SerialTimeoutException as exc:
             raise self._timeout(self.settings.timeout_s) from exc
-        except (serial.SerialException, OSError) as exc:
+        except serial_link_errors() as exc:
             raise self._lost(exc) from exc
 
     def _recv_line(self, timeout_s: float) -> bytes:
-        import serial
-
         term = self.settings.read_termination.encode(self.settings.encoding)
         try:
             self.serial.timeout = timeout_s
             data = self.serial.read_until(term)
-        except (serial.SerialException, OSError) as exc:
+        except serial_link_errors() as exc:
             raise self._lost(exc) from exc
         if not data.endswith(term):
             raise self._timeout(timeout_s)
