@@ -270,6 +270,7 @@ class Runner:
             self._set_state("failed", str(exc))
             raise
         self.run_id = run_id
+        self.bench.hold_for_run(run_id, recipe.name)
         self._emit(ev.RunStarted(run_id, recipe.name, resumed=resume is not None))
         return run_id, plan(recipe.steps, finished)
 
@@ -328,6 +329,7 @@ class Runner:
 
     def _finish(self, run_id: int, status: str, reason: str) -> None:
         self.status, self.reason = status, reason
+        self.bench.hold_for_run(None)
         self._emit(ev.RunFinished(run_id, status, reason))
 
     def _make_safe(self, store: Store | None = None, run_id: int | None = None) -> list[str]:

@@ -214,7 +214,8 @@ class SerialTransport(Transport):
         try:
             self.serial = serial.serial_for_url(
                 self._port_spec, baudrate=s.baudrate, bytesize=s.bytesize, parity=s.parity,
-                stopbits=s.stopbits, timeout=s.timeout_s, write_timeout=s.timeout_s)
+                stopbits=s.stopbits, timeout=s.timeout_s, write_timeout=s.timeout_s,
+                exclusive=True)   # no other program on the port meanwhile (see labctl.claims)
         except (serial.SerialException, OSError, ValueError) as exc:
             raise InstrumentConnectionError(
                 f"cannot open serial port: {exc}", instrument=self.description) from exc
@@ -405,11 +406,18 @@ def serial_port_name(resource: str) -> str:
     return port
 
 
+def socket_address(resource: str) -> tuple[str, int] | None:
+    """(host, port) of a TCP socket resource (VISA `TCPIP::host::port::SOCKET` or pyserial
+    `socket://host:port`), else None."""
+    match = _SOCKET.match(resource) or _SOCKET_URL.match(resource)
+    return (match["host"], int(match["port"])) if match else None
+
+
 def resource_problem(resource: str) -> str | None:
     """What is wrong with a resource string that can be told without opening it."""
-    match = _SOCKET.match(resource) or _SOCKET_URL.match(resource)
-    if match and not 1 <= int(match["port"]) <= 65535:
-        return f"port {match['port']} is outside 1..65535"
+    address = socket_address(resource)
+    if address and not 1 <= address[1] <= 65535:
+        return f"port {address[1]} is outside 1..65535"
     return None
 
 

@@ -12,77 +12,14 @@ import time
 import pytest
 
 from labctl import events as ev
-from labctl.bench import open_bench, parse_bench
-from labctl.clock import VirtualClock
 from labctl.runner import Runner
 from labctl.store import Store
 from labctl.watchdog import Watchdog
-from simulators.bench import SimBench
-from simulators.serve import PtyServer, TcpServer
 from tests.runner.test_runner import TIMEOUT, safe_bench
 from tests.runner.toy_protocols import plateau_recipe
+from tests.served import served  # noqa: F401 - the fixture
 
 SAFE_K = 298.15
-BENCH = """
-[instruments.furnace]
-driver = "eurotherm3216"
-resource = "sim://furnace"
-limits = {{ max_temperature_C = 900.0, max_ramp_C_per_min = 20.0, safe_temperature_C = 25.0 }}
-[instruments.fra]
-driver = "solartron1260"
-resource = "sim://fra"
-[instruments.smu]
-driver = "{smu}"
-resource = "sim://smu"
-[simulation]
-start_temperature_C = 300.0
-"""
-
-
-class ServedBench:
-    """Simulated instruments served on their real links (ptys, loopback TCP), one server
-    per instrument so that a test can take one away; a bench opened on them."""
-
-    def __init__(self, tmp_path, smu: str):
-        config = parse_bench(BENCH.format(smu=smu), "sim.toml")
-        self.simulation = SimBench.from_config(config, clock=VirtualClock())
-        self.servers = {name: (PtyServer if device.link == "pty" else TcpServer)(device).start()
-                        for name, device in self.simulation.devices.items()}
-        path = tmp_path / "served.toml"
-        self.simulation.write_bench(path, {n: s.resource for n, s in self.servers.items()}, config)
-        self.bench = open_bench(parse_bench(path.read_text(), str(path)),
-                                self.simulation.world.clock)
-
-    def kill(self, name: str) -> None:
-        """The instrument's link dies: its TCP server closes, or its pty master closes."""
-        self.servers[name].stop()
-
-    def smu_on(self) -> bool:
-        device = self.simulation.devices["smu"]
-        return device.cell.on if hasattr(device, "cell") else device.output
-
-    def furnace_target_K(self) -> float:
-        with self.simulation.world.control() as loop:
-            return loop.target_K
-
-    def close(self) -> None:
-        try:
-            self.bench.close()
-        finally:
-            for server in self.servers.values():
-                server.stop()
-
-
-@pytest.fixture
-def served(tmp_path):
-    made = []
-
-    def make(smu: str = "keithley2450") -> ServedBench:
-        made.append(ServedBench(tmp_path, smu))
-        return made[-1]
-    yield make
-    for bench in made:
-        bench.close()
 
 
 def run_until_dead(served_bench, db, kill_at: str, victim: str, on_abort: str | None = None):
