@@ -345,14 +345,16 @@ def open_bench(config: BenchConfig, clock: Clock | None = None) -> Bench:
 
 def _open_instrument(config: BenchConfig, spec: InstrumentSpec, resource: Any,
                      clock: Clock) -> Any:
-    """Open one instrument and check its identity (`check_identity`, by default true); a
-    value the driver refuses is a ConfigError pointing at the instrument's table."""
+    """Open one instrument's link (a port or host out of reach shows now, whether or not
+    the driver asks for an identity) and check its identity (`check_identity`, by default
+    true); a value the driver refuses is a ConfigError pointing at the instrument's table."""
     options = dict(spec.options)
     check_identity = options.pop("check_identity", True)
     with _refusals_in_file(config, f"instruments.{spec.name}"):
         instrument = load_driver(spec.driver).open(
             resource, name=spec.name, limits=spec.limits, clock=clock, options=options)
         try:
+            instrument.transport.open()
             if check_identity and instrument.models:
                 instrument.check_identity()
         except BaseException:
