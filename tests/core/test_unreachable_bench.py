@@ -48,9 +48,10 @@ def unreachable(served, tmp_path):
     return path, str(missing), refused
 
 
-@pytest.mark.parametrize("command", [["bench", "check", "{bench}"],
-                                     ["run", "recipe.toml", "--bench", "{bench}", "--db", "lab.sqlite"]],
-                         ids=["bench check", "run"])
+@pytest.mark.parametrize("command", [
+    ["bench", "check", "{bench}"],
+    ["run", "recipe.toml", "--bench", "{bench}", "--db", "lab.sqlite"],
+], ids=["bench check", "run"])
 def test_every_unreachable_instrument_is_named_with_its_cause_first(
         unreachable, tmp_path, monkeypatch, capsys, command):
     path, missing, refused = unreachable
