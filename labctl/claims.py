@@ -27,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from labctl.errors import InstrumentBusyError
+from labctl.errors import InstrumentBusyError, LabctlError
 from labctl.transport import is_visa_resource, serial_port_name, socket_address
 
 LOCK_DIR_ENV = "LABCTL_LOCK_DIR"
@@ -102,7 +102,13 @@ class Claims:
             import fcntl
         except ImportError:   # Windows: the OS opens a COM port for one process only
             return None
-        fd = os.open(lock_path(resource), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            path = lock_path(resource)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        except OSError as exc:
+            raise LabctlError(f"cannot claim {name} ({resource}): {exc.strerror}: "
+                              f"{exc.filename} (the lock folder is set by ${LOCK_DIR_ENV})"
+                              ) from exc
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

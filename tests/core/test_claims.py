@@ -16,7 +16,8 @@ import pytest
 from labctl import events as ev
 from labctl.bench import load_bench, open_bench, parse_bench
 from labctl.claims import Claims, resource_key
-from labctl.errors import BenchOpenError, InstrumentBusyError, InstrumentConnectionError
+from labctl.errors import (BenchOpenError, InstrumentBusyError, InstrumentConnectionError,
+                           LabctlError)
 from labctl.runner import Runner
 from labctl.store import Store
 from labctl.transport import LinkSettings, SerialTransport
@@ -135,3 +136,12 @@ def test_a_serial_port_is_opened_exclusively():
 def test_in_process_simulated_benches_claim_nothing():
     with open_bench(load_bench("sim")) as one, open_bench(load_bench("sim")) as two:
         assert one.claims.resources == two.claims.resources == {}
+
+
+def test_a_lock_folder_that_cannot_be_made_is_a_clear_error(tmp_path, monkeypatch):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    monkeypatch.setenv("LABCTL_LOCK_DIR", str(blocker / "locks"))
+    with pytest.raises(LabctlError, match=rf"cannot claim smu \(COM3\): .*: {blocker}/locks "
+                                          r"\(the lock folder is set by \$LABCTL_LOCK_DIR\)"):
+        Claims({"smu": "COM3"})
