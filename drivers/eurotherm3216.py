@@ -30,14 +30,14 @@ from contextlib import contextmanager
 from typing import Any, Iterator, Mapping
 
 import minimalmodbus
-import serial
 
 from drivers._temperature import ControllerBase, to_celsius, to_kelvin
 from labctl.capabilities import TemperatureReading
 from labctl.clock import Clock
 from labctl.errors import (CommunicationError, ConfigError, InstrumentConnectionError,
                            InstrumentError, InstrumentTimeout, RangeError, ReplyError)
-from labctl.transport import LinkSettings, SerialTransport, Transport, serial_port_name
+from labctl.transport import (LinkSettings, SerialTransport, Transport, serial_link_errors,
+                              serial_port_name)
 
 FLOAT_SPACE = 0x8000
 PV, TARGET_SP, MANUAL_OP, WORKING_OP, WORKING_SP = 1, 2, 3, 4, 5
@@ -129,7 +129,7 @@ class Eurotherm3216(ControllerBase):
                 raise InstrumentError(f"{where}: {exc}", instrument=self.name) from exc
             except minimalmodbus.ModbusException as exc:
                 raise CommunicationError(f"{where}: {exc}", instrument=self.name) from exc
-            except (serial.SerialException, OSError) as exc:
+            except serial_link_errors() as exc:
                 self._bus = None
                 self.transport.close()
                 raise InstrumentConnectionError(f"{where}: {exc}", instrument=self.name) from exc

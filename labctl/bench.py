@@ -27,10 +27,12 @@ from typing import Any, Callable, Iterator
 
 from scipy.constants import zero_Celsius
 
+from labctl.capabilities import TemperatureController
+from labctl.claims import Claims
 from labctl.clock import Clock, RealClock
 from labctl.configfile import Problems, is_number, parse_toml, read_text
-from labctl.errors import (ConfigError, InstrumentError, LabctlError, RangeError,
-                           SafeStateError)
+from labctl.errors import (BenchOpenError, ConfigError, InstrumentError, LabctlError,
+                           RangeError, SafeStateError, describe)
 from labctl.registry import load_driver
 from labctl.transport import LinkSettings, resource_problem
 
@@ -215,9 +217,10 @@ class Bench:
     """The opened instruments of a bench, by name; closing puts every one in its safe state."""
 
     def __init__(self, config: BenchConfig, clock: Clock, instruments: dict[str, Any],
-                 simulation: Any = None):
+                 simulation: Any = None, claims: Claims | None = None):
         self.config, self.clock, self.instruments = config, clock, instruments
         self.simulation = simulation  # the SimBench behind sim:// resources, if any
+        self.claims = claims          # held on the instruments' resources until closed
 
     def __getitem__(self, name: str) -> Any:
         return self.instruments[name]
@@ -230,28 +233,42 @@ class Bench:
         return [inst for inst in self if isinstance(inst, capability)]
 
     def safe_state(self) -> list[LabctlError]:
-        """Every instrument to its safe state, whatever any of them raises; returns the
-        problems met, each a labctl error naming its instrument."""
-        return self._each("safe state", lambda inst: inst.safe_state())
+        """Every instrument to its safe state, whatever any of them raises: outputs off
+        first, temperature controllers last; returns the problems met, each a labctl error
+        naming its instrument."""
+        furnaces_last = sorted(self.instruments, key=lambda name: isinstance(
+            self.instruments[name], TemperatureController))
+        return self._each("safe state", lambda inst: inst.safe_state(), furnaces_last)
+
+    def hold_for_run(self, run_id: int | None, run_name: str = "") -> None:
+        """Tell a refused claimant which run (None: none now) holds the instruments."""
+        if self.claims is not None:
+            self.claims.hold_for_run(run_id, run_name)
 
     def close(self) -> list[LabctlError]:
-        """Safe state, then close, for every instrument (and the simulation); returns the
-        problems met. Never stops early: one broken instrument cannot keep another unsafe."""
+        """Safe state, then close, for every instrument (and the simulation), then release
+        the claims; returns the problems met. Never stops early: one broken instrument
+        cannot keep another unsafe."""
         problems: list[LabctlError] = []
         try:
             problems += self.safe_state()
         finally:
-            problems += self._each("close", lambda inst: inst.close())
-            if self.simulation is not None:
-                problems += _attempt("simulation", "close", self.simulation.close)
+            try:
+                problems += self._each("close", lambda inst: inst.close())
+                if self.simulation is not None:
+                    problems += _attempt("simulation", "close", self.simulation.close)
+            finally:
+                if self.claims is not None:
+                    self.claims.release()
         return problems
 
-    def _each(self, what: str, action: Callable[[Any], object]) -> list[LabctlError]:
+    def _each(self, what: str, action: Callable[[Any], object],
+              names: list[str] | None = None) -> list[LabctlError]:
         problems: list[LabctlError] = []
         interrupted: BaseException | None = None
-        for name, inst in self.instruments.items():
+        for name in self.instruments if names is None else names:
             try:
-                problems += _attempt(name, what, lambda: action(inst))
+                problems += _attempt(name, what, lambda: action(self.instruments[name]))
             except BaseException as exc:  # Ctrl-C: the other instruments first
                 interrupted = interrupted or exc
         if interrupted is not None:
@@ -276,9 +293,7 @@ def _attempt(name: str, what: str, action: Callable[[], object]) -> list[LabctlE
     try:
         action()
     except Exception as exc:  # noqa: BLE001 - see above
-        reason = str(exc).removeprefix(f"{name}: ")
-        if not isinstance(exc, LabctlError):
-            reason = f"{type(exc).__name__}: {reason}"
+        reason = describe(exc).removeprefix(f"{name}: ")
         error = InstrumentError(f"{what} failed: {reason}", instrument=name)
         error.__cause__ = exc
         return [error]
@@ -287,37 +302,59 @@ def _attempt(name: str, what: str, action: Callable[[], object]) -> list[LabctlE
 
 def open_bench(config: BenchConfig, clock: Clock | None = None) -> Bench:
     """Open every instrument of `config` (in-process simulators for `sim://` resources,
-    all on the simulation's virtual clock). On failure, what was opened is closed safely."""
-    simulation = None
-    if config.simulated:
-        from simulators.bench import SimBench
+    all on the simulation's virtual clock). Every other resource is claimed first
+    (labctl.claims): a bench in use elsewhere is refused before a byte is sent. Every
+    instrument is tried; if any fails, what was opened is closed safely and the error
+    names each instrument that failed and why, first (`BenchOpenError`; a single
+    ConfigError, which points at its table, as it is)."""
+    claims = Claims({spec.name: spec.resource for spec in config.instruments.values()
+                     if not spec.simulated})
+    try:
+        simulation = None
+        if config.simulated:
+            from simulators.bench import SimBench
 
-        with _refusals_in_file(config, "simulation"):
-            simulation = SimBench.from_config(config, clock=clock)
-        clock = simulation.world.clock
+            with _refusals_in_file(config, "simulation"):
+                simulation = SimBench.from_config(config, clock=clock)
+            clock = simulation.world.clock
+    except BaseException:
+        claims.release()
+        raise
     clock = clock or RealClock()
     opened: dict[str, Any] = {}
-    bench = Bench(config, clock, opened, simulation)
+    bench = Bench(config, clock, opened, simulation, claims)
+    failed: dict[str, Exception] = {}
     try:
         for spec in config.instruments.values():
             resource = simulation.port(spec.name) if spec.simulated else spec.resource
-            opened[spec.name] = _open_instrument(config, spec, resource, clock)
-    except BaseException as exc:
+            try:
+                opened[spec.name] = _open_instrument(config, spec, resource, clock)
+            except Exception as exc:  # noqa: BLE001 - the others are tried: every cause told
+                failed[spec.name] = exc
+    except BaseException as exc:  # Ctrl-C while opening
         bench.__exit__(type(exc), exc, exc.__traceback__)
         raise
+    if failed:
+        problems = bench.close()
+        first = next(iter(failed.values()))
+        if len(failed) == 1 and isinstance(first, ConfigError) and not problems:
+            raise first
+        raise BenchOpenError(failed, problems) from first
     return bench
 
 
 def _open_instrument(config: BenchConfig, spec: InstrumentSpec, resource: Any,
                      clock: Clock) -> Any:
-    """Open one instrument and check its identity (`check_identity`, by default true); a
-    value the driver refuses is a ConfigError pointing at the instrument's table."""
+    """Open one instrument's link (a port or host out of reach shows now, whether or not
+    the driver asks for an identity) and check its identity (`check_identity`, by default
+    true); a value the driver refuses is a ConfigError pointing at the instrument's table."""
     options = dict(spec.options)
     check_identity = options.pop("check_identity", True)
     with _refusals_in_file(config, f"instruments.{spec.name}"):
         instrument = load_driver(spec.driver).open(
             resource, name=spec.name, limits=spec.limits, clock=clock, options=options)
         try:
+            instrument.transport.open()
             if check_identity and instrument.models:
                 instrument.check_identity()
         except BaseException:

@@ -11,6 +11,17 @@ class LabctlError(Exception):
     """Base of all labctl errors."""
 
 
+def describe(exc: BaseException) -> str:
+    """A failure's reason for people: a labctl error's own message; anything else (a link
+    library's `termios.error`, `struct.error`, ...) prefixed with its type."""
+    if isinstance(exc, LabctlError):
+        return str(exc) or type(exc).__name__
+    kind = type(exc)
+    name = kind.__qualname__ if kind.__module__ == "builtins" else \
+        f"{kind.__module__}.{kind.__qualname__}"
+    return f"{name}: {exc}" if str(exc) else name
+
+
 class ConfigError(LabctlError):
     """A bench, recipe or sample file is malformed; names the file, line/column and field."""
 
@@ -50,6 +61,11 @@ class InstrumentConnectionError(CommunicationError):
     """The connection could not be opened or was lost."""
 
 
+class InstrumentBusyError(LabctlError):
+    """Instruments are claimed by another labctl process (or bench) of this user: one line
+    per instrument, naming the holder (see labctl.claims)."""
+
+
 class ReplyError(CommunicationError):
     """A reply arrived but does not have the expected format (garbled, stale, truncated)."""
 
@@ -60,10 +76,25 @@ class SafeStateError(LabctlError):
 
     def __init__(self, problems: list[LabctlError], after: BaseException | None = None):
         self.problems = problems
-        lines = [f"  {p}" for p in problems]
+        headline = "instruments not confirmed in their safe state:"
         if after is not None and not any(str(after) in str(p) for p in problems):
-            lines.append(f"  (after the error: {type(after).__name__}: {after})")
-        super().__init__("instruments not confirmed in their safe state:\n" + "\n".join(lines))
+            headline = f"{describe(after)}\nand then {headline}"   # the cause first
+        super().__init__("\n".join([headline] + [f"  {p}" for p in problems]))
+
+
+class BenchOpenError(LabctlError):
+    """Instruments of a bench could not be opened: each one's cause first (`.failed`, by
+    instrument name), then what the safe state of those opened met (`.problems`)."""
+
+    def __init__(self, failed: dict[str, BaseException], problems: list[LabctlError]):
+        self.failed, self.problems = failed, problems
+        lines = [f"cannot open {len(failed)} of the bench's instruments:"]
+        lines += [f"  {name}: {describe(exc).removeprefix(f'{name}: ')}"
+                  for name, exc in failed.items()]
+        if problems:
+            lines.append("and then instruments not confirmed in their safe state:")
+            lines += [f"  {p}" for p in problems]
+        super().__init__("\n".join(lines))
 
 
 class RangeError(LabctlError, ValueError):

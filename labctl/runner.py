@@ -34,7 +34,7 @@ from labctl import events as ev
 from labctl.bench import Bench
 from labctl.capabilities import TemperatureController
 from labctl.context import Aborted
-from labctl.errors import LabctlError
+from labctl.errors import LabctlError, describe
 from labctl.recipe import Recipe, Step
 from labctl.runcontext import StoreContext
 from labctl.store.store import Store
@@ -291,6 +291,7 @@ class Runner:
             self._set_state("failed", str(exc))
             raise
         self.run_id = run_id
+        self.bench.hold_for_run(run_id, recipe.name)
         self._emit(ev.RunStarted(run_id, recipe.name, resumed=resume is not None))
         return run_id, plan(recipe.steps, finished)
 
@@ -324,39 +325,40 @@ class Runner:
         self._emit(ev.Progress(self.run_id, overall, remaining, message))
 
     def _fail(self, store: Store, run_id: int, exc: BaseException) -> None:
+        """End the run `aborted` (an abort) or `failed` (anything else a protocol, driver or
+        link library raised): the bench made safe, the reason and the end stored, whatever
+        the safe state meets (a link that dies meanwhile is logged as a second problem)."""
         aborted = isinstance(exc, Aborted)
-        reason = str(exc) or type(exc).__name__
+        reason = describe(exc)
         if not aborted:
-            reason = f"{type(exc).__name__}: {reason}" if not isinstance(exc, LabctlError) \
-                else reason
             with self._cond:
                 if self._state != "aborting":
                     self._transition("aborting", reason)
         status = "aborted" if aborted else "failed"
         try:
             self._make_safe(store, run_id)
-            store.log_event(run_id, "warning" if aborted else "error", f"run {status}: {reason}")
-            store.finish_run(run_id, status)
         finally:
-            self._finish(run_id, status, reason)
-            self._set_state("failed", reason)
+            try:
+                store.log_event(run_id, "warning" if aborted else "error",
+                                f"run {status}: {reason}")
+            finally:
+                try:
+                    store.finish_run(run_id, status)
+                finally:
+                    self._finish(run_id, status, reason)
+                    self._set_state("failed", reason)
 
     def _finish(self, run_id: int, status: str, reason: str) -> None:
         self.status, self.reason = status, reason
+        self.bench.hold_for_run(None)
         self._emit(ev.RunFinished(run_id, status, reason))
 
     def _make_safe(self, store: Store | None = None, run_id: int | None = None) -> list[str]:
-        """Outputs off first, then temperature controllers to their safe set-points; every
-        instrument is tried; returns the problems met (also logged)."""
+        """Every instrument to its safe state (outputs first, see `Bench.safe_state`);
+        returns the problems met (also logged)."""
         clock = self.bench.clock
         t0 = clock.now()
-        ordered = sorted(self.bench, key=lambda i: isinstance(i, TemperatureController))
-        problems = []
-        for inst in ordered:
-            try:
-                inst.safe_state()
-            except LabctlError as exc:
-                problems.append(f"{inst.name}: {exc}")
+        problems = [str(p) for p in self.bench.safe_state()]
         message = (f"bench made safe in {clock.now() - t0:.3f} s" if not problems else
                    "safe state incomplete: " + "; ".join(problems))
         if store is not None:

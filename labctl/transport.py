@@ -86,6 +86,19 @@ def _link_value(key: str, value: Any) -> Any:
     return PARITIES[value] if key == "parity" else value
 
 
+def serial_link_errors() -> tuple[type[BaseException], ...]:
+    """What a serial port that failed raises through pyserial: `SerialException`, `OSError`
+    and, on POSIX, `termios.error`, which is no OSError (a vanished pty or USB adapter
+    reports `(5, 'Input/output error')` through it when pyserial sets a timeout or flushes)."""
+    import serial
+
+    try:
+        import termios
+    except ImportError:   # Windows
+        return serial.SerialException, OSError
+    return serial.SerialException, OSError, termios.error
+
+
 class Transport:
     """Line-oriented text link; subclasses implement the byte-level `_open/_send/_recv_line`."""
 
@@ -201,7 +214,8 @@ class SerialTransport(Transport):
         try:
             self.serial = serial.serial_for_url(
                 self._port_spec, baudrate=s.baudrate, bytesize=s.bytesize, parity=s.parity,
-                stopbits=s.stopbits, timeout=s.timeout_s, write_timeout=s.timeout_s)
+                stopbits=s.stopbits, timeout=s.timeout_s, write_timeout=s.timeout_s,
+                exclusive=True)   # no other program on the port meanwhile (see labctl.claims)
         except (serial.SerialException, OSError, ValueError) as exc:
             raise InstrumentConnectionError(
                 f"cannot open serial port: {exc}", instrument=self.description) from exc
@@ -232,17 +246,15 @@ class SerialTransport(Transport):
             self.serial.flush()
         except serial.SerialTimeoutException as exc:
             raise self._timeout(self.settings.timeout_s) from exc
-        except (serial.SerialException, OSError) as exc:
+        except serial_link_errors() as exc:
             raise self._lost(exc) from exc
 
     def _recv_line(self, timeout_s: float) -> bytes:
-        import serial
-
         term = self.settings.read_termination.encode(self.settings.encoding)
         try:
             self.serial.timeout = timeout_s
             data = self.serial.read_until(term)
-        except (serial.SerialException, OSError) as exc:
+        except serial_link_errors() as exc:
             raise self._lost(exc) from exc
         if not data.endswith(term):
             raise self._timeout(timeout_s)
@@ -394,11 +406,18 @@ def serial_port_name(resource: str) -> str:
     return port
 
 
+def socket_address(resource: str) -> tuple[str, int] | None:
+    """(host, port) of a TCP socket resource (VISA `TCPIP::host::port::SOCKET` or pyserial
+    `socket://host:port`), else None."""
+    match = _SOCKET.match(resource) or _SOCKET_URL.match(resource)
+    return (match["host"], int(match["port"])) if match else None
+
+
 def resource_problem(resource: str) -> str | None:
     """What is wrong with a resource string that can be told without opening it."""
-    match = _SOCKET.match(resource) or _SOCKET_URL.match(resource)
-    if match and not 1 <= int(match["port"]) <= 65535:
-        return f"port {match['port']} is outside 1..65535"
+    address = socket_address(resource)
+    if address and not 1 <= address[1] <= 65535:
+        return f"port {address[1]} is outside 1..65535"
     return None
 
 

@@ -40,3 +40,10 @@ def no_process_outlives_the_tests():
         except ProcessLookupError:
             pass
     assert not left, f"processes left alive after the tests (killed now): {left}"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def own_lock_dir(tmp_path_factory):
+    """Instrument claims (labctl.claims) of the tests, subprocesses included, in a folder
+    of their own: a bench a test leaves open cannot refuse another session's pty."""
+    os.environ["LABCTL_LOCK_DIR"] = str(tmp_path_factory.mktemp("locks"))

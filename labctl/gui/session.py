@@ -21,7 +21,7 @@ from labctl import events as ev
 from labctl.bench import BenchConfig, open_bench
 from labctl.capabilities import SourceMeter, TemperatureController
 from labctl.clock import Clock, ScaledClock
-from labctl.errors import LabctlError
+from labctl.errors import describe
 from labctl.gui.bridge import EventQueue
 from labctl.recipe import Recipe, one_step_recipe
 from labctl.runner import Runner
@@ -110,8 +110,8 @@ class Session:
             for name, inst in self.bench.instruments.items():
                 try:
                     identities[name] = inst.identify()
-                except LabctlError as exc:
-                    identities[name] = f"? ({exc})"
+                except Exception as exc:  # noqa: BLE001 - any link library's: shown, not fatal
+                    identities[name] = f"? ({describe(exc)})"
         self.queue(Readings(identities=identities))
         while not self._stop.wait(POLL_S):
             with self._io:
@@ -122,8 +122,8 @@ class Session:
                     if isinstance(inst, (TemperatureController, SourceMeter)):
                         try:
                             readings.values[name] = inst.read()
-                        except LabctlError as exc:
-                            readings.errors[name] = str(exc)
+                        except Exception as exc:  # noqa: BLE001 - as above: polling goes on
+                            readings.errors[name] = describe(exc)
             self.queue(readings)
 
     # -- lifetime -------------------------------------------------------------------------------

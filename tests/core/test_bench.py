@@ -116,15 +116,16 @@ def test_a_failing_instrument_still_leaves_the_others_safe():
     from tests.core.toy import ToySource
 
     device = ToySource(RealClock())
-    with TcpServer(device) as server:
+    with TcpServer(device) as server, TcpServer(ToySource(RealClock())) as dying:
         text = GOOD.replace("socket://127.0.0.1:5025", server.resource) + GOOD.replace(
             "[instruments.src]", "[instruments.dead]").replace(
-            "socket://127.0.0.1:5025", "/dev/does-not-exist")
+            "socket://127.0.0.1:5025", dying.resource)
         with pytest.raises(SafeStateError) as info:
             with open_bench(parse_bench(text, "b.toml")) as bench:
                 bench["src"].set_voltage(3.0)
                 bench["src"].write(":OUTP ON")
                 assert bench["src"].voltage == 3.0 and device.on
+                dying.stop()                       # switched off meanwhile
                 bench["dead"].identify()
         assert not device.on and device.voltage == 0.0
     assert isinstance(bench["src"], ToyDriver)

@@ -45,8 +45,8 @@ def bench_text(*instruments: tuple[str, str, str]) -> str:
 
 def test_a_non_labctl_error_of_one_instrument_does_not_keep_the_next_one_unsafe():
     device = ToySource(RealClock())
-    with TcpServer(device) as server:
-        text = bench_text(("broken", "brokenlink", server.resource), ("src", "toy", server.resource))
+    with TcpServer(device) as server, TcpServer(ToySource(RealClock())) as other:
+        text = bench_text(("broken", "brokenlink", other.resource), ("src", "toy", server.resource))
         with pytest.raises(SafeStateError) as info:
             with open_bench(parse_bench(text, "b.toml")) as bench:
                 bench["src"].set_voltage(3.0)
