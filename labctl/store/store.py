@@ -24,6 +24,7 @@ import numpy as np
 from labctl import __version__
 from labctl.errors import StoreError
 from labctl.store import points as pt
+from labctl.store.guard import Guard, close_guarded, open_guarded
 from labctl.store.schema import LEVELS, STATUSES, connect
 
 FINAL_STATUSES = tuple(s for s in STATUSES if s != "running")
@@ -102,15 +103,16 @@ class ResumeInfo:
 class Store:
     """A labctl database; see docs/store.md for the schema."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path):
-        self._conn, self.path = conn, path
+    def __init__(self, conn: sqlite3.Connection, path: Path, guard: Guard):
+        self._conn, self.path, self._guard = conn, path, guard
 
     @classmethod
     def open(cls, path: str | os.PathLike, *, create: bool = True) -> Store:
         """Open (creating it if `create`, and migrating) the database at `path`; runs left
         'running' by a process that is gone are marked 'interrupted' (`mark_interrupted`)."""
         path = Path(path).expanduser()
-        store = cls(connect(path, create=create), path)
+        conn, guard = open_guarded(path, lambda: connect(path, create=create))
+        store = cls(conn, path, guard)
         try:
             store.mark_interrupted()
         except BaseException:
@@ -119,7 +121,7 @@ class Store:
         return store
 
     def close(self) -> None:
-        self._conn.close()
+        close_guarded(self._conn, self._guard)
 
     def __enter__(self) -> Store:
         return self
@@ -263,11 +265,12 @@ class Store:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        """One committed transaction."""
+        """One committed transaction, unless the process lost its WAL or locks (see `Guard`)."""
         with self._sqlite_errors("write"):
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self._conn
+                self._guard.check()
                 self._conn.execute("COMMIT")
             except BaseException:
                 if self._conn.in_transaction:
