@@ -10,10 +10,11 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QPushButton, QSplitter,
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QSplitter,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from labctl.errors import LabctlError
+from labctl.gui import filedialogs
 from labctl.gui.liveplots import PlotsView
 from labctl.store import Store
 from labctl.store.export import export_csv, export_z
@@ -107,7 +108,7 @@ class RunBrowser(QWidget):
         run_id = self.selected()
         if run_id is None:
             return self.message.setText("select a run first")
-        folder = QFileDialog.getExistingDirectory(self, f"Export run {run_id} as {kind}")
+        folder = filedialogs.folder(self, f"Export run {run_id} as {kind}")
         if folder:
             try:
                 paths = self.export(run_id, kind, Path(folder))
@@ -157,7 +158,7 @@ class RunBrowser(QWidget):
         run_id = self.selected()
         if run_id is None:
             return self.message.setText("select a run first")
-        folder = QFileDialog.getExistingDirectory(self, f"Report folder for run {run_id}")
+        folder = filedialogs.folder(self, f"Report folder for run {run_id}")
         if folder:
             self.analyse(run_id, Path(folder))
 

@@ -47,10 +47,8 @@ class Guard:
 
     def __init__(self, path: Path):
         self.path, self.wal_path = path, Path(f"{path}-wal")
-        db, self.key = os.stat(path), _identity(path)
-        self.wal = _identity(self.wal_path)
-        self.lock_id = f"{os.major(db.st_dev):02x}:{os.minor(db.st_dev):02x}:{db.st_ino}"
-        self.lock_visible = self.holds_sqlite_lock()   # /proc/locks shows this file system
+        self.key, self.wal = _identity(path), _identity(self.wal_path)
+        self.lock_visible = sqlite_lock_held(path)   # /proc/locks shows this file system
         self.users = 0
         self.fds = [_ofd_read_lock(p, start, size) for p, start, size in
                     ((path, SHARED_FIRST, SHARED_SIZE), (Path(f"{path}-shm"), SHM_DMS, 1))
@@ -62,25 +60,10 @@ class Guard:
             raise StoreError(f"{self.path}: the write-ahead log {self.wal_path.name} was "
                              "deleted or replaced behind this process's back; refusing to "
                              "write on (close labctl and open the database again)")
-        if self.lock_visible and not self.holds_sqlite_lock():
+        if self.lock_visible and not sqlite_lock_held(self.path):
             raise StoreError(f"{self.path}: this process lost its SQLite lock on the database "
                              "(some code opened and closed the file behind SQLite's back); "
                              "refusing to write on (close labctl and open the database again)")
-
-    def holds_sqlite_lock(self) -> bool:
-        """Whether /proc/locks shows this process's classic lock on the SHARED range."""
-        try:
-            text = PROC_LOCKS.read_text()
-        except OSError:
-            return False
-        pid = str(os.getpid())
-        for line in text.splitlines():
-            fields = line.split()
-            if (len(fields) == 8 and fields[1] == "POSIX" and fields[4] == pid
-                    and fields[5] == self.lock_id and fields[7] != "EOF"
-                    and int(fields[6]) <= SHARED_FIRST <= int(fields[7])):
-                return True
-        return False
 
     def unlock(self) -> None:
         for fd in self.fds:
@@ -89,6 +72,23 @@ class Guard:
     def close(self) -> None:
         for fd in self.fds:
             os.close(fd)
+
+
+def sqlite_lock_held(path: Path) -> bool:
+    """Whether /proc/locks shows this process's SQLite lock on the SHARED range of `path`."""
+    try:
+        db, text = os.stat(path), PROC_LOCKS.read_text()
+    except OSError:
+        return False
+    file_id = f"{os.major(db.st_dev):02x}:{os.minor(db.st_dev):02x}:{db.st_ino}"
+    pid = str(os.getpid())
+    for line in text.splitlines():
+        fields = line.split()    # n: POSIX ADVISORY READ|WRITE pid maj:min:inode start end
+        if (len(fields) == 8 and fields[1] == "POSIX" and fields[4] == pid
+                and fields[5] == file_id and fields[7] != "EOF"
+                and int(fields[6]) <= SHARED_FIRST <= int(fields[7])):
+            return True
+    return False
 
 
 def open_guarded(path: Path, connect: Callable[[], sqlite3.Connection]

@@ -14,6 +14,7 @@ import pytest
 
 from labctl.errors import StoreError
 from labctl.store import Store
+from labctl.store.guard import sqlite_lock_held
 
 
 def probe(db: Path) -> None:
@@ -96,7 +97,7 @@ def test_closing_one_store_keeps_the_process_locks_of_the_others(db):
     run = first.create_run("two stores", "", {}, {})
     for _ in range(3):
         Store.open(db, create=False).close()
-    assert first._guard.holds_sqlite_lock()
+    assert sqlite_lock_held(db)
     first.log_event(run, "info", "still writing")
     first.close()
     assert not Path(f"{db}-wal").exists()
