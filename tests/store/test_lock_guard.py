@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -15,25 +14,13 @@ import pytest
 from labctl.errors import StoreError
 from labctl.store import Store
 from labctl.store.guard import sqlite_lock_held
+from tests.store.readers import listed_points
 
 
 def probe(db: Path) -> None:
     """What a file dialog's MIME sniffing does to every file of the folder."""
     for name in (db, f"{db}-wal", f"{db}-shm"):
         os.close(os.open(name, os.O_RDONLY))
-
-
-def labctl(*args: str) -> str:
-    """The real CLI in a process of its own."""
-    result = subprocess.run(["labctl", *args], capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
-    return result.stdout
-
-
-def listed_points(db: Path, run: int) -> int:
-    """The points column of run `run` in `labctl runs`."""
-    rows = [line.split() for line in labctl("runs", "--db", str(db)).splitlines()[1:]]
-    return next(int(row[-1]) for row in rows if row[0] == str(run))
 
 
 def batch(start: int, n: int = 100) -> dict:
