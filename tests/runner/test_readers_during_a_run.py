@@ -9,7 +9,7 @@ import sqlite3
 
 from labctl import events as ev
 from tests.runner.toy_protocols import plateau_recipe
-from tests.store.readers import exported_points, listed_points
+from tests.store.outsiders import exported_points, listed_points
 
 TIMEOUT = 120.0
 

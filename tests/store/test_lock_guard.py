@@ -14,13 +14,7 @@ import pytest
 from labctl.errors import StoreError
 from labctl.store import Store
 from labctl.store.guard import sqlite_lock_held
-from tests.store.readers import listed_points
-
-
-def probe(db: Path) -> None:
-    """What a file dialog's MIME sniffing does to every file of the folder."""
-    for name in (db, f"{db}-wal", f"{db}-shm"):
-        os.close(os.open(name, os.O_RDONLY))
+from tests.store.outsiders import listed_points, probe
 
 
 def batch(start: int, n: int = 100) -> dict:

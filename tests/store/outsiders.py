@@ -1,9 +1,17 @@
-"""`labctl runs` and `labctl export` as a reader process of a database sees them."""
+"""Code other than a store touching its database: `labctl runs` and `labctl export` in
+processes of their own, and a probe in this process."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
+
+
+def probe(db: Path) -> None:
+    """What a file dialog's MIME sniffing does to every file of the folder."""
+    for name in (db, f"{db}-wal", f"{db}-shm"):
+        os.close(os.open(name, os.O_RDONLY))
 
 
 def labctl(*args: str) -> str:
