@@ -4,6 +4,8 @@ Every write method commits before it returns: a point is "recorded" only once `a
 returned, so events to the GUI/CLI go out after the commit. Fast producers pass many
 points per call (see `PointWriter`). A `Store` holds one connection and is used from the
 thread that opened it; other threads and processes (GUI, `labctl runs`) open their own.
+The stores of a process share a `Guard` (guard.py) that keeps SQLite's locking sound when
+other code opens and closes the database file, and refuses writes once it was not.
 """
 
 from __future__ import annotations
