@@ -108,8 +108,9 @@ def open_guarded(path: Path, connect: Callable[[], sqlite3.Connection]
 
 
 def close_guarded(conn: sqlite3.Connection, guard: Guard) -> None:
-    """Close `conn`; the process's last store of the file lets SQLite clean up the WAL
-    (it is the last connection anywhere) before the guard's descriptors close."""
+    """Close `conn`. The process's last store of the file first lifts the guard's locks, so
+    that SQLite removes the WAL if this is the last connection anywhere, and closes the
+    guard's descriptors only after SQLite's."""
     with _lock:
         guard.users -= 1
         if guard.users:
