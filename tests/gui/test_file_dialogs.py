@@ -3,16 +3,20 @@ the process keeps its SQLite locks (a closed descriptor drops them all)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from PySide6.QtCore import QFileInfo, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QFileDialog, QFileSystemModel, QPushButton, QWidget
 
+import labctl.gui
 from labctl.gui.filedialogs import KindIcons
 from labctl.store import Store
 from labctl.store.guard import sqlite_lock_held
 
 BUTTONS = {"recipe Open…": ("run_panel", "Open…"), "plot Export…": ("plots", "Export…"),
-           "runs Export CSV…": ("browser", "Export CSV…"), "runs Analyse…": ("browser", "Analyse…")}
+           "runs Export CSV…": ("browser", "Export CSV…"),
+           "runs Analyse…": ("browser", "Analyse…")}
 
 
 def button(widget: QWidget, text: str) -> QPushButton:
@@ -77,3 +81,12 @@ def test_a_dialog_in_the_database_folder_leaves_the_sqlite_locks(window, tmp_pat
     button(getattr(window, where), text).click()
     assert listed and listed[0][0] >= 1 and listed[0][1:] == (True, True)
     assert sqlite_lock_held(db)
+
+
+def test_no_other_gui_module_opens_a_qt_file_dialog():
+    """A QFileDialog of its own (a native one, or Qt's with its MIME-sniffing icons) would
+    probe the database's folder again: every dialog comes from labctl.gui.filedialogs."""
+    modules = [p for p in Path(labctl.gui.__file__).parent.glob("*.py")
+               if p.name != "filedialogs.py"]
+    assert len(modules) > 10
+    assert [p.name for p in modules if "QFileDialog" in p.read_text()] == []
