@@ -58,6 +58,9 @@ class PlotPanel(QWidget):
         self.curves: list[tuple[pg.PlotItem, LiveCurve, float | None, Callable]] = []
         self._moved: set[int] = set()
         self.graphics.scene().sigMouseMoved.connect(self._pick)
+        # no pyqtgraph "Export..." in the right-click menu: its file dialog reads the files
+        # it lists (see filedialogs.py); the Export… button saves the plot
+        self.graphics.scene().contextMenu.clear()
         self.timer = QTimer(self)
         self.timer.setInterval(REFRESH_MS)
         self.timer.timeout.connect(self.refresh)

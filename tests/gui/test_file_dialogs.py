@@ -90,3 +90,9 @@ def test_no_other_gui_module_opens_a_qt_file_dialog():
                if p.name != "filedialogs.py"]
     assert len(modules) > 10
     assert [p.name for p in modules if "QFileDialog" in p.read_text()] == []
+
+
+def test_the_plots_right_click_menu_has_no_pyqtgraph_export(window):
+    """pyqtgraph's own export dialog is a QFileDialog with MIME-sniffing icons."""
+    scenes = [panel.graphics.scene() for panel in window.plots.panels]
+    assert len(scenes) >= 4 and all(scene.contextMenu == [] for scene in scenes)
