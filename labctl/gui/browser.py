@@ -5,18 +5,35 @@ drawn over its Nyquist arc)."""
 
 from __future__ import annotations
 
+import functools
 import threading
 from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QPushButton, QSplitter,
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QSplitter,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from labctl.errors import LabctlError
+from labctl.gui import filedialogs
 from labctl.gui.liveplots import PlotsView
 from labctl.store import Store
 from labctl.store.export import export_csv, export_z
+
+def reported(action: str):
+    """A Runs-tab action whose store errors show in the window (the tab's message line and
+    the `failed` signal), not only as a traceback on stderr."""
+    def decorate(method):
+        @functools.wraps(method)
+        def shown(self, *args):
+            try:
+                return method(self, *args)
+            except LabctlError as exc:
+                self.message.setText(f"{action} failed: {exc}")
+                self.failed.emit(f"Runs: {action} failed: {exc}")
+        return shown
+    return decorate
+
 
 COLUMNS = ("Run", "Name", "Status", "Sample", "Started (UTC)", "Steps", "Points")
 FOLLOW_MS = 1000
@@ -24,6 +41,7 @@ FOLLOW_MS = 1000
 
 class RunBrowser(QWidget):
     analysed = Signal(int, object, object)     # run id, Analysis or None, index path / error
+    failed = Signal(str)                       # a store error, for the window's status bar
 
     def __init__(self, db_path: Path, parent: QWidget | None = None):
         super().__init__(parent)
@@ -45,7 +63,7 @@ class RunBrowser(QWidget):
                              ("Export .z…", lambda: self._export("z")),
                              ("Analyse…", self._ask_analyse)):
             button = QPushButton(text)
-            button.clicked.connect(action)
+            button.clicked.connect(lambda _=False, action=action: action())
             buttons.addWidget(button)
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -64,6 +82,7 @@ class RunBrowser(QWidget):
         self.follow_timer.timeout.connect(self._follow)
         self.refresh()
 
+    @reported("refresh")
     def refresh(self) -> None:
         runs = list(reversed(self.store.runs()))
         self.table.setRowCount(len(runs))
@@ -82,6 +101,7 @@ class RunBrowser(QWidget):
         if run_id is not None:
             self.open(run_id)
 
+    @reported("open")
     def open(self, run_id: int) -> None:
         """Replot run `run_id`; while it runs, follow its new points."""
         self.plots.load_run(self.store, run_id)
@@ -93,6 +113,7 @@ class RunBrowser(QWidget):
         else:
             self.follow_timer.stop()
 
+    @reported("follow")
     def _follow(self) -> None:
         if self.opened is None:
             return
@@ -107,7 +128,7 @@ class RunBrowser(QWidget):
         run_id = self.selected()
         if run_id is None:
             return self.message.setText("select a run first")
-        folder = QFileDialog.getExistingDirectory(self, f"Export run {run_id} as {kind}")
+        folder = filedialogs.folder(self, f"Export run {run_id} as {kind}")
         if folder:
             try:
                 paths = self.export(run_id, kind, Path(folder))
@@ -136,6 +157,7 @@ class RunBrowser(QWidget):
         except (LabctlError, OSError) as exc:
             self.analysed.emit(run_id, None, exc)
 
+    @reported("showing the analysis")
     def _show_analysis(self, run_id: int, analysis, index) -> None:
         if analysis is None:
             return self.message.setText(f"analysis of run {run_id} failed: {index}")
@@ -157,7 +179,7 @@ class RunBrowser(QWidget):
         run_id = self.selected()
         if run_id is None:
             return self.message.setText("select a run first")
-        folder = QFileDialog.getExistingDirectory(self, f"Report folder for run {run_id}")
+        folder = filedialogs.folder(self, f"Report folder for run {run_id}")
         if folder:
             self.analyse(run_id, Path(folder))
 

@@ -14,11 +14,12 @@ from pyqtgraph import exporters
 from PySide6.QtCore import QRect, Qt, QTimer
 from PySide6.QtGui import QPainter
 from PySide6.QtSvg import QSvgGenerator
-from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout,
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QVBoxLayout,
                                QWidget)
 from scipy.constants import zero_Celsius
 
 from labctl.errors import LabctlError
+from labctl.gui import filedialogs
 from labctl.gui.livecurve import LiveCurve
 
 REFRESH_MS = 40          # at most 25 redraws per second
@@ -57,6 +58,9 @@ class PlotPanel(QWidget):
         self.curves: list[tuple[pg.PlotItem, LiveCurve, float | None, Callable]] = []
         self._moved: set[int] = set()
         self.graphics.scene().sigMouseMoved.connect(self._pick)
+        # no pyqtgraph "Export..." in the right-click menu: its file dialog reads the files
+        # it lists (see filedialogs.py); the Export… button saves the plot
+        self.graphics.scene().contextMenu.clear()
         self.timer = QTimer(self)
         self.timer.setInterval(REFRESH_MS)
         self.timer.timeout.connect(self.refresh)
@@ -170,8 +174,8 @@ class PlotPanel(QWidget):
         return path
 
     def _ask_export(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(self, f"Export {self.title}",
-                                              f"{self.title.lower().replace(' ', '-')}.png",
-                                              "PNG image (*.png);;SVG drawing (*.svg)")
+        name = filedialogs.save_file(self, f"Export {self.title}",
+                                     f"{self.title.lower().replace(' ', '-')}.png",
+                                     "PNG image (*.png);;SVG drawing (*.svg)")
         if name:
             self.export(name)

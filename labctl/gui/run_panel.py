@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
-from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QLineEdit, QListWidget,
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QLineEdit, QListWidget,
                                QListWidgetItem, QPlainTextEdit, QProgressBar, QPushButton, QScrollArea,
                                QSplitter, QTabWidget, QVBoxLayout, QWidget)
 from scipy.constants import zero_Celsius
 
 from labctl import events as ev
 from labctl.errors import ConfigError, LabctlError
+from labctl.gui import filedialogs
 from labctl.gui.recipe_form import RecipeForm
 from labctl.gui.session import Session
 from labctl.recipe import Recipe, load_recipe
@@ -126,7 +127,7 @@ class RunPanel(QWidget):
             self.add_log("error", str(exc))
 
     def _browse(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(self, "Open a recipe", "", "Recipes (*.toml)")
+        name = filedialogs.open_file(self, "Open a recipe", "Recipes (*.toml)")
         if name:
             self.path.setText(name)
             self.validate()

@@ -32,6 +32,7 @@ class MainWindow(QMainWindow):
         self.plots = PlotsView()
         self.bench_panel = BenchPanel(session)
         self.browser = RunBrowser(db_path)
+        self.browser.failed.connect(self.statusBar().showMessage)
         run_tab = QSplitter(Qt.Horizontal)
         run_tab.addWidget(self.run_panel)
         run_tab.addWidget(self.plots)

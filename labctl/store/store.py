@@ -4,6 +4,8 @@ Every write method commits before it returns: a point is "recorded" only once `a
 returned, so events to the GUI/CLI go out after the commit. Fast producers pass many
 points per call (see `PointWriter`). A `Store` holds one connection and is used from the
 thread that opened it; other threads and processes (GUI, `labctl runs`) open their own.
+The stores of a process share a `Guard` (guard.py) that keeps SQLite's locking sound when
+other code opens and closes the database file, and refuses writes once it was not.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import numpy as np
 from labctl import __version__
 from labctl.errors import StoreError
 from labctl.store import points as pt
+from labctl.store.guard import Guard, close_guarded, open_guarded
 from labctl.store.requests import Requests, expire_requests
 from labctl.store.rows import add_event as _event
 from labctl.store.rows import utc_now as _utc_now
@@ -104,15 +107,16 @@ class ResumeInfo:
 class Store(Requests):
     """A labctl database; see docs/store.md for the schema."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path):
-        self._conn, self.path = conn, path
+    def __init__(self, conn: sqlite3.Connection, path: Path, guard: Guard):
+        self._conn, self.path, self._guard = conn, path, guard
 
     @classmethod
     def open(cls, path: str | os.PathLike, *, create: bool = True) -> Store:
         """Open (creating it if `create`, and migrating) the database at `path`; runs left
         'running' by a process that is gone are marked 'interrupted' (`mark_interrupted`)."""
         path = Path(path).expanduser()
-        store = cls(connect(path, create=create), path)
+        conn, guard = open_guarded(path, lambda: connect(path, create=create))
+        store = cls(conn, path, guard)
         try:
             store.mark_interrupted()
         except BaseException:
@@ -121,7 +125,7 @@ class Store(Requests):
         return store
 
     def close(self) -> None:
-        self._conn.close()
+        close_guarded(self._conn, self._guard)
 
     def __enter__(self) -> Store:
         return self
@@ -266,11 +270,12 @@ class Store(Requests):
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        """One committed transaction."""
+        """One committed transaction, unless the process lost its WAL or locks (see `Guard`)."""
         with self._sqlite_errors("write"):
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self._conn
+                self._guard.check()
                 self._conn.execute("COMMIT")
             except BaseException:
                 if self._conn.in_transaction:
