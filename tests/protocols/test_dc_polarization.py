@@ -85,7 +85,7 @@ def test_max_duration_ends_with_a_warning_and_the_output_off(tmp_path):
         eis_sweep.run(ctx, EIS)
         result = dc.run(ctx, dc.Params(t_ion_tolerance=1e-6, max_duration_s=30.0))
         assert not bench.simulation.devices["smu"].output
-    assert result.stopped == "max_duration" and result.duration_s <= 30.0
+    assert result.stopped == "max_duration" and result.duration_s <= 30.0 and result.Iss_is_bound
     assert any(level == "warning" and "not steady" in text for level, text in ctx.events)
 
 
