@@ -73,8 +73,8 @@ def _result(model, names, coef, nonlinear, jac, ssr, t, w, curve, failed) -> Mod
         std = float(np.sqrt(max(cov[0, 0], 0.0)))
     except np.linalg.LinAlgError:
         std, failed = math.inf, failed or "singular fit"
-    if not failed and not coef[0] > 0:
-        failed = f"negative I_ss ({coef[0]:.3g} A)"
+    if not coef[0] > 0:
+        failed = "; ".join(filter(None, [f"negative I_ss ({coef[0]:.3g} A)", failed]))
     params = dict(zip(names, [*coef[1:], *nonlinear]))
     return ModelFit(model, float(coef[0]), std, {k: float(v) for k, v in params.items()},
                     int(t.size), failed, curve)

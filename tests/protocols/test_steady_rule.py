@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from protocols._tail import SteadyRule
+from protocols._tail_models import MODELS, tail_window
 
 
 def replay(rule: SteadyRule, t, i) -> bool:
@@ -31,3 +32,11 @@ def test_t_ion_outside_0_1_is_never_steady():
     rule = SteadyRule(0.001, 0.05, i0_A=1e-9)
     assert not replay(rule, t, i)
     assert "outside [0, 1]" in rule.estimate.failed and rule.steady_at_s is None
+
+
+@pytest.mark.parametrize("model", sorted(MODELS))
+def test_a_negative_i_ss_is_a_failed_fit(model):
+    """A current falling through zero (a drifting offset): no model's I_ss is a result."""
+    t = np.geomspace(1.0, 1e4, 100)
+    fit = MODELS[model](*tail_window(t, -2e-9 + 1e-7 * t ** -0.5 + 1e-8 * np.exp(-t / 300)))
+    assert fit.steady_A < 0 and "negative I_ss" in fit.failed
