@@ -24,7 +24,8 @@ from protocols._tail_models import (
 
 # a fit still biased by the early transient keeps moving: every estimate from 10^0.5 to
 # 10^0.75 times earlier must agree (`Convergence` span)
-SPAN = 10 ** 0.25
+LAG, SPAN = 10 ** 0.5, 10 ** 0.25
+EXP_LAG = (2.0, 3.0)      # an exponential fit: estimates 2 to 3 time constants earlier
 
 
 @dataclass(frozen=True)
@@ -70,10 +71,13 @@ class Convergence:
         self.tolerance, self.lag, self.span = tolerance, lag, span
         self.history: list[tuple[float, float]] = []
 
-    def update(self, t_s: float, value: float, std: float) -> bool:
+    def update(self, t_s: float, value: float, std: float,
+               window_s: tuple[float, float] | None = None) -> bool:
+        """Add the estimate at `t_s`; `window_s` (first, last) replaces the times of the
+        earlier estimates compared (an exponential settles in linear, not log, time)."""
         self.history.append((t_s, value))
-        first = t_s / (self.lag * self.span)
-        earlier = [(t, v) for t, v in self.history if t <= t_s / self.lag]
+        first, last = window_s or (t_s / (self.lag * self.span), t_s / self.lag)
+        earlier = [(t, v) for t, v in self.history if t <= last]
         if not earlier or earlier[0][0] > first:
             return False
         compared = [v for t, v in earlier if t >= first] + [earlier[-1][1]]
@@ -112,14 +116,15 @@ class SteadyRule:
     record so far chooses the tail model by prediction (`_tail_models.choose`) and
     answers whether the current is steady: the fit is a result (no parameter at its bound,
     I_ss > 0, t_ion within [0, 1]), t_ion has settled to `t_ion_tolerance` and I_ss to
-    `relative_tolerance` of itself (`Convergence` of t_ion and of ln I_ss). I_0 is `i0_A`,
+    `relative_tolerance` of itself (`Convergence` of t_ion and of ln I_ss, among the
+    estimates of the same model: another model's agreement is chance). I_0 is `i0_A`,
     or the first reading when None. `steady_at_s` is when it first answered yes."""
 
     def __init__(self, t_ion_tolerance: float, relative_tolerance: float,
                  i0_A: float | None = None):
         self.i0_A = i0_A
-        self.t_ion = Convergence(t_ion_tolerance, span=SPAN)
-        self.iss = Convergence(relative_tolerance, span=SPAN)
+        self.tolerances = t_ion_tolerance, relative_tolerance
+        self.convergence: dict[str, tuple[Convergence, Convergence]] = {}
         self.estimate: Estimate | None = None
         self.steady_at_s: float | None = None
         self._evaluated_s = 0.0
@@ -147,11 +152,24 @@ class SteadyRule:
         if estimate.failed:
             return False
         fit = estimate.fit
-        settled = self.t_ion.update(now, estimate.t_ion, estimate.t_ion_std)
-        settled &= self.iss.update(now, math.log(fit.steady_A), fit.steady_std_A / fit.steady_A)
+        window = self._window(now, fit)
+        t_ion, iss = self.convergence.setdefault(
+            fit.model, tuple(Convergence(tol, LAG, SPAN) for tol in self.tolerances))
+        settled = t_ion.update(now, estimate.t_ion, estimate.t_ion_std, window)
+        settled &= iss.update(now, math.log(fit.steady_A), fit.steady_std_A / fit.steady_A, window)
         if settled and self.steady_at_s is None:
             self.steady_at_s = now
         return settled
+
+    @staticmethod
+    def _window(now: float, fit: ModelFit) -> tuple[float, float] | None:
+        """The earlier estimates to compare with: for an exponential tail those made
+        EXP_LAG time constants earlier (its bias decays in linear time) when that is later
+        than the log-time window; else the log-time window (None)."""
+        if fit.model != "exponential":
+            return None
+        last = now - EXP_LAG[0] * fit.params["tau_s"]
+        return (now - EXP_LAG[1] * fit.params["tau_s"], last) if last > now / LAG else None
 
 
 @dataclass(frozen=True)

@@ -171,16 +171,19 @@ def prediction_error(model: str, t: np.ndarray, i: np.ndarray, t_fit: float) -> 
 
 def choose(t_s, current_A, models=tuple(MODELS)) -> Choice | None:
     """The model (of `models`) that best predicts the readings after t_last / HOLDOUT from
-    those before, fitted to the whole tail; the simpler one on a tie. None while the
-    record is too short for a fit. When no model could predict, the fit says so (failed)."""
+    those before and whose fit to the whole tail is a result (the simpler one on a tie).
+    When none is, the best predictor's fit says why (failed). None while the record is
+    too short for a fit."""
     t = np.asarray(t_s, dtype=float)
     i = np.asarray(current_A, dtype=float)
     window = tail_window(t, i)
     if window is None:
         return None
     errors = {m: prediction_error(m, t, i, t[-1] / HOLDOUT) for m in models}
-    best = min(models, key=lambda m: errors[m])
-    fit = MODELS[best](*window)
-    if not math.isfinite(errors[best]):
+    ranked = sorted((m for m in models if math.isfinite(errors[m])), key=lambda m: errors[m])
+    fits = (MODELS[m](*window) for m in ranked)
+    fit = next((f for f in fits if not f.failed), None)
+    if fit is None:
+        fit = MODELS[ranked[0] if ranked else models[0]](*window)
         fit = replace(fit, failed=fit.failed or "no model fitted to the earlier readings")
     return Choice(fit, errors)

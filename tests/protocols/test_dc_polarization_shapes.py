@@ -32,18 +32,23 @@ def shape(name: str) -> dict:
     return data
 
 
-@pytest.mark.parametrize("name, models, max_ratio", [
-    ("power_law", {"power_law"}, 3.5), ("diffusion", {"exponential", "sum"}, 3.5),
-    ("mix", {"exponential", "sum"}, 2.0)])
+@pytest.mark.parametrize("name, models, max_ratio, t_ion_error", [
+    # the power law's estimates settle in log time: compared with those 10^0.5-10^0.75
+    # times earlier, the stop comes ~3x after the direct limit (as before issue 37)
+    ("power_law", {"power_law"}, 3.5, 0.002),
+    # an exponential's in linear time: compared with those 2-3 tau earlier
+    ("diffusion", {"exponential", "sum"}, 1.2, 0.002),
+    # the exponential neglects the CPE's residual power law: biased by ~0.002
+    ("mix", {"exponential", "sum"}, 1.2, 0.003)])
 def test_each_shape_stops_steady_with_t_ion_and_sigma_e_in_tolerance(tmp_path, name, models,
-                                                                     max_ratio):
+                                                                     max_ratio, t_ion_error):
     with sim_context(tmp_path, shape(name), start_K=T_K) as (ctx, bench):
         sample = bench.simulation.world.sample
         eis_sweep.run(ctx, eis_sweep.Params(adaptive_low_frequency=True))
         result = dc.run(ctx, dc.Params(voltage_V=V))
     i_ss = V / sample.resistances(T_K)["electronic"]
     assert result.stopped == "steady_state" and result.model in models
-    assert result.t_ion == pytest.approx(sample.ionic_transference_number(T_K), abs=0.002)
+    assert result.t_ion == pytest.approx(sample.ionic_transference_number(T_K), abs=t_ion_error)
     assert result.Iss_A == pytest.approx(i_ss, rel=dc.Params().iss_relative_tolerance)
     assert result.duration_s < max_ratio * physical_limit_s(sample)
 
