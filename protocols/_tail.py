@@ -11,16 +11,14 @@ Used by the DC polarization (and `Convergence` by the transference number).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Callable
-
-import math
 
 import numpy as np
 
 from labctl.capabilities import CurrentReading
-from protocols._tail_models import (
-    TAIL_DECADES, ModelFit, choose, power_law, tail_window)
+from protocols._tail_models import TAIL_DECADES, ModelFit, choose, power_law, tail_window
 
 # a fit still biased by the early transient keeps moving: every estimate from 10^0.5 to
 # 10^0.75 times earlier must agree (`Convergence` span)
@@ -40,7 +38,7 @@ class TailFit:
 def fit_tail(t_s, current_A, decades: float = TAIL_DECADES) -> TailFit | None:
     """Fit the power law I = I_ss + A t^-a (t since the step, > 0) to the readings of the
     last `decades` of time, weighted by 1/|I| (`_tail_models.power_law`); None until the
-    readings span that much time with at least MIN_POINTS in it."""
+    readings span that much time with at least `_tail_models.MIN_POINTS` in it."""
     window = tail_window(t_s, current_A, decades)
     if window is None:
         return None

@@ -19,7 +19,7 @@ import numpy as np
 from labctl.analysis.chrono_files import Chrono
 from labctl.analysis.quantities import conductivity
 from labctl.errors import LabctlError
-from protocols._tail import SteadyRule, level
+from protocols._tail import Estimate, SteadyRule, level
 from protocols._tail_models import HOLDOUT, MODELS, tail_window
 from protocols.dc_polarization import Params
 
@@ -31,7 +31,7 @@ class ChronoAnalysis:
     chrono: Chrono
     voltage_V: float
     rule: SteadyRule
-    estimate: object             # protocols._tail.Estimate of the whole record, or None
+    estimate: Estimate | None    # of the whole record
     json: dict
 
 

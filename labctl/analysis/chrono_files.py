@@ -123,8 +123,8 @@ def _gamry(path: Path, lines: list[str]) -> Chrono:
     table = [k for k, line in enumerate(lines) if re.match(r"CURVE\tTABLE", line)]
     if not table:
         raise LabctlError(f"{path}: no CURVE TABLE")
-    cols = _columns(path, lines, table[0] + 1, {"t": ("T",), "current": ("Im",), "voltage": ("Vf",)},
-                    unit_line=True)
+    cols = _columns(path, lines, table[0] + 1,
+                    {"t": ("T",), "current": ("Im",), "voltage": ("Vf",)}, unit_line=True)
     return _chrono(path, cols, 1.0, None, "gamry")
 
 

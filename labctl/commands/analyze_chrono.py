@@ -33,8 +33,8 @@ def handler(args: argparse.Namespace) -> int:
         print(json.dumps(j))
         return 0
     relation = "<=" if j["I_ss_is_bound"] else "="
-    steady = (f"steady at {j['steady_at_s']:.4g} s" if j["steady"] else
-              f"not steady{' (model failed: ' + j['model_failed'] + ')' if j['model_failed'] else ''}")
+    failed = f" (model failed: {j['model_failed']})" if j["model_failed"] else ""
+    steady = f"steady at {j['steady_at_s']:.4g} s" if j["steady"] else f"not steady{failed}"
     print(f"{path.name}: {steady}; model {j['model']}; I_ss {relation} {j['I_ss_A']:.4g} A "
           f"(+- {j['I_ss_std_A']:.2g}); t_ion {'>=' if j['I_ss_is_bound'] else '='} "
           f"{j['t_ion']:.5f} (I_0 {j['I0_source']})")
