@@ -10,8 +10,9 @@ built-in simulated bench (`sim`: the shipped default sample in the simulated fur
   simulators/physics/furnace.py, the firmware the simulated Eurotherm runs, started like
   the bench's); per spectrum the Solartron 1260's own minimum time per point over the
   requested frequencies (whole cycles of at least its shortest integration time, plus its
-  settling); per polarization the time until |I(t) - I_ss| <= 0.001 I_0 in the sample's
-  exact step response (I_0 = V/R_ion + V/R_e, I_ss = V/R_e); per stability sweep the
+  settling); per polarization the time until |I(t) - I_ss| <= min(0.001 I_0, 0.05 I_ss) in
+  the sample's exact step response (I_0 = V/R_ion + V/R_e, I_ss = V/R_e: t_ion and sigma_e
+  to the protocol's default tolerances); per stability sweep the
   range between the true onsets (where the decomposition current density reaches the
   threshold) over the scan rate. Between plateaus the furnace holds while the limit's
   measurements take their time, so the next ramp starts from the state they leave.
@@ -52,6 +53,7 @@ from scipy.optimize import brentq
 
 SOAK_S = 3600.0                 # fixed soak after each ramp, fixed polarization length
 T_ION_ACCURACY = 1e-3           # the limit's polarization ends at |I - I_ss| <= this * I_0
+ISS_ACCURACY = 0.05             # and <= this * I_ss
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "arrhenius.toml"
 
 
@@ -158,11 +160,12 @@ def spectrum_s(params) -> float:
 
 
 def polarization_s(sample, voltage_V: float, T_K: float) -> float:
-    """Time after the step until |I(t) - I_ss| <= T_ION_ACCURACY * I_0 for good."""
+    """Time after the step until |I(t) - I_ss| <= T_ION_ACCURACY * I_0 and
+    <= ISS_ACCURACY * I_ss for good."""
     r = sample.resistances(T_K)
     i_ss = voltage_V / r["electronic"]
     i0 = voltage_V / (r["bulk"] + r["grain_boundary"]) + i_ss
-    tolerance = T_ION_ACCURACY * abs(i0)
+    tolerance = min(T_ION_ACCURACY * abs(i0), ISS_ACCURACY * abs(i_ss))
     excess = lambda t: abs(float(sample.step_current(voltage_V, [t], T_K)[0]) - i_ss) - tolerance  # noqa: E731
     grid = np.logspace(-4, 7, 221)
     outside = np.abs(sample.step_current(voltage_V, grid, T_K) - i_ss) > tolerance

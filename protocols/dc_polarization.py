@@ -7,12 +7,15 @@ and only electrons flow: I_ss = V/R_e. So t_ion = 1 - I_ss/I_0.
 I_0 is V/R_ion from the preceding impedance spectrum at this plateau when there is one
 (the first samples are spoiled by electrode charging); else the first reading, a lower
 bound of I_0 (the electrode has begun to charge), so t_ion is then a lower bound (warning).
-The measurement stops at steady state, not after a fixed time: the tail is fitted with
-I(t) = I_ss + A t^-a (a CPE electrode's power-law charging, `protocols._tail`), and the
-polarization stops when the uncertainty of t_ion falls below `t_ion_tolerance` and every
-estimate from half to three quarters of a decade of time earlier agrees within it (early
-on the tail is not yet a pure power law and the fit is biased), or at `max_duration_s`
-(with a warning). The output is off when the protocol returns or fails.
+The measurement stops at steady state, not after a fixed time (`protocols._tail.SteadyRule`):
+the tail is fitted with the model that best predicts the readings that arrive after the fit
+(power law of a CPE electrode's charging, exponential of chemical diffusion in a mixed
+conductor, or their sum), and the polarization stops when t_ion is known to
+`t_ion_tolerance` and I_ss (so sigma_e = I_ss L / (V A)) to `iss_relative_tolerance`, each
+agreeing with the estimates from half to three quarters of a decade of time earlier. A fit
+with a parameter at its bound, I_ss <= 0 or t_ion outside [0, 1] is no result. At
+`max_duration_s` (warning) I_ss is reported as a bound: the level of the last readings
+(`Iss_is_bound`), t_ion as a lower bound. The output is off when the protocol returns or fails.
 """
 
 from __future__ import annotations
@@ -20,14 +23,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-import numpy as np
-
-from labctl.errors import LabctlError
 from protocols._params import param
-from protocols._tail import Convergence, TailFit, record_until_steady
+from protocols._tail import SteadyRule, level, record_until_steady
 
 KIND = "dc_polarization"
-SPAN = 10 ** 0.25
 
 
 @dataclass(frozen=True)
@@ -36,6 +35,8 @@ class Params:
     current_limit_A: float = param(1e-3, low=1e-9, high=1.0, doc="compliance")
     t_ion_tolerance: float = param(0.001, low=1e-6, high=0.5,
                                    doc="stop when the 1-sigma uncertainty of t_ion is below")
+    iss_relative_tolerance: float = param(0.05, low=1e-4, high=0.5,
+                                          doc="and that of I_ss relative to I_ss is below")
     max_duration_s: float = param(86400.0, low=1.0, high=1e7, doc="stop (warning) after")
     first_interval_s: float = param(0.1, low=1e-3, high=100.0,
                                     doc="sampling interval just after the step")
@@ -50,6 +51,8 @@ class Params:
             found.append(("voltage_V", "must not be 0"))
         if self.max_interval_s < self.first_interval_s:
             found.append(("max_interval_s", "must be >= first_interval_s"))
+        if self.max_duration_s < self.first_interval_s:
+            found.append(("max_duration_s", "must be >= first_interval_s (no reading)"))
         return found
 
 
@@ -57,36 +60,29 @@ class Params:
 class Result:
     voltage_V: float
     I0_A: float
-    Iss_A: float
+    Iss_A: float            # extrapolated; when Iss_is_bound, the last readings' level
+    Iss_std_A: float
+    Iss_is_bound: bool      # not steady: I_ss <= Iss_A, t_ion >= t_ion
     t_ion: float
     t_ion_std: float
     I0_source: str          # "eis" | "first_reading"
     stopped: str            # "steady_state" | "max_duration"
     duration_s: float
-    tail_exponent: float
+    model: str              # "power_law" | "exponential" | "sum" | "none" (no fit yet)
+    model_params: dict[str, float]
+    model_failed: str       # why the last fit was no result ("" when it was one)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
 def run(ctx, params: Params) -> Result:
-    """Step, record I(t) until t_ion is known to `t_ion_tolerance`, output off."""
+    """Step, record I(t) until t_ion and I_ss are known to their tolerances, output off."""
     smu = ctx.instrument("smu")
     eis = ctx.previous("eis") if params.i0_from_eis else None
     i0_eis = params.voltage_V / eis["r_ion_Ohm"] if eis else None
     V = params.voltage_V
-
-    def t_ion(fit: TailFit, current: np.ndarray) -> tuple[float, float, float]:
-        i0 = i0_eis if i0_eis is not None else float(current[0])
-        return 1 - fit.steady_A / i0, fit.steady_std_A / abs(i0), i0
-
-    # the power-law tail becomes asymptotic slowly (the next term of the CPE response falls
-    # off only as t^-n more): every estimate from 10^0.5 to 10^0.75 times earlier must agree
-    convergence = Convergence(params.t_ion_tolerance, span=SPAN)
-
-    def steady(fit: TailFit, t: np.ndarray, current: np.ndarray) -> bool:
-        value, std, _ = t_ion(fit, current)
-        return convergence.update(t[-1], value, std)
+    rule = SteadyRule(params.t_ion_tolerance, params.iss_relative_tolerance, i0_eis)
 
     with ctx.measurement(KIND, asdict(params)) as m:
         smu.configure(current_limit_A=params.current_limit_A)
@@ -97,26 +93,36 @@ def run(ctx, params: Params) -> Result:
             relaxation = record_until_steady(
                 ctx, smu, m, step, first_interval_s=params.first_interval_s,
                 max_interval_s=params.max_interval_s, points_per_decade=params.points_per_decade,
-                max_duration_s=params.max_duration_s, steady=steady)
+                max_duration_s=params.max_duration_s, steady=rule.update)
         finally:
             smu.output(False)
-        fit = relaxation.fit
-        if fit is None:
-            raise LabctlError(f"DC polarization: max_duration_s = {params.max_duration_s:g} s "
-                              "leaves too few readings for a tail fit")
-        value, std, i0 = t_ion(fit, np.array([r.current_A for r in relaxation.readings]))
+        current = [r.current_A for r in relaxation.readings]
+        result = result_of(rule, V, relaxation.t_s, current, relaxation.stopped)
         if i0_eis is None:
             why = "no impedance spectrum at this plateau" if params.i0_from_eis else \
                 "i0_from_eis = false"
             ctx.log("warning", f"DC polarization: {why}, I_0 is the first reading (electrode "
                     "charging has begun): t_ion is a lower bound")
-        if relaxation.stopped == "max_duration":
-            ctx.log("warning", f"DC polarization not steady after {params.max_duration_s:g} s: "
-                    f"t_ion = {value:.5f} +- {std:.2g} (tolerance {params.t_ion_tolerance:g})")
-        result = Result(V, i0, fit.steady_A, value, std,
-                        "eis" if i0_eis is not None else "first_reading", relaxation.stopped,
-                        float(relaxation.t_s[-1]), fit.exponent)
+        if result.Iss_is_bound:
+            why = f"model failed: {result.model_failed}" if result.model_failed else \
+                f"t_ion +- {params.t_ion_tolerance:g}, I_ss +- {params.iss_relative_tolerance:.0%}"
+            ctx.log("warning", f"DC polarization not steady after {result.duration_s:g} s "
+                    f"({why}): I_ss <= {result.Iss_A:.4g} A, t_ion >= {result.t_ion:.5f}")
         m.finish(result.to_dict())
     return result
 
 
+def result_of(rule: SteadyRule, voltage_V: float, t_s, current_A, stopped: str,
+              i0_source: str | None = None) -> Result:
+    """The result of a record that `rule` has seen: its estimate when steady, else the
+    level of the last readings as a bound on I_ss."""
+    est = rule.estimate
+    i0 = rule.i0_A if rule.i0_A is not None else float(current_A[0])
+    source = i0_source or ("eis" if rule.i0_A is not None else "first_reading")
+    model = (est.fit.model, est.fit.params, est.failed) if est else ("none", {}, "no fit yet")
+    if stopped == "steady_state":
+        iss, iss_std, bound = est.fit.steady_A, est.fit.steady_std_A, False
+    else:
+        (iss, iss_std), bound = level(t_s, current_A, est), True
+    return Result(voltage_V, i0, iss, iss_std, bound, 1 - iss / i0, iss_std / abs(i0), source,
+                  stopped, float(t_s[-1]), *model)

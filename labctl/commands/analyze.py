@@ -1,5 +1,6 @@
 """`labctl analyze RUN_ID | FILE.z ...`: fit every spectrum, derive conductivities,
-activation energies, t_ion and the stability window; write a report folder."""
+activation energies, t_ion and the stability window; write a report folder. A
+chronoamperometry file instead: `labctl.commands.analyze_chrono`."""
 
 from __future__ import annotations
 
@@ -15,9 +16,12 @@ def register(subparsers) -> None:
                     "assigns the arcs by capacitance, and writes Nyquist/Bode/Arrhenius/"
                     "polarization/stability plots, summary.csv and index.html into --out. "
                     "Instead of a run id, ZView .z files may be given (temperatures from "
-                    "--temperatures-C, the labctl comments, or names like 'x_350C.z').")
-    parser.add_argument("source", nargs="+", metavar="RUN_ID | FILE.z",
-                        help="run id (see `labctl runs`) or .z files")
+                    "--temperatures-C, the labctl comments, or names like 'x_350C.z'). "
+                    "A chronoamperometry file (BioLogic .mpt, Gamry .DTA, CSV with t_s and "
+                    "I_A columns) is a DC polarization: the live stop rule replayed, I_ss, "
+                    "t_ion (I_0 from --i0-A, else the first reading) and the tail model.")
+    parser.add_argument("source", nargs="+", metavar="RUN_ID | FILE.z | CA FILE",
+                        help="run id (see `labctl runs`), .z files or a chronoamperometry file")
     parser.add_argument("--db", metavar="PATH", help=DB_HELP)
     parser.add_argument("--circuit", help="circuit string (default: the pellet circuit "
                         "p(p(R1,CPE1)-p(R2,CPE2)-CPE3,R4))")
@@ -26,8 +30,12 @@ def register(subparsers) -> None:
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--temperatures-C", metavar="T1,T2,...",
                         help=".z input: one temperature per file, in degC")
-    parser.add_argument("--thickness-m", type=float, help=".z input: sample thickness")
-    parser.add_argument("--area-m2", type=float, help=".z input: electrode area")
+    parser.add_argument("--thickness-m", type=float, help="file input: sample thickness")
+    parser.add_argument("--area-m2", type=float, help="file input: electrode area")
+    parser.add_argument("--voltage-V", type=float,
+                        help="chronoamperometry: the step voltage, when the file lacks it")
+    parser.add_argument("--i0-A", type=float,
+                        help="chronoamperometry: I_0 = V/R_ion (e.g. from a spectrum)")
     parser.add_argument("--carrier-density-per-m3", type=float,
                         help="mobile-ion density: adds the Nernst-Einstein D")
     parser.set_defaults(func=handler)
@@ -39,8 +47,11 @@ def handler(args: argparse.Namespace) -> int:
 
     from labctl.analysis import report
     from labctl.analysis.analysis import DEFAULT_CIRCUIT, analyze
+    from labctl.commands import analyze_chrono
     from labctl.errors import LabctlError
 
+    if analyze_chrono.is_chrono_source(args.source):
+        return analyze_chrono.handler(args)
     dataset, default_out = _dataset(args)
     analysis = analyze(dataset, args.circuit or DEFAULT_CIRCUIT, args.carrier_density_per_m3)
     if not any(p.fit.success for p in analysis.plateaus):

@@ -4,7 +4,10 @@ Equivalent circuit (SI units throughout):
 
     R_e  in parallel with  [ (R_b || C_b) - (R_gb || CPE_gb) - electrode ]
 
-electrode = CPE_el (ion-blocking), or for non-blocking (reversible, e.g. Li) electrodes
+electrode = CPE_el (ion-blocking; for a mixed conductor with a `chemical_diffusion` table
+    in parallel with the stoichiometry polarization, see `_blocking_interface`: the current
+    then relaxes by chemical diffusion, exponentially with tau = L^2 / (pi^2 D~), where the
+    CPE alone gives a power law), or for non-blocking (reversible, e.g. Li) electrodes
     (R_i || CPE_dl) - Z_D,  Z_D(s) = R_D tanh(sqrt(s tau_D)) / sqrt(s tau_D),
 a finite-length diffusion element for the salt concentration gradient between the two
 electrodes (antisymmetric profile: half-cell length L/2, tau_D = L^2 / (4 D)), with
@@ -42,8 +45,8 @@ from scipy.constants import e as _e, epsilon_0, k as _k_B
 
 from simulators.physics import laplace, sample_file
 from simulators.physics.sample_file import (
-    Bulk, Electronic, Geometry, GrainBoundary, Interface, NonBlockingInterface, Noise,
-    Stability, Transference)
+    Bulk, ChemicalDiffusion, Electronic, Geometry, GrainBoundary, Interface,
+    NonBlockingInterface, Noise, Stability, Transference)
 
 K_B_EV = _k_B / _e   # Boltzmann constant in eV/K
 PATHS = ("bulk", "grain_boundary", "electronic")
@@ -62,6 +65,7 @@ class SampleModel:
     stability: Stability
     noise: Noise
     transference: Transference | None = None
+    chemical_diffusion: ChemicalDiffusion | None = None
     source: str = "<dict>"
     age_s: float = 0.0
 
@@ -124,6 +128,13 @@ class SampleModel:
         """L^2 / (pi^2 D): the slowest relaxation time of the salt concentration gradient."""
         return self.sample.thickness_m ** 2 / (np.pi ** 2 * self.diffusion_coefficient(T_K))
 
+    def chemical_diffusion_time_s(self, T_K):
+        """L^2 / (pi^2 D~): the slowest relaxation time of a mixed conductor's
+        stoichiometry polarization between blocking electrodes."""
+        cd = self.chemical_diffusion
+        d_chem = cd.D_ref_m2_per_s * _arrhenius(cd.Ea_eV, cd.T_ref_K, T_K)
+        return self.sample.thickness_m ** 2 / (np.pi ** 2 * d_chem)
+
     @property
     def bulk_capacitance_F(self) -> float:
         """Geometric capacitance eps_0 * eps_r * area / thickness."""
@@ -166,7 +177,7 @@ class SampleModel:
             return z + r["grain_boundary"] / (1 + r["grain_boundary"] * gb.Q * s ** gb.n) if gb else z
 
         if not self.non_blocking:
-            return lambda s: 1 / (electrolyte(s) + 1 / (el.Q * s ** el.n))
+            return lambda s: 1 / (electrolyte(s) + self._blocking_interface(T_K, s))
         r_i, q_dl = r["interface"], float(self._double_layer_Q(T_K))
         tau_d = self.sample.thickness_m ** 2 / (4 * float(self.diffusion_coefficient(T_K)))
 
@@ -175,6 +186,19 @@ class SampleModel:
             z_d = r["diffusion"] * np.tanh(x) / x
             return 1 / (electrolyte(s) + r_i / (1 + r_i * q_dl * s ** el.n) + z_d)
         return admittance
+
+    def _blocking_interface(self, T_K: float, s):
+        """Z of the ion-blocking interfaces: the CPE, in parallel (with `chemical_diffusion`)
+        with the stoichiometry polarization Z_chem = R_el g / (1 - g), g = tanh(y) / y,
+        y = (pi/2) sqrt(s tau), tau = L^2 / (pi^2 D~): in series with R_el it gives the
+        Wagner relaxation I_ion(t) = (V/R_el) sum 8/(m pi)^2 exp(-m^2 t / tau), m odd."""
+        y_cpe = self.electrode.Q * s ** self.electrode.n
+        if self.chemical_diffusion is None:
+            return 1 / y_cpe
+        r = self.resistances(T_K)
+        y = np.pi / 2 * np.sqrt(s * float(self.chemical_diffusion_time_s(T_K)))
+        g = np.tanh(y) / y
+        return 1 / (y_cpe + (1 - g) / (float(r["bulk"] + r["grain_boundary"]) * g))
 
     def impedance(self, frequency_Hz, T_K: float) -> np.ndarray:
         """Complex impedance Z(f) (Ohm, Z'' < 0 capacitive) at temperature T_K; f > 0."""

@@ -5,7 +5,9 @@ Schema (all SI; see `simulators/samples/default.toml`): tables `sample`, `bulk`,
 keys of the dataclass below. `electrode.kind` selects the electrodes: "blocking" (the
 default when absent: one CPE) or "non-blocking" (reversible Li electrodes, see
 `simulators/samples/li-peo.toml`), which also needs a `transference` table; without
-grain boundaries (a polymer) the `grain_boundary` table may be left out. Every problem (unreadable file, TOML syntax, missing or
+grain boundaries (a polymer) the `grain_boundary` table may be left out. A mixed conductor
+between blocking electrodes may have a `chemical_diffusion` table (see
+`simulators/samples/mixed-conductor.toml`). Every problem (unreadable file, TOML syntax, missing or
 unknown key, wrong type, value out of range) raises `ConfigError` naming the file, the
 `table.key` and its line (line/column for syntax errors); several problems of one file
 come together as `ConfigProblems` (a ConfigError, `.problems` lists them).
@@ -108,11 +110,22 @@ class Noise:
     relative: float = _rule(lambda x: 0 <= x < 1, "must be within 0 <= relative < 1")
 
 
+@dataclass(frozen=True)
+class ChemicalDiffusion:
+    """Stoichiometry polarization of a mixed conductor between ion-blocking electrodes:
+    chemical diffusion coefficient D~(T), Arrhenius around T_ref; `source` says where the
+    value comes from."""
+    D_ref_m2_per_s: float = _positive()
+    T_ref_K: float = _rule(lambda x: 1 <= x <= 5000, "must be within 1..5000 K")
+    Ea_eV: float = _rule(lambda x: 0 <= x <= 5, "must be within 0..5 eV")
+    source: str
+
+
 TABLES = {"sample": Geometry, "bulk": Bulk, "grain_boundary": GrainBoundary,
           "electrode": Interface, "electronic": Electronic, "stability": Stability,
           "noise": Noise}
 ELECTRODES = {"blocking": Interface, "non-blocking": NonBlockingInterface}
-OPTIONAL = {"transference": Transference}
+OPTIONAL = {"transference": Transference, "chemical_diffusion": ChemicalDiffusion}
 
 
 def shipped_sample(name: str) -> Path:
@@ -171,11 +184,16 @@ def _electrode_class(data: dict, problems: Problems) -> type | None:
 
 def _required(name: str, data: dict, problems: Problems) -> bool:
     """Whether table `name` is read: `grain_boundary` when present; `transference` with,
-    and only with, non-blocking electrodes; every other table always."""
+    and only with, non-blocking electrodes; `chemical_diffusion` when present, only with
+    blocking ones; every other table always."""
     electrode = data.get("electrode")
     non_blocking = isinstance(electrode, dict) and electrode.get("kind") == "non-blocking"
     if name == "grain_boundary":
         return name in data
+    if name == "chemical_diffusion":
+        if name in data and non_blocking:
+            problems.add("only with ion-blocking electrodes", name)
+        return name in data and not non_blocking
     if name == "transference":
         if name in data and not non_blocking:
             problems.add('only with non-blocking electrodes ([electrode] kind = "non-blocking")',

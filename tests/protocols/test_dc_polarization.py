@@ -50,14 +50,21 @@ def test_t_ion_within_0_002_of_the_truth(tmp_path, t_true, smu):
 
 def test_a_tail_not_yet_asymptotic_does_not_stop_the_measurement(tmp_path):
     """Default sample at 300 degC: the electrode's power law is not asymptotic before ~30 s;
-    a fit of the early tail is off by more than the tolerance yet agreed with itself."""
+    a fit of the early tail is off by more than the tolerance yet agreed with itself. The
+    stop needs I_ss to 5 %: later than t_ion alone, earlier than the current itself gets
+    within 5 % of I_ss."""
     T = 573.15
     with sim_context(tmp_path, start_K=T) as (ctx, bench):
-        truth = bench.simulation.world.sample.ionic_transference_number(T)
+        sample = bench.simulation.world.sample
+        truth = sample.ionic_transference_number(T)
         eis_sweep.run(ctx, EIS)
         result = dc.run(ctx, dc.Params(voltage_V=0.1))
-    assert result.stopped == "steady_state" and result.duration_s < 600.0
+    i_ss = 0.1 / sample.resistances(T)["electronic"]
+    reached = float(sample.step_current(0.1, [result.duration_s], T)[0])
+    assert result.stopped == "steady_state" and not result.Iss_is_bound
+    assert result.model == "power_law" and reached > 1.05 * i_ss
     assert result.t_ion == pytest.approx(truth, abs=dc.Params().t_ion_tolerance)
+    assert result.Iss_A == pytest.approx(i_ss, rel=dc.Params().iss_relative_tolerance)
 
 
 def test_adaptive_stop_is_shorter_than_a_fixed_600_s_and_as_accurate(tmp_path):
@@ -82,7 +89,7 @@ def test_max_duration_ends_with_a_warning_and_the_output_off(tmp_path):
         eis_sweep.run(ctx, EIS)
         result = dc.run(ctx, dc.Params(t_ion_tolerance=1e-6, max_duration_s=30.0))
         assert not bench.simulation.devices["smu"].output
-    assert result.stopped == "max_duration" and result.duration_s <= 30.0
+    assert result.stopped == "max_duration" and result.duration_s <= 30.0 and result.Iss_is_bound
     assert any(level == "warning" and "not steady" in text for level, text in ctx.events)
 
 
