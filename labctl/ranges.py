@@ -9,18 +9,19 @@ shown to people in degC.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Sequence
 
 from scipy.constants import zero_Celsius
 
 from labctl.errors import RangeError
 
 
-def shown(value: float, unit: str) -> str:
-    """A value as people read it (`300 degC` for 573.15 K)."""
+def in_units(values: float | Sequence[float], unit: str, sep: str = ", ") -> str:
+    """Values as people read them (`300 degC` for 573.15 K; `20 .. 2e+06 Hz`)."""
+    values = values if isinstance(values, Sequence) else [values]
     if unit == "K":
-        return f"{value - zero_Celsius:g} degC"
-    return f"{value:g} {unit}".rstrip()
+        return sep.join(f"{v - zero_Celsius:g}" for v in values) + " degC"
+    return (sep.join(f"{v:g}" for v in values) + f" {unit}").rstrip()
 
 
 @dataclass(frozen=True)
@@ -37,17 +38,14 @@ class Span:
         return self.low <= value <= self.high
 
     def __str__(self) -> str:
-        if self.unit == "K":
-            text = f"{self.low - zero_Celsius:g} .. {self.high - zero_Celsius:g} degC"
-        else:
-            text = f"{self.low:g} .. {self.high:g} {self.unit}".rstrip()
-        return text + (f" ({self.note})" if self.note else "")
+        return in_units((self.low, self.high), self.unit, " .. ") + \
+            (f" ({self.note})" if self.note else "")
 
     def check(self, value: Any, name: str) -> float:
         """`value` as float; `RangeError` naming `name` and the span if outside."""
         v = float(value)
         if v not in self:
-            raise RangeError(f"{name} = {shown(v, self.unit)} is outside the instrument's "
+            raise RangeError(f"{name} = {in_units(v, self.unit)} is outside the instrument's "
                              f"range {self}")
         return v
 
