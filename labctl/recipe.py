@@ -209,7 +209,7 @@ class _Reader:
         if not isinstance(stabilize, dict):
             self.errors.add("must be a table of stabilize parameters", "program", "stabilize")
             stabilize = {}
-        for key in stabilize.keys() & {"target_K", "ramp_rate_K_per_s"}:
+        for key in [k for k in ("target_K", "ramp_rate_K_per_s") if k in stabilize]:
             self.errors.add("set by the program (temperatures, ramp_C_per_min)",
                             "program.stabilize", key)
         body = program.get("body", [])
