@@ -92,12 +92,16 @@ def read_text(path: str | Path, what: str) -> str:
     FIFO would block, /dev/zero fill memory), larger than MAX_BYTES, unreadable or not
     UTF-8 raises ConfigError."""
     try:    # non-blocking: opening a FIFO returns at once, and fstat tells what it is
-        with os.fdopen(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as f:
-            mode = os.fstat(f.fileno()).st_mode
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        try:
+            mode = os.fstat(fd).st_mode
             if not stat.S_ISREG(mode):
                 kind = next((k for test, k in KINDS.items() if test(mode)), "not a file")
                 raise ConfigError(f"{what} is {kind}, not a regular file", file=str(path))
-            data = f.read(MAX_BYTES + 1)
+            with os.fdopen(fd, "rb", closefd=False) as file:
+                data = file.read(MAX_BYTES + 1)
+        finally:
+            os.close(fd)
     except OSError as exc:
         raise ConfigError(f"cannot read {what}: {exc.strerror or exc}", file=str(path)) from None
     if len(data) > MAX_BYTES:
