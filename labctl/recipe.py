@@ -41,7 +41,6 @@ Every problem is reported at once, each with file, line and `step.key`
 from __future__ import annotations
 
 import importlib
-import inspect
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Mapping
@@ -49,7 +48,8 @@ from typing import Any, Mapping
 from scipy.constants import zero_Celsius
 
 from labctl.bench import BenchConfig
-from labctl.capabilities import ImpedanceAnalyzer, SourceMeter, TemperatureController
+from labctl.capabilities import (ImpedanceAnalyzer, SourceMeter, TemperatureController,
+                                 methods)
 from labctl import plausible, preflight
 from labctl.configfile import (Problems, in_file_order, is_number, parse_toml, read_text,
                                shown, unknown)
@@ -410,7 +410,7 @@ class _Reader:
 
     def _can(self, name: str, role: str) -> bool:
         driver = load_driver(self.bench.instruments[name].driver)
-        return all(callable(getattr(driver, m, None)) for m in _methods(CAPABILITIES[role]))
+        return all(callable(getattr(driver, m, None)) for m in methods(CAPABILITIES[role]))
 
     def _limits(self, where: str, kind: str, params: Any, values: dict[str, Any],
                 position: Position, roles: dict[str, str]) -> Step | None:
@@ -442,9 +442,3 @@ def _source(where: str, key: str) -> tuple[str, str]:
         return "program", program[key]
     return where, key
 
-
-def _methods(capability: type) -> set[str]:
-    """Public methods a capability Protocol asks for (its own and inherited)."""
-    return {name for cls in capability.__mro__ if cls.__module__ == "labctl.capabilities"
-            for name, value in vars(cls).items()
-            if not name.startswith("_") and inspect.isfunction(value)}
