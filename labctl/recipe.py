@@ -34,7 +34,9 @@ protocol = "eis"
 cool_down = true                     # default: the furnace to its safe set-point at the end
 ```
 Every problem is reported at once, each with file, line and `step.key`
-(e.g. `program.body[2].amplitude_V`). Positions (`program[3]/eis`, `steps[1]/eis`,
+(e.g. `program.body[2].amplitude_V`), among them every value outside a bench limit or the
+range of the instrument playing the step's role (`labctl.preflight`); `Recipe.warnings`
+lists what is accepted but probably not meant (`labctl.plausible`). Positions (`program[3]/eis`, `steps[1]/eis`,
 `final/cool_down`) name the steps in the store, so a resumed run finds where it stopped.
 """
 
