@@ -115,6 +115,11 @@ def test_a_utf8_bom_is_accepted_in_recipes_and_benches(tmp_path, sim):
                       b'resource = "sim://fra"\n')
     assert load_recipe(recipe, sim).sample["name"] == "pellet"
     assert list(load_bench(bench).instruments) == ["fra"]
+    assert parse_recipe("\ufeff" + VALID, sim).sample["name"] == "pellet"   # text as given
+    recipe.write_bytes(b"\xef\xbb\xbf" + VALID.replace('name = "pellet"\n', "").encode())
+    with pytest.raises(ConfigError) as info:      # and lines are found from the first on
+        load_recipe(recipe, sim)
+    assert (info.value.line, info.value.field) == (1, "sample.name")
 
 
 BAD_EVERYWHERE = """[zeta]
