@@ -36,8 +36,9 @@ cool_down = true                     # default: the furnace to its safe set-poin
 Every problem is reported at once, each with file, line and `step.key`
 (e.g. `program.body[2].amplitude_V`), among them every value outside a bench limit or the
 range of the instrument playing the step's role (`labctl.preflight`); `Recipe.warnings`
-lists what is accepted but probably not meant (`labctl.plausible`). Positions (`program[3]/eis`, `steps[1]/eis`,
-`final/cool_down`) name the steps in the store, so a resumed run finds where it stopped.
+lists what is accepted but probably not meant (`labctl.plausible`). Positions
+(`program[3]/eis`, `steps[1]/eis`, `final/cool_down`) name the steps in the store, so a
+resumed run finds where it stopped.
 """
 
 from __future__ import annotations
@@ -277,8 +278,8 @@ class _Reader:
         for key in ("start_C", "stop_C", "step_C"):
             value = program.get(key)
             if not is_number(value):
-                self.errors.add(f"required with start_C/stop_C/step_C, a number, got {shown(value)}",
-                                "program", key)
+                self.errors.add(f"required with start_C/stop_C/step_C, a number, "
+                                f"got {shown(value)}", "program", key)
             values[key] = value
         if not all(is_number(v) for v in values.values()):
             return []
