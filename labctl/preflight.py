@@ -21,28 +21,30 @@ from labctl.registry import load_driver
 @dataclass(frozen=True)
 class Quantity:
     """A quantity a step sets: the role whose instrument sets it, its span in `Ranges`
-    (None: no range) and the bench limit it must respect (in the limit's own unit)."""
+    (None: no range) and the bench limit it must respect (in the limit's own unit; the
+    first of `limits` the instrument has)."""
 
     role: str
     span: str | None
-    limit: str | None = None
+    limits: tuple[str, ...] = ()
     to_limit: Callable[[float], float] = float     # SI value -> the limit's unit
     from_limit: Callable[[float], float] = float   # and back
     magnitude: bool = True                         # the limit bounds |value|
 
 
-TEMPERATURE = Quantity("furnace", "temperature_K", "max_temperature_C",
+TEMPERATURE = Quantity("furnace", "temperature_K", ("max_temperature_C",),
                        lambda k: k - zero_Celsius, lambda c: c + zero_Celsius, False)
-RAMP = Quantity("furnace", None, "max_ramp_C_per_min", lambda r: r * 60.0, lambda r: r / 60.0)
+RAMP = Quantity("furnace", None, ("max_ramp_C_per_min",), lambda r: r * 60.0, lambda r: r / 60.0)
 FREQUENCY = Quantity("fra", "frequency_Hz")
-AMPLITUDE = Quantity("fra", "amplitude_V", "amplitude_V")
-VOLTAGE = Quantity("smu", "voltage_V", "voltage_V")
+AMPLITUDE = Quantity("fra", "amplitude_V", ("amplitude_V",))
+VOLTAGE = Quantity("smu", "voltage_V", ("voltage_V",))
 # protocol parameter -> what it sets
 PARAMETERS = {"start_Hz": FREQUENCY, "stop_Hz": FREQUENCY, "frequencies_Hz": FREQUENCY,
               "reference_Hz": FREQUENCY, "amplitude_V": AMPLITUDE,
-              "bias_V": Quantity("fra", "bias_V", "bias_V"), "voltage_V": VOLTAGE,
+              # a potentiostat's DC bias is bounded by its potential limit
+              "bias_V": Quantity("fra", "bias_V", ("bias_V", "voltage_V")), "voltage_V": VOLTAGE,
               "max_voltage_V": VOLTAGE, "min_voltage_V": VOLTAGE,
-              "current_limit_A": Quantity("smu", "current_A", "current_A"),
+              "current_limit_A": Quantity("smu", "current_A", ("current_A",)),
               "target_K": TEMPERATURE, "ramp_rate_K_per_s": RAMP}
 # the protocol caps it at the analyzer's highest frequency itself
 CAPPED = {("transference", "start_Hz")}
@@ -64,17 +66,23 @@ def problems(kind: str, values: Mapping[str, Any],
             yield key, message
 
 
+def bench_limit(quantity: Quantity, spec: InstrumentSpec) -> tuple[str, float] | None:
+    """The bench limit (key, value) of `quantity` on the instrument `spec`, if it has one."""
+    key = next((k for k in quantity.limits if k in spec.limits), None)
+    return None if key is None else (key, spec.limits[key])
+
+
 def _over_limit(quantity: Quantity, values: list[float], spec: InstrumentSpec) -> str | None:
-    limit = spec.limits.get(quantity.limit) if quantity.limit else None
-    if limit is None:
+    if (found := bench_limit(quantity, spec)) is None:
         return None
+    key, limit = found
     for value in values:
         converted = quantity.to_limit(value)
         if quantity is RAMP and value == 0:
-            return f"a step (rate 0) is refused by {spec.name}'s {quantity.limit}"
+            return f"a step (rate 0) is refused by {spec.name}'s {key}"
         if (abs(converted) if quantity.magnitude else converted) > \
                 limit + 1e-9 * max(1.0, abs(limit)):
-            return f"{converted:g} exceeds the limit {quantity.limit} = {limit:g} of {spec.name!r}"
+            return f"{converted:g} exceeds the limit {key} = {limit:g} of {spec.name!r}"
     return None
 
 
@@ -93,9 +101,10 @@ def instrument_span(quantity: Quantity, spec: InstrumentSpec) -> Span | None:
     if quantity.span is None:
         return None
     span = load_driver(spec.driver).bench_ranges(spec.options).get(quantity.span)
-    limit = spec.limits.get(quantity.limit) if span and quantity.limit else None
-    if limit is None:
+    found = bench_limit(quantity, spec) if span else None
+    if found is None:
         return span
+    key, limit = found
     bound = quantity.from_limit(limit)
     return span.narrowed(low=-bound if quantity.magnitude else None, high=bound,
-                         note=f"limit {quantity.limit} = {limit:g} of the bench")
+                         note=f"limit {key} = {limit:g} of the bench")

@@ -131,6 +131,14 @@ def test_source_ranges_follow_the_bench_options_of_the_instrument(step, field, e
     assert problem.field == f"steps[1].{field}" and expected in problem.reason
 
 
+def test_a_potentiostats_dc_bias_respects_its_potential_limit(full):
+    problem = only_problem(PROGRAM.format(fra="pstat", temperatures="300",
+                                          body="start_Hz = 1e5\namplitude_V = 0.04\n"
+                                               "bias_V = -4.0"), full)
+    assert (problem.field, problem.reason) == ("program.body[1].bias_V",
+                                               "-4 exceeds the limit voltage_V = 3 of 'pstat'")
+
+
 def test_symmetric_bench_limits_refuse_a_negative_voltage_too():
     text = '[sample]\nname = "p"\narea_m2 = 1e-4\n[[steps]]\nprotocol = "stability_window"\n' \
            'min_voltage_V = -50.0\n'
