@@ -56,7 +56,10 @@ def only_problem(text, bench):
     ("lcr", "stop_Hz = 0.1", "stop_Hz", "0.1 Hz is outside what 'lcr' (keysight_e4980a) can "
                                         "do: 20 .. 2e+06 Hz"),
     ("lcr", "start_Hz = 1e7\nstop_Hz = 100", "start_Hz", "1e+07 Hz is outside what 'lcr'"),
-    ("fra", "frequencies_Hz = [1e3, 5e7, 6e7]", "frequencies_Hz", "5e+07, 6e+07 Hz is outside"),
+    ("fra", "frequencies_Hz = [1e3, 1e4, 5e7, 6e7]", "frequencies_Hz",
+     "5e+07, 6e+07 Hz is outside"),
+    ("fra", "start_Hz = 1e5\nstop_Hz = 1e4\npoints_per_decade = 2", "points_per_decade",
+     "gives 3 frequencies; the spectrum's Kramers-Kronig check needs at least 4"),
     ("pstat", "amplitude_V = 0.04", "start_Hz", "1e+06 Hz is outside what 'pstat' (emstat4) "
                                                 "can do: 1e-05 .. 200000 Hz"),
 ])
@@ -64,7 +67,8 @@ def test_eis_frequencies_outside_the_analyzer_are_one_message_naming_it(full, fr
                                                                          expected):
     problem = only_problem(PROGRAM.format(fra=fra, temperatures="300", body=body), full)
     assert problem.field == f"program.body[1].{field}"
-    assert problem.line == (BODY_LINE if field in body else BODY_LINE - 2)  # default: header
+    lines = [i for i, line in enumerate(body.splitlines()) if line.startswith(field)]
+    assert problem.line == (BODY_LINE + lines[0] if lines else BODY_LINE - 2)  # default: header
     assert expected in problem.reason
     assert "integration_s" not in problem.reason
 
