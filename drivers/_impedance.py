@@ -2,7 +2,7 @@
 
 `ImpedanceAnalyzerDriver` implements the `labctl.capabilities.ImpedanceAnalyzer` parts that
 do not depend on the instrument: checking a point (frequency, AC amplitude and DC bias inside
-the instrument's ranges and the bench's `amplitude_V` / `bias_V` limits) before anything is
+the instrument's `ranges` and the bench's `amplitude_V` / `bias_V` limits) before anything is
 sent, and `sweep`, one `measure` per frequency. Subclasses declare the settings `frequency`,
 `amplitude` and `bias` as `Setting`s (a `Property` that also enforces a bench limit on every
 set) and implement `measure`. `polar_deg` converts a (|Z|, degrees) reading at the wire.
@@ -24,19 +24,21 @@ def polar_deg(magnitude: float, phase_deg: float) -> complex:
 
 
 class Setting(Property):
-    """A `Property` whose value must also stay within the bench limit `limit` (if given).
-    `check` may also be the name of a method of the instrument (`check(value, name)`), for
-    ranges that depend on the unit (installed options)."""
+    """A `Property` whose value must stay within the instrument's range `span` (a field of
+    its `ranges`) and the bench limit `limit` (if given). `check` may also be the name of
+    a method of the instrument (`check(value, name)`), for what a span cannot say."""
 
-    def __init__(self, get: str | None, set: str, *, limit: str | None = None,
-                 check: Any = None, **kwargs: Any):
+    def __init__(self, get: str | None, set: str, *, span: str | None = None,
+                 limit: str | None = None, check: Any = None, **kwargs: Any):
         super().__init__(get, set, **kwargs)
-        self.limit, self.check_by = limit, check    # checked here, not again by Property
+        self.span, self.limit, self.check_by = span, limit, check   # checked here, not by Property
 
     def validate(self, instrument: Instrument, value: Any) -> Any:
         """The checked value; `RangeError` / `SafetyLimitError` before anything is sent."""
         check = getattr(instrument, self.check_by) if isinstance(self.check_by, str) \
             else self.check_by
+        if self.span is not None:
+            value = instrument.ranges.get(self.span).check(value, f"{instrument.name}.{self.name}")
         if check is not None:
             value = check(value, f"{instrument.name}.{self.name}")
         if self.limit is not None:
@@ -50,11 +52,15 @@ class Setting(Property):
 class ImpedanceAnalyzerDriver(Instrument):
     """Base of impedance-analyzer drivers: point checks and the capability's `sweep`."""
 
-    frequency_range_Hz: ClassVar[tuple[float, float]]
     frequency: ClassVar[Setting]
     amplitude: ClassVar[Setting]
     bias: ClassVar[Setting]
     limit_keys = {"amplitude_V": "max AC amplitude (V rms)", "bias_V": "max |DC bias| (V)"}
+
+    @property
+    def frequency_range_Hz(self) -> tuple[float, float]:
+        span = self.ranges.frequency_Hz
+        return span.low, span.high
 
     def check_point(self, frequency_Hz: float, amplitude_V: float,
                     bias_V: float) -> tuple[float, float, float]:

@@ -4,7 +4,9 @@
 instrument-specific hooks (`_read`, `_write_setpoint`, `_write_ramp_rate`, `_secure_output`):
 bench limits arrive in degC at the edge (`max_temperature_C`, `max_ramp_C_per_min`,
 `safe_temperature_C`) and are converted once here; set-points and ramp rates are refused
-with `SafetyLimitError` before anything is sent. `FollowCheck` notices a process value that
+with `SafetyLimitError` before anything is sent, set-points outside what the controller
+can reach (its `RANGES.temperature_K`: a heating-only furnace nothing below ambient) with
+`RangeError`. `FollowCheck` notices a process value that
 no longer follows a saturated heater (failed element, blown fuse, open contactor): the
 "loop break" condition of process controllers, evaluated on the driver's own readings.
 """
@@ -28,6 +30,7 @@ LIMIT_KEYS = {
     "safe_temperature_C": "set-point of the safe state (degC, default 25)",
 }
 DEFAULT_SAFE_C = 25.0
+AMBIENT_C = 25.0      # the lowest set-point a heating-only furnace reaches (it cannot cool)
 
 
 def to_kelvin(celsius: float) -> float:
@@ -131,7 +134,8 @@ class ControllerBase(Instrument):
             raise SafetyLimitError(
                 f"{self.name}: set-point {t:.2f} K ({to_celsius(t):.1f} degC) exceeds the limit "
                 f"max_temperature_C = {to_celsius(self.max_temperature_K):g}")
-        return t
+        span = self.ranges.temperature_K
+        return t if span is None else span.check(t, f"{self.name}.setpoint")
 
     def check_ramp_rate(self, rate_K_per_s: float) -> float:
         r = float(rate_K_per_s)

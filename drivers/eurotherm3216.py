@@ -31,11 +31,12 @@ from typing import Any, Iterator, Mapping
 
 import minimalmodbus
 
-from drivers._temperature import ControllerBase, to_celsius, to_kelvin
+from drivers._temperature import AMBIENT_C, ControllerBase, to_celsius, to_kelvin
 from labctl.capabilities import TemperatureReading
 from labctl.clock import Clock
 from labctl.errors import (CommunicationError, ConfigError, InstrumentConnectionError,
                            InstrumentError, InstrumentTimeout, RangeError, ReplyError)
+from labctl.ranges import Ranges, Span
 from labctl.transport import (LinkSettings, SerialTransport, Transport, serial_link_errors,
                               serial_port_name)
 
@@ -45,6 +46,9 @@ SP_RATE, STATUS, INSTRUMENT_MODE, AUTO_MANUAL, RAMP_UNITS = 35, 75, 199, 273, 53
 MODES = {0: "operating", 1: "standby (control outputs off)", 2: "configuration"}
 SECONDS_PER_RAMP_UNIT = {0: 60.0, 1: 3600.0, 2: 1.0}  # register 531: per min / hour / s
 STATUS_BITS = {4: "manual", 5: "sensor break", 6: "loop break", 13: "timer or ramp running"}
+# a furnace: heating only; a type K thermocouple reads up to 1372 degC
+RANGES = Ranges(temperature_K=Span(to_kelvin(AMBIENT_C), to_kelvin(1372.0), "K",
+                                   "heating only: nothing below ambient"))
 
 
 class Register:
@@ -77,6 +81,7 @@ class Eurotherm3216(ControllerBase):
     """Eurotherm 3200-series controller, loop 1, implementing `TemperatureController`."""
 
     link = LinkSettings(timeout_s=0.5, baudrate=9600, bytesize=8, parity="N", stopbits=1)
+    RANGES = RANGES
 
     process_value_K = Register(PV, celsius=True, doc="PV.IN, thermocouple temperature")
     target_setpoint_K = Register(TARGET_SP, celsius=True, doc="TG.SP (write: set_setpoint)")

@@ -40,10 +40,13 @@ from labctl.sampling import log_schedule, staircase
 from labctl.errors import CommunicationError, InstrumentError, RangeError, ReplyError
 from labctl.instrument import (Instrument, Property, in_range, parse_bool, parse_float,
                                parse_word, raise_scpi_errors)
+from labctl.ranges import Ranges, Span
 from labctl.transport import LinkSettings
 
 MAX_VOLTAGE_V, MAX_CURRENT_A = 210.0, 1.05
 LOW_RANGE_V, HIGH_RANGE_MAX_CURRENT_A = 21.0, 0.105
+RANGES = Ranges(voltage_V=Span(-MAX_VOLTAGE_V, MAX_VOLTAGE_V, "V", "at most 105 mA above 21 V"),
+                current_A=Span(1e-9, MAX_CURRENT_A, "A"))
 OVERFLOW = 9.9e37               # the 2450's reading for "above the measure range"
 DEFAULT_POINTS = 100_000        # capacity of defbuffer1 after *RST
 MIN_POLL_S = 0.05               # record(): shortest pause between buffer polls
@@ -71,6 +74,7 @@ class Keithley2450(Instrument):
     models = (r",MODEL 2450,",)
     limit_keys = {"voltage_V": "max |source voltage|",
                   "current_A": "max current limit (compliance)"}
+    RANGES = RANGES
 
     language = Property("*LANG?", parse=parse_word, doc="command set: SCPI, TSP or SCPI2400")
     line_frequency_Hz = Property(":SYST:LFR?", doc="power line frequency (sets 1 PLC)")
@@ -111,7 +115,7 @@ class Keithley2450(Instrument):
     def configure(self, current_limit_A: float, nplc: float = 1.0,
                   current_range_A: float | None = None) -> None:
         """Voltage source, current measure, compliance, NPLC, range (None = autorange)."""
-        in_range(1e-9, MAX_CURRENT_A, "A")(current_limit_A, f"{self.name}.current_limit")
+        self.ranges.current_A.check(current_limit_A, f"{self.name}.current_limit")
         self._check_high_range(self._voltage, current_limit_A)
         self.limits.check_max("current_A", current_limit_A, "current limit", "A")
         nplc = in_range(0.01, 10, "PLC")(nplc, f"{self.name}.nplc")
@@ -145,7 +149,7 @@ class Keithley2450(Instrument):
         self._voltage = float(voltage_V)
 
     def _check_voltage(self, voltage_V: float) -> None:
-        in_range(-MAX_VOLTAGE_V, MAX_VOLTAGE_V, "V")(voltage_V, f"{self.name}.voltage")
+        self.ranges.voltage_V.check(voltage_V, f"{self.name}.voltage")
         self.limits.check_max("voltage_V", voltage_V, "source voltage", "V")
 
     def output(self, on: bool) -> None:

@@ -35,13 +35,19 @@ from labctl.capabilities import ImpedancePoint
 from labctl.errors import InstrumentError, RangeError, ReplyError
 from labctl.instrument import (Property, in_range, one_of, parse_bool, parse_word,
                                raise_scpi_errors)
+from labctl.ranges import Ranges, Span
 from labctl.transport import LinkSettings, Transport
 
-FREQUENCY_RANGE_HZ = (20.0, 2e6)
 OPTION_001 = "001"                     # power and DC bias enhancement
-MAX_LEVEL_V = {False: 2.0, True: 20.0}  # AC level, V rms, by option 001
 STANDARD_BIAS_V = (0.0, 1.5, 2.0)      # DC bias settings of a unit without option 001
-MAX_BIAS_001_V = 40.0
+# with option 001; what a bench is validated against (the options are read when it opens)
+RANGES = Ranges(frequency_Hz=Span(20.0, 2e6, "Hz"),
+                amplitude_V=Span(0.0, 20.0, "V", "option 001; 2 V rms without"),
+                bias_V=Span(-40.0, 40.0, "V", "option 001; only 0, 1.5 or 2 V without"))
+STANDARD = Ranges(frequency_Hz=RANGES.frequency_Hz,
+                  amplitude_V=Span(0.0, 2.0, "V", "a unit without option 001"),
+                  bias_V=Span(0.0, 2.0, "V",
+                              "a unit without option 001 applies only 0, 1.5 or 2 V"))
 _NUMBER = r"[+-]\d\.\d{5}(?:\d{4})?E[+-]\d\d"
 FETCH = re.compile(rf"({_NUMBER}),({_NUMBER}),([+-]\d)")      # the whole reply
 STATUS = {-1: "no data", 1: "overload (|Z| outside the measurement range)",
@@ -73,13 +79,13 @@ class KeysightE4980A(ImpedanceAnalyzerDriver):
 
     link = LinkSettings(read_termination="\n", write_termination="\n", timeout_s=5.0)
     models = (r",E4980AL?,",)
-    frequency_range_Hz = FREQUENCY_RANGE_HZ
+    RANGES = RANGES
 
-    frequency = Setting(":FREQ:CW?", ":FREQ:CW {:.10g}", check=in_range(*FREQUENCY_RANGE_HZ, "Hz"))
-    amplitude = Setting(":VOLT:LEV?", ":VOLT:LEV {:.6g}", check="check_level",
+    frequency = Setting(":FREQ:CW?", ":FREQ:CW {:.10g}", span="frequency_Hz")
+    amplitude = Setting(":VOLT:LEV?", ":VOLT:LEV {:.6g}", span="amplitude_V",
                         limit="amplitude_V", doc="test signal level, V rms")
-    bias = Setting(":BIAS:VOLT:LEV?", ":BIAS:VOLT:LEV {:.6g}", check="check_bias",
-                   limit="bias_V", doc="DC bias, V")
+    bias = Setting(":BIAS:VOLT:LEV?", ":BIAS:VOLT:LEV {:.6g}", span="bias_V",
+                   check="check_bias", limit="bias_V", doc="DC bias, V")
     bias_on = Property(":BIAS:STAT?", ":BIAS:STAT {:d}", parse=parse_bool)
     function = Property(":FUNC:IMP:TYPE?", ":FUNC:IMP:TYPE {}", parse=parse_word,
                         check=one_of(*TO_Z))
@@ -113,13 +119,13 @@ class KeysightE4980A(ImpedanceAnalyzerDriver):
     def option_001(self) -> bool:
         return OPTION_001 in self.options
 
-    def check_level(self, value: float, name: str) -> float:
-        return in_range(0.0, MAX_LEVEL_V[self.option_001], "V")(value, name)
+    @property
+    def ranges(self) -> Ranges:
+        return RANGES if self.option_001 else STANDARD
 
     def check_bias(self, value: float, name: str) -> float:
-        if self.option_001:
-            return in_range(-MAX_BIAS_001_V, MAX_BIAS_001_V, "V")(value, name)
-        if float(value) not in STANDARD_BIAS_V:
+        """A unit without option 001 applies only the settings STANDARD_BIAS_V."""
+        if not self.option_001 and float(value) not in STANDARD_BIAS_V:
             raise RangeError(f"{name} = {float(value):g} V: a unit without option 001 "
                              f"applies only 0, 1.5 or 2 V")
         return float(value)

@@ -23,6 +23,7 @@ from labctl.capabilities import TemperatureReading
 from labctl.clock import Clock
 from labctl.errors import ConfigError, InstrumentError, RangeError, ReplyError
 from labctl.instrument import Property, in_range, one_of, parse_bool
+from labctl.ranges import Ranges, Span
 from labctl.transport import LinkSettings, Transport
 
 HEATER_RANGES = {"off": 0, "low": 1, "medium": 2, "high": 3}
@@ -33,6 +34,8 @@ RDGST_BITS = {1: "invalid reading", 16: "temperature under range",
               32: "temperature over range", 64: "sensor units zero", 128: "sensor units over range"}
 HEATER_ERRORS = {1: "heater open load", 2: "heater short"}
 RAMP_K_PER_MIN = (0.1, 100.0)
+# Model 336 specifications: 300 mK .. 1505 K, as the sensor allows
+RANGES = Ranges(temperature_K=Span(0.3, 1505.0, "K", "as the sensor allows"))
 
 
 def parse_int(reply: str) -> int:
@@ -56,6 +59,7 @@ class LakeShore336(ControllerBase):
                         baudrate=57600, bytesize=7, parity="O", stopbits=1)
 
     models = (r"^LSCI,MODEL336,",)
+    RANGES = RANGES
 
     heater_output_percent = Property("HTR? 1", doc="heater output, % of the present range")
     heater_range = Property("RANGE? 1", "RANGE 1,{}", parse=parse_int,

@@ -40,6 +40,7 @@ from labctl.capabilities import CurrentReading, ImpedancePoint
 from labctl.clock import Clock
 from labctl.errors import InstrumentError, RangeError, ReplyError
 from labctl.instrument import Instrument, in_range, one_of
+from labctl.ranges import Ranges, Span
 from labctl.sampling import log_schedule
 from labctl.transport import LinkSettings, Transport
 
@@ -47,7 +48,17 @@ MODELS = {  # potential range (V), current ranges (A) in MethodSCRIPT order
     "LR": (3.0, tuple(10.0 ** e for e in range(-9, -1))),
     "HR": (6.0, tuple(10.0 ** e for e in range(-7, 0))),
 }
-MAX_AMPLITUDE_V = 0.9
+DEFAULT_MODEL = "HR"
+
+
+def model_ranges(model: str) -> Ranges:
+    """The spans of an EmStat4 LR or HR (potential and current ranges by model)."""
+    potential, currents = MODELS[model]
+    return Ranges(frequency_Hz=Span(1e-5, 2e5, "Hz"), amplitude_V=Span(0.0, 0.9, "V"),
+                  bias_V=Span(-potential, potential, "V", f"EmStat4 {model}"),
+                  voltage_V=Span(-potential, potential, "V", f"EmStat4 {model}"),
+                  current_A=Span(0.0, currents[-1], "A", f"EmStat4 {model}"))
+
 LINE_FREQUENCY_HZ = 50.0     # nplc -> sampling interval of read()
 MARKERS = ("*", "+", "-", "L", "Z")
 
@@ -84,18 +95,31 @@ class EmStat4(Instrument):
     limit_keys = {"voltage_V": "max |cell potential| (V)", "current_A": "max |cell current| (A)",
                   "amplitude_V": "max EIS amplitude (V rms)"}
     models = (r"firmware es4_",)  # EmStat4 firmware: es4_lr.../es4_hr...
-    frequency_range_Hz = (1e-5, 2e5)
+    RANGES = model_ranges(DEFAULT_MODEL)
 
     def __init__(self, transport: Transport, *, name: str = "emstat4",
                  limits: Mapping[str, float] | None = None, clock: Clock | None = None,
-                 model: str = "HR"):
+                 model: str = DEFAULT_MODEL):
         super().__init__(transport, name=name, limits=limits, clock=clock)
         self.model = one_of(*MODELS)(model, f"{name}.model")
-        self.potential_range_V, self.current_ranges_A = MODELS[self.model]
+        self.current_ranges_A = MODELS[self.model][1]
         self.voltage_V, self.is_on, self.nplc = 0.0, False, 1.0
         self.current_limit_A, self.current_range_A = self.current_ranges_A[-1], None
         self._active: object | None = None   # token of the running script
         self._gap_s = 0.0                     # longest expected wait between its lines
+
+    @classmethod
+    def bench_ranges(cls, options: Mapping[str, Any]) -> Ranges:
+        model = options.get("model", DEFAULT_MODEL)
+        return model_ranges(model) if model in MODELS else cls.RANGES
+
+    @property
+    def ranges(self) -> Ranges:
+        return model_ranges(self.model)
+
+    @property
+    def frequency_range_Hz(self) -> tuple[float, float]:
+        return self.ranges.frequency_Hz.low, self.ranges.frequency_Hz.high
 
     # -- identity and settings ---------------------------------------------------------------
     def identify(self) -> str:
@@ -115,13 +139,13 @@ class EmStat4(Instrument):
 
     # -- checks (before anything is sent) -----------------------------------------------------
     def _potential(self, value: float, what: str) -> float:
-        v = in_range(-self.potential_range_V, self.potential_range_V, "V")(value, f"{self.name}.{what}")
+        v = self.ranges.voltage_V.check(value, f"{self.name}.{what}")
         self.limits.check_max("voltage_V", v, what, "V")
         return v
 
     def _range_for(self, current_A: float, what: str) -> float:
         """The smallest current range holding `current_A`."""
-        in_range(0, self.current_ranges_A[-1], "A")(abs(current_A), f"{self.name}.{what}")
+        self.ranges.current_A.check(abs(current_A), f"{self.name}.{what}")
         return next(r for r in self.current_ranges_A if r >= abs(current_A) * (1 - 1e-9))
 
     # -- ImpedanceAnalyzer ------------------------------------------------------------------------
@@ -133,9 +157,9 @@ class EmStat4(Instrument):
     def sweep(self, frequencies_Hz: Iterable[float], amplitude_V: float,
               bias_V: float = 0.0) -> Iterator[ImpedancePoint]:
         """All points are checked before the script is sent; then one script measures them."""
-        freqs = [in_range(*self.frequency_range_Hz, "Hz")(f, f"{self.name}.frequency")
+        freqs = [self.ranges.frequency_Hz.check(f, f"{self.name}.frequency")
                  for f in frequencies_Hz]
-        amp = in_range(0, MAX_AMPLITUDE_V, "V")(amplitude_V, f"{self.name}.amplitude")
+        amp = self.ranges.amplitude_V.check(amplitude_V, f"{self.name}.amplitude")
         if amp <= 0:
             raise RangeError(f"{self.name}.amplitude must be > 0 V")
         self.limits.check_max("amplitude_V", amp, "AC amplitude", "V")

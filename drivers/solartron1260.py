@@ -28,15 +28,21 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
+from dataclasses import replace
+from typing import Any, Mapping
 
 from drivers._impedance import ImpedanceAnalyzerDriver, Setting, polar_deg
 from labctl.capabilities import ImpedancePoint
 from labctl.errors import InstrumentError, RangeError, ReplyError
 from labctl.instrument import in_range, one_of
+from labctl.ranges import Ranges, Span
 from labctl.transport import LinkSettings, Transport
 
-FREQUENCY_RANGE_HZ = (10e-6, 32e6)
+RANGES = Ranges(frequency_Hz=Span(10e-6, 32e6, "Hz"),
+                amplitude_V=Span(0.0, 3.0, "V", "at most 1 V rms above 10 MHz"),
+                bias_V=Span(-40.95, 40.95, "V"))
+INTEGRATION_S = Span(0.01, 1e5, "s")
+INTEGRATION_CYCLES = 5
 _FREQ = r"[+-]\d\.\d{7}E[+-]\d\d"
 _PARAM = r"[+-]\d\.\d{4}E[+-]\d\d"
 RESULT = re.compile(rf"({_FREQ}),({_PARAM}),({_PARAM}),(\d),(00|[+-]1)")    # whole line
@@ -77,21 +83,21 @@ class Solartron1260(ImpedanceAnalyzerDriver):
 
     link = LinkSettings(read_termination="\r\n", write_termination="\n", timeout_s=5.0)
     models = (r",\s*1260\b",)
-    frequency_range_Hz = FREQUENCY_RANGE_HZ
+    RANGES = RANGES
 
-    frequency = Setting(None, "FR {}", format=e_format, check=in_range(*FREQUENCY_RANGE_HZ, "Hz"))
-    amplitude = Setting(None, "VA {}", format=e_format, check=in_range(0.0, 3.0, "V"),
+    frequency = Setting(None, "FR {}", format=e_format, span="frequency_Hz")
+    amplitude = Setting(None, "VA {}", format=e_format, span="amplitude_V",
                         limit="amplitude_V", doc="generator AC amplitude, V rms")
-    bias = Setting(None, "VB {}", format=e_format, check=in_range(-40.95, 40.95, "V"),
+    bias = Setting(None, "VB {}", format=e_format, span="bias_V",
                    limit="bias_V", doc="generator DC bias, V")
-    integration_s = Setting(None, "IS {}", format=e_format, check=in_range(0.01, 1e5, "s"),
+    integration_s = Setting(None, "IS {}", format=e_format, check=INTEGRATION_S.check,
                             doc="integration time (whole cycles, at least one)")
     delay_s = Setting(None, "MS {}", format=e_format, check=in_range(0.0, 1e5, "s"),
                       doc="measurement delay before integration")
 
     def __init__(self, transport: Transport, *, name: str = "solartron1260",
                  limits: Any = None, clock: Any = None, coordinates: str = "rectangular",
-                 min_integration_s: float = 0.1, integration_cycles: int = 5,
+                 min_integration_s: float = 0.1, integration_cycles: int = INTEGRATION_CYCLES,
                  delay_s: float = 0.0):
         """Options: `coordinates`; each point integrates `min_integration_s` or
         `integration_cycles` periods, whichever is longer, after `delay_s`."""
@@ -104,6 +110,15 @@ class Solartron1260(ImpedanceAnalyzerDriver):
                                                        f"{name}.integration_cycles"))
         self._delay_s = cls.delay_s.check_by(delay_s, f"{name}.delay_s")   # sent by setup()
         self._ready = False
+
+    @classmethod
+    def bench_ranges(cls, options: Mapping[str, Any]) -> Ranges:
+        """Lowest frequency: `integration_cycles` periods must fit the longest integration
+        time (the point's `integration_s`, as `check_point` refuses it)."""
+        cycles = options.get("integration_cycles", INTEGRATION_CYCLES)
+        low = cycles / INTEGRATION_S.high
+        return replace(RANGES, frequency_Hz=RANGES.frequency_Hz.narrowed(
+            low=low, note=f"{cycles} integration cycles within {INTEGRATION_S.high:g} s"))
 
     def setup(self) -> None:
         """Reset (waiting it out on the clock) and configure as in the module docstring."""

@@ -30,7 +30,7 @@ from scipy.constants import zero_Celsius
 from labctl.capabilities import TemperatureController
 from labctl.claims import Claims
 from labctl.clock import Clock, RealClock
-from labctl.configfile import Problems, is_number, parse_toml, read_text
+from labctl.configfile import Problems, is_number, parse_toml, read_text, unknown
 from labctl.errors import (BenchOpenError, ConfigError, InstrumentError, LabctlError,
                            RangeError, SafeStateError, describe)
 from labctl.registry import load_driver
@@ -77,13 +77,13 @@ def parse_bench(text: str, source: str = "<bench>") -> BenchConfig:
 def bench_from_data(data: dict[str, Any], source: str, text: str = "") -> BenchConfig:
     """Validate parsed bench data (`text` lets errors name their lines)."""
     errors = Problems(source, text)
-    for key in data.keys() - {"instruments", "simulation"}:
+    for key in unknown(data, {"instruments", "simulation"}):
         errors.add("unknown table (expected [instruments.NAME] or [simulation])", key)
     simulation = data.get("simulation", {})
     if not isinstance(simulation, dict):
         errors.add("must be a table", "simulation")
         simulation = {}
-    for key in simulation.keys() - SIMULATION_KEYS:
+    for key in unknown(simulation, SIMULATION_KEYS):
         errors.add(f"unknown key (expected one of {', '.join(sorted(SIMULATION_KEYS))})", "simulation", key)
     for key, (valid, expected) in SIMULATION_TYPES.items():
         if key in simulation and not valid(simulation[key]):
@@ -107,7 +107,7 @@ def _instrument(name: str, table: Any, errors: Problems) -> InstrumentSpec | Non
         errors.add("must be a table", where)
         return None
     count = len(errors.items)
-    for key in table.keys() - INSTRUMENT_KEYS:
+    for key in unknown(table, INSTRUMENT_KEYS):
         errors.add(f"unknown key (expected one of {', '.join(sorted(INSTRUMENT_KEYS))})", where, key)
     for key in ("driver", "resource"):
         if not isinstance(table.get(key), str) or not table.get(key).strip():
@@ -126,15 +126,15 @@ def _instrument(name: str, table: Any, errors: Problems) -> InstrumentSpec | Non
         errors.add(exc.reason, where, "driver")
         return None
     allowed_options = LinkSettings.keys() | driver.driver_options() | BENCH_OPTIONS.keys()
-    for key in options.keys() - allowed_options:
+    for key in unknown(options, allowed_options):
         errors.add(f"unknown option for driver {table['driver']!r} (known: "
                    f"{', '.join(sorted(allowed_options))})", f"{where}.options", key)
-    for key in options.keys() & LinkSettings.keys():
+    for key in [k for k in options if k in LinkSettings.keys()]:
         try:
             driver.link.updated({key: options[key]})
         except ConfigError as exc:
             errors.add(exc.reason, f"{where}.options", key)
-    for key in (options.keys() & allowed_options) - LinkSettings.keys():
+    for key in [k for k in options if k in allowed_options and k not in LinkSettings.keys()]:
         problem = _driver_option_problem(driver, key, options[key])
         if problem:
             errors.add(problem, f"{where}.options", key)

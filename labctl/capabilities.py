@@ -7,6 +7,7 @@ Z = Z' + jZ'', capacitive Z'' < 0), K, K/s, s (on the bench clock's timeline).
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Protocol, runtime_checkable
 
@@ -109,3 +110,10 @@ class TemperatureController(Instrument, Protocol):
 
     def set_ramp_rate(self, rate_K_per_s: float) -> None:
         """Set-point ramp rate limit; 0 = step."""
+
+
+def methods(capability: type) -> set[str]:
+    """Public methods a capability Protocol asks for (its own and inherited)."""
+    return {name for cls in capability.__mro__ if cls.__module__ == __name__
+            for name, value in vars(cls).items()
+            if not name.startswith("_") and inspect.isfunction(value)}

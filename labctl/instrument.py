@@ -21,6 +21,7 @@ from labctl.clock import Clock, RealClock
 from labctl.configfile import is_number
 from labctl.errors import (ConfigError, InstrumentError, RangeError, ReplyError,
                            SafetyLimitError)
+from labctl.ranges import Ranges, Span
 from labctl.transport import LinkSettings, SerialTransport, Transport, open_transport
 
 Check = Callable[[Any, str], Any]
@@ -28,13 +29,7 @@ Check = Callable[[Any, str], Any]
 
 def in_range(low: float, high: float, unit: str = "") -> Check:
     """Validator: `low <= value <= high`; returns the value as float."""
-    def check(value: Any, name: str) -> float:
-        v = float(value)
-        if not low <= v <= high:
-            raise RangeError(f"{name} = {v:g} {unit} is outside the instrument's range "
-                             f"{low:g} .. {high:g} {unit}".replace("  ", " "))
-        return v
-    return check
+    return Span(low, high, unit).check
 
 
 def one_of(*choices: Any) -> Check:
@@ -161,6 +156,7 @@ class Instrument:
     # identities of the supported models: regular expressions, one of which `identify()`
     # must match when a bench opens the driver (none: not checked)
     models: ClassVar[tuple[str, ...]] = ()
+    RANGES: ClassVar[Ranges] = Ranges()   # what the model can set, from its manual
 
     def __init__(self, transport: Transport, *, name: str = "instrument",
                  limits: Mapping[str, float] | None = None, clock: Clock | None = None):
@@ -168,6 +164,17 @@ class Instrument:
         self.name = name
         self.limits = Limits(name, limits)
         self.clock = clock or RealClock()
+
+    @property
+    def ranges(self) -> Ranges:
+        """What this unit can set (drivers narrow `RANGES` by its model or options)."""
+        return self.RANGES
+
+    @classmethod
+    def bench_ranges(cls, options: Mapping[str, Any]) -> Ranges:
+        """What a unit with these bench `options` can set: what recipe validation checks
+        (drivers whose ranges depend on an option override this)."""
+        return cls.RANGES
 
     # -- construction from a bench entry --------------------------------------------
     @classmethod

@@ -34,14 +34,16 @@ protocol = "eis"
 cool_down = true                     # default: the furnace to its safe set-point at the end
 ```
 Every problem is reported at once, each with file, line and `step.key`
-(e.g. `program.body[2].amplitude_V`). Positions (`program[3]/eis`, `steps[1]/eis`,
-`final/cool_down`) name the steps in the store, so a resumed run finds where it stopped.
+(e.g. `program.body[2].amplitude_V`), among them every value outside a bench limit or the
+range of the instrument playing the step's role (`labctl.preflight`); `Recipe.warnings`
+lists what is accepted but probably not meant (`labctl.plausible`). Positions
+(`program[3]/eis`, `steps[1]/eis`, `final/cool_down`) name the steps in the store, so a
+resumed run finds where it stopped.
 """
 
 from __future__ import annotations
 
 import importlib
-import inspect
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Mapping
@@ -49,8 +51,12 @@ from typing import Any, Mapping
 from scipy.constants import zero_Celsius
 
 from labctl.bench import BenchConfig
-from labctl.capabilities import ImpedanceAnalyzer, SourceMeter, TemperatureController
-from labctl.configfile import Problems, is_number, parse_toml, read_text
+from labctl.capabilities import (ImpedanceAnalyzer, SourceMeter, TemperatureController,
+                                 methods)
+from labctl import plausible, preflight
+from labctl.configfile import (Problems, in_file_order, is_number, parse_toml, read_text,
+                               shown, unknown)
+from labctl.errors import ConfigError
 from labctl.registry import load_driver
 from labctl.runcontext import Position
 
@@ -60,12 +66,6 @@ PROTOCOLS = {"eis": "protocols.eis_sweep", "dc_polarization": "protocols.dc_pola
 ROLES = {"eis": ("fra",), "dc_polarization": ("smu",), "stability_window": ("smu",),
          "stabilize": ("furnace",), "transference": ("fra", "smu"), "cool_down": ("furnace",)}
 CAPABILITIES = {"fra": ImpedanceAnalyzer, "smu": SourceMeter, "furnace": TemperatureController}
-# protocol parameter -> (bench limit it must respect, conversion to the limit's unit)
-LIMITED = {"amplitude_V": ("amplitude_V", float), "bias_V": ("bias_V", float),
-           "voltage_V": ("voltage_V", float), "max_voltage_V": ("voltage_V", float),
-           "min_voltage_V": ("voltage_V", float), "current_limit_A": ("current_A", float),
-           "target_K": ("max_temperature_C", lambda k: k - zero_Celsius),
-           "ramp_rate_K_per_s": ("max_ramp_C_per_min", lambda r: r * 60.0)}
 TOP = {"run", "sample", "roles", "program", "steps", "final"}
 RUN_KEYS = {"name", "operator", "description"}
 PROGRAM_KEYS = {"temperatures_C", "start_C", "stop_C", "step_C", "ramp_C_per_min",
@@ -99,6 +99,7 @@ class Recipe:
     sample: Mapping[str, Any] = field(default_factory=dict)
     source: str = "<recipe>"
     text: str = field(default="", repr=False)
+    warnings: tuple[ConfigError, ...] = ()   # accepted, probably not meant: file order
 
 
 class CoolDown:
@@ -139,6 +140,14 @@ def one_step_recipe(kind: str, params: Mapping[str, Any], bench: BenchConfig,
     return _Reader(data, bench, Problems(f"<one-off {kind}>", ""), data["run"]["name"]).recipe("")
 
 
+def check_setpoint(bench: BenchConfig, setpoint_K: float, rate_K_per_s: float,
+                   furnace: str | None = None) -> None:
+    """A furnace set-point and ramp (e.g. from the GUI's bench panel) checked like a
+    recipe's, before anything is sent: ConfigError naming the instrument and its range."""
+    one_step_recipe("stabilize", {"target_K": setpoint_K, "ramp_rate_K_per_s": rate_K_per_s},
+                    bench, roles={"furnace": furnace} if furnace else None)
+
+
 class _Reader:
     """One pass over parsed recipe data, collecting every problem."""
 
@@ -147,7 +156,7 @@ class _Reader:
         self.steps: list[tuple[str, str, Any, Position]] = []   # where, kind, params, position
 
     def recipe(self, text: str) -> Recipe:
-        for key in self.data.keys() - TOP:
+        for key in unknown(self.data, TOP):
             self.errors.add(f"unknown table (expected one of {', '.join(sorted(TOP))})", key)
         run = self._table("run", RUN_KEYS)
         for key in RUN_KEYS & run.keys():
@@ -161,7 +170,8 @@ class _Reader:
         steps = tuple(self._limits(*planned, roles) for planned in plan)
         self.errors.raise_if_any()
         return Recipe(str(run.get("name", self.default_name)), steps,
-                      str(run.get("operator", "")), sample, self.errors.source, text)
+                      str(run.get("operator", "")), sample, self.errors.source, text,
+                      tuple(in_file_order(self.errors.warnings)))
 
     # -- tables -------------------------------------------------------------------------------
     def _table(self, name: str, keys: set[str] | None) -> dict[str, Any]:
@@ -169,7 +179,7 @@ class _Reader:
         if not isinstance(table, dict):
             self.errors.add("must be a table", name)
             return {}
-        for key in (table.keys() - keys if keys is not None else ()):
+        for key in (unknown(table, keys) if keys is not None else ()):
             self.errors.add(f"unknown key (expected one of {', '.join(sorted(keys))})", name, key)
         return table
 
@@ -180,10 +190,12 @@ class _Reader:
         for key, value in sample.items():
             if key in ("thickness_m", "area_m2"):
                 if not (is_number(value) and value > 0):
-                    self.errors.add(f"must be a positive number (SI units), got {value!r}",
+                    self.errors.add(f"must be a positive number (SI units), got {shown(value)}",
                                     "sample", key)
             elif not (isinstance(value, (str, bool)) or is_number(value)):
                 self.errors.add("must be a string, number or true/false", "sample", key)
+        for key, message in plausible.geometry(sample):
+            self.errors.warn(message, "sample", key)
         return dict(sample)
 
     def _program(self, sample: dict[str, Any]) -> list[tuple]:
@@ -193,14 +205,14 @@ class _Reader:
         temperatures = self._temperatures(program)
         ramp = program.get("ramp_C_per_min")
         if not (is_number(ramp) and ramp > 0):
-            self.errors.add(f"required, a positive number (degC/min), got {ramp!r}",
+            self.errors.add(f"required, a positive number (degC/min), got {shown(ramp)}",
                             "program", "ramp_C_per_min")
             ramp = None
         stabilize = program.get("stabilize", {})
         if not isinstance(stabilize, dict):
             self.errors.add("must be a table of stabilize parameters", "program", "stabilize")
             stabilize = {}
-        for key in stabilize.keys() & {"target_K", "ramp_rate_K_per_s"}:
+        for key in [k for k in ("target_K", "ramp_rate_K_per_s") if k in stabilize]:
             self.errors.add("set by the program (temperatures, ramp_C_per_min)",
                             "program.stabilize", key)
         body = program.get("body", [])
@@ -239,7 +251,7 @@ class _Reader:
                                 "program", "temperatures_C")
             values = program["temperatures_C"]
             if not (isinstance(values, list) and values and all(is_number(v) for v in values)):
-                self.errors.add(f"must be a non-empty list of numbers (degC), got {values!r}",
+                self.errors.add(f"must be a non-empty list of numbers (degC), got {shown(values)}",
                                 "program", "temperatures_C")
                 return []
             temperatures = [float(v) for v in values]
@@ -257,6 +269,8 @@ class _Reader:
             self.errors.add(f"{len(temperatures)} plateaus (at most {MAX_PLATEAUS})",
                             "program", "temperatures_C")
             return []
+        for message in plausible.repeated(temperatures):
+            self.errors.warn(message, "program", "temperatures_C")
         return temperatures
 
     def _range(self, program: dict[str, Any]) -> list[float]:
@@ -264,8 +278,8 @@ class _Reader:
         for key in ("start_C", "stop_C", "step_C"):
             value = program.get(key)
             if not is_number(value):
-                self.errors.add(f"required with start_C/stop_C/step_C, a number, got {value!r}",
-                                "program", key)
+                self.errors.add(f"required with start_C/stop_C/step_C, a number, "
+                                f"got {shown(value)}", "program", key)
             values[key] = value
         if not all(is_number(v) for v in values.values()):
             return []
@@ -284,7 +298,7 @@ class _Reader:
         """(where, kind, params, values, at_C) of one step table; kind None if unusable."""
         kind = entry.get("protocol")
         if not isinstance(kind, str) or kind not in PROTOCOLS:
-            self.errors.add(f"required, one of {', '.join(sorted(PROTOCOLS))}; got {kind!r}",
+            self.errors.add(f"required, one of {', '.join(sorted(PROTOCOLS))}; got {shown(kind)}",
                             where, "protocol")
             return where, None, None, {}, None
         at = entry.get("at_C")
@@ -292,13 +306,18 @@ class _Reader:
             if temperatures is None:
                 self.errors.add("only in [[program.body]]", where, "at_C")
             elif not (isinstance(at, list) and all(is_number(v) for v in at)):
-                self.errors.add(f"must be a list of temperatures (degC), got {at!r}", where, "at_C")
+                self.errors.add(f"must be a list of temperatures (degC), got {shown(at)}",
+                                where, "at_C")
+                at = []
             else:
                 for value in at:
                     if value not in temperatures:
                         self.errors.add(f"{value:g} degC is not a temperature of the program",
                                         where, "at_C")
         given = {k: v for k, v in entry.items() if k not in STEP_KEYS}
+        for key, message in plausible.geometry({k: given[k] for k in plausible.LARGEST
+                                                if k in given}):
+            self.errors.warn(message, where, key)
         return (where, kind, *self._params(where, kind, given, sample), at)
 
     def _standalone(self, sample: dict[str, Any]) -> list[tuple]:
@@ -363,10 +382,10 @@ class _Reader:
             name = given.get(role)
             if name is not None:
                 if not isinstance(name, str):
-                    self.errors.add(f"must be the name of a bench instrument, got {name!r}",
+                    self.errors.add(f"must be the name of a bench instrument, got {shown(name)}",
                                     "roles", role)
                 elif name not in self.bench.instruments:
-                    self.errors.add(f"no instrument {name!r} on bench {self.bench.source} "
+                    self.errors.add(f"no instrument {shown(name)} on bench {self.bench.source} "
                                     f"(has: {', '.join(self.bench.instruments)})", "roles", role)
                 elif not self._can(name, role):
                     self.errors.add(f"instrument {name!r} ({self.bench.instruments[name].driver}) "
@@ -394,29 +413,16 @@ class _Reader:
 
     def _can(self, name: str, role: str) -> bool:
         driver = load_driver(self.bench.instruments[name].driver)
-        return all(callable(getattr(driver, m, None)) for m in _methods(CAPABILITIES[role]))
+        return all(callable(getattr(driver, m, None)) for m in methods(CAPABILITIES[role]))
 
     def _limits(self, where: str, kind: str, params: Any, values: dict[str, Any],
                 position: Position, roles: dict[str, str]) -> Step | None:
         """The step with its roles, after checking its parameter values (valid or not)
-        against the bench's limits."""
-        for key, (limit_key, convert) in LIMITED.items():
-            value = values.get(key)
-            if not is_number(value):
-                continue
-            for role in _needs(kind, values):
-                spec = self.bench.instruments.get(roles.get(role, ""))
-                limit = spec.limits.get(limit_key) if spec else None
-                if limit is None:
-                    continue
-                converted = convert(value)
-                if key == "ramp_rate_K_per_s" and value == 0:
-                    problem = f"a step (rate 0) is refused by {spec.name}'s {limit_key}"
-                elif abs(converted) > limit + 1e-9 * max(1.0, abs(limit)):
-                    problem = f"{converted:g} exceeds the limit {limit_key} = {limit:g} of {spec.name!r}"
-                else:
-                    continue
-                self._add_once(problem, *_source(where, key))
+        against the bench's limits and the ranges of the instruments playing its roles."""
+        players = {role: self.bench.instruments[roles[role]]
+                   for role in _needs(kind, values) if role in roles}
+        for key, problem in preflight.problems(kind, values, players):
+            self._add_once(problem, *_source(where, key))
         if params is None:
             return None
         protocol = CoolDown if kind == "cool_down" else importlib.import_module(PROTOCOLS[kind])
@@ -439,9 +445,3 @@ def _source(where: str, key: str) -> tuple[str, str]:
         return "program", program[key]
     return where, key
 
-
-def _methods(capability: type) -> set[str]:
-    """Public methods a capability Protocol asks for (its own and inherited)."""
-    return {name for cls in capability.__mro__ if cls.__module__ == "labctl.capabilities"
-            for name, value in vars(cls).items()
-            if not name.startswith("_") and inspect.isfunction(value)}

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from labctl.analysis.kk import lin_kk
+from labctl.analysis.kk import MIN_POINTS, lin_kk
 from labctl.capabilities import ImpedancePoint
 from labctl.errors import ConfigError
 from protocols._params import param
@@ -64,6 +64,10 @@ class Params:
         if self.frequencies_Hz is None and self.start_Hz == self.stop_Hz:
             return [("stop_Hz", "must differ from start_Hz")]
         f = frequencies(self)
+        if len(f) < MIN_POINTS:
+            return [("points_per_decade" if self.frequencies_Hz is None else "frequencies_Hz",
+                     f"gives {len(f)} frequencies; the spectrum's Kramers-Kronig check "
+                     f"needs at least {MIN_POINTS}")]
         if self.adaptive_low_frequency and np.any(np.diff(f) >= 0):
             return [("adaptive_low_frequency", "needs frequencies in descending order")]
         return []

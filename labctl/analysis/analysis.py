@@ -57,6 +57,17 @@ class Analysis:
         return q.conductivity([p.R_Ohm[contribution] for p in self.plateaus],
                               d.thickness_m, d.area_m2)
 
+    def missing(self) -> dict[str, str]:
+        """Quantities left empty for want of an input, and why."""
+        d = self.dataset
+        absent = [k for k, v in (("thickness_m", d.thickness_m), ("area_m2", d.area_m2))
+                  if v is None]
+        if not absent:
+            return {}
+        return {"conductivity": f"no sample {' and '.join(absent)} (SI units, in the recipe's "
+                                "[sample]): conductivities, activation energies and diffusion "
+                                "coefficients need the geometry"}
+
     @property
     def temperatures_K(self) -> np.ndarray:
         return np.array([p.temperature_K for p in self.plateaus])
@@ -88,6 +99,7 @@ class Analysis:
         if self.carrier_density_per_m3:
             out["D_total_m2_per_s"] = _list(q.diffusion_coefficient(
                 self.sigma("total"), self.temperatures_K, self.carrier_density_per_m3))
+        out["missing"] = self.missing()
         out["fits"] = [{"temperature_K": p.temperature_K, "spectrum": p.plateau.label,
                         "success": p.fit.success, "message": p.fit.message,
                         "parameters": {k: _number(v) for k, v in p.fit.params.items()},

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 EXTENSIONS = (1.0, 1.5, 2.0, 3.0, 5.0, 10.0)
+MIN_POINTS = 4      # frequencies a spectrum needs for the test
 
 
 @dataclass(frozen=True)
@@ -44,8 +45,9 @@ def lin_kk(frequencies_Hz, Z, *, max_residual: float = 0.01, mu_criterion: float
     """Lin-KK test of Z (complex, Ohm) at `frequencies_Hz` (any order, > 0)."""
     f = np.asarray(frequencies_Hz, dtype=float)
     z = np.asarray(Z, dtype=complex)
-    if f.ndim != 1 or f.shape != z.shape or f.size < 4:
-        raise ValueError("need at least 4 frequencies and one impedance per frequency")
+    if f.ndim != 1 or f.shape != z.shape or f.size < MIN_POINTS:
+        raise ValueError(f"need at least {MIN_POINTS} frequencies and one impedance per "
+                         "frequency")
     if np.any(~(f > 0)) or np.any(~np.isfinite(z)) or f.min() == f.max():
         raise ValueError("frequencies must be > 0 and not all equal; impedances finite")
     fits = [_choose_m(f, z, x, mu_criterion, max_rc, capacitance) for x in EXTENSIONS]

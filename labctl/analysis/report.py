@@ -234,6 +234,7 @@ def _html(analysis: Analysis, figures: list[str]) -> str:
     w = analysis.dataset.window
     window = (f"<p>Stability window: {_v(w.onset_low_V)} to {_v(w.onset_high_V)} "
               f"(threshold {w.threshold_A_per_m2:g} A/m\u00b2)</p>" if w else "")
+    missing = "".join(f"<p>Not computed: {e(why)}</p>" for why in analysis.missing().values())
     images = "".join(f'<figure><img src="{e(f)}" alt="{e(f)}"></figure>' for f in figures)
     return f"""<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>labctl analysis: {e(analysis.dataset.name)}</title>
@@ -244,7 +245,7 @@ table{{border-collapse:collapse}} img{{max-width:100%}}</style></head><body>
 <p>Source: {e(analysis.dataset.source)}. Circuit <code>{e(analysis.circuit)}</code>;
 arcs assigned by capacitance. Data: <a href="summary.csv">summary.csv</a>,
 <a href="analysis.json">analysis.json</a>.</p>
-<ul>{ea}</ul>{window}
+<ul>{ea}</ul>{window}{missing}
 <table><tr><th>T / \u00b0C</th><th>R<sub>bulk</sub> / \u03a9</th><th>R<sub>gb</sub> / \u03a9</th>
 <th>t<sub>ion</sub></th><th>fit</th><th>flags</th></tr>
 {''.join(rows)}</table>

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import sys
 import time
 from pathlib import Path
 
+from labctl.commands import arguments
 from labctl.commands.runs import DB_HELP
 
 EXIT_FAILED, EXIT_ABORTED = 1, 130
@@ -26,7 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--sample", metavar="FILE",
                         help="sample TOML file or a shipped sample's name (ysz, li-peo, ...) "
                              "for a simulated bench (its ground truth)")
-    parser.add_argument("--seed", type=int, help="noise seed of a simulated bench")
+    parser.add_argument("--seed", type=arguments.seed, help="noise seed of a simulated bench")
     parser.add_argument("--speed", type=float, metavar="X",
                         help="the instruments are `labctl sim --speed X`: the run's clock "
                              "runs X times faster than real time too")
@@ -76,6 +78,8 @@ def execute(recipe_path: str | Path | None, bench_name: str | Path, *, db: str |
     clock = _scaled_clock(config, speed)
     if resume is None:
         recipe = load_recipe(recipe_path, config)      # every problem before any instrument
+        for warning in recipe.warnings:
+            print(f"labctl: warning: {warning}", file=sys.stderr)
     else:
         with Store.open(db, create=False) as store:
             text = store.run(resume).recipe_text

@@ -23,7 +23,7 @@ from labctl.capabilities import SourceMeter, TemperatureController
 from labctl.clock import Clock, ScaledClock
 from labctl.errors import describe
 from labctl.gui.bridge import EventQueue
-from labctl.recipe import Recipe, one_step_recipe
+from labctl.recipe import Recipe, check_setpoint, one_step_recipe
 from labctl.runner import Runner
 
 POLL_S = 1.0                      # real seconds between live readings
@@ -85,6 +85,8 @@ class Session:
         return self._command(self.runner.safe_state, "safe state")
 
     def set_furnace(self, setpoint_K: float, rate_K_per_s: float) -> Future:
+        """Ramp the furnace, checked like a recipe first (ConfigError if not valid)."""
+        check_setpoint(self.config, setpoint_K, rate_K_per_s)
         return self._command(lambda: self.runner.set_furnace(setpoint_K, rate_K_per_s),
                              "furnace")
 

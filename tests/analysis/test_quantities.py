@@ -5,6 +5,7 @@ import pytest
 from scipy.constants import Boltzmann, elementary_charge
 
 from labctl.analysis import quantities as q
+from labctl.analysis import report
 from labctl.analysis.analysis import analyze
 from labctl.analysis.dataset import Dataset, Plateau
 from labctl.analysis.fit import fit
@@ -60,3 +61,14 @@ def test_a_failed_fit_gives_empty_quantities_not_an_error():
     assert [entry["success"] for entry in result["fits"]] == [True, True, False, True]
     assert result["R_bulk_ohm"][2] is None and result["R_bulk_ohm"][3] is not None
     assert result["Ea_bulk_eV"] == pytest.approx(sample.bulk.Ea_eV, rel=0.01)
+
+
+def test_quantities_missing_for_want_of_geometry_say_why(tmp_path):
+    sample = random_sample(32)
+    plateaus = [Plateau(T, str(T), *spectrum(sample, T)) for T in (600.0, 650.0, 700.0)]
+    analysis = analyze(Dataset("t", None, sample.sample.area_m2, plateaus))
+    result = analysis.to_json()
+    assert result["sigma_total_S_per_m"] == [None] * 3 and result["Ea_total_eV"] is None
+    assert result["missing"]["conductivity"].startswith("no sample thickness_m (SI units")
+    assert "Not computed: no sample thickness_m" in report.write(analysis, tmp_path).read_text()
+    assert analyze(Dataset("t", 1e-3, 1e-4, plateaus)).missing() == {}

@@ -21,8 +21,9 @@ def test_every_protocol_declares_documented_params_with_its_kind(name):
 
 def test_defaults_build_and_lists_become_tuples():
     from protocols.eis_sweep import Params
-    p = _params.build(Params, {"frequencies_Hz": [1e3, 10], "repeats": 2})
-    assert p.frequencies_Hz == (1e3, 10.0) and p.repeats == 2 and p.amplitude_V == 0.01
+    p = _params.build(Params, {"frequencies_Hz": [1e3, 100, 10, 1], "repeats": 2})
+    assert p.frequencies_Hz == (1e3, 100.0, 10.0, 1.0) and p.repeats == 2 \
+        and p.amplitude_V == 0.01
 
 
 def test_problems_lists_every_problem_with_its_key():
