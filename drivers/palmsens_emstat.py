@@ -25,8 +25,9 @@ Limits (EmStat4 specifications): EIS 10 uHz .. 200 kHz, AC amplitude <= 0.9 V rm
 potential +-3 V (LR) / +-6 V (HR); current ranges 1 nA .. 10 mA (LR) / 100 nA .. 100 mA
 (HR), indices as in mscript.py. The CA interval (1 ms .. 1e5 s), LSV step (0.1 mV .. 1 V) and
 scan rate (10 uV/s .. 10 V/s) bounds are this driver's sanity checks, not documented limits.
-A packet flagged OVERLOAD or holding `nan` raises `InstrumentError`; UNDERLOAD values are
-kept (valid, at reduced resolution).
+A packet flagged OVERLOAD or holding `nan` raises `InstrumentError`. Every DC reading
+carries its resolution (`UNDERLOAD_FRACTION` of the current range it was measured on); an
+UNDERLOAD reading lies below it, and protocols take it as a bound, not a number.
 """
 
 from __future__ import annotations
@@ -61,6 +62,8 @@ def model_ranges(model: str) -> Ranges:
 
 LINE_FREQUENCY_HZ = 50.0     # nplc -> sampling interval of read()
 MARKERS = ("*", "+", "-", "L", "Z")
+UNDERLOAD_FRACTION = 1e-3    # of the range: a reading below it is flagged UNDERLOAD (taken
+#                              as the resolution; the manual does not give the threshold)
 
 
 def ca_segments(times_s: list[float], points: int) -> list[tuple[float, float]]:
@@ -80,6 +83,12 @@ def ca_segments(times_s: list[float], points: int) -> list[tuple[float, float]]:
         else:
             segments.append((interval, count * interval))
     return segments
+
+
+def resolution(var: ms.Var) -> float:
+    """The smallest current a reading resolves: UNDERLOAD_FRACTION of its current range
+    (0 when the packet names no range)."""
+    return 0.0 if var.range_index is None else UNDERLOAD_FRACTION * range_of_index(var.range_index)
 
 
 def range_of_index(index: int) -> float:
@@ -251,7 +260,8 @@ class EmStat4(Instrument):
                     self.abort()
                     self.limits.check_max("current_A", current.value, "cell current", "A")
                 yield CurrentReading(start + self._value(p, ms.TIME),
-                                     self._value(p, ms.APPLIED_POTENTIAL), self._checked(current))
+                                     self._value(p, ms.APPLIED_POTENTIAL), self._checked(current),
+                                     resolution(current))
 
     def _value(self, packet: list[ms.Var], kind: str) -> float:
         return self._checked(self._find(packet, kind))

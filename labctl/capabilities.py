@@ -30,6 +30,8 @@ class CurrentReading:
     time_s: float
     voltage_V: float       # applied (or read-back) voltage
     current_A: float
+    resolution_A: float = 0.0   # the smallest |current| the reading tells from zero on its
+    #                             range (0: not reported); below it the value is no number
 
 
 @dataclass(frozen=True)

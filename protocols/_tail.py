@@ -25,6 +25,7 @@ from protocols._tail_models import TAIL_DECADES, ModelFit, choose, power_law, ta
 # 10^0.75 times earlier must agree (`Convergence` span)
 LAG, SPAN = 10 ** 0.5, 10 ** 0.25
 EXP_LAG = (2.0, 3.0)      # an exponential fit: estimates 2 to 3 time constants earlier
+UNRESOLVED_READINGS = 5   # that many readings below the instrument's resolution end a record
 
 
 @dataclass(frozen=True)
@@ -168,13 +169,20 @@ class Relaxation:
     stopped: str                  # "steady_state" | "max_duration"
 
 
+def below_resolution(readings: list[CurrentReading], count: int = 1) -> bool:
+    """Whether the last `count` readings all lie below their instrument's resolution."""
+    return len(readings) >= count and all(
+        abs(r.current_A) < r.resolution_A for r in readings[-count:])
+
+
 def record_until_steady(ctx, smu, measurement, step_time_s: float, *, first_interval_s: float,
                         max_interval_s: float, points_per_decade: int, max_duration_s: float,
                         steady: Callable[[np.ndarray, np.ndarray], bool]) -> Relaxation:
     """Record `smu` on the log-spaced grid after a step at `step_time_s` (clock time) as one
     uninterrupted measurement (`SourceMeter.record_log`), recording each reading in
-    `measurement`, until `steady(t, I)` holds or `max_duration_s` has passed. The caller
-    switches the output on and off."""
+    `measurement`, until `steady(t, I)` holds, the last `UNRESOLVED_READINGS` readings are
+    all below the instrument's resolution ("below_resolution": nothing more to learn), or
+    `max_duration_s` has passed. The caller switches the output on and off."""
     readings: list[CurrentReading] = []
     stopped = "max_duration"
     ctx.checkpoint()
@@ -188,6 +196,9 @@ def record_until_steady(ctx, smu, measurement, step_time_s: float, *, first_inte
             ctx.progress(min(1.0, t[-1] / max_duration_s), None, f"I = {current[-1]:.4g} A")
             if steady(t, current):
                 stopped = "steady_state"
+                break
+            if below_resolution(readings[-UNRESOLVED_READINGS:], UNRESOLVED_READINGS):
+                stopped = "below_resolution"
                 break
             ctx.checkpoint()
     return Relaxation(readings, np.array([r.time_s for r in readings]) - step_time_s, stopped)

@@ -20,11 +20,11 @@ with a parameter at its bound, I_ss <= 0 or t_ion outside [0, 1] is no result. A
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from protocols._params import param
-from protocols._tail import SteadyRule, level, record_until_steady
+from protocols._tail import UNRESOLVED_READINGS, SteadyRule, level, record_until_steady
 
 KIND = "dc_polarization"
 
@@ -66,7 +66,7 @@ class Result:
     t_ion: float
     t_ion_std: float
     I0_source: str          # "eis" | "first_reading"
-    stopped: str            # "steady_state" | "max_duration"
+    stopped: str            # "steady_state" | "max_duration" | "below_resolution"
     duration_s: float
     model: str              # "power_law" | "exponential" | "sum" | "none" (no fit yet)
     model_params: dict[str, float]
@@ -98,12 +98,19 @@ def run(ctx, params: Params) -> Result:
             smu.output(False)
         current = [r.current_A for r in relaxation.readings]
         result = result_of(rule, V, relaxation.t_s, current, relaxation.stopped)
+        floor = max(r.resolution_A for r in relaxation.readings[-UNRESOLVED_READINGS:])
+        if abs(result.Iss_A) < floor or relaxation.stopped == "below_resolution":
+            result = replace(result, Iss_A=floor, Iss_std_A=0.0, Iss_is_bound=True,
+                             t_ion=1 - floor / result.I0_A, t_ion_std=0.0)
+            ctx.log("warning", f"DC polarization: I_ss is below the resolution of "
+                    f"{smu.name} on its range ({floor:.2g} A): I_ss <= {floor:.2g} A, "
+                    f"t_ion >= {result.t_ion:.5f}")
         if i0_eis is None:
             why = "no impedance spectrum at this plateau" if params.i0_from_eis else \
                 "i0_from_eis = false"
             ctx.log("warning", f"DC polarization: {why}, I_0 is the first reading (electrode "
                     "charging has begun): t_ion is a lower bound")
-        if result.Iss_is_bound:
+        elif result.Iss_is_bound:
             why = f"model failed: {result.model_failed}" if result.model_failed else \
                 f"t_ion +- {params.t_ion_tolerance:g}, I_ss +- {params.iss_relative_tolerance:.0%}"
             ctx.log("warning", f"DC polarization not steady after {result.duration_s:g} s "

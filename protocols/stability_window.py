@@ -118,9 +118,21 @@ def _sweep(ctx, smu, m, sign: int, params: Params) -> tuple[float | None, str]:
             if abs(reading.current_A) >= 0.999 * params.current_limit_A:
                 return onset(v, j, sign, params.threshold_A_per_m2), "compliance"
             if sign * j[-1] >= params.threshold_A_per_m2:
+                _warn_if_unresolved(ctx, smu, readings[-2:], params)
                 return onset(v, j, sign, params.threshold_A_per_m2), "threshold"
             ctx.checkpoint()
     return None, "voltage_limit"
+
+
+def _warn_if_unresolved(ctx, smu, around: list[CurrentReading], params: Params) -> None:
+    """Warn when the onset's threshold current is below the resolution of the readings
+    around it: the onset is then where the instrument starts to see a current."""
+    threshold_A = params.threshold_A_per_m2 * params.area_m2
+    resolution = max(r.resolution_A for r in around)
+    if threshold_A < resolution:
+        ctx.log("warning", f"stability window: the threshold current {threshold_A:.2g} A is "
+                f"below the resolution of {smu.name} on its range ({resolution:.2g} A): the "
+                "onset is an upper bound of |V|")
 
 
 def faradaic_density(v: np.ndarray, i: np.ndarray, area_m2: float) -> np.ndarray:

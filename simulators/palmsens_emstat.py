@@ -25,7 +25,8 @@ Physics (`simulators._emstat_model.Cell`): Z from `sample.impedance` at the samp
 temperature; currents from the potential program since `cell_on` (steps and ramps)
 superposed from `step_current` / `sweep_current`; the sample's relative noise. Current
 autoranging picks the smallest allowed range holding |I|; beyond the top allowed range the
-value is clipped and flagged OVERLOAD, below 1e-3 of the lowest range flagged UNDERLOAD.
+value is clipped and flagged OVERLOAD, below 1e-3 of the lowest range flagged UNDERLOAD
+(with a noise floor of that size: such a value is no measurement).
 Faults: the framework's byte faults, and `inject("error")` = a cell overload at the next
 measured point (the OVERLOAD status bit: MethodSCRIPT has no error code for it).
 
@@ -278,6 +279,8 @@ class EmStat4Simulator(LineDevice):
             current = float(self.world.add_noise(
                 self.cell.current(t, self.world.sample_temperature_K())))
             status, index = self._ranging(current)
+            if status & ms.STATUS_UNDERLOAD:   # the noise floor of the lowest range
+                current += UNDERLOAD_FRACTION * self._allowed()[0] * self.world.rng.normal()
             top = self._allowed()[-1]
             self.vars[e_var] = ms.Value(ms.POTENTIAL, self.cell.potential(t))
             self.vars[i_var] = ms.Value(ms.CURRENT, max(-top, min(top, current)), status, index)

@@ -144,3 +144,21 @@ def test_an_instrument_fault_is_raised_with_the_output_off(tmp_path):
         assert not device.output
     (m,) = ctx.of_kind("dc_polarization")
     assert m.status == "failed" and len(m.points) == 10
+
+
+def test_a_steady_current_below_the_instruments_resolution_makes_t_ion_a_bound(tmp_path):
+    """On the EmStat4 the steady current of a near-perfect ion conductor is below the
+    resolution of its lowest range (UNDERLOAD): I_ss is reported as at most that
+    resolution, t_ion as at least the matching value, with a warning naming both; the
+    record ends once the current stays below the resolution."""
+    with sim_context(tmp_path, sample_with_t_ion(0.999999, T_K), start_K=T_K,
+                     roles={"smu": "pstat"}) as (ctx, bench):
+        truth = bench.simulation.world.sample.ionic_transference_number(T_K)
+        eis_sweep.run(ctx, EIS)
+        result = dc.run(ctx, dc.Params(voltage_V=0.1))
+    floor = 1e-3 * 100e-9                     # 0.1 % of the HR's lowest range, 100 nA
+    assert result.stopped == "below_resolution" and result.Iss_is_bound
+    assert result.Iss_A == pytest.approx(floor)
+    assert result.t_ion == pytest.approx(1 - floor / result.I0_A) and result.t_ion <= truth
+    assert any("resolution of pstat" in text and level == "warning"
+               for level, text in ctx.events)

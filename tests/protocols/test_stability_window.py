@@ -57,9 +57,24 @@ def test_a_side_that_never_reaches_the_threshold_reports_none(tmp_path):
     assert [level for level, text in ctx.events if "scan rate" in text] == ["warning"]
 
 
-def test_compliance_stops_a_direction(tmp_path):
-    with sim_context(tmp_path) as (ctx, bench):
+@pytest.mark.parametrize("smu", SMUS)
+def test_compliance_stops_a_direction(tmp_path, smu):
+    """The 2450's compliance, the EmStat's overload of its top allowed range: a stop
+    reason, not a failure."""
+    with sim_context(tmp_path, roles={"smu": smu}) as (ctx, bench):
         area = bench.simulation.world.sample.sample.area_m2
         result = sw.run(ctx, sw.Params(area_m2=area, direction="anodic",
                                        current_limit_A=5e-7, **FAST))
     assert result.stopped_high == "compliance"
+
+
+def test_a_threshold_below_the_instruments_resolution_is_said(tmp_path):
+    """A threshold current below what the EmStat4 resolves on its lowest range: the onset
+    comes with a warning naming the resolution (none on the 2450, which reports none)."""
+    sample = sample_with_t_ion(0.999)
+    with sim_context(tmp_path, sample, roles={"smu": "pstat"}) as (ctx, bench):
+        area = bench.simulation.world.sample.sample.area_m2
+        sw.run(ctx, sw.Params(area_m2=area, direction="anodic", threshold_A_per_m2=1e-7,
+                              **FAST))
+    warnings = [text for level, text in ctx.events if "resolution of pstat" in text]
+    assert len(warnings) == 1 and "upper bound" in warnings[0]
