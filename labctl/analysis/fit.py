@@ -9,9 +9,13 @@ Parameters are scaled by their starting values. Standard errors come from the Ja
 the optimum, cov = s^2 (J^T J)^-1 with s^2 = weighted sum of squares / (2N - p), as in
 impedance.py (`curve_fit`); the correlation matrix comes with them.
 
-Starting points: the caller's `initial` values, else automatic guesses from the spectrum
+Starting points: the caller's `initial` values, the automatic guesses from the spectrum
 (`labctl.analysis.initial`) and, when given, the previous temperature's fit; the start that
-ends with the lowest cost wins. Every start is bounded (`max_nfev`), so a fit never hangs.
+ends with the lowest cost wins (`automatic=False`: the caller's start alone). Every start
+is bounded (`max_nfev`), so a fit never hangs; a fit that reaches that budget keeps its
+values and says so (`converged=False`, state "budget reached"). Arcs in series that may
+swap places without changing Z (`p(R1,CPE1)-p(R2,CPE2)`) are returned in order of their
+characteristic frequency, the fastest first, so that R1 is the same arc whatever the start.
 A fit that fails returns a `FitResult` with `success=False` and the reason; it does not
 raise (only a bad circuit string, bound or parameter name does: `CircuitError`).
 """
@@ -24,11 +28,11 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import least_squares
 
-from labctl.analysis.circuits import Circuit, CircuitError
+from labctl.analysis.circuits import Circuit, CircuitError, interchangeable_arcs, time_constant
 from labctl.analysis.initial import guesses
 
 WEIGHTINGS = ("modulus", "proportional", "unit")
-MAX_NFEV_PER_PARAMETER = 50
+MAX_NFEV_PER_PARAMETER = 1000  # evaluations a start may take; real fits need up to ~8000
 MAX_RELATIVE_ERROR = 0.5     # a parameter known worse than this is flagged
 LOG_RANGE = 25.0             # e-folds a scale parameter may move from its start (~1e11)
 OHM_RANGE = 1e-6             # resistances within [1e-6 min|Z|, 1e6 max|Z|] unless bounded
@@ -50,6 +54,14 @@ class FitResult:
     nfev: int = 0
     start: str = ""                       # which start won: "given", "auto", "previous"
     warnings: tuple[str, ...] = field(default=())
+    converged: bool = False               # False: the evaluation budget ended the fit
+
+    @property
+    def state(self) -> str:
+        """"ok", "budget reached" (values kept, not converged) or "failed"."""
+        if not self.success:
+            return "failed"
+        return "ok" if self.converged else "budget reached"
 
     @property
     def params(self) -> dict[str, float]:
@@ -65,7 +77,8 @@ class FitResult:
 
 def fit(frequency_Hz, impedance_Ohm, circuit: str | Circuit, *, initial=None,
         weighting: str = "modulus", bounds: dict | None = None,
-        previous: FitResult | None = None, max_nfev: int | None = None) -> FitResult:
+        previous: FitResult | None = None, max_nfev: int | None = None,
+        automatic: bool = True) -> FitResult:
     """Fit `circuit` to the spectrum; `initial` is a dict by parameter name or a sequence.
 
     `bounds` maps parameter names to (low, high); otherwise resistances lie within
@@ -86,10 +99,9 @@ def fit(frequency_Hz, impedance_Ohm, circuit: str | Circuit, *, initial=None,
     if problem:
         return failed(problem)
     low, high = _bounds(circuit, bounds or {}, np.abs(z))
-    if initial is not None:
-        starts = [("given", _as_vector(circuit, initial))]
-    else:
-        starts = [("auto", g) for g in guesses(circuit, f, z)]
+    starts = [] if initial is None else [("given", _as_vector(circuit, initial))]
+    if automatic or not starts:
+        starts += [("auto", g) for g in guesses(circuit, f, z)]
         if previous is not None and previous.success and previous.circuit == circuit.text:
             starts.append(("previous", previous.values))
     weights = _weights(z, weighting)
@@ -102,14 +114,14 @@ def fit(frequency_Hz, impedance_Ohm, circuit: str | Circuit, *, initial=None,
         except (ValueError, np.linalg.LinAlgError, FloatingPointError) as exc:
             reasons.append(f"{label} start: {exc}")
             continue
-        if result.status <= 0:
+        if result.status < 0 or not np.isfinite(result.cost):
             reasons.append(f"{label} start: {result.message}")
             continue
         if best is None or result.cost < best.cost:
             best, best_start = result, label
     if best is None:
         return failed("; ".join(reasons) or "no starting point")
-    return _result(circuit, f, z, best, best_start, weighting)
+    return _result(circuit, f, z, _arcs_in_order(circuit, best), best_start, weighting)
 
 
 def _data_problem(f: np.ndarray, z: np.ndarray, n_params: int) -> str | None:
@@ -203,6 +215,22 @@ def _least_squares(circuit, f, z, weights, start, low, high, budget):
     return result
 
 
+def _arcs_in_order(circuit: Circuit, result):
+    """The result with interchangeable arcs' parameters permuted, fastest arc first."""
+    names = circuit.parameter_names
+    order = np.arange(len(names))
+    for group in interchangeable_arcs(circuit):
+        slots = [[names.index(n) for e in pair for n in e.parameter_names] for pair in group]
+        taus = [time_constant(c, result.p[slot[0]], result.p[slot[1:]])
+                for (_, c), slot in zip(group, slots)]
+        for slot, source in zip(slots, (slots[i] for i in np.argsort(taus, kind="stable"))):
+            order[slot] = source
+    result.p, result.x, result.jac, result.log = (
+        result.p[order], result.x[order], result.jac[:, order], result.log[order])
+    result.x_bounds = tuple(b[order] for b in result.x_bounds)
+    return result
+
+
 def _result(circuit, f, z, best, start, weighting) -> FitResult:
     """Errors and correlations of the parameters off their bounds (NaN for those at one)."""
     names, p = tuple(circuit.parameter_names), best.p
@@ -224,7 +252,7 @@ def _result(circuit, f, z, best, start, weighting) -> FitResult:
         elif not error <= MAX_RELATIVE_ERROR * abs(value):
             notes.append(f"{name} poorly determined (relative error {error / abs(value):.2g})")
     return FitResult(circuit.text, names, p, stderr, correlation, True, best.message,
-                     weighting, rms, int(best.nfev), start, tuple(notes))
+                     weighting, rms, int(best.nfev), start, tuple(notes), best.status > 0)
 
 
 def _covariance(jac: np.ndarray, s2: float) -> tuple[np.ndarray, np.ndarray]:
