@@ -7,7 +7,8 @@ From the store: each plateau's first finished impedance spectrum (its recipe pos
 its protocol result (V, I_0, I_ss), and the stability-window sweep with its onsets.
 From `.z` files: the temperature is the caller's, else the `temperature_K` labctl writes
 in the file's comments, else a number with `C` or `K` at the end of the file name
-(`pellet_350C.z`); the geometry is the caller's.
+(`pellet_350C.z`); the geometry is the caller's, else the `thickness_m` and `area_m2` of
+the sample that labctl writes in the comments.
 """
 
 from __future__ import annotations
@@ -113,21 +114,44 @@ def _window(store: Store, step) -> Window:
 
 
 _NAME_TEMPERATURE = re.compile(r"(-?\d+(?:\.\d+)?)\s*(C|K|degC)$", re.IGNORECASE)
-_COMMENT_TEMPERATURE = re.compile(r"temperature_K\s+(-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)")
+_NUMBER = r"(-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)"
+_COMMENT_TEMPERATURE = re.compile(r"temperature_K\s+" + _NUMBER)
+_COMMENT_GEOMETRY = {key: re.compile(rf'"{key}":\s*' + _NUMBER) for key in ("thickness_m", "area_m2")}
 
 
 def from_z_files(paths: list[Path], temperatures_K: list[float] | None = None,
                  thickness_m: float | None = None, area_m2: float | None = None) -> Dataset:
     if temperatures_K is not None and len(temperatures_K) != len(paths):
         raise LabctlError(f"{len(temperatures_K)} temperatures for {len(paths)} .z files")
-    plateaus = []
+    plateaus, geometries = [], {}
     for i, path in enumerate(paths):
         f, z, comments = read_z(path)
         T = temperatures_K[i] if temperatures_K is not None else _temperature(path, comments)
         plateaus.append(Plateau(T, path.name, f, z))
+        geometries[path] = _geometry(comments)
+    notes = []
+    if thickness_m is None and area_m2 is None and any(geometries.values()):
+        thickness_m, area_m2 = _one_geometry(geometries)
+        notes.append("geometry from the files' comments")
     return Dataset(", ".join(p.name for p in paths), thickness_m, area_m2,
                    sorted(plateaus, key=lambda p: p.temperature_K), None,
-                   ", ".join(str(p) for p in paths))
+                   ", ".join(str(p) for p in paths), notes)
+
+
+def _geometry(comments: str) -> tuple[float, float] | None:
+    """(thickness_m, area_m2) from labctl's sample line in the comments, if both are there."""
+    found = [pattern.search(comments) for pattern in _COMMENT_GEOMETRY.values()]
+    return tuple(float(m.group(1)) for m in found) if all(found) else None
+
+
+def _one_geometry(geometries: dict) -> tuple[float, float]:
+    values = set(g for g in geometries.values() if g)
+    if len(values) > 1:
+        listed = "; ".join(f"{path.name}: {g[0]:g} m, {g[1]:g} m2"
+                           for path, g in geometries.items() if g)
+        raise LabctlError(f"the files' comments give different sample geometries ({listed}); "
+                          f"give --thickness-m and --area-m2")
+    return values.pop()
 
 
 def _temperature(path: Path, comments: str) -> float:

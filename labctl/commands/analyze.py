@@ -12,7 +12,7 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "analyze", help="fit a run's spectra and write a report (or analyse .z files)",
         description="Fits each temperature's impedance spectrum with an equivalent circuit, "
-                    "assigns the arcs by capacitance, and writes Nyquist/Bode/Arrhenius/"
+                    "assigns the arcs by frequency (capacitance as a check), and writes Nyquist/Bode/Arrhenius/"
                     "polarization/stability plots, summary.csv and index.html into --out. "
                     "Instead of a run id, ZView .z files may be given (temperatures from "
                     "--temperatures-C, the labctl comments, or names like 'x_350C.z').")
@@ -35,6 +35,7 @@ def register(subparsers) -> None:
 
 def handler(args: argparse.Namespace) -> int:
     import json
+    import sys
     from pathlib import Path
 
     from labctl.analysis import report
@@ -44,7 +45,7 @@ def handler(args: argparse.Namespace) -> int:
     dataset, default_out = _dataset(args)
     analysis = analyze(dataset, args.circuit or DEFAULT_CIRCUIT, args.carrier_density_per_m3)
     if not any(p.fit.success for p in analysis.plateaus):
-        print("labctl: warning: no spectrum could be fitted", flush=True)
+        print("labctl: warning: no spectrum could be fitted", file=sys.stderr, flush=True)
     out = Path(args.out or default_out)
     try:
         index = report.write(analysis, out)
@@ -98,12 +99,16 @@ def _transference_plots(db, run_id: int, out) -> None:
 
 def _print_summary(analysis) -> None:
     for p in analysis.plateaus:
-        fit = "ok" if p.fit.success else f"fit failed: {p.fit.message}"
+        fit = p.fit.state if p.fit.success else f"fit failed: {p.fit.message}"
         t_ion = "" if p.t_ion is None else f"  t_ion {p.t_ion:.4f}"
         li = p.plateau.transference
         t_plus = "" if li is None else f"  t+ {li['t_plus']:.3f} +- {li['t_plus_std']:.3f}"
-        print(f"{p.temperature_K - 273.15:7.1f} C  R_bulk {p.R_Ohm['bulk']:.5g} Ohm  "
-              f"R_gb {p.R_Ohm['gb']:.5g} Ohm{t_ion}{t_plus}  ({fit})")
+        arcs = "  ".join(f"{arc.label} {arc.resistance} {arc.R_Ohm:.5g} Ohm @ {arc.apex_Hz:.3g} Hz"
+                         + ("" if not arc.flags else " (" + "; ".join(arc.flags) + ")")
+                         for arc in p.arcs)
+        print(f"{p.temperature_K - 273.15:7.1f} C  {arcs or 'no arcs'}{t_ion}{t_plus}  ({fit})")
     for c, line in analysis.arrhenius.items():
         if line:
             print(f"Ea {c}: {line.Ea_eV:.4f} +- {line.Ea_std_eV:.4f} eV")
+    for note in analysis.notes:
+        print(f"note: {note}")

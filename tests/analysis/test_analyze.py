@@ -8,6 +8,7 @@ import json
 import numpy as np
 import pytest
 from rich.console import Console
+from scipy.constants import Boltzmann, elementary_charge
 
 from labctl.analysis.dataset import read_z
 from labctl.cli import main
@@ -123,7 +124,8 @@ def test_report_folder(analysed):
 
 def test_z_files_from_labctl_and_by_name(analysed, tmp_path):
     """The run exported as .z, renamed: temperatures from labctl's comments (the steps'
-    nominal ones, within the 0.2 K the furnace settled off them), same fits as the run."""
+    nominal ones, within the 0.2 K the furnace settled off them), geometry from them too,
+    same fits as the run; without the geometry, Ea still (from 1/R) and sigma null."""
     from labctl.store.export import export_z
     from labctl.store.store import Store
 
@@ -134,17 +136,38 @@ def test_z_files_from_labctl_and_by_name(analysed, tmp_path):
     renamed = []
     for path, T in zip(files, result["temperatures_K"]):
         renamed.append(path.rename(tmp_path / f"pellet_{T - 273.15 + 5:.2f}C.z"))
-    geometry = ["--thickness-m", str(truth.sample.thickness_m),
-                "--area-m2", str(truth.sample.area_m2)]
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        assert main(["analyze", *map(str, renamed), "--json", "--out",
-                     str(tmp_path / "rep"), *geometry]) == 0
-    from_files = json.loads(out.getvalue())
+
+    def analyze_files(paths, folder):
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            assert main(["analyze", *map(str, paths), "--json", "--out",
+                         str(tmp_path / folder)]) == 0
+        return json.loads(out.getvalue())
+    from_files = analyze_files(renamed, "rep")
     np.testing.assert_allclose(from_files["temperatures_K"], result["temperatures_K"],
                                atol=0.2)
     np.testing.assert_allclose(from_files["R_bulk_ohm"], result["R_bulk_ohm"], rtol=1e-3)
+    np.testing.assert_allclose(from_files["sigma_total_S_per_m"],
+                               result["sigma_total_S_per_m"], rtol=1e-3)
     assert from_files["t_ion"] == [None] * 3 and from_files["stability_window_V"] is None
+    for path in renamed:        # the sample line (with the geometry) removed
+        text = path.read_text().splitlines()
+        path.write_text("\n".join(line for line in text if "thickness_m" not in line))
+    bare = analyze_files(renamed, "bare")
+    assert bare["Ea_bulk_eV"] == pytest.approx(from_files["Ea_bulk_eV"], rel=0.02)
+    assert bare["Ea_total_eV"] == pytest.approx(truth_total_Ea(truth, result), abs=0.05)
+    assert bare["sigma_bulk_S_per_m"] == [None] * 3 and bare["prefactor_bulk_S_K_per_m"] is None
+    assert any("no sample geometry" in note for note in bare["notes"])
+    assert all(arc["C_normalized_F_per_cm"] is None and not arc["flags"]
+               for fit in bare["fits"] for arc in fit["arcs"])
+
+
+def truth_total_Ea(truth, result) -> float:
+    """The apparent Ea of the true total resistance over the run's temperatures."""
+    T = np.array(result["temperatures_K"])
+    R = np.array([truth.resistances(t)["bulk"] + truth.resistances(t)["grain_boundary"]
+                  for t in T])
+    return float(-np.polyfit(1 / T, np.log(T / R), 1)[0] * Boltzmann / elementary_charge)
 
 
 def test_z_file_temperature_from_its_name(tmp_path):
