@@ -72,7 +72,7 @@ class Analysis:
     @property
     def notes(self) -> list[str]:
         """Why a quantity is missing."""
-        notes = []
+        notes = list(self.dataset.notes)
         if self.cell_constant_per_m is None:
             notes.append("no sample geometry (thickness and area): conductivities and the "
                          "capacitance check are not computed; Ea is from 1/R")

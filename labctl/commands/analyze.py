@@ -1,4 +1,4 @@
-"""`labctl analyze RUN_ID | FILE.z ...`: fit every spectrum, derive conductivities,
+"""`labctl analyze RUN_ID | FILE ...`: fit every spectrum, derive conductivities,
 activation energies, t_ion and the stability window; write a report folder."""
 
 from __future__ import annotations
@@ -10,14 +10,16 @@ from labctl.commands.runs import DB_HELP
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
-        "analyze", help="fit a run's spectra and write a report (or analyse .z files)",
+        "analyze", help="fit a run's spectra and write a report (or analyse spectrum files)",
         description="Fits each temperature's impedance spectrum with an equivalent circuit, "
                     "assigns the arcs by frequency (capacitance as a check), and writes Nyquist/Bode/Arrhenius/"
                     "polarization/stability plots, summary.csv and index.html into --out. "
-                    "Instead of a run id, ZView .z files may be given (temperatures from "
-                    "--temperatures-C, the labctl comments, or names like 'x_350C.z').")
-    parser.add_argument("source", nargs="+", metavar="RUN_ID | FILE.z",
-                        help="run id (see `labctl runs`) or .z files")
+                    "Instead of a run id, spectrum files may be given: ZView .z (ZPlot2, "
+                    "ZPlotW), Gamry .DTA, EC-Lab .mpt text, CSV/TXT tables (temperatures from "
+                    "--temperatures-C, labctl's comments, or names like 'x_350C.z', "
+                    "'x-140deg.txt').")
+    parser.add_argument("source", nargs="+", metavar="RUN_ID | FILE",
+                        help="run id (see `labctl runs`) or spectrum files")
     parser.add_argument("--db", metavar="PATH", help=DB_HELP)
     parser.add_argument("--circuit", help="circuit string (default: the pellet circuit "
                         "p(p(R1,CPE1)-p(R2,CPE2)-CPE3,R4))")
@@ -25,9 +27,10 @@ def register(subparsers) -> None:
                         "analysis-run<ID> or analysis-<first file>)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--temperatures-C", metavar="T1,T2,...",
-                        help=".z input: one temperature per file, in degC")
-    parser.add_argument("--thickness-m", type=float, help=".z input: sample thickness")
-    parser.add_argument("--area-m2", type=float, help=".z input: electrode area")
+                        help="file input: one temperature per file, in degC")
+    parser.add_argument("--thickness-m", type=float, help="file input: sample thickness "
+                        "(default: from labctl's comments in the files)")
+    parser.add_argument("--area-m2", type=float, help="file input: electrode area")
     parser.add_argument("--carrier-density-per-m3", type=float,
                         help="mobile-ion density: adds the Nernst-Einstein D")
     parser.set_defaults(func=handler)
@@ -43,6 +46,8 @@ def handler(args: argparse.Namespace) -> int:
     from labctl.errors import LabctlError
 
     dataset, default_out = _dataset(args)
+    for note in dataset.notes:
+        print(f"labctl: warning: {note}", file=sys.stderr)
     analysis = analyze(dataset, args.circuit or DEFAULT_CIRCUIT, args.carrier_density_per_m3)
     if not any(p.fit.success for p in analysis.plateaus):
         print("labctl: warning: no spectrum could be fitted", file=sys.stderr, flush=True)
@@ -64,7 +69,7 @@ def handler(args: argparse.Namespace) -> int:
 def _dataset(args):
     from pathlib import Path
 
-    from labctl.analysis.dataset import from_store, from_z_files
+    from labctl.analysis.dataset import from_files, from_store
     from labctl.errors import LabctlError
     from labctl.store import Store, db_path
 
@@ -80,10 +85,7 @@ def _dataset(args):
         except ValueError:
             raise LabctlError(f"--temperatures-C: not a list of numbers: "
                               f"{args.temperatures_C!r}") from None
-    for path in paths:
-        if path.suffix.lower() != ".z":
-            raise LabctlError(f"{path}: neither a run id nor a .z file")
-    return (from_z_files(paths, temperatures, args.thickness_m, args.area_m2),
+    return (from_files(paths, temperatures, args.thickness_m, args.area_m2),
             f"analysis-{paths[0].stem}")
 
 

@@ -10,7 +10,7 @@ import pytest
 from rich.console import Console
 from scipy.constants import Boltzmann, elementary_charge
 
-from labctl.analysis.dataset import read_z
+from labctl.analysis.readers import read_spectrum
 from labctl.cli import main
 from labctl.commands.run import execute
 from simulators.physics.sample import SampleModel
@@ -171,12 +171,12 @@ def truth_total_Ea(truth, result) -> float:
 
 
 def test_z_file_temperature_from_its_name(tmp_path):
-    from labctl.analysis.dataset import from_z_files
+    from labctl.analysis.dataset import from_files
 
     rows = "".join(f"{f}\t0\t0\t0\t1\t-1\n" for f in (1, 2, 3))
     for name in ("a_350C.z", "b_623.15K.z"):
         (tmp_path / name).write_text("ZPLOT2 ASCII\nEnd Comments\n" + rows)
-    data = from_z_files([tmp_path / "a_350C.z", tmp_path / "b_623.15K.z"])
+    data = from_files([tmp_path / "a_350C.z", tmp_path / "b_623.15K.z"])
     assert [p.temperature_K for p in data.plateaus] == pytest.approx([623.15, 623.15])
 
 
@@ -187,6 +187,6 @@ def test_bad_z_file_is_a_clear_error(tmp_path, capsys):
     assert "x_300C.z:4: not a row of numbers" in capsys.readouterr().err
     unnamed = tmp_path / "y.z"
     unnamed.write_text("End Comments\n" + "".join(f"{f}\t0\t0\t0\t1\t-1\n" for f in (1, 2, 3)))
-    assert read_z(unnamed)[0].tolist() == [3, 2, 1]
+    assert read_spectrum(unnamed).frequency_Hz.tolist() == [3, 2, 1]
     assert main(["analyze", str(unnamed), "--out", str(tmp_path / "r")]) == 1
     assert "y.z: no temperature" in capsys.readouterr().err

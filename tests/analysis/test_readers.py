@@ -1,0 +1,119 @@
+"""Spectrum files by content: every format on a real instrument file (same numbers as
+impedance.py's readers), and each messy variant a result or one clear error."""
+
+import contextlib
+import io
+import json
+
+import numpy as np
+import pytest
+from impedance.preprocessing import readFile
+
+from labctl.analysis.readers import read_spectrum
+from labctl.cli import main
+from labctl.errors import LabctlError
+from tests.analysis.realdata import real_file
+from tests.analysis.samples import random_sample, spectrum
+
+
+@pytest.mark.parametrize("name, instrument, fmt", [
+    ("exampleDataGamry.DTA", "gamry", "Gamry"),
+    ("exampleDataGamryABORT.DTA", "gamry", "Gamry"),        # a section after the table
+    ("exampleDataBioLogic.mpt", "biologic", "EC-Lab"),
+    ("peis.mpt", "biologic", "EC-Lab"),
+    ("exampleDataZPlot.z", "zplot", "ZPlot2"),
+    ("Circuit1_EIS_1.z", "zplot", "ZPlot2"),                # three comma-separated columns
+    ("exampleDataZPlot_noComments.z", "zplot", "ZPlotW"),
+])
+def test_real_instrument_files_read_as_impedance_py_reads_them(name, instrument, fmt):
+    path = real_file(name)
+    ours = read_spectrum(path)
+    f, z = readFile(str(path), instrument=instrument)
+    order = np.argsort(f)[::-1]
+    assert ours.format == fmt and not ours.dropped
+    np.testing.assert_array_equal(ours.frequency_Hz, f[order])
+    np.testing.assert_array_equal(ours.impedance_Ohm, z[order])
+
+
+@pytest.mark.parametrize("name, points", [("exampleData.csv", 66), ("s04147-140deg.txt", 42)])
+def test_real_plain_tables(name, points):
+    """impedance.py's headerless CSV; a two-line header whose last line names Zs'/Zs''."""
+    ours = read_spectrum(real_file(name))
+    assert ours.format == "table" and len(ours.frequency_Hz) == points
+    assert np.all(np.diff(ours.frequency_Hz) < 0)
+    assert np.median(ours.impedance_Ohm.imag) < 0             # capacitive: Z'' < 0
+
+
+@pytest.fixture
+def measured():
+    return spectrum(random_sample(41), 623.15)
+
+
+def _zplotw(f, z) -> str:
+    """ZView's export: quoted header lines, no End Comments, comma-separated rows."""
+    rows = "".join(f"{a:.6e}, 1.0000e-02, 0.0000e+00, 1.0, {b.real:.6e}, {b.imag:.6e}, 0, 0, 1\n"
+                   for a, b in zip(f, z))
+    return ('"ZPlotW Data File: Version 3.1"\n"Modified Data"\n"Sweep Frequency: Control '
+            'Voltage"\n""\n"pellet"\n"Frequency"\n0,2,0,1,0.1,65000\n'
+            f'{len(f)}\n"  Freq(Hz)    Ampl     Bias   Time(Sec)   Z\'(a)    Z\'\'(b)    GD   '
+            f'Err   Range"\n' + rows)
+
+
+def test_zplotw_export(tmp_path, measured):
+    path = tmp_path / "pellet_350C.z"
+    path.write_text(_zplotw(*measured))
+    ours = read_spectrum(path)
+    assert ours.format == "ZPlotW"
+    np.testing.assert_allclose(ours.impedance_Ohm, measured[1], rtol=1e-6)
+
+
+def _table(f, z, separator="\t", decimal=".") -> str:
+    rows = [separator.join(f"{v:.6e}".replace(".", decimal) for v in (a, b.real, b.imag))
+            for a, b in zip(f, z)]
+    return "\n".join([separator.join(("freq/Hz", "Re(Z)/Ohm", "Im(Z)/Ohm"))] + rows) + "\n"
+
+
+@pytest.mark.parametrize("separator", ["\t", ";", " "])
+def test_decimal_commas_are_refused_with_the_line(tmp_path, measured, separator):
+    path = tmp_path / "komma_350C.txt"
+    path.write_text(_table(*measured, separator=separator, decimal=","))
+    with pytest.raises(LabctlError, match=r"komma_350C.txt:2: decimal commas.*decimal points"):
+        read_spectrum(path)
+
+
+def test_decimal_commas_in_a_comma_separated_file_are_ambiguous(tmp_path, measured):
+    path = tmp_path / "komma_350C.csv"
+    path.write_text(_table(*measured, separator=",", decimal=","))
+    with pytest.raises(LabctlError, match=r"komma_350C.csv:2: decimal commas"):
+        read_spectrum(path)
+
+
+def test_nan_and_zero_frequency_rows_are_dropped_and_reported(tmp_path, measured, capsys):
+    """Through `labctl analyze --json`: the result on stdout is pure JSON, the dropped
+    rows are warnings on stderr and notes in the JSON."""
+    f, z = measured
+    lines = _table(f, z).splitlines()
+    lines[5] = "\t".join(["nan"] + lines[5].split("\t")[1:])
+    lines[9] = "\t".join(["0"] + lines[9].split("\t")[1:])
+    path = tmp_path / "messy_350C.txt"
+    path.write_text("\n".join(lines) + "\n")
+    ours = read_spectrum(path)
+    assert len(ours.frequency_Hz) == len(f) - 2
+    assert ours.dropped == ("line 6: a missing or non-finite value", "line 10: frequency 0 Hz")
+    assert main(["analyze", str(path), "--json", "--out", str(tmp_path / "r")]) == 0
+    out, err = capsys.readouterr()
+    result = json.loads(out)
+    assert result["fits"][0]["state"] == "ok"
+    assert "messy_350C.txt: line 6: a missing or non-finite value, row dropped" in err
+    assert any("line 10: frequency 0 Hz" in note for note in result["notes"])
+
+
+def test_a_file_with_no_spectrum_is_one_clear_error(tmp_path, capsys):
+    path = tmp_path / "notes_350C.txt"
+    path.write_text("some notes\nabout nothing\n")
+    assert main(["analyze", str(path), "--out", str(tmp_path / "r")]) == 1
+    assert "notes_350C.txt: no table of numbers found" in capsys.readouterr().err
+    header_only = tmp_path / "cols_350C.csv"
+    header_only.write_text("time/s,Ewe/V,I/mA\n1,2,3\n2,3,4\n3,4,5\n4,5,6\n")
+    with pytest.raises(LabctlError, match=r"cols_350C.csv:1: no frequency, real and imag"):
+        read_spectrum(header_only)
