@@ -118,7 +118,8 @@ class Analysis:
                         "parameters": {k: _number(v) for k, v in p.fit.params.items()},
                         "errors": {k: _number(v) for k, v in p.fit.errors.items()},
                         "rms_relative": _number(p.fit.rms_relative),
-                        "warnings": list(p.fit.warnings), "kk_ok": p.plateau.kk_ok,
+                        "warnings": list(p.fit.warnings),
+                        "degenerate": list(p.fit.degenerate), "kk_ok": p.plateau.kk_ok,
                         "arcs": [arc.to_json() for arc in p.arcs],
                         "fit_s": round(p.fit_s, 4)} for p in self.plateaus]
         out["notes"] = self.notes

@@ -18,6 +18,10 @@ swap places without changing Z (`p(R1,CPE1)-p(R2,CPE2)`) are returned in order o
 characteristic frequency, the fastest first, so that R1 is the same arc whatever the start.
 A fit that fails returns a `FitResult` with `success=False` and the reason; it does not
 raise (only a bad circuit string, bound or parameter name does: `CircuitError`).
+A fit that ends but means little is "degenerate", with the reasons: a CPE exponent that
+collapsed towards 0, a parameter off its bounds whose error is undetermined or many times
+its value, or an rms far above the spectrum's noise (estimated by the Lin-KK fit, which
+any valid spectrum passes down to its noise).
 """
 
 from __future__ import annotations
@@ -30,12 +34,17 @@ from scipy.optimize import least_squares
 
 from labctl.analysis.circuits import Circuit, CircuitError, interchangeable_arcs, time_constant
 from labctl.analysis.initial import guesses
+from labctl.analysis.kk import lin_kk
 
 WEIGHTINGS = ("modulus", "proportional", "unit")
 MAX_NFEV_PER_PARAMETER = 1000  # evaluations a start may take; real fits need up to ~8000
 MAX_RELATIVE_ERROR = 0.5     # a parameter known worse than this is flagged
 LOG_RANGE = 25.0             # e-folds a scale parameter may move from its start (~1e11)
 OHM_RANGE = 1e-6             # resistances within [1e-6 min|Z|, 1e6 max|Z|] unless bounded
+EXPONENT_FLOOR = 0.3         # a CPE exponent below this has collapsed (no longer a CPE)
+DEGENERATE_RELATIVE_ERROR = 10.0    # "huge": 1 sigma an order of magnitude above the value
+NOISE_FACTOR = 10.0          # rms above this times the Lin-KK rms (and RMS_FLOOR) is degenerate
+RMS_FLOOR = 0.01
 
 
 @dataclass(frozen=True)
@@ -55,13 +64,16 @@ class FitResult:
     start: str = ""                       # which start won: "given", "auto", "previous"
     warnings: tuple[str, ...] = field(default=())
     converged: bool = False               # False: the evaluation budget ended the fit
+    degenerate: tuple[str, ...] = field(default=())   # why the values mean little
 
     @property
     def state(self) -> str:
-        """"ok", "budget reached" (values kept, not converged) or "failed"."""
+        """"ok", "degenerate", "budget reached" (values kept, not converged) or "failed"."""
         if not self.success:
             return "failed"
-        return "ok" if self.converged else "budget reached"
+        if not self.converged:
+            return "budget reached"
+        return "degenerate" if self.degenerate else "ok"
 
     @property
     def params(self) -> dict[str, float]:
@@ -252,7 +264,34 @@ def _result(circuit, f, z, best, start, weighting) -> FitResult:
         elif not error <= MAX_RELATIVE_ERROR * abs(value):
             notes.append(f"{name} poorly determined (relative error {error / abs(value):.2g})")
     return FitResult(circuit.text, names, p, stderr, correlation, True, best.message,
-                     weighting, rms, int(best.nfev), start, tuple(notes), best.status > 0)
+                     weighting, rms, int(best.nfev), start, tuple(notes), best.status > 0,
+                     _degenerate(circuit, f, z, p, stderr, at_bound, rms))
+
+
+def _degenerate(circuit, f, z, p, stderr, at_bound, rms) -> tuple[str, ...]:
+    reasons = []
+    for name, unit, value, error, bound in zip(circuit.parameter_names, circuit.units, p,
+                                               stderr, at_bound):
+        if unit == "" and value < EXPONENT_FLOOR:
+            reasons.append(f"{name} = {value:.3g}: the CPE has collapsed")
+        elif not bound and not np.isfinite(error):
+            reasons.append(f"{name}: error undetermined")
+        elif not bound and error > DEGENERATE_RELATIVE_ERROR * abs(value):
+            reasons.append(f"{name}: error {error / abs(value):.2g} times its value")
+    noise = _noise(f, z)
+    if rms > max(NOISE_FACTOR * noise, RMS_FLOOR):
+        reasons.append(f"rms {rms:.2%} far above the noise (Lin-KK rms {noise:.2%})")
+    return tuple(reasons)
+
+
+def _noise(f, z) -> float:
+    """rms of the Lin-KK residuals relative to |Z|: what a good fit can reach (0 when
+    the spectrum is too short for the test)."""
+    try:
+        kk = lin_kk(f, z)
+    except ValueError:
+        return 0.0
+    return float(np.sqrt(np.mean(kk.residuals_real ** 2 + kk.residuals_imag ** 2)))
 
 
 def _covariance(jac: np.ndarray, s2: float) -> tuple[np.ndarray, np.ndarray]:

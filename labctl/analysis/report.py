@@ -238,7 +238,7 @@ def _arcs(analysis: Analysis, path: Path) -> None:
 def _flags(p) -> list[str]:
     """Everything to look at in one plateau's result."""
     flags = [] if p.fit.success else [p.fit.message]
-    flags += list(p.fit.warnings)
+    flags += [f"degenerate: {reason}" for reason in p.fit.degenerate] + list(p.fit.warnings)
     flags += [f"{arc.label} ({arc.resistance}): {flag}" for arc in p.arcs for flag in arc.flags]
     if p.plateau.kk_ok is False:
         flags.append("Kramers-Kronig check failed: the spectrum may be invalid")
