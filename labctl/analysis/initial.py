@@ -86,7 +86,8 @@ def _widths(f, z, peaks: list[int]) -> list[tuple[float, float]]:
 def _intercept(z: np.ndarray) -> float:
     """High-frequency intercept: Z' of the first point when it sits on the real axis, else
     where the circle through the points up to the first apex meets it (the first arc is
-    already under way), else a little left of the first point."""
+    already under way), else Z' + Z'' of the first point (for a point before the apex
+    of a semicircle, the intercept lies between Z' - |Z''| and Z')."""
     first = z[0]
     if -first.imag < 0.1 * abs(first):
         return first.real
@@ -98,7 +99,7 @@ def _intercept(z: np.ndarray) -> float:
                                         rcond=None)
         if d * d - 4 * f >= 0 and 0 <= (left := (-d - np.sqrt(d * d - 4 * f)) / 2) < first.real:
             return float(left)
-    return 0.01 * first.real
+    return max(first.real + first.imag, 0.01 * first.real)
 
 
 def _end(z: np.ndarray, peak: int) -> int:
