@@ -20,6 +20,7 @@ import numpy as np
 from scipy.constants import zero_Celsius
 
 from labctl.analysis.analysis import CONTRIBUTIONS, Analysis
+from protocols.stability_window import faradaic_density
 
 NAMES = {"bulk": "bulk", "gb": "grain boundary", "total": "total"}
 SHORT = {"grain_boundary": "gb", "electrode": "el."}
@@ -49,6 +50,12 @@ def write(analysis: Analysis, out_dir: Path) -> Path:
 
 def _celsius(T_K: float) -> str:
     return f"{T_K - zero_Celsius:.0f} \N{DEGREE SIGN}C"
+
+
+def _legend(ax, **options) -> None:
+    """A legend when something is labelled (no matplotlib warning otherwise)."""
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(**options)
 
 
 def _save(fig, path: Path) -> str:
@@ -86,7 +93,7 @@ def _nyquist(analysis: Analysis, out_dir: Path) -> str:
                ylabel="\u2212Z'' / \u03a9", title=f"{_celsius(p.temperature_K)}"
                + ("" if p.fit.state == "ok" else f"  (fit {p.fit.state})"))
         ax.ticklabel_format(style="sci", scilimits=(-3, 4))
-        ax.legend(fontsize=7, loc="upper left")
+        _legend(ax, fontsize=7, loc="upper left")
         ax.grid(alpha=0.3)
     for ax in axes.ravel()[n:]:
         ax.set_visible(False)
@@ -110,7 +117,7 @@ def _bode(analysis: Analysis, out_dir: Path) -> str:
             phase.semilogx(dense, -np.degrees(np.angle(zf)), "-", lw=1, color=color)
     mag.set(ylabel="|Z| / \u03a9", title="Bode (points: measured, lines: fit)")
     phase.set(xlabel="f / Hz", ylabel="\u2212phase / \u00b0", ylim=(0, 90))
-    mag.legend(fontsize=8)
+    _legend(mag, fontsize=8)
     for ax in (mag, phase):
         ax.grid(alpha=0.3, which="both")
     return _save(fig, out_dir / "bode.png")
@@ -146,7 +153,7 @@ def _arrhenius(analysis: Analysis, out_dir: Path) -> str:
                                                - zero_Celsius,
                                                lambda c: 1000 / (c + zero_Celsius)))
     top.set_xlabel("T / \u00b0C")
-    ax.legend(fontsize=8)
+    _legend(ax, fontsize=8)
     ax.grid(alpha=0.3, which="both")
     return _save(fig, out_dir / "arrhenius.png")
 
@@ -173,21 +180,33 @@ def _polarization(analysis: Analysis, out_dir: Path) -> str | None:
                     textcoords="offset points", xytext=(0, 3))
     ax.set(xlabel="t since the step / s", ylabel="|I| / A",
            title="DC polarization (--: I\u2080 = V/R_ion + I_ss, \u00b7\u00b7: I_ss)")
-    ax.legend(fontsize=8)
+    _legend(ax, fontsize=8)
     ax.grid(alpha=0.3, which="both")
     return _save(fig, out_dir / "polarization.png")
 
 
 def _window(analysis: Analysis, out_dir: Path) -> str | None:
+    return (None if analysis.dataset.window is None
+            else _save(window_figure(analysis), out_dir / "stability_window.png"))
+
+
+def window_figure(analysis: Analysis):
+    """The stability-window sweep: measured, the baseline each direction subtracted, what
+    is left (which the onsets mark where it crosses the threshold)."""
     import matplotlib.pyplot as plt
 
     w = analysis.dataset.window
-    if w is None:
-        return None
     fig, ax = plt.subplots(figsize=(6.4, 4.8))
     area = analysis.dataset.area_m2
-    j = w.current_A / area if area else w.current_A
-    ax.semilogy(w.voltage_V, np.abs(j), ".", ms=2.5, label="measured")
+    v, i = w.voltage_V, w.current_A
+    ax.semilogy(v, np.abs(i) / (area or 1.0), ".", ms=2, color="0.6", label="measured")
+    for k, side in enumerate((v >= 0, v <= 0)):     # each direction has its own baseline
+        if side.sum() >= 3:
+            faradaic = faradaic_density(v[side], i[side], area or 1.0)
+            ax.semilogy(v[side], np.abs(i[side] / (area or 1.0) - faradaic), "-", color="C0",
+                        lw=1, label=None if k else "baseline (subtracted)")
+            ax.semilogy(v[side], np.abs(faradaic), ".", ms=2.5, color="C1",
+                        label=None if k else "measured \u2212 baseline")
     ax.axhline(w.threshold_A_per_m2, color="gray", ls=":", lw=1,
                label=f"threshold {w.threshold_A_per_m2:g} A/m\u00b2")
     for onset, name, color in ((w.onset_low_V, "reduction", "C2"),
@@ -195,10 +214,10 @@ def _window(analysis: Analysis, out_dir: Path) -> str | None:
         if onset is not None:
             ax.axvline(onset, color=color, ls="--", lw=1, label=f"{name} onset {onset:.3f} V")
     ax.set(xlabel="cell voltage / V", ylabel="|j| / A m\u207b\u00b2" if area else "|I| / A",
-           title="Electrochemical stability window")
-    ax.legend(fontsize=8)
+           title="Electrochemical stability window (onsets: measured \u2212 baseline)")
+    _legend(ax, fontsize=8)
     ax.grid(alpha=0.3, which="both")
-    return _save(fig, out_dir / "stability_window.png")
+    return fig
 
 
 def _summary(analysis: Analysis, path: Path) -> None:

@@ -190,3 +190,33 @@ def test_bad_z_file_is_a_clear_error(tmp_path, capsys):
     assert read_spectrum(unnamed).frequency_Hz.tolist() == [3, 2, 1]
     assert main(["analyze", str(unnamed), "--out", str(tmp_path / "r")]) == 1
     assert "y.z: no temperature" in capsys.readouterr().err
+
+
+def test_window_plot_draws_the_subtracted_baseline(analysed, tmp_path):
+    """The curve the onsets are read from (measured minus each direction's baseline)
+    crosses the threshold at the marked onsets."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from labctl.analysis.analysis import analyze
+    from labctl.analysis.dataset import from_store
+    from labctl.analysis.report import window_figure
+    from labctl.store.store import Store
+
+    _, result, report = analysed
+    with Store.open(report.parent / "runs.sqlite", create=False) as store:
+        dataset = from_store(store, store.runs()[-1].id)
+    figure = window_figure(analyze(dataset))
+    lines = {line.get_label(): line for line in figure.axes[0].get_lines()}
+    assert "baseline (subtracted)" in lines
+    faradaic = [line for line in figure.axes[0].get_lines()
+                if line.get_color() == lines["measured \u2212 baseline"].get_color()]
+    threshold = dataset.window.threshold_A_per_m2
+    for onset in result["stability_window_V"]:
+        side = next(line for line in faradaic if np.sign(line.get_xdata()[-1]) == np.sign(onset))
+        v, j = side.get_xdata(), side.get_ydata()
+        order = np.argsort(v)
+        assert np.interp(onset, v[order], j[order]) == pytest.approx(threshold, rel=0.25)
+    plt.close(figure)
