@@ -9,6 +9,8 @@ bulk (R1, CPE1), grain boundary (R2, CPE2), electrode (CPE3), electronic (R4). T
 are assigned by characteristic frequency (fastest: bulk), their normalized capacitance is
 a plausibility check (`quantities.arcs`); every fitted arc is reported. Activation
 energies come from 1/R and need no geometry; conductivities need thickness and area.
+A run with Li+ transference steps (Li | electrolyte | Li, non-blocking) is fitted by
+default with bulk + interface, `LI_CELL_CIRCUIT`, whose second arc is the electrode's.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from labctl.analysis.dataset import Dataset, Plateau
 from labctl.analysis.fit import FitResult, fit
 
 DEFAULT_CIRCUIT = "p(p(R1,CPE1)-p(R2,CPE2)-CPE3,R4)"
+LI_CELL_CIRCUIT = "p(R1,CPE1)-p(R2,CPE2)"     # bulk, electrode interface (non-blocking)
 CONTRIBUTIONS = ("bulk", "gb", "total")
 
 
@@ -126,9 +129,13 @@ class Analysis:
         return out
 
 
-def analyze(dataset: Dataset, circuit: str = DEFAULT_CIRCUIT,
+def analyze(dataset: Dataset, circuit: str | None = None,
             carrier_density_per_m3: float | None = None) -> Analysis:
-    """Fit and evaluate every plateau; a failed fit gives NaN quantities, not an error."""
+    """Fit and evaluate every plateau; a failed fit gives NaN quantities, not an error.
+    `circuit` None: the pellet's, or the Li cell's for a run with transference steps."""
+    li_cell = circuit is None and any(p.transference for p in dataset.plateaus)
+    circuit = circuit or (LI_CELL_CIRCUIT if li_cell else DEFAULT_CIRCUIT)
+    assigned = ("bulk", "electrode") if li_cell else q.ASSIGNED
     parsed = Circuit(circuit)
     cell = (dataset.thickness_m / dataset.area_m2
             if dataset.thickness_m and dataset.area_m2 else None)
@@ -138,7 +145,7 @@ def analyze(dataset: Dataset, circuit: str = DEFAULT_CIRCUIT,
         result = fit(plateau.frequency_Hz, plateau.impedance_Ohm, parsed, previous=previous)
         elapsed = time.perf_counter() - started
         previous = result if result.success else previous
-        results.append(_plateau(plateau, result, elapsed, cell))
+        results.append(_plateau(plateau, result, elapsed, cell, assigned))
     T = np.array([p.temperature_K for p in results])
     arrhenius = {}
     for c in CONTRIBUTIONS:
@@ -148,13 +155,13 @@ def analyze(dataset: Dataset, circuit: str = DEFAULT_CIRCUIT,
     return Analysis(dataset, circuit, results, arrhenius, carrier_density_per_m3)
 
 
-def _plateau(plateau: Plateau, result: FitResult, elapsed: float, cell: float | None
-             ) -> PlateauAnalysis:
+def _plateau(plateau: Plateau, result: FitResult, elapsed: float, cell: float | None,
+             assigned: tuple[str, ...]) -> PlateauAnalysis:
     nan = float("nan")
     R = {"bulk": nan, "gb": nan, "total": nan}
     std = dict(R)
     resolved = {"bulk": False, "gb": False}
-    found = q.arcs(result, cell, plateau.frequency_Hz) if result.success else []
+    found = q.arcs(result, cell, plateau.frequency_Hz, assigned) if result.success else []
     for arc in found:
         key = {"bulk": "bulk", "grain_boundary": "gb"}.get(arc.label)
         if key:

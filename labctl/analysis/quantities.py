@@ -52,9 +52,10 @@ class Arc:
                 "resolved": self.resolved, "flags": list(self.flags)}
 
 
-def arcs(fit: FitResult, cell_constant_per_m: float | None, frequency_Hz) -> list[Arc]:
-    """The fit's arcs, fastest first, assigned by that order; `cell_constant_per_m`
-    (L/A) None when the geometry is unknown: no capacitance check then."""
+def arcs(fit: FitResult, cell_constant_per_m: float | None, frequency_Hz,
+         assigned: tuple[str, ...] = ASSIGNED) -> list[Arc]:
+    """The fit's arcs, fastest first, assigned in that order to `assigned`;
+    `cell_constant_per_m` (L/A) None when the geometry is unknown: no capacitance check."""
     params, errors = fit.params, fit.errors
     f = np.asarray(frequency_Hz, dtype=float)
     found = []
@@ -65,13 +66,13 @@ def arcs(fit: FitResult, cell_constant_per_m: float | None, frequency_Hz) -> lis
     found.sort(key=lambda arc: -arc[4])
     result = []
     for i, (name, R, std, C, apex) in enumerate(found):
-        label = ASSIGNED[i] if i < len(ASSIGNED) else "unassigned"
+        label = assigned[i] if i < len(assigned) else "unassigned"
         normalized = C * cell_constant_per_m / 100 if cell_constant_per_m else np.nan
         resolved = bool(f.min() < apex < f.max() and std <= RESOLVED_MAX_ERROR * R)
         flags = [] if resolved else [f"not resolved (apex {apex:.3g} Hz, R +- "
                                      f"{std / R:.1%})"]
         if label == "unassigned":
-            flags.append("more arcs than bulk, grain boundary and electrode")
+            flags.append(f"more arcs than {', '.join(assigned)}")
         elif np.isfinite(normalized):
             low, high = PLAUSIBLE_F_PER_CM[label]
             if not low <= normalized <= high:

@@ -31,8 +31,9 @@ ARC_COLUMNS = ("T_K", "label", "resistance", "R_Ohm", "R_std_Ohm", "C_eff_F",
                "C_normalized_F_per_cm", "apex_Hz", "resolved", "flags")
 
 
-def write(analysis: Analysis, out_dir: Path) -> Path:
-    """Write the report into `out_dir`; returns the path of index.html."""
+def write(analysis: Analysis, out_dir: Path, extra_figures: list[str] = ()) -> Path:
+    """Write the report into `out_dir` (showing `extra_figures` too, names of images
+    already there); returns the path of index.html."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -44,7 +45,8 @@ def write(analysis: Analysis, out_dir: Path) -> Path:
     _arcs(analysis, out_dir / "arcs.csv")
     (out_dir / "analysis.json").write_text(json.dumps(analysis.to_json(), indent=1))
     index = out_dir / "index.html"
-    index.write_text(_html(analysis, [f for f in figures if f]), encoding="utf-8")
+    index.write_text(_html(analysis, [f for f in figures if f] + list(extra_figures)),
+                     encoding="utf-8")
     return index
 
 
@@ -276,7 +278,8 @@ def _html(analysis: Analysis, figures: list[str]) -> str:
             f"<tr><td>{p.temperature_K - zero_Celsius:.1f}</td>"
             f"<td>{_pm(p.R_Ohm['bulk'], p.R_std_Ohm['bulk'])}</td>"
             f"<td>{_pm(p.R_Ohm['gb'], p.R_std_Ohm['gb'])}</td><td>{arcs}</td>"
-            f"<td>{'' if p.t_ion is None else f'{p.t_ion:.4f}'}</td><td>{e(status)}</td>"
+            f"<td>{'' if p.t_ion is None else f'{p.t_ion:.4f}'}</td><td>{_t_plus(p)}</td>"
+            f"<td>{e(status)}</td>"
             f"<td>{e('; '.join(_flags(p)))}</td></tr>")
     ea = "".join(f"<li>{NAMES[c]}: E<sub>a</sub> = {line.Ea_eV:.4f} \u00b1 "
                  f"{line.Ea_std_eV:.4f} eV"
@@ -299,11 +302,16 @@ arcs assigned by frequency (fastest: bulk), capacitance as a check. Data:
 <a href="analysis.json">analysis.json</a>.</p>
 <ul>{ea}</ul>{window}
 <table><tr><th>T / \u00b0C</th><th>R<sub>bulk</sub> / \u03a9</th><th>R<sub>gb</sub> / \u03a9</th>
-<th>arcs</th><th>t<sub>ion</sub></th><th>fit</th><th>flags</th></tr>
+<th>arcs</th><th>t<sub>ion</sub></th><th>t<sub>+</sub></th><th>fit</th><th>flags</th></tr>
 {''.join(rows)}</table>
 {images}
 </body></html>
 """
+
+
+def _t_plus(p) -> str:
+    li = p.plateau.transference
+    return "" if not li else f"{li['t_plus']:.3f} \u00b1 {li['t_plus_std']:.3f}"
 
 
 def _pm(value: float, error: float) -> str:

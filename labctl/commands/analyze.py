@@ -22,7 +22,8 @@ def register(subparsers) -> None:
                         help="run id (see `labctl runs`) or spectrum files")
     parser.add_argument("--db", metavar="PATH", help=DB_HELP)
     parser.add_argument("--circuit", help="circuit string (default: the pellet circuit "
-                        "p(p(R1,CPE1)-p(R2,CPE2)-CPE3,R4))")
+                        "p(p(R1,CPE1)-p(R2,CPE2)-CPE3,R4); for a run with Li+ transference "
+                        "steps bulk + interface, p(R1,CPE1)-p(R2,CPE2))")
     parser.add_argument("--out", metavar="DIR", help="report folder (default: "
                         "analysis-run<ID> or analysis-<first file>)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
@@ -42,22 +43,23 @@ def handler(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from labctl.analysis import report
-    from labctl.analysis.analysis import DEFAULT_CIRCUIT, analyze
+    from labctl.analysis.analysis import analyze
     from labctl.errors import LabctlError
 
     dataset, default_out = _dataset(args)
     for note in dataset.notes:
         print(f"labctl: warning: {note}", file=sys.stderr)
-    analysis = analyze(dataset, args.circuit or DEFAULT_CIRCUIT, args.carrier_density_per_m3)
+    analysis = analyze(dataset, args.circuit, args.carrier_density_per_m3)
     if not any(p.fit.success for p in analysis.plateaus):
         print("labctl: warning: no spectrum could be fitted", file=sys.stderr, flush=True)
     out = Path(args.out or default_out)
     try:
-        index = report.write(analysis, out)
+        out.mkdir(parents=True, exist_ok=True)
+        extra = (_transference_plots(args.db, int(args.source[0]), out)
+                 if len(args.source) == 1 and args.source[0].isdigit() else [])
+        index = report.write(analysis, out, extra)
     except OSError as exc:
         raise LabctlError(f"{out}: cannot write the report: {exc.strerror}") from exc
-    if len(args.source) == 1 and args.source[0].isdigit():
-        _transference_plots(args.db, int(args.source[0]), out)
     if args.json:
         print(json.dumps(analysis.to_json()))
     else:
@@ -89,14 +91,14 @@ def _dataset(args):
             f"analysis-{paths[0].stem}")
 
 
-def _transference_plots(db, run_id: int, out) -> None:
+def _transference_plots(db, run_id: int, out) -> list[str]:
     """transference-stepNNN.png: I(t) with I_0 and I_ss, and both spectra, per t+ step."""
     from labctl.analysis import transference
     from labctl.store import Store, db_path
 
     with Store.open(db_path(db), create=False) as store:
-        for step in transference.steps(store, run_id):
-            transference.plot(store, step, out / f"transference-step{step.seq:03d}.png")
+        return [transference.plot(store, step, out / f"transference-step{step.seq:03d}.png").name
+                for step in transference.steps(store, run_id)]
 
 
 def _print_summary(analysis) -> None:
