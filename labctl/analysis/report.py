@@ -89,8 +89,10 @@ def _nyquist(analysis: Analysis, out_dir: Path) -> str:
                     ax.annotate(f"{SHORT.get(arc.label, arc.label)}\n{arc.apex_Hz:.3g} Hz",
                                 (za.real, -za.imag), fontsize=7,
                                 textcoords="offset points", xytext=(0, 8), ha="center")
-        span = 1.05 * max(z.real.max(), (-z.imag).max())     # the data, whatever the fit
-        ax.set(xlim=(min(0.0, z.real.min()), span), ylim=(min(0.0, (-z.imag).min()), 0.75 * span),
+        finite = z[np.isfinite(z)] if np.isfinite(z).any() else np.ones(1, dtype=complex)
+        span = 1.05 * max(finite.real.max(), (-finite.imag).max())   # the data, not the fit
+        ax.set(xlim=(min(0.0, finite.real.min()), span),
+               ylim=(min(0.0, (-finite.imag).min()), 0.75 * span),
                aspect="equal", xlabel="Z' / \u03a9",
                ylabel="\u2212Z'' / \u03a9", title=f"{_celsius(p.temperature_K)}"
                + ("" if p.fit.state == "ok" else f"  (fit {p.fit.state})"))

@@ -73,14 +73,19 @@ def test_transference_number_and_diffusion_coefficient():
     assert D == pytest.approx(Boltzmann * 1000.0 / (1e28 * (2 * elementary_charge) ** 2))
 
 
-def test_a_failed_fit_gives_empty_quantities_not_an_error():
+def test_a_failed_fit_gives_empty_quantities_not_an_error(tmp_path):
+    """A NaN point: that fit fails, the others stand, and the report is still drawn."""
+    from labctl.analysis import report
+
     sample = random_sample(32)
     good = [Plateau(T, str(T), *spectrum(sample, T)) for T in (600.0, 650.0, 700.0)]
     f, z = spectrum(sample, 675.0)
     z[2] = np.nan                                          # a broken point: fit fails
     plateaus = good[:2] + [Plateau(675.0, "broken", f, z)] + good[2:]
     geometry = (sample.sample.thickness_m, sample.sample.area_m2)
-    result = analyze(Dataset("t", *geometry, plateaus)).to_json()
+    analysis = analyze(Dataset("t", *geometry, plateaus))
+    assert report.write(analysis, tmp_path).is_file()
+    result = analysis.to_json()
     assert [entry["success"] for entry in result["fits"]] == [True, True, False, True]
     assert result["R_bulk_ohm"][2] is None and result["R_bulk_ohm"][3] is not None
     assert result["Ea_bulk_eV"] == pytest.approx(sample.bulk.Ea_eV, rel=0.01)
