@@ -113,7 +113,7 @@ def _names(line: str, separator: str | None) -> list[str]:
     text = line.strip().strip('"')
     if separator == "," and "," not in text:      # ZPlotW: one quoted, blank-separated line
         return text.split()
-    return _split(line, separator if separator in (line or "") else None)
+    return _split(line, separator if separator and separator in line else None)
 
 
 def _is_number(text: str) -> bool:

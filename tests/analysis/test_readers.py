@@ -117,3 +117,13 @@ def test_a_file_with_no_spectrum_is_one_clear_error(tmp_path, capsys):
     header_only.write_text("time/s,Ewe/V,I/mA\n1,2,3\n2,3,4\n3,4,5\n4,5,6\n")
     with pytest.raises(LabctlError, match=r"cols_350C.csv:1: no frequency, real and imag"):
         read_spectrum(header_only)
+
+
+def test_blank_separated_zplot_with_its_column_line(tmp_path, measured):
+    """ZPLOT2 with the column names in its comments and blanks between the numbers."""
+    f, z = measured
+    rows = "".join(f"{a:.6e}  0  0  0  {b.real:.6e}  {b.imag:.6e}\n" for a, b in zip(f, z))
+    path = tmp_path / "blank_350C.z"
+    path.write_text("ZPLOT2 ASCII\n  Freq(Hz)  Ampl  Bias  Time(Sec)  Z'(a)  Z''(b)\n"
+                    "End Comments\n" + rows)
+    np.testing.assert_allclose(read_spectrum(path).impedance_Ohm, z, rtol=1e-6)
