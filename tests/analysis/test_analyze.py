@@ -10,7 +10,6 @@ import pytest
 from rich.console import Console
 from scipy.constants import Boltzmann, elementary_charge
 
-from labctl.analysis.readers import read_spectrum
 from labctl.cli import main
 from labctl.commands.run import execute
 from simulators.physics.sample import SampleModel
@@ -178,18 +177,6 @@ def test_z_file_temperature_from_its_name(tmp_path):
         (tmp_path / name).write_text("ZPLOT2 ASCII\nEnd Comments\n" + rows)
     data = from_files([tmp_path / "a_350C.z", tmp_path / "b_623.15K.z"])
     assert [p.temperature_K for p in data.plateaus] == pytest.approx([623.15, 623.15])
-
-
-def test_bad_z_file_is_a_clear_error(tmp_path, capsys):
-    bad = tmp_path / "x_300C.z"
-    bad.write_text("ZPLOT2 ASCII\nEnd Comments\n1e6\t0\t0\t0\t1.0\t-1.0\n2e5\t0\t0\t0\tabc\t-1\n")
-    assert main(["analyze", str(bad), "--out", str(tmp_path / "r")]) == 1
-    assert "x_300C.z:4: not a row of numbers" in capsys.readouterr().err
-    unnamed = tmp_path / "y.z"
-    unnamed.write_text("End Comments\n" + "".join(f"{f}\t0\t0\t0\t1\t-1\n" for f in (1, 2, 3)))
-    assert read_spectrum(unnamed).frequency_Hz.tolist() == [3, 2, 1]
-    assert main(["analyze", str(unnamed), "--out", str(tmp_path / "r")]) == 1
-    assert "y.z: no temperature" in capsys.readouterr().err
 
 
 def test_window_plot_draws_the_subtracted_baseline(analysed, tmp_path):

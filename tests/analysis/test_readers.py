@@ -108,15 +108,28 @@ def test_nan_and_zero_frequency_rows_are_dropped_and_reported(tmp_path, measured
     assert any("line 10: frequency 0 Hz" in note for note in result["notes"])
 
 
-def test_a_file_with_no_spectrum_is_one_clear_error(tmp_path, capsys):
-    path = tmp_path / "notes_350C.txt"
-    path.write_text("some notes\nabout nothing\n")
+ROWS = "".join(f"{f}\t0\t0\t0\t1\t-1\n" for f in (1, 2, 3))
+
+
+@pytest.mark.parametrize("name, text, message", [
+    ("x_300C.z", "ZPLOT2 ASCII\nEnd Comments\n1e6\t0\t0\t0\t1.0\t-1.0\n2e5\t0\t0\t0\tabc\t-1\n",
+     "x_300C.z:4: not a row of numbers"),
+    ("y.z", "End Comments\n" + ROWS, "y.z: no temperature"),
+    ("notes_350C.txt", "some notes\nabout nothing\n", "notes_350C.txt: no table of numbers"),
+    ("cols_350C.csv", "time/s,Ewe/V,I/mA\n1,2,3\n2,3,4\n3,4,5\n",
+     "cols_350C.csv:1: no frequency, real and imaginary impedance columns"),
+])
+def test_a_bad_file_is_one_clear_error(tmp_path, capsys, name, text, message):
+    path = tmp_path / name
+    path.write_text(text)
     assert main(["analyze", str(path), "--out", str(tmp_path / "r")]) == 1
-    assert "notes_350C.txt: no table of numbers found" in capsys.readouterr().err
-    header_only = tmp_path / "cols_350C.csv"
-    header_only.write_text("time/s,Ewe/V,I/mA\n1,2,3\n2,3,4\n3,4,5\n4,5,6\n")
-    with pytest.raises(LabctlError, match=r"cols_350C.csv:1: no frequency, real and imag"):
-        read_spectrum(header_only)
+    assert message in capsys.readouterr().err
+
+
+def test_zplot_without_column_names_reads_columns_0_4_5(tmp_path):
+    path = tmp_path / "y.z"
+    path.write_text("End Comments\n" + ROWS)
+    assert read_spectrum(path).frequency_Hz.tolist() == [3, 2, 1]
 
 
 def test_blank_separated_zplot_with_its_column_line(tmp_path, measured):
