@@ -1,8 +1,6 @@
 """Spectrum files by content: every format on a real instrument file (same numbers as
 impedance.py's readers), and each messy variant a result or one clear error."""
 
-import contextlib
-import io
 import json
 
 import numpy as np
