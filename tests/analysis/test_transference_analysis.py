@@ -101,3 +101,16 @@ def test_li_cell_runs_are_fitted_with_bulk_and_interface(stored, tmp_path):
     for plateau in result.plateaus[:2]:
         li = plateau.plateau.transference
         assert f"{li['t_plus']:.3f} \u00b1 {li['t_plus_std']:.3f}" in html
+
+
+def test_cli_report_embeds_the_transference_plots(stored, tmp_path, capsys):
+    from labctl.cli import main
+
+    store, run_id = stored
+    assert main(["analyze", str(run_id), "--db", str(store.path), "--out",
+                 str(tmp_path / "r")]) == 0
+    html = (tmp_path / "r" / "index.html").read_text()
+    for step in analysis.steps(store, run_id):
+        name = f"transference-step{step.seq:03d}.png"
+        assert (tmp_path / "r" / name).stat().st_size > 10_000 and f'src="{name}"' in html
+    assert "t+ 0.3" in capsys.readouterr().out
