@@ -62,10 +62,11 @@ class Analysis:
 
     def sigma(self, contribution: str) -> np.ndarray:
         """Conductivities (S/m) of a contribution, NaN without geometry or arc."""
-        cell = self.cell_constant_per_m
-        if cell is None:
+        d = self.dataset
+        if self.cell_constant_per_m is None:
             return np.full(len(self.plateaus), np.nan)
-        return cell / np.array([p.R_Ohm[contribution] for p in self.plateaus])
+        return q.conductivity([p.R_Ohm[contribution] for p in self.plateaus],
+                              d.thickness_m, d.area_m2)
 
     def prefactor_S_K_per_m(self, contribution: str) -> float | None:
         """A of sigma T = A exp(-Ea / k_B T); None without geometry or line."""

@@ -94,6 +94,11 @@ def _rc_blocks(node) -> list[tuple[Element, Element]]:
     return [b for branch in node.branches for b in _rc_blocks(branch)]
 
 
+def conductivity(R_Ohm, thickness_m: float, area_m2: float):
+    """sigma = L / (R A) in S/m."""
+    return thickness_m / (np.asarray(R_Ohm, dtype=float) * area_m2)
+
+
 @dataclass(frozen=True)
 class Arrhenius:
     Ea_eV: float
