@@ -5,8 +5,12 @@ next), derive the quantities and the Arrhenius fits; `Analysis.to_json()` is wha
 The default circuit is the pellet of a solid electrolyte between blocking electrodes,
 with electronic leakage across the ionic path:
     p(p(R1,CPE1)-p(R2,CPE2)-CPE3,R4)
-bulk (R1, CPE1), grain boundary (R2, CPE2), electrode (CPE3), electronic (R4). Which arc
-is bulk and which grain boundary is decided by capacitance, not by position.
+bulk (R1, CPE1), grain boundary (R2, CPE2), electrode (CPE3), electronic (R4). The arcs
+are assigned by characteristic frequency (fastest: bulk), their normalized capacitance is
+a plausibility check (`quantities.arcs`); every fitted arc is reported. Activation
+energies come from 1/R and need no geometry; conductivities need thickness and area.
+A run with Li+ transference steps (Li | electrolyte | Li, non-blocking) is fitted by
+default with bulk + interface, `LI_CELL_CIRCUIT`, whose second arc is the electrode's.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from labctl.analysis.dataset import Dataset, Plateau
 from labctl.analysis.fit import FitResult, fit
 
 DEFAULT_CIRCUIT = "p(p(R1,CPE1)-p(R2,CPE2)-CPE3,R4)"
+LI_CELL_CIRCUIT = "p(R1,CPE1)-p(R2,CPE2)"     # bulk, electrode interface (non-blocking)
 CONTRIBUTIONS = ("bulk", "gb", "total")
 
 
@@ -30,7 +35,7 @@ class PlateauAnalysis:
     plateau: Plateau
     fit: FitResult
     fit_s: float                       # wall time of the fit
-    arcs: list[q.Arc]
+    arcs: list[q.Arc]                  # every arc of the fit, fastest first
     R_Ohm: dict[str, float]            # by contribution; NaN where not found
     R_std_Ohm: dict[str, float]
     resolved: dict[str, bool]          # bulk, gb: the arc is resolved in the spectrum
@@ -49,24 +54,36 @@ class Analysis:
     arrhenius: dict[str, q.Arrhenius | None]
     carrier_density_per_m3: float | None = None
 
+    @property
+    def cell_constant_per_m(self) -> float | None:
+        """L / A, None without the sample's geometry."""
+        d = self.dataset
+        return d.thickness_m / d.area_m2 if d.thickness_m and d.area_m2 else None
+
     def sigma(self, contribution: str) -> np.ndarray:
         """Conductivities (S/m) of a contribution, NaN without geometry or arc."""
         d = self.dataset
-        if d.thickness_m is None or d.area_m2 is None:
+        if self.cell_constant_per_m is None:
             return np.full(len(self.plateaus), np.nan)
         return q.conductivity([p.R_Ohm[contribution] for p in self.plateaus],
                               d.thickness_m, d.area_m2)
 
-    def missing(self) -> dict[str, str]:
-        """Quantities left empty for want of an input, and why."""
-        d = self.dataset
-        absent = [k for k, v in (("thickness_m", d.thickness_m), ("area_m2", d.area_m2))
-                  if v is None]
-        if not absent:
-            return {}
-        return {"conductivity": f"no sample {' and '.join(absent)} (SI units, in the recipe's "
-                                "[sample]): conductivities, activation energies and diffusion "
-                                "coefficients need the geometry"}
+    def prefactor_S_K_per_m(self, contribution: str) -> float | None:
+        """A of sigma T = A exp(-Ea / k_B T); None without geometry or line."""
+        line, cell = self.arrhenius[contribution], self.cell_constant_per_m
+        return line.prefactor * cell if line and cell else None
+
+    @property
+    def notes(self) -> list[str]:
+        """Why a quantity is missing."""
+        notes = list(self.dataset.notes)
+        if self.cell_constant_per_m is None:
+            notes.append("no sample geometry (thickness and area): conductivities and the "
+                         "capacitance check are not computed; Ea is from 1/R")
+        for c in CONTRIBUTIONS:
+            if self.arrhenius[c] is None:
+                notes.append(f"Ea {c}: fewer than 2 temperatures with a {c} resistance")
+        return notes
 
     @property
     def temperatures_K(self) -> np.ndarray:
@@ -90,7 +107,7 @@ class Analysis:
             fit_ = self.arrhenius[c]
             out[f"Ea_{c}_eV"] = _number(fit_.Ea_eV if fit_ else None)
             out[f"Ea_{c}_std_eV"] = _number(fit_.Ea_std_eV if fit_ else None)
-            out[f"prefactor_{c}_S_K_per_m"] = _number(fit_.prefactor_S_K_per_m if fit_ else None)
+            out[f"prefactor_{c}_S_K_per_m"] = _number(self.prefactor_S_K_per_m(c))
         out["t_ion"] = [_number(p.t_ion) for p in self.plateaus]
         for key in ("t_plus", "t_plus_std"):     # Li+ transference number (null: not measured)
             out[key] = [_number((p.plateau.transference or {}).get(key)) for p in self.plateaus]
@@ -99,50 +116,57 @@ class Analysis:
         if self.carrier_density_per_m3:
             out["D_total_m2_per_s"] = _list(q.diffusion_coefficient(
                 self.sigma("total"), self.temperatures_K, self.carrier_density_per_m3))
-        out["missing"] = self.missing()
         out["fits"] = [{"temperature_K": p.temperature_K, "spectrum": p.plateau.label,
-                        "success": p.fit.success, "message": p.fit.message,
+                        "success": p.fit.success, "state": p.fit.state,
+                        "message": p.fit.message,
                         "parameters": {k: _number(v) for k, v in p.fit.params.items()},
                         "errors": {k: _number(v) for k, v in p.fit.errors.items()},
                         "rms_relative": _number(p.fit.rms_relative),
-                        "warnings": list(p.fit.warnings), "kk_ok": p.plateau.kk_ok,
+                        "warnings": list(p.fit.warnings),
+                        "degenerate": list(p.fit.degenerate), "kk_ok": p.plateau.kk_ok,
+                        "arcs": [arc.to_json() for arc in p.arcs],
                         "fit_s": round(p.fit_s, 4)} for p in self.plateaus]
+        out["notes"] = self.notes
         return out
 
 
-def analyze(dataset: Dataset, circuit: str = DEFAULT_CIRCUIT,
+def analyze(dataset: Dataset, circuit: str | None = None,
             carrier_density_per_m3: float | None = None) -> Analysis:
-    """Fit and evaluate every plateau; a failed fit gives NaN quantities, not an error."""
+    """Fit and evaluate every plateau; a failed fit gives NaN quantities, not an error.
+    `circuit` None: the pellet's, or the Li cell's for a run with transference steps."""
+    li_cell = circuit is None and any(p.transference for p in dataset.plateaus)
+    circuit = circuit or (LI_CELL_CIRCUIT if li_cell else DEFAULT_CIRCUIT)
+    assigned = ("bulk", "electrode") if li_cell else q.ASSIGNED
     parsed = Circuit(circuit)
     cell = (dataset.thickness_m / dataset.area_m2
-            if dataset.thickness_m and dataset.area_m2 else 1.0)
+            if dataset.thickness_m and dataset.area_m2 else None)
     results, previous = [], None
     for plateau in dataset.plateaus:
         started = time.perf_counter()
         result = fit(plateau.frequency_Hz, plateau.impedance_Ohm, parsed, previous=previous)
         elapsed = time.perf_counter() - started
         previous = result if result.success else previous
-        results.append(_plateau(plateau, result, elapsed, cell))
+        results.append(_plateau(plateau, result, elapsed, cell, assigned))
+    T = np.array([p.temperature_K for p in results])
     arrhenius = {}
     for c in CONTRIBUTIONS:
-        analysis = Analysis(dataset, circuit, results, {}, carrier_density_per_m3)
-        rel = [p.R_std_Ohm[c] / p.R_Ohm[c] for p in results]
-        arrhenius[c] = q.arrhenius(analysis.temperatures_K, analysis.sigma(c), rel)
+        R = np.array([p.R_Ohm[c] for p in results])
+        rel = np.array([p.R_std_Ohm[c] for p in results]) / R
+        arrhenius[c] = q.arrhenius(T, 1 / R, rel)
     return Analysis(dataset, circuit, results, arrhenius, carrier_density_per_m3)
 
 
-def _plateau(plateau: Plateau, result: FitResult, elapsed: float, cell: float
-             ) -> PlateauAnalysis:
+def _plateau(plateau: Plateau, result: FitResult, elapsed: float, cell: float | None,
+             assigned: tuple[str, ...]) -> PlateauAnalysis:
     nan = float("nan")
     R = {"bulk": nan, "gb": nan, "total": nan}
     std = dict(R)
     resolved = {"bulk": False, "gb": False}
-    found = q.arcs(result, cell) if result.success else []
+    found = q.arcs(result, cell, plateau.frequency_Hz, assigned) if result.success else []
     for arc in found:
         key = {"bulk": "bulk", "grain_boundary": "gb"}.get(arc.label)
-        if key and np.isnan(R[key]):
-            R[key], std[key] = arc.R_Ohm, arc.R_std_Ohm
-            resolved[key] = q.resolved(arc, plateau.frequency_Hz)
+        if key:
+            R[key], std[key], resolved[key] = arc.R_Ohm, arc.R_std_Ohm, arc.resolved
     R["total"] = np.nansum([R["bulk"], R["gb"]]) if found else nan
     std["total"] = float(np.sqrt(np.nansum([std["bulk"] ** 2, std["gb"] ** 2]))) if found else nan
     pol = plateau.polarization

@@ -130,6 +130,35 @@ def rc_pair(node) -> tuple[Element, Element] | None:
     return resistor, next(e for e in lone if e is not resistor)
 
 
+def time_constant(capacitive: Element, R: float, values) -> float:
+    """tau of an arc p(R, C) (R C) or p(R, CPE) ((R Q)^(1/n)); its apex is at 1 / (2 pi tau)."""
+    if capacitive.type.name == "C":
+        return float(R * values[0])
+    Q, n = values
+    with np.errstate(over="ignore", divide="ignore"):   # an absurd fit: inf, not an error
+        return float(np.exp((np.log(R) + np.log(Q)) / n))
+
+
+def interchangeable_arcs(circuit: Circuit) -> list[list[tuple[Element, Element]]]:
+    """Groups of arcs that may swap places without changing Z: the `p(R, C)` (or
+    `p(R, CPE)`) blocks in series in one chain, in string order (two or more a group)."""
+    groups = []
+
+    def walk(node):
+        if isinstance(node, Series):
+            pairs = [pair for pair in map(rc_pair, node.parts) if pair]
+            for kind in ("C", "CPE"):
+                group = [pair for pair in pairs if pair[1].type.name == kind]
+                if len(group) > 1:
+                    groups.append(group)
+        children = () if isinstance(node, Element) else (
+            node.parts if isinstance(node, Series) else node.branches)
+        for child in children:
+            walk(child)
+    walk(circuit.tree)
+    return groups
+
+
 def _evaluate(node, omega, values) -> np.ndarray:
     if isinstance(node, Element):
         return node.type.impedance(omega, *(next(values) for _ in node.type.units))

@@ -1,13 +1,14 @@
 """What an analysis reads: per temperature a spectrum (and a DC polarization), plus a
-stability-window sweep, from a run in the store or from ZView `.z` files.
+stability-window sweep, from a run in the store or from spectrum files (`readers`).
 
 From the store: each plateau's first finished impedance spectrum (its recipe position
 `program[i]/eis`; superseded steps skipped) at the mean temperature measured during it
 (the step's nominal one when none was), the polarization of the same plateau with
 its protocol result (V, I_0, I_ss), and the stability-window sweep with its onsets.
-From `.z` files: the temperature is the caller's, else the `temperature_K` labctl writes
+From files: the temperature is the caller's, else the `temperature_K` labctl writes
 in the file's comments, else a number with `C` or `K` at the end of the file name
-(`pellet_350C.z`); the geometry is the caller's.
+(`pellet_350C.z`, `s-140deg.txt`); the geometry is the caller's, else the `thickness_m` and `area_m2` of
+the sample that labctl writes in the comments.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import numpy as np
 from scipy.constants import zero_Celsius
 
 from labctl.analysis import transference
+from labctl.analysis.readers import read_spectrum
 from labctl.errors import LabctlError
 from labctl.store.store import Store
 
@@ -112,24 +114,47 @@ def _window(store: Store, step) -> Window:
                   points["voltage_V"], points["current_A"])
 
 
-# '350C', 'pellet_-20C', 'run0001-step021-eis-350C' (a '-' after a letter or digit joins words)
-_NAME_TEMPERATURE = re.compile(r"((?:(?<![A-Za-z0-9.-])-)?(?<![\d.])\d+(?:\.\d+)?)\s*"
-                               r"(C|K|degC)$", re.IGNORECASE)
-_COMMENT_TEMPERATURE = re.compile(r"temperature_K\s+(-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)")
+_NAME_TEMPERATURE = re.compile(r"(?<![0-9A-Za-z])(-?\d+(?:\.\d+)?)\s*(C|K|degC|deg)$", re.IGNORECASE)
+_NUMBER = r"(-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)"
+_COMMENT_TEMPERATURE = re.compile(r"temperature_K\s+" + _NUMBER)
+_COMMENT_GEOMETRY = {key: re.compile(rf'"{key}":\s*' + _NUMBER) for key in ("thickness_m", "area_m2")}
 
 
-def from_z_files(paths: list[Path], temperatures_K: list[float] | None = None,
-                 thickness_m: float | None = None, area_m2: float | None = None) -> Dataset:
+def from_files(paths: list[Path], temperatures_K: list[float] | None = None,
+               thickness_m: float | None = None, area_m2: float | None = None) -> Dataset:
+    """Spectrum files of any format `readers.read_spectrum` knows, one per temperature."""
     if temperatures_K is not None and len(temperatures_K) != len(paths):
-        raise LabctlError(f"{len(temperatures_K)} temperatures for {len(paths)} .z files")
-    plateaus = []
+        raise LabctlError(f"{len(temperatures_K)} temperatures for {len(paths)} files")
+    plateaus, geometries, notes = [], {}, []
     for i, path in enumerate(paths):
-        f, z, comments = read_z(path)
-        T = temperatures_K[i] if temperatures_K is not None else _temperature(path, comments)
-        plateaus.append(Plateau(T, path.name, f, z))
+        spectrum = read_spectrum(path)
+        T = (temperatures_K[i] if temperatures_K is not None
+             else _temperature(path, spectrum.comments))
+        plateaus.append(Plateau(T, path.name, spectrum.frequency_Hz, spectrum.impedance_Ohm))
+        geometries[path] = _geometry(spectrum.comments)
+        notes += [f"{path.name}: {why}, row dropped" for why in spectrum.dropped]
+    if thickness_m is None and area_m2 is None and any(geometries.values()):
+        thickness_m, area_m2 = _one_geometry(geometries)
+        notes.append("geometry from the files' comments")
     return Dataset(", ".join(p.name for p in paths), thickness_m, area_m2,
                    sorted(plateaus, key=lambda p: p.temperature_K), None,
-                   ", ".join(str(p) for p in paths))
+                   ", ".join(str(p) for p in paths), notes)
+
+
+def _geometry(comments: str) -> tuple[float, float] | None:
+    """(thickness_m, area_m2) from labctl's sample line in the comments, if both are there."""
+    found = [pattern.search(comments) for pattern in _COMMENT_GEOMETRY.values()]
+    return tuple(float(m.group(1)) for m in found) if all(found) else None
+
+
+def _one_geometry(geometries: dict) -> tuple[float, float]:
+    values = set(g for g in geometries.values() if g)
+    if len(values) > 1:
+        listed = "; ".join(f"{path.name}: {g[0]:g} m, {g[1]:g} m2"
+                           for path, g in geometries.items() if g)
+        raise LabctlError(f"the files' comments give different sample geometries ({listed}); "
+                          f"give --thickness-m and --area-m2")
+    return values.pop()
 
 
 def _temperature(path: Path, comments: str) -> float:
@@ -141,36 +166,4 @@ def _temperature(path: Path, comments: str) -> float:
         value = float(found.group(1))
         return value if found.group(2).upper() == "K" else value + zero_Celsius
     raise LabctlError(f"{path}: no temperature (give --temperatures-C, or name the file "
-                      f"like 'pellet_350C.z')")
-
-
-def read_z(path: Path) -> tuple[np.ndarray, np.ndarray, str]:
-    """A ZView/ZPlot `.z` file: frequencies, impedances (descending frequency), comments.
-    Columns from the header line naming Freq(Hz), Z'(a) and Z''(b); else 0, 4 and 5."""
-    try:
-        lines = path.read_text(encoding="latin-1").splitlines()
-    except OSError as exc:
-        raise LabctlError(f"{path}: cannot read: {exc.strerror}") from exc
-    end = next((i for i, line in enumerate(lines) if line.strip().lower() == "end comments"),
-               None)
-    if end is None:
-        raise LabctlError(f"{path}: not a ZView .z file (no 'End Comments' line)")
-    header = lines[:end]
-    columns = next((line.split("\t") for line in header if "Freq(Hz)" in line), None)
-    names = [c.strip() for c in columns] if columns else []
-    i_f, i_re, i_im = ((names.index("Freq(Hz)"), names.index("Z'(a)"), names.index("Z''(b)"))
-                       if {"Freq(Hz)", "Z'(a)", "Z''(b)"} <= set(names) else (0, 4, 5))
-    rows = []
-    for number, line in enumerate(lines[end + 1:], start=end + 2):
-        if not line.strip():
-            continue
-        try:
-            values = [float(v) for v in re.split(r"[,\t ]+", line.strip())]
-            rows.append((values[i_f], values[i_re], values[i_im]))
-        except (ValueError, IndexError):
-            raise LabctlError(f"{path}:{number}: not a row of numbers: {line.strip()[:60]!r}")
-    if len(rows) < 3:
-        raise LabctlError(f"{path}: {len(rows)} data rows; a spectrum needs at least 3")
-    data = np.array(rows)
-    order = np.argsort(data[:, 0])[::-1]
-    return data[order, 0], data[order, 1] + 1j * data[order, 2], "\n".join(header)
+                      f"like 'pellet_350C.z' or 'pellet-350deg.txt')")

@@ -9,11 +9,19 @@ Parameters are scaled by their starting values. Standard errors come from the Ja
 the optimum, cov = s^2 (J^T J)^-1 with s^2 = weighted sum of squares / (2N - p), as in
 impedance.py (`curve_fit`); the correlation matrix comes with them.
 
-Starting points: the caller's `initial` values, else automatic guesses from the spectrum
+Starting points: the caller's `initial` values, the automatic guesses from the spectrum
 (`labctl.analysis.initial`) and, when given, the previous temperature's fit; the start that
-ends with the lowest cost wins. Every start is bounded (`max_nfev`), so a fit never hangs.
+ends with the lowest cost wins (`automatic=False`: the caller's start alone). Every start
+is bounded (`max_nfev`), so a fit never hangs; a fit that reaches that budget keeps its
+values and says so (`converged=False`, state "budget reached"). Arcs in series that may
+swap places without changing Z (`p(R1,CPE1)-p(R2,CPE2)`) are returned in order of their
+characteristic frequency, the fastest first, so that R1 is the same arc whatever the start.
 A fit that fails returns a `FitResult` with `success=False` and the reason; it does not
 raise (only a bad circuit string, bound or parameter name does: `CircuitError`).
+A fit that ends but means little is "degenerate", with the reasons: a CPE exponent that
+collapsed towards 0, a parameter off its bounds whose error is undetermined or many times
+its value, or an rms far above the spectrum's noise (estimated by the Lin-KK fit, which
+any valid spectrum passes down to its noise).
 """
 
 from __future__ import annotations
@@ -24,14 +32,19 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import least_squares
 
-from labctl.analysis.circuits import Circuit, CircuitError
+from labctl.analysis.circuits import Circuit, CircuitError, interchangeable_arcs, time_constant
 from labctl.analysis.initial import guesses
+from labctl.analysis.kk import lin_kk
 
 WEIGHTINGS = ("modulus", "proportional", "unit")
-MAX_NFEV_PER_PARAMETER = 50
+MAX_NFEV_PER_PARAMETER = 1000  # evaluations a start may take; real fits need up to ~8000
 MAX_RELATIVE_ERROR = 0.5     # a parameter known worse than this is flagged
 LOG_RANGE = 25.0             # e-folds a scale parameter may move from its start (~1e11)
 OHM_RANGE = 1e-6             # resistances within [1e-6 min|Z|, 1e6 max|Z|] unless bounded
+EXPONENT_FLOOR = 0.3         # a CPE exponent below this has collapsed (no longer a CPE)
+DEGENERATE_RELATIVE_ERROR = 10.0    # "huge": 1 sigma an order of magnitude above the value
+NOISE_FACTOR = 10.0          # rms above this times the Lin-KK rms (and RMS_FLOOR) is degenerate
+RMS_FLOOR = 0.01
 
 
 @dataclass(frozen=True)
@@ -50,6 +63,17 @@ class FitResult:
     nfev: int = 0
     start: str = ""                       # which start won: "given", "auto", "previous"
     warnings: tuple[str, ...] = field(default=())
+    converged: bool = False               # False: the evaluation budget ended the fit
+    degenerate: tuple[str, ...] = field(default=())   # why the values mean little
+
+    @property
+    def state(self) -> str:
+        """"ok", "degenerate", "budget reached" (values kept, not converged) or "failed"."""
+        if not self.success:
+            return "failed"
+        if not self.converged:
+            return "budget reached"
+        return "degenerate" if self.degenerate else "ok"
 
     @property
     def params(self) -> dict[str, float]:
@@ -65,7 +89,8 @@ class FitResult:
 
 def fit(frequency_Hz, impedance_Ohm, circuit: str | Circuit, *, initial=None,
         weighting: str = "modulus", bounds: dict | None = None,
-        previous: FitResult | None = None, max_nfev: int | None = None) -> FitResult:
+        previous: FitResult | None = None, max_nfev: int | None = None,
+        automatic: bool = True) -> FitResult:
     """Fit `circuit` to the spectrum; `initial` is a dict by parameter name or a sequence.
 
     `bounds` maps parameter names to (low, high); otherwise resistances lie within
@@ -86,10 +111,9 @@ def fit(frequency_Hz, impedance_Ohm, circuit: str | Circuit, *, initial=None,
     if problem:
         return failed(problem)
     low, high = _bounds(circuit, bounds or {}, np.abs(z))
-    if initial is not None:
-        starts = [("given", _as_vector(circuit, initial))]
-    else:
-        starts = [("auto", g) for g in guesses(circuit, f, z)]
+    starts = [] if initial is None else [("given", _as_vector(circuit, initial))]
+    if automatic or not starts:
+        starts += [("auto", g) for g in guesses(circuit, f, z)]
         if previous is not None and previous.success and previous.circuit == circuit.text:
             starts.append(("previous", previous.values))
     weights = _weights(z, weighting)
@@ -102,14 +126,14 @@ def fit(frequency_Hz, impedance_Ohm, circuit: str | Circuit, *, initial=None,
         except (ValueError, np.linalg.LinAlgError, FloatingPointError) as exc:
             reasons.append(f"{label} start: {exc}")
             continue
-        if result.status <= 0:
+        if result.status < 0 or not np.isfinite(result.cost):
             reasons.append(f"{label} start: {result.message}")
             continue
         if best is None or result.cost < best.cost:
             best, best_start = result, label
     if best is None:
         return failed("; ".join(reasons) or "no starting point")
-    return _result(circuit, f, z, best, best_start, weighting)
+    return _result(circuit, f, z, _arcs_in_order(circuit, best), best_start, weighting)
 
 
 def _data_problem(f: np.ndarray, z: np.ndarray, n_params: int) -> str | None:
@@ -203,6 +227,22 @@ def _least_squares(circuit, f, z, weights, start, low, high, budget):
     return result
 
 
+def _arcs_in_order(circuit: Circuit, result):
+    """The result with interchangeable arcs' parameters permuted, fastest arc first."""
+    names = circuit.parameter_names
+    order = np.arange(len(names))
+    for group in interchangeable_arcs(circuit):
+        slots = [[names.index(n) for e in pair for n in e.parameter_names] for pair in group]
+        taus = [time_constant(c, result.p[slot[0]], result.p[slot[1:]])
+                for (_, c), slot in zip(group, slots)]
+        for slot, source in zip(slots, (slots[i] for i in np.argsort(taus, kind="stable"))):
+            order[slot] = source
+    result.p, result.x, result.jac, result.log = (
+        result.p[order], result.x[order], result.jac[:, order], result.log[order])
+    result.x_bounds = tuple(b[order] for b in result.x_bounds)
+    return result
+
+
 def _result(circuit, f, z, best, start, weighting) -> FitResult:
     """Errors and correlations of the parameters off their bounds (NaN for those at one)."""
     names, p = tuple(circuit.parameter_names), best.p
@@ -224,7 +264,34 @@ def _result(circuit, f, z, best, start, weighting) -> FitResult:
         elif not error <= MAX_RELATIVE_ERROR * abs(value):
             notes.append(f"{name} poorly determined (relative error {error / abs(value):.2g})")
     return FitResult(circuit.text, names, p, stderr, correlation, True, best.message,
-                     weighting, rms, int(best.nfev), start, tuple(notes))
+                     weighting, rms, int(best.nfev), start, tuple(notes), best.status > 0,
+                     _degenerate(circuit, f, z, p, stderr, at_bound, rms))
+
+
+def _degenerate(circuit, f, z, p, stderr, at_bound, rms) -> tuple[str, ...]:
+    reasons = []
+    for name, unit, value, error, bound in zip(circuit.parameter_names, circuit.units, p,
+                                               stderr, at_bound):
+        if unit == "" and value < EXPONENT_FLOOR:
+            reasons.append(f"{name} = {value:.3g}: the CPE has collapsed")
+        elif not bound and not np.isfinite(error):
+            reasons.append(f"{name}: error undetermined")
+        elif not bound and error > DEGENERATE_RELATIVE_ERROR * abs(value):
+            reasons.append(f"{name}: error {error / abs(value):.2g} times its value")
+    noise = _noise(f, z)
+    if rms > max(NOISE_FACTOR * noise, RMS_FLOOR):
+        reasons.append(f"rms {rms:.2%} far above the noise (Lin-KK rms {noise:.2%})")
+    return tuple(reasons)
+
+
+def _noise(f, z) -> float:
+    """rms of the Lin-KK residuals relative to |Z|: what a good fit can reach (0 when
+    the spectrum is too short for the test)."""
+    try:
+        kk = lin_kk(f, z)
+    except ValueError:
+        return 0.0
+    return float(np.sqrt(np.mean(kk.residuals_real ** 2 + kk.residuals_imag ** 2)))
 
 
 def _covariance(jac: np.ndarray, s2: float) -> tuple[np.ndarray, np.ndarray]:

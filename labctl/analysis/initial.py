@@ -10,7 +10,10 @@ order to an arc from high to low frequency (R = the arc's width on the Z' axis,
 C = 1 / (2 pi f_apex R), CPE Q = 1 / (R (2 pi f_apex)^n) with n = 0.9), a series C or CPE
 to the spike, W to the low-frequency tail. When the circuit has more arcs than the spectrum
 shows, one guess puts the missing arcs above the measured range and another below the
-apexes found; anything else gets generic values of the right order of magnitude.
+apexes found; when it shows as many, another guess keeps only the largest and puts the
+rest above the measured range (an arc half out of range shows as a shoulder, and a small
+bump elsewhere may pass for it); anything else gets generic values of the right order of
+magnitude.
 """
 
 from __future__ import annotations
@@ -33,10 +36,12 @@ def guesses(circuit: Circuit, f: np.ndarray, z: np.ndarray) -> list[np.ndarray]:
     found = _arcs(f, z)
     if len(found) > len(arcs_in_circuit):
         found = _merge(f, z, found, len(arcs_in_circuit))
-    candidates = [found] if len(found) == len(arcs_in_circuit) else [
-        _extend(f, found, len(arcs_in_circuit), above)
-        for above in (True, False)] if found else [
-        _spread(f, z, len(arcs_in_circuit))]
+    n = len(arcs_in_circuit)
+    candidates = [found] if len(found) == n else [
+        _extend(f, found, n, above) for above in (True, False)] if found else [
+        _spread(f, z, n)]
+    if 1 < len(found) == n:     # the largest arc alone, the next one above the range
+        candidates.append(_extend(f, _merge(f, z, found, 1), n, above=True))
     return [_vector(circuit, f, z, arcs) for arcs in candidates]
 
 
@@ -79,10 +84,22 @@ def _widths(f, z, peaks: list[int]) -> list[tuple[float, float]]:
 
 
 def _intercept(z: np.ndarray) -> float:
-    """High-frequency intercept: Z' of the first point when it sits on the real axis,
-    else a little left of it (the first arc is already under way)."""
+    """High-frequency intercept: Z' of the first point when it sits on the real axis, else
+    where the circle through the points up to the first apex meets it (the first arc is
+    already under way), else Z' + Z'' of the first point (for a point before the apex
+    of a semicircle, the intercept lies between Z' - |Z''| and Z')."""
     first = z[0]
-    return first.real if -first.imag < 0.1 * abs(first) else 0.01 * first.real
+    if -first.imag < 0.1 * abs(first):
+        return first.real
+    rising = np.flatnonzero(np.diff(-z.imag) <= 0)
+    end = max(3, min(int(rising[0]) + 1 if rising.size else len(z), 8))
+    x, y = z.real[:end], -z.imag[:end]
+    if len(x) >= 3:         # x^2 + y^2 + D x + E y + F = 0 through the points
+        (d, _, f), *_ = np.linalg.lstsq(np.c_[x, y, np.ones_like(x)], -(x ** 2 + y ** 2),
+                                        rcond=None)
+        if d * d - 4 * f >= 0 and 0 <= (left := (-d - np.sqrt(d * d - 4 * f)) / 2) < first.real:
+            return float(left)
+    return max(first.real + first.imag, 0.01 * first.real)
 
 
 def _end(z: np.ndarray, peak: int) -> int:

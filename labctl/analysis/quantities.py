@@ -1,14 +1,18 @@
-"""Physical quantities from circuit fits: arcs by capacitance, conductivities, Arrhenius
-activation energies, transference numbers and Nernst-Einstein diffusion coefficients.
+"""Physical quantities from circuit fits: arcs, conductivities, Arrhenius activation
+energies, transference numbers and Nernst-Einstein diffusion coefficients.
 
-Arcs: every `p(R, C)` or `p(R, CPE)` block of the circuit is an arc with resistance R and
-effective capacitance C (a CPE's C_eff = (R Q)^(1/n) / R, Hsu-Mansfeld). Normalized by
-the cell constant (C * L/A in cm^-1, as in Irvine, Sinclair & West 1990) it says what
-the arc is: below 1e-10 F bulk (pF: eps_r up to ~1000), up to 1e-7 F grain boundary,
-above that electrode. sigma = L / (R A); sigma_total from R_bulk + R_gb.
-Arrhenius: sigma T = A exp(-Ea / (k_B T)), a least-squares line through ln(sigma T)
-against 1/T, weighted by the fit errors of R; Ea in eV with its standard error (from the
-scatter about the line, at least 3 temperatures) and the pre-factor A in S K/m.
+Arcs: every `p(R, C)` or `p(R, CPE)` block of the circuit is an arc with resistance R,
+effective capacitance C (a CPE's C_eff = (R Q)^(1/n) / R, Hsu-Mansfeld) and apex
+frequency 1 / (2 pi tau). They are assigned by characteristic frequency: the fastest is
+the bulk, the next the grain boundary, the next the electrode; further arcs stay
+unassigned. With the cell's geometry the capacitance normalized by the cell constant
+(C * L/A in F/cm, Irvine, Sinclair & West 1990) is checked against the usual range of the
+assigned part, and one outside it is flagged, not reassigned.
+sigma = L / (R A); sigma_total from R_bulk + R_gb.
+Arrhenius: y T = A exp(-Ea / (k_B T)) for y = sigma or 1/R (Ea needs no geometry), a
+least-squares line through ln(y T) against 1/T, weighted by the fit errors of R; Ea in eV
+with its standard error (from the scatter about the line, at least 3 temperatures) and
+the pre-factor A in the units of y times K.
 """
 
 from __future__ import annotations
@@ -18,48 +22,64 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.constants import Boltzmann, elementary_charge
 
-from labctl.analysis.circuits import Circuit, Element, Series, rc_pair
+from labctl.analysis.circuits import Circuit, Element, Series, rc_pair, time_constant
 from labctl.analysis.fit import FitResult
 
-BULK_MAX_F = 1e-10        # normalized capacitance (F, for a 1 cm^-1 cell) of a bulk arc
-GRAIN_BOUNDARY_MAX_F = 1e-7
+ASSIGNED = ("bulk", "grain_boundary", "electrode")    # in order of falling frequency
+PLAUSIBLE_F_PER_CM = {"bulk": (0.0, 1e-10), "grain_boundary": (1e-11, 1e-7),
+                      "electrode": (1e-7, np.inf)}    # normalized C (Irvine et al. 1990)
 RESOLVED_MAX_ERROR = 0.01  # an arc whose R is known worse than this (1 sigma) is not resolved
 
 
 @dataclass(frozen=True)
 class Arc:
-    label: str                  # "bulk", "grain_boundary" or "electrode"
+    label: str                  # one of ASSIGNED, or "unassigned"
     resistance: str             # parameter name of its R
     R_Ohm: float
     R_std_Ohm: float
     C_eff_F: float
     apex_Hz: float
+    C_normalized_F_per_cm: float   # NaN without the cell's geometry
+    resolved: bool              # apex inside the measured range, R known within 1 %
+    flags: tuple[str, ...] = ()
+
+    def to_json(self) -> dict:
+        number = (lambda v: float(v) if np.isfinite(v) else None)
+        return {"label": self.label, "resistance": self.resistance,
+                "R_ohm": number(self.R_Ohm), "R_std_ohm": number(self.R_std_Ohm),
+                "C_eff_F": number(self.C_eff_F), "apex_Hz": number(self.apex_Hz),
+                "C_normalized_F_per_cm": number(self.C_normalized_F_per_cm),
+                "resolved": self.resolved, "flags": list(self.flags)}
 
 
-def arcs(fit: FitResult, cell_constant_per_m: float) -> list[Arc]:
-    """The fit's arcs, labelled by normalized capacitance, in order of capacitance."""
+def arcs(fit: FitResult, cell_constant_per_m: float | None, frequency_Hz,
+         assigned: tuple[str, ...] = ASSIGNED) -> list[Arc]:
+    """The fit's arcs, fastest first, assigned in that order to `assigned`;
+    `cell_constant_per_m` (L/A) None when the geometry is unknown: no capacitance check."""
     params, errors = fit.params, fit.errors
+    f = np.asarray(frequency_Hz, dtype=float)
     found = []
     for r, c in _rc_blocks(Circuit(fit.circuit).tree):
         R = params[r.label]
-        if c.type.name == "C":
-            C = params[c.label]
-            apex = 1 / (2 * np.pi * R * C)
-        else:
-            Q, n = (params[name] for name in c.parameter_names)
-            with np.errstate(over="ignore"):     # an absurd fit: inf, not OverflowError
-                tau = np.float64(R * Q) ** (1 / n)
-            C = tau / R
-            apex = 1 / (2 * np.pi * tau)
-        found.append(Arc(_label(C * cell_constant_per_m / 100), r.label, R, errors[r.label],
-                         C, apex))
-    return sorted(found, key=lambda a: a.C_eff_F)
-
-
-def _label(normalized_F: float) -> str:
-    if normalized_F < BULK_MAX_F:
-        return "bulk"
-    return "grain_boundary" if normalized_F < GRAIN_BOUNDARY_MAX_F else "electrode"
+        tau = time_constant(c, R, [params[name] for name in c.parameter_names])
+        found.append((r.label, R, errors[r.label], tau / R, 1 / (2 * np.pi * tau)))
+    found.sort(key=lambda arc: -arc[4])
+    result = []
+    for i, (name, R, std, C, apex) in enumerate(found):
+        label = assigned[i] if i < len(assigned) else "unassigned"
+        normalized = C * cell_constant_per_m / 100 if cell_constant_per_m else np.nan
+        resolved = bool(f.min() < apex < f.max() and std <= RESOLVED_MAX_ERROR * R)
+        flags = [] if resolved else [f"not resolved (apex {apex:.3g} Hz, R +- "
+                                     f"{std / R:.1%})"]
+        if label == "unassigned":
+            flags.append(f"more arcs than {', '.join(assigned)}")
+        elif np.isfinite(normalized):
+            low, high = PLAUSIBLE_F_PER_CM[label]
+            if not low <= normalized <= high:
+                flags.append(f"capacitance {normalized:.2g} F/cm is outside the usual "
+                             f"{label.replace('_', ' ')} range ({low:.0e}..{high:.0e} F/cm)")
+        result.append(Arc(label, name, R, std, C, apex, normalized, resolved, tuple(flags)))
+    return result
 
 
 def _rc_blocks(node) -> list[tuple[Element, Element]]:
@@ -74,12 +94,6 @@ def _rc_blocks(node) -> list[tuple[Element, Element]]:
     return [b for branch in node.branches for b in _rc_blocks(branch)]
 
 
-def resolved(arc: Arc, frequency_Hz: np.ndarray) -> bool:
-    """The arc's apex lies inside the measured range and its R is well determined."""
-    return bool(frequency_Hz.min() < arc.apex_Hz < frequency_Hz.max()
-                and arc.R_std_Ohm <= RESOLVED_MAX_ERROR * arc.R_Ohm)
-
-
 def conductivity(R_Ohm, thickness_m: float, area_m2: float):
     """sigma = L / (R A) in S/m."""
     return thickness_m / (np.asarray(R_Ohm, dtype=float) * area_m2)
@@ -89,18 +103,19 @@ def conductivity(R_Ohm, thickness_m: float, area_m2: float):
 class Arrhenius:
     Ea_eV: float
     Ea_std_eV: float            # NaN with fewer than 3 temperatures
-    prefactor_S_K_per_m: float  # A in sigma T = A exp(-Ea / k_B T)
+    prefactor: float            # A in y T = A exp(-Ea / k_B T), in the unit of y times K
     points: int
 
-    def sigma_T(self, T_K):
-        """The fitted line: sigma T (S K/m) at T_K."""
+    def y_T(self, T_K):
+        """The fitted line: y T at T_K."""
         T = np.asarray(T_K, dtype=float)
-        return self.prefactor_S_K_per_m * np.exp(-self.Ea_eV * elementary_charge / (Boltzmann * T))
+        return self.prefactor * np.exp(-self.Ea_eV * elementary_charge / (Boltzmann * T))
 
 
-def arrhenius(T_K, sigma_S_per_m, relative_error=None) -> Arrhenius | None:
-    """Fit ln(sigma T) = ln A - Ea / (k_B T); None with fewer than 2 finite points."""
-    T, sigma = np.asarray(T_K, dtype=float), np.asarray(sigma_S_per_m, dtype=float)
+def arrhenius(T_K, y, relative_error=None) -> Arrhenius | None:
+    """Fit ln(y T) = ln A - Ea / (k_B T) (y: sigma or 1/R); None with fewer than 2
+    finite points."""
+    T, sigma = np.asarray(T_K, dtype=float), np.asarray(y, dtype=float)
     rel = np.ones_like(T) if relative_error is None else np.asarray(relative_error, float)
     keep = np.isfinite(T) & np.isfinite(sigma) & (sigma > 0) & np.isfinite(rel) & (rel > 0)
     if keep.sum() < 2:

@@ -1,4 +1,4 @@
-"""`labctl analyze RUN_ID | FILE.z ...`: fit every spectrum, derive conductivities,
+"""`labctl analyze RUN_ID | FILE ...`: fit every spectrum, derive conductivities,
 activation energies, t_ion and the stability window; write a report folder. A
 chronoamperometry file instead: `labctl.commands.analyze_chrono`."""
 
@@ -11,26 +11,31 @@ from labctl.commands.runs import DB_HELP
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
-        "analyze", help="fit a run's spectra and write a report (or analyse .z files)",
+        "analyze", help="fit a run's spectra and write a report (or analyse spectrum files)",
         description="Fits each temperature's impedance spectrum with an equivalent circuit, "
-                    "assigns the arcs by capacitance, and writes Nyquist/Bode/Arrhenius/"
+                    "assigns the arcs by frequency (capacitance as a check), and writes Nyquist/Bode/Arrhenius/"
                     "polarization/stability plots, summary.csv and index.html into --out. "
-                    "Instead of a run id, ZView .z files may be given (temperatures from "
-                    "--temperatures-C, the labctl comments, or names like 'x_350C.z'). "
+                    "Instead of a run id, spectrum files may be given: ZView .z (ZPlot2, "
+                    "ZPlotW), Gamry .DTA, EC-Lab .mpt text, CSV/TXT tables (temperatures from "
+                    "--temperatures-C, labctl's comments, or names like 'x_350C.z', "
+                    "'x-140deg.txt'). "
                     "A chronoamperometry file (BioLogic .mpt, Gamry .DTA, CSV with t_s and "
                     "I_A columns) is a DC polarization: the live stop rule replayed, I_ss, "
                     "t_ion (I_0 from --i0-A, else the first reading) and the tail model.")
-    parser.add_argument("source", nargs="+", metavar="RUN_ID | FILE.z | CA FILE",
-                        help="run id (see `labctl runs`), .z files or a chronoamperometry file")
+    parser.add_argument("source", nargs="+", metavar="RUN_ID | FILE | CA FILE",
+                        help="run id (see `labctl runs`), spectrum files or a "
+                             "chronoamperometry file")
     parser.add_argument("--db", metavar="PATH", help=DB_HELP)
     parser.add_argument("--circuit", help="circuit string (default: the pellet circuit "
-                        "p(p(R1,CPE1)-p(R2,CPE2)-CPE3,R4))")
+                        "p(p(R1,CPE1)-p(R2,CPE2)-CPE3,R4); for a run with Li+ transference "
+                        "steps bulk + interface, p(R1,CPE1)-p(R2,CPE2))")
     parser.add_argument("--out", metavar="DIR", help="report folder (default: "
                         "analysis-run<ID> or analysis-<first file>)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--temperatures-C", metavar="T1,T2,...",
-                        help=".z input: one temperature per file, in degC")
-    parser.add_argument("--thickness-m", type=float, help="file input: sample thickness")
+                        help="file input: one temperature per file, in degC")
+    parser.add_argument("--thickness-m", type=float, help="file input: sample thickness "
+                        "(default: from labctl's comments in the files)")
     parser.add_argument("--area-m2", type=float, help="file input: electrode area")
     parser.add_argument("--voltage-V", type=float,
                         help="chronoamperometry: the step voltage, when the file lacks it")
@@ -43,26 +48,30 @@ def register(subparsers) -> None:
 
 def handler(args: argparse.Namespace) -> int:
     import json
+    import sys
     from pathlib import Path
 
     from labctl.analysis import report
-    from labctl.analysis.analysis import DEFAULT_CIRCUIT, analyze
+    from labctl.analysis.analysis import analyze
     from labctl.commands import analyze_chrono
     from labctl.errors import LabctlError
 
     if analyze_chrono.is_chrono_source(args.source):
         return analyze_chrono.handler(args)
     dataset, default_out = _dataset(args)
-    analysis = analyze(dataset, args.circuit or DEFAULT_CIRCUIT, args.carrier_density_per_m3)
+    for note in dataset.notes:
+        print(f"labctl: warning: {note}", file=sys.stderr)
+    analysis = analyze(dataset, args.circuit, args.carrier_density_per_m3)
     if not any(p.fit.success for p in analysis.plateaus):
-        print("labctl: warning: no spectrum could be fitted", flush=True)
+        print("labctl: warning: no spectrum could be fitted", file=sys.stderr, flush=True)
     out = Path(args.out or default_out)
     try:
-        index = report.write(analysis, out)
+        out.mkdir(parents=True, exist_ok=True)
+        extra = (_transference_plots(args.db, int(args.source[0]), out)
+                 if len(args.source) == 1 and args.source[0].isdigit() else [])
+        index = report.write(analysis, out, extra)
     except OSError as exc:
         raise LabctlError(f"{out}: cannot write the report: {exc.strerror}") from exc
-    if len(args.source) == 1 and args.source[0].isdigit():
-        _transference_plots(args.db, int(args.source[0]), out)
     if args.json:
         print(json.dumps(analysis.to_json()))
     else:
@@ -74,7 +83,7 @@ def handler(args: argparse.Namespace) -> int:
 def _dataset(args):
     from pathlib import Path
 
-    from labctl.analysis.dataset import from_store, from_z_files
+    from labctl.analysis.dataset import from_files, from_store
     from labctl.errors import LabctlError
     from labctl.store import Store, db_path
 
@@ -90,31 +99,32 @@ def _dataset(args):
         except ValueError:
             raise LabctlError(f"--temperatures-C: not a list of numbers: "
                               f"{args.temperatures_C!r}") from None
-    for path in paths:
-        if path.suffix.lower() != ".z":
-            raise LabctlError(f"{path}: neither a run id nor a .z file")
-    return (from_z_files(paths, temperatures, args.thickness_m, args.area_m2),
+    return (from_files(paths, temperatures, args.thickness_m, args.area_m2),
             f"analysis-{paths[0].stem}")
 
 
-def _transference_plots(db, run_id: int, out) -> None:
+def _transference_plots(db, run_id: int, out) -> list[str]:
     """transference-stepNNN.png: I(t) with I_0 and I_ss, and both spectra, per t+ step."""
     from labctl.analysis import transference
     from labctl.store import Store, db_path
 
     with Store.open(db_path(db), create=False) as store:
-        for step in transference.steps(store, run_id):
-            transference.plot(store, step, out / f"transference-step{step.seq:03d}.png")
+        return [transference.plot(store, step, out / f"transference-step{step.seq:03d}.png").name
+                for step in transference.steps(store, run_id)]
 
 
 def _print_summary(analysis) -> None:
     for p in analysis.plateaus:
-        fit = "ok" if p.fit.success else f"fit failed: {p.fit.message}"
+        fit = p.fit.state if p.fit.success else f"fit failed: {p.fit.message}"
         t_ion = "" if p.t_ion is None else f"  t_ion {p.t_ion:.4f}"
         li = p.plateau.transference
         t_plus = "" if li is None else f"  t+ {li['t_plus']:.3f} +- {li['t_plus_std']:.3f}"
-        print(f"{p.temperature_K - 273.15:7.1f} C  R_bulk {p.R_Ohm['bulk']:.5g} Ohm  "
-              f"R_gb {p.R_Ohm['gb']:.5g} Ohm{t_ion}{t_plus}  ({fit})")
+        arcs = "  ".join(f"{arc.label} {arc.resistance} {arc.R_Ohm:.5g} Ohm @ {arc.apex_Hz:.3g} Hz"
+                         + ("" if not arc.flags else " (" + "; ".join(arc.flags) + ")")
+                         for arc in p.arcs)
+        print(f"{p.temperature_K - 273.15:7.1f} C  {arcs or 'no arcs'}{t_ion}{t_plus}  ({fit})")
     for c, line in analysis.arrhenius.items():
         if line:
             print(f"Ea {c}: {line.Ea_eV:.4f} +- {line.Ea_std_eV:.4f} eV")
+    for note in analysis.notes:
+        print(f"note: {note}")

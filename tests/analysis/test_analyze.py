@@ -8,8 +8,8 @@ import json
 import numpy as np
 import pytest
 from rich.console import Console
+from scipy.constants import Boltzmann, elementary_charge
 
-from labctl.analysis.dataset import read_z
 from labctl.cli import main
 from labctl.commands.run import execute
 from simulators.physics.sample import SampleModel
@@ -123,7 +123,8 @@ def test_report_folder(analysed):
 
 def test_z_files_from_labctl_and_by_name(analysed, tmp_path):
     """The run exported as .z, renamed: temperatures from labctl's comments (the steps'
-    nominal ones, within the 0.2 K the furnace settled off them), same fits as the run."""
+    nominal ones, within the 0.2 K the furnace settled off them), geometry from them too,
+    same fits as the run; without the geometry, Ea still (from 1/R) and sigma null."""
     from labctl.store.export import export_z
     from labctl.store.store import Store
 
@@ -134,38 +135,77 @@ def test_z_files_from_labctl_and_by_name(analysed, tmp_path):
     renamed = []
     for path, T in zip(files, result["temperatures_K"]):
         renamed.append(path.rename(tmp_path / f"pellet_{T - 273.15 + 5:.2f}C.z"))
-    geometry = ["--thickness-m", str(truth.sample.thickness_m),
-                "--area-m2", str(truth.sample.area_m2)]
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        assert main(["analyze", *map(str, renamed), "--json", "--out",
-                     str(tmp_path / "rep"), *geometry]) == 0
-    from_files = json.loads(out.getvalue())
+
+    def analyze_files(paths, folder):
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            assert main(["analyze", *map(str, paths), "--json", "--out",
+                         str(tmp_path / folder)]) == 0
+        return json.loads(out.getvalue())
+    from_files = analyze_files(renamed, "rep")
     np.testing.assert_allclose(from_files["temperatures_K"], result["temperatures_K"],
                                atol=0.2)
     np.testing.assert_allclose(from_files["R_bulk_ohm"], result["R_bulk_ohm"], rtol=1e-3)
+    np.testing.assert_allclose(from_files["sigma_total_S_per_m"],
+                               result["sigma_total_S_per_m"], rtol=1e-3)
     assert from_files["t_ion"] == [None] * 3 and from_files["stability_window_V"] is None
+    for path in renamed:        # the sample line (with the geometry) removed
+        text = path.read_text().splitlines()
+        path.write_text("\n".join(line for line in text if "thickness_m" not in line))
+    bare = analyze_files(renamed, "bare")
+    assert bare["Ea_bulk_eV"] == pytest.approx(from_files["Ea_bulk_eV"], rel=0.02)
+    assert bare["Ea_total_eV"] == pytest.approx(truth_total_Ea(truth, result), abs=0.05)
+    assert bare["sigma_bulk_S_per_m"] == [None] * 3 and bare["prefactor_bulk_S_K_per_m"] is None
+    assert any("no sample geometry" in note for note in bare["notes"])
+    assert all(arc["C_normalized_F_per_cm"] is None and not arc["flags"]
+               for fit in bare["fits"] for arc in fit["arcs"])
+
+
+def truth_total_Ea(truth, result) -> float:
+    """The apparent Ea of the true total resistance over the run's temperatures."""
+    T = np.array(result["temperatures_K"])
+    R = np.array([truth.resistances(t)["bulk"] + truth.resistances(t)["grain_boundary"]
+                  for t in T])
+    return float(-np.polyfit(1 / T, np.log(T / R), 1)[0] * Boltzmann / elementary_charge)
 
 
 def test_z_file_temperature_from_its_name(tmp_path):
-    from labctl.analysis.dataset import from_z_files
+    from labctl.analysis.dataset import from_files
 
     rows = "".join(f"{f}\t0\t0\t0\t1\t-1\n" for f in (1, 2, 3))
     names = ("a_350C.z", "b_623.15K.z", "run0001-step021-eis-350C.z", "c_-20C.z", "-5.5C.z")
     for name in names:
         (tmp_path / name).write_text("ZPLOT2 ASCII\nEnd Comments\n" + rows)
-    data = from_z_files([tmp_path / name for name in names])
+    data = from_files([tmp_path / name for name in names])
     assert sorted(p.temperature_K for p in data.plateaus) == \
         pytest.approx([253.15, 267.65, 623.15, 623.15, 623.15])
 
 
-def test_bad_z_file_is_a_clear_error(tmp_path, capsys):
-    bad = tmp_path / "x_300C.z"
-    bad.write_text("ZPLOT2 ASCII\nEnd Comments\n1e6\t0\t0\t0\t1.0\t-1.0\n2e5\t0\t0\t0\tabc\t-1\n")
-    assert main(["analyze", str(bad), "--out", str(tmp_path / "r")]) == 1
-    assert "x_300C.z:4: not a row of numbers" in capsys.readouterr().err
-    unnamed = tmp_path / "y.z"
-    unnamed.write_text("End Comments\n" + "".join(f"{f}\t0\t0\t0\t1\t-1\n" for f in (1, 2, 3)))
-    assert read_z(unnamed)[0].tolist() == [3, 2, 1]
-    assert main(["analyze", str(unnamed), "--out", str(tmp_path / "r")]) == 1
-    assert "y.z: no temperature" in capsys.readouterr().err
+def test_window_plot_draws_the_subtracted_baseline(analysed, tmp_path):
+    """The curve the onsets are read from (measured minus each direction's baseline)
+    crosses the threshold at the marked onsets."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from labctl.analysis.analysis import analyze
+    from labctl.analysis.dataset import from_store
+    from labctl.analysis.report import window_figure
+    from labctl.store.store import Store
+
+    _, result, report = analysed
+    with Store.open(report.parent / "runs.sqlite", create=False) as store:
+        dataset = from_store(store, store.runs()[-1].id)
+    figure = window_figure(analyze(dataset))
+    lines = {line.get_label(): line for line in figure.axes[0].get_lines()}
+    assert "baseline (subtracted)" in lines
+    faradaic = [line for line in figure.axes[0].get_lines()
+                if line.get_color() == lines["measured \u2212 baseline"].get_color()]
+    threshold = dataset.window.threshold_A_per_m2
+    for onset in result["stability_window_V"]:
+        side = next(line for line in faradaic if np.sign(line.get_xdata()[-1]) == np.sign(onset))
+        v, j = side.get_xdata(), side.get_ydata()
+        order = np.argsort(v)
+        assert np.interp(onset, v[order], j[order]) == pytest.approx(threshold, rel=0.25)
+    plt.close(figure)

@@ -1,4 +1,4 @@
-"""Quantities from fits: arcs by capacitance (not by position), Arrhenius, t_ion, D."""
+"""Quantities from fits: arcs by frequency (capacitance checks them), Arrhenius, t_ion, D."""
 
 import numpy as np
 import pytest
@@ -12,13 +12,17 @@ from labctl.analysis.fit import fit
 from tests.analysis.samples import random_sample, spectrum
 
 
-def test_arcs_are_assigned_by_capacitance_not_by_position():
+def test_arcs_are_assigned_by_frequency_not_by_position_in_the_circuit():
     sample = random_sample(31)
     T = 623.15
     f, z = spectrum(sample, T)
     cell = sample.sample.thickness_m / sample.sample.area_m2
-    swapped = fit(f, z, "p(p(R2,CPE2)-p(R1,CPE1)-CPE3,R4)")   # gb block written first
-    arcs = {a.label: a for a in q.arcs(swapped, cell)}
+    swapped = fit(f, z, "p(p(R2,CPE2)-p(R1,CPE1)-CPE3,R4)")   # names swapped
+    found = q.arcs(swapped, cell, f)
+    assert [a.label for a in found] == ["bulk", "grain_boundary"]
+    assert found[0].apex_Hz > found[1].apex_Hz
+    assert not any(a.flags for a in found)
+    arcs = {a.label: a for a in found}
     r = sample.resistances(T)
     assert arcs["bulk"].R_Ohm == pytest.approx(r["bulk"], rel=0.02)
     assert arcs["grain_boundary"].R_Ohm == pytest.approx(r["grain_boundary"], rel=0.02)
@@ -37,10 +41,30 @@ def test_arrhenius_recovers_a_known_line():
     rng = np.random.default_rng(0)
     line = q.arrhenius(T, sigma * (1 + 1e-3 * rng.standard_normal(4)))
     assert line.Ea_eV == pytest.approx(Ea, rel=1e-3)
-    assert line.prefactor_S_K_per_m == pytest.approx(A, rel=0.02)
+    assert line.prefactor == pytest.approx(A, rel=0.02)
     assert 0 < line.Ea_std_eV < 2e-3
     assert np.isnan(q.arrhenius(T[:2], sigma[:2]).Ea_std_eV)
     assert q.arrhenius(T[:1], sigma[:1]) is None
+
+
+def test_an_implausible_capacitance_is_flagged_never_dropped():
+    """Both arcs with bulk-like capacitances (the published pellet: 3e-12 and 7e-12 F/cm):
+    both are kept, bulk and grain boundary by frequency, the second flagged; without the
+    geometry there is no capacitance check at all."""
+    f = np.logspace(6, 0, 40)
+    truth = [2e5, 7e-12, 2e6, 1.8e-11]                       # R1, C1, R2, C2 (F)
+    circuit = "p(R1,C1)-p(R2,C2)"
+    from labctl.analysis.circuits import Circuit
+    result = fit(f, Circuit(circuit).impedance(truth, f), circuit)
+    cell = 0.21e-2 / (np.pi * 0.4e-2 ** 2)                   # 2.1 mm thick, 8 mm across
+    bulk, gb = q.arcs(result, cell, f)
+    assert (bulk.label, gb.label) == ("bulk", "grain_boundary")
+    assert bulk.R_Ohm == pytest.approx(2e5, rel=1e-6) and gb.R_Ohm == pytest.approx(2e6, rel=1e-6)
+    assert gb.C_normalized_F_per_cm == pytest.approx(1.8e-11 * cell / 100, rel=1e-6)
+    assert not bulk.flags and "outside the usual grain boundary range" in gb.flags[0]
+    without = q.arcs(result, None, f)
+    assert [a.label for a in without] == ["bulk", "grain_boundary"]
+    assert not any(a.flags for a in without) and np.isnan(without[1].C_normalized_F_per_cm)
 
 
 def test_transference_number_and_diffusion_coefficient():
@@ -50,25 +74,32 @@ def test_transference_number_and_diffusion_coefficient():
     assert D == pytest.approx(Boltzmann * 1000.0 / (1e28 * (2 * elementary_charge) ** 2))
 
 
-def test_a_failed_fit_gives_empty_quantities_not_an_error():
+def test_a_failed_fit_gives_empty_quantities_not_an_error(tmp_path):
+    """A NaN point: that fit fails, the others stand, and the report is still drawn."""
+    from labctl.analysis import report
+
     sample = random_sample(32)
     good = [Plateau(T, str(T), *spectrum(sample, T)) for T in (600.0, 650.0, 700.0)]
     f, z = spectrum(sample, 675.0)
     z[2] = np.nan                                          # a broken point: fit fails
     plateaus = good[:2] + [Plateau(675.0, "broken", f, z)] + good[2:]
     geometry = (sample.sample.thickness_m, sample.sample.area_m2)
-    result = analyze(Dataset("t", *geometry, plateaus)).to_json()
+    analysis = analyze(Dataset("t", *geometry, plateaus))
+    assert report.write(analysis, tmp_path).is_file()
+    result = analysis.to_json()
     assert [entry["success"] for entry in result["fits"]] == [True, True, False, True]
     assert result["R_bulk_ohm"][2] is None and result["R_bulk_ohm"][3] is not None
     assert result["Ea_bulk_eV"] == pytest.approx(sample.bulk.Ea_eV, rel=0.01)
 
 
 def test_quantities_missing_for_want_of_geometry_say_why(tmp_path):
+    """Without geometry: no conductivity, Ea all the same (from 1/R), and the notes (JSON
+    and report) say why."""
     sample = random_sample(32)
     plateaus = [Plateau(T, str(T), *spectrum(sample, T)) for T in (600.0, 650.0, 700.0)]
     analysis = analyze(Dataset("t", None, sample.sample.area_m2, plateaus))
     result = analysis.to_json()
-    assert result["sigma_total_S_per_m"] == [None] * 3 and result["Ea_total_eV"] is None
-    assert result["missing"]["conductivity"].startswith("no sample thickness_m (SI units")
-    assert "Not computed: no sample thickness_m" in report.write(analysis, tmp_path).read_text()
-    assert analyze(Dataset("t", 1e-3, 1e-4, plateaus)).missing() == {}
+    assert result["sigma_total_S_per_m"] == [None] * 3 and result["Ea_total_eV"] is not None
+    assert any(note.startswith("no sample geometry") for note in result["notes"])
+    assert "no sample geometry" in report.write(analysis, tmp_path).read_text()
+    assert not any("geometry" in n for n in analyze(Dataset("t", 1e-3, 1e-4, plateaus)).notes)

@@ -9,6 +9,7 @@ from labctl.analysis.dataset import from_store
 from labctl.capabilities import CurrentReading, ImpedancePoint
 from labctl.store import Store
 from protocols import transference as tr
+from simulators.physics.sample import SampleModel
 from tests.protocols.li_bench import li_context, li_sample
 
 RUNS = {353.15: (0.3, True), 363.15: (0.6, False)}    # T_K: (t+, relax afterwards)
@@ -78,3 +79,38 @@ def test_analyze_reports_t_plus_per_temperature_null_where_not_measured(stored):
     assert result["t_plus"][2] is None and result["t_plus_std"][2] is None
     for value, (t_plus, _) in zip(result["t_plus"], RUNS.values()):
         assert value == pytest.approx(t_plus, abs=0.02)
+
+
+def test_li_cell_runs_are_fitted_with_bulk_and_interface(stored, tmp_path):
+    """The pellet circuit's electronic leak mistakes the non-blocking Li cell's DC path
+    for leakage; by default a run with transference steps gets bulk + interface."""
+    from labctl.analysis.analysis import LI_CELL_CIRCUIT
+
+    store, run_id = stored
+    result = analyze(from_store(store, run_id))
+    assert result.circuit == LI_CELL_CIRCUIT
+    for plateau, (t_plus, _) in zip(result.plateaus[:2], RUNS.values()):
+        assert plateau.fit.state == "ok"
+        assert [arc.label for arc in plateau.arcs] == ["bulk", "electrode"]
+        truth = SampleModel.from_dict(li_sample(transference__t_plus=t_plus)).resistances(
+            plateau.temperature_K)
+        assert plateau.R_Ohm["bulk"] == pytest.approx(truth["bulk"], rel=0.03)
+    from labctl.analysis import report
+
+    html = report.write(result, tmp_path / "report").read_text()
+    for plateau in result.plateaus[:2]:
+        li = plateau.plateau.transference
+        assert f"{li['t_plus']:.3f} \u00b1 {li['t_plus_std']:.3f}" in html
+
+
+def test_cli_report_embeds_the_transference_plots(stored, tmp_path, capsys):
+    from labctl.cli import main
+
+    store, run_id = stored
+    assert main(["analyze", str(run_id), "--db", str(store.path), "--out",
+                 str(tmp_path / "r")]) == 0
+    html = (tmp_path / "r" / "index.html").read_text()
+    for step in analysis.steps(store, run_id):
+        name = f"transference-step{step.seq:03d}.png"
+        assert (tmp_path / "r" / name).stat().st_size > 10_000 and f'src="{name}"' in html
+    assert "t+ 0.3" in capsys.readouterr().out
