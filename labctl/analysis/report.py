@@ -204,7 +204,7 @@ def window_figure(analysis: Analysis):
     area = analysis.dataset.area_m2
     v, i = w.voltage_V, w.current_A
     ax.semilogy(v, np.abs(i) / (area or 1.0), ".", ms=2, color="0.6", label="measured")
-    for k, side in enumerate((v >= 0, v <= 0)):     # each direction has its own baseline
+    for k, side in enumerate((v > 0, v < 0)):     # each direction has its own baseline
         if side.sum() >= 3:
             faradaic = faradaic_density(v[side], i[side], area or 1.0)
             ax.semilogy(v[side], np.abs(i[side] / (area or 1.0) - faradaic), "-", color="C0",

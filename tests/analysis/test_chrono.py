@@ -1,5 +1,6 @@
 """`labctl analyze` on chronoamperometry files: a real Wagner polarization (public data, see
-tests/data/README.md) replayed through the live stop rule, and the three file formats."""
+tests/data/README.md; in the shared folder, `tests/realdata.py`) replayed through the live
+stop rule, and the three file formats."""
 
 import json
 from pathlib import Path
@@ -11,14 +12,15 @@ from labctl.analysis import chrono, chrono_files
 from labctl.cli import main
 from labctl.errors import LabctlError
 from protocols import _tail_models
+from tests.realdata import real_file
 
-REAL = Path(__file__).resolve().parents[1] / "data" / "yadg-ca-Mo-LBNH-Mo.mpt"
+REAL = "yadg-ca-Mo-LBNH-Mo.mpt"
 KEYS = {"I_ss_A", "I_ss_std_A", "t_ion", "t_ion_std", "model", "steady", "steady_at_s"}
 
 
 @pytest.fixture(scope="module")
 def real():
-    return chrono_files.read(REAL)
+    return chrono_files.read(real_file(REAL))
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +72,7 @@ def test_the_model_that_predicts_is_chosen_and_extrapolates_i_ss(tau_s, exponent
 
 def test_the_cli_reports_the_keys_and_draws_the_plot(tmp_path, capsys):
     out = tmp_path / "report"
-    assert main(["analyze", str(REAL), "--json", "--out", str(out), "--thickness-m", "1e-3",
+    assert main(["analyze", str(real_file(REAL)), "--json", "--out", str(out), "--thickness-m", "1e-3",
                  "--area-m2", "1.131e-4"]) == 0
     result = json.loads(capsys.readouterr().out.splitlines()[-1])
     assert KEYS <= set(result) and result["model"] == "exponential"

@@ -10,7 +10,7 @@ from impedance.preprocessing import readFile
 from labctl.analysis.readers import read_spectrum
 from labctl.cli import main
 from labctl.errors import LabctlError
-from tests.analysis.realdata import real_file
+from tests.realdata import real_file
 from tests.analysis.samples import random_sample, spectrum
 
 

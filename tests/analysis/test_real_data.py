@@ -15,7 +15,7 @@ from labctl.analysis.fit import fit
 from labctl.analysis.initial import guesses
 from labctl.analysis.readers import read_spectrum
 from labctl.cli import main
-from tests.analysis.realdata import real_file
+from tests.realdata import real_file
 
 SERIES = [f"s04147-{t}deg.txt" for t in range(140, 201, 10)]
 PAPER_CIRCUIT = "p(R1,CPE1)-p(R2,CPE2)-CPE3"     # the paper's (R1|Q1)+(R2|Q2)+Q3
