@@ -5,8 +5,10 @@ poller reads only while no run or command handed to the runner is unfinished (a 
 readings arrive as its events), and a command waits for a poll in progress: instruments
 are never used by both.
 
-On a simulated bench simulated time runs on a `ScaledClock` at `speed` times real time
-(watchable; `set_speed` changes it during a run).
+On a simulated bench simulated time is a `PacedClock` at `speed` times real time
+(watchable; `set_speed` changes it during a run): time passes only in the sleeps of a run
+(what the host computes takes none, so the experiment is the same at every speed) and,
+while no run is in progress or it is paused, in the poller's (the furnace keeps ramping).
 """
 
 from __future__ import annotations
@@ -20,13 +22,14 @@ from typing import Any, Callable, Mapping
 from labctl import events as ev
 from labctl.bench import BenchConfig, open_bench
 from labctl.capabilities import SourceMeter, TemperatureController
-from labctl.clock import Clock, ScaledClock
+from labctl.clock import Clock, PacedClock
 from labctl.errors import LabctlError
 from labctl.gui.bridge import EventQueue
 from labctl.recipe import Recipe, one_step_recipe
 from labctl.runner import Runner
 
 POLL_S = 1.0                      # real seconds between live readings
+IDLE_SLICE_S = 0.05               # real seconds the poller lets simulated time pass at once
 
 
 @dataclass(frozen=True)
@@ -44,10 +47,10 @@ class Session:
 
     def __init__(self, config: BenchConfig, db_path: Path, speed: float = 60.0,
                  clock: Clock | None = None):
-        """`clock`: for a simulated bench, default a ScaledClock at `speed` (tests pass a
-        VirtualClock: runs go as fast as the simulation computes)."""
+        """`clock`: for a simulated bench, default a PacedClock at `speed` (tests pass a
+        VirtualClock: runs go as fast as the simulation computes, idle time stands still)."""
         self.config, self.db_path = config, Path(db_path)
-        self.clock = clock or (ScaledClock(speed) if config.simulated else None)
+        self.clock = clock or (PacedClock(speed) if config.simulated else None)
         self.bench = open_bench(config, self.clock)
         self.runner = Runner(None, self.bench, self.db_path)
         self.handlers: list[Callable[[Any], None]] = []
@@ -63,7 +66,7 @@ class Session:
     @property
     def simulated(self) -> bool:
         """Simulated time at an adjustable speed (`set_speed`)."""
-        return isinstance(self.clock, ScaledClock)
+        return isinstance(self.clock, PacedClock)
 
     def set_speed(self, speed: float) -> None:
         if self.simulated:
@@ -113,7 +116,7 @@ class Session:
                 except LabctlError as exc:
                     identities[name] = f"? ({exc})"
         self.queue(Readings(identities=identities))
-        while not self._stop.wait(POLL_S):
+        while self._pass_time():
             with self._io:
                 if self._pending:        # a run or command: its readings arrive as events
                     continue
@@ -125,6 +128,21 @@ class Session:
                         except LabctlError as exc:
                             readings.errors[name] = str(exc)
             self.queue(readings)
+
+    def _pass_time(self) -> bool:
+        """Wait POLL_S real seconds (False: the session closes). On a simulated bench,
+        simulated time passes meanwhile unless a run or command is under way (a paused
+        run's furnace goes on): in slices, so that a command never overlaps one."""
+        for _ in range(round(POLL_S / IDLE_SLICE_S)):
+            if self._stop.is_set():
+                return False
+            with self._io:
+                idle = self.simulated and (not self._pending or self.runner.state == "paused")
+                if idle:
+                    self.clock.sleep(IDLE_SLICE_S * self.clock.speed)
+            if not idle and self._stop.wait(IDLE_SLICE_S):
+                return False
+        return not self._stop.is_set()
 
     # -- lifetime -------------------------------------------------------------------------------
     def close(self) -> None:
