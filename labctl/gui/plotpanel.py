@@ -154,7 +154,9 @@ class PlotPanel(QWidget):
             raise LabctlError(f"{path}: export as .png or .svg")
         self.refresh()
         if suffix == ".png":
-            exporters.ImageExporter(self.graphics.ci).export(str(path))
+            image = exporters.ImageExporter(self.graphics.ci).export(toBytes=True)
+            if not image.save(str(path)):
+                raise LabctlError(f"{path}: cannot be written")
             return path
         size = self.graphics.size()
         svg = QSvgGenerator()
@@ -162,7 +164,9 @@ class PlotPanel(QWidget):
         svg.setSize(size)
         svg.setViewBox(QRect(0, 0, size.width(), size.height()))
         svg.setTitle(self.title)
-        painter = QPainter(svg)
+        painter = QPainter()
+        if not painter.begin(svg):
+            raise LabctlError(f"{path}: cannot be written")
         try:
             self.graphics.render(painter)
         finally:
@@ -170,8 +174,23 @@ class PlotPanel(QWidget):
         return path
 
     def _ask_export(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(self, f"Export {self.title}",
-                                              f"{self.title.lower().replace(' ', '-')}.png",
-                                              "PNG image (*.png);;SVG drawing (*.svg)")
+        name, chosen = QFileDialog.getSaveFileName(self, f"Export {self.title}",
+                                                   f"{self.title.lower().replace(' ', '-')}.png",
+                                                   "PNG image (*.png);;SVG drawing (*.svg)")
         if name:
-            self.export(name)
+            self.export_as(name, chosen)
+
+    def export_as(self, name: str, chosen_filter: str = "") -> Path | None:
+        """Export to `name`, adding the suffix of the chosen filter (default .png) to a
+        name without .png/.svg; the readout says where it went or why it did not."""
+        path = Path(name)
+        if path.suffix.lower() not in (".png", ".svg"):
+            path = path.with_name(path.name + (".svg" if "svg" in chosen_filter.lower()
+                                               else ".png"))
+        try:
+            self.export(path)
+        except (LabctlError, OSError) as exc:
+            self.readout.setText(f"not exported: {exc}")
+            return None
+        self.readout.setText(f"exported to {path}")
+        return path

@@ -20,6 +20,7 @@ from labctl.recipe import Recipe, load_recipe
 from labctl.runview import duration
 
 LEVEL_COLOURS = {"warning": "#b36b00", "error": "#c00000", "critical": "#c00000"}
+END_LEVELS = {"done": "info", "aborted": "warning"}   # log level of a run's end
 BUTTON_STATES = {"start": ("idle", "done", "failed"), "pause": ("running",),
                  "resume": ("paused",), "abort": ("running", "paused")}
 
@@ -77,6 +78,8 @@ class RunPanel(QWidget):
         self.steps = QListWidget()
         self.log = QListWidget()
         self.log.setWordWrap(True)
+        self.ended: str | None = None          # how the last run ended: done, aborted, failed
+        self._last_state = "idle"
 
         lower = QSplitter(Qt.Vertical)
         lower.addWidget(_titled("Steps", self.steps))
@@ -135,9 +138,14 @@ class RunPanel(QWidget):
     def handle(self, event) -> None:
         if isinstance(event, ev.StateChanged):
             self._enable(event.state)
-            if event.reason:
+            if event.reason and event.state not in ("aborting", "failed"):
                 self.add_log("info", f"{event.state}: {event.reason}")
+            elif event.state in ("paused", "running") and self._last_state in ("running",
+                                                                               "paused"):
+                self.add_log("info", "paused" if event.state == "paused" else "resumed")
+            self._last_state = event.state
         elif isinstance(event, ev.RunStarted):
+            self.ended = None
             self.progress.setValue(0)
             self.add_log("info", f"run {event.run_id} started: {event.name}")
         elif isinstance(event, ev.StepStarted):
@@ -145,8 +153,10 @@ class RunPanel(QWidget):
             self.add_log("info", f"{event.path} started")
         elif isinstance(event, ev.MeasurementFinished):
             shown = {k: v for k, v in event.result.items() if not isinstance(v, (list, dict))}
-            self.add_log("info", f"{event.kind} {event.status}: " + ", ".join(
-                f"{k} = {_short(v)}" for k, v in list(shown.items())[:5]))
+            self.add_log("info" if event.status in ("done", "aborted") else "warning",
+                         f"{event.kind} {event.status}" + "".join(
+                             f"{', ' if i else ': '}{k} = {_short(v)}"
+                             for i, (k, v) in enumerate(list(shown.items())[:5])))
         elif isinstance(event, ev.Progress):
             self.progress.setValue(int(1000 * event.fraction))
             self.remaining.setText("   ".join(filter(None, (
@@ -154,12 +164,15 @@ class RunPanel(QWidget):
         elif isinstance(event, ev.LogMessage):
             self.add_log(event.level, event.message)
         elif isinstance(event, ev.RunFinished):
-            self.add_log("info" if event.status == "done" else "error",
+            self.ended = event.status
+            self.add_log(END_LEVELS.get(event.status, "error"),
                          f"run {event.run_id} {event.status}" + (f": {event.reason}"
                                                                  if event.reason else ""))
+            self.remaining.setText("")
             if event.status == "done":
                 self.progress.setValue(1000)
-                self.remaining.setText("")
+            else:
+                self.progress.reset()
 
     def _remaining(self, seconds: float | None) -> str:
         if seconds is None:
@@ -180,7 +193,9 @@ class RunPanel(QWidget):
         self.log.scrollToBottom()
 
     def _enable(self, state: str) -> None:
-        self.state.setText(state)
+        """Buttons for runner state `state`; the label names how a run ended (the runner's
+        final state is 'failed' for an aborted run too)."""
+        self.state.setText(self.ended if state == "failed" and self.ended else state)
         for name, states in BUTTON_STATES.items():
             self.buttons[name].setEnabled(state in states)
         self.buttons["validate"].setEnabled(state in BUTTON_STATES["start"])

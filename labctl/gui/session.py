@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from scipy.constants import zero_Celsius
+
 from labctl import events as ev
 from labctl.bench import BenchConfig, open_bench
 from labctl.capabilities import SourceMeter, TemperatureController
@@ -39,6 +41,17 @@ class Readings:
     values: dict[str, Any] = field(default_factory=dict)   # name -> reading (or None)
     errors: dict[str, str] = field(default_factory=dict)   # name -> what failed
     identities: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CommandDone:
+    """A command handed to the runner has ended (GUI-bound): `status` 'done', 'failed' or
+    'aborted' (a run's), `reason` why not done."""
+
+    future: Future
+    what: str
+    status: str
+    reason: str = ""
 
 
 class Session:
@@ -82,18 +95,21 @@ class Session:
 
     def one_off(self, kind: str, params: Mapping[str, Any]) -> Future:
         """A single protocol run now, validated like a recipe (ConfigError if not valid)."""
-        return self.start(one_step_recipe(kind, params, self.config))
+        recipe = one_step_recipe(kind, params, self.config)
+        return self._command(lambda: self.runner.start(recipe), f"one-off {kind}")
 
     def safe_state(self) -> Future:
         return self._command(self.runner.safe_state, "safe state")
 
     def set_furnace(self, setpoint_K: float, rate_K_per_s: float) -> Future:
         return self._command(lambda: self.runner.set_furnace(setpoint_K, rate_K_per_s),
-                             "furnace")
+                             f"furnace to {setpoint_K - zero_Celsius:.1f} °C at "
+                             f"{rate_K_per_s * 60:g} °C/min")
 
     def _command(self, submit: Callable[[], Future], what: str) -> Future:
         """Hand a command to the runner once no poll is in progress; until it is done the
-        poller stays away. Its failure becomes an error in the event log."""
+        poller stays away. Its end is a `CommandDone` (a run's: how the run ended), its
+        failure also an error in the event log."""
         with self._io:
             future = submit()
             self._pending += 1
@@ -102,7 +118,15 @@ class Session:
             with self._io:
                 self._pending -= 1
             if f.exception() is not None:
-                self.queue(ev.LogMessage(self.runner.run_id, "error", f"{what}: {f.exception()}"))
+                status, reason = "failed", str(f.exception())
+                self.queue(ev.LogMessage(self.runner.run_id, "error", f"{what} failed: {reason}"))
+            elif f.result() in ("failed", "aborted"):      # a run: how it ended
+                status, reason = f.result(), self.runner.reason
+            elif isinstance(f.result(), list) and f.result():   # safe state: problems
+                status, reason = "failed", "; ".join(f.result())
+            else:
+                status, reason = "done", ""
+            self.queue(CommandDone(f, what, status, reason))
         future.add_done_callback(done)
         return future
 

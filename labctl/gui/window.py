@@ -80,11 +80,11 @@ class MainWindow(QMainWindow):
             geometry = self.plots.arrhenius.geometry
             self.plots.clear()
             self.plots.arrhenius.set_geometry(*(geometry or (None, None)))
-        elif isinstance(event, ev.StateChanged):
-            self.state.setText(f" {event.state} ")
         elif isinstance(event, ev.RunFinished):
             self.browser.refresh()
         self.run_panel.handle(event)
+        if isinstance(event, ev.StateChanged):
+            self.state.setText(f" {self.run_panel.state.text()} ")
         self.bench_panel.handle(event)
         self.plots.handle(event)
 

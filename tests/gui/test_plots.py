@@ -121,6 +121,22 @@ def test_export_refuses_other_formats(view, tmp_path):
         view.nyquist.export(tmp_path / "plot.jpg")
 
 
+@pytest.mark.parametrize("chosen,suffix", [("PNG image (*.png)", ".png"),
+                                           ("SVG drawing (*.svg)", ".svg")])
+def test_export_adds_the_chosen_suffix_and_says_where(view, tmp_path, chosen, suffix):
+    panel = view.bode
+    path = panel.export_as(str(tmp_path / "bode"), chosen)
+    assert path == tmp_path / f"bode{suffix}" and path.stat().st_size > 0
+    assert panel.readout.text() == f"exported to {path}"
+
+
+def test_export_says_why_nothing_was_saved(view, tmp_path):
+    panel = view.nyquist
+    assert panel.export_as(str(tmp_path / "missing-folder" / "plot"), "SVG drawing (*.svg)") is None
+    assert panel.readout.text().startswith("not exported: ")
+    assert not (tmp_path / "missing-folder").exists()
+
+
 def test_replots_a_stored_run_and_follows_it_while_it_runs(view, tmp_path):
     with Store.open(tmp_path / "lab.sqlite") as store:
         run = store.create_run("r", "", {}, {"thickness_m": 1e-3, "area_m2": 1e-4})

@@ -52,6 +52,10 @@ def test_a_run_started_from_the_gui_fills_every_plot(qtbot, window):
     assert any("run 1 done" in t for t in texts)
 
 
+def log_texts(panel) -> list[str]:
+    return [panel.log.item(i).text() for i in range(panel.log.count())]
+
+
 def test_pause_resume_abort_leave_the_bench_safe(qtbot, window):
     panel, runner = window.run_panel, window.session.runner
     panel.buttons["start"].click()
@@ -63,10 +67,17 @@ def test_pause_resume_abort_leave_the_bench_safe(qtbot, window):
     assert not panel.buttons["pause"].isEnabled() and panel.buttons["resume"].isEnabled()
     panel.buttons["resume"].click()
     wait_state(qtbot, window, "running")
+    qtbot.waitUntil(lambda: panel.remaining.text() != "", timeout=WAIT_MS)
     panel.buttons["abort"].click()
-    wait_state(qtbot, window, "failed")
+    wait_state(qtbot, window, "aborted")           # not 'failed': the operator stopped it
+    assert window.state.text().strip() == "aborted"
     with Store.open(window.session.db_path) as store:
         assert store.run(runner.run_id).status == "aborted"
+    texts = log_texts(panel)
+    assert "paused" in texts and "resumed" in texts
+    assert f"WARNING  run {runner.run_id} aborted: aborted by the operator" in texts
+    assert not any(t.startswith("ERROR") or t.endswith(":") for t in texts), texts
+    assert panel.remaining.text() == "" and panel.progress.value() == -1   # reset
     bench = window.session.bench
     smu = bench.find(SourceMeter)[0]
     furnace = bench.find(TemperatureController)[0]
@@ -135,25 +146,44 @@ def test_bench_panel_shows_readings_and_commands_go_through_the_runner(qtbot, wi
     qtbot.waitUntil(lambda: "°C" in bench.table.item(row, READING).text(), timeout=WAIT_MS)
     bench.setpoint.setText("2000")
     bench.set_furnace()
-    qtbot.waitUntil(lambda: any("exceeds" in window.run_panel.log.item(i).text()
-                                for i in range(window.run_panel.log.count())), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "exceeds" in bench.message.text(), timeout=WAIT_MS)
+    assert bench.message.text().startswith("furnace to 2000 °C at 10 °C/min failed: "
+                                           "furnace: set-point 2000.0 degC")
+    assert "c00000" in bench.message.styleSheet()
+    assert not any("furnace: furnace:" in t for t in log_texts(window.run_panel))
     bench.setpoint.setText("150")
     bench.set_furnace()
     furnace = window.session.bench.find(TemperatureController)[0]
     qtbot.waitUntil(lambda: abs(furnace.target_setpoint_K - 423.15) < 0.01, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: bench.message.text().endswith(": done"), timeout=WAIT_MS)
+    assert bench.message.text() == "furnace to 150 °C at 10 °C/min: done"
     bench.eis["stop_Hz"].setText("100")
     bench.one_off("eis", bench.eis)
     wait_state(qtbot, window, "done", "failed")
     assert window.session.runner.status == "done"
+    qtbot.waitUntil(lambda: bench.message.text() == "one-off eis: done", timeout=WAIT_MS)
     assert len(window.plots.nyquist.spectra) == 1
+
+
+def test_a_failed_one_off_says_it_failed_and_why(qtbot, window):
+    bench = window.bench_panel
+    window.session.bench.simulation.devices["fra"].inject("no_reply", count=100)
+    bench.eis["stop_Hz"].setText("100")
+    bench.one_off("eis", bench.eis)
+    assert bench.message.text() == "one-off eis started…"
+    qtbot.waitUntil(lambda: "failed" in bench.message.text(), timeout=WAIT_MS)
+    assert bench.message.text().startswith("one-off eis failed: sim://fra: no reply")
+    assert window.run_panel.state.text() == "failed"
 
 
 def test_everything_safe_aborts_a_run(qtbot, window):
     window.run_panel.buttons["start"].click()
     qtbot.waitUntil(lambda: not window.bench_panel.controls[0].isEnabled(), timeout=WAIT_MS)
     window.bench_panel.safe.click()
-    wait_state(qtbot, window, "failed")
+    wait_state(qtbot, window, "aborted")
     assert window.session.runner.status == "aborted"
+    qtbot.waitUntil(lambda: window.bench_panel.message.text() == "everything safe: done",
+                    timeout=WAIT_MS)
     assert "safe state requested" in window.session.runner.reason
     assert all(box.isEnabled() for box in window.bench_panel.controls)   # bench free again
 
