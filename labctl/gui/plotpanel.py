@@ -32,6 +32,34 @@ def celsius(temperature_K: float | None) -> str:
     return "T ?" if temperature_K is None else f"{temperature_K - zero_Celsius:.0f} °C"
 
 
+UNITS = ((3600.0, "h"), (60.0, "min"), (1.0, "s"))
+
+
+def duration(seconds: float, unit_s: float | None = None) -> str:
+    """A time span as people read it, in s, min or h (`unit_s`; default: by its size)."""
+    unit_s = unit_s or next(u for u, _ in UNITS if abs(seconds) >= 3 * u or u == 1.0)
+    return f"{seconds / unit_s:.4g} {dict(UNITS)[unit_s]}"
+
+
+class DurationAxis(pg.AxisItem):
+    """A time axis in seconds, ticks at round s, min or h, chosen by the span shown (no
+    SI-prefix scale factor)."""
+
+    def __init__(self, **kwargs):
+        super().__init__("bottom", **kwargs)
+        self.enableAutoSIPrefix(False)
+        self.unit_s = 1.0
+
+    def tickValues(self, minVal, maxVal, size):
+        self.unit_s = next(u for u, _ in UNITS if maxVal - minVal >= 3 * u or u == 1.0)
+        levels = super().tickValues(minVal / self.unit_s, maxVal / self.unit_s, size)
+        return [(spacing * self.unit_s, [v * self.unit_s for v in values])
+                for spacing, values in levels]
+
+    def tickStrings(self, values, scale, spacing):
+        return [duration(v, self.unit_s) for v in values]
+
+
 class PlotPanel(QWidget):
     """Plots stacked in one layout; subclasses add plots with `add_plot` in `__init__`,
     then call `_build()`, which sets up their (empty) data and curves and is called again
@@ -43,11 +71,16 @@ class PlotPanel(QWidget):
         self.graphics = pg.GraphicsLayoutWidget()
         self.readout = QLabel(" ")
         self.readout.setObjectName("readout")
+        self.zoomed = False       # the user zoomed or panned since the last clear / fit all
+        fit = QPushButton("Fit all")
+        fit.setToolTip("Show all the data (and follow new data again)")
+        fit.clicked.connect(self.fit_all)
         export = QPushButton("Export…")
         export.setToolTip("Save this plot as PNG or SVG")
         export.clicked.connect(self._ask_export)
         row = QHBoxLayout()
         row.addWidget(self.readout, 1)
+        row.addWidget(fit)
         row.addWidget(export)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
@@ -63,9 +96,12 @@ class PlotPanel(QWidget):
         self.timer.start()
 
     def add_plot(self, row: int, x_label: str, y_label: str, x_units: str | None = None,
-                 y_units: str | None = None, legend_offset=(-10, 10)) -> pg.PlotItem:
-        """A plot in row `row`; with units, the axis scales them with an SI prefix."""
-        plot = self.graphics.addPlot(row=row, col=0)
+                 y_units: str | None = None, legend_offset=(-10, 10),
+                 time_axis: bool = False) -> pg.PlotItem:
+        """A plot in row `row`; with units, the axis scales them with an SI prefix; a
+        `time_axis` is in seconds, labelled in s, min or h."""
+        axes = {"bottom": DurationAxis()} if time_axis else None
+        plot = self.graphics.addPlot(row=row, col=0, axisItems=axes)
         plot.setLabel("bottom", x_label, units=x_units)
         plot.setLabel("left", y_label, units=y_units)
         plot.showGrid(x=True, y=True, alpha=0.25)
@@ -73,6 +109,7 @@ class PlotPanel(QWidget):
             plot.getAxis(side).setStyle(maxTickLevel=1)
         plot.addLegend(offset=legend_offset, labelTextSize="8pt")
         plot.vb.sigRangeChanged.connect(lambda *_, i=len(self.plots): self._moved.add(i))
+        plot.vb.sigRangeChangedManually.connect(self._zoomed)
         self.plots.append(plot)
         return plot
 
@@ -99,6 +136,16 @@ class PlotPanel(QWidget):
         self.curves.clear()
         self.readout.setText(" ")
         self._build()
+        self.fit_all()
+
+    def _zoomed(self, *_) -> None:
+        self.zoomed = True
+
+    def fit_all(self) -> None:
+        """Every plot shows all its data and follows new data (auto-range) again."""
+        self.zoomed = False
+        for plot in self.plots:
+            plot.enableAutoRange()
 
     def _recolor(self) -> None:
         """One colour per temperature, spread over the temperatures shown."""
@@ -112,7 +159,7 @@ class PlotPanel(QWidget):
             else:
                 colour = pg.mkColor("k")
             if curve.item.opts.get("pen") is not None:   # None: markers only
-                curve.item.setPen(pg.mkPen(colour, width=1.5,
+                curve.item.setPen(pg.mkPen(colour, width=curve.width,
                                            style=Qt.DashLine if curve.dashed else Qt.SolidLine))
             if curve.item.opts.get("symbol"):
                 curve.item.setSymbolBrush(colour)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF
+from PySide6.QtCore import QPointF, Qt
 
 from labctl import events as ev
 from labctl.capabilities import CurrentReading, ImpedancePoint, TemperatureReading
@@ -88,8 +88,69 @@ def test_fit_overlay_replaces_the_previous_fit(qtbot):
     plot.set_fit(7, F_HZ, arc(1.1e4))
     plot.set_fit(7, F_HZ[:5], arc(1.2e4, F_HZ[:5]))
     fit = plot.fits[7]
-    assert len(fit) == 5 and fit.dashed
+    assert len(fit) == 5
+    pen = fit.item.opts["pen"]               # solid black, over the data
+    assert pen.color().name() == "#000000" and pen.style() == Qt.SolidLine
+    assert fit.item.zValue() > plot.spectra[7][0].item.zValue()
     np.testing.assert_allclose(fit.buffer.columns()[0], arc(1.2e4, F_HZ[:5]).real)
+
+
+def test_each_stream_goes_to_its_plot_with_its_temperature(view):
+    """A stabilization's |Z| monitor goes under T(t), not into Nyquist/Bode; a stability-
+    window sweep into I(V), not I(t); legends name the temperature."""
+    for e in plateau_events(1, 2, 3, 573.15, 1e5):
+        view.handle(e)
+    view.handle(ev.MeasurementStarted(1, 1, "stabilize", 573.15))
+    for i in range(5):
+        view.handle(ev.PointRecorded(1, 1, ImpedancePoint(10.0 * i, 1e3, 1e5 - i * 1e3, 0.01)))
+    view.handle(ev.MeasurementStarted(1, 4, "stability_window", 573.15))
+    assert not view.sweep.isVisibleTo(view)
+    for i, v in enumerate(np.linspace(0, 3, 7)):
+        view.handle(ev.PointRecorded(1, 4, CurrentReading(500.0 + i, v, 1e-6 * v)))
+    assert set(view.nyquist.spectra) == set(view.bode.spectra) == {2}
+    assert set(view.current.curves_by_key) == {3}
+    assert len(view.temperature.monitors[1]) == 5
+    assert len(view.sweep.curves_by_key[4]) == 7 and view.sweep.isVisibleTo(view)
+    for panel, plot in ((view.nyquist, view.nyquist.plot), (view.current, view.current.plot),
+                        (view.sweep, view.sweep.plot),
+                        (view.temperature, view.temperature.monitor)):
+        names = [label.text for _, label in plot.legend.items]
+        assert names == ["300 °C"], (panel.title, names)
+    view.clear()
+    assert not view.sweep.isVisibleTo(view)
+
+
+def test_new_data_is_shown_unless_the_user_zoomed_this_run(view):
+    plot = view.current.plot
+    for e in plateau_events(1, 1, 2, 573.15, 1e5):
+        view.handle(e)
+    view.current.refresh()
+    plot.vb.sigRangeChangedManually.emit([True, True])    # as a mouse zoom does
+    plot.vb.setRange(xRange=(0, 1), yRange=(0, 1e-9))
+    assert view.current.zoomed
+    view.clear()                                           # the next run
+    assert not view.current.zoomed
+    for e in plateau_events(2, 5, 6, 673.15, 1e4):
+        view.handle(e)
+    view.current.refresh()
+    plot.vb.updateAutoRange()
+    (x0, x1), _ = plot.vb.viewRange()
+    assert x0 <= 0.0 and x1 >= 49.0                        # all of the new curve
+    plot.vb.sigRangeChangedManually.emit([True, True])
+    plot.vb.setRange(xRange=(0, 1))
+    view.current.fit_all()
+    plot.vb.updateAutoRange()
+    assert not view.current.zoomed and plot.vb.viewRange()[0][1] >= 49.0
+
+
+def test_time_axes_read_in_s_min_h():
+    from labctl.gui.plotpanel import DurationAxis, duration
+    assert (duration(30.0), duration(600.0), duration(4 * 3600.0)) == ("30 s", "10 min", "4 h")
+    axis = DurationAxis()
+    levels = axis.tickValues(0.0, 5 * 3600.0, 400)
+    assert axis.tickStrings(levels[0][1], 1.0, levels[0][0])[:3] == ["0 h", "1 h", "2 h"]
+    axis.tickValues(0.0, 900.0, 400)
+    assert axis.tickStrings([300.0], 1.0, 300.0) == ["5 min"]
 
 
 def test_readout_names_the_point_under_the_cursor(view):
