@@ -81,7 +81,7 @@ class RecipeForm(QWidget):
 
     def recipe(self, bench: BenchConfig) -> Recipe | None:
         """The recipe of the form, or None after showing every problem next to its field."""
-        problems: dict[str, list[str]] = {}
+        problems: dict[str | None, list[str]] = {}
         values = {}
         for key, edit in self.edits.items():
             text = edit.text().strip()
@@ -89,18 +89,19 @@ class RecipeForm(QWidget):
                 values[key] = _value(key, text)
             except ValueError as exc:
                 problems.setdefault(key, []).append(str(exc))
-        if not problems:
-            try:
-                recipe = parse_recipe(self.toml(values), bench, source="<form>",
-                                      name=values["run.name"])
-                self.show_problems({})
-                return recipe
-            except ConfigError as exc:
-                for p in exc.problems if isinstance(exc, ConfigProblems) else [exc]:
-                    key = p.field if p.field in self.edits else None
+                values[key] = _value(key, FIELDS[key][1])  # to check the others meanwhile
+        stand_ins = set(problems)
+        try:
+            recipe = parse_recipe(self.toml(values), bench, source="<form>",
+                                  name=values["run.name"])
+        except ConfigError as exc:
+            for p in exc.problems if isinstance(exc, ConfigProblems) else [exc]:
+                key = p.field if p.field in self.edits else None
+                if key is None or key not in stand_ins:   # not a stand-in's problem
                     problems.setdefault(key, []).append(p.reason if key else str(p))
+            recipe = None
         self.show_problems(problems)
-        return None
+        return None if problems else recipe
 
     def toml(self, values: dict) -> str:
         """The form as recipe TOML."""

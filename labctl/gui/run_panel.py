@@ -146,11 +146,15 @@ class RunPanel(QWidget):
             self._last_state = event.state
         elif isinstance(event, ev.RunStarted):
             self.ended = None
+            if self.session.runner.recipe is not None:    # this run's steps (a one-off's too)
+                self._list_steps(self.session.runner.recipe)
             self.progress.setValue(0)
             self.add_log("info", f"run {event.run_id} started: {event.name}")
         elif isinstance(event, ev.StepStarted):
             self._highlight(event.path)
             self.add_log("info", f"{event.path} started")
+        elif isinstance(event, ev.StepFinished):
+            self._mark(event.path, "✓")
         elif isinstance(event, ev.MeasurementFinished):
             shown = {k: v for k, v in event.result.items() if not isinstance(v, (list, dict))}
             self.add_log("info" if event.status in ("done", "aborted") else "warning",
@@ -160,7 +164,7 @@ class RunPanel(QWidget):
         elif isinstance(event, ev.Progress):
             self.progress.setValue(int(1000 * event.fraction))
             self.remaining.setText("   ".join(filter(None, (
-                event.message, self._remaining(event.remaining_s)))))
+                event.message, self._remaining(event.remaining_s, event.step_remaining_s)))))
         elif isinstance(event, ev.LogMessage):
             self.add_log(event.level, event.message)
         elif isinstance(event, ev.RunFinished):
@@ -173,13 +177,20 @@ class RunPanel(QWidget):
                 self.progress.setValue(1000)
             else:
                 self.progress.reset()
+                if self.current_step is not None:
+                    self._mark(self.current_step, "✗")
+            self._highlight(None)
 
-    def _remaining(self, seconds: float | None) -> str:
-        if seconds is None:
+    def _remaining(self, seconds: float | None, step_s: float | None = None) -> str:
+        """The run's remaining time; before a step has finished (nothing to estimate the
+        others from) the running step's, if it knows it."""
+        if seconds is None and step_s is None:
             return "remaining: ?"
-        text = f"remaining: {duration(seconds)} bench time"
+        text = (f"remaining: {duration(seconds)}" if seconds is not None else
+                f"this step: {duration(step_s)}")
+        text += " bench time"
         if self.session.simulated:
-            text += f" (~{duration(seconds / self.session.clock.speed)} here)"
+            text += f" (~{duration((seconds or step_s) / self.session.clock.speed)} here)"
         return text
 
     def add_log(self, level: str, message: str) -> None:
@@ -205,16 +216,25 @@ class RunPanel(QWidget):
         for step in recipe.steps:
             t = step.position.temperature_K
             where = f"  at {t - zero_Celsius:.0f} °C" if t is not None else ""
-            item = QListWidgetItem(f"{step.path}{where}")
+            item = QListWidgetItem(f"   {step.path}{where}")
             item.setData(Qt.UserRole, step.path)
             self.steps.addItem(item)
 
-    def _highlight(self, path: str) -> None:
-        """The current step bold on a coloured background, earlier ones greyed."""
-        passed = True
+    def _mark(self, path: str, mark: str) -> None:
+        """`mark` (✓ done, ✗ stopped there) before step `path`."""
         for i in range(self.steps.count()):
             item = self.steps.item(i)
-            current = item.data(Qt.UserRole) == path
+            if item.data(Qt.UserRole) == path:
+                item.setText(f"{mark}  {item.text()[3:]}")
+
+    def _highlight(self, path: str | None) -> None:
+        """The current step bold on a coloured background, earlier ones greyed (None: no
+        step is running, none greyed)."""
+        passed = path is not None
+        self.steps.setCurrentItem(None)
+        for i in range(self.steps.count()):
+            item = self.steps.item(i)
+            current = path is not None and item.data(Qt.UserRole) == path
             passed = passed and not current
             font = QFont(item.font())
             font.setBold(current)

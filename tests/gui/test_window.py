@@ -23,8 +23,9 @@ def wait_state(qtbot, window, *states):
 
 def test_a_run_started_from_the_gui_fills_every_plot(qtbot, window):
     panel, runner = window.run_panel, window.session.runner
-    highlighted = set()
+    highlighted, status_lines = set(), []
     window.session.handlers.append(lambda e: highlighted.add(panel.current_step))
+    window.session.handlers.append(lambda e: status_lines.append(panel.remaining.text()))
     furnace = window.session.bench.find(TemperatureController)[0]
     read, polled_during_run = furnace.read, []
 
@@ -50,6 +51,12 @@ def test_a_run_started_from_the_gui_fills_every_plot(qtbot, window):
     assert panel.progress.value() == 1000
     texts = [panel.log.item(i).text() for i in range(panel.log.count())]
     assert any("run 1 done" in t for t in texts)
+    first = [t for t in status_lines if t][0]     # the first stabilization: its own estimate
+    assert "°C (target 300 °C)" in first and "this step: " in first, first
+    assert not any(" K " in t or t.endswith(" K") for t in status_lines)
+    steps = [panel.steps.item(i).text() for i in range(panel.steps.count())]
+    assert steps and all(t.startswith("✓") for t in steps), steps     # refreshed at the end
+    assert panel.current_step is None and panel.remaining.text() == ""
 
 
 def log_texts(panel) -> list[str]:
@@ -76,6 +83,8 @@ def test_pause_resume_abort_leave_the_bench_safe(qtbot, window):
     texts = log_texts(panel)
     assert "paused" in texts and "resumed" in texts
     assert f"WARNING  run {runner.run_id} aborted: aborted by the operator" in texts
+    marks = [panel.steps.item(i).text()[0] for i in range(panel.steps.count())]
+    assert "✗" in marks and marks.count("✗") == 1
     assert not any(t.startswith("ERROR") or t.endswith(":") for t in texts), texts
     assert panel.remaining.text() == "" and panel.progress.value() == -1   # reset
     bench = window.session.bench
@@ -93,6 +102,9 @@ def test_bad_fields_get_messages_next_to_them_and_nothing_starts(qtbot, window):
     panel.buttons["start"].click()
     assert window.session.runner.state == "idle"
     assert form.errors["program.ramp_C_per_min"].text() == "'fast' is not a number"
+    # every problem at once: the range errors with the type error, not after it is fixed
+    assert "exceeds the limit amplitude_V = 0.5" in form.errors["program.body[1].amplitude_V"].text()
+    assert "max_temperature_C = 900" in form.errors["program.temperatures_C"].text()
     form.edits["program.ramp_C_per_min"].setText("10")
     assert panel.validate() is None
     assert "exceeds the limit amplitude_V = 0.5" in form.errors["program.body[1].amplitude_V"].text()
