@@ -211,6 +211,7 @@ class TemperaturePlot(PlotPanel):
                                      time_axis=True)
         self.monitor.setLogMode(y=True)
         self.monitor.setXLink(self.plot)
+        self.plot.setLabel("bottom", "")          # the monitor's axis below names it
         self.graphics.ci.layout.setRowStretchFactor(0, 2)
         self._build()
 
@@ -246,8 +247,7 @@ class TemperaturePlot(PlotPanel):
                                     f"t = {duration(row[0])}   f = {_si(row[2], 'Hz')}   "
                                     f"|Z| = {_si(row[1], 'Ω')}")
             self.monitors[key] = self.add_curve(self.monitor, LiveCurve(3, **SYMBOL),
-                                                temperature_K, describe,
-                                                celsius(temperature_K))
+                                                temperature_K, describe)   # T(t) names it
         self.monitors[key].append(self._since_start(time_s), np.abs(impedance_Ohm),
                                   frequency_Hz)
 

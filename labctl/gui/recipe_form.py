@@ -18,7 +18,7 @@ FIELDS = {
     "sample.name": ("Sample", "pellet 1", ""),
     "sample.thickness_m": ("Thickness", "0.5e-3", "m"),
     "sample.area_m2": ("Electrode area", "1e-4", "m²"),
-    "program.temperatures_C": ("Temperatures", "300, 350, 400", "°C, comma-separated"),
+    "program.temperatures_C": ("Temperatures", "300, 350, 400", "°C"),
     "program.ramp_C_per_min": ("Ramp", "10", "°C/min"),
     "program.body[1].start_Hz": ("EIS from", "1e6", "Hz"),
     "program.body[1].stop_Hz": ("EIS down to", "0.1", "Hz"),
@@ -53,17 +53,15 @@ class RecipeForm(QWidget):
                 label, default, unit = FIELDS[key]
                 edit = QLineEdit(default)
                 edit.setObjectName(key)
-                edit.setToolTip(f"{key}" + (f" ({unit})" if unit else ""))
-                error = QLabel()
+                edit.setToolTip(f"{key}" + (f" ({unit})" if unit else "")
+                                + (", comma-separated" if key in LIST_FIELDS else ""))
+                error = QLabel()                 # below its field, the form's full width
                 error.setStyleSheet("color: #c00000;")
                 error.setWordWrap(True)
                 error.hide()
                 self.edits[key], self.errors[key] = edit, error
-                column = QVBoxLayout()
-                column.setSpacing(0)
-                column.addWidget(edit)
-                column.addWidget(error)
-                form.addRow(f"{label}" + (f" / {unit}" if unit else ""), column)
+                form.addRow(f"{label}" + (f" / {unit}" if unit else ""), edit)
+                form.addRow(error)
             layout.addWidget(group)
         self.general = QLabel()
         self.general.setStyleSheet("color: #c00000;")

@@ -37,6 +37,7 @@ class RunPanel(QWidget):
         scroll = QScrollArea()
         scroll.setWidget(self.form)
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)   # messages wrap instead
         self.source.addTab(scroll, "Build a recipe")
         file_tab = QWidget()
         file_layout = QVBoxLayout(file_tab)
@@ -52,7 +53,15 @@ class RunPanel(QWidget):
         self.file_problems.setStyleSheet("color: #c00000;")
         self.file_problems.setWordWrap(True)
         self.file_problems.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        file_layout.addWidget(self.file_problems)
+        problems = QScrollArea()            # a long list scrolls, the buttons stay put
+        problems.setWidget(self.file_problems)
+        problems.setWidgetResizable(True)
+        problems.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        problems.setMaximumHeight(160)
+        problems.setFrameShape(QScrollArea.NoFrame)
+        problems.hide()                     # until there are problems
+        self.file_problems_area = problems
+        file_layout.addWidget(problems)
         self.file_text = QPlainTextEdit()
         self.file_text.setReadOnly(True)
         self.file_text.setPlaceholderText("the recipe, once validated")
@@ -81,18 +90,27 @@ class RunPanel(QWidget):
         self.ended: str | None = None          # how the last run ended: done, aborted, failed
         self._last_state = "idle"
 
-        lower = QSplitter(Qt.Vertical)
-        lower.addWidget(_titled("Steps", self.steps))
-        lower.addWidget(_titled("Event log", self.log))
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.source, 3)
-        layout.addLayout(buttons)
+        upper = QWidget()                   # the recipe with its buttons and the status
+        upper_layout = QVBoxLayout(upper)
+        upper_layout.setContentsMargins(0, 0, 0, 0)
+        upper_layout.addWidget(self.source, 1)
+        upper_layout.addLayout(buttons)
         status = QHBoxLayout()
         status.addWidget(self.state)
         status.addWidget(self.progress, 1)
-        layout.addLayout(status)
-        layout.addWidget(self.remaining)
-        layout.addWidget(lower, 4)
+        upper_layout.addLayout(status)
+        upper_layout.addWidget(self.remaining)
+        self.remaining.setWordWrap(True)
+        split = QSplitter(Qt.Vertical)      # the recipe first; steps and log below
+        split.addWidget(upper)
+        split.addWidget(_titled("Steps", self.steps))
+        split.addWidget(_titled("Event log", self.log))
+        split.setStretchFactor(0, 5)
+        split.setStretchFactor(1, 2)
+        split.setStretchFactor(2, 3)
+        split.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.addWidget(split)
         self._enable("idle")
 
     # -- commands ---------------------------------------------------------------------------
@@ -110,6 +128,7 @@ class RunPanel(QWidget):
             except ConfigError as exc:
                 self.file_problems.setText(str(exc))
                 self.file_text.clear()
+            self.file_problems_area.setVisible(bool(self.file_problems.text()))
         if self.recipe is not None:
             self._list_steps(self.recipe)
             self.add_log("info", f"recipe {self.recipe.name!r} is valid: "

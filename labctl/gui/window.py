@@ -46,7 +46,8 @@ class MainWindow(QMainWindow):
         self.run_panel.recipe_started.connect(self._recipe_started)
         session.handlers.append(self.handle)
         self._closed = False
-        self.resize(1600, 1000)
+        screen = self.screen().availableGeometry()       # 1600x1000, or less on a laptop
+        self.resize(min(1600, screen.width()), min(1000, screen.height()))
 
     def _toolbar(self) -> None:
         bar = QToolBar("run")

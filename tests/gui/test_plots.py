@@ -112,8 +112,7 @@ def test_each_stream_goes_to_its_plot_with_its_temperature(view):
     assert len(view.temperature.monitors[1]) == 5
     assert len(view.sweep.curves_by_key[4]) == 7 and view.sweep.isVisibleTo(view)
     for panel, plot in ((view.nyquist, view.nyquist.plot), (view.current, view.current.plot),
-                        (view.sweep, view.sweep.plot),
-                        (view.temperature, view.temperature.monitor)):
+                        (view.sweep, view.sweep.plot)):
         names = [label.text for _, label in plot.legend.items]
         assert names == ["300 °C"], (panel.title, names)
     view.clear()

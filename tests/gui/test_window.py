@@ -205,3 +205,28 @@ def test_readings_mark_a_failed_instrument(qtbot, window):
     bench.handle(Readings(errors={"smu": "smu: no reply within 2 s"}, identities={}))
     assert bench.table.item(bench.rows["smu"], 3).text() == "error"
     assert "no reply" in bench.table.item(bench.rows["smu"], READING).text()
+
+
+def test_the_run_panel_is_usable_at_1366x768(qtbot, window, tmp_path):
+    window.resize(1366, 768)
+    panel, form = window.run_panel, window.run_panel.form
+    assert not panel.file_problems_area.isVisibleTo(panel)      # no empty box
+    form.edits["program.temperatures_C"].setText("300, 2000")
+    form.edits["program.body[1].amplitude_V"].setText("5")
+    panel.validate()
+    scroll = panel.source.widget(0)
+    error = form.errors["program.temperatures_C"]
+    qtbot.waitUntil(lambda: error.width() > 0.8 * scroll.viewport().width(), timeout=WAIT_MS)
+    assert not scroll.horizontalScrollBar().isVisible()          # messages wrap, full width
+    recipe = tmp_path / "many.toml"                              # a long list of problems
+    recipe.write_text("[program]\ntemperatures_C = [300]\n" + "".join(
+        f"\n[[program.body]]\nprotocol = 'eis'\namplitude_V = {7 + i}.0\n" for i in range(30)))
+    panel.source.setCurrentIndex(1)
+    panel.path.setText(str(recipe))
+    assert panel.validate() is None and panel.file_problems_area.isVisibleTo(panel)
+    start = panel.buttons["start"]
+    qtbot.waitUntil(lambda: start.isVisible(), timeout=WAIT_MS)
+    bottom = start.mapTo(window, start.rect().bottomLeft()).y()
+    assert bottom < window.height() - 200                       # steps and log still below
+    area = panel.file_problems_area                              # the problems scroll
+    assert area.height() <= 160 and area.verticalScrollBar().maximum() > 0
