@@ -143,6 +143,7 @@ class PlotsView(QWidget):
         temperature_K = self._kinds.get(step_id, (kind, None))[1]
         if kind in EIS_KINDS and temperature_K is not None and result.get("r_ion_Ohm"):
             self.arrhenius.add(temperature_K, result["r_ion_Ohm"])
+            self.nyquist.set_resistance(step_id, result["r_ion_Ohm"])
             self._largest_Ohm = max(self._largest_Ohm, result["r_ion_Ohm"])
             self.nyquist.zoom_to(self._largest_Ohm)
         elif kind in DC_KINDS and result.get("Iss_A") is not None:

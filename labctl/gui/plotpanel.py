@@ -78,7 +78,7 @@ class PlotPanel(QWidget):
         export = QPushButton("Export…")
         export.setToolTip("Save this plot as PNG or SVG")
         export.clicked.connect(self._ask_export)
-        row = QHBoxLayout()
+        row = self.tools = QHBoxLayout()      # subclasses may add their own controls
         row.addWidget(self.readout, 1)
         row.addWidget(fit)
         row.addWidget(export)
@@ -178,13 +178,16 @@ class PlotPanel(QWidget):
         """Readout of the drawn point nearest the cursor (within PICK_RADIUS_PX)."""
         best = None
         for plot, curve, _, describe in self.curves:
-            if not plot.sceneBoundingRect().contains(scene_pos) or not len(curve.shown):
+            if (not plot.sceneBoundingRect().contains(scene_pos) or not len(curve.shown)
+                    or not curve.item.isVisible()):
                 continue
             x, y = curve.item.getData()
             if x is None or not len(x):
                 continue
-            here = plot.vb.mapSceneToView(scene_pos)
+            here = curve.item.mapFromScene(scene_pos)     # in the item's (scaled) data
+            scale = curve.item.transform()
             px_w, px_h = plot.vb.viewPixelSize()
+            px_w, px_h = px_w / scale.m11(), px_h / scale.m22()
             d2 = ((x - here.x()) / px_w) ** 2 + ((y - here.y()) / px_h) ** 2
             i = int(np.nanargmin(d2)) if np.isfinite(d2).any() else None
             if i is not None and d2[i] <= PICK_RADIUS_PX ** 2 and (best is None or d2[i] < best[0]):

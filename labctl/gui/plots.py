@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from pyqtgraph import siFormat
+from PySide6.QtGui import QTransform
+from PySide6.QtWidgets import QCheckBox
 from scipy.constants import Boltzmann, electron_volt, zero_Celsius
 
 from labctl.gui.livecurve import LiveCurve
@@ -56,23 +58,58 @@ def _describe_z(temperature_K: float | None):
 
 class NyquistPlot(_Spectra):
     """-Z'' against Z' on equal axes; `set_fit` overlays a fitted spectrum (a solid black
-    line over the data)."""
+    line over the data). *Z / R_ion* shows each finished spectrum divided by its R_ion
+    (`set_resistance`), so arcs of very different size compare at one zoom."""
 
     def __init__(self):
         super().__init__("Nyquist")
         self.plot = self.add_plot(0, "Z'", "-Z''", "Ω", "Ω")
         self.plot.setAspectLocked(True)
+        self.normalise = QCheckBox("Z / R_ion")
+        self.normalise.setToolTip("Each spectrum divided by its ionic resistance (spectra "
+                                  "still being measured are shown once they are finished)")
+        self.normalise.toggled.connect(self._rescale)
+        self.tools.insertWidget(1, self.normalise)
         self._build()
 
     def _build(self) -> None:
         super()._build()
         self.fits: dict[int, LiveCurve] = {}
         self._temperatures: dict[int, float | None] = {}
+        self.resistances: dict[int, float] = {}
+
+    def set_resistance(self, key: int, resistance_Ohm: float) -> None:
+        """R_ion of spectrum `key`, its scale in the normalised view."""
+        self.resistances[key] = resistance_Ohm
+        self._apply_scales()
+
+    def _rescale(self, on: bool) -> None:
+        """Switch between Z and Z / R_ion (labels, scales, all of it in view)."""
+        units = None if on else "Ω"
+        self.plot.setLabel("bottom", "Z' / R_ion" if on else "Z'", units=units)
+        self.plot.setLabel("left", "-Z'' / R_ion" if on else "-Z''", units=units)
+        self._apply_scales()
+        if on:
+            self.zoom_to(1.0, force=True)
+        else:
+            self.fit_all()
+
+    def _apply_scales(self) -> None:
+        """Every spectrum and fit at its scale: 1, or 1 / R_ion when normalised (a
+        spectrum without R_ion is hidden then)."""
+        on = self.normalise.isChecked()
+        for key, curves in [*self.spectra.items(), *((k, [c]) for k, c in self.fits.items())]:
+            r = self.resistances.get(key)
+            scale = 1.0 / r if on and r else 1.0
+            for curve in curves:
+                curve.item.setVisible(not on or r is not None)
+                curve.item.setTransform(QTransform.fromScale(scale, scale))
 
     def _curves(self, temperature_K):
         curve = LiveCurve(5, **SYMBOL)
         self.add_curve(self.plot, curve, temperature_K, _describe_z(temperature_K),
                        celsius(temperature_K))
+        curve.item.setVisible(not self.normalise.isChecked())   # until its R_ion is known
         return [curve]
 
     def start(self, key, temperature_K):
@@ -82,11 +119,11 @@ class NyquistPlot(_Spectra):
     def _columns(self, index, f, z):
         return z.real, -z.imag, f, z.real, z.imag
 
-    def zoom_to(self, resistance_Ohm: float) -> None:
+    def zoom_to(self, resistance_Ohm: float, force: bool = False) -> None:
         """Show Z' from 0 to a little beyond `resistance_Ohm` (the arcs; a blocking
         electrode's spike would otherwise squeeze them into a corner), unless the user
-        zoomed."""
-        if self.zoomed:
+        zoomed (or `force`); in the normalised view the arcs end near 1."""
+        if (self.zoomed and not force) or (self.normalise.isChecked() and not force):
             return
         self.plot.vb.setRange(xRange=(0.0, 1.2 * resistance_Ohm),
                               yRange=(0.0, 0.6 * resistance_Ohm), padding=0.02)
@@ -101,6 +138,7 @@ class NyquistPlot(_Spectra):
             self.fits[key].item.setZValue(10)       # over the data
         self.fits[key].buffer.clear()
         self.fits[key].append(z.real, -z.imag, frequency_Hz, z.real, z.imag)
+        self._apply_scales()
 
 
 class BodePlot(_Spectra):

@@ -241,3 +241,24 @@ def test_one_legend_entry_per_temperature(qtbot):
     for key, T in enumerate((573.15, 573.15, 673.15)):   # two spectra at 300 °C
         plot.start(key, T)
     assert [label.text for _, label in plot.plot.legend.items] == ["300 °C", "400 °C"]
+
+
+def test_normalised_nyquist_shows_arcs_of_any_size_at_one_zoom(view):
+    for e in [*plateau_events(1, 1, 2, 573.15, 1e5), *plateau_events(1, 3, 4, 673.15, 1e3)]:
+        view.handle(e)
+    nyquist = view.nyquist
+    nyquist.normalise.setChecked(True)
+    nyquist.refresh()
+    for key, r in ((1, 1e5), (3, 1e3)):            # both arcs end at Z'/R_ion = 1
+        item = nyquist.spectra[key][0].item
+        end = nyquist.plot.vb.mapFromItemToView(item, QPointF(float(item.getData()[0].max()), 0))
+        assert end.x() == pytest.approx(1.0, rel=0.02), key
+    (x0, x1), _ = nyquist.plot.vb.viewRange()
+    assert x0 <= 0.0 and 1.0 < x1 < 1.4
+    assert nyquist.plot.getAxis("bottom").labelText == "Z' / R_ion"
+    nyquist.start(9, 773.15)                       # a spectrum without R_ion yet: hidden
+    nyquist.add(9, F_HZ, arc(1e2))
+    assert not nyquist.spectra[9][0].item.isVisible()
+    nyquist.normalise.setChecked(False)
+    assert nyquist.spectra[9][0].item.isVisible()
+    assert nyquist.spectra[1][0].item.transform().m11() == 1.0
