@@ -66,6 +66,7 @@ class MainWindow(QMainWindow):
             self.speed = QDoubleSpinBox()
             self.speed.setRange(1.0, 100000.0)
             self.speed.setDecimals(0)
+            self.speed.setKeyboardTracking(False)   # typing 600 is one change, not 6, 60, 600
             self.speed.setValue(self.session.clock.speed)
             self.speed.setToolTip("how many times faster than real time the simulated bench runs")
             self.speed.valueChanged.connect(self.session.set_speed)
