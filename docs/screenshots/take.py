@@ -59,7 +59,7 @@ def main() -> None:
 
     def run_tab() -> None:
         screenshot("run.png")
-        session.runner.abort("screenshots taken")
+        session.runner.stop("screenshots taken")      # a no-op if the run has ended
         window.browser.analysed.connect(lambda *_: QTimer.singleShot(1500, browser_tab))
         QTimer.singleShot(2000, analyse)
 

@@ -322,8 +322,8 @@ class ArrheniusPlot(PlotPanel):
                            temperature_K, resistance_Ohm)
         ea = self.activation_energy_eV()
         if ea is not None:
-            self.plot.setTitle(f"E<sub>a</sub> ≈ {ea:.3f} eV (straight line through "
-                               f"{len(self.points)} points)", size="9pt")
+            self.plot.setTitle(f"E<sub>a</sub> ≈ {ea:.3f} eV ({len(self.points)} points)",
+                               size="9pt")   # short: a title sets the plot's least width
 
     def activation_energy_eV(self) -> float | None:
         """From the slope of ln(sigma*T) against 1/T; None below two temperatures."""

@@ -262,3 +262,19 @@ def test_normalised_nyquist_shows_arcs_of_any_size_at_one_zoom(view):
     nyquist.normalise.setChecked(False)
     assert nyquist.spectra[9][0].item.isVisible()
     assert nyquist.spectra[1][0].item.transform().m11() == 1.0
+
+
+def test_a_narrow_arrhenius_panel_still_shows_every_point(qtbot):
+    from labctl.gui.plots import ArrheniusPlot
+    panel = ArrheniusPlot()
+    qtbot.addWidget(panel)
+    panel.resize(260, 300)
+    panel.show()
+    for T in (573.15, 623.15, 673.15, 723.15, 773.15):
+        panel.add(T, 1e5 * np.exp(-(T - 573.15) / 50))
+    qtbot.waitUntil(lambda: panel.plot.sceneBoundingRect().width() > 0, timeout=5000)
+    assert panel.plot.sceneBoundingRect().right() <= panel.graphics.width() + 1  # not cropped
+    panel.refresh()
+    panel.plot.vb.updateAutoRange()
+    (x0, x1), _ = panel.plot.vb.viewRange()
+    assert x0 <= 1000 / 773.15 and x1 >= 1000 / 573.15
