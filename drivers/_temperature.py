@@ -132,7 +132,7 @@ class ControllerBase(Instrument):
             raise RangeError(f"{self.name}: set-point {t!r} K is not a temperature")
         if self.max_temperature_K is not None and t > self.max_temperature_K:
             raise SafetyLimitError(
-                f"{self.name}: set-point {t:.2f} K ({to_celsius(t):.1f} degC) exceeds the limit "
+                f"{self.name}: set-point {to_celsius(t):.1f} degC ({t:.2f} K) exceeds the limit "
                 f"max_temperature_C = {to_celsius(self.max_temperature_K):g}")
         span = self.ranges.temperature_K
         return t if span is None else span.check(t, f"{self.name}.setpoint")

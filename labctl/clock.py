@@ -1,7 +1,9 @@
 """Clocks: every wait in labctl goes through one, so simulations can run in virtual time.
 
 `RealClock` for hardware; `VirtualClock` for simulation (sleep advances time instantly and
-deterministically); `ScaledClock` runs real time `speed` times faster (demos, `labctl sim`).
+deterministically); `ScaledClock` runs real time `speed` times faster (`labctl sim`, whose
+clients share only wall time); `PacedClock` is virtual time paced to `speed` times real time
+(the GUI's simulated bench: watchable, and the experiment the same at every speed).
 `now()` is seconds on the clock's own timeline; `epoch()` maps it to Unix time for records.
 """
 
@@ -91,6 +93,60 @@ class ScaledClock(_ClockMixin):
         end = self.now() + dt
         while (left := end - self.now()) > 0:
             time.sleep(min(left / self.speed, SPEED_CHANGE_S))
+
+    def epoch(self) -> float:
+        return self._epoch0 + (self.now() - self._start)
+
+
+class PacedClock(_ClockMixin):
+    """Virtual time that only `sleep` advances, paced to about `speed` times real time.
+
+    What the host computes between sleeps takes no simulated time, so a simulated
+    experiment gives the same result at every speed (that of a `VirtualClock`): on a
+    `ScaledClock` the host's own work counts as simulated time, `speed` times over, so at
+    a high speed readings came late and instrument timeouts (in clock seconds) expired
+    while the host was still busy. A sleep ends when real time has caught up with the
+    clock; a host too slow for the speed runs as fast as it can (the pace restarts from
+    there, no catching up). `set_speed` changes the pace from now on."""
+
+    def __init__(self, speed: float = 1.0, start: float = 0.0):
+        if speed <= 0:
+            raise ValueError("speed must be > 0")
+        self.speed = speed
+        self._now = self._start = float(start)
+        self._epoch0 = time.time()
+        self._lock = threading.Lock()
+        self._anchor = (time.monotonic(), self._now)   # real time, clock time paced from
+
+    def now(self) -> float:
+        with self._lock:
+            return self._now
+
+    def set_speed(self, speed: float) -> None:
+        if speed <= 0:
+            raise ValueError("speed must be > 0")
+        with self._lock:
+            self.speed = speed
+            self._anchor = (time.monotonic(), self._now)
+
+    def sleep(self, dt: float) -> None:
+        """Advance the clock by `dt`, once real time has caught up with it (a sleeper
+        notices a new speed within SPEED_CHANGE_S). Concurrent sleepers: the clock goes
+        to the latest end, never back."""
+        if dt < 0:
+            raise ValueError("cannot sleep a negative time")
+        with self._lock:
+            end = self._now + dt
+        while True:
+            with self._lock:
+                real0, clock0 = self._anchor
+                wait = real0 + (end - clock0) / self.speed - time.monotonic()
+                if wait <= 0:
+                    if wait < -SPEED_CHANGE_S:          # the host lagged: pace from here
+                        self._anchor = (time.monotonic(), max(self._now, end))
+                    self._now = max(self._now, end)
+                    return
+            time.sleep(min(wait, SPEED_CHANGE_S))
 
     def epoch(self) -> float:
         return self._epoch0 + (self.now() - self._start)

@@ -80,8 +80,9 @@ class StepFinished:
 class Progress:
     run_id: int
     fraction: float         # of the whole run, 0..1
-    remaining_s: float | None
+    remaining_s: float | None   # of the whole run (None: not estimated yet)
     message: str
+    step_remaining_s: float | None = None   # of the running step, if it estimates it
 
 
 @dataclass(frozen=True)

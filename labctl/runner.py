@@ -322,7 +322,7 @@ class Runner:
         if done:
             ahead = (total - done - (1 if done < total else 0)) * self._elapsed_s / done
             remaining = ahead + (remaining_s or 0.0) if done < total else 0.0
-        self._emit(ev.Progress(self.run_id, overall, remaining, message))
+        self._emit(ev.Progress(self.run_id, overall, remaining, message, remaining_s))
 
     def _fail(self, store: Store, run_id: int, exc: BaseException) -> None:
         """End the run `aborted` (an abort) or `failed` (anything else a protocol, driver or

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
+from scipy.constants import zero_Celsius
 
 from protocols._params import param
 
@@ -84,14 +85,15 @@ def run(ctx, params: Params) -> Result:
                     break
                 ctx.progress(min(1.0, waited / params.max_wait_s),
                              _time_left(reading, np.array(t), np.array(temperature), params),
-                             f"T = {reading.temperature_K:.2f} K")
+                             f"T = {reading.temperature_K - zero_Celsius:.1f} °C "
+                             f"(target {params.target_K - zero_Celsius:.0f} °C)")
                 ctx.clock.sleep(min(params.poll_s, params.max_wait_s - waited))
         finally:
             if fra is not None:
                 fra.safe_state()
         if not stable:
-            ctx.log("warning", f"not stable at {params.target_K:g} K after "
-                    f"{params.max_wait_s:g} s: T = {temperature[-1]:.2f} K, "
+            ctx.log("warning", f"not stable at {params.target_K - zero_Celsius:g} °C after "
+                    f"{params.max_wait_s:g} s: T = {temperature[-1] - zero_Celsius:.2f} °C, "
                     f"dT/dt = {rate:.3g} K/s" + (
                         "" if z_drift is None else f", d ln|Z|/dt = {z_drift:.3g} /s"))
         result = Result(params.target_K, stable, waited, temperature[-1], rate, z_drift)

@@ -1,9 +1,14 @@
-"""Screenshots of `labctl gui --bench sim` with the example recipe running (for the README).
+"""Screenshots of `labctl gui --bench sim` running the example recipe (for the README),
+taken from a real X server (`import -window root`):
 
-    xvfb-run -s "-screen 0 1600x1000x24" python docs/screenshots/take.py [--speed 1000]
+    xvfb-run -s "-screen 0 1600x1000x24" python docs/screenshots/take.py run
+    xvfb-run -s "-screen 0 1366x768x24" python docs/screenshots/take.py bench
 
-Starts the example recipe (examples/arrhenius.toml) from the run panel, and once the 4th
-plateau's DC polarization is under way grabs the run tab, the bench tab and the screen.
+`run`: starts examples/arrhenius.toml from the run panel; once the 4th plateau's DC
+polarization is under way grabs the run tab (run.png), then aborts the run, analyses it in
+the run browser and grabs the browser with the fitted spectra (runs.png). `bench`: the
+bench tab after EVERYTHING SAFE stopped the run and a *Set furnace* beyond the furnace's
+limit was refused (bench-1366x768.png).
 """
 
 from __future__ import annotations
@@ -24,41 +29,70 @@ from labctl.gui.window import MainWindow
 
 HERE = Path(__file__).parent
 RECIPE = HERE.parent.parent / "examples" / "arrhenius.toml"
+RUNS_TAB = 2
+
+
+def screenshot(name: str) -> None:
+    subprocess.run(["import", "-window", "root", str(HERE / name)], check=True)
+    print(HERE / name)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--speed", type=float, default=1000.0)
+    parser.add_argument("what", choices=("run", "bench"))
+    parser.add_argument("--speed", type=float, default=2000.0)
     parser.add_argument("--at", default="program[4]/dc_polarization")
-    parser.add_argument("--after-ms", type=int, default=4000)
+    parser.add_argument("--after-ms", type=int, default=3000)
     args = parser.parse_args()
     app = QApplication(sys.argv[:1])
-    db = Path(tempfile.mkdtemp()) / "screenshots.sqlite"
-    session = Session(load_bench("sim"), db, args.speed)
-    window = MainWindow(session, db)
-    window.resize(1600, 1000)
+    folder = Path(tempfile.mkdtemp())
+    session = Session(load_bench("sim"), folder / "screenshots.sqlite", args.speed)
+    window = MainWindow(session, folder / "screenshots.sqlite")
     window.show()
     panel = window.run_panel
     panel.source.setCurrentIndex(1)
     panel.path.setText(str(RECIPE))
 
-    def shoot() -> None:
-        window.tabs.setCurrentIndex(0)
-        window.grab().save(str(HERE / "run.png"))
-        subprocess.run(["import", "-window", "root", str(HERE / "screen.png")], check=False)
+    def done() -> None:
+        window.close_now("screenshots taken")
+        app.quit()
+
+    def run_tab() -> None:
+        screenshot("run.png")
+        session.runner.stop("screenshots taken")      # a no-op if the run has ended
+        window.browser.analysed.connect(lambda *_: QTimer.singleShot(1500, browser_tab))
+        QTimer.singleShot(2000, analyse)
+
+    def analyse() -> None:
+        window.tabs.setCurrentIndex(RUNS_TAB)
+        browser = window.browser
+        browser.refresh()
+        browser.table.selectRow(0)
+        browser.open_selected()
+        browser.analyse(browser.selected(), folder / "report")
+
+    def browser_tab() -> None:
+        screenshot("runs.png")
+        done()
+
+    def bench_tab() -> None:
         window.tabs.setCurrentIndex(1)
-        QTimer.singleShot(1500, lambda: (window.grab().save(str(HERE / "bench.png")),
-                                         window.close_now("screenshots taken"), app.quit()))
+        window.bench_panel.safe.click()          # the run aborted, the bench free again
+        QTimer.singleShot(2000, refused)
+
+    def refused() -> None:
+        window.bench_panel.setpoint.setText("1500")
+        window.bench_panel.set_furnace()
+        QTimer.singleShot(1500, lambda: (screenshot("bench-1366x768.png"), done()))
 
     def watch(event) -> None:
         if isinstance(event, ev.StepStarted) and event.path == args.at:
-            QTimer.singleShot(args.after_ms, shoot)
+            QTimer.singleShot(args.after_ms, run_tab if args.what == "run" else bench_tab)
 
     session.handlers.append(watch)
     QTimer.singleShot(500, panel.start)
     app.exec()
     window.shutdown()
-    print("\n".join(str(p) for p in sorted(HERE.glob("*.png"))))
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ DC polarization, and the prominent 'everything safe' button."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QFormLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
                                QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout,
                                QWidget)
@@ -14,7 +15,7 @@ from labctl import events as ev
 from labctl.capabilities import (CurrentReading, SourceMeter, TemperatureController,
                                  TemperatureReading)
 from labctl.errors import LabctlError
-from labctl.gui.session import Readings, Session
+from labctl.gui.session import CommandDone, Readings, Session
 
 COLUMNS = ("Instrument", "Driver", "Resource", "State", "Reading", "Identity")
 READING, IDENTITY = 4, 5
@@ -73,6 +74,8 @@ class BenchPanel(QWidget):
             "Polarize now", lambda: self.one_off("dc_polarization", self.dc))
         self.message = QLabel()
         self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self._asked: dict = {}       # future of a command given here -> what it was
 
         controls = QHBoxLayout()
         for box in (furnace, eis, dc):
@@ -98,31 +101,43 @@ class BenchPanel(QWidget):
 
     # -- commands -----------------------------------------------------------------------------
     def everything_safe(self) -> None:
-        self.session.safe_state()
-        self.say("everything safe: requested (a run in progress is aborted)")
+        self._try(self.session.safe_state, "everything safe",
+                  "everything safe: requested (a run in progress is aborted)…")
 
     def set_furnace(self) -> None:
         try:
-            setpoint_K = float(self.setpoint.text()) + zero_Celsius
-            rate = float(self.ramp.text()) / 60.0
+            setpoint_C, rate_C = float(self.setpoint.text()), float(self.ramp.text())
         except ValueError:
             return self.say("set-point and ramp must be numbers", error=True)
-        self._try(lambda: self.session.set_furnace(setpoint_K, rate),
-                  f"furnace: to {self.setpoint.text()} °C at {self.ramp.text()} °C/min")
+        what = f"furnace to {setpoint_C:g} °C at {rate_C:g} °C/min"
+        self._try(lambda: self.session.set_furnace(setpoint_C + zero_Celsius, rate_C / 60.0),
+                  what, f"{what}: sending…")
 
     def one_off(self, kind: str, edits: dict[str, QLineEdit]) -> None:
         try:
             params = {key: float(edit.text()) for key, edit in edits.items()}
         except ValueError:
             return self.say("every field must be a number", error=True)
-        self._try(lambda: self.session.one_off(kind, params), f"one-off {kind} started")
+        self._try(lambda: self.session.one_off(kind, params), f"one-off {kind}",
+                  f"one-off {kind} started…")
 
-    def _try(self, command, done: str) -> None:
+    def _try(self, command, what: str, started: str) -> None:
+        """Give `command`; its refusal now, or its outcome when it ends (`CommandDone`)."""
         try:
-            command()
+            future = command()
         except LabctlError as exc:
-            return self.say(str(exc), error=True)
-        self.say(done)
+            return self.say(f"{what} refused: {exc}", error=True)
+        self._asked[future] = what
+        self.say(started)
+
+    def _done(self, event: CommandDone) -> None:
+        what = self._asked.pop(event.future, None)
+        if what is None:
+            return
+        if event.status == "done":
+            self.say(f"{what}: done")
+        else:
+            self.say(f"{what} {event.status}: {event.reason or 'no reason given'}", error=True)
 
     def say(self, message: str, error: bool = False) -> None:
         self.message.setStyleSheet("color: #c00000;" if error else "")
@@ -130,7 +145,9 @@ class BenchPanel(QWidget):
 
     # -- events ---------------------------------------------------------------------------------
     def handle(self, event) -> None:
-        if isinstance(event, ev.StateChanged):
+        if isinstance(event, CommandDone):
+            self._done(event)
+        elif isinstance(event, ev.StateChanged):
             for box in self.controls:
                 box.setEnabled(event.state in ("idle", "done", "failed"))
         elif isinstance(event, Readings):

@@ -1,7 +1,7 @@
 """The run browser: runs from the store (status, sample, date); open one to replot it
 (a run still running keeps growing), export it as CSV or ZView .z files, analyse it
-(`labctl analyze` on a worker thread: a report folder, and each fitted spectrum's model
-drawn over its Nyquist arc)."""
+(`labctl analyze` on a worker thread: a report folder, opened in the system's browser with
+*Open report*, and each fitted spectrum's model drawn over its Nyquist arc)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import threading
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QSplitter,
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QLabel, QPushButton, QSplitter,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from labctl.errors import LabctlError
@@ -54,6 +55,8 @@ class RunBrowser(QWidget):
         self.table.setSelectionBehavior(QTableWidget.SelectRows)
         self.table.setEditTriggers(QTableWidget.NoEditTriggers)
         self.table.doubleClicked.connect(lambda *_: self.open_selected())
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
         self.plots = PlotsView()
         self.message = QLabel()
         self.message.setWordWrap(True)
@@ -65,15 +68,24 @@ class RunBrowser(QWidget):
             button = QPushButton(text)
             button.clicked.connect(lambda _=False, action=action: action())
             buttons.addWidget(button)
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.addLayout(buttons)
-        left_layout.addWidget(self.table, 1)
-        left_layout.addWidget(self.message)
-        split = QSplitter(Qt.Horizontal)
-        split.addWidget(left)
+        self.report: Path | None = None           # the last report written
+        self.open_report_button = QPushButton("Open report")
+        self.open_report_button.setToolTip("Show the analysis report in the system's browser")
+        self.open_report_button.setEnabled(False)
+        self.open_report_button.clicked.connect(self.open_report)
+        buttons.addWidget(self.open_report_button)
+        buttons.addStretch(1)
+        top = QWidget()                            # runs above, the plots full width below
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.addLayout(buttons)
+        top_layout.addWidget(self.table, 1)
+        top_layout.addWidget(self.message)
+        split = QSplitter(Qt.Vertical)
+        split.addWidget(top)
         split.addWidget(self.plots)
-        split.setSizes([2, 5])
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 3)
         layout = QVBoxLayout(self)
         layout.addWidget(split)
         self.opened: int | None = None
@@ -172,8 +184,19 @@ class RunBrowser(QWidget):
                 self.plots.nyquist.set_fit(steps[plateau.plateau.label], dense,
                                            plateau.fit.impedance(dense))
                 fitted += 1
+        self.report = Path(index)
+        self.open_report_button.setEnabled(True)
         self.message.setText(f"run {run_id}: {fitted} of {len(analysis.plateaus)} spectra "
-                             f"fitted (dashed); report {index}")
+                             f"fitted (black lines); report {index}")
+
+    def open_report(self) -> bool:
+        """The last report in the system's browser; whether it could be handed over."""
+        if self.report is None:
+            return False
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.report))):
+            self.message.setText(f"no program could open {self.report}")
+            return False
+        return True
 
     def _ask_analyse(self) -> None:
         run_id = self.selected()

@@ -53,13 +53,15 @@ def open_file(parent: QWidget | None, caption: str, name_filter: str) -> str:
     return _chosen(box)
 
 
-def save_file(parent: QWidget | None, caption: str, name: str, name_filter: str) -> str:
-    """A path to write to, or '' when cancelled."""
+def save_file(parent: QWidget | None, caption: str, name: str,
+              name_filter: str) -> tuple[str, str]:
+    """(a path to write to, the name filter chosen), or ('', '') when cancelled."""
     box = dialog(parent, caption)
     box.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
     box.setNameFilter(name_filter)
     box.selectFile(name)
-    return _chosen(box)
+    path = _chosen(box)
+    return (path, box.selectedNameFilter()) if path else ("", "")
 
 
 def folder(parent: QWidget | None, caption: str) -> str:

@@ -83,10 +83,11 @@ class LiveCurve:
     """Columns (x, y, extra...) in a buffer, drawn as x -> y; `clip` for monotonic x."""
 
     def __init__(self, ncols: int = 2, clip: bool = False, colour=None, dashed: bool = False,
-                 **style):
+                 width: float = 1.5, **style):
         self.buffer = GrowingBuffer(ncols)
         self.clip = clip
         self.colour, self.dashed = colour, dashed   # colour None: by temperature
+        self.width = width
         self.item = _Item(self, **style)
         self.bounds: list[tuple[float, float] | None] = [None, None]
         self.summary = MinMaxSummary() if clip else None

@@ -1,9 +1,11 @@
 """All live plots of a run in one view, fed by runner events or by a stored run.
 
-`PlotsView.handle(event)` routes runner events: impedance points to Nyquist and Bode, DC
-readings to I(t), temperature readings to T(t), each finished EIS plateau to Arrhenius
-and each finished DC polarization's steady state to I(t). `load_run` replots a run from
-the store, and `follow` continues it with the points added since (a run still running).
+`PlotsView.handle(event)` routes runner events by the kind of measurement (STREAMS):
+spectra to Nyquist and Bode, a stabilization's |Z| readings to the monitor under T(t), DC
+relaxations to I(t), voltage sweeps to I(V) (shown once there is one), temperature
+readings to T(t), each finished EIS plateau to Arrhenius and each finished DC
+polarization's steady state to I(t). `load_run` replots a run from the store, and
+`follow` continues it with the points added since (a run still running).
 """
 
 from __future__ import annotations
@@ -13,11 +15,17 @@ from PySide6.QtWidgets import QGridLayout, QSplitter, QWidget
 
 from labctl import events as ev
 from labctl.capabilities import CurrentReading, ImpedancePoint
-from labctl.gui.plots import ArrheniusPlot, BodePlot, CurrentPlot, NyquistPlot, TemperaturePlot
+from labctl.gui.plots import (ArrheniusPlot, BodePlot, CurrentPlot, NyquistPlot, SweepPlot,
+                              TemperaturePlot)
 from labctl.store import Store
 
 EIS_KINDS = ("eis",)
 DC_KINDS = ("dc_polarization", "transference")
+# protocol kind -> where its (impedance points, DC readings) are drawn; others: DEFAULT
+STREAMS = {"eis": ("spectrum", None), "stabilize": ("monitor", None),
+           "dc_polarization": (None, "relaxation"), "transference": ("spectrum", "relaxation"),
+           "stability_window": (None, "sweep")}
+DEFAULT = ("spectrum", "relaxation")
 
 
 class PlotsView(QWidget):
@@ -25,13 +33,14 @@ class PlotsView(QWidget):
         super().__init__(parent)
         self.nyquist, self.bode = NyquistPlot(), BodePlot()
         self.current, self.temperature = CurrentPlot(), TemperaturePlot()
-        self.arrhenius = ArrheniusPlot()
+        self.sweep, self.arrhenius = SweepPlot(), ArrheniusPlot()
         top = QSplitter(Qt.Horizontal)
         for panel in (self.nyquist, self.bode):
             top.addWidget(panel)
         bottom = QSplitter(Qt.Horizontal)
-        for panel in (self.current, self.temperature, self.arrhenius):
+        for panel in (self.current, self.sweep, self.temperature, self.arrhenius):
             bottom.addWidget(panel)
+        self.sweep.hide()
         split = QSplitter(Qt.Vertical)
         split.addWidget(top)
         split.addWidget(bottom)
@@ -46,11 +55,13 @@ class PlotsView(QWidget):
 
     @property
     def panels(self):
-        return (self.nyquist, self.bode, self.current, self.temperature, self.arrhenius)
+        return (self.nyquist, self.bode, self.current, self.sweep, self.temperature,
+                self.arrhenius)
 
     def clear(self) -> None:
         for panel in self.panels:
             panel.clear()
+        self.sweep.hide()
         self._kinds.clear()
         self._finished.clear()
         self._largest_Ohm = 0.0
@@ -71,9 +82,9 @@ class PlotsView(QWidget):
             if step.id not in self._kinds:
                 self.start_measurement(step.id, step.kind, step.temperature_K)
         for step_id, z in new.impedance.items():
-            self.add_impedance(step_id, z["frequency_Hz"], z["impedance_Ohm"])
+            self.add_impedance(step_id, z["time_s"], z["frequency_Hz"], z["impedance_Ohm"])
         for step_id, dc in new.dc.items():
-            self.current.add(step_id, dc["time_s"], dc["voltage_V"], dc["current_A"])
+            self.add_current(step_id, dc["time_s"], dc["voltage_V"], dc["current_A"])
         log = new.temperature
         if len(log):
             self.temperature.add(log["time_s"], log["temperature_K"], log["setpoint_K"])
@@ -89,9 +100,9 @@ class PlotsView(QWidget):
         elif isinstance(event, ev.PointRecorded):
             p = event.point
             if isinstance(p, ImpedancePoint):
-                self.add_impedance(event.step_id, p.frequency_Hz, p.impedance_Ohm)
+                self.add_impedance(event.step_id, p.time_s, p.frequency_Hz, p.impedance_Ohm)
             elif isinstance(p, CurrentReading):
-                self.current.add(event.step_id, p.time_s, p.voltage_V, p.current_A)
+                self.add_current(event.step_id, p.time_s, p.voltage_V, p.current_A)
         elif isinstance(event, ev.TemperatureRecorded):
             r = event.reading
             self.temperature.add(r.time_s, r.temperature_K, r.setpoint_K)
@@ -99,22 +110,40 @@ class PlotsView(QWidget):
             self.finish_measurement(event.step_id, event.kind, event.result)
 
     def start_measurement(self, step_id: int, kind: str, temperature_K: float | None) -> None:
+        """Curves for measurement `step_id` are made at its first point, in the plot of
+        its stream, named by its temperature."""
         self._kinds[step_id] = (kind, temperature_K)
-        if kind in EIS_KINDS:
-            self.nyquist.start(step_id, temperature_K)
-            self.bode.start(step_id, temperature_K)
-        elif kind in DC_KINDS:
-            self.current.start(step_id, temperature_K)
 
-    def add_impedance(self, step_id: int, frequency_Hz, impedance_Ohm) -> None:
-        self.nyquist.add(step_id, frequency_Hz, impedance_Ohm)
-        self.bode.add(step_id, frequency_Hz, impedance_Ohm)
+    def _stream(self, step_id: int, index: int) -> tuple[str | None, float | None]:
+        kind, temperature_K = self._kinds.get(step_id, (None, None))
+        return STREAMS.get(kind, DEFAULT)[index], temperature_K
+
+    def add_impedance(self, step_id: int, time_s, frequency_Hz, impedance_Ohm) -> None:
+        stream, temperature_K = self._stream(step_id, 0)
+        if stream == "monitor":
+            self.temperature.add_monitor(step_id, temperature_K, time_s, frequency_Hz,
+                                         impedance_Ohm)
+        elif stream == "spectrum":
+            for plot in (self.nyquist, self.bode):
+                plot.start(step_id, temperature_K)
+                plot.add(step_id, frequency_Hz, impedance_Ohm)
+
+    def add_current(self, step_id: int, time_s, voltage_V, current_A) -> None:
+        stream, temperature_K = self._stream(step_id, 1)
+        if stream == "sweep":
+            self.sweep.show()
+            self.sweep.start(step_id, temperature_K)
+            self.sweep.add(step_id, voltage_V, current_A)
+        elif stream == "relaxation":
+            self.current.start(step_id, temperature_K)
+            self.current.add(step_id, time_s, voltage_V, current_A)
 
     def finish_measurement(self, step_id: int, kind: str, result: dict) -> None:
         self._finished.add(step_id)
         temperature_K = self._kinds.get(step_id, (kind, None))[1]
         if kind in EIS_KINDS and temperature_K is not None and result.get("r_ion_Ohm"):
             self.arrhenius.add(temperature_K, result["r_ion_Ohm"])
+            self.nyquist.set_resistance(step_id, result["r_ion_Ohm"])
             self._largest_Ohm = max(self._largest_Ohm, result["r_ion_Ohm"])
             self.nyquist.zoom_to(self._largest_Ohm)
         elif kind in DC_KINDS and result.get("Iss_A") is not None:

@@ -33,6 +33,34 @@ def celsius(temperature_K: float | None) -> str:
     return "T ?" if temperature_K is None else f"{temperature_K - zero_Celsius:.0f} °C"
 
 
+UNITS = ((3600.0, "h"), (60.0, "min"), (1.0, "s"))
+
+
+def duration(seconds: float, unit_s: float | None = None) -> str:
+    """A time span as people read it, in s, min or h (`unit_s`; default: by its size)."""
+    unit_s = unit_s or next(u for u, _ in UNITS if abs(seconds) >= 3 * u or u == 1.0)
+    return f"{seconds / unit_s:.4g} {dict(UNITS)[unit_s]}"
+
+
+class DurationAxis(pg.AxisItem):
+    """A time axis in seconds, ticks at round s, min or h, chosen by the span shown (no
+    SI-prefix scale factor)."""
+
+    def __init__(self, **kwargs):
+        super().__init__("bottom", **kwargs)
+        self.enableAutoSIPrefix(False)
+        self.unit_s = 1.0
+
+    def tickValues(self, minVal, maxVal, size):
+        self.unit_s = next(u for u, _ in UNITS if maxVal - minVal >= 3 * u or u == 1.0)
+        levels = super().tickValues(minVal / self.unit_s, maxVal / self.unit_s, size)
+        return [(spacing * self.unit_s, [v * self.unit_s for v in values])
+                for spacing, values in levels]
+
+    def tickStrings(self, values, scale, spacing):
+        return [duration(v, self.unit_s) for v in values]
+
+
 class PlotPanel(QWidget):
     """Plots stacked in one layout; subclasses add plots with `add_plot` in `__init__`,
     then call `_build()`, which sets up their (empty) data and curves and is called again
@@ -44,11 +72,16 @@ class PlotPanel(QWidget):
         self.graphics = pg.GraphicsLayoutWidget()
         self.readout = QLabel(" ")
         self.readout.setObjectName("readout")
+        self.zoomed = False       # the user zoomed or panned since the last clear / fit all
+        fit = QPushButton("Fit all")
+        fit.setToolTip("Show all the data (and follow new data again)")
+        fit.clicked.connect(self.fit_all)
         export = QPushButton("Export…")
         export.setToolTip("Save this plot as PNG or SVG")
         export.clicked.connect(self._ask_export)
-        row = QHBoxLayout()
+        row = self.tools = QHBoxLayout()      # subclasses may add their own controls
         row.addWidget(self.readout, 1)
+        row.addWidget(fit)
         row.addWidget(export)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
@@ -67,9 +100,12 @@ class PlotPanel(QWidget):
         self.timer.start()
 
     def add_plot(self, row: int, x_label: str, y_label: str, x_units: str | None = None,
-                 y_units: str | None = None, legend_offset=(-10, 10)) -> pg.PlotItem:
-        """A plot in row `row`; with units, the axis scales them with an SI prefix."""
-        plot = self.graphics.addPlot(row=row, col=0)
+                 y_units: str | None = None, legend_offset=(-10, 10),
+                 time_axis: bool = False) -> pg.PlotItem:
+        """A plot in row `row`; with units, the axis scales them with an SI prefix; a
+        `time_axis` is in seconds, labelled in s, min or h."""
+        axes = {"bottom": DurationAxis()} if time_axis else None
+        plot = self.graphics.addPlot(row=row, col=0, axisItems=axes)
         plot.setLabel("bottom", x_label, units=x_units)
         plot.setLabel("left", y_label, units=y_units)
         plot.showGrid(x=True, y=True, alpha=0.25)
@@ -77,6 +113,7 @@ class PlotPanel(QWidget):
             plot.getAxis(side).setStyle(maxTickLevel=1)
         plot.addLegend(offset=legend_offset, labelTextSize="8pt")
         plot.vb.sigRangeChanged.connect(lambda *_, i=len(self.plots): self._moved.add(i))
+        plot.vb.sigRangeChangedManually.connect(self._zoomed)
         self.plots.append(plot)
         return plot
 
@@ -103,6 +140,16 @@ class PlotPanel(QWidget):
         self.curves.clear()
         self.readout.setText(" ")
         self._build()
+        self.fit_all()
+
+    def _zoomed(self, *_) -> None:
+        self.zoomed = True
+
+    def fit_all(self) -> None:
+        """Every plot shows all its data and follows new data (auto-range) again."""
+        self.zoomed = False
+        for plot in self.plots:
+            plot.enableAutoRange()
 
     def _recolor(self) -> None:
         """One colour per temperature, spread over the temperatures shown."""
@@ -116,7 +163,7 @@ class PlotPanel(QWidget):
             else:
                 colour = pg.mkColor("k")
             if curve.item.opts.get("pen") is not None:   # None: markers only
-                curve.item.setPen(pg.mkPen(colour, width=1.5,
+                curve.item.setPen(pg.mkPen(colour, width=curve.width,
                                            style=Qt.DashLine if curve.dashed else Qt.SolidLine))
             if curve.item.opts.get("symbol"):
                 curve.item.setSymbolBrush(colour)
@@ -135,13 +182,16 @@ class PlotPanel(QWidget):
         """Readout of the drawn point nearest the cursor (within PICK_RADIUS_PX)."""
         best = None
         for plot, curve, _, describe in self.curves:
-            if not plot.sceneBoundingRect().contains(scene_pos) or not len(curve.shown):
+            if (not plot.sceneBoundingRect().contains(scene_pos) or not len(curve.shown)
+                    or not curve.item.isVisible()):
                 continue
             x, y = curve.item.getData()
             if x is None or not len(x):
                 continue
-            here = plot.vb.mapSceneToView(scene_pos)
+            here = curve.item.mapFromScene(scene_pos)     # in the item's (scaled) data
+            scale = curve.item.transform()
             px_w, px_h = plot.vb.viewPixelSize()
+            px_w, px_h = px_w / scale.m11(), px_h / scale.m22()
             d2 = ((x - here.x()) / px_w) ** 2 + ((y - here.y()) / px_h) ** 2
             i = int(np.nanargmin(d2)) if np.isfinite(d2).any() else None
             if i is not None and d2[i] <= PICK_RADIUS_PX ** 2 and (best is None or d2[i] < best[0]):
@@ -158,7 +208,9 @@ class PlotPanel(QWidget):
             raise LabctlError(f"{path}: export as .png or .svg")
         self.refresh()
         if suffix == ".png":
-            exporters.ImageExporter(self.graphics.ci).export(str(path))
+            image = exporters.ImageExporter(self.graphics.ci).export(toBytes=True)
+            if not image.save(str(path)):
+                raise LabctlError(f"{path}: cannot be written")
             return path
         size = self.graphics.size()
         svg = QSvgGenerator()
@@ -166,7 +218,9 @@ class PlotPanel(QWidget):
         svg.setSize(size)
         svg.setViewBox(QRect(0, 0, size.width(), size.height()))
         svg.setTitle(self.title)
-        painter = QPainter(svg)
+        painter = QPainter()
+        if not painter.begin(svg):
+            raise LabctlError(f"{path}: cannot be written")
         try:
             self.graphics.render(painter)
         finally:
@@ -174,8 +228,23 @@ class PlotPanel(QWidget):
         return path
 
     def _ask_export(self) -> None:
-        name = filedialogs.save_file(self, f"Export {self.title}",
-                                     f"{self.title.lower().replace(' ', '-')}.png",
-                                     "PNG image (*.png);;SVG drawing (*.svg)")
+        name, chosen = filedialogs.save_file(self, f"Export {self.title}",
+                                             f"{self.title.lower().replace(' ', '-')}.png",
+                                             "PNG image (*.png);;SVG drawing (*.svg)")
         if name:
-            self.export(name)
+            self.export_as(name, chosen)
+
+    def export_as(self, name: str, chosen_filter: str = "") -> Path | None:
+        """Export to `name`, adding the suffix of the chosen filter (default .png) to a
+        name without .png/.svg; the readout says where it went or why it did not."""
+        path = Path(name)
+        if path.suffix.lower() not in (".png", ".svg"):
+            path = path.with_name(path.name + (".svg" if "svg" in chosen_filter.lower()
+                                               else ".png"))
+        try:
+            self.export(path)
+        except (LabctlError, OSError) as exc:
+            self.readout.setText(f"not exported: {exc}")
+            return None
+        self.readout.setText(f"exported to {path}")
+        return path

@@ -1,4 +1,5 @@
-"""The live plots: Nyquist, Bode, I(t), T(t) and Arrhenius, each a `PlotPanel`.
+"""The live plots: Nyquist, Bode, I(t), I(V), T(t) with the sample monitor |Z|(t), and
+Arrhenius, each a `PlotPanel`.
 
 Each takes points as they arrive (scalars or arrays) under a key (the store's step id), and
 draws them at the panel's next refresh. Impedance is plotted the electrochemist's way:
@@ -10,10 +11,12 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from pyqtgraph import siFormat
+from PySide6.QtGui import QTransform
+from PySide6.QtWidgets import QCheckBox
 from scipy.constants import Boltzmann, electron_volt, zero_Celsius
 
 from labctl.gui.livecurve import LiveCurve
-from labctl.gui.plotpanel import PlotPanel, celsius
+from labctl.gui.plotpanel import PlotPanel, celsius, duration
 
 SYMBOL = {"symbol": "o", "symbolSize": 5}
 
@@ -54,23 +57,59 @@ def _describe_z(temperature_K: float | None):
 
 
 class NyquistPlot(_Spectra):
-    """-Z'' against Z' on equal axes; `set_fit` overlays a fitted spectrum (dashed)."""
+    """-Z'' against Z' on equal axes; `set_fit` overlays a fitted spectrum (a solid black
+    line over the data). *Z / R_ion* shows each finished spectrum divided by its R_ion
+    (`set_resistance`), so arcs of very different size compare at one zoom."""
 
     def __init__(self):
         super().__init__("Nyquist")
         self.plot = self.add_plot(0, "Z'", "-Z''", "Ω", "Ω")
         self.plot.setAspectLocked(True)
+        self.normalise = QCheckBox("Z / R_ion")
+        self.normalise.setToolTip("Each spectrum divided by its ionic resistance (spectra "
+                                  "still being measured are shown once they are finished)")
+        self.normalise.toggled.connect(self._rescale)
+        self.tools.insertWidget(1, self.normalise)
         self._build()
 
     def _build(self) -> None:
         super()._build()
         self.fits: dict[int, LiveCurve] = {}
         self._temperatures: dict[int, float | None] = {}
+        self.resistances: dict[int, float] = {}
+
+    def set_resistance(self, key: int, resistance_Ohm: float) -> None:
+        """R_ion of spectrum `key`, its scale in the normalised view."""
+        self.resistances[key] = resistance_Ohm
+        self._apply_scales()
+
+    def _rescale(self, on: bool) -> None:
+        """Switch between Z and Z / R_ion (labels, scales, all of it in view)."""
+        units = None if on else "Ω"
+        self.plot.setLabel("bottom", "Z' / R_ion" if on else "Z'", units=units)
+        self.plot.setLabel("left", "-Z'' / R_ion" if on else "-Z''", units=units)
+        self._apply_scales()
+        if on:
+            self.zoom_to(1.0, force=True)
+        else:
+            self.fit_all()
+
+    def _apply_scales(self) -> None:
+        """Every spectrum and fit at its scale: 1, or 1 / R_ion when normalised (a
+        spectrum without R_ion is hidden then)."""
+        on = self.normalise.isChecked()
+        for key, curves in [*self.spectra.items(), *((k, [c]) for k, c in self.fits.items())]:
+            r = self.resistances.get(key)
+            scale = 1.0 / r if on and r else 1.0
+            for curve in curves:
+                curve.item.setVisible(not on or r is not None)
+                curve.item.setTransform(QTransform.fromScale(scale, scale))
 
     def _curves(self, temperature_K):
         curve = LiveCurve(5, **SYMBOL)
         self.add_curve(self.plot, curve, temperature_K, _describe_z(temperature_K),
                        celsius(temperature_K))
+        curve.item.setVisible(not self.normalise.isChecked())   # until its R_ion is known
         return [curve]
 
     def start(self, key, temperature_K):
@@ -80,9 +119,12 @@ class NyquistPlot(_Spectra):
     def _columns(self, index, f, z):
         return z.real, -z.imag, f, z.real, z.imag
 
-    def zoom_to(self, resistance_Ohm: float) -> None:
+    def zoom_to(self, resistance_Ohm: float, force: bool = False) -> None:
         """Show Z' from 0 to a little beyond `resistance_Ohm` (the arcs; a blocking
-        electrode's spike would otherwise squeeze them into a corner)."""
+        electrode's spike would otherwise squeeze them into a corner), unless the user
+        zoomed (or `force`); in the normalised view the arcs end near 1."""
+        if (self.zoomed and not force) or (self.normalise.isChecked() and not force):
+            return
         self.plot.vb.setRange(xRange=(0.0, 1.2 * resistance_Ohm),
                               yRange=(0.0, 0.6 * resistance_Ohm), padding=0.02)
 
@@ -91,10 +133,12 @@ class NyquistPlot(_Spectra):
         z = np.asarray(impedance_Ohm, dtype=complex)
         t = self._temperatures.get(key)
         if key not in self.fits:
-            self.fits[key] = self.add_curve(self.plot, LiveCurve(5, dashed=True), t,
+            self.fits[key] = self.add_curve(self.plot, LiveCurve(5, colour="k", width=2.0), t,
                                             lambda row: "fit: " + _describe_z(t)(row))
+            self.fits[key].item.setZValue(10)       # over the data
         self.fits[key].buffer.clear()
         self.fits[key].append(z.real, -z.imag, frequency_Hz, z.real, z.imag)
+        self._apply_scales()
 
 
 class BodePlot(_Spectra):
@@ -128,7 +172,7 @@ class CurrentPlot(PlotPanel):
 
     def __init__(self):
         super().__init__("I(t)")
-        self.plot = self.add_plot(0, "t since step start / s", "I", y_units="A")
+        self.plot = self.add_plot(0, "t since step start", "I", y_units="A", time_axis=True)
         self._build()
 
     def _build(self) -> None:
@@ -140,7 +184,7 @@ class CurrentPlot(PlotPanel):
         if key in self.curves_by_key:
             return
         self._temperatures[key] = temperature_K
-        describe = lambda row: (f"{celsius(temperature_K)}   t = {_si(row[0], 's')}   "
+        describe = lambda row: (f"{celsius(temperature_K)}   t = {duration(row[0])}   "
                                 f"I = {_si(row[1], 'A')}   U = {_si(row[2], 'V')}")
         self.curves_by_key[key] = self.add_curve(self.plot, LiveCurve(3, clip=True),
                                                  temperature_K, describe,
@@ -169,34 +213,81 @@ class CurrentPlot(PlotPanel):
         self.add_curve(self.plot, marker, t, describe)
 
 
-class TemperaturePlot(PlotPanel):
-    """Furnace temperature and working set-point against time since the first reading."""
+class SweepPlot(PlotPanel):
+    """I(V) of each voltage sweep (stability window), one curve per sweep."""
 
     def __init__(self):
-        super().__init__("T(t)")
-        self.plot = self.add_plot(0, "t since run start / h", "T / °C",
-                                  legend_offset=(-10, -40))
+        super().__init__("I(V)")
+        self.plot = self.add_plot(0, "U", "I", "V", "A")
         self._build()
 
     def _build(self) -> None:
-        describe = lambda row: (f"t = {row[0]:.3f} h   T = {row[1]:.2f} °C   "
+        self.curves_by_key: dict[int, LiveCurve] = {}
+
+    def start(self, key: int, temperature_K: float | None) -> None:
+        if key not in self.curves_by_key:
+            describe = lambda row: (f"{celsius(temperature_K)}   U = {_si(row[0], 'V')}   "
+                                    f"I = {_si(row[1], 'A')}")
+            self.curves_by_key[key] = self.add_curve(self.plot, LiveCurve(2), temperature_K,
+                                                     describe, celsius(temperature_K))
+
+    def add(self, key: int, voltage_V, current_A) -> None:
+        self.start(key, None)
+        self.curves_by_key[key].append(voltage_V, current_A)
+
+
+class TemperaturePlot(PlotPanel):
+    """Furnace temperature and working set-point against time since the first reading;
+    below, on the same time axis, the sample's |Z| at one frequency read while the
+    temperature stabilizes (the sample as its own thermometer)."""
+
+    def __init__(self):
+        super().__init__("T(t)")
+        self.plot = self.add_plot(0, "t since run start", "T / °C", legend_offset=(-10, -40),
+                                  time_axis=True)
+        self.monitor = self.add_plot(1, "t since run start", "|Z| at f_ref / Ω",
+                                     time_axis=True)
+        self.monitor.setLogMode(y=True)
+        self.monitor.setXLink(self.plot)
+        self.plot.setLabel("bottom", "")          # the monitor's axis below names it
+        self.graphics.ci.layout.setRowStretchFactor(0, 2)
+        self._build()
+
+    def _build(self) -> None:
+        describe = lambda row: (f"t = {duration(row[0])}   T = {row[1]:.2f} °C   "
                                 f"set-point = {row[2]:.2f} °C")
         self.temperature = self.add_curve(self.plot, LiveCurve(3, clip=True, colour="#d62728"),
                                           None, describe, "T")
         self.setpoint = self.add_curve(self.plot, LiveCurve(3, clip=True, colour="#555555",
                                                             dashed=True), None,
                                        lambda row: describe(row[[0, 2, 1]]), "set-point")
+        self.monitors: dict[int, LiveCurve] = {}
         self._t0: float | None = None
 
-    def add(self, time_s, temperature_K, setpoint_K) -> None:
+    def _since_start(self, time_s) -> np.ndarray:
         t = np.asarray(time_s, dtype=float)
         if self._t0 is None:
             self._t0 = float(np.ravel(t)[0])
-        hours = (t - self._t0) / 3600.0
+        return t - self._t0
+
+    def add(self, time_s, temperature_K, setpoint_K) -> None:
+        t = self._since_start(time_s)
         t_C = np.asarray(temperature_K) - zero_Celsius
         sp_C = np.asarray(setpoint_K) - zero_Celsius
-        self.temperature.append(hours, t_C, sp_C)
-        self.setpoint.append(hours, sp_C, t_C)
+        self.temperature.append(t, t_C, sp_C)
+        self.setpoint.append(t, sp_C, t_C)
+
+    def add_monitor(self, key: int, temperature_K: float | None, time_s, frequency_Hz,
+                    impedance_Ohm) -> None:
+        """|Z| readings of stabilization `key` (target `temperature_K`)."""
+        if key not in self.monitors:
+            describe = lambda row: (f"stabilizing at {celsius(temperature_K)}   "
+                                    f"t = {duration(row[0])}   f = {_si(row[2], 'Hz')}   "
+                                    f"|Z| = {_si(row[1], 'Ω')}")
+            self.monitors[key] = self.add_curve(self.monitor, LiveCurve(3, **SYMBOL),
+                                                temperature_K, describe)   # T(t) names it
+        self.monitors[key].append(self._since_start(time_s), np.abs(impedance_Ohm),
+                                  frequency_Hz)
 
 
 class ArrheniusPlot(PlotPanel):
@@ -231,8 +322,8 @@ class ArrheniusPlot(PlotPanel):
                            temperature_K, resistance_Ohm)
         ea = self.activation_energy_eV()
         if ea is not None:
-            self.plot.setTitle(f"E<sub>a</sub> ≈ {ea:.3f} eV (straight line through "
-                               f"{len(self.points)} points)", size="9pt")
+            self.plot.setTitle(f"E<sub>a</sub> ≈ {ea:.3f} eV ({len(self.points)} points)",
+                               size="9pt")   # short: a title sets the plot's least width
 
     def activation_energy_eV(self) -> float | None:
         """From the slope of ln(sigma*T) against 1/T; None below two temperatures."""

@@ -18,7 +18,7 @@ FIELDS = {
     "sample.name": ("Sample", "pellet 1", ""),
     "sample.thickness_m": ("Thickness", "0.5e-3", "m"),
     "sample.area_m2": ("Electrode area", "1e-4", "m²"),
-    "program.temperatures_C": ("Temperatures", "300, 350, 400", "°C, comma-separated"),
+    "program.temperatures_C": ("Temperatures", "300, 350, 400", "°C"),
     "program.ramp_C_per_min": ("Ramp", "10", "°C/min"),
     "program.body[1].start_Hz": ("EIS from", "1e6", "Hz"),
     "program.body[1].stop_Hz": ("EIS down to", "0.1", "Hz"),
@@ -53,17 +53,15 @@ class RecipeForm(QWidget):
                 label, default, unit = FIELDS[key]
                 edit = QLineEdit(default)
                 edit.setObjectName(key)
-                edit.setToolTip(f"{key}" + (f" ({unit})" if unit else ""))
-                error = QLabel()
+                edit.setToolTip(f"{key}" + (f" ({unit})" if unit else "")
+                                + (", comma-separated" if key in LIST_FIELDS else ""))
+                error = QLabel()                 # below its field, the form's full width
                 error.setStyleSheet("color: #c00000;")
                 error.setWordWrap(True)
                 error.hide()
                 self.edits[key], self.errors[key] = edit, error
-                column = QVBoxLayout()
-                column.setSpacing(0)
-                column.addWidget(edit)
-                column.addWidget(error)
-                form.addRow(f"{label}" + (f" / {unit}" if unit else ""), column)
+                form.addRow(f"{label}" + (f" / {unit}" if unit else ""), edit)
+                form.addRow(error)
             layout.addWidget(group)
         self.general = QLabel()
         self.general.setStyleSheet("color: #c00000;")
@@ -81,7 +79,7 @@ class RecipeForm(QWidget):
 
     def recipe(self, bench: BenchConfig) -> Recipe | None:
         """The recipe of the form, or None after showing every problem next to its field."""
-        problems: dict[str, list[str]] = {}
+        problems: dict[str | None, list[str]] = {}
         values = {}
         for key, edit in self.edits.items():
             text = edit.text().strip()
@@ -89,18 +87,19 @@ class RecipeForm(QWidget):
                 values[key] = _value(key, text)
             except ValueError as exc:
                 problems.setdefault(key, []).append(str(exc))
-        if not problems:
-            try:
-                recipe = parse_recipe(self.toml(values), bench, source="<form>",
-                                      name=values["run.name"])
-                self.show_problems({})
-                return recipe
-            except ConfigError as exc:
-                for p in exc.problems if isinstance(exc, ConfigProblems) else [exc]:
-                    key = p.field if p.field in self.edits else None
+                values[key] = _value(key, FIELDS[key][1])  # to check the others meanwhile
+        stand_ins = set(problems)
+        try:
+            recipe = parse_recipe(self.toml(values), bench, source="<form>",
+                                  name=values["run.name"])
+        except ConfigError as exc:
+            for p in exc.problems if isinstance(exc, ConfigProblems) else [exc]:
+                key = p.field if p.field in self.edits else None
+                if key is None or key not in stand_ins:   # not a stand-in's problem
                     problems.setdefault(key, []).append(p.reason if key else str(p))
+            recipe = None
         self.show_problems(problems)
-        return None
+        return None if problems else recipe
 
     def toml(self, values: dict) -> str:
         """The form as recipe TOML."""

@@ -21,6 +21,7 @@ from labctl.recipe import Recipe, load_recipe
 from labctl.runview import duration
 
 LEVEL_COLOURS = {"warning": "#b36b00", "error": "#c00000", "critical": "#c00000"}
+END_LEVELS = {"done": "info", "aborted": "warning"}   # log level of a run's end
 BUTTON_STATES = {"start": ("idle", "done", "failed"), "pause": ("running",),
                  "resume": ("paused",), "abort": ("running", "paused")}
 
@@ -37,6 +38,7 @@ class RunPanel(QWidget):
         scroll = QScrollArea()
         scroll.setWidget(self.form)
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)   # messages wrap instead
         self.source.addTab(scroll, "Build a recipe")
         file_tab = QWidget()
         file_layout = QVBoxLayout(file_tab)
@@ -52,7 +54,15 @@ class RunPanel(QWidget):
         self.file_problems.setStyleSheet("color: #c00000;")
         self.file_problems.setWordWrap(True)
         self.file_problems.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        file_layout.addWidget(self.file_problems)
+        problems = QScrollArea()            # a long list scrolls, the buttons stay put
+        problems.setWidget(self.file_problems)
+        problems.setWidgetResizable(True)
+        problems.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        problems.setMaximumHeight(160)
+        problems.setFrameShape(QScrollArea.NoFrame)
+        problems.hide()                     # until there are problems
+        self.file_problems_area = problems
+        file_layout.addWidget(problems)
         self.file_text = QPlainTextEdit()
         self.file_text.setReadOnly(True)
         self.file_text.setPlaceholderText("the recipe, once validated")
@@ -78,19 +88,30 @@ class RunPanel(QWidget):
         self.steps = QListWidget()
         self.log = QListWidget()
         self.log.setWordWrap(True)
+        self.ended: str | None = None          # how the last run ended: done, aborted, failed
+        self._last_state = "idle"
 
-        lower = QSplitter(Qt.Vertical)
-        lower.addWidget(_titled("Steps", self.steps))
-        lower.addWidget(_titled("Event log", self.log))
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.source, 3)
-        layout.addLayout(buttons)
+        upper = QWidget()                   # the recipe with its buttons and the status
+        upper_layout = QVBoxLayout(upper)
+        upper_layout.setContentsMargins(0, 0, 0, 0)
+        upper_layout.addWidget(self.source, 1)
+        upper_layout.addLayout(buttons)
         status = QHBoxLayout()
         status.addWidget(self.state)
         status.addWidget(self.progress, 1)
-        layout.addLayout(status)
-        layout.addWidget(self.remaining)
-        layout.addWidget(lower, 4)
+        upper_layout.addLayout(status)
+        upper_layout.addWidget(self.remaining)
+        self.remaining.setWordWrap(True)
+        split = QSplitter(Qt.Vertical)      # the recipe first; steps and log below
+        split.addWidget(upper)
+        split.addWidget(_titled("Steps", self.steps))
+        split.addWidget(_titled("Event log", self.log))
+        split.setStretchFactor(0, 5)
+        split.setStretchFactor(1, 2)
+        split.setStretchFactor(2, 3)
+        split.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.addWidget(split)
         self._enable("idle")
 
     # -- commands ---------------------------------------------------------------------------
@@ -108,6 +129,7 @@ class RunPanel(QWidget):
             except ConfigError as exc:
                 self.file_problems.setText(str(exc))
                 self.file_text.clear()
+            self.file_problems_area.setVisible(bool(self.file_problems.text()))
         if self.recipe is not None:
             self._list_steps(self.recipe)
             self.add_log("info", f"recipe {self.recipe.name!r} is valid: "
@@ -136,38 +158,59 @@ class RunPanel(QWidget):
     def handle(self, event) -> None:
         if isinstance(event, ev.StateChanged):
             self._enable(event.state)
-            if event.reason:
+            if event.reason and event.state not in ("aborting", "failed"):
                 self.add_log("info", f"{event.state}: {event.reason}")
+            elif event.state in ("paused", "running") and self._last_state in ("running",
+                                                                               "paused"):
+                self.add_log("info", "paused" if event.state == "paused" else "resumed")
+            self._last_state = event.state
         elif isinstance(event, ev.RunStarted):
+            self.ended = None
+            if self.session.runner.recipe is not None:    # this run's steps (a one-off's too)
+                self._list_steps(self.session.runner.recipe)
             self.progress.setValue(0)
             self.add_log("info", f"run {event.run_id} started: {event.name}")
         elif isinstance(event, ev.StepStarted):
             self._highlight(event.path)
             self.add_log("info", f"{event.path} started")
+        elif isinstance(event, ev.StepFinished):
+            self._mark(event.path, "✓")
         elif isinstance(event, ev.MeasurementFinished):
             shown = {k: v for k, v in event.result.items() if not isinstance(v, (list, dict))}
-            self.add_log("info", f"{event.kind} {event.status}: " + ", ".join(
-                f"{k} = {_short(v)}" for k, v in list(shown.items())[:5]))
+            self.add_log("info" if event.status in ("done", "aborted") else "warning",
+                         f"{event.kind} {event.status}" + "".join(
+                             f"{', ' if i else ': '}{k} = {_short(v)}"
+                             for i, (k, v) in enumerate(list(shown.items())[:5])))
         elif isinstance(event, ev.Progress):
             self.progress.setValue(int(1000 * event.fraction))
             self.remaining.setText("   ".join(filter(None, (
-                event.message, self._remaining(event.remaining_s)))))
+                event.message, self._remaining(event.remaining_s, event.step_remaining_s)))))
         elif isinstance(event, ev.LogMessage):
             self.add_log(event.level, event.message)
         elif isinstance(event, ev.RunFinished):
-            self.add_log("info" if event.status == "done" else "error",
+            self.ended = event.status
+            self.add_log(END_LEVELS.get(event.status, "error"),
                          f"run {event.run_id} {event.status}" + (f": {event.reason}"
                                                                  if event.reason else ""))
+            self.remaining.setText("")
             if event.status == "done":
                 self.progress.setValue(1000)
-                self.remaining.setText("")
+            else:
+                self.progress.reset()
+                if self.current_step is not None:
+                    self._mark(self.current_step, "✗")
+            self._highlight(None)
 
-    def _remaining(self, seconds: float | None) -> str:
-        if seconds is None:
+    def _remaining(self, seconds: float | None, step_s: float | None = None) -> str:
+        """The run's remaining time; before a step has finished (nothing to estimate the
+        others from) the running step's, if it knows it."""
+        if seconds is None and step_s is None:
             return "remaining: ?"
-        text = f"remaining: {duration(seconds)} bench time"
+        text = (f"remaining: {duration(seconds)}" if seconds is not None else
+                f"this step: {duration(step_s)}")
+        text += " bench time"
         if self.session.simulated:
-            text += f" (~{duration(seconds / self.session.clock.speed)} here)"
+            text += f" (~{duration((seconds or step_s) / self.session.clock.speed)} here)"
         return text
 
     def add_log(self, level: str, message: str) -> None:
@@ -181,7 +224,9 @@ class RunPanel(QWidget):
         self.log.scrollToBottom()
 
     def _enable(self, state: str) -> None:
-        self.state.setText(state)
+        """Buttons for runner state `state`; the label names how a run ended (the runner's
+        final state is 'failed' for an aborted run too)."""
+        self.state.setText(self.ended if state == "failed" and self.ended else state)
         for name, states in BUTTON_STATES.items():
             self.buttons[name].setEnabled(state in states)
         self.buttons["validate"].setEnabled(state in BUTTON_STATES["start"])
@@ -191,16 +236,25 @@ class RunPanel(QWidget):
         for step in recipe.steps:
             t = step.position.temperature_K
             where = f"  at {t - zero_Celsius:.0f} °C" if t is not None else ""
-            item = QListWidgetItem(f"{step.path}{where}")
+            item = QListWidgetItem(f"   {step.path}{where}")
             item.setData(Qt.UserRole, step.path)
             self.steps.addItem(item)
 
-    def _highlight(self, path: str) -> None:
-        """The current step bold on a coloured background, earlier ones greyed."""
-        passed = True
+    def _mark(self, path: str, mark: str) -> None:
+        """`mark` (✓ done, ✗ stopped there) before step `path`."""
         for i in range(self.steps.count()):
             item = self.steps.item(i)
-            current = item.data(Qt.UserRole) == path
+            if item.data(Qt.UserRole) == path:
+                item.setText(f"{mark}  {item.text()[3:]}")
+
+    def _highlight(self, path: str | None) -> None:
+        """The current step bold on a coloured background, earlier ones greyed (None: no
+        step is running, none greyed)."""
+        passed = path is not None
+        self.steps.setCurrentItem(None)
+        for i in range(self.steps.count()):
+            item = self.steps.item(i)
+            current = path is not None and item.data(Qt.UserRole) == path
             passed = passed and not current
             font = QFont(item.font())
             font.setBold(current)

@@ -47,7 +47,8 @@ class MainWindow(QMainWindow):
         self.run_panel.recipe_started.connect(self._recipe_started)
         session.handlers.append(self.handle)
         self._closed = False
-        self.resize(1600, 1000)
+        screen = self.screen().availableGeometry()       # 1600x1000, or less on a laptop
+        self.resize(min(1600, screen.width()), min(1000, screen.height()))
 
     def _toolbar(self) -> None:
         bar = QToolBar("run")
@@ -66,6 +67,7 @@ class MainWindow(QMainWindow):
             self.speed = QDoubleSpinBox()
             self.speed.setRange(1.0, 100000.0)
             self.speed.setDecimals(0)
+            self.speed.setKeyboardTracking(False)   # typing 600 is one change, not 6, 60, 600
             self.speed.setValue(self.session.clock.speed)
             self.speed.setToolTip("how many times faster than real time the simulated bench runs")
             self.speed.valueChanged.connect(self.session.set_speed)
@@ -81,11 +83,11 @@ class MainWindow(QMainWindow):
             geometry = self.plots.arrhenius.geometry
             self.plots.clear()
             self.plots.arrhenius.set_geometry(*(geometry or (None, None)))
-        elif isinstance(event, ev.StateChanged):
-            self.state.setText(f" {event.state} ")
         elif isinstance(event, ev.RunFinished):
             self.browser.refresh()
         self.run_panel.handle(event)
+        if isinstance(event, ev.StateChanged):
+            self.state.setText(f" {self.run_panel.state.text()} ")
         self.bench_panel.handle(event)
         self.plots.handle(event)
 

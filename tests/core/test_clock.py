@@ -1,6 +1,9 @@
+import threading
+import time
+
 import pytest
 
-from labctl.clock import RealClock, ScaledClock, VirtualClock, wait_until
+from labctl.clock import PacedClock, RealClock, ScaledClock, VirtualClock, wait_until
 
 
 def test_virtual_sleep_advances_instantly_and_exactly():
@@ -66,3 +69,37 @@ def test_scaled_clock_speed_changes_keep_time_continuous():
     assert abs((clock.epoch() - clock.now()) - epoch) < 1e-2   # epoch follows the clock
     with pytest.raises(ValueError):
         clock.set_speed(0.0)
+
+
+def test_paced_clock_counts_only_sleeps_not_the_work_between():
+    clock = PacedClock(speed=1e4, start=5.0)
+    deadline = time.monotonic() + 0.05
+    while time.monotonic() < deadline:    # the host busy for 50 ms = 500 s at this speed
+        pass
+    assert clock.now() == 5.0
+    clock.sleep(100.0)                    # paced: ~10 ms of real time
+    assert clock.now() == pytest.approx(105.0)
+    with pytest.raises(ValueError):
+        clock.sleep(-1.0)
+
+
+def test_paced_clock_sleeps_follow_the_pace_and_speed_changes():
+    clock = PacedClock(speed=100.0)
+    t0 = time.monotonic()
+    clock.sleep(10.0)                     # 0.1 s real at 100x
+    assert time.monotonic() - t0 >= 0.09
+    clock.set_speed(1e5)
+    t0 = time.monotonic()
+    clock.sleep(1000.0)                   # 10 ms real
+    assert time.monotonic() - t0 < 0.09 and clock.now() == pytest.approx(1010.0)
+    with pytest.raises(ValueError):
+        clock.set_speed(0.0)
+
+
+def test_paced_clock_concurrent_sleepers_never_take_time_back():
+    clock = PacedClock(speed=1e4)
+    long = threading.Thread(target=clock.sleep, args=(50.0,))
+    long.start()
+    clock.sleep(1.0)
+    long.join()
+    assert clock.now() == pytest.approx(50.0)

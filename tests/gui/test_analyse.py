@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
+from PySide6.QtCore import QObject, QUrl, Slot
+from PySide6.QtGui import QDesktopServices
 
 from labctl.analysis.analysis import DEFAULT_CIRCUIT
 from labctl.analysis.circuits import Circuit
@@ -18,6 +20,18 @@ def spectrum(scale):
     values = {"R1": 1e4 * scale, "CPE1_0": 1e-11, "CPE1_1": 0.95, "R2": 3e4 * scale,
               "CPE2_0": 1e-9, "CPE2_1": 0.85, "CPE3_0": 1e-6, "CPE3_1": 0.8, "R4": 1e10}
     return circuit.impedance(np.array([values[n] for n in circuit.parameter_names]), F_HZ)
+
+
+class Desktop(QObject):
+    """What the system is asked to open (Qt's own hook for a URL scheme's handler)."""
+
+    def __init__(self):
+        super().__init__()
+        self.urls: list[QUrl] = []
+
+    @Slot(QUrl)
+    def open(self, url: QUrl) -> None:
+        self.urls.append(url)
 
 
 def test_analyse_writes_the_report_and_overlays_the_fits(qtbot, tmp_path):
@@ -43,5 +57,13 @@ def test_analyse_writes_the_report_and_overlays_the_fits(qtbot, tmp_path):
         assert "1 of 1 spectra fitted" in browser.message.text()
         fit = browser.plots.nyquist.fits[steps[0]].buffer.columns()
         assert np.nanmax(fit[0]) > 3.5e4     # the arcs' width, about R1 + R2
+        desktop = Desktop()
+        QDesktopServices.setUrlHandler("file", desktop, "open")
+        try:
+            assert browser.open_report_button.isEnabled()
+            browser.open_report_button.click()
+        finally:
+            QDesktopServices.unsetUrlHandler("file")
+        assert [u.toLocalFile() for u in desktop.urls] == [str(tmp_path / "report" / "index.html")]
     finally:
         browser.close_store()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF
+from PySide6.QtCore import QPointF, Qt
 
 from labctl import events as ev
 from labctl.capabilities import CurrentReading, ImpedancePoint, TemperatureReading
@@ -88,8 +88,68 @@ def test_fit_overlay_replaces_the_previous_fit(qtbot):
     plot.set_fit(7, F_HZ, arc(1.1e4))
     plot.set_fit(7, F_HZ[:5], arc(1.2e4, F_HZ[:5]))
     fit = plot.fits[7]
-    assert len(fit) == 5 and fit.dashed
+    assert len(fit) == 5
+    pen = fit.item.opts["pen"]               # solid black, over the data
+    assert pen.color().name() == "#000000" and pen.style() == Qt.SolidLine
+    assert fit.item.zValue() > plot.spectra[7][0].item.zValue()
     np.testing.assert_allclose(fit.buffer.columns()[0], arc(1.2e4, F_HZ[:5]).real)
+
+
+def test_each_stream_goes_to_its_plot_with_its_temperature(view):
+    """A stabilization's |Z| monitor goes under T(t), not into Nyquist/Bode; a stability-
+    window sweep into I(V), not I(t); legends name the temperature."""
+    for e in plateau_events(1, 2, 3, 573.15, 1e5):
+        view.handle(e)
+    view.handle(ev.MeasurementStarted(1, 1, "stabilize", 573.15))
+    for i in range(5):
+        view.handle(ev.PointRecorded(1, 1, ImpedancePoint(10.0 * i, 1e3, 1e5 - i * 1e3, 0.01)))
+    view.handle(ev.MeasurementStarted(1, 4, "stability_window", 573.15))
+    assert not view.sweep.isVisibleTo(view)
+    for i, v in enumerate(np.linspace(0, 3, 7)):
+        view.handle(ev.PointRecorded(1, 4, CurrentReading(500.0 + i, v, 1e-6 * v)))
+    assert set(view.nyquist.spectra) == set(view.bode.spectra) == {2}
+    assert set(view.current.curves_by_key) == {3}
+    assert len(view.temperature.monitors[1]) == 5
+    assert len(view.sweep.curves_by_key[4]) == 7 and view.sweep.isVisibleTo(view)
+    for panel, plot in ((view.nyquist, view.nyquist.plot), (view.current, view.current.plot),
+                        (view.sweep, view.sweep.plot)):
+        names = [label.text for _, label in plot.legend.items]
+        assert names == ["300 °C"], (panel.title, names)
+    view.clear()
+    assert not view.sweep.isVisibleTo(view)
+
+
+def test_new_data_is_shown_unless_the_user_zoomed_this_run(view):
+    plot = view.current.plot
+    for e in plateau_events(1, 1, 2, 573.15, 1e5):
+        view.handle(e)
+    view.current.refresh()
+    plot.vb.sigRangeChangedManually.emit([True, True])    # as a mouse zoom does
+    plot.vb.setRange(xRange=(0, 1), yRange=(0, 1e-9))
+    assert view.current.zoomed
+    view.clear()                                           # the next run
+    assert not view.current.zoomed
+    for e in plateau_events(2, 5, 6, 673.15, 1e4):
+        view.handle(e)
+    view.current.refresh()
+    plot.vb.updateAutoRange()
+    (x0, x1), _ = plot.vb.viewRange()
+    assert x0 <= 0.0 and x1 >= 49.0                        # all of the new curve
+    plot.vb.sigRangeChangedManually.emit([True, True])
+    plot.vb.setRange(xRange=(0, 1))
+    view.current.fit_all()
+    plot.vb.updateAutoRange()
+    assert not view.current.zoomed and plot.vb.viewRange()[0][1] >= 49.0
+
+
+def test_time_axes_read_in_s_min_h():
+    from labctl.gui.plotpanel import DurationAxis, duration
+    assert (duration(30.0), duration(600.0), duration(4 * 3600.0)) == ("30 s", "10 min", "4 h")
+    axis = DurationAxis()
+    levels = axis.tickValues(0.0, 5 * 3600.0, 400)
+    assert axis.tickStrings(levels[0][1], 1.0, levels[0][0])[:3] == ["0 h", "1 h", "2 h"]
+    axis.tickValues(0.0, 900.0, 400)
+    assert axis.tickStrings([300.0], 1.0, 300.0) == ["5 min"]
 
 
 def test_readout_names_the_point_under_the_cursor(view):
@@ -119,6 +179,22 @@ def test_export_refuses_other_formats(view, tmp_path):
     from labctl.errors import LabctlError
     with pytest.raises(LabctlError, match=r"\.png or \.svg"):
         view.nyquist.export(tmp_path / "plot.jpg")
+
+
+@pytest.mark.parametrize("chosen,suffix", [("PNG image (*.png)", ".png"),
+                                           ("SVG drawing (*.svg)", ".svg")])
+def test_export_adds_the_chosen_suffix_and_says_where(view, tmp_path, chosen, suffix):
+    panel = view.bode
+    path = panel.export_as(str(tmp_path / "bode"), chosen)
+    assert path == tmp_path / f"bode{suffix}" and path.stat().st_size > 0
+    assert panel.readout.text() == f"exported to {path}"
+
+
+def test_export_says_why_nothing_was_saved(view, tmp_path):
+    panel = view.nyquist
+    assert panel.export_as(str(tmp_path / "missing-folder" / "plot"), "SVG drawing (*.svg)") is None
+    assert panel.readout.text().startswith("not exported: ")
+    assert not (tmp_path / "missing-folder").exists()
 
 
 def test_replots_a_stored_run_and_follows_it_while_it_runs(view, tmp_path):
@@ -165,3 +241,40 @@ def test_one_legend_entry_per_temperature(qtbot):
     for key, T in enumerate((573.15, 573.15, 673.15)):   # two spectra at 300 °C
         plot.start(key, T)
     assert [label.text for _, label in plot.plot.legend.items] == ["300 °C", "400 °C"]
+
+
+def test_normalised_nyquist_shows_arcs_of_any_size_at_one_zoom(view):
+    for e in [*plateau_events(1, 1, 2, 573.15, 1e5), *plateau_events(1, 3, 4, 673.15, 1e3)]:
+        view.handle(e)
+    nyquist = view.nyquist
+    nyquist.normalise.setChecked(True)
+    nyquist.refresh()
+    for key, r in ((1, 1e5), (3, 1e3)):            # both arcs end at Z'/R_ion = 1
+        item = nyquist.spectra[key][0].item
+        end = nyquist.plot.vb.mapFromItemToView(item, QPointF(float(item.getData()[0].max()), 0))
+        assert end.x() == pytest.approx(1.0, rel=0.02), key
+    (x0, x1), _ = nyquist.plot.vb.viewRange()
+    assert x0 <= 0.0 and 1.0 < x1 < 1.4
+    assert nyquist.plot.getAxis("bottom").labelText == "Z' / R_ion"
+    nyquist.start(9, 773.15)                       # a spectrum without R_ion yet: hidden
+    nyquist.add(9, F_HZ, arc(1e2))
+    assert not nyquist.spectra[9][0].item.isVisible()
+    nyquist.normalise.setChecked(False)
+    assert nyquist.spectra[9][0].item.isVisible()
+    assert nyquist.spectra[1][0].item.transform().m11() == 1.0
+
+
+def test_a_narrow_arrhenius_panel_still_shows_every_point(qtbot):
+    from labctl.gui.plots import ArrheniusPlot
+    panel = ArrheniusPlot()
+    qtbot.addWidget(panel)
+    panel.resize(260, 300)
+    panel.show()
+    for T in (573.15, 623.15, 673.15, 723.15, 773.15):
+        panel.add(T, 1e5 * np.exp(-(T - 573.15) / 50))
+    qtbot.waitUntil(lambda: panel.plot.sceneBoundingRect().width() > 0, timeout=5000)
+    assert panel.plot.sceneBoundingRect().right() <= panel.graphics.width() + 1  # not cropped
+    panel.refresh()
+    panel.plot.vb.updateAutoRange()
+    (x0, x1), _ = panel.plot.vb.viewRange()
+    assert x0 <= 1000 / 773.15 and x1 >= 1000 / 573.15

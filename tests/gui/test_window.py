@@ -23,8 +23,9 @@ def wait_state(qtbot, window, *states):
 
 def test_a_run_started_from_the_gui_fills_every_plot(qtbot, window):
     panel, runner = window.run_panel, window.session.runner
-    highlighted = set()
+    highlighted, status_lines = set(), []
     window.session.handlers.append(lambda e: highlighted.add(panel.current_step))
+    window.session.handlers.append(lambda e: status_lines.append(panel.remaining.text()))
     furnace = window.session.bench.find(TemperatureController)[0]
     read, polled_during_run = furnace.read, []
 
@@ -50,6 +51,16 @@ def test_a_run_started_from_the_gui_fills_every_plot(qtbot, window):
     assert panel.progress.value() == 1000
     texts = [panel.log.item(i).text() for i in range(panel.log.count())]
     assert any("run 1 done" in t for t in texts)
+    first = [t for t in status_lines if t][0]     # the first stabilization: its own estimate
+    assert "°C (target 300 °C)" in first and "this step: " in first, first
+    assert not any(" K " in t or t.endswith(" K") for t in status_lines)
+    steps = [panel.steps.item(i).text() for i in range(panel.steps.count())]
+    assert steps and all(t.startswith("✓") for t in steps), steps     # refreshed at the end
+    assert panel.current_step is None and panel.remaining.text() == ""
+
+
+def log_texts(panel) -> list[str]:
+    return [panel.log.item(i).text() for i in range(panel.log.count())]
 
 
 def test_pause_resume_abort_leave_the_bench_safe(qtbot, window):
@@ -63,10 +74,19 @@ def test_pause_resume_abort_leave_the_bench_safe(qtbot, window):
     assert not panel.buttons["pause"].isEnabled() and panel.buttons["resume"].isEnabled()
     panel.buttons["resume"].click()
     wait_state(qtbot, window, "running")
+    qtbot.waitUntil(lambda: panel.remaining.text() != "", timeout=WAIT_MS)
     panel.buttons["abort"].click()
-    wait_state(qtbot, window, "failed")
+    wait_state(qtbot, window, "aborted")           # not 'failed': the operator stopped it
+    assert window.state.text().strip() == "aborted"
     with Store.open(window.session.db_path) as store:
         assert store.run(runner.run_id).status == "aborted"
+    texts = log_texts(panel)
+    assert "paused" in texts and "resumed" in texts
+    assert f"WARNING  run {runner.run_id} aborted: aborted by the operator" in texts
+    marks = [panel.steps.item(i).text()[0] for i in range(panel.steps.count())]
+    assert "✗" in marks and marks.count("✗") == 1
+    assert not any(t.startswith("ERROR") or t.endswith(":") for t in texts), texts
+    assert panel.remaining.text() == "" and panel.progress.value() == -1   # reset
     bench = window.session.bench
     smu = bench.find(SourceMeter)[0]
     furnace = bench.find(TemperatureController)[0]
@@ -82,6 +102,9 @@ def test_bad_fields_get_messages_next_to_them_and_nothing_starts(qtbot, window):
     panel.buttons["start"].click()
     assert window.session.runner.state == "idle"
     assert form.errors["program.ramp_C_per_min"].text() == "'fast' is not a number"
+    # every problem at once: the range errors with the type error, not after it is fixed
+    assert "exceeds the limit amplitude_V = 0.5" in form.errors["program.body[1].amplitude_V"].text()
+    assert "max_temperature_C = 900" in form.errors["program.temperatures_C"].text()
     form.edits["program.ramp_C_per_min"].setText("10")
     assert panel.validate() is None
     assert "exceeds the limit amplitude_V = 0.5" in form.errors["program.body[1].amplitude_V"].text()
@@ -134,25 +157,44 @@ def test_bench_panel_shows_readings_and_commands_go_through_the_runner(qtbot, wi
     assert "Eurotherm" in bench.table.item(row, IDENTITY).text()
     qtbot.waitUntil(lambda: "°C" in bench.table.item(row, READING).text(), timeout=WAIT_MS)
     bench.setpoint.setText("2000")
-    bench.set_furnace()          # refused before it reaches the runner
+    bench.set_furnace()          # refused before it reaches the runner, where it was given
+    assert bench.message.text().startswith("furnace to 2000 °C at 10 °C/min refused: ")
     assert "exceeds the limit max_temperature_C = 900" in bench.message.text()
+    assert "c00000" in bench.message.styleSheet()
+    assert not any("furnace: furnace:" in t for t in log_texts(window.run_panel))
     bench.setpoint.setText("150")
     bench.set_furnace()
     furnace = window.session.bench.find(TemperatureController)[0]
     qtbot.waitUntil(lambda: abs(furnace.target_setpoint_K - 423.15) < 0.01, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: bench.message.text().endswith(": done"), timeout=WAIT_MS)
+    assert bench.message.text() == "furnace to 150 °C at 10 °C/min: done"
     bench.eis["stop_Hz"].setText("100")
     bench.one_off("eis", bench.eis)
     wait_state(qtbot, window, "done", "failed")
     assert window.session.runner.status == "done"
+    qtbot.waitUntil(lambda: bench.message.text() == "one-off eis: done", timeout=WAIT_MS)
     assert len(window.plots.nyquist.spectra) == 1
+
+
+def test_a_failed_one_off_says_it_failed_and_why(qtbot, window):
+    bench = window.bench_panel
+    window.session.bench.simulation.devices["fra"].inject("no_reply", count=100)
+    bench.eis["stop_Hz"].setText("100")
+    bench.one_off("eis", bench.eis)
+    assert bench.message.text() == "one-off eis started…"
+    qtbot.waitUntil(lambda: "failed" in bench.message.text(), timeout=WAIT_MS)
+    assert bench.message.text().startswith("one-off eis failed: sim://fra: no reply")
+    assert window.run_panel.state.text() == "failed"
 
 
 def test_everything_safe_aborts_a_run(qtbot, window):
     window.run_panel.buttons["start"].click()
     qtbot.waitUntil(lambda: not window.bench_panel.controls[0].isEnabled(), timeout=WAIT_MS)
     window.bench_panel.safe.click()
-    wait_state(qtbot, window, "failed")
+    wait_state(qtbot, window, "aborted")
     assert window.session.runner.status == "aborted"
+    qtbot.waitUntil(lambda: window.bench_panel.message.text() == "everything safe: done",
+                    timeout=WAIT_MS)
     assert "safe state requested" in window.session.runner.reason
     assert all(box.isEnabled() for box in window.bench_panel.controls)   # bench free again
 
@@ -162,3 +204,28 @@ def test_readings_mark_a_failed_instrument(qtbot, window):
     bench.handle(Readings(errors={"smu": "smu: no reply within 2 s"}, identities={}))
     assert bench.table.item(bench.rows["smu"], 3).text() == "error"
     assert "no reply" in bench.table.item(bench.rows["smu"], READING).text()
+
+
+def test_the_run_panel_is_usable_at_1366x768(qtbot, window, tmp_path):
+    window.resize(1366, 768)
+    panel, form = window.run_panel, window.run_panel.form
+    assert not panel.file_problems_area.isVisibleTo(panel)      # no empty box
+    form.edits["program.temperatures_C"].setText("300, 2000")
+    form.edits["program.body[1].amplitude_V"].setText("5")
+    panel.validate()
+    scroll = panel.source.widget(0)
+    error = form.errors["program.temperatures_C"]
+    qtbot.waitUntil(lambda: error.width() > 0.8 * scroll.viewport().width(), timeout=WAIT_MS)
+    assert not scroll.horizontalScrollBar().isVisible()          # messages wrap, full width
+    recipe = tmp_path / "many.toml"                              # a long list of problems
+    recipe.write_text("[program]\ntemperatures_C = [300]\n" + "".join(
+        f"\n[[program.body]]\nprotocol = 'eis'\namplitude_V = {7 + i}.0\n" for i in range(30)))
+    panel.source.setCurrentIndex(1)
+    panel.path.setText(str(recipe))
+    assert panel.validate() is None and panel.file_problems_area.isVisibleTo(panel)
+    start = panel.buttons["start"]
+    qtbot.waitUntil(lambda: start.isVisible(), timeout=WAIT_MS)
+    bottom = start.mapTo(window, start.rect().bottomLeft()).y()
+    assert bottom < window.height() - 200                       # steps and log still below
+    area = panel.file_problems_area                              # the problems scroll
+    assert area.height() <= 160 and area.verticalScrollBar().maximum() > 0
