@@ -25,7 +25,7 @@ from labctl import events as ev
 from labctl.bench import BenchConfig, open_bench
 from labctl.capabilities import SourceMeter, TemperatureController
 from labctl.clock import Clock, PacedClock
-from labctl.errors import LabctlError, describe
+from labctl.errors import describe
 from labctl.gui.bridge import EventQueue
 from labctl.recipe import Recipe, check_setpoint, one_step_recipe
 from labctl.runner import Runner

@@ -22,7 +22,7 @@ def test_a_shell_abort_of_a_gui_run_shows_as_aborted(qtbot, window):
                             "--db", str(window.session.db_path)], capture_output=True,
                            text=True, timeout=WAIT_MS / 1000, env=os.environ)
     assert shell.returncode == 0, shell.stderr
-    wait_state(qtbot, window, "failed")
+    wait_state(qtbot, window, "aborted")
     qtbot.waitUntil(lambda: not len(window.session.queue), timeout=WAIT_MS)
     log = [panel.log.item(i).text() for i in range(panel.log.count())]
     assert any(t.startswith("aborted at checkpoint in ") for t in log)
