@@ -34,6 +34,7 @@ class Polarization:
     t_ion: float                 # the protocol's own value
     time_s: np.ndarray
     current_A: np.ndarray
+    Iss_is_bound: bool = False   # not steady / below resolution: I_ss <= Iss_A
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,8 @@ def from_store(store: Store, run_id: int) -> Dataset:
 def _polarization(store: Store, step) -> Polarization:
     r, points = step.result, store.dc(step.id)
     return Polarization(r["voltage_V"], r["I0_A"], r["Iss_A"], r["t_ion"],
-                        points["time_s"] - points["time_s"][0], points["current_A"])
+                        points["time_s"] - points["time_s"][0], points["current_A"],
+                        bool(r.get("Iss_is_bound", False)))   # runs stored before it: False
 
 
 def _window(store: Store, step) -> Window:

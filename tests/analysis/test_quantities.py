@@ -103,3 +103,18 @@ def test_quantities_missing_for_want_of_geometry_say_why(tmp_path):
     assert any(note.startswith("no sample geometry") for note in result["notes"])
     assert "no sample geometry" in report.write(analysis, tmp_path).read_text()
     assert not any("geometry" in n for n in analyze(Dataset("t", 1e-3, 1e-4, plateaus)).notes)
+
+@pytest.mark.parametrize("bound", [False, True])
+def test_a_polarization_whose_i_ss_is_a_bound_gives_t_ion_as_a_lower_bound(bound):
+    """A polarization stored not steady (or below the instrument's resolution) is a bound
+    in the analysis too: flagged in the JSON, said in the notes."""
+    from labctl.analysis.dataset import Polarization
+
+    sample, T = random_sample(32), 650.0
+    pol = Polarization(0.1, 1e-6, 1e-9, 0.999, np.array([0.0, 1.0]), np.array([1e-6, 1e-9]),
+                       Iss_is_bound=bound)
+    plateau = Plateau(T, "x", *spectrum(sample, T), polarization=pol)
+    analysis = analyze(Dataset("t", 1e-3, 1e-4, [plateau]))
+    result = analysis.to_json()
+    assert result["t_ion_is_lower_bound"] == [bound] and result["t_ion"][0] is not None
+    assert any("lower bound" in note for note in analysis.notes) == bound
