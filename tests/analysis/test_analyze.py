@@ -121,7 +121,9 @@ def test_report_folder(analysed):
         assert (report / name).stat().st_size > 20_000
         assert f'src="{name}"' in (report / "index.html").read_text()
     rows = (report / "summary.csv").read_text().splitlines()
-    assert rows[0].startswith("# labctl analysis of") and len(rows) == 4 + 1 + 3
+    comments = [r for r in rows if r.startswith("#")]
+    assert rows[0].startswith("# labctl analysis of") and len(rows) - len(comments) == 1 + 3
+    assert sum(r.startswith("# Ea_") for r in comments) == 3      # bulk, gb, total
 
 
 def test_z_files_from_labctl_and_by_name(analysed, tmp_path):
