@@ -31,12 +31,14 @@ import numpy as np
 from scipy.optimize import nnls
 from scipy.signal import find_peaks
 
+from labctl.analysis.drt_processes import processes
+
 POINTS_PER_DECADE = 10
 EXTRA_DECADES = 1.0          # grid beyond the measured time constants, each side
 LAMBDAS = np.logspace(-7, 1, 33)
-PROMINENCE = 0.01            # of the largest gamma
+PROMINENCE = 1e-4            # of the largest gamma
 SIGNIFICANCE = 3.0           # R / its standard error
-MIN_FRACTION = 0.01          # of the total polarization resistance
+MIN_FRACTION = 1e-4          # of the total polarization resistance
 QUADRATURE = np.polynomial.legendre.leggauss(6)
 SPIKE_POINTS = 4
 RELATIVE_PROMINENCE = 0.3    # of the peak's own height: shallower ripples are one process
@@ -48,6 +50,8 @@ class DrtPeak:
     R_Ohm: float
     R_std_Ohm: float
     at_edge: bool            # within a decade of the grid's ends: outside the measured range
+    tau_std_s: float = float("nan")
+    n: float = float("nan")  # Cole-Cole exponent of the fitted process (nan: gamma's area)
 
     @property
     def frequency_Hz(self) -> float:
@@ -62,7 +66,8 @@ class Drt:
     L_H: float
     spike: tuple[float, float] | None   # series CPE (Q in F s^(n-1), n); None: no spike
     lam: float
-    peaks: list[DrtPeak]
+    peaks: list[DrtPeak]     # the fitted processes (drt_processes), high to low frequency
+    areas: list[DrtPeak]     # gamma's peaks, R the area between its minima (the seeds)
     rms_relative: float      # of the fit
 
     def impedance(self, f) -> np.ndarray:
@@ -146,10 +151,16 @@ def drt(f, z, *, lam: float | None = None) -> Drt:
     cov = _covariance(a, p, chosen, scaled > 0, residual) * np.outer(units, units)
     x = scaled * units
     gamma = x[:y.size]
-    peaks = _peaks(y, gamma, cov[:y.size, :y.size])
+    areas = _peaks(y, gamma, cov[:y.size, :y.size])
     spike = None if spike_n is None or x[-1] <= 0 else (1 / x[-1], spike_n)
-    return Drt(np.exp(y), gamma, float(x[y.size]), float(x[y.size + 1]), spike,
-               float(chosen), peaks, float(np.sqrt(np.mean(residual ** 2))))
+    R_inf, L = float(x[y.size]), float(x[y.size + 1])
+    edge = np.exp(y[0] + EXTRA_DECADES * np.log(10)), np.exp(y[-1] - EXTRA_DECADES * np.log(10))
+    peaks = [DrtPeak(p.tau_s, p.R_Ohm, p.R_std_Ohm, not edge[0] <= p.tau_s <= edge[1],
+                     p.tau_std_s, p.n)
+             for p in processes(f, z, [(p.tau_s, p.R_Ohm) for p in areas], R_inf, L, spike,
+                                (np.exp(y[0]), np.exp(y[-1])))]
+    return Drt(np.exp(y), gamma, R_inf, L, spike, float(chosen), peaks, areas,
+               float(np.sqrt(np.mean(residual ** 2))))
 
 
 def _covariance(a: np.ndarray, p: np.ndarray, lam: float, active: np.ndarray,
