@@ -7,10 +7,11 @@ or the electrode's spike. So each peak of gamma seeds a Cole-Cole element
 R / (1 + (j w tau)^n) (gamma(ln tau) = R sin(n pi) / (2 pi (cosh(n ln(tau/tau0)) +
 cos(n pi))), the Havriliak-Negami family with beta = 1; n = 1 is the R||C delta), and
 R_inf + j w L + the elements + the series CPE of the spike are fitted to Z by least
-squares on the relative residuals, as the DRT is. Then, while more than one element is
-left, the adjacent pair whose merging into one element costs least is merged if an F-test
-(`F_LEVEL`) finds the extra element not needed; an element whose R is not above
-`SIGNIFICANCE` standard errors is dropped. Each process's R, tau and their standard
+squares on the relative residuals, as the DRT is (analytic Jacobian). Then, while more
+than one element is left, adjacent pairs, closest in tau first, are tried merged into one
+element, and the first whose extra element an F-test (`F_LEVEL`) finds not needed is
+merged; when none is, an element whose R is not above `SIGNIFICANCE` standard errors is
+dropped. Each process's R, tau and their standard
 errors come from the Jacobian of the final fit (noise only).
 """
 
@@ -26,7 +27,9 @@ F_LEVEL = 0.999           # confidence that the extra element is needed, to keep
 SIGNIFICANCE = 3.0        # R / its standard error
 N_START = 0.9
 N_BOUNDS = (0.3, 1.0)
+TOLERANCE = 1e-6          # relative change of chi^2 / of x that ends a fit
 TRIAL_EVALUATIONS = 40    # per trial merge (short of convergence it only keeps elements)
+REFIT_EVALUATIONS = 100   # per intermediate fit; the last one runs to convergence
 
 
 @dataclass(frozen=True)
@@ -57,19 +60,18 @@ def processes(f: np.ndarray, z: np.ndarray, seeds: list[tuple[float, float]],
     model = _Model(f, z, spike is not None, tau_range)
     elements = sorted(((np.log(max(r, 1e-9 * model.scale)), np.log(t), N_START)
                        for t, r in seeds), key=lambda e: e[1])
-    start = model.pack(R_inf, L, spike, elements)
-    fit = model.fit(start)
-    while True:
-        if fit.count > 1:
-            merged = min((model.fit(model.merge(fit.x, k), TRIAL_EVALUATIONS) for k in range(fit.count - 1)),
-                         key=lambda m: m.chi2)
-            if not model.needed(fit, merged):
-                fit = model.fit(merged.x)
-                continue
-        weak = [k for k, p in enumerate(model.report(fit)) if p.R_Ohm <= SIGNIFICANCE * p.R_std_Ohm]
-        if not weak or fit.count == 1:
-            return model.report(fit)
-        fit = model.fit(model.drop(fit.x, weak[0]))
+    fit = model.fit(model.pack(R_inf, L, spike, elements), REFIT_EVALUATIONS)
+    while fit.count > 1:
+        merged = model.merge_one(fit)
+        if merged is None:
+            fit = model.fit(fit.x)
+            weak = [k for k, p in enumerate(model.report(fit))
+                    if p.R_Ohm <= SIGNIFICANCE * p.R_std_Ohm]
+            if not weak:
+                break
+            merged = model.drop(fit.x, weak[0])
+        fit = model.fit(merged, REFIT_EVALUATIONS)
+    return model.report(model.fit(fit.x))
 
 
 class _Model:
@@ -91,18 +93,19 @@ class _Model:
         """Z(x) and dZ/dx (one column per parameter)."""
         jw = 1j * self.w
         cols = [np.ones_like(jw), jw]
+        z = x[0] + jw * x[1]
         if self.with_spike:
             spike = np.exp(x[2]) * jw ** -x[3]
             cols += [spike, -np.log(jw) * spike]
-        z = x[0] + jw * x[1] + (spike if self.with_spike else 0)
-        for lnR, lntau, n in x[self.head:].reshape(-1, 3):
-            log_wt = np.log(jw * np.exp(lntau))
-            u = np.exp(n * log_wt)
-            element = np.exp(lnR) / (1 + u)
-            slope = -element * u / (1 + u)
-            z = z + element
-            cols += [element, n * slope, log_wt * slope]
-        return z, np.stack(cols, axis=1)
+            z = z + spike
+        lnR, lntau, n = x[self.head:].reshape(-1, 3).T
+        log_wt = np.log(jw)[:, None] + lntau[None, :]
+        u = np.exp(n * log_wt)
+        element = np.exp(lnR) / (1 + u)
+        slope = -element * u / (1 + u)
+        per_element = np.stack([element, n * slope, log_wt * slope], axis=2)
+        return z + element.sum(axis=1), np.hstack([np.stack(cols, axis=1),
+                                                   per_element.reshape(jw.size, -1)])
 
     def impedance(self, x: np.ndarray) -> np.ndarray:
         return self._columns(x)[0]
@@ -123,8 +126,10 @@ class _Model:
         high = [self.scale, np.inf] + ([np.inf, 1.0] if self.with_spike else []) + \
             [r + 5, self.ln_tau[1], N_BOUNDS[1]] * count
         start = np.clip(start, np.array(low) + 1e-9, np.array(high) - 1e-9)
-        result = least_squares(self.residual, start, bounds=(low, high), x_scale="jac",
-                               jac=self.jacobian, max_nfev=limit)
+        with np.errstate(over="ignore", invalid="ignore"):
+            result = least_squares(self.residual, start, bounds=(low, high), x_scale="jac",
+                                   jac=self.jacobian, max_nfev=limit, ftol=TOLERANCE,
+                                   xtol=TOLERANCE)
         return _Fit(result.x, float(2 * result.cost), result.jac, count)
 
     def merge(self, x: np.ndarray, k: int) -> np.ndarray:
@@ -133,6 +138,16 @@ class _Model:
         r = np.exp(e[k:k + 2, 0])
         one = [np.log(r.sum()), float(r @ e[k:k + 2, 1] / r.sum()), N_START]
         return np.concatenate([x[:self.head], e[:k].ravel(), one, e[k + 2:].ravel()])
+
+    def merge_one(self, fit: _Fit) -> np.ndarray | None:
+        """Parameters with the closest adjacent pair (in ln tau) merged whose extra element
+        the spectrum does not need, or None."""
+        ln_tau = fit.x[self.head + 1::3]
+        for k in np.argsort(np.diff(ln_tau)):
+            trial = self.fit(self.merge(fit.x, int(k)), TRIAL_EVALUATIONS)
+            if not self.needed(fit, trial):
+                return trial.x
+        return None
 
     def drop(self, x: np.ndarray, k: int) -> np.ndarray:
         e = x[self.head:].reshape(-1, 3)
