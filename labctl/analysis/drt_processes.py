@@ -43,7 +43,7 @@ class Process:
 
 @dataclass(frozen=True)
 class _Fit:
-    x: np.ndarray
+    x: np.ndarray            # elements in ascending tau
     chi2: float
     jac: np.ndarray
     count: int               # elements
@@ -130,7 +130,9 @@ class _Model:
             result = least_squares(self.residual, start, bounds=(low, high), x_scale="jac",
                                    jac=self.jacobian, max_nfev=limit, ftol=TOLERANCE,
                                    xtol=TOLERANCE)
-        return _Fit(result.x, float(2 * result.cost), result.jac, count)
+        order = np.concatenate([np.arange(self.head), self.head + (
+            3 * np.argsort(result.x[self.head + 1::3])[:, None] + np.arange(3)).ravel()])
+        return _Fit(result.x[order], float(2 * result.cost), result.jac[:, order], count)
 
     def merge(self, x: np.ndarray, k: int) -> np.ndarray:
         """Elements k and k+1 as one: R summed, tau the R-weighted geometric mean."""
@@ -171,4 +173,4 @@ class _Model:
             i = self.head + 3 * k
             R, tau = float(np.exp(lnR)), float(np.exp(lntau))
             out.append(Process(tau, R, R * std[i], tau * std[i + 1], float(n)))
-        return sorted(out, key=lambda p: p.tau_s)
+        return out
