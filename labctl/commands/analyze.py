@@ -41,6 +41,9 @@ def register(subparsers) -> None:
                         help="chronoamperometry: the step voltage, when the file lacks it")
     parser.add_argument("--i0-A", type=float,
                         help="chronoamperometry: I_0 = V/R_ion (e.g. from a spectrum)")
+    parser.add_argument("--drt", action="store_true", help="also the distribution of "
+                        "relaxation times per temperature: drt.png (stacked, coloured by "
+                        "temperature), drt.json and a note where it and the circuit disagree")
     parser.add_argument("--carrier-density-per-m3", type=float,
                         help="mobile-ion density: adds the Nernst-Einstein D")
     parser.set_defaults(func=handler)
@@ -51,7 +54,7 @@ def handler(args: argparse.Namespace) -> int:
     import sys
     from pathlib import Path
 
-    from labctl.analysis import report
+    from labctl.analysis import drt_report, report
     from labctl.analysis.analysis import analyze
     from labctl.commands import analyze_chrono
     from labctl.errors import LabctlError
@@ -69,13 +72,24 @@ def handler(args: argparse.Namespace) -> int:
         out.mkdir(parents=True, exist_ok=True)
         extra = (_transference_plots(args.db, int(args.source[0]), out)
                  if len(args.source) == 1 and args.source[0].isdigit() else [])
+        drts = drt_report.compute(analysis) if args.drt else []
+        if args.drt:
+            extra.append(drt_report.write(analysis, drts, out))
         index = report.write(analysis, out, extra)
     except OSError as exc:
         raise LabctlError(f"{out}: cannot write the report: {exc.strerror}") from exc
     if args.json:
-        print(json.dumps(analysis.to_json()))
+        result = analysis.to_json()
+        if args.drt:
+            result["drt"] = drt_report.to_json(analysis, drts)
+        print(json.dumps(result))
     else:
         _print_summary(analysis)
+        for entry in drt_report.to_json(analysis, drts):
+            peaks = "  ".join(f"{k['R_ohm']:.4g} Ohm @ {k['frequency_Hz']:.3g} Hz"
+                              for k in entry["peaks"] if not k["at_edge"])
+            note = f"  ({entry['note']})" if entry["note"] else ""
+            print(f"{entry['temperature_K'] - 273.15:7.1f} C  DRT: {peaks or 'no peaks'}{note}")
         print(f"report: {index}")
     return 0
 

@@ -1,0 +1,56 @@
+"""`labctl analyze --drt` on simulated pellet spectra written as files: the DRT's peaks in
+the JSON and drt.json, drt.png in the report, and the note where DRT and circuit disagree."""
+
+import contextlib
+import io
+import json
+
+import numpy as np
+import pytest
+from scipy.constants import zero_Celsius
+
+from labctl.analysis.drt import Drt, DrtPeak
+from labctl.analysis.drt_report import disagreement
+from labctl.cli import main
+from tests.analysis.samples import random_sample, spectrum
+
+TEMPERATURES_C = (275, 350, 400)
+
+
+def test_analyze_drt_reports_each_temperatures_processes(tmp_path):
+    sample = random_sample(4)
+    files = []
+    for t_c in TEMPERATURES_C:
+        f, z = spectrum(sample, t_c + zero_Celsius, 1, np.logspace(6, -1, 50))
+        files.append(tmp_path / f"pellet_{t_c}C.csv")
+        files[-1].write_text("".join(f"{a},{b.real},{b.imag}\n" for a, b in zip(f, z)))
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["analyze", *map(str, files), "--drt", "--json", "--out",
+                     str(tmp_path / "report"), "--temperatures-C",
+                     ",".join(map(str, TEMPERATURES_C))]) == 0
+    entries = json.loads(out.getvalue())["drt"]
+    assert entries == json.loads((tmp_path / "report" / "drt.json").read_text())
+    assert [e["temperature_K"] for e in entries] == pytest.approx(
+        [t + zero_Celsius for t in TEMPERATURES_C])
+    for entry, t_c in zip(entries, TEMPERATURES_C):
+        truth = sample.resistances(t_c + zero_Celsius)
+        inner = [p["R_ohm"] for p in entry["peaks"] if not p["at_edge"]]
+        assert inner[:2] == pytest.approx([truth["bulk"], truth["grain_boundary"]], rel=0.05)
+        assert entry["note"] == ""
+    assert 'src="drt.png"' in (tmp_path / "report" / "index.html").read_text()
+    assert (tmp_path / "report" / "drt.png").stat().st_size > 10_000
+
+
+def _drt_with_peaks(*frequencies_Hz) -> Drt:
+    peaks = [DrtPeak(1 / (2 * np.pi * f), 100.0, 1.0, False) for f in frequencies_Hz]
+    grid = np.logspace(-8, 2, 11)
+    return Drt(grid, np.zeros(11), 0.0, 0.0, None, 1e-3, peaks, peaks, 0.0)
+
+
+def test_disagreement_names_a_peak_without_an_arc_and_an_arc_without_a_peak():
+    result = _drt_with_peaks(1e5, 1e2)
+    assert disagreement(result, [1.2e5, 1e2], (0.1, 1e6)) == ""
+    note = disagreement(result, [1e5, 3e3, 1e-3], (0.1, 1e6))    # 1e-3 Hz: out of range
+    assert note == ("DRT process at 100 Hz without a circuit arc; "
+                    "circuit arc at 3e+03 Hz without a DRT process")
