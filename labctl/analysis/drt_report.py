@@ -1,7 +1,8 @@
 """`labctl analyze --drt`: the DRT of every temperature's spectrum beside the circuit fit:
 gamma(tau) stacked and coloured by temperature (drt.png), the peaks in JSON (drt.json and
 the printed JSON), and a note where the DRT and the circuit disagree (a process in the
-measured range without an arc at its frequency, or an arc without a process)."""
+measured range without an arc at its frequency, or an arc without a process). The
+processes also seed one more start of the circuit fit (`analysis.analyze`)."""
 
 from __future__ import annotations
 
@@ -12,14 +13,15 @@ import numpy as np
 from scipy.constants import zero_Celsius
 
 from labctl.analysis.analysis import Analysis
+from labctl.analysis.dataset import Dataset
 from labctl.analysis.drt import Drt, drt
 
 MATCH_DECADES = 0.5      # a peak and an arc belong together within this many decades
 
 
-def compute(analysis: Analysis) -> list[Drt]:
-    """The DRT of each plateau's spectrum, in the analysis' order."""
-    return [drt(p.plateau.frequency_Hz, p.plateau.impedance_Ohm) for p in analysis.plateaus]
+def compute(dataset: Dataset) -> list[Drt]:
+    """The DRT of each plateau's spectrum, in the dataset's order."""
+    return [drt(p.frequency_Hz, p.impedance_Ohm) for p in dataset.plateaus]
 
 
 def disagreement(result: Drt, arc_apexes_Hz: list[float], f_range: tuple[float, float]) -> str:

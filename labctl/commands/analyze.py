@@ -43,7 +43,8 @@ def register(subparsers) -> None:
                         help="chronoamperometry: I_0 = V/R_ion (e.g. from a spectrum)")
     parser.add_argument("--drt", action="store_true", help="also the distribution of "
                         "relaxation times per temperature: drt.png (stacked, coloured by "
-                        "temperature), drt.json and a note where it and the circuit disagree")
+                        "temperature), drt.json, a note where it and the circuit disagree; "
+                        "its processes seed one more start of each circuit fit")
     parser.add_argument("--carrier-density-per-m3", type=float,
                         help="mobile-ion density: adds the Nernst-Einstein D")
     parser.set_defaults(func=handler)
@@ -64,7 +65,8 @@ def handler(args: argparse.Namespace) -> int:
     dataset, default_out = _dataset(args)
     for note in dataset.notes:
         print(f"labctl: warning: {note}", file=sys.stderr)
-    analysis = analyze(dataset, args.circuit, args.carrier_density_per_m3)
+    drts = drt_report.compute(dataset) if args.drt else []
+    analysis = analyze(dataset, args.circuit, args.carrier_density_per_m3, drts or None)
     if not any(p.fit.success for p in analysis.plateaus):
         print("labctl: warning: no spectrum could be fitted", file=sys.stderr, flush=True)
     out = Path(args.out or default_out)
@@ -72,7 +74,6 @@ def handler(args: argparse.Namespace) -> int:
         out.mkdir(parents=True, exist_ok=True)
         extra = (_transference_plots(args.db, int(args.source[0]), out)
                  if len(args.source) == 1 and args.source[0].isdigit() else [])
-        drts = drt_report.compute(analysis) if args.drt else []
         if args.drt:
             extra.append(drt_report.write(analysis, drts, out))
         index = report.write(analysis, out, extra)

@@ -54,3 +54,30 @@ def test_disagreement_names_a_peak_without_an_arc_and_an_arc_without_a_peak():
     note = disagreement(result, [1e5, 3e3, 1e-3], (0.1, 1e6))    # 1e-3 Hz: out of range
     assert note == ("DRT process at 100 Hz without a circuit arc; "
                     "circuit arc at 3e+03 Hz without a DRT process")
+
+
+def test_drt_processes_seed_one_more_start_and_the_fit_is_no_worse():
+    """The DRT's processes start the pellet circuit's arcs at their R (one more start),
+    and on the published 140 C spectrum the fit with it is at least as good."""
+    from labctl.analysis.analysis import DEFAULT_CIRCUIT
+    from labctl.analysis.circuits import Circuit
+    from labctl.analysis.drt import drt
+    from labctl.analysis.fit import fit
+    from labctl.analysis.initial import guesses
+    from labctl.analysis.readers import read_spectrum
+    from tests.realdata import real_file
+
+    circuit = Circuit(DEFAULT_CIRCUIT)
+    sample = random_sample(4)
+    f, z = spectrum(sample, 350 + zero_Celsius, 1, np.logspace(6, -1, 50))
+    processes = [(p.frequency_Hz, p.R_Ohm) for p in drt(f, z).peaks if not p.at_edge]
+    plain, seeded = guesses(circuit, f, z), guesses(circuit, f, z, processes)
+    assert len(seeded) == len(plain) + 1
+    start = dict(zip(circuit.parameter_names, seeded[-1]))
+    assert [start["R1"], start["R2"]] == pytest.approx([r for _, r in processes[:2]])
+    s = read_spectrum(real_file("s04147-140deg.txt"))
+    result = drt(s.frequency_Hz, s.impedance_Ohm)
+    seeds = [(p.frequency_Hz, p.R_Ohm) for p in result.peaks if not p.at_edge]
+    with_drt = fit(s.frequency_Hz, s.impedance_Ohm, circuit, processes=seeds)
+    without = fit(s.frequency_Hz, s.impedance_Ohm, circuit)
+    assert with_drt.rms_relative <= without.rms_relative * (1 + 1e-6)
