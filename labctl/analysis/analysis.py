@@ -138,9 +138,10 @@ class Analysis:
 
 
 def analyze(dataset: Dataset, circuit: str | None = None,
-            carrier_density_per_m3: float | None = None) -> Analysis:
+            carrier_density_per_m3: float | None = None, drts: list | None = None) -> Analysis:
     """Fit and evaluate every plateau; a failed fit gives NaN quantities, not an error.
-    `circuit` None: the pellet's, or the Li cell's for a run with transference steps."""
+    `circuit` None: the pellet's, or the Li cell's for a run with transference steps.
+    `drts` (one `labctl.analysis.drt.Drt` per plateau): their processes seed one more start."""
     li_cell = circuit is None and any(p.transference for p in dataset.plateaus)
     circuit = circuit or (LI_CELL_CIRCUIT if li_cell else DEFAULT_CIRCUIT)
     assigned = ("bulk", "electrode") if li_cell else q.ASSIGNED
@@ -148,9 +149,12 @@ def analyze(dataset: Dataset, circuit: str | None = None,
     cell = (dataset.thickness_m / dataset.area_m2
             if dataset.thickness_m and dataset.area_m2 else None)
     results, previous = [], None
-    for plateau in dataset.plateaus:
+    for k, plateau in enumerate(dataset.plateaus):
         started = time.perf_counter()
-        result = fit(plateau.frequency_Hz, plateau.impedance_Ohm, parsed, previous=previous)
+        processes = [] if drts is None else [(p.frequency_Hz, p.R_Ohm) for p in drts[k].peaks
+                                             if not p.at_edge]
+        result = fit(plateau.frequency_Hz, plateau.impedance_Ohm, parsed, previous=previous,
+                     processes=processes)
         elapsed = time.perf_counter() - started
         previous = result if result.success else previous
         results.append(_plateau(plateau, result, elapsed, cell, assigned))

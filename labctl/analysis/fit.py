@@ -61,7 +61,7 @@ class FitResult:
     weighting: str = "modulus"
     rms_relative: float = float("nan")    # rms of |Z_model - Z| / |Z| over the points
     nfev: int = 0
-    start: str = ""                       # which start won: "given", "auto", "previous"
+    start: str = ""                       # which start won: "given", "auto", "drt", "previous"
     warnings: tuple[str, ...] = field(default=())
     converged: bool = False               # False: the evaluation budget ended the fit
     degenerate: tuple[str, ...] = field(default=())   # why the values mean little
@@ -90,9 +90,10 @@ class FitResult:
 def fit(frequency_Hz, impedance_Ohm, circuit: str | Circuit, *, initial=None,
         weighting: str = "modulus", bounds: dict | None = None,
         previous: FitResult | None = None, max_nfev: int | None = None,
-        automatic: bool = True) -> FitResult:
+        automatic: bool = True, processes: list[tuple[float, float]] = ()) -> FitResult:
     """Fit `circuit` to the spectrum; `initial` is a dict by parameter name or a sequence.
 
+    `processes`: the DRT's (apex frequency, R) in the measured range, one more start.
     `bounds` maps parameter names to (low, high); otherwise resistances lie within
     [1e-6 min|Z|, 1e6 max|Z|], CPE exponents within [0, 1], the rest within [0, inf).
     """
@@ -113,7 +114,9 @@ def fit(frequency_Hz, impedance_Ohm, circuit: str | Circuit, *, initial=None,
     low, high = _bounds(circuit, bounds or {}, np.abs(z))
     starts = [] if initial is None else [("given", _as_vector(circuit, initial))]
     if automatic or not starts:
-        starts += [("auto", g) for g in guesses(circuit, f, z)]
+        auto = guesses(circuit, f, z, processes)
+        starts += [("drt" if processes and k == len(auto) - 1 else "auto", g)
+                   for k, g in enumerate(auto)]
         if previous is not None and previous.success and previous.circuit == circuit.text:
             starts.append(("previous", previous.values))
     weights = _weights(z, weighting)

@@ -28,8 +28,12 @@ PEAK_PROMINENCE = 0.03   # in ln(-Z''): arcs must stand out by ~3 %
 LEAK_START = 10.0        # a leak resistor starts at this times the largest |Z|
 
 
-def guesses(circuit: Circuit, f: np.ndarray, z: np.ndarray) -> list[np.ndarray]:
-    """Starting vectors (in parameter order) for `circuit` on the spectrum (f, z)."""
+def guesses(circuit: Circuit, f: np.ndarray, z: np.ndarray,
+            processes: list[tuple[float, float]] = ()) -> list[np.ndarray]:
+    """Starting vectors (in parameter order) for `circuit` on the spectrum (f, z); with
+    `processes` ((apex frequency, R) of each DRT process in the measured range, high to
+    low frequency) one more: the arcs at those (the largest kept, or the missing ones
+    added above the range, when the circuit has fewer or more)."""
     order = np.argsort(f)[::-1]
     f, z = f[order], z[order]
     arcs_in_circuit = [part for part in _chain(circuit.top_level()) if rc_pair(part)]
@@ -42,6 +46,9 @@ def guesses(circuit: Circuit, f: np.ndarray, z: np.ndarray) -> list[np.ndarray]:
         _spread(f, z, n)]
     if 1 < len(found) == n:     # the largest arc alone, the next one above the range
         candidates.append(_extend(f, _merge(f, z, found, 1), n, above=True))
+    if processes:
+        largest = sorted(sorted(processes, key=lambda p: -p[1])[:n], key=lambda p: -p[0])
+        candidates.append(_extend(f, largest, n, above=True))
     return [_vector(circuit, f, z, arcs) for arcs in candidates]
 
 

@@ -41,6 +41,10 @@ def register(subparsers) -> None:
                         help="chronoamperometry: the step voltage, when the file lacks it")
     parser.add_argument("--i0-A", type=float,
                         help="chronoamperometry: I_0 = V/R_ion (e.g. from a spectrum)")
+    parser.add_argument("--drt", action="store_true", help="also the distribution of "
+                        "relaxation times per temperature: drt.png (stacked, coloured by "
+                        "temperature), drt.json, a note where it and the circuit disagree; "
+                        "its processes seed one more start of each circuit fit")
     parser.add_argument("--carrier-density-per-m3", type=float,
                         help="mobile-ion density: adds the Nernst-Einstein D")
     parser.set_defaults(func=handler)
@@ -51,7 +55,7 @@ def handler(args: argparse.Namespace) -> int:
     import sys
     from pathlib import Path
 
-    from labctl.analysis import report
+    from labctl.analysis import drt_report, report
     from labctl.analysis.analysis import analyze
     from labctl.commands import analyze_chrono
     from labctl.errors import LabctlError
@@ -61,7 +65,8 @@ def handler(args: argparse.Namespace) -> int:
     dataset, default_out = _dataset(args)
     for note in dataset.notes:
         print(f"labctl: warning: {note}", file=sys.stderr)
-    analysis = analyze(dataset, args.circuit, args.carrier_density_per_m3)
+    drts = drt_report.compute(dataset) if args.drt else []
+    analysis = analyze(dataset, args.circuit, args.carrier_density_per_m3, drts or None)
     if not any(p.fit.success for p in analysis.plateaus):
         print("labctl: warning: no spectrum could be fitted", file=sys.stderr, flush=True)
     out = Path(args.out or default_out)
@@ -69,13 +74,23 @@ def handler(args: argparse.Namespace) -> int:
         out.mkdir(parents=True, exist_ok=True)
         extra = (_transference_plots(args.db, int(args.source[0]), out)
                  if len(args.source) == 1 and args.source[0].isdigit() else [])
+        if args.drt:
+            extra.append(drt_report.write(analysis, drts, out))
         index = report.write(analysis, out, extra)
     except OSError as exc:
         raise LabctlError(f"{out}: cannot write the report: {exc.strerror}") from exc
     if args.json:
-        print(json.dumps(analysis.to_json()))
+        result = analysis.to_json()
+        if args.drt:
+            result["drt"] = drt_report.to_json(analysis, drts)
+        print(json.dumps(result))
     else:
         _print_summary(analysis)
+        for entry in drt_report.to_json(analysis, drts):
+            peaks = "  ".join(f"{k['R_ohm']:.4g} Ohm @ {k['frequency_Hz']:.3g} Hz"
+                              for k in entry["peaks"] if not k["at_edge"])
+            note = f"  ({entry['note']})" if entry["note"] else ""
+            print(f"{entry['temperature_K'] - 273.15:7.1f} C  DRT: {peaks or 'no peaks'}{note}")
         print(f"report: {index}")
     return 0
 
