@@ -45,8 +45,8 @@ from scipy.constants import e as _e, epsilon_0, k as _k_B
 
 from simulators.physics import laplace, sample_file
 from simulators.physics.sample_file import (
-    Bulk, ChemicalDiffusion, Electronic, Geometry, GrainBoundary, Interface,
-    NonBlockingInterface, Noise, Stability, Transference)
+    Accuracy, Bulk, ChemicalDiffusion, Electronic, ElectrodeExponent, Geometry, GrainBoundary,
+    Interface, Leads, NonBlockingInterface, Noise, Stability, Transference)
 
 K_B_EV = _k_B / _e   # Boltzmann constant in eV/K
 PATHS = ("bulk", "grain_boundary", "electronic")
@@ -66,6 +66,9 @@ class SampleModel:
     noise: Noise
     transference: Transference | None = None
     chemical_diffusion: ChemicalDiffusion | None = None
+    leads: Leads | None = None
+    accuracy: Accuracy | None = None
+    electrode_exponent: ElectrodeExponent | None = None
     source: str = "<dict>"
     age_s: float = 0.0
 
@@ -187,12 +190,19 @@ class SampleModel:
             return 1 / (electrolyte(s) + r_i / (1 + r_i * q_dl * s ** el.n) + z_d)
         return admittance
 
+    def electrode_n(self, T_K: float) -> float:
+        """CPE exponent of the blocking electrodes at T_K (see ElectrodeExponent)."""
+        ex = self.electrode_exponent
+        if ex is None:
+            return self.electrode.n
+        return float(np.clip(self.electrode.n + ex.dn_per_K * (T_K - ex.T_ref_K), 0.3, 1.0))
+
     def _blocking_interface(self, T_K: float, s):
         """Z of the ion-blocking interfaces: the CPE, in parallel (with `chemical_diffusion`)
         with the stoichiometry polarization Z_chem = R_el g / (1 - g), g = tanh(y) / y,
         y = (pi/2) sqrt(s tau), tau = L^2 / (pi^2 D~): in series with R_el it gives the
         Wagner relaxation I_ion(t) = (V/R_el) sum 8/(m pi)^2 exp(-m^2 t / tau), m odd."""
-        y_cpe = self.electrode.Q * s ** self.electrode.n
+        y_cpe = self.electrode.Q * s ** self.electrode_n(T_K)
         if self.chemical_diffusion is None:
             return 1 / y_cpe
         r = self.resistances(T_K)
@@ -201,12 +211,15 @@ class SampleModel:
         return 1 / (y_cpe + (1 - g) / (float(r["bulk"] + r["grain_boundary"]) * g))
 
     def impedance(self, frequency_Hz, T_K: float) -> np.ndarray:
-        """Complex impedance Z(f) (Ohm, Z'' < 0 capacitive) at temperature T_K; f > 0."""
+        """Complex impedance Z(f) (Ohm, Z'' < 0 capacitive) at temperature T_K; f > 0; with
+        `leads`, as measured through them (+ R + j omega L)."""
         f = np.asarray(frequency_Hz, dtype=float)
         if np.any(~(f > 0)):
             raise ValueError("frequencies must be > 0 Hz")
         y = self._ionic_admittance(T_K)(2j * np.pi * f) + 1.0 / self.resistances(T_K)["electronic"]
-        return 1.0 / y
+        leads = self.leads
+        return 1.0 / y + (leads.series_resistance_Ohm + 2j * np.pi * f * leads.inductance_H
+                          if leads else 0.0)
 
     def _transient(self, T_K: float, t_s, power: int) -> np.ndarray:
         """Inverse Laplace transform of Y_ion(s) / s**power at times t_s > 0."""
@@ -286,11 +299,22 @@ class SampleModel:
         return self.sample.area_m2 * st.onset_current_density_A_per_m2 * (ox - red)
 
     # -- measurement noise -------------------------------------------------------------
-    def add_noise(self, value, rng: np.random.Generator):
-        """value * (1 + relative * N(0, 1)); complex values get independent real and
-        imaginary factors, i.e. relative noise on |Z| and ~relative rad on the phase."""
+    def relative_error(self, value, frequency_Hz=None):
+        """1-sigma relative error of a reading: noise.relative, or for an impedance measured
+        at `frequency_Hz` with an `accuracy` table, the accuracy chart's (see Accuracy)."""
+        rel, acc = self.noise.relative, self.accuracy
+        if acc is None or frequency_Hz is None:
+            return rel
+        z = np.abs(value)
+        return rel * (1 + z / acc.impedance_scale_Ohm) + (
+            2 * np.pi * np.asarray(frequency_Hz) * acc.stray_capacitance_F * z)
+
+    def add_noise(self, value, rng: np.random.Generator, frequency_Hz=None):
+        """value * (1 + relative * N(0, 1)), relative from `relative_error`; complex values
+        get independent real and imaginary factors, i.e. relative noise on |Z| and
+        ~relative rad on the phase."""
         x = np.asarray(value)
-        rel = self.noise.relative
+        rel = self.relative_error(x, frequency_Hz)
         if np.iscomplexobj(x):
             factor = 1 + rel * (rng.standard_normal(x.shape) + 1j * rng.standard_normal(x.shape))
         else:
