@@ -26,7 +26,11 @@ R_gb = 0.
   sigma(T) = sigma_ref * (T_ref/T) * exp(-Ea/k_B * (1/T - 1/T_ref)), i.e. sigma*T is Arrhenius,
   and R = thickness / (sigma * area) (apparent, geometric sigma for the grain boundary);
 - C_b = eps_0 * eps_r * area / thickness;
-- a constant-phase element has Z = 1 / (Q * (j*omega)**n), Q in F*s**(n-1).
+- a constant-phase element has Z = 1 / (Q * (j*omega)**n), Q in F*s**(n-1);
+- optional imperfections (`sample_file`: Leads, Accuracy, ElectrodeExponent): the impedance
+  is measured through leads (+ R + j omega L, not in the time-domain currents), with the
+  analyzer's accuracy chart as its noise (`add_noise` given the frequency), and the
+  blocking electrodes' CPE exponent may depend on temperature (`electrode_n`).
 
 Time-domain currents (`step_current`, `step_charge`, `sweep_current`) are computed exactly
 for this circuit by inverting I(s) = V(s) * Y(s) numerically (fixed Talbot, see
