@@ -49,7 +49,7 @@ from scipy.constants import e as _e, epsilon_0, k as _k_B
 
 from simulators.physics import laplace, sample_file
 from simulators.physics.sample_file import (
-    Accuracy, Bulk, ChemicalDiffusion, Electronic, ElectrodeExponent, Geometry, GrainBoundary,
+    Accuracy, Aging, Bulk, ChemicalDiffusion, Electronic, ElectrodeExponent, Geometry, GrainBoundary,
     Interface, Leads, NonBlockingInterface, Noise, Stability, Transference)
 
 K_B_EV = _k_B / _e   # Boltzmann constant in eV/K
@@ -73,6 +73,7 @@ class SampleModel:
     leads: Leads | None = None
     accuracy: Accuracy | None = None
     electrode_exponent: ElectrodeExponent | None = None
+    aging: Aging | None = None
     source: str = "<dict>"
     age_s: float = 0.0
 
@@ -99,8 +100,8 @@ class SampleModel:
         return isinstance(self.electrode, NonBlockingInterface)
 
     def at_age(self, age_s: float) -> SampleModel:
-        """This sample `age_s` seconds after the cell was assembled (R_i drift)."""
-        return replace(self, age_s=age_s) if self.non_blocking else self
+        """This sample `age_s` seconds after the cell was assembled (R_i drift, aging)."""
+        return replace(self, age_s=age_s) if self.non_blocking or self.aging else self
 
     # -- DC quantities -----------------------------------------------------------------
     def sigma(self, path: str, T_K):
@@ -114,11 +115,15 @@ class SampleModel:
 
     def resistances(self, T_K) -> dict[str, float]:
         """Ohmic resistance (Ohm) of each path: thickness / (sigma * area) (grain boundary 0
-        when the sample has none); with non-blocking electrodes also 'interface' (R_i at
+        when the sample has none; bulk and grain boundary grown by `aging`, `sigma` being
+        the as-assembled one); with non-blocking electrodes also 'interface' (R_i at
         this age) and 'diffusion' (R_D = (R_b + R_gb) (1 - t+) / t+)."""
         d, area = self.sample.thickness_m, self.sample.area_m2
         r = {path: d / (self.sigma(path, T_K) * area) if getattr(self, path)
              else 0.0 * np.asarray(T_K, dtype=float) for path in PATHS}
+        if self.aging:
+            grown = 1 + self.aging.fraction * -np.expm1(-self.age_s / self.aging.time_s)
+            r["bulk"], r["grain_boundary"] = r["bulk"] * grown, r["grain_boundary"] * grown
         if self.non_blocking:
             el, t_plus = self.electrode, self.transference.t_plus
             drift = 1 + el.drift_fraction * -np.expm1(-self.age_s / el.drift_time_s)

@@ -4,7 +4,8 @@ Schema (all SI; see `simulators/samples/default.toml`): tables `sample`, `bulk`,
 `grain_boundary`, `electrode`, `electronic`, `stability`, `noise`, each with exactly the
 keys of the dataclass below. Optional imperfections, each off when its table is absent (as in
 `default.toml`): `leads` (series R and inductance), `accuracy` (the analyzer's accuracy
-chart), `electrode_exponent` (a temperature-dependent electrode CPE exponent). `electrode.kind` selects the electrodes: "blocking" (the
+chart), `electrode_exponent` (a temperature-dependent electrode CPE exponent), `aging` (drift
+of the electrolyte's resistances with time). `electrode.kind` selects the electrodes: "blocking" (the
 default when absent: one CPE) or "non-blocking" (reversible Li electrodes, see
 `simulators/samples/li-peo.toml`), which also needs a `transference` table; without
 grain boundaries (a polymer) the `grain_boundary` table may be left out. A mixed conductor
@@ -151,13 +152,23 @@ class ElectrodeExponent:
     T_ref_K: float = _rule(lambda x: 1 <= x <= 5000, "must be within 1..5000 K")
 
 
+@dataclass(frozen=True)
+class Aging:
+    """Non-stationarity: the bulk and grain-boundary resistances grow with the sample's age
+    (time since the simulated cell was assembled) as R * (1 + fraction (1 - exp(-age /
+    time_s))), so a spectrum drifts while it is measured."""
+    fraction: float = _rule(lambda x: -1 < x <= 100, "must be within -1 < x <= 100")
+    time_s: float = _positive()
+
+
 TABLES = {"sample": Geometry, "bulk": Bulk, "grain_boundary": GrainBoundary,
           "electrode": Interface, "electronic": Electronic, "stability": Stability,
           "noise": Noise}
 ELECTRODES = {"blocking": Interface, "non-blocking": NonBlockingInterface}
 OPTIONAL = {"transference": Transference, "chemical_diffusion": ChemicalDiffusion,
-            "leads": Leads, "accuracy": Accuracy, "electrode_exponent": ElectrodeExponent}
-WHEN_PRESENT = ("grain_boundary", "leads", "accuracy")   # read when present, else None
+            "leads": Leads, "accuracy": Accuracy, "electrode_exponent": ElectrodeExponent,
+            "aging": Aging}
+WHEN_PRESENT = ("grain_boundary", "leads", "accuracy", "aging")   # read when present, else None
 
 
 def shipped_sample(name: str) -> Path:

@@ -76,3 +76,22 @@ def test_imperfection_tables_are_validated():
         with_tables(leads={"series_resistance_Ohm": 0.1, "inductance_H": -1e-6})
     with pytest.raises(ConfigError, match="electrode_exponent.dn_per_K"):
         with_tables(electrode_exponent={"dn_per_K": 0.1, "T_ref_K": 600.0})
+
+
+def test_aging_drifts_the_electrolyte_on_the_world_clock(tmp_path):
+    """R_b and R_gb grow as 1 + fraction (1 - exp(-age / time_s)); the simulated world serves
+    the sample at its clock's age, so a reading at one frequency drifts during a run."""
+    from simulators.world import SimWorld
+    from tests.protocols.simbench import write_sample
+
+    data = {**default_tables(), "aging": {"fraction": 0.3, "time_s": 3600.0}}
+    sample = SampleModel.from_dict(data, source="test")
+    fresh, aged = sample.resistances(T_K), sample.at_age(3600.0).resistances(T_K)
+    grown = 1 + 0.3 * (1 - math.exp(-1))
+    for path in ("bulk", "grain_boundary"):
+        assert aged[path] == pytest.approx(fresh[path] * grown, rel=1e-12)
+    assert aged["electronic"] == fresh["electronic"]
+    world = SimWorld.create(sample_path=write_sample(tmp_path, data))
+    before = world.sample.impedance(1e3, T_K)
+    world.clock.sleep(7200.0)
+    assert abs(world.sample.impedance(1e3, T_K)) > abs(before) * 1.2
