@@ -50,7 +50,7 @@ from scipy.constants import e as _e, epsilon_0, k as _k_B
 from simulators.physics import laplace, sample_file
 from simulators.physics.sample_file import (
     Accuracy, Aging, Bulk, ChemicalDiffusion, Electronic, ElectrodeExponent, Geometry, GrainBoundary,
-    Interface, Leads, NonBlockingInterface, Noise, Stability, Transference)
+    Interface, Leads, Mains, NonBlockingInterface, Noise, Stability, Transference)
 
 K_B_EV = _k_B / _e   # Boltzmann constant in eV/K
 PATHS = ("bulk", "grain_boundary", "electronic")
@@ -74,6 +74,7 @@ class SampleModel:
     accuracy: Accuracy | None = None
     electrode_exponent: ElectrodeExponent | None = None
     aging: Aging | None = None
+    mains: Mains | None = None
     source: str = "<dict>"
     age_s: float = 0.0
 
@@ -321,7 +322,8 @@ class SampleModel:
     def add_noise(self, value, rng: np.random.Generator, frequency_Hz=None):
         """value * (1 + relative * N(0, 1)), relative from `relative_error`; complex values
         get independent real and imaginary factors, i.e. relative noise on |Z| and
-        ~relative rad on the phase."""
+        ~relative rad on the phase; with `mains`, impedance readings near its harmonics
+        get the pickup at a random phase."""
         x = np.asarray(value)
         rel = self.relative_error(x, frequency_Hz)
         if np.iscomplexobj(x):
@@ -329,7 +331,17 @@ class SampleModel:
         else:
             factor = 1 + rel * rng.standard_normal(x.shape)
         noisy = x * factor
+        if self.mains and frequency_Hz is not None and np.iscomplexobj(x):
+            phase = np.exp(2j * np.pi * rng.random(x.shape))
+            noisy = noisy + x * self.mains_error(x, frequency_Hz) * phase
         return noisy if noisy.ndim else noisy[()]
+
+    def mains_error(self, value, frequency_Hz):
+        """Relative size of the mains pickup in an impedance reading (see Mains)."""
+        m, f = self.mains, np.asarray(frequency_Hz, dtype=float)
+        leak = sum(np.abs(np.sinc(m.integration_cycles * (f - k * m.frequency_Hz) / f)) / k
+                   for k in (1, 2, 3))
+        return m.pickup_current_A * np.abs(value) / m.excitation_V * leak
 
 
 def _arrhenius(Ea_eV: float, T_ref_K: float, T_K):

@@ -5,7 +5,8 @@ Schema (all SI; see `simulators/samples/default.toml`): tables `sample`, `bulk`,
 keys of the dataclass below. Optional imperfections, each off when its table is absent (as in
 `default.toml`): `leads` (series R and inductance), `accuracy` (the analyzer's accuracy
 chart), `electrode_exponent` (a temperature-dependent electrode CPE exponent), `aging` (drift
-of the electrolyte's resistances with time). `electrode.kind` selects the electrodes: "blocking" (the
+of the electrolyte's resistances with time), `mains` (pickup outliers near 50/60 Hz).
+`electrode.kind` selects the electrodes: "blocking" (the
 default when absent: one CPE) or "non-blocking" (reversible Li electrodes, see
 `simulators/samples/li-peo.toml`), which also needs a `transference` table; without
 grain boundaries (a polymer) the `grain_boundary` table may be left out. A mixed conductor
@@ -153,6 +154,19 @@ class ElectrodeExponent:
 
 
 @dataclass(frozen=True)
+class Mains:
+    """Mains pickup: a current pickup_current_A at frequency_Hz and its 2nd and 3rd
+    harmonics (amplitude 1/k) flows through the cell; the analyzer's correlation over
+    integration_cycles periods of the test frequency f rejects it by sinc(N (f - k f_m) / f),
+    so readings near 50/60 Hz and harmonics are outliers of relative size
+    pickup_current_A |Z| / excitation_V at a random phase."""
+    frequency_Hz: float = _rule(lambda x: 1 <= x <= 1000, "must be within 1..1000 Hz")
+    pickup_current_A: float = _rule(lambda x: x >= 0, "must be >= 0")
+    excitation_V: float = _positive()
+    integration_cycles: float = _rule(lambda x: x >= 1, "must be >= 1")
+
+
+@dataclass(frozen=True)
 class Aging:
     """Non-stationarity: the bulk and grain-boundary resistances grow with the sample's age
     (time since the simulated cell was assembled) as R * (1 + fraction (1 - exp(-age /
@@ -167,8 +181,8 @@ TABLES = {"sample": Geometry, "bulk": Bulk, "grain_boundary": GrainBoundary,
 ELECTRODES = {"blocking": Interface, "non-blocking": NonBlockingInterface}
 OPTIONAL = {"transference": Transference, "chemical_diffusion": ChemicalDiffusion,
             "leads": Leads, "accuracy": Accuracy, "electrode_exponent": ElectrodeExponent,
-            "aging": Aging}
-WHEN_PRESENT = ("grain_boundary", "leads", "accuracy", "aging")   # read when present, else None
+            "aging": Aging, "mains": Mains}
+WHEN_PRESENT = ("grain_boundary", "leads", "accuracy", "aging", "mains")   # read when present, else None
 
 
 def shipped_sample(name: str) -> Path:

@@ -95,3 +95,24 @@ def test_aging_drifts_the_electrolyte_on_the_world_clock(tmp_path):
     before = world.sample.impedance(1e3, T_K)
     world.clock.sleep(7200.0)
     assert abs(world.sample.impedance(1e3, T_K)) > abs(before) * 1.2
+
+
+def test_mains_pickup_makes_outliers_at_its_harmonics_only():
+    """With 10 integration cycles the other harmonics fall on the sinc's zeros at 50 and
+    100 Hz: a reading there is off by exactly pickup |Z| / excitation / k; between the
+    harmonics the correlation rejects the pickup to under a tenth of that."""
+    mains = {"frequency_Hz": 50.0, "pickup_current_A": 1e-9, "excitation_V": 0.02,
+             "integration_cycles": 10.0}
+    sample = with_tables(mains=mains, noise={"relative": 0.0})
+    z0 = complex(1e6, -1e6)
+    size = 1e-9 * abs(z0) / 0.02
+
+    def errors(f):
+        return np.abs(sample.add_noise(np.full(50, z0), np.random.default_rng(4), f) / z0 - 1)
+    for f, k in ((50.0, 1), (100.0, 2)):
+        assert errors(f) == pytest.approx(np.full(50, size / k), rel=1e-9)
+    assert np.std(np.angle(sample.add_noise(np.full(50, z0), np.random.default_rng(4), 50.0)
+                           - z0)) > 1                  # at a random phase
+    for f in (35.0, 75.0, 1e3):
+        assert errors(f).max() < 0.15 * size
+    assert sample.add_noise(z0, np.random.default_rng(4)) == z0     # no frequency: no pickup
