@@ -246,7 +246,7 @@ class EmStat4Simulator(LineDevice):
 
             def measure(f: float = f) -> None:
                 z = self.world.add_noise(complex(self.world.sample.impedance(
-                    f, self.world.sample_temperature_K()))) if self.cell.on else complex(math.nan, math.nan)
+                    f, self.world.sample_temperature_K())), f) if self.cell.on else complex(math.nan, math.nan)
                 status, index = self._ranging(amplitude / abs(z) if self.cell.on else 0.0)
                 self.vars[f_var] = ms.Value(ms.FREQUENCY, f)
                 self.vars[re_var] = ms.Value(ms.Z_REAL, z.real, status, index)

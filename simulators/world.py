@@ -96,7 +96,8 @@ class SimWorld:
         with self.control() as loop:
             return loop.sample_K
 
-    def add_noise(self, value):
-        """`value` with the sample file's measurement noise, from the world's seeded generator."""
+    def add_noise(self, value, frequency_Hz=None):
+        """`value` with the sample file's measurement noise (an impedance measured at
+        `frequency_Hz`: its accuracy chart's), from the world's seeded generator."""
         with self.lock:
-            return self.sample.add_noise(value, self.rng)
+            return self.sample.add_noise(value, self.rng, frequency_Hz)

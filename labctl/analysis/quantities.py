@@ -61,8 +61,9 @@ def arcs(fit: FitResult, cell_constant_per_m: float | None, frequency_Hz,
     found = []
     for r, c in _rc_blocks(Circuit(fit.circuit).tree):
         R = params[r.label]
-        tau = time_constant(c, R, [params[name] for name in c.parameter_names])
-        found.append((r.label, R, errors[r.label], tau / R, 1 / (2 * np.pi * tau)))
+        tau = np.float64(time_constant(c, R, [params[name] for name in c.parameter_names]))
+        with np.errstate(divide="ignore", invalid="ignore"):   # a collapsed arc: tau = 0
+            found.append((r.label, R, errors[r.label], tau / R, 1 / (2 * np.pi * tau)))
     found.sort(key=lambda arc: -arc[4])
     result = []
     for i, (name, R, std, C, apex) in enumerate(found):

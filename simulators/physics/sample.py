@@ -26,7 +26,11 @@ R_gb = 0.
   sigma(T) = sigma_ref * (T_ref/T) * exp(-Ea/k_B * (1/T - 1/T_ref)), i.e. sigma*T is Arrhenius,
   and R = thickness / (sigma * area) (apparent, geometric sigma for the grain boundary);
 - C_b = eps_0 * eps_r * area / thickness;
-- a constant-phase element has Z = 1 / (Q * (j*omega)**n), Q in F*s**(n-1).
+- a constant-phase element has Z = 1 / (Q * (j*omega)**n), Q in F*s**(n-1);
+- optional imperfections (`sample_file`: Leads, Accuracy, ElectrodeExponent): the impedance
+  is measured through leads (+ R + j omega L, not in the time-domain currents), with the
+  analyzer's accuracy chart as its noise (`add_noise` given the frequency), and the
+  blocking electrodes' CPE exponent may depend on temperature (`electrode_n`).
 
 Time-domain currents (`step_current`, `step_charge`, `sweep_current`) are computed exactly
 for this circuit by inverting I(s) = V(s) * Y(s) numerically (fixed Talbot, see
@@ -45,8 +49,8 @@ from scipy.constants import e as _e, epsilon_0, k as _k_B
 
 from simulators.physics import laplace, sample_file
 from simulators.physics.sample_file import (
-    Bulk, ChemicalDiffusion, Electronic, Geometry, GrainBoundary, Interface,
-    NonBlockingInterface, Noise, Stability, Transference)
+    Accuracy, Aging, Bulk, ChemicalDiffusion, Electronic, ElectrodeExponent, Geometry, GrainBoundary,
+    Interface, Leads, Mains, NonBlockingInterface, Noise, Stability, Transference)
 
 K_B_EV = _k_B / _e   # Boltzmann constant in eV/K
 PATHS = ("bulk", "grain_boundary", "electronic")
@@ -66,6 +70,11 @@ class SampleModel:
     noise: Noise
     transference: Transference | None = None
     chemical_diffusion: ChemicalDiffusion | None = None
+    leads: Leads | None = None
+    accuracy: Accuracy | None = None
+    electrode_exponent: ElectrodeExponent | None = None
+    aging: Aging | None = None
+    mains: Mains | None = None
     source: str = "<dict>"
     age_s: float = 0.0
 
@@ -92,8 +101,8 @@ class SampleModel:
         return isinstance(self.electrode, NonBlockingInterface)
 
     def at_age(self, age_s: float) -> SampleModel:
-        """This sample `age_s` seconds after the cell was assembled (R_i drift)."""
-        return replace(self, age_s=age_s) if self.non_blocking else self
+        """This sample `age_s` seconds after the cell was assembled (R_i drift, aging)."""
+        return replace(self, age_s=age_s) if self.non_blocking or self.aging else self
 
     # -- DC quantities -----------------------------------------------------------------
     def sigma(self, path: str, T_K):
@@ -107,11 +116,15 @@ class SampleModel:
 
     def resistances(self, T_K) -> dict[str, float]:
         """Ohmic resistance (Ohm) of each path: thickness / (sigma * area) (grain boundary 0
-        when the sample has none); with non-blocking electrodes also 'interface' (R_i at
+        when the sample has none; bulk and grain boundary grown by `aging`, `sigma` being
+        the as-assembled one); with non-blocking electrodes also 'interface' (R_i at
         this age) and 'diffusion' (R_D = (R_b + R_gb) (1 - t+) / t+)."""
         d, area = self.sample.thickness_m, self.sample.area_m2
         r = {path: d / (self.sigma(path, T_K) * area) if getattr(self, path)
              else 0.0 * np.asarray(T_K, dtype=float) for path in PATHS}
+        if self.aging:
+            grown = 1 + self.aging.fraction * -np.expm1(-self.age_s / self.aging.time_s)
+            r["bulk"], r["grain_boundary"] = r["bulk"] * grown, r["grain_boundary"] * grown
         if self.non_blocking:
             el, t_plus = self.electrode, self.transference.t_plus
             drift = 1 + el.drift_fraction * -np.expm1(-self.age_s / el.drift_time_s)
@@ -187,12 +200,19 @@ class SampleModel:
             return 1 / (electrolyte(s) + r_i / (1 + r_i * q_dl * s ** el.n) + z_d)
         return admittance
 
+    def electrode_n(self, T_K: float) -> float:
+        """CPE exponent of the blocking electrodes at T_K (see ElectrodeExponent)."""
+        ex = self.electrode_exponent
+        if ex is None:
+            return self.electrode.n
+        return float(np.clip(self.electrode.n + ex.dn_per_K * (T_K - ex.T_ref_K), 0.3, 1.0))
+
     def _blocking_interface(self, T_K: float, s):
         """Z of the ion-blocking interfaces: the CPE, in parallel (with `chemical_diffusion`)
         with the stoichiometry polarization Z_chem = R_el g / (1 - g), g = tanh(y) / y,
         y = (pi/2) sqrt(s tau), tau = L^2 / (pi^2 D~): in series with R_el it gives the
         Wagner relaxation I_ion(t) = (V/R_el) sum 8/(m pi)^2 exp(-m^2 t / tau), m odd."""
-        y_cpe = self.electrode.Q * s ** self.electrode.n
+        y_cpe = self.electrode.Q * s ** self.electrode_n(T_K)
         if self.chemical_diffusion is None:
             return 1 / y_cpe
         r = self.resistances(T_K)
@@ -201,12 +221,15 @@ class SampleModel:
         return 1 / (y_cpe + (1 - g) / (float(r["bulk"] + r["grain_boundary"]) * g))
 
     def impedance(self, frequency_Hz, T_K: float) -> np.ndarray:
-        """Complex impedance Z(f) (Ohm, Z'' < 0 capacitive) at temperature T_K; f > 0."""
+        """Complex impedance Z(f) (Ohm, Z'' < 0 capacitive) at temperature T_K; f > 0; with
+        `leads`, as measured through them (+ R + j omega L)."""
         f = np.asarray(frequency_Hz, dtype=float)
         if np.any(~(f > 0)):
             raise ValueError("frequencies must be > 0 Hz")
         y = self._ionic_admittance(T_K)(2j * np.pi * f) + 1.0 / self.resistances(T_K)["electronic"]
-        return 1.0 / y
+        leads = self.leads
+        return 1.0 / y + (leads.series_resistance_Ohm + 2j * np.pi * f * leads.inductance_H
+                          if leads else 0.0)
 
     def _transient(self, T_K: float, t_s, power: int) -> np.ndarray:
         """Inverse Laplace transform of Y_ion(s) / s**power at times t_s > 0."""
@@ -286,17 +309,39 @@ class SampleModel:
         return self.sample.area_m2 * st.onset_current_density_A_per_m2 * (ox - red)
 
     # -- measurement noise -------------------------------------------------------------
-    def add_noise(self, value, rng: np.random.Generator):
-        """value * (1 + relative * N(0, 1)); complex values get independent real and
-        imaginary factors, i.e. relative noise on |Z| and ~relative rad on the phase."""
+    def relative_error(self, value, frequency_Hz=None):
+        """1-sigma relative error of a reading: noise.relative, or for an impedance measured
+        at `frequency_Hz` with an `accuracy` table, the accuracy chart's (see Accuracy)."""
+        rel, acc = self.noise.relative, self.accuracy
+        if acc is None or frequency_Hz is None:
+            return rel
+        z = np.abs(value)
+        return rel * (1 + z / acc.impedance_scale_Ohm) + (
+            2 * np.pi * np.asarray(frequency_Hz) * acc.stray_capacitance_F * z)
+
+    def add_noise(self, value, rng: np.random.Generator, frequency_Hz=None):
+        """value * (1 + relative * N(0, 1)), relative from `relative_error`; complex values
+        get independent real and imaginary factors, i.e. relative noise on |Z| and
+        ~relative rad on the phase; with `mains`, impedance readings near its harmonics
+        get the pickup at a random phase."""
         x = np.asarray(value)
-        rel = self.noise.relative
+        rel = self.relative_error(x, frequency_Hz)
         if np.iscomplexobj(x):
             factor = 1 + rel * (rng.standard_normal(x.shape) + 1j * rng.standard_normal(x.shape))
         else:
             factor = 1 + rel * rng.standard_normal(x.shape)
         noisy = x * factor
+        if self.mains and frequency_Hz is not None and np.iscomplexobj(x):
+            phase = np.exp(2j * np.pi * rng.random(x.shape))
+            noisy = noisy + x * self.mains_error(x, frequency_Hz) * phase
         return noisy if noisy.ndim else noisy[()]
+
+    def mains_error(self, value, frequency_Hz):
+        """Relative size of the mains pickup in an impedance reading (see Mains)."""
+        m, f = self.mains, np.asarray(frequency_Hz, dtype=float)
+        leak = sum(np.abs(np.sinc(m.integration_cycles * (f - k * m.frequency_Hz) / f)) / k
+                   for k in (1, 2, 3))
+        return m.pickup_current_A * np.abs(value) / m.excitation_V * leak
 
 
 def _arrhenius(Ea_eV: float, T_ref_K: float, T_K):

@@ -2,7 +2,11 @@
 
 Schema (all SI; see `simulators/samples/default.toml`): tables `sample`, `bulk`,
 `grain_boundary`, `electrode`, `electronic`, `stability`, `noise`, each with exactly the
-keys of the dataclass below. `electrode.kind` selects the electrodes: "blocking" (the
+keys of the dataclass below. Optional imperfections, each off when its table is absent (as in
+`default.toml`): `leads` (series R and inductance), `accuracy` (the analyzer's accuracy
+chart), `electrode_exponent` (a temperature-dependent electrode CPE exponent), `aging` (drift
+of the electrolyte's resistances with time), `mains` (pickup outliers near 50/60 Hz).
+`electrode.kind` selects the electrodes: "blocking" (the
 default when absent: one CPE) or "non-blocking" (reversible Li electrodes, see
 `simulators/samples/li-peo.toml`), which also needs a `transference` table; without
 grain boundaries (a polymer) the `grain_boundary` table may be left out. A mixed conductor
@@ -121,11 +125,64 @@ class ChemicalDiffusion:
     source: str
 
 
+@dataclass(frozen=True)
+class Leads:
+    """Leads and fixture in series with the sample: Z_measured = Z + R + j omega L, the
+    inductive tail a real cell shows at MHz (impedance only: the DC and transient responses
+    leave them out, R << the sample's)."""
+    series_resistance_Ohm: float = _rule(lambda x: x >= 0, "must be >= 0")
+    inductance_H: float = _rule(lambda x: x >= 0, "must be >= 0")
+
+
+@dataclass(frozen=True)
+class Accuracy:
+    """The analyzer's accuracy chart as relative 1-sigma error of Z:
+    noise.relative * (1 + |Z| / impedance_scale_Ohm) + 2 pi f stray_capacitance_F |Z|
+    (the current range's floor at high |Z|; the uncompensated stray capacitance across the
+    cell, whose share of the current grows with f |Z|)."""
+    impedance_scale_Ohm: float = _positive()
+    stray_capacitance_F: float = _rule(lambda x: x >= 0, "must be >= 0")
+
+
+@dataclass(frozen=True)
+class ElectrodeExponent:
+    """A blocking electrode whose CPE exponent depends on temperature:
+    n(T) = electrode.n + dn_per_K (T - T_ref_K), kept within 0.3..1 (interfaces that
+    smooth or roughen as they are heated)."""
+    dn_per_K: float = _rule(lambda x: -0.01 <= x <= 0.01, "must be within -0.01..0.01 per K")
+    T_ref_K: float = _rule(lambda x: 1 <= x <= 5000, "must be within 1..5000 K")
+
+
+@dataclass(frozen=True)
+class Mains:
+    """Mains pickup: a current pickup_current_A at frequency_Hz and its 2nd and 3rd
+    harmonics (amplitude 1/k) flows through the cell; the analyzer's correlation over
+    integration_cycles periods of the test frequency f rejects it by sinc(N (f - k f_m) / f),
+    so readings near 50/60 Hz and harmonics are outliers of relative size
+    pickup_current_A |Z| / excitation_V at a random phase."""
+    frequency_Hz: float = _rule(lambda x: 1 <= x <= 1000, "must be within 1..1000 Hz")
+    pickup_current_A: float = _rule(lambda x: x >= 0, "must be >= 0")
+    excitation_V: float = _positive()
+    integration_cycles: float = _rule(lambda x: x >= 1, "must be >= 1")
+
+
+@dataclass(frozen=True)
+class Aging:
+    """Non-stationarity: the bulk and grain-boundary resistances grow with the sample's age
+    (time since the simulated cell was assembled) as R * (1 + fraction (1 - exp(-age /
+    time_s))), so a spectrum drifts while it is measured."""
+    fraction: float = _rule(lambda x: -1 < x <= 100, "must be within -1 < x <= 100")
+    time_s: float = _positive()
+
+
 TABLES = {"sample": Geometry, "bulk": Bulk, "grain_boundary": GrainBoundary,
           "electrode": Interface, "electronic": Electronic, "stability": Stability,
           "noise": Noise}
 ELECTRODES = {"blocking": Interface, "non-blocking": NonBlockingInterface}
-OPTIONAL = {"transference": Transference, "chemical_diffusion": ChemicalDiffusion}
+OPTIONAL = {"transference": Transference, "chemical_diffusion": ChemicalDiffusion,
+            "leads": Leads, "accuracy": Accuracy, "electrode_exponent": ElectrodeExponent,
+            "aging": Aging, "mains": Mains}
+WHEN_PRESENT = ("grain_boundary", "leads", "accuracy", "aging", "mains")   # read when present, else None
 
 
 def shipped_sample(name: str) -> Path:
@@ -183,14 +240,14 @@ def _electrode_class(data: dict, problems: Problems) -> type | None:
 
 
 def _required(name: str, data: dict, problems: Problems) -> bool:
-    """Whether table `name` is read: `grain_boundary` when present; `transference` with,
-    and only with, non-blocking electrodes; `chemical_diffusion` when present, only with
-    blocking ones; every other table always."""
+    """Whether table `name` is read: those of WHEN_PRESENT when present; `transference`
+    with, and only with, non-blocking electrodes; `chemical_diffusion` and
+    `electrode_exponent` when present, only with blocking ones; every other table always."""
     electrode = data.get("electrode")
     non_blocking = isinstance(electrode, dict) and electrode.get("kind") == "non-blocking"
-    if name == "grain_boundary":
+    if name in WHEN_PRESENT:
         return name in data
-    if name == "chemical_diffusion":
+    if name in ("chemical_diffusion", "electrode_exponent"):
         if name in data and non_blocking:
             problems.add("only with ion-blocking electrodes", name)
         return name in data and not non_blocking

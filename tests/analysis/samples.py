@@ -40,5 +40,6 @@ def random_tables(seed: int) -> dict:
 def spectrum(sample: SampleModel, T_K: float, seed: int = 0,
              frequencies_Hz=np.logspace(6, -1, 36)) -> tuple[np.ndarray, np.ndarray]:
     """A noisy spectrum of `sample` at T_K, as the simulated analyzer would measure it."""
-    z = sample.add_noise(sample.impedance(frequencies_Hz, T_K), np.random.default_rng(seed))
+    z = sample.add_noise(sample.impedance(frequencies_Hz, T_K), np.random.default_rng(seed),
+                         frequencies_Hz)
     return frequencies_Hz, z

@@ -104,6 +104,7 @@ def test_quantities_missing_for_want_of_geometry_say_why(tmp_path):
     assert "no sample geometry" in report.write(analysis, tmp_path).read_text()
     assert not any("geometry" in n for n in analyze(Dataset("t", 1e-3, 1e-4, plateaus)).notes)
 
+
 @pytest.mark.parametrize("bound", [False, True])
 def test_a_polarization_whose_i_ss_is_a_bound_gives_t_ion_as_a_lower_bound(bound):
     """A polarization stored not steady (or below the instrument's resolution) is a bound
@@ -118,3 +119,21 @@ def test_a_polarization_whose_i_ss_is_a_bound_gives_t_ion_as_a_lower_bound(bound
     result = analysis.to_json()
     assert result["t_ion_is_lower_bound"] == [bound] and result["t_ion"][0] is not None
     assert any("lower bound" in note for note in analysis.notes) == bound
+
+
+def test_a_collapsed_arc_is_reported_not_resolved_not_an_error():
+    """An arc the fit shrank to tau = 0 (seen on Na-beta''-alumina behind lead inductance,
+    simulators/samples/na-beta-alumina.toml at 50..75 degC): its apex is infinite and it
+    is flagged not resolved, where it raised ZeroDivisionError."""
+    from dataclasses import replace
+
+    from labctl.analysis.circuits import Circuit
+    f = np.logspace(6, 0, 40)
+    circuit = "p(R1,C1)-p(R2,C2)"
+    result = fit(f, Circuit(circuit).impedance([2e5, 7e-12, 2e6, 1.8e-9], f), circuit)
+    values = np.array(result.values, dtype=float)
+    values[list(result.names).index("C1")] = 0.0
+    collapsed = [a for a in q.arcs(replace(result, values=values), None, f)
+                 if a.resistance == "R1"]
+    assert len(collapsed) == 1 and np.isinf(collapsed[0].apex_Hz)
+    assert not collapsed[0].resolved and "not resolved" in collapsed[0].flags[0]
