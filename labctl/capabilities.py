@@ -113,6 +113,10 @@ class TemperatureController(Instrument, Protocol):
     def set_ramp_rate(self, rate_K_per_s: float) -> None:
         """Set-point ramp rate limit; 0 = step."""
 
+    def check_setpoint(self, temperature_K: float) -> float:
+        """The set-point if the controller and the bench allow it, else RangeError /
+        SafetyLimitError; nothing is sent."""
+
 
 def methods(capability: type) -> set[str]:
     """Public methods a capability Protocol asks for (its own and inherited)."""

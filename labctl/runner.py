@@ -150,6 +150,7 @@ class Runner:
         furnace = self._furnace(name)
 
         def job() -> None:
+            furnace.check_setpoint(setpoint_K)    # a refused set-point writes no ramp rate
             furnace.set_ramp_rate(rate_K_per_s)
             furnace.set_setpoint(setpoint_K)
         return self._submit(job)

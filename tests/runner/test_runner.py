@@ -206,6 +206,10 @@ def test_set_furnace_between_runs_and_refused_during_one(make_runner, bench):
     runner.set_furnace(400.0, 0.1).result(TIMEOUT)
     with bench.simulation.world.control() as loop:
         assert (loop.target_K, loop.rate_K_per_s) == (pytest.approx(400.0), pytest.approx(0.1))
+    with pytest.raises(LabctlError, match="exceeds the limit"):    # refused: no rate written
+        runner.set_furnace(5000.0, 0.01).result(TIMEOUT)
+    with bench.simulation.world.control() as loop:
+        assert (loop.target_K, loop.rate_K_per_s) == (pytest.approx(400.0), pytest.approx(0.1))
     with held_at_first_step(runner) as future:
         with pytest.raises(LabctlError, match="a run is running"):
             runner.set_furnace(500.0, 0.1)
