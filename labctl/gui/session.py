@@ -159,14 +159,15 @@ class Session:
         """Wait POLL_S real seconds (False: the session closes). On a simulated bench,
         simulated time passes meanwhile unless a run or command is under way (a paused
         run's furnace goes on): in slices, so that a command never overlaps one."""
-        for _ in range(round(POLL_S / IDLE_SLICE_S)):
+        slices = max(1, round(POLL_S / IDLE_SLICE_S))   # at least one: never a busy loop
+        for _ in range(slices):
             if self._stop.is_set():
                 return False
             with self._io:
                 idle = self.simulated and (not self._pending or self.runner.state == "paused")
                 if idle:
-                    self.clock.sleep(IDLE_SLICE_S * self.clock.speed)
-            if not idle and self._stop.wait(IDLE_SLICE_S):
+                    self.clock.sleep(POLL_S / slices * self.clock.speed)
+            if not idle and self._stop.wait(POLL_S / slices):
                 return False
         return not self._stop.is_set()
 
