@@ -45,6 +45,11 @@ class PlateauAnalysis:
     def temperature_K(self) -> float:
         return self.plateau.temperature_K
 
+    @property
+    def t_ion_is_lower_bound(self) -> bool:
+        """The polarization's I_ss is an upper bound (not steady, or below resolution)."""
+        return bool(self.plateau.polarization and self.plateau.polarization.Iss_is_bound)
+
 
 @dataclass(frozen=True)
 class Analysis:
@@ -79,8 +84,7 @@ class Analysis:
         notes = list(self.dataset.notes)
         notes += [f"t_ion at {p.temperature_K:.2f} K is a lower bound: the polarization's "
                   "I_ss is an upper bound (not steady, or below the instrument's resolution)"
-                  for p in self.plateaus if p.plateau.polarization
-                  and p.plateau.polarization.Iss_is_bound]
+                  for p in self.plateaus if p.t_ion_is_lower_bound]
         if self.cell_constant_per_m is None:
             notes.append("no sample geometry (thickness and area): conductivities and the "
                          "capacitance check are not computed; Ea is from 1/R")
@@ -113,9 +117,7 @@ class Analysis:
             out[f"Ea_{c}_std_eV"] = _number(fit_.Ea_std_eV if fit_ else None)
             out[f"prefactor_{c}_S_K_per_m"] = _number(self.prefactor_S_K_per_m(c))
         out["t_ion"] = [_number(p.t_ion) for p in self.plateaus]
-        out["t_ion_is_lower_bound"] = [bool(p.plateau.polarization
-                                            and p.plateau.polarization.Iss_is_bound)
-                                       for p in self.plateaus]
+        out["t_ion_is_lower_bound"] = [p.t_ion_is_lower_bound for p in self.plateaus]
         for key in ("t_plus", "t_plus_std"):     # Li+ transference number (null: not measured)
             out[key] = [_number((p.plateau.transference or {}).get(key)) for p in self.plateaus]
         out["stability_window_V"] = ([_number(w.onset_low_V), _number(w.onset_high_V)]

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from labctl.analysis.readers import ec_lab_header_lines, read_lines
 from labctl.errors import LabctlError
 
 
@@ -42,14 +43,11 @@ def is_chrono(path: Path) -> bool:
 
 def read(path: str | Path) -> Chrono:
     path = Path(path)
-    try:
-        text = path.read_text(encoding="latin-1")
-    except OSError as exc:
-        raise LabctlError(f"{path}: cannot read: {exc.strerror}") from exc
-    kind = _kind(text[:4096], path)
+    lines = read_lines(path)
+    kind = _kind("\n".join(lines[:2]), path)
     if kind is None:
         raise LabctlError(f"{path}: not a BioLogic .mpt, Gamry .DTA or t,I CSV file")
-    return {"biologic": _biologic, "gamry": _gamry, "csv": _csv}[kind](path, text.splitlines())
+    return {"biologic": _biologic, "gamry": _gamry, "csv": _csv}[kind](path, lines)
 
 
 def _kind(head: str, path: Path) -> str | None:
@@ -108,10 +106,7 @@ def _chrono(path: Path, cols: dict[str, np.ndarray], current_scale: float,
 
 
 def _biologic(path: Path, lines: list[str]) -> Chrono:
-    match = re.match(r"Nb header lines\s*:\s*(\d+)", lines[1] if len(lines) > 1 else "")
-    if not match:
-        raise LabctlError(f"{path}: line 2, Nb header lines: missing")
-    n = int(match.group(1))
+    n = ec_lab_header_lines(path, lines)
     cols = _columns(path, lines, n - 1, {"t": ("time/s",), "current": ("I/mA", "<I>/mA"),
                                          "voltage": ("Ewe/V",)})
     ei = [k for k, line in enumerate(lines[:n]) if line.startswith("Ei (V)")]

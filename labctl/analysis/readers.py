@@ -46,11 +46,25 @@ class _Layout:
 _DECIMAL_COMMA = re.compile(r"^[-+]?\d+,\d+(?:[eE][-+]?\d+)?$")
 
 
-def read_spectrum(path: Path) -> Spectrum:
+def read_lines(path: Path) -> list[str]:
+    """A measurement file's lines (instrument software writes Latin-1 or ASCII)."""
     try:
-        lines = Path(path).read_text(encoding="latin-1").splitlines()
+        return Path(path).read_text(encoding="latin-1").splitlines()
     except OSError as exc:
         raise LabctlError(f"{path}: cannot read: {exc.strerror}") from exc
+
+
+def ec_lab_header_lines(path, lines: list[str]) -> int:
+    """An EC-Lab .mpt text file's 'Nb header lines' (line 2): the column names are on the
+    last of them."""
+    found = re.search(r"Nb header lines\s*:\s*(\d+)", lines[1] if len(lines) > 1 else "")
+    if not found:
+        raise LabctlError(f"{path}:2: EC-Lab file without 'Nb header lines'")
+    return int(found.group(1))
+
+
+def read_spectrum(path: Path) -> Spectrum:
+    lines = read_lines(path)
     layout = _layout(path, lines)
     names = _names(lines[layout.header], layout.separator) if layout.header is not None else []
     columns = _columns(path, names, layout, lines)
@@ -74,10 +88,7 @@ def _layout(path, lines: list[str]) -> _Layout:
         data = next((line for line in lines[end + 1:] if line.strip()), "")
         return _Layout("ZPlot2", header, end + 1, _separator(data))
     if first == "EC-Lab ASCII FILE":
-        found = re.search(r"Nb header lines\s*:\s*(\d+)", lines[1] if len(lines) > 1 else "")
-        if not found:
-            raise LabctlError(f"{path}:2: EC-Lab file without 'Nb header lines'")
-        count = int(found.group(1))
+        count = ec_lab_header_lines(path, lines)
         return _Layout("EC-Lab", count - 1, count, "\t")
     tables = [s.split("\t")[0] for s in stripped]
     if "ZCURVE" in tables:
