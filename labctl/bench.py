@@ -199,7 +199,7 @@ def _driver_option_problem(driver: type, key: str, value: Any) -> str | None:
 
 def builtin_benches() -> dict[str, Any]:
     """The simulated benches shipped with labctl, by name (`sim`, `sim-full`)."""
-    folder = resources.files("simulators").joinpath("benches")
+    folder = resources.files("labctl.simulators").joinpath("benches")
     return {entry.name.removesuffix(".toml"): entry for entry in folder.iterdir()
             if entry.name.endswith(".toml")}
 
@@ -312,7 +312,7 @@ def open_bench(config: BenchConfig, clock: Clock | None = None) -> Bench:
     try:
         simulation = None
         if config.simulated:
-            from simulators.bench import SimBench
+            from labctl.simulators.bench import SimBench
 
             with _refusals_in_file(config, "simulation"):
                 simulation = SimBench.from_config(config, clock=clock)

@@ -1,6 +1,6 @@
 """The protocol context: everything an experiment may use besides its instruments.
 
-A protocol (`protocols/*.py`) is `run(ctx, params) -> Result`. Through `ctx` it gets its
+A protocol (`labctl/protocols/*.py`) is `run(ctx, params) -> Result`. Through `ctx` it gets its
 instruments by role, the bench clock, sinks that record what it measures, `checkpoint()`
 (where pause and abort take effect), `progress()` and `log()`. Protocols never open files,
 databases, threads or widgets: the runner gives them a store-backed context, tests the

@@ -59,7 +59,7 @@ def run(out_dir: Path, db_path: Path | None = None, recipe: Path = EXAMPLE, cons
 
 def plateau_results(store: Store, run_id: int) -> list[PlateauResult]:
     """Each plateau's first spectrum and its polarization, next to the sample's truth."""
-    from simulators.physics.sample import SampleModel
+    from labctl.simulators.physics.sample import SampleModel
 
     truth = SampleModel.default()
     sample = store.run(run_id).sample
@@ -84,7 +84,7 @@ def _analysis(store: Store, run_id: int, out_dir: Path, console) -> None:
     from labctl.analysis import report
     from labctl.analysis.analysis import analyze
     from labctl.analysis.dataset import from_store
-    from simulators.physics.sample import SampleModel
+    from labctl.simulators.physics.sample import SampleModel
 
     analysis = analyze(from_store(store, run_id))
     report.write(analysis, out_dir)

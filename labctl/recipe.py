@@ -60,9 +60,9 @@ from labctl.errors import ConfigError
 from labctl.registry import load_driver
 from labctl.runcontext import Position
 
-PROTOCOLS = {"eis": "protocols.eis_sweep", "dc_polarization": "protocols.dc_polarization",
-             "stability_window": "protocols.stability_window",
-             "stabilize": "protocols.stabilize", "transference": "protocols.transference"}
+PROTOCOLS = {"eis": "labctl.protocols.eis_sweep", "dc_polarization": "labctl.protocols.dc_polarization",
+             "stability_window": "labctl.protocols.stability_window",
+             "stabilize": "labctl.protocols.stabilize", "transference": "labctl.protocols.transference"}
 ROLES = {"eis": ("fra",), "dc_polarization": ("smu",), "stability_window": ("smu",),
          "stabilize": ("furnace",), "transference": ("fra", "smu"), "cool_down": ("furnace",)}
 CAPABILITIES = {"fra": ImpedanceAnalyzer, "smu": SourceMeter, "furnace": TemperatureController}
@@ -354,7 +354,7 @@ class _Reader:
                 report: bool = True) -> tuple[Any, dict[str, Any]]:
         """The protocol's Params (None if invalid; problems reported when `report`) and the
         values in effect (defaults, then the sample's geometry, then `given`)."""
-        from protocols import _params
+        from labctl.protocols import _params
 
         try:
             module = importlib.import_module(PROTOCOLS[kind])

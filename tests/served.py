@@ -8,8 +8,8 @@ import pytest
 
 from labctl.bench import open_bench, parse_bench
 from labctl.clock import VirtualClock
-from simulators.bench import SimBench
-from simulators.serve import PtyServer, TcpServer
+from labctl.simulators.bench import SimBench
+from labctl.simulators.serve import PtyServer, TcpServer
 
 BENCH = """
 [instruments.furnace]

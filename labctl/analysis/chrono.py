@@ -19,9 +19,9 @@ import numpy as np
 from labctl.analysis.chrono_files import Chrono
 from labctl.analysis.quantities import conductivity
 from labctl.errors import LabctlError
-from protocols._tail import Estimate, SteadyRule, level
-from protocols._tail_models import HOLDOUT, MODELS, tail_window
-from protocols.dc_polarization import Params
+from labctl.protocols._tail import Estimate, SteadyRule, level
+from labctl.protocols._tail_models import HOLDOUT, MODELS, tail_window
+from labctl.protocols.dc_polarization import Params
 
 DEFAULTS = Params()
 

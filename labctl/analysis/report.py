@@ -20,7 +20,7 @@ import numpy as np
 from scipy.constants import zero_Celsius
 
 from labctl.analysis.analysis import CONTRIBUTIONS, Analysis
-from protocols.stability_window import faradaic_density
+from labctl.protocols.stability_window import faradaic_density
 
 NAMES = {"bulk": "bulk", "gb": "grain boundary", "total": "total"}
 SHORT = {"grain_boundary": "gb", "electrode": "el."}

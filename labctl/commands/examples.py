@@ -22,7 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def shipped_files() -> dict[str, Traversable]:
     """Relative name -> shipped file: the examples, and samples/NAME.toml."""
     examples = resources.files("labctl").joinpath("examples")
-    samples = resources.files("simulators").joinpath("samples")
+    samples = resources.files("labctl.simulators").joinpath("samples")
     found = {e.name: e for e in examples.iterdir() if e.name.endswith(".toml")}
     found.update({f"samples/{e.name}": e for e in samples.iterdir() if e.name.endswith(".toml")})
     return dict(sorted(found.items()))

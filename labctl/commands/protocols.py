@@ -34,7 +34,7 @@ def _protocol(name: str, full: bool) -> str:
     import importlib
 
     from labctl.recipe import PROTOCOLS, ROLES
-    from protocols._params import describe
+    from labctl.protocols._params import describe
 
     module = importlib.import_module(PROTOCOLS[name])
     doc = (module.__doc__ or "").strip()

@@ -122,7 +122,7 @@ def duration_text(seconds: float) -> str:
 def _simulation(config, seed: int | None, sample: str | Path | None):
     """The bench config with `--seed`/`--sample` applied to its simulation."""
     from labctl.errors import ConfigError
-    from simulators.physics.sample_file import locate
+    from labctl.simulators.physics.sample_file import locate
 
     if seed is None and sample is None:
         return config

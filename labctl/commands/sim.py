@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     from labctl.clock import ScaledClock
     from labctl.errors import ConfigError
     from labctl.shutdown import StopSignals
-    from simulators.bench import SimBench
+    from labctl.simulators.bench import SimBench
 
     config = load_bench(args.bench)
     if not config.simulated:

@@ -6,8 +6,8 @@ import tomllib
 
 import numpy as np
 
-from simulators.physics.sample import SampleModel
-from simulators.physics.sample_file import shipped_sample
+from labctl.simulators.physics.sample import SampleModel
+from labctl.simulators.physics.sample_file import shipped_sample
 
 DEFAULT_CIRCUIT_TRUTH = ("R1", "R2")   # names of bulk and grain-boundary R in the default circuit
 

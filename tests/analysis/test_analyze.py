@@ -12,7 +12,7 @@ from scipy.constants import Boltzmann, elementary_charge
 
 from labctl.cli import main
 from labctl.commands.run import execute
-from simulators.physics.sample import SampleModel
+from labctl.simulators.physics.sample import SampleModel
 from tests.analysis.samples import random_tables
 from tests.protocols.simbench import write_sample
 

@@ -11,7 +11,7 @@ import pytest
 from labctl.analysis import chrono, chrono_files
 from labctl.cli import main
 from labctl.errors import LabctlError
-from protocols import _tail_models
+from labctl.protocols import _tail_models
 from tests.realdata import real_file
 
 REAL = "yadg-ca-Mo-LBNH-Mo.mpt"

@@ -9,7 +9,7 @@ from scipy.signal import find_peaks
 
 from labctl.analysis.drt import drt
 from labctl.analysis.readers import read_spectrum
-from simulators.physics.sample import SampleModel
+from labctl.simulators.physics.sample import SampleModel
 from tests.analysis.samples import random_sample, spectrum
 from tests.realdata import real_file
 

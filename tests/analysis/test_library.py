@@ -1,4 +1,4 @@
-"""The analysis on every sample of the literature library (simulators/samples/), at the
+"""The analysis on every sample of the literature library (labctl/simulators/samples/), at the
 temperatures a lab would measure it: bulk and grain-boundary activation energies within 2 %
 of the truth where the analysis calls the arcs resolved, and an arc whose apex lies outside
 the measured range always called "not resolved"."""
@@ -9,8 +9,8 @@ from scipy.constants import zero_Celsius
 
 from labctl.analysis.analysis import analyze
 from labctl.analysis.dataset import Dataset, Plateau
-from simulators.physics.sample import SampleModel
-from simulators.physics.sample_file import locate, shipped_names
+from labctl.simulators.physics.sample import SampleModel
+from labctl.simulators.physics.sample_file import locate, shipped_names
 from tests.analysis.samples import spectrum
 
 FREQUENCIES_HZ = np.logspace(6, -1, 36)       # 1 MHz .. 0.1 Hz, 5 points a decade

@@ -123,7 +123,7 @@ def test_a_polarization_whose_i_ss_is_a_bound_gives_t_ion_as_a_lower_bound(bound
 
 def test_a_collapsed_arc_is_reported_not_resolved_not_an_error():
     """An arc the fit shrank to tau = 0 (seen on Na-beta''-alumina behind lead inductance,
-    simulators/samples/na-beta-alumina.toml at 50..75 degC): its apex is infinite and it
+    labctl/simulators/samples/na-beta-alumina.toml at 50..75 degC): its apex is infinite and it
     is flagged not resolved, where it raised ZeroDivisionError."""
     from dataclasses import replace
 

@@ -8,8 +8,8 @@ from labctl.analysis.analysis import analyze
 from labctl.analysis.dataset import from_store
 from labctl.capabilities import CurrentReading, ImpedancePoint
 from labctl.store import Store
-from protocols import transference as tr
-from simulators.physics.sample import SampleModel
+from labctl.protocols import transference as tr
+from labctl.simulators.physics.sample import SampleModel
 from tests.protocols.li_bench import li_context, li_sample
 
 RUNS = {353.15: (0.3, True), 363.15: (0.6, False)}    # T_K: (t+, relax afterwards)

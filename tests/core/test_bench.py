@@ -112,7 +112,7 @@ def test_garbage_bench_data_gives_config_error(table, top):
 def test_a_failing_instrument_still_leaves_the_others_safe():
     from labctl.clock import RealClock
     from labctl.errors import InstrumentConnectionError, SafeStateError
-    from simulators.serve import TcpServer
+    from labctl.simulators.serve import TcpServer
     from tests.core.toy import ToySource
 
     device = ToySource(RealClock())

@@ -6,7 +6,7 @@ import pytest
 from labctl.bench import load_bench, open_bench, parse_bench
 from labctl.clock import VirtualClock
 from labctl.errors import ConfigError
-from simulators.bench import SimBench
+from labctl.simulators.bench import SimBench
 
 
 @pytest.fixture(scope="module")

@@ -14,9 +14,9 @@ from labctl.bench import BENCH_OPTIONS
 from labctl.cli import main
 from labctl.registry import load_driver
 from labctl.transport import LinkSettings
-from simulators.bench import SIMULATORS
+from labctl.simulators.bench import SIMULATORS
 
-SAMPLE = tomllib.loads(resources.files("simulators").joinpath("samples/default.toml").read_text())
+SAMPLE = tomllib.loads(resources.files("labctl.simulators").joinpath("samples/default.toml").read_text())
 
 values = st.one_of(
     st.integers(-10**6, 10**6), st.sampled_from([10**400, -10**400, 2**63, 0, 1, -1]),

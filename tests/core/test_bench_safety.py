@@ -10,7 +10,7 @@ from labctl.bench import open_bench, parse_bench
 from labctl.cli import main
 from labctl.clock import RealClock
 from labctl.errors import InstrumentError, SafeStateError
-from simulators.serve import TcpServer
+from labctl.simulators.serve import TcpServer
 from tests.core.toy import ToyDriver, ToySource
 
 

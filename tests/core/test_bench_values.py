@@ -5,7 +5,7 @@ import pytest
 
 from labctl.bench import open_bench, parse_bench
 from labctl.errors import ConfigError
-from simulators.physics.sample import SampleModel
+from labctl.simulators.physics.sample import SampleModel
 
 HUGE = "1" + "0" * 400          # a TOML integer too large for a float
 
@@ -67,7 +67,7 @@ def test_an_option_the_simulator_cannot_use_names_the_table():
 
 def test_a_sample_value_too_large_for_a_float_is_refused(tmp_path):
     from importlib import resources
-    shipped = resources.files("simulators").joinpath("samples/default.toml").read_text()
+    shipped = resources.files("labctl.simulators").joinpath("samples/default.toml").read_text()
     key, _, rest = shipped.partition("thickness_m = ")
     sample = tmp_path / "s.toml"
     sample.write_text(key + f"thickness_m = {HUGE}\n" + rest.partition("\n")[2])

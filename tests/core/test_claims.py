@@ -21,7 +21,7 @@ from labctl.errors import (BenchOpenError, InstrumentBusyError, InstrumentConnec
 from labctl.runner import Runner
 from labctl.store import Store
 from labctl.transport import LinkSettings, SerialTransport
-from simulators.serve import PtyServer
+from labctl.simulators.serve import PtyServer
 from tests.processes import Child
 from tests.runner.test_runner import TIMEOUT
 from tests.runner.toy_protocols import plateau_recipe
@@ -122,8 +122,8 @@ def test_instruments_of_one_bench_on_one_resource_share_its_claim():
 
 
 def test_a_serial_port_is_opened_exclusively():
-    from simulators.eurotherm3216 import Eurotherm3216Simulator
-    from simulators.world import SimWorld
+    from labctl.simulators.eurotherm3216 import Eurotherm3216Simulator
+    from labctl.simulators.world import SimWorld
 
     with PtyServer(Eurotherm3216Simulator(SimWorld.create(), {})) as server:
         with SerialTransport(server.port, LinkSettings()) as first, \

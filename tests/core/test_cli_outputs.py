@@ -10,7 +10,7 @@ import pytest
 
 from labctl.bench import load_bench, parse_bench
 from labctl.cli import main
-from simulators.bench import SimBench
+from labctl.simulators.bench import SimBench
 
 NAMED = """\
 [instruments."my smu"]

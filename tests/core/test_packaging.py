@@ -11,7 +11,7 @@ from labctl import __version__
 from labctl.cli import main
 from labctl.commands import gui
 from labctl.errors import LabctlError
-from simulators.physics.sample_file import locate, shipped_names, shipped_sample
+from labctl.simulators.physics.sample_file import locate, shipped_names, shipped_sample
 
 
 def test_examples_are_copied_out_and_run_from_there(tmp_path, capsys):

@@ -3,7 +3,7 @@
 import pytest
 
 from labctl.clock import VirtualClock
-from simulators.scpi import compile_pattern, normalize_header, split_args
+from labctl.simulators.scpi import compile_pattern, normalize_header, split_args
 from tests.core.toy import ToySource
 
 

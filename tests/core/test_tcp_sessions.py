@@ -11,7 +11,7 @@ import pytest
 from labctl.clock import RealClock
 from labctl.errors import CommunicationError
 from labctl.transport import LinkSettings, open_transport
-from simulators.serve import BUSY_MESSAGE, TcpServer
+from labctl.simulators.serve import BUSY_MESSAGE, TcpServer
 from tests.core.toy import ToySource
 
 FAST = LinkSettings(timeout_s=1.0)

@@ -7,8 +7,8 @@ from labctl.clock import RealClock, VirtualClock
 from labctl.errors import InstrumentConnectionError, InstrumentTimeout
 from labctl.transport import (LinkSettings, SerialTransport, SocketTransport, VisaTransport,
                               open_transport, serial_port_name)
-from simulators.port import SimulatorPort
-from simulators.serve import PtyServer, TcpServer
+from labctl.simulators.port import SimulatorPort
+from labctl.simulators.serve import PtyServer, TcpServer
 from tests.core.toy import ToySource
 
 FAST = LinkSettings(timeout_s=0.3)

@@ -6,7 +6,7 @@ from labctl.errors import InstrumentError
 from labctl.instrument import (Instrument, Property, in_range, one_of, parse_bool, parse_float,
                                raise_scpi_errors)
 from labctl.transport import LinkSettings
-from simulators.scpi import ScpiDevice, parse_float as scpi_float
+from labctl.simulators.scpi import ScpiDevice, parse_float as scpi_float
 
 
 class ToySource(ScpiDevice):

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from labctl.clock import VirtualClock
-from simulators.port import SimulatorPort
-from simulators.world import SimWorld
+from labctl.simulators.port import SimulatorPort
+from labctl.simulators.world import SimWorld
 
 T_K = 623.15
 

@@ -1,7 +1,7 @@
 """Test helper for the temperature-controller tests: a simulator port that records what
 the host sent, to prove that a refused command never reached the wire."""
 
-from simulators.port import SimulatorPort
+from labctl.simulators.port import SimulatorPort
 
 
 class RecordingPort(SimulatorPort):

@@ -6,15 +6,15 @@ import re
 import numpy as np
 import pytest
 
-from drivers.keithley2450 import ComplianceWarning, Keithley2450
+from labctl.drivers.keithley2450 import ComplianceWarning, Keithley2450
 from labctl.capabilities import SourceMeter
 from labctl.clock import VirtualClock
 from labctl.errors import (InstrumentConnectionError, InstrumentError, InstrumentTimeout,
                            RangeError, ReplyError, SafetyLimitError)
-from simulators.keithley2450 import CURRENT_RANGES_A, Keithley2450Simulator, fits
-from simulators.port import SimulatorPort
-from simulators.serve import TcpServer
-from simulators.world import SimWorld
+from labctl.simulators.keithley2450 import CURRENT_RANGES_A, Keithley2450Simulator, fits
+from labctl.simulators.port import SimulatorPort
+from labctl.simulators.serve import TcpServer
+from labctl.simulators.world import SimWorld
 
 T_K = 623.15
 NUMBER = r"-?\d\.\d{6}E[+-]\d\d"

@@ -9,14 +9,14 @@ import re
 import numpy as np
 import pytest
 
-from drivers.keysight_e4980a import KeysightE4980A, parse_aperture, parse_fetch
+from labctl.drivers.keysight_e4980a import KeysightE4980A, parse_aperture, parse_fetch
 from labctl.capabilities import ImpedanceAnalyzer
 from labctl.clock import VirtualClock
 from labctl.errors import InstrumentError, RangeError, ReplyError, SafetyLimitError
-from simulators.keysight_e4980a import APERTURE, KeysightE4980ASimulator
-from simulators.port import SimulatorPort
-from simulators.serve import TcpServer
-from simulators.world import SimWorld
+from labctl.simulators.keysight_e4980a import APERTURE, KeysightE4980ASimulator
+from labctl.simulators.port import SimulatorPort
+from labctl.simulators.serve import TcpServer
+from labctl.simulators.world import SimWorld
 
 from tests.drivers import analyzer_sim
 from tests.drivers.analyzer_sim import T_K

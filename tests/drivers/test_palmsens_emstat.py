@@ -8,18 +8,18 @@ import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
-from drivers import _methodscript as ms
-from drivers.palmsens_emstat import EmStat4
+from labctl.drivers import _methodscript as ms
+from labctl.drivers.palmsens_emstat import EmStat4
 from labctl.bench import open_bench, parse_bench
 from labctl.capabilities import ImpedanceAnalyzer, SourceMeter
 from labctl.clock import ScaledClock, VirtualClock
 from labctl.errors import InstrumentError, RangeError, ReplyError, SafetyLimitError
-from simulators import _methodscript as sim_ms
-from simulators._emstat_model import RESUME_GAP_S
-from simulators.palmsens_emstat import EmStat4Simulator, eis_point_s
-from simulators.port import SimulatorPort
-from simulators.serve import PtyServer
-from simulators.world import SimWorld
+from labctl.simulators import _methodscript as sim_ms
+from labctl.simulators._emstat_model import RESUME_GAP_S
+from labctl.simulators.palmsens_emstat import EmStat4Simulator, eis_point_s
+from labctl.simulators.port import SimulatorPort
+from labctl.simulators.serve import PtyServer
+from labctl.simulators.world import SimWorld
 
 T_K = 623.15
 NOISE = 6e-3                     # 6 sigma of the default sample's relative noise

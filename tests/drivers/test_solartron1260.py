@@ -8,15 +8,15 @@ import re
 import numpy as np
 import pytest
 
-from drivers.solartron1260 import Solartron1260, parse_result
+from labctl.drivers.solartron1260 import Solartron1260, parse_result
 from labctl.capabilities import ImpedanceAnalyzer
 from labctl.clock import VirtualClock
 from labctl.errors import (InstrumentError, InstrumentTimeout, RangeError, ReplyError,
                            SafetyLimitError)
-from simulators.port import SimulatorPort
-from simulators.serve import TcpServer
-from simulators.solartron1260 import Solartron1260Simulator
-from simulators.world import SimWorld
+from labctl.simulators.port import SimulatorPort
+from labctl.simulators.serve import TcpServer
+from labctl.simulators.solartron1260 import Solartron1260Simulator
+from labctl.simulators.world import SimWorld
 
 from tests.drivers import analyzer_sim
 from tests.drivers.analyzer_sim import T_K

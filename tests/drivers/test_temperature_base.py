@@ -1,10 +1,10 @@
-"""Checks shared by the temperature-controller drivers (drivers/_temperature.py)."""
+"""Checks shared by the temperature-controller drivers (labctl/drivers/_temperature.py)."""
 
 import math
 
 import pytest
 
-from drivers._temperature import ControllerBase
+from labctl.drivers._temperature import ControllerBase
 from labctl.capabilities import TemperatureReading
 from labctl.errors import InstrumentError
 from labctl.transport import SerialTransport

@@ -66,7 +66,7 @@ def test_exports_and_plots_are_written_and_the_output_says_where(demo_run):
 
 
 def test_the_demo_ends_with_the_analysis_report(demo_run):
-    from simulators.physics.sample import SampleModel
+    from labctl.simulators.physics.sample import SampleModel
 
     out, _, _, _, printed = demo_run
     truth = SampleModel.default()

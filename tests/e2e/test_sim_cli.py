@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from labctl.cli import main
-from simulators.bench import SIMULATORS
+from labctl.simulators.bench import SIMULATORS
 from tests.processes import Child
 
 

@@ -4,8 +4,8 @@ import tomllib
 
 import pytest
 
-from simulators.physics.sample import SampleModel
-from simulators.physics.sample_file import shipped_sample
+from labctl.simulators.physics.sample import SampleModel
+from labctl.simulators.physics.sample_file import shipped_sample
 
 
 def default_tables(name: str = "default") -> dict:

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from labctl.errors import ConfigError
-from simulators.physics.sample import SampleModel
+from labctl.simulators.physics.sample import SampleModel
 from tests.physics.conftest import default_tables
 
 T_K = 623.15

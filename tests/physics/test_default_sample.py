@@ -9,7 +9,7 @@ import pytest
 from scipy.constants import zero_Celsius
 from scipy.signal import argrelmax
 
-from simulators.physics.sample import SampleModel
+from labctl.simulators.physics.sample import SampleModel
 
 DEMO_C = np.arange(250, 451, 25)
 F_MIN, F_MAX = 0.1, 1e6

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from scipy.constants import zero_Celsius
 
-from simulators.physics.furnace import ControlLoop, Furnace, FurnaceParams, PIDGains
+from labctl.simulators.physics.furnace import ControlLoop, Furnace, FurnaceParams, PIDGains
 
 P = FurnaceParams()
 TAU_F = P.heat_capacity_J_per_K / P.loss_conductance_W_per_K
@@ -189,7 +189,7 @@ def test_state_depends_only_on_time_not_on_how_often_it_is_read():
 
 
 def test_twelve_hours_of_virtual_time_in_one_update():
-    """One call runs all 172800 control ticks (its speed: bench/bench_simulation.py)."""
+    """One call runs all 172800 control ticks (its speed: benchmarks/bench_simulation.py)."""
     loop = ControlLoop(Furnace())
     loop.set_rate(RATE)
     loop.set_target(900.0)

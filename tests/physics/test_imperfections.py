@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from labctl.errors import ConfigError
-from simulators.physics.sample import SampleModel
+from labctl.simulators.physics.sample import SampleModel
 from tests.physics.conftest import default_tables
 
 T_K = 623.15
@@ -81,7 +81,7 @@ def test_imperfection_tables_are_validated():
 def test_aging_drifts_the_electrolyte_on_the_world_clock(tmp_path):
     """R_b and R_gb grow as 1 + fraction (1 - exp(-age / time_s)); the simulated world serves
     the sample at its clock's age, so a reading at one frequency drifts during a run."""
-    from simulators.world import SimWorld
+    from labctl.simulators.world import SimWorld
     from tests.protocols.simbench import write_sample
 
     data = {**default_tables(), "aging": {"fraction": 0.3, "time_s": 3600.0}}

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy.special import erfcx
 
-from simulators.physics.laplace import invert
+from labctl.simulators.physics.laplace import invert
 
 T = np.logspace(-6, 3, 40)
 

@@ -10,9 +10,9 @@ from scipy.optimize import brentq
 
 from labctl.clock import VirtualClock
 from labctl.errors import ConfigError
-from simulators.physics.sample import SampleModel
-from simulators.physics.sample_file import shipped_sample
-from simulators.world import SimWorld
+from labctl.simulators.physics.sample import SampleModel
+from labctl.simulators.physics.sample_file import shipped_sample
+from labctl.simulators.world import SimWorld
 from tests.physics.conftest import default_tables, sample_with
 
 T = 353.15                       # 80 degC

@@ -9,8 +9,8 @@ from hypothesis import given, strategies as st
 
 from labctl.configfile import ConfigProblems
 from labctl.errors import ConfigError
-from simulators.physics.sample import SampleModel
-from simulators.physics.sample_file import TABLES, shipped_sample
+from labctl.simulators.physics.sample import SampleModel
+from labctl.simulators.physics.sample_file import TABLES, shipped_sample
 from tests.physics.conftest import default_tables
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"   # beside the project root

@@ -7,8 +7,8 @@ import pytest
 
 from labctl.clock import VirtualClock
 from labctl.errors import ConfigError
-from simulators.physics.sample_file import shipped_sample
-from simulators.world import SimWorld
+from labctl.simulators.physics.sample_file import shipped_sample
+from labctl.simulators.world import SimWorld
 
 
 def test_create_defaults_to_the_shipped_sample_at_ambient():

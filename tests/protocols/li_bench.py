@@ -12,7 +12,7 @@ from scipy.constants import zero_Celsius
 
 from labctl.bench import load_bench, open_bench
 from labctl.context import InMemoryContext
-from simulators.physics.sample_file import shipped_sample
+from labctl.simulators.physics.sample_file import shipped_sample
 from tests.protocols.simbench import write_sample
 
 BENCH = """

@@ -48,7 +48,7 @@ start_temperature_C = {start_C}
 
 
 def default_sample() -> dict:
-    text = resources.files("simulators").joinpath("samples/default.toml").read_text()
+    text = resources.files("labctl.simulators").joinpath("samples/default.toml").read_text()
     return tomllib.loads(text)
 
 
@@ -90,7 +90,7 @@ def output_on(bench, name: str) -> bool:
 
 def sample_with_t_ion(t_ion: float, T_K: float = 623.15) -> dict:
     """The default sample with an electronic path giving ionic transference `t_ion` at T_K."""
-    from simulators.physics.sample import SampleModel
+    from labctl.simulators.physics.sample import SampleModel
 
     data = default_sample()
     r = SampleModel.from_dict(data).resistances(T_K)

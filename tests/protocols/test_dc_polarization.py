@@ -6,7 +6,7 @@ import pytest
 
 from labctl.context import Aborted
 from labctl.errors import LabctlError
-from protocols import dc_polarization as dc, eis_sweep
+from labctl.protocols import dc_polarization as dc, eis_sweep
 from tests.protocols.simbench import SMUS, output_on, sample_with_t_ion, sim_context
 
 T_K = 623.15

@@ -2,7 +2,7 @@
 
 import pytest
 
-from protocols import dc_polarization as dc, eis_sweep
+from labctl.protocols import dc_polarization as dc, eis_sweep
 from tests.protocols.simbench import sim_context
 
 EIS = eis_sweep.Params(adaptive_low_frequency=True)

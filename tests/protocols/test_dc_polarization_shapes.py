@@ -5,7 +5,7 @@ steady with t_ion and I_ss (so sigma_e) within tolerance, near the physical limi
 import numpy as np
 import pytest
 
-from protocols import dc_polarization as dc, eis_sweep
+from labctl.protocols import dc_polarization as dc, eis_sweep
 from tests.physics.conftest import default_tables
 from tests.protocols.simbench import sample_with_t_ion, sim_context
 

@@ -5,7 +5,7 @@ that uncertainty to fall below the tolerance, whatever the estimates happen to a
 import numpy as np
 import pytest
 
-from protocols import dc_polarization as dc
+from labctl.protocols import dc_polarization as dc
 from tests.protocols.simbench import default_sample, sim_context
 
 T_K = 623.15

@@ -6,7 +6,7 @@ import pytest
 
 from labctl.capabilities import ImpedancePoint
 from labctl.context import Aborted
-from protocols import _params, eis_sweep
+from labctl.protocols import _params, eis_sweep
 from tests.protocols.simbench import FRAS, sim_context
 
 

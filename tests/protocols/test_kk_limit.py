@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from labctl.analysis.kk import lin_kk
-from simulators.physics.sample import SampleModel
+from labctl.simulators.physics.sample import SampleModel
 
 SAMPLE = SampleModel.default()
 F = np.logspace(6, -1, 71)

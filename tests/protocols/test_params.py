@@ -6,28 +6,28 @@ import pytest
 
 from labctl.configfile import ConfigProblems
 from labctl.errors import ConfigError
-from protocols import _params
+from labctl.protocols import _params
 
 MODULES = ("eis_sweep", "dc_polarization", "stability_window", "stabilize")
 
 
 @pytest.mark.parametrize("name", MODULES)
 def test_every_protocol_declares_documented_params_with_its_kind(name):
-    module = importlib.import_module(f"protocols.{name}")
+    module = importlib.import_module(f"labctl.protocols.{name}")
     assert isinstance(module.KIND, str)
     for described in _params.describe(module.Params):
         assert described.doc, f"{name}.{described.name} has no doc"
 
 
 def test_defaults_build_and_lists_become_tuples():
-    from protocols.eis_sweep import Params
+    from labctl.protocols.eis_sweep import Params
     p = _params.build(Params, {"frequencies_Hz": [1e3, 100, 10, 1], "repeats": 2})
     assert p.frequencies_Hz == (1e3, 100.0, 10.0, 1.0) and p.repeats == 2 \
         and p.amplitude_V == 0.01
 
 
 def test_problems_lists_every_problem_with_its_key():
-    from protocols.eis_sweep import Params
+    from labctl.protocols.eis_sweep import Params
     found = dict(_params.problems(Params, {
         "amplitude_V": 5.0, "repeats": 1.5, "adaptive_low_frequency": "yes",
         "frequencies_Hz": [10, "a"], "colour": "red", "bias_V": float("nan")}))
@@ -40,7 +40,7 @@ def test_problems_lists_every_problem_with_its_key():
 
 
 def test_ranges_apply_to_each_list_element_and_none_is_allowed_when_declared():
-    from protocols.eis_sweep import Params
+    from labctl.protocols.eis_sweep import Params
     assert _params.problems(Params, {"frequencies_Hz": None}) == []
     assert [k for k, _ in _params.problems(Params, {"frequencies_Hz": [10, -1]})] \
         == ["frequencies_Hz"]
@@ -49,14 +49,14 @@ def test_ranges_apply_to_each_list_element_and_none_is_allowed_when_declared():
 
 
 def test_ints_are_numbers_but_booleans_are_not():
-    from protocols.dc_polarization import Params
+    from labctl.protocols.dc_polarization import Params
     assert _params.build(Params, {"voltage_V": 1}).voltage_V == 1
     assert [k for k, _ in _params.problems(Params, {"voltage_V": True})] == ["voltage_V"]
 
 
 def test_required_choices_and_cross_field_problems():
-    from protocols.stability_window import Params as Window
-    from protocols.stabilize import Params as Stabilize
+    from labctl.protocols.stability_window import Params as Window
+    from labctl.protocols.stabilize import Params as Stabilize
     assert _params.problems(Window, {}) == [("area_m2", "required")]
     found = dict(_params.problems(Window, {"area_m2": 1e-4, "direction": "up"}))
     assert "'both'" in found["direction"]
@@ -65,7 +65,7 @@ def test_required_choices_and_cross_field_problems():
 
 
 def test_build_raises_config_errors_naming_the_fields():
-    from protocols.dc_polarization import Params
+    from labctl.protocols.dc_polarization import Params
     with pytest.raises(ConfigError) as one:
         _params.build(Params, {"voltage_V": 0})
     assert one.value.field == "voltage_V"

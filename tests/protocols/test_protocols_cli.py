@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from labctl.cli import main
 from labctl.recipe import PROTOCOLS
-from protocols import _params
-from protocols.stability_window import Params as Window
+from labctl.protocols import _params
+from labctl.protocols.stability_window import Params as Window
 
 
 def test_describe_says_required_and_gives_units_ranges_and_defaults_as_a_recipe_writes_them():

@@ -4,7 +4,7 @@ law: a low-frequency tail as capacitive and as steep, but bending, is not a spik
 import numpy as np
 
 from labctl.capabilities import ImpedancePoint
-from protocols import eis_sweep
+from labctl.protocols import eis_sweep
 
 PARAMS = eis_sweep.Params(adaptive_low_frequency=True)
 F = np.logspace(6, -1, 71)

@@ -4,7 +4,7 @@ found over an electronic leakage current larger than the threshold itself."""
 import numpy as np
 import pytest
 
-from protocols import stability_window as sw
+from labctl.protocols import stability_window as sw
 from tests.protocols.simbench import SMUS, output_on, sample_with_t_ion, sim_context
 
 FAST = {"step_V": 0.02, "scan_rate_V_per_s": 2e-3, "rest_s": 300.0}

@@ -4,7 +4,7 @@ instrument that can play the SMU (the 2450's staircase, the EmStat's linear swee
 import numpy as np
 import pytest
 
-from protocols import stability_window as sw
+from labctl.protocols import stability_window as sw
 from tests.protocols.simbench import SMUS, sim_context
 
 

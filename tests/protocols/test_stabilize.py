@@ -3,7 +3,7 @@ ends, where a fixed short soak measures a sample still warming up."""
 
 import pytest
 
-from protocols import eis_sweep, stabilize
+from labctl.protocols import eis_sweep, stabilize
 from tests.protocols.simbench import sim_context
 
 START_K, TARGET_K = 573.15, 673.15

@@ -3,7 +3,7 @@ steady outside the band, or drifting inside it, is not stable; one steady inside
 
 import pytest
 
-from protocols import stabilize
+from labctl.protocols import stabilize
 from tests.protocols.simbench import sim_context
 
 TARGET_K = 673.15

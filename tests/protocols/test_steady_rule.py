@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from protocols._tail import SteadyRule
-from protocols._tail_models import MODELS, tail_window
+from labctl.protocols._tail import SteadyRule
+from labctl.protocols._tail_models import MODELS, tail_window
 
 
 def replay(rule: SteadyRule, t, i) -> bool:

@@ -5,7 +5,7 @@ import itertools
 import numpy as np
 
 from labctl.sampling import sample_times
-from protocols import _tail
+from labctl.protocols import _tail
 
 
 def test_steady_current_and_its_standard_error_match_the_scatter_over_repeats():

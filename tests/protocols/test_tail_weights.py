@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from labctl.sampling import sample_times
-from protocols import _tail
+from labctl.protocols import _tail
 
 RELATIVE_NOISE = 1e-3
 I_SS, AMPLITUDE, EXPONENT = 2e-9, 1e-7, 0.85

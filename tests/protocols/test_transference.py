@@ -13,10 +13,10 @@ from labctl.capabilities import CurrentReading, ImpedancePoint
 from labctl.context import Aborted
 from labctl.errors import LabctlError
 from labctl.recipe import load_recipe
-from protocols import _cell_fit, transference as tr
-from protocols._diffusion_tail import SteadyState, tail_fit
-from protocols._params import problems
-from simulators.physics.sample import SampleModel
+from labctl.protocols import _cell_fit, transference as tr
+from labctl.protocols._diffusion_tail import SteadyState, tail_fit
+from labctl.protocols._params import problems
+from labctl.simulators.physics.sample import SampleModel
 from tests.protocols.li_bench import li_context, li_sample
 
 T_K = 353.15                     # 80 degC: diffusion time L^2/(pi^2 D) = 3.3 h

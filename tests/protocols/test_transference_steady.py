@@ -5,7 +5,7 @@ diffusion has settled) keeps it going."""
 import numpy as np
 import pytest
 
-from protocols._diffusion_tail import SteadyState, tail_fit
+from labctl.protocols._diffusion_tail import SteadyState, tail_fit
 
 TOLERANCE = 0.002
 t = np.geomspace(0.1, 3e5, 400)

@@ -19,7 +19,7 @@ def test_a_done_run_exits_0_with_a_summary(tmp_path, capsys):
     bench, recipe = write(tmp_path, "b.toml", HOT_SIM), write(tmp_path, "r.toml", EIS)
     db = str(tmp_path / "lab.sqlite")
     assert main(["run", recipe, "--bench", bench, "--db", db, "--seed", "3",
-                 "--sample", "simulators/samples/default.toml"]) == 0
+                 "--sample", "labctl/simulators/samples/default.toml"]) == 0
     out = capsys.readouterr().out
     assert "run 1 done" in out and "steps[1]/eis" in out and "real time" in out
     with Store.open(db) as store:

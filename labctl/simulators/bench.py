@@ -1,0 +1,112 @@
+"""A simulated bench: one `SimWorld` (sample in a furnace, clock, seeded noise) and a
+simulated device per instrument, reachable in process (`port`) or served on loopback TCP
+sockets and pseudo-terminals (`serve`) for programs that talk to real links.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any
+
+from labctl.clock import Clock, VirtualClock
+from labctl.errors import ConfigError
+from labctl.outputs import writing
+from labctl.simulators.device import SimulatedDevice
+from labctl.simulators.physics.sample_file import locate
+from labctl.simulators.port import SimulatorPort
+from labctl.simulators.serve import PtyServer, TcpServer
+from labctl.simulators.world import SimWorld
+from scipy.constants import zero_Celsius
+
+# driver name -> simulated device class ("module:Class"); each is built as Class(world, options)
+SIMULATORS = {
+    "keithley2450": "labctl.simulators.keithley2450:Keithley2450Simulator",
+    "eurotherm3216": "labctl.simulators.eurotherm3216:Eurotherm3216Simulator",
+    "lakeshore336": "labctl.simulators.lakeshore336:LakeShore336Simulator",
+    "solartron1260": "labctl.simulators.solartron1260:Solartron1260Simulator",
+    "keysight_e4980a": "labctl.simulators.keysight_e4980a:KeysightE4980ASimulator",
+    "emstat4": "labctl.simulators.palmsens_emstat:EmStat4Simulator",
+}
+
+
+def simulator_class(driver: str) -> type[SimulatedDevice]:
+    if driver not in SIMULATORS:
+        raise ConfigError(f"no simulator for driver {driver!r}; simulated: {', '.join(SIMULATORS)}")
+    module, _, cls = SIMULATORS[driver].partition(":")
+    return getattr(importlib.import_module(module), cls)
+
+
+def _simulator(name: str, driver: str, world: SimWorld, options: dict[str, Any]) -> SimulatedDevice:
+    """The simulated device of instrument `name`; options it cannot use are a ConfigError
+    naming the instrument's table (the bench locates it in its file)."""
+    cls = simulator_class(driver)
+    try:
+        return cls(world, options)
+    except Exception as exc:  # noqa: BLE001 - any option value a user wrote
+        raise ConfigError(f"the simulated {driver} cannot use these options: "
+                          f"{type(exc).__name__}: {exc}", field=f"instruments.{name}") from exc
+
+
+class SimBench:
+    """Simulated devices by instrument name, all in one world."""
+
+    def __init__(self, world: SimWorld, instruments: dict[str, tuple[str, dict[str, Any]]]):
+        self.world = world
+        self.drivers = {name: driver for name, (driver, _) in instruments.items()}
+        self.devices: dict[str, SimulatedDevice] = {
+            name: _simulator(name, driver, world, options)
+            for name, (driver, options) in instruments.items()}
+        self._servers: list[Any] = []
+
+    @classmethod
+    def from_config(cls, config: Any, clock: Clock | None = None,
+                    seed: int | None = None, sample: str | None = None) -> "SimBench":
+        """The simulated instruments (`sim://` resources) of a bench config; sample (a path
+        relative to the bench file) and seed from its [simulation] table unless given."""
+        sim = config.simulation
+        start_C = sim.get("start_temperature_C")
+        if sample is not None:
+            sample = locate(sample)
+        elif "sample" in sim:                   # relative to the bench file's folder
+            sample = locate(sim["sample"], Path(config.source).parent)
+        world = SimWorld.create(
+            clock=clock or VirtualClock(),
+            sample_path=sample,
+            seed=seed if seed is not None else int(sim.get("seed", 0)),
+            start_temperature_K=None if start_C is None else start_C + zero_Celsius)
+        return cls(world, {s.name: (s.driver, s.options) for s in config.instruments.values()
+                           if s.simulated})
+
+    def port(self, name: str) -> SimulatorPort:
+        """An in-process serial-like port to instrument `name`."""
+        return SimulatorPort(self.devices[name], name=f"sim://{name}")
+
+    def serve(self) -> dict[str, str]:
+        """Serve every device on its real kind of link; returns name -> resource string."""
+        served = {}
+        for name, device in self.devices.items():
+            server = (PtyServer if getattr(device, "link", "tcp") == "pty" else TcpServer)(device)
+            self._servers.append(server.start())
+            served[name] = server.resource
+        return served
+
+    def write_bench(self, path: Path, served: dict[str, str], config: Any) -> None:
+        """A bench file pointing at the served resources (same drivers, options, limits)."""
+        import tomli_w
+
+        instruments = {}
+        for name, resource in served.items():
+            spec = config.instruments[name]
+            instruments[name] = {"driver": spec.driver, "resource": resource,
+                                 **{key: dict(getattr(spec, key)) for key in ("options", "limits")
+                                    if getattr(spec, key)}}
+        text = "# Written by `labctl sim`: the simulated instruments it serves.\n\n" \
+            + tomli_w.dumps({"instruments": instruments})
+        with writing(path, "bench file") as target:
+            target.write_text(text, encoding="utf-8")
+
+    def close(self) -> None:
+        for server in self._servers:
+            server.stop()
+        self._servers.clear()

@@ -1,0 +1,103 @@
+"""The simulated world of one bench: a sample in a furnace, a clock and seeded noise.
+
+Every simulated instrument of the bench reads the same `SimWorld`, so the impedance
+analyzer measures the sample at the temperature the furnace controller produced. The world
+is advanced lazily: whoever reads it first brings the control loop up to `clock.now()`.
+`sample` is the sample model at the world's age (the cell is assembled when the world is
+created), so an interface that drifts with age (`SampleModel.at_age`) drifts on the clock.
+Instruments may be served from different threads; all access goes through one lock.
+
+Temperature controllers: the first one built on a world runs the world's `loop`; each
+further one (sim-full's Lake Shore beside its Eurotherm) gets its own firmware loop on the
+same furnace (`controller_loop`), as if both were wired to the one heater through a
+changeover: the heater follows the active controller only. A controller becomes active by
+`claim` when it is given a set-point or its output is switched on, and hands the heater
+back by `release` when its output goes off, so a controller in its off/safe state never
+overrides one that is controlling. Both read the same thermocouple and sample.
+"""
+
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from labctl.clock import Clock, VirtualClock
+from labctl.simulators.physics.furnace import ControlLoop, Furnace, FurnaceParams
+from labctl.simulators.physics.sample import SampleModel
+
+
+class SimWorld:
+    """Clock, sample, furnace control loop and random generator shared by a bench."""
+
+    def __init__(self, clock: Clock, sample: SampleModel, loop: ControlLoop, seed: int = 0):
+        self.clock, self.loop = clock, loop   # `loop`: the one driving the heater now
+        self._loops: list[ControlLoop] = []    # of the controllers, in the order built
+        self._previous: ControlLoop | None = None
+        self._sample, self._assembled_s = sample, clock.now()
+        self.rng = np.random.default_rng(seed)
+        self.lock = threading.RLock()
+
+    @classmethod
+    def create(cls, clock: Clock | None = None, sample_path: str | Path | None = None,
+               seed: int = 0, start_temperature_K: float | None = None) -> SimWorld:
+        """Default furnace and controller; the shipped default sample unless `sample_path`.
+        The furnace starts in equilibrium at `start_temperature_K` (default: ambient) and
+        the controller holds it there."""
+        clock = clock or VirtualClock()
+        sample = SampleModel.from_toml(sample_path) if sample_path else SampleModel.default()
+        furnace = Furnace(FurnaceParams(), temperature_K=start_temperature_K)
+        return cls(clock, sample, ControlLoop(furnace, start_s=clock.now()), seed)
+
+    @property
+    def sample(self) -> SampleModel:
+        """The sample model as it is now (its age: clock time since the world was created)."""
+        return self._sample.at_age(self.clock.now() - self._assembled_s)
+
+    @contextmanager
+    def control(self) -> Iterator[ControlLoop]:
+        """The control loop brought up to `clock.now()`, held under the world's lock:
+        `with world.control() as loop: loop.set_target(873.15)`."""
+        with self.lock:
+            self.loop.update(self.clock.now())
+            yield self.loop
+
+    def controller_loop(self) -> ControlLoop:
+        """The firmware loop of a new temperature controller: the world's loop for the
+        first, a loop of its own on the same furnace (not driving the heater) for others."""
+        with self.lock:
+            if self._loops:
+                first = self._loops[0]
+                loop = ControlLoop(first.furnace, first.gains, first.period_s, first.time_s)
+            else:
+                loop = self.loop
+            self._loops.append(loop)
+            return loop
+
+    def claim(self, loop: ControlLoop) -> None:
+        """`loop` drives the heater from now on (a no-op if it already does)."""
+        with self.control() as active:
+            if loop is not active:
+                loop.take_over(active)
+                self.loop, self._previous = loop, active
+
+    def release(self, loop: ControlLoop) -> None:
+        """`loop`'s output went off: the controller active before it takes the heater back."""
+        with self.control() as active:
+            if loop is active and self._previous is not None:
+                self._previous.take_over(loop)
+                self.loop, self._previous = self._previous, None
+
+    def sample_temperature_K(self) -> float:
+        """Sample temperature now."""
+        with self.control() as loop:
+            return loop.sample_K
+
+    def add_noise(self, value, frequency_Hz=None):
+        """`value` with the sample file's measurement noise (an impedance measured at
+        `frequency_Hz`: its accuracy chart's), from the world's seeded generator."""
+        with self.lock:
+            return self.sample.add_noise(value, self.rng, frequency_Hz)

@@ -1,7 +1,0 @@
-"""Physics behind the simulated instruments: the sample (`sample`), the furnace and its
-controller firmware (`furnace`), and the numerical inverse Laplace transform (`laplace`)."""
-
-from simulators.physics.furnace import ControlLoop, Furnace, FurnaceParams, PIDGains
-from simulators.physics.sample import SampleModel
-
-__all__ = ["ControlLoop", "Furnace", "FurnaceParams", "PIDGains", "SampleModel"]
