@@ -3,6 +3,7 @@ outlive the session."""
 
 import os
 import signal
+import sys
 import threading
 import uuid
 
@@ -23,8 +24,18 @@ def no_thread_outlives_the_tests():
     """Servers and workers started by tests must be stopped by them."""
     before = set(threading.enumerate())
     yield
-    left = [t.name for t in threading.enumerate() if t not in before and t.is_alive()]
+    left = [t.name for t in threading.enumerate()
+            if t not in before | apprise_pool_threads() and t.is_alive()]
     assert not left, f"threads left alive after the tests: {left}"
+
+
+def apprise_pool_threads() -> set[threading.Thread]:
+    """The workers of Apprise's process-wide pools: kept for the life of the process by
+    design (labctl.notify), joined at exit by concurrent.futures."""
+    core, http = sys.modules.get("apprise.apprise"), sys.modules.get("apprise.utils.http")
+    pools = (getattr(core, "_shared_executor", None), getattr(core, "_coordinator_executor", None),
+             getattr(http, "_DNS_POOL", None))
+    return {thread for pool in pools if pool is not None for thread in pool._threads}
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -47,3 +58,9 @@ def own_lock_dir(tmp_path_factory):
     """Instrument claims (labctl.claims) of the tests, subprocesses included, in a folder
     of their own: a bench a test leaves open cannot refuse another session's pty."""
     os.environ["LABCTL_LOCK_DIR"] = str(tmp_path_factory.mktemp("locks"))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def no_user_config(tmp_path_factory):
+    """The developer's own ~/.config/labctl/config.toml (notifications!) is not read."""
+    os.environ["LABCTL_CONFIG"] = str(tmp_path_factory.mktemp("config") / "config.toml")

@@ -7,6 +7,7 @@ Exit status: 0 when the run is done; 1 when it failed (or the recipe/bench is in
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import sys
 import time
@@ -67,6 +68,7 @@ def execute(recipe_path: str | Path | None, bench_name: str | Path, *, db: str |
             resume: int | None = None, speed: float | None = None, console=None) -> Outcome:
     """Validate, open the bench, run (or resume) with a progress display, print a summary."""
     from labctl.bench import load_bench, open_bench
+    from labctl.notify import notifier_for
     from labctl.recipe import load_recipe, parse_recipe
     from labctl.runner import Runner
     from labctl.runview import RunView, summary
@@ -86,6 +88,7 @@ def execute(recipe_path: str | Path | None, bench_name: str | Path, *, db: str |
             last = store.resume_info(resume).last_point_time_s
         recipe = parse_recipe(text, config, source=f"<recipe of run {resume}>")
         clock = clock or _resumed_clock(config, last)
+    notifier = notifier_for(db)          # the user's [notify]: its problems before any instrument
     view = RunView(console)
     started = time.monotonic()
     runner = None
@@ -94,10 +97,12 @@ def execute(recipe_path: str | Path | None, bench_name: str | Path, *, db: str |
         if runner is not None:
             runner.stop(f"stopped by {signame}")
 
-    with StopSignals(on_signal=stop_run) as stop:     # held until the bench is closed
+    with StopSignals(on_signal=stop_run) as stop, notifier or contextlib.nullcontext():
         with open_bench(config, clock) as bench, Runner(recipe, bench, db) as runner:
             stop.check()                  # a signal while the bench opened: start nothing
             runner.subscribe(view.subscriber)
+            if notifier:
+                runner.subscribe(notifier)
             t0 = bench.clock.now()
             with view.progress:
                 future = runner.start(resume=resume)
