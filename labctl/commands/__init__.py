@@ -17,5 +17,6 @@ COMMAND_MODULES = (
     "bench",
     "sim",
     "gui",
+    "serve",
     "examples",
 )

@@ -41,16 +41,9 @@ def handler(args: argparse.Namespace) -> int:
 
 
 def require_gui_extra() -> None:
-    """LabctlError naming the extra to install when the GUI's libraries are missing (the
-    base install runs recipes headless)."""
-    import importlib.util
+    from labctl.commands.extras import require_extra
 
-    from labctl.errors import LabctlError
-
-    missing = [name for name in GUI_EXTRA if importlib.util.find_spec(name) is None]
-    if missing:
-        raise LabctlError(f"labctl gui needs {' and '.join(missing)}, which the base install "
-                          "leaves out: pip install 'labctl-ionics[gui]'")
+    require_extra("gui", GUI_EXTRA, "labctl gui")
 
 
 def run_gui(config, db, speed: float) -> int:

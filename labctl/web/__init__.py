@@ -1,0 +1,1 @@
+"""`labctl serve`: a read-only web view of a labctl database (runs, one run live, plots)."""

@@ -1,0 +1,137 @@
+"""The web view's Flask application: read-only pages over one labctl database.
+
+Pages: `/` the runs (filters `sample`, `status`, `since`), `/runs/ID` one run (status,
+current step, steps with their results, latest events, plots; the page follows a running
+run by polling `/runs/ID/state.json` and redraws the plots when points arrive),
+`/runs/ID/plots/NAME.png`, `/runs/ID/report/` the analysis report (`labctl analyze`).
+No page changes anything. With a `token`, every request must carry it (`?token=` once:
+then a cookie; or `Authorization: Bearer TOKEN`).
+"""
+
+from __future__ import annotations
+
+import hmac
+import tempfile
+from datetime import date
+from pathlib import Path
+
+from flask import Flask, abort, jsonify, render_template, request, send_from_directory
+
+from labctl.runview import result_text
+from labctl.store import Store
+from labctl.units import celsius_text
+from labctl.web import plots
+
+EVENTS_SHOWN = 30
+COOKIE = "labctl_token"
+
+
+def create_app(db: Path, token: str | None = None) -> Flask:
+    app = Flask(__name__)
+    db = Path(db)
+    reports = Path(tempfile.mkdtemp(prefix="labctl-web-reports-"))
+
+    def store() -> Store:
+        return Store.open(db, create=False)
+
+    @app.before_request
+    def check_token():
+        if token is None:
+            return None
+        given = (request.args.get("token") or request.cookies.get(COOKIE)
+                 or request.headers.get("Authorization", "").removeprefix("Bearer "))
+        if not hmac.compare_digest(given.encode(), token.encode()):
+            abort(401)
+        return None
+
+    @app.after_request
+    def remember_token(response):
+        if token is not None and request.args.get("token"):
+            response.set_cookie(COOKIE, token, httponly=True, samesite="Strict")
+        return response
+
+    @app.get("/")
+    def runs():
+        filters = {k: request.args.get(k, "").strip() for k in ("sample", "status", "since")}
+        with store() as s:
+            shown = [r for r in reversed(s.runs()) if _matches(r, **filters)]
+        return render_template("runs.html", runs=shown, filters=filters, db=db)
+
+    @app.get("/runs/<int:run_id>")
+    def run(run_id: int):
+        with store() as s:
+            run = _run_or_404(s, run_id)
+            steps = s.steps(run_id)
+            rows = [(step, celsius_text(step.temperature_K), result_text(step.kind, step.result))
+                    for step in steps]
+            return render_template("run.html", run=run, rows=rows, state=_state(s, run_id),
+                                   events=s.events(run_id)[-EVENTS_SHOWN:],
+                                   plots=plots.available(s, run_id))
+
+    @app.get("/runs/<int:run_id>/state.json")
+    def state(run_id: int):
+        with store() as s:
+            _run_or_404(s, run_id)
+            return jsonify(_state(s, run_id) | {"plots": plots.available(s, run_id)})
+
+    @app.get("/runs/<int:run_id>/plots/<name>.png")
+    def plot(run_id: int, name: str):
+        if name not in plots.PLOTS:
+            abort(404)
+        with store() as s:
+            _run_or_404(s, run_id)
+            if name not in plots.available(s, run_id):
+                abort(404)
+            image = plots.png(s, run_id, name)
+        return image, 200, {"Content-Type": "image/png", "Cache-Control": "no-store"}
+
+    @app.get("/runs/<int:run_id>/report/")
+    @app.get("/runs/<int:run_id>/report/<path:name>")
+    def report(run_id: int, name: str = "index.html"):
+        with store() as s:
+            run = _run_or_404(s, run_id)
+            folder = reports / f"run{run_id}-{run.points}"
+            if not (folder / "index.html").exists():
+                _write_report(s, run_id, folder)
+        return send_from_directory(folder, name)
+
+    return app
+
+
+def _run_or_404(store: Store, run_id: int):
+    try:
+        return store.run(run_id)
+    except Exception:  # noqa: BLE001 - the store's "no run with id" error
+        abort(404)
+
+
+def _state(store: Store, run_id: int) -> dict:
+    """What the run page shows of a run in progress."""
+    run = store.run(run_id)
+    steps = store.steps(run_id)
+    current = next((s for s in reversed(steps) if s.status == "running"), None)
+    return {"status": run.status, "points": run.points, "steps": len(steps),
+            "current": (current.path or current.kind) if current else None,
+            "current_points": current.points if current else None}
+
+
+def _matches(run, sample: str = "", status: str = "", since: str = "") -> bool:
+    if sample and sample.lower() not in str(run.sample.get("name", "")).lower():
+        return False
+    if status and run.status != status:
+        return False
+    if since:
+        try:
+            return run.started_utc[:10] >= date.fromisoformat(since).isoformat()
+        except ValueError:
+            abort(400, f"since: not a date (YYYY-MM-DD): {since!r}")
+    return True
+
+
+def _write_report(store: Store, run_id: int, folder: Path) -> None:
+    from labctl.analysis import report
+    from labctl.analysis.analysis import analyze
+    from labctl.analysis.dataset import from_store
+
+    folder.mkdir(parents=True, exist_ok=True)
+    report.write(analyze(from_store(store, run_id)), folder)

@@ -1,0 +1,77 @@
+"""The read-only web view through Flask's test client: pages, plots, report, token."""
+
+from __future__ import annotations
+
+import pytest
+
+from labctl.cli import main
+from labctl.store import Store
+from labctl.web.app import create_app
+
+
+@pytest.fixture
+def client(db):
+    return create_app(db).test_client()
+
+
+def test_the_runs_page_lists_runs_and_filters_them(client, db):
+    page = client.get("/").get_data(as_text=True)
+    assert '<a href="/runs/1">1</a>' in page and "YSZ-web" in page
+    for query, shown in (("status=done", True), ("status=failed", False),
+                         ("sample=ysz-W", True), ("sample=llzo", False),
+                         ("since=2000-01-01", True), ("since=2999-01-01", False)):
+        page = client.get(f"/?{query}").get_data(as_text=True)
+        assert ('<a href="/runs/1">1</a>' in page) is shown, query
+    assert client.get("/?since=yesterday").status_code == 400
+
+
+def test_a_run_page_shows_steps_results_and_plots(client, db):
+    page = client.get("/runs/1").get_data(as_text=True)
+    with Store.open(db, create=False) as store:
+        steps = store.steps(1)
+    assert all(step.path in page for step in steps)
+    assert "R_ion = " in page                          # the steps' results
+    for name in ("nyquist", "bode", "current", "temperature", "arrhenius"):
+        assert f'id="plot-{name}"' in page
+        image = client.get(f"/runs/1/plots/{name}.png")
+        assert image.status_code == 200 and image.data.startswith(b"\x89PNG")
+    assert client.get("/runs/1/plots/nothing.png").status_code == 404
+    assert client.get("/runs/99").status_code == 404
+
+
+def test_the_state_follows_the_store(client, db):
+    state = client.get("/runs/1/state.json").get_json()
+    with Store.open(db, create=False) as store:
+        run = store.run(1)
+    assert state["status"] == "done" and state["points"] == run.points > 0
+    assert state["current"] is None and state["steps"] == 7        # 3 x (stabilize, eis) + 1 polarization
+
+
+def test_the_analysis_report_is_served(client):
+    index = client.get("/runs/1/report/")
+    assert index.status_code == 200 and b"<html" in index.data.lower()
+    images = [a for a in index.get_data(as_text=True).split('"') if a.endswith(".png")]
+    assert images and client.get(f"/runs/1/report/{images[0]}").data.startswith(b"\x89PNG")
+
+
+def test_nothing_can_be_changed(client):
+    for path in ("/", "/runs/1", "/runs/1/state.json", "/runs/1/plots/nyquist.png"):
+        for method in ("post", "put", "delete", "patch"):
+            assert getattr(client, method)(path).status_code == 405, (method, path)
+
+
+def test_a_token_guards_every_page(db):
+    client = create_app(db, token="s3cret").test_client()
+    assert client.get("/").status_code == 401
+    assert client.get("/runs/1/plots/nyquist.png").status_code == 401
+    assert client.get("/?token=wrong").status_code == 401
+    assert client.get("/", headers={"Authorization": "Bearer s3cret"}).status_code == 200
+    assert client.get("/?token=s3cret").status_code == 200
+    assert client.get("/runs/1").status_code == 200         # the cookie from then on
+
+
+def test_serve_refuses_a_non_loopback_address_without_a_token(db, capsys, monkeypatch):
+    monkeypatch.delenv("LABCTL_SERVE_TOKEN", raising=False)
+    assert main(["serve", "--db", str(db), "--host", "0.0.0.0"]) == 1
+    assert "give a --token" in capsys.readouterr().err
+    assert main(["serve", "--db", str(db.parent / "none.sqlite")]) == 1
