@@ -1,7 +1,9 @@
 """The web view's plots of one run, drawn from what the store holds (PNG bytes).
 
 Which plots a run has follows from its data, not from its protocols: spectra (impedance
-table) give Nyquist and Bode, DC readings I(t), the temperature log T(t), and steps whose
+points at MIN_FREQUENCIES or more frequencies; the latest one per temperature) give
+Nyquist and Bode (zoomed to the ionic arcs when the steps found R_ion), DC readings at one
+voltage I(t), DC readings over a voltage range (sweeps) I(V), the temperature log T(t), and steps whose
 result has an ionic resistance, at two or more temperatures, an Arrhenius plot (with the
 run's sample geometry: sigma T; without: 1/R T).
 """
@@ -9,22 +11,27 @@ run's sample geometry: sigma T; without: 1/R T).
 from __future__ import annotations
 
 import io
+import threading
 from typing import Callable
 
 import numpy as np
 from scipy.constants import zero_Celsius
 
-from labctl.analysis.quantities import conductivity
+from labctl.analysis.quantities import arrhenius, conductivity
 from labctl.store import Store
 
-PLOTS = ("nyquist", "bode", "current", "temperature", "arrhenius")
+PLOTS = ("nyquist", "bode", "current", "sweep", "temperature", "arrhenius")
+SWEPT_V = 0.01            # a DC step whose voltage spans more was swept, not held
+MIN_FREQUENCIES = 5       # fewer: a single-frequency monitor (thermal stability), not a spectrum
+_DRAWING = threading.Lock()   # matplotlib's text layout is not thread-safe (the server's threads)
 
 
 def available(store: Store, run_id: int) -> list[str]:
     """The plots run `run_id` has data for, in PLOTS order."""
     steps = _steps(store, run_id)
-    has = {"nyquist": any(_spectrum(store, s) is not None for s in steps),
-           "current": any(len(store.dc(s.id)) for s in steps),
+    has = {"nyquist": bool(_spectra(store, steps)),
+           "current": bool(_dc(store, steps, swept=False)),
+           "sweep": bool(_dc(store, steps, swept=True)),
            "temperature": len(store.temperature_log(run_id)) > 0,
            "arrhenius": len({T for T, _ in _resistances(steps)}) >= 2}
     has["bode"] = has["nyquist"]
@@ -38,15 +45,16 @@ def png(store: Store, run_id: int, name: str) -> bytes:
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(6.4, 4.4), dpi=90)
-    ax = fig.add_subplot()
-    DRAW[name](store, run_id, ax)
-    ax.grid(alpha=0.3)
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(fontsize=7)
-    fig.tight_layout()
     out = io.BytesIO()
-    fig.savefig(out, format="png")
+    with _DRAWING:
+        fig = Figure(figsize=(6.4, 4.4), dpi=90)
+        ax = fig.add_subplot()
+        DRAW[name](store, run_id, ax)
+        ax.grid(alpha=0.3)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=7)
+        fig.tight_layout()
+        fig.savefig(out, format="png")
     return out.getvalue()
 
 
@@ -59,34 +67,57 @@ def _label(step) -> str:
     return f"{where}, {step.temperature_K - zero_Celsius:.0f} °C" if step.temperature_K else where
 
 
-def _spectrum(store: Store, step):
-    points = store.impedance(step.id)
-    return points if len(points) else None
+def _spectra(store: Store, steps) -> dict:
+    """The latest spectrum at each temperature: label -> points."""
+    spectra = {}
+    for step in steps:
+        points = store.impedance(step.id)
+        if len(np.unique(points["frequency_Hz"])) >= MIN_FREQUENCIES:
+            spectra.pop(step.temperature_K, None)        # the latest last in the legend
+            spectra[step.temperature_K] = (_label(step), points)
+    return dict(spectra.values())
 
 
 def _nyquist(store: Store, run_id: int, ax) -> None:
-    for step in _steps(store, run_id):
-        if (points := _spectrum(store, step)) is not None:
-            z = points["impedance_Ohm"]
-            ax.plot(z.real, -z.imag, "o-", ms=2, label=_label(step))
-    ax.set(xlabel="Z' / Ohm", ylabel="-Z'' / Ohm", title="Nyquist", aspect="equal")
+    for label, points in _spectra(store, _steps(store, run_id)).items():
+        z = points["impedance_Ohm"]
+        ax.plot(z.real, -z.imag, "o-", ms=2, label=label)
+    ax.set(xlabel="Z' / Ohm", ylabel="-Z'' / Ohm", title="Nyquist")
+    resistances = [R for _, R in _resistances(_steps(store, run_id))]
+    if resistances:                   # the arcs, not the electrode's capacitive spike
+        span = 1.5 * max(resistances)
+        ax.set(xlim=(0, span), ylim=(0, 0.7 * span))
+    ax.set_aspect("equal", adjustable="box")
 
 
 def _bode(store: Store, run_id: int, ax) -> None:
-    for step in _steps(store, run_id):
-        if (points := _spectrum(store, step)) is not None:
-            ax.loglog(points["frequency_Hz"], np.abs(points["impedance_Ohm"]), "o-", ms=2,
-                      label=_label(step))
+    for label, points in _spectra(store, _steps(store, run_id)).items():
+        ax.loglog(points["frequency_Hz"], np.abs(points["impedance_Ohm"]), "o-", ms=2,
+                  label=label)
     ax.set(xlabel="f / Hz", ylabel="|Z| / Ohm", title="Bode")
 
 
-def _current(store: Store, run_id: int, ax) -> None:
-    for step in _steps(store, run_id):
+def _dc(store: Store, steps, swept: bool) -> list:
+    """(step, points) of the DC steps held at one voltage (swept False) or swept."""
+    found = []
+    for step in steps:
         points = store.dc(step.id)
-        if len(points) > 1:
-            t = points["time_s"] - points["time_s"][0]
-            ax.loglog(t[1:], np.abs(points["current_A"][1:]), label=_label(step))
-    ax.set(xlabel="t since the step / s", ylabel="|I| / A", title="DC current")
+        if len(points) > 1 and (np.ptp(points["voltage_V"]) > SWEPT_V) == swept:
+            found.append((step, points))
+    return found
+
+
+def _current(store: Store, run_id: int, ax) -> None:
+    for step, points in _dc(store, _steps(store, run_id), swept=False):
+        t = points["time_s"] - points["time_s"][0]
+        ax.loglog(t[1:], np.abs(points["current_A"][1:]), label=_label(step))
+    ax.set(xlabel="t since the step / s", ylabel="|I| / A", title="DC current at a held voltage")
+
+
+def _sweep(store: Store, run_id: int, ax) -> None:
+    for step, points in _dc(store, _steps(store, run_id), swept=True):
+        ax.semilogy(points["voltage_V"], np.abs(points["current_A"]), label=_label(step))
+    ax.set(xlabel="V / V", ylabel="|I| / A", title="Voltage sweeps")
 
 
 def _temperature(store: Store, run_id: int, ax) -> None:
@@ -106,13 +137,18 @@ def _arrhenius(store: Store, run_id: int, ax) -> None:
     T, R = np.array(_resistances(_steps(store, run_id))).T
     sample = store.run(run_id).sample
     if {"thickness_m", "area_m2"} <= set(sample):
-        ax.semilogy(1000 / T, conductivity(R, sample["thickness_m"], sample["area_m2"]) * T, "o")
+        y = conductivity(R, sample["thickness_m"], sample["area_m2"])
         ax.set(ylabel="sigma T / (S K/m)")
     else:
-        ax.semilogy(1000 / T, T / R, "o")
+        y = 1 / R
         ax.set(ylabel="T / R  (K/Ohm), no sample geometry")
+    ax.semilogy(1000 / T, y * T, "o", label="R_ion of the steps")
+    if (fit := arrhenius(T, y)) is not None:
+        line = np.linspace(T.min(), T.max(), 50)
+        ax.semilogy(1000 / line, fit.y_T(line), "-", lw=1, label=f"Ea = {fit.Ea_eV:.3f} eV")
     ax.set(xlabel="1000 / T  (1/K)", title="Arrhenius")
 
 
 DRAW: dict[str, Callable] = {"nyquist": _nyquist, "bode": _bode, "current": _current,
-                             "temperature": _temperature, "arrhenius": _arrhenius}
+                             "sweep": _sweep, "temperature": _temperature,
+                             "arrhenius": _arrhenius}

@@ -1,4 +1,4 @@
-"""A database with a finished three-plateau run (spectra at each, a polarization at the
+"""A database with a finished two-plateau run (spectra at each, a polarization at the
 last) on the simulated bench."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ name = "YSZ-web"
 thickness_m = 1e-3
 area_m2 = 5e-5
 [program]
-temperatures_C = [300, 350, 400]
+temperatures_C = [350, 400]
 ramp_C_per_min = 10
 [[program.body]]
 protocol = "eis"

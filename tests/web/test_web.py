@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from labctl.cli import main
+from labctl.capabilities import CurrentReading, ImpedancePoint
 from labctl.store import Store
+from labctl.web import plots
 from labctl.web.app import create_app
 
 
@@ -36,6 +38,8 @@ def test_a_run_page_shows_steps_results_and_plots(client, db):
         image = client.get(f"/runs/1/plots/{name}.png")
         assert image.status_code == 200 and image.data.startswith(b"\x89PNG")
     assert client.get("/runs/1/plots/nothing.png").status_code == 404
+    assert 'id="plot-sweep"' not in page                      # no voltage swept
+    assert client.get("/runs/1/plots/sweep.png").status_code == 404
     assert client.get("/runs/99").status_code == 404
 
 
@@ -44,7 +48,7 @@ def test_the_state_follows_the_store(client, db):
     with Store.open(db, create=False) as store:
         run = store.run(1)
     assert state["status"] == "done" and state["points"] == run.points > 0
-    assert state["current"] is None and state["steps"] == 7        # 3 x (stabilize, eis) + 1 polarization
+    assert state["current"] is None and state["steps"] == 5        # 2 x (stabilize, eis) + 1 polarization
 
 
 def test_the_analysis_report_is_served(client):
@@ -75,3 +79,15 @@ def test_serve_refuses_a_non_loopback_address_without_a_token(db, capsys, monkey
     assert main(["serve", "--db", str(db), "--host", "0.0.0.0"]) == 1
     assert "give a --token" in capsys.readouterr().err
     assert main(["serve", "--db", str(db.parent / "none.sqlite")]) == 1
+
+
+def test_plots_follow_the_data_not_the_protocol(tmp_path):
+    """A one-frequency monitor is no spectrum; a DC step over a voltage range is a sweep."""
+    db = tmp_path / "lab.sqlite"
+    with Store.open(db) as store:
+        run_id = store.create_run("monitor", "# r", {}, {"name": "x"})
+        monitor = store.start_step(run_id, "anything", {}, temperature_K=600.0)
+        store.add_impedance(monitor, [ImpedancePoint(float(t), 1e3, 100 - 5j, 0.01) for t in range(20)])
+        sweep = store.start_step(run_id, "anything", {}, temperature_K=600.0)
+        store.add_dc(sweep, [CurrentReading(float(t), 0.1 * t, 1e-6 * t) for t in range(20)])
+        assert plots.available(store, run_id) == ["sweep"]
