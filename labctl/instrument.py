@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import inspect
 import re
-from typing import Any, ClassVar, Mapping
+from typing import Any, ClassVar, Mapping, Self
 
 from labctl.clock import Clock, RealClock
 from labctl.configfile import is_number
@@ -83,7 +83,7 @@ class Instrument:
     models: ClassVar[tuple[str, ...]] = ()
     RANGES: ClassVar[Ranges] = Ranges()   # what the model can set, from its manual
 
-    def __new__(cls, *args: Any, **kwargs: Any) -> "Instrument":
+    def __new__(cls, *args: Any, **kwargs: Any) -> Self:
         """Record the driver options this instrument is constructed with, defaults
         included, for the bench snapshot (`options`)."""
         self = super().__new__(cls)

@@ -23,7 +23,8 @@ wire can, as last sent otherwise.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from scipy.constants import zero_Celsius
 
