@@ -22,8 +22,8 @@ from labctl.drivers._temperature import ControllerBase, to_celsius, to_kelvin
 from labctl.capabilities import TemperatureReading
 from labctl.clock import Clock
 from labctl.errors import ConfigError, InstrumentError, RangeError, ReplyError
-from labctl.setting import Calls, Setting, in_range, one_of, parse_bool
 from labctl.ranges import Ranges, Span
+from labctl.setting import Calls, Setting, in_range, one_of, parse_bool
 from labctl.transport import LinkSettings, Transport
 
 HEATER_RANGES = {"off": 0, "low": 1, "medium": 2, "high": 3}

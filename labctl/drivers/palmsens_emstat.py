@@ -41,9 +41,9 @@ from labctl.capabilities import CurrentReading, ImpedancePoint
 from labctl.clock import Clock
 from labctl.errors import InstrumentError, RangeError, ReplyError
 from labctl.instrument import Instrument
-from labctl.setting import Held, Setting, in_range, one_of
 from labctl.ranges import Ranges, Span
 from labctl.sampling import log_schedule
+from labctl.setting import Held, Setting, in_range, one_of
 from labctl.transport import LinkSettings, Transport
 
 MODELS = {  # potential range (V), current ranges (A) in MethodSCRIPT order
@@ -164,7 +164,7 @@ class EmStat4(Instrument):
         return value
 
     def _fixed_range(self, current_A: float | None, name: str) -> float | None:
-        return None if current_A is None else self._range_for(current_A, "current_range")
+        return None if current_A is None else self._range_for(current_A, "current_range_A")
 
     def _range_for(self, current_A: float, what: str) -> float:
         """The smallest current range holding `current_A`."""
