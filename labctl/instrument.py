@@ -1,60 +1,23 @@
-"""Base of all drivers: declarative properties, limits, error-queue hook, safe state.
+"""Base of all drivers: a transport, limits, error-queue hook, bench snapshot, safe state.
 
-A driver reads like the manual's command table::
-
-    class Keithley2450(Instrument):
-        nplc = Property(":SENS:CURR:NPLC?", ":SENS:CURR:NPLC {:g}", check=in_range(0.01, 10))
-
-Setting a property validates the value (a clear `RangeError` naming the property and the
-accepted range) before anything is sent; getting it queries and parses the reply (a reply
-that does not parse is a `ReplyError`, never a string passed along). `with driver:` always
-leaves the instrument in its safe state and closes the link.
+A driver declares its settings as `labctl.setting.Setting`s (checked against the
+instrument's range and the bench's limits before anything is sent); its `settings()`, the
+run's bench snapshot, is generated from them. `with driver:` always leaves the instrument
+in its safe state and closes the link.
 """
 
 from __future__ import annotations
 
 import inspect
 import re
-from typing import Any, Callable, ClassVar, Mapping
+from typing import Any, ClassVar, Mapping, Self
 
 from labctl.clock import Clock, RealClock
 from labctl.configfile import is_number
-from labctl.errors import (ConfigError, InstrumentError, RangeError, ReplyError,
-                           SafetyLimitError)
-from labctl.ranges import Ranges, Span
+from labctl.errors import ConfigError, InstrumentError, ReplyError, SafetyLimitError
+from labctl.ranges import Ranges
+from labctl.setting import settings_of
 from labctl.transport import LinkSettings, SerialTransport, Transport, open_transport
-
-Check = Callable[[Any, str], Any]
-
-
-def in_range(low: float, high: float, unit: str = "") -> Check:
-    """Validator: `low <= value <= high`; returns the value as float."""
-    return Span(low, high, unit).check
-
-
-def one_of(*choices: Any) -> Check:
-    """Validator: value must be one of `choices`."""
-    def check(value: Any, name: str) -> Any:
-        if value not in choices:
-            raise RangeError(f"{name} = {value!r} is not one of {', '.join(map(repr, choices))}")
-        return value
-    return check
-
-
-def parse_float(reply: str) -> float:
-    try:
-        return float(reply.strip())
-    except ValueError:
-        raise ReplyError(f"expected a number, got {reply!r}") from None
-
-
-def parse_word(reply: str) -> str:
-    """A one-word reply (`ZTD`, `SCPI`): stripped, non-empty, printable."""
-    text = reply.strip()
-    if not text or not text.isprintable() or " " in text:
-        raise ReplyError(f"expected a word, got {reply!r}")
-    return text
-
 
 SCPI_ERROR = re.compile(r'^([+-]?\d+),"(.*)"$')
 MAX_QUEUED_ERRORS = 32      # SCPI queues hold 10-32; a queue that never empties is a fault
@@ -86,44 +49,6 @@ def raise_scpi_errors(instrument: "Instrument", query: str = ":SYST:ERR?") -> No
         raise InstrumentError(f"error {code}: {message}"
                               + (f" ({'; '.join(notes)})" if notes else ""),
                               instrument=instrument.name, code=code)
-
-
-def parse_bool(reply: str) -> bool:
-    text = reply.strip().upper()
-    if text in ("1", "ON"):
-        return True
-    if text in ("0", "OFF"):
-        return False
-    raise ReplyError(f"expected 0/1, got {reply!r}")
-
-
-class Property:
-    """A gettable/settable instrument setting defined by its query and command."""
-
-    def __init__(self, get: str | None = None, set: str | None = None, *,
-                 parse: Callable[[str], Any] = parse_float, check: Check | None = None,
-                 format: Callable[[Any], Any] = lambda v: v, doc: str = ""):
-        self.get_cmd, self.set_cmd = get, set
-        self.parse, self.check, self.format = parse, check, format
-        self.__doc__ = doc
-        self.name = ""
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
-
-    def __get__(self, instrument: "Instrument | None", owner: type) -> Any:
-        if instrument is None:
-            return self
-        if self.get_cmd is None:
-            raise AttributeError(f"{self.name} cannot be read")
-        return self.parse(instrument.query(self.get_cmd))
-
-    def __set__(self, instrument: "Instrument", value: Any) -> None:
-        if self.set_cmd is None:
-            raise AttributeError(f"{self.name} cannot be set")
-        if self.check is not None:
-            value = self.check(value, f"{instrument.name}.{self.name}")
-        instrument.write(self.set_cmd.format(self.format(value)))
 
 
 class Limits:
@@ -158,8 +83,18 @@ class Instrument:
     models: ClassVar[tuple[str, ...]] = ()
     RANGES: ClassVar[Ranges] = Ranges()   # what the model can set, from its manual
 
+    def __new__(cls, *args: Any, **kwargs: Any) -> Self:
+        """Record the driver options this instrument is constructed with, defaults
+        included, for the bench snapshot (`options`)."""
+        self = super().__new__(cls)
+        bound = inspect.signature(cls.__init__).bind(self, *args, **kwargs)
+        bound.apply_defaults()
+        self.options = {k: bound.arguments[k] for k in sorted(cls.driver_options())}
+        return self
+
     def __init__(self, transport: Transport, *, name: str = "instrument",
                  limits: Mapping[str, float] | None = None, clock: Clock | None = None):
+        self.sent: dict[str, Any] = {}   # the last value each Setting sent or holds
         self.transport = transport
         self.name = name
         self.limits = Limits(name, limits)
@@ -224,8 +159,11 @@ class Instrument:
         return identity
 
     def settings(self) -> dict[str, Any]:
-        """Settings worth recording in a run's bench snapshot (drivers extend)."""
-        return {"driver": type(self).__name__, "limits": dict(self.limits.values)}
+        """The run's bench snapshot of this instrument: driver, limits, options and every
+        `Setting` (`Setting.recorded`)."""
+        return {"driver": type(self).__name__, "limits": dict(self.limits.values),
+                "options": dict(self.options),
+                **{s.name: s.recorded(self) for s in settings_of(type(self)) if s.snapshot}}
 
     def safe_state(self) -> None:
         """Outputs off / heater safe (drivers override)."""

@@ -3,19 +3,20 @@
 `ImpedanceAnalyzerDriver` implements the `labctl.capabilities.ImpedanceAnalyzer` parts that
 do not depend on the instrument: checking a point (frequency, AC amplitude and DC bias inside
 the instrument's `ranges` and the bench's `amplitude_V` / `bias_V` limits) before anything is
-sent, and `sweep`, one `measure` per frequency. Subclasses declare the settings `frequency`,
-`amplitude` and `bias` as `Setting`s (a `Property` that also enforces a bench limit on every
-set) and implement `measure`. `polar_deg` converts a (|Z|, degrees) reading at the wire.
+sent, and `sweep`, one `measure` per frequency. Subclasses declare the `Setting`s
+`frequency_Hz`, `amplitude_V` and `bias_V` (with their spans and limits) and implement
+`measure`. `polar_deg` converts a (|Z|, degrees) reading at the wire.
 """
 
 from __future__ import annotations
 
 import cmath
 import math
-from typing import Any, ClassVar, Iterable, Iterator
+from typing import ClassVar, Iterable, Iterator
 
 from labctl.capabilities import ImpedancePoint
-from labctl.instrument import Instrument, Property
+from labctl.instrument import Instrument
+from labctl.setting import Setting
 
 
 def polar_deg(magnitude: float, phase_deg: float) -> complex:
@@ -23,38 +24,12 @@ def polar_deg(magnitude: float, phase_deg: float) -> complex:
     return cmath.rect(magnitude, math.radians(phase_deg))
 
 
-class Setting(Property):
-    """A `Property` whose value must stay within the instrument's range `span` (a field of
-    its `ranges`) and the bench limit `limit` (if given). `check` may also be the name of
-    a method of the instrument (`check(value, name)`), for what a span cannot say."""
-
-    def __init__(self, get: str | None, set: str, *, span: str | None = None,
-                 limit: str | None = None, check: Any = None, **kwargs: Any):
-        super().__init__(get, set, **kwargs)
-        self.span, self.limit, self.check_by = span, limit, check   # checked here, not by Property
-
-    def validate(self, instrument: Instrument, value: Any) -> Any:
-        """The checked value; `RangeError` / `SafetyLimitError` before anything is sent."""
-        check = getattr(instrument, self.check_by) if isinstance(self.check_by, str) \
-            else self.check_by
-        if self.span is not None:
-            value = instrument.ranges.get(self.span).check(value, f"{instrument.name}.{self.name}")
-        if check is not None:
-            value = check(value, f"{instrument.name}.{self.name}")
-        if self.limit is not None:
-            instrument.limits.check_max(self.limit, value, self.name)
-        return value
-
-    def __set__(self, instrument: Instrument, value: Any) -> None:
-        super().__set__(instrument, self.validate(instrument, value))
-
-
 class ImpedanceAnalyzerDriver(Instrument):
     """Base of impedance-analyzer drivers: point checks and the capability's `sweep`."""
 
-    frequency: ClassVar[Setting]
-    amplitude: ClassVar[Setting]
-    bias: ClassVar[Setting]
+    frequency_Hz: ClassVar[Setting]
+    amplitude_V: ClassVar[Setting]
+    bias_V: ClassVar[Setting]
     limit_keys = {"amplitude_V": "max AC amplitude (V rms)", "bias_V": "max |DC bias| (V)"}
 
     @property
@@ -66,8 +41,8 @@ class ImpedanceAnalyzerDriver(Instrument):
                     bias_V: float) -> tuple[float, float, float]:
         """The point as checked floats (see `Setting.validate`)."""
         cls = type(self)
-        return (cls.frequency.validate(self, frequency_Hz),
-                cls.amplitude.validate(self, amplitude_V), cls.bias.validate(self, bias_V))
+        return (cls.frequency_Hz.validate(self, frequency_Hz),
+                cls.amplitude_V.validate(self, amplitude_V), cls.bias_V.validate(self, bias_V))
 
     def measure(self, frequency_Hz: float, amplitude_V: float,
                 bias_V: float = 0.0) -> ImpedancePoint:

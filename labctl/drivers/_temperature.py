@@ -1,7 +1,8 @@
 """What the temperature-controller drivers share (Eurotherm 3216, Lake Shore 336).
 
-`ControllerBase` implements the `TemperatureController` capability on top of four
-instrument-specific hooks (`_read`, `_write_setpoint`, `_write_ramp_rate`, `_secure_output`):
+`ControllerBase` implements the `TemperatureController` capability on top of five
+instrument-specific hooks (`_read`, `_write_setpoint`, `_read_ramp_rate`, `_write_ramp_rate`,
+`_secure_output`); the ramp rate is the `Setting` `ramp_rate_K_per_s`:
 bench limits arrive in degC at the edge (`max_temperature_C`, `max_ramp_C_per_min`,
 `safe_temperature_C`) and are converted once here; set-points and ramp rates are refused
 with `SafetyLimitError` before anything is sent, set-points outside what the controller
@@ -14,7 +15,7 @@ no longer follows a saturated heater (failed element, blown fuse, open contactor
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping
+from typing import Mapping
 
 from scipy.constants import zero_Celsius
 
@@ -22,6 +23,7 @@ from labctl.capabilities import TemperatureReading
 from labctl.clock import Clock
 from labctl.errors import ConfigError, InstrumentError, RangeError, SafetyLimitError
 from labctl.instrument import Instrument
+from labctl.setting import Calls, Setting
 from labctl.transport import Transport
 
 LIMIT_KEYS = {
@@ -78,6 +80,8 @@ class ControllerBase(Instrument):
     """A temperature controller: limits, safe state and the heater check; SI units."""
 
     limit_keys = LIMIT_KEYS
+    ramp_rate_K_per_s = Setting(wire=Calls("_read_ramp_rate", "_write_ramp_rate"), unit="K/s",
+                                check="check_ramp_rate", doc="set-point ramp (0: off, a step)")
 
     def __init__(self, transport: Transport, *, name: str, limits: Mapping[str, float] | None,
                  clock: Clock | None, heater_check_s: float):
@@ -108,22 +112,19 @@ class ControllerBase(Instrument):
         temperature_K = self.check_setpoint(temperature_K)
         limit = self.max_ramp_K_per_s
         if limit is not None:
-            rate = self.ramp_rate_K_per_s()
+            rate = self.ramp_rate_K_per_s
             if rate <= 0 or rate > limit * (1 + 1e-4):
-                self._write_ramp_rate(limit)
+                self.ramp_rate_K_per_s = limit
         self._write_setpoint(temperature_K)
 
     def set_ramp_rate(self, rate_K_per_s: float) -> None:
-        self._write_ramp_rate(self.check_ramp_rate(rate_K_per_s))
+        self.ramp_rate_K_per_s = rate_K_per_s
 
     def safe_state(self) -> None:
         """Output secured (heater off / automatic control), set-point to the safe
         temperature (approached at the configured ramp rate)."""
         self._secure_output()
         self._write_setpoint(self.safe_temperature_K)
-
-    def settings(self) -> dict[str, Any]:
-        return {**super().settings(), "heater_check_s": self.follow.window_s}
 
     # -- limits ---------------------------------------------------------------------------
     def check_setpoint(self, temperature_K: float) -> float:
@@ -137,7 +138,7 @@ class ControllerBase(Instrument):
         span = self.ranges.temperature_K
         return t if span is None else span.check(t, f"{self.name}.setpoint")
 
-    def check_ramp_rate(self, rate_K_per_s: float) -> float:
+    def check_ramp_rate(self, rate_K_per_s: float, name: str = "") -> float:
         r = float(rate_K_per_s)
         if not (math.isfinite(r) and r >= 0):
             raise RangeError(f"{self.name}: ramp rate {r!r} K/s must be >= 0 (0 = step)")
@@ -158,7 +159,7 @@ class ControllerBase(Instrument):
     def _write_ramp_rate(self, rate_K_per_s: float) -> None:
         raise NotImplementedError
 
-    def ramp_rate_K_per_s(self) -> float:
+    def _read_ramp_rate(self) -> float:
         """The controller's present set-point ramp rate (0 = off: set-points step)."""
         raise NotImplementedError
 

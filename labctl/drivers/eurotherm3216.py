@@ -35,8 +35,9 @@ from labctl.drivers._temperature import AMBIENT_C, ControllerBase, to_celsius, t
 from labctl.capabilities import TemperatureReading
 from labctl.clock import Clock
 from labctl.errors import (CommunicationError, ConfigError, InstrumentConnectionError,
-                           InstrumentError, InstrumentTimeout, RangeError, ReplyError)
+                           InstrumentError, InstrumentTimeout, ReplyError)
 from labctl.ranges import Ranges, Span
+from labctl.setting import Register, Setting, in_range, one_of
 from labctl.transport import (LinkSettings, SerialTransport, Transport, serial_link_errors,
                               serial_port_name)
 
@@ -51,46 +52,30 @@ RANGES = Ranges(temperature_K=Span(to_kelvin(AMBIENT_C), to_kelvin(1372.0), "K",
                                    "heating only: nothing below ambient"))
 
 
-class Register:
-    """A parameter by its Modbus address: temperatures (degC at the wire, K here) and
-    percentages in the float space, enumerations and bit maps as plain integers."""
-
-    def __init__(self, address: int, *, celsius: bool = False, integer: bool = False,
-                 writable: bool = False, doc: str = ""):
-        self.address, self.celsius, self.integer, self.writable = address, celsius, integer, writable
-        self.__doc__ = doc
-
-    def __get__(self, instrument: "Eurotherm3216 | None", owner: type) -> Any:
-        if instrument is None:
-            return self
-        if self.integer:
-            return instrument.read_integer(self.address)
-        value = instrument.read_float(self.address)
-        return to_kelvin(value) if self.celsius else value
-
-    def __set__(self, instrument: "Eurotherm3216", value: Any) -> None:
-        if not self.writable:   # temperatures are written by methods that check limits
-            raise AttributeError(f"register {self.address} is read-only in this driver")
-        if self.integer:
-            instrument.write_integer(self.address, int(value))
-        else:
-            instrument.write_float(self.address, value)
-
-
 class Eurotherm3216(ControllerBase):
     """Eurotherm 3200-series controller, loop 1, implementing `TemperatureController`."""
 
     link = LinkSettings(timeout_s=0.5, baudrate=9600, bytesize=8, parity="N", stopbits=1)
     RANGES = RANGES
 
-    process_value_K = Register(PV, celsius=True, doc="PV.IN, thermocouple temperature")
-    target_setpoint_K = Register(TARGET_SP, celsius=True, doc="TG.SP (write: set_setpoint)")
-    working_setpoint_K = Register(WORKING_SP, celsius=True, doc="WKG.SP, the ramping set-point")
-    working_output_percent = Register(WORKING_OP, doc="WRK.OP, heater output %")
-    manual_output_percent = Register(MANUAL_OP, writable=True, doc="MAN.OP, output in manual")
-    status_word = Register(STATUS, integer=True, doc="StAt bit map (STATUS_BITS)")
-    ramp_units = Register(RAMP_UNITS, integer=True, doc="SP.RAT units: 0 /min, 1 /h, 2 /s")
-    instrument_mode = Register(INSTRUMENT_MODE, integer=True, doc="IM: MODES")
+    # temperatures are written by `set_setpoint`, which checks the limits and reads back
+    process_value_K = Setting(wire=Register(PV, celsius=True), unit="K", snapshot=False,
+                              doc="PV.IN, thermocouple temperature")
+    target_setpoint_K = Setting(wire=Register(TARGET_SP, celsius=True), unit="K",
+                                doc="TG.SP (write: set_setpoint)")
+    working_setpoint_K = Setting(wire=Register(WORKING_SP, celsius=True), unit="K",
+                                 snapshot=False, doc="WKG.SP, the ramping set-point")
+    working_output_percent = Setting(wire=Register(WORKING_OP), unit="%", snapshot=False,
+                                     doc="WRK.OP, heater output %")
+    manual_output_percent = Setting(wire=Register(MANUAL_OP, writable=True), unit="%",
+                                    check=in_range(0, 100, "%"), doc="MAN.OP, output in manual")
+    auto_manual = Setting(wire=Register(AUTO_MANUAL, integer=True, writable=True),
+                          check=one_of(0, 1), doc="A-M: 0 automatic, 1 manual")
+    status_word = Setting(wire=Register(STATUS, integer=True), snapshot=False,
+                          doc="StAt bit map (STATUS_BITS)")
+    ramp_units = Setting(wire=Register(RAMP_UNITS, integer=True),
+                         doc="SP.RAT units: 0 /min, 1 /h, 2 /s")
+    instrument_mode = Setting(wire=Register(INSTRUMENT_MODE, integer=True), doc="IM: MODES")
 
     def __init__(self, transport: Transport, *, name: str = "furnace",
                  limits: Mapping[str, float] | None = None, clock: Clock | None = None,
@@ -208,7 +193,7 @@ class Eurotherm3216(ControllerBase):
     def _write_ramp_rate(self, rate_K_per_s: float) -> None:
         self.write_float(SP_RATE, rate_K_per_s * SECONDS_PER_RAMP_UNIT[self._ramp_unit()])
 
-    def ramp_rate_K_per_s(self) -> float:
+    def _read_ramp_rate(self) -> float:
         """SP.RAT converted from its units (0 = no rate limit)."""
         return self.read_float(SP_RATE) / SECONDS_PER_RAMP_UNIT[self._ramp_unit()]
 
@@ -225,29 +210,18 @@ class Eurotherm3216(ControllerBase):
         target, _manual, _output, working = self.read_floats(TARGET_SP, 4)
         return abs(working - target) > 0.005
 
-    @property
-    def manual(self) -> bool:
-        """Manual mode (A-M, register 273)."""
-        return bool(self.read_integer(AUTO_MANUAL))
-
     def set_manual(self, output_percent: float) -> None:
         """Hold the output at `output_percent` (no temperature control: limits cannot act)."""
-        if not 0 <= output_percent <= 100:
-            raise RangeError(f"{self.name}: manual output {output_percent:g} % is outside 0..100 %")
-        self.write_integer(AUTO_MANUAL, 1)       # bumpless: holds the present output first
+        type(self).manual_output_percent.validate(self, output_percent)
+        self.auto_manual = 1         # bumpless: holds the present output first
         self.manual_output_percent = output_percent
 
     def set_auto(self) -> None:
-        self.write_integer(AUTO_MANUAL, 0)
+        self.auto_manual = 0
 
     def _secure_output(self) -> None:
-        if self.manual:
+        if self.auto_manual:
             self.set_auto()
-
-    def settings(self) -> dict[str, Any]:
-        return {**super().settings(), "address": self.address,
-                "ramp_rate_K_per_s": self.ramp_rate_K_per_s(),
-                "target_setpoint_K": self.target_setpoint_K, "manual": self.manual}
 
     def close(self) -> None:
         self._bus = None

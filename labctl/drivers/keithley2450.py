@@ -33,13 +33,13 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import Any, Iterable, Iterator
+from typing import Iterable, Iterator
 
 from labctl.capabilities import CurrentReading
 from labctl.sampling import log_schedule, staircase
 from labctl.errors import CommunicationError, InstrumentError, RangeError, ReplyError
-from labctl.instrument import (Instrument, Property, in_range, parse_bool, parse_float,
-                               parse_word, raise_scpi_errors)
+from labctl.instrument import Instrument, raise_scpi_errors
+from labctl.setting import Setting, in_range, parse_bool, parse_float, parse_word
 from labctl.ranges import Ranges, Span
 from labctl.transport import LinkSettings
 
@@ -76,28 +76,30 @@ class Keithley2450(Instrument):
                   "current_A": "max current limit (compliance)"}
     RANGES = RANGES
 
-    language = Property("*LANG?", parse=parse_word, doc="command set: SCPI, TSP or SCPI2400")
-    line_frequency_Hz = Property(":SYST:LFR?", doc="power line frequency (sets 1 PLC)")
-    voltage_V = Property(":SOUR:VOLT?", doc="programmed source voltage")
-    current_limit_A = Property(":SOUR:VOLT:ILIM?", doc="compliance (current limit)")
-    compliance_tripped = Property(":SOUR:VOLT:ILIM:TRIP?", parse=parse_bool)
-    nplc = Property(":SENS:CURR:NPLC?", doc="integration time in power-line cycles "
-                    "(set by `configure`, which the timestamps rely on)")
-    current_range_A = Property(":SENS:CURR:RANG?", ":SENS:CURR:RANG {:g}",
-                               check=in_range(1e-8, MAX_CURRENT_A, "A"))
-    autorange = Property(":SENS:CURR:RANG:AUTO?", ":SENS:CURR:RANG:AUTO {:d}",
-                         parse=parse_bool, format=int)
-    four_wire_sense = Property(":SENS:CURR:RSEN?", ":SENS:CURR:RSEN {:d}",
-                               parse=parse_bool, format=int)
-    output_on = Property(":OUTP?", ":OUTP {:d}", parse=parse_bool, format=int)
+    language = Setting("*LANG?", parse=parse_word, doc="command set: SCPI, TSP or SCPI2400")
+    line_frequency_Hz = Setting(":SYST:LFR?", unit="Hz", doc="power line frequency (sets 1 PLC)")
+    voltage_V = Setting(":SOUR:VOLT?", ":SOUR:VOLT {:.7g}", unit="V", span="voltage_V",
+                        limit="voltage_V", check="_fits_high_range_at",
+                        doc="programmed source voltage")
+    current_limit_A = Setting(":SOUR:VOLT:ILIM?", ":SOUR:VOLT:ILIM {:g}", unit="A",
+                              span="current_A", limit="current_A", check="_fits_high_range_with",
+                              doc="compliance (current limit)")
+    compliance_tripped = Setting(":SOUR:VOLT:ILIM:TRIP?", parse=parse_bool, snapshot=False)
+    nplc = Setting(":SENS:CURR:NPLC?", ":SENS:CURR:NPLC {:g}", check=in_range(0.01, 10, "PLC"),
+                   doc="integration time in power-line cycles (set by `configure`, which "
+                   "the timestamps rely on)")
+    current_range_A = Setting(":SENS:CURR:RANG?", ":SENS:CURR:RANG {:g}", unit="A",
+                              check=in_range(1e-8, MAX_CURRENT_A, "A"))
+    autorange = Setting(":SENS:CURR:RANG:AUTO?", ":SENS:CURR:RANG:AUTO {:d}",
+                        parse=parse_bool, format=int)
+    four_wire_sense = Setting(":SENS:CURR:RSEN?", ":SENS:CURR:RSEN {:d}",
+                              parse=parse_bool, format=int)
+    output_on = Setting(":OUTP?", ":OUTP {:d}", parse=parse_bool, format=int)
 
     def __init__(self, transport, *, name: str = "smu", limits=None, clock=None,
                  four_wire: bool = False):
         super().__init__(transport, name=name, limits=limits, clock=clock)
         self.four_wire = bool(four_wire)
-        self._voltage = 0.0
-        self._current_limit_A: float | None = None   # as configured (None: not yet)
-        self._nplc: float | None = None
         self._line_frequency_Hz: float | None = None
 
     # -- errors and identity ------------------------------------------------------------
@@ -114,43 +116,34 @@ class Keithley2450(Instrument):
     # -- SourceMeter ----------------------------------------------------------------------
     def configure(self, current_limit_A: float, nplc: float = 1.0,
                   current_range_A: float | None = None) -> None:
-        """Voltage source, current measure, compliance, NPLC, range (None = autorange)."""
-        self.ranges.current_A.check(current_limit_A, f"{self.name}.current_limit")
-        self._check_high_range(self._voltage, current_limit_A)
-        self.limits.check_max("current_A", current_limit_A, "current limit", "A")
-        nplc = in_range(0.01, 10, "PLC")(nplc, f"{self.name}.nplc")
+        """Voltage source, current measure, compliance, NPLC, range (None = autorange);
+        every value is checked before anything is sent."""
+        cls = type(self)
+        cls.current_limit_A.validate(self, current_limit_A)
+        cls.nplc.validate(self, nplc)
         if current_range_A is not None:
-            in_range(1e-8, MAX_CURRENT_A, "A")(current_range_A, f"{self.name}.current_range_A")
+            cls.current_range_A.validate(self, current_range_A)
         language = self.language
         if language != "SCPI":
             raise InstrumentError(f"command set is {language}, not SCPI: select SCPI "
                                   "(MENU > System > Settings) and reboot", instrument=self.name)
-        for command in ("*CLS", ":SOUR:FUNC VOLT", ":SOUR:VOLT:RANG:AUTO ON",
-                        f":SOUR:VOLT:ILIM {current_limit_A:g}", ":SOUR:VOLT:READ:BACK ON",
-                        ':SENS:FUNC "CURR"'):
+        for command in ("*CLS", ":SOUR:FUNC VOLT", ":SOUR:VOLT:RANG:AUTO ON"):
             self.write(command)
-        self.write(f":SENS:CURR:NPLC {nplc:g}")
+        self.current_limit_A = current_limit_A
+        for command in (":SOUR:VOLT:READ:BACK ON", ':SENS:FUNC "CURR"'):
+            self.write(command)
+        self.nplc = nplc
         if current_range_A is None:
             self.autorange = True
         else:
             self.current_range_A = current_range_A
         self.four_wire_sense = self.four_wire
         self.check_errors()
-        self._current_limit_A, self._nplc = float(current_limit_A), nplc
 
     def set_voltage(self, voltage_V: float) -> None:
         """Program the source voltage (checked against envelope and bench limit first)."""
-        self._check_voltage(voltage_V)
-        if abs(voltage_V) > LOW_RANGE_V:
-            limit = self._current_limit_A
-            self._check_high_range(voltage_V, self.current_limit_A if limit is None else limit)
-        self.write(f":SOUR:VOLT {voltage_V:.7g}")
+        self.voltage_V = voltage_V
         self.check_errors()
-        self._voltage = float(voltage_V)
-
-    def _check_voltage(self, voltage_V: float) -> None:
-        self.ranges.voltage_V.check(voltage_V, f"{self.name}.voltage")
-        self.limits.check_max("voltage_V", voltage_V, "source voltage", "V")
 
     def output(self, on: bool) -> None:
         self.output_on = bool(on)
@@ -185,7 +178,7 @@ class Keithley2450(Instrument):
                              f"{step_V:g} V, {scan_rate_V_per_s:g} V/s")
         voltages = staircase(start_V, stop_V, step_V)
         for v in (voltages[0], voltages[-1]):
-            self._check_voltage(v)
+            type(self).voltage_V.validate(self, v)
         return self._staircase(voltages, step_V / scan_rate_V_per_s)
 
     def _staircase(self, voltages: list[float], dwell_s: float) -> Iterator[CurrentReading]:
@@ -233,20 +226,25 @@ class Keithley2450(Instrument):
 
     def safe_state(self) -> None:
         """Stop the trigger model, output off, source 0 V; verify the output is off."""
-        for command in (":ABOR", ":OUTP OFF", ":SOUR:VOLT 0"):
+        for command in (":ABOR", ":OUTP OFF"):
             self.write(command)
-        self._voltage = 0.0
+        self.voltage_V = 0.0
         if self.output_on:
             raise InstrumentError("output still on after :OUTP OFF", instrument=self.name)
 
-    def settings(self) -> dict[str, Any]:
-        auto = self.autorange
-        return {**super().settings(), "identity": self.identify(),
-                "voltage_V": self.voltage_V, "current_limit_A": self.current_limit_A,
-                "nplc": self.nplc, "current_range_A": None if auto else self.current_range_A,
-                "four_wire": self.four_wire_sense, "output_on": self.output_on}
-
     # -- helpers --------------------------------------------------------------------------
+    def _fits_high_range_at(self, voltage_V: float, name: str) -> float:
+        """Check of `voltage_V`: above 21 V the current limit set (or read) must fit."""
+        if abs(voltage_V) > LOW_RANGE_V:
+            limit = self.sent.get("current_limit_A")
+            self._check_high_range(voltage_V, self.current_limit_A if limit is None else limit)
+        return voltage_V
+
+    def _fits_high_range_with(self, current_limit_A: float, name: str) -> float:
+        """Check of `current_limit_A` at the voltage set."""
+        self._check_high_range(self.sent.get("voltage_V", 0.0), current_limit_A)
+        return current_limit_A
+
     def _check_high_range(self, voltage_V: float, current_limit_A: float) -> None:
         if abs(voltage_V) > LOW_RANGE_V and current_limit_A > HIGH_RANGE_MAX_CURRENT_A:
             raise RangeError(f"{self.name}: above {LOW_RANGE_V:g} V (210 V range) the current "
@@ -256,9 +254,9 @@ class Keithley2450(Instrument):
     def _aperture_s(self) -> float:
         if self._line_frequency_Hz is None:
             self._line_frequency_Hz = self.line_frequency_Hz
-        if self._nplc is None:
-            self._nplc = self.nplc
-        return self._nplc / self._line_frequency_Hz
+        if "nplc" not in self.sent:      # not configured by this driver: read it once
+            self.sent["nplc"] = self.nplc
+        return self.sent["nplc"] / self._line_frequency_Hz
 
     def _checked(self, current_A: float) -> float:
         if abs(current_A) >= OVERFLOW:

@@ -30,11 +30,11 @@ import math
 import re
 from typing import Any
 
-from labctl.drivers._impedance import ImpedanceAnalyzerDriver, Setting, polar_deg
+from labctl.drivers._impedance import ImpedanceAnalyzerDriver, polar_deg
 from labctl.capabilities import ImpedancePoint
 from labctl.errors import InstrumentError, RangeError, ReplyError
-from labctl.instrument import (Property, in_range, one_of, parse_bool, parse_word,
-                               raise_scpi_errors)
+from labctl.instrument import raise_scpi_errors
+from labctl.setting import Held, Setting, in_range, one_of, parse_bool, parse_word
 from labctl.ranges import Ranges, Span
 from labctl.transport import LinkSettings, Transport
 
@@ -81,18 +81,19 @@ class KeysightE4980A(ImpedanceAnalyzerDriver):
     models = (r",E4980AL?,",)
     RANGES = RANGES
 
-    frequency = Setting(":FREQ:CW?", ":FREQ:CW {:.10g}", span="frequency_Hz")
-    amplitude = Setting(":VOLT:LEV?", ":VOLT:LEV {:.6g}", span="amplitude_V",
-                        limit="amplitude_V", doc="test signal level, V rms")
-    bias = Setting(":BIAS:VOLT:LEV?", ":BIAS:VOLT:LEV {:.6g}", span="bias_V",
-                   check="check_bias", limit="bias_V", doc="DC bias, V")
-    bias_on = Property(":BIAS:STAT?", ":BIAS:STAT {:d}", parse=parse_bool)
-    function = Property(":FUNC:IMP:TYPE?", ":FUNC:IMP:TYPE {}", parse=parse_word,
-                        check=one_of(*TO_Z))
-    trigger_source = Property(":TRIG:SOUR?", ":TRIG:SOUR {}", parse=parse_word,
-                              check=one_of("INT", "HOLD", "BUS", "EXT"))
-    aperture = Property(":APER?", ":APER {0[0]},{0[1]:d}", parse=parse_aperture,
-                        doc="(SHOR|MED|LONG, averages 1..256)")
+    frequency_Hz = Setting(":FREQ:CW?", ":FREQ:CW {:.10g}", unit="Hz", span="frequency_Hz")
+    amplitude_V = Setting(":VOLT:LEV?", ":VOLT:LEV {:.6g}", unit="V", span="amplitude_V",
+                          limit="amplitude_V", doc="test signal level, V rms")
+    bias_V = Setting(":BIAS:VOLT:LEV?", ":BIAS:VOLT:LEV {:.6g}", unit="V", span="bias_V",
+                     check="check_bias", limit="bias_V", doc="DC bias, V")
+    bias_on = Setting(":BIAS:STAT?", ":BIAS:STAT {:d}", parse=parse_bool)
+    function = Setting(":FUNC:IMP:TYPE?", ":FUNC:IMP:TYPE {}", parse=parse_word,
+                       check=one_of(*TO_Z))
+    trigger_source = Setting(":TRIG:SOUR?", ":TRIG:SOUR {}", parse=parse_word,
+                             check=one_of("INT", "HOLD", "BUS", "EXT"))
+    aperture = Setting(":APER?", ":APER {0[0]},{0[1]:d}", parse=parse_aperture,
+                       doc="(SHOR|MED|LONG, averages 1..256)")
+    installed_options = Setting(wire=Held(()), doc="option numbers from *OPT? (at open)")
 
     def __init__(self, transport: Transport, *, name: str = "keysight_e4980a",
                  limits: Any = None, clock: Any = None, function: str = "ZTD",
@@ -103,7 +104,6 @@ class KeysightE4980A(ImpedanceAnalyzerDriver):
         self._aperture = (one_of(*APERTURE)(aperture, f"{name}.aperture"),
                           int(in_range(1, 256)(averages, f"{name}.averages")))
         self._ready = False
-        self.options: tuple[str, ...] = ()
 
     @classmethod
     def open(cls, resource: Any, **kwargs: Any) -> "KeysightE4980A":
@@ -112,12 +112,12 @@ class KeysightE4980A(ImpedanceAnalyzerDriver):
         reply = driver.query("*OPT?").strip()
         if not re.fullmatch(r"[\w.-]+(,[\w.-]*)*", reply):
             raise ReplyError(f"{driver.name}: *OPT? reply {reply!r}")
-        driver.options = tuple(o for o in reply.split(",") if o not in ("", "0"))
+        driver.installed_options = tuple(o for o in reply.split(",") if o not in ("", "0"))
         return driver
 
     @property
     def option_001(self) -> bool:
-        return OPTION_001 in self.options
+        return OPTION_001 in self.installed_options
 
     @property
     def ranges(self) -> Ranges:
@@ -155,10 +155,10 @@ class KeysightE4980A(ImpedanceAnalyzerDriver):
         f, amplitude, bias = self.check_point(frequency_Hz, amplitude_V, bias_V)
         if not self._ready:
             self.setup()
-        self.frequency, self.amplitude, self.bias = f, amplitude, bias
+        self.frequency_Hz, self.amplitude_V, self.bias_V = f, amplitude, bias
         self.bias_on = bias != 0.0
         self.check_errors()
-        applied = self.bias
+        applied = self.bias_V
         if abs(applied - bias) > 1e-6 * max(1.0, abs(bias)):
             raise InstrumentError(f"DC bias reads back as {applied:g} V, not {bias:g} V",
                                   instrument=self.name)
@@ -179,14 +179,9 @@ class KeysightE4980A(ImpedanceAnalyzerDriver):
 
     def safe_state(self) -> None:
         """Test signal to 0 V, DC bias 0 V and off; confirmed by reading them back."""
-        self.amplitude = 0.0
-        self.bias = 0.0
+        self.amplitude_V = 0.0
+        self.bias_V = 0.0
         self.bias_on = False
-        if self.bias_on or self.amplitude != 0.0:
+        if self.bias_on or self.amplitude_V != 0.0:
             raise InstrumentError("test signal or DC bias still on after safe state",
                                   instrument=self.name)
-
-    def settings(self) -> dict[str, Any]:
-        aperture, averages = self._aperture
-        return {**super().settings(), "function": self._function, "aperture": aperture,
-                "averages": averages, "options": list(self.options)}

@@ -16,14 +16,14 @@ range option (`heater_range`: low/medium/high) is switched on by `set_setpoint` 
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Mapping
 
 from labctl.drivers._temperature import ControllerBase, to_celsius, to_kelvin
 from labctl.capabilities import TemperatureReading
 from labctl.clock import Clock
 from labctl.errors import ConfigError, InstrumentError, RangeError, ReplyError
-from labctl.instrument import Property, in_range, one_of, parse_bool
 from labctl.ranges import Ranges, Span
+from labctl.setting import Calls, Setting, in_range, one_of, parse_bool
 from labctl.transport import LinkSettings, Transport
 
 HEATER_RANGES = {"off": 0, "low": 1, "medium": 2, "high": 3}
@@ -52,6 +52,21 @@ def parse_fields(reply: str, count: int) -> list[str]:
     return fields
 
 
+def parse_pid(reply: str) -> tuple[float, float, float]:
+    try:
+        p, i, d = (float(v) for v in parse_fields(reply, 3))
+    except ValueError:
+        raise ReplyError(f"expected P,I,D numbers, got {reply!r}") from None
+    return p, i, d
+
+
+def check_pid(pid: tuple[float, float, float], name: str) -> tuple[float, float, float]:
+    """P gain 0.1..1000, I reset 0.1..1000, D 0..200 %."""
+    p, i, d = pid
+    return (in_range(0.1, 1000)(p, f"{name}.P"), in_range(0.1, 1000)(i, f"{name}.I"),
+            in_range(0, 200, "%")(d, f"{name}.D"))
+
+
 class LakeShore336(ControllerBase):
     """Lake Shore 336, loop 1, implementing `TemperatureController`."""
 
@@ -61,12 +76,20 @@ class LakeShore336(ControllerBase):
     models = (r"^LSCI,MODEL336,",)
     RANGES = RANGES
 
-    heater_output_percent = Property("HTR? 1", doc="heater output, % of the present range")
-    heater_range = Property("RANGE? 1", "RANGE 1,{}", parse=parse_int,
-                            check=one_of(*HEATER_RANGES.values()), doc="0 off .. 3 high")
-    manual_output_percent = Property("MOUT? 1", "MOUT 1,{:.2f}", check=in_range(0, 100, "%"))
-    ramp_running = Property("RAMPST? 1", parse=parse_bool, doc="set-point still ramping")
-    heater_status = Property("HTRST? 1", parse=parse_int, doc="0 ok, 1 open load, 2 short")
+    heater_output_percent = Setting("HTR? 1", unit="%", snapshot=False,
+                                    doc="heater output, % of the present range")
+    heater_range = Setting("RANGE? 1", "RANGE 1,{}", parse=parse_int,
+                           check=one_of(*HEATER_RANGES.values()), doc="0 off .. 3 high")
+    manual_output_percent = Setting("MOUT? 1", "MOUT 1,{:.2f}", unit="%",
+                                    check=in_range(0, 100, "%"))
+    ramp_running = Setting("RAMPST? 1", parse=parse_bool, snapshot=False,
+                           doc="set-point still ramping")
+    heater_status = Setting("HTRST? 1", parse=parse_int, snapshot=False,
+                            doc="0 ok, 1 open load, 2 short")
+    pid = Setting("PID? 1", "PID 1,{0[0]:.1f},{0[1]:.1f},{0[2]:.0f}", parse=parse_pid,
+                  check=check_pid, doc="(P gain, I reset, D %) of loop 1")
+    control_loop = Setting(wire=Calls("_read_control_loop"),
+                           doc="(control input of output 1, its preferred units K or C)")
 
     def __init__(self, transport: Transport, *, name: str = "cryostat",
                  limits: Mapping[str, float] | None = None, clock: Clock | None = None,
@@ -100,7 +123,7 @@ class LakeShore336(ControllerBase):
         return idn
 
     # -- control loop configuration ---------------------------------------------------------
-    def control_loop(self) -> tuple[str, str]:
+    def _read_control_loop(self) -> tuple[str, str]:
         """(control input of output 1, its preferred units "K"/"C"), read once."""
         if self._loop is None:
             mode, number, _powerup = parse_fields(self.query("OUTMODE? 1"), 3)
@@ -116,25 +139,14 @@ class LakeShore336(ControllerBase):
         return self._loop
 
     def _to_loop_units(self, temperature_K: float) -> float:
-        return to_celsius(temperature_K) if self.control_loop()[1] == "C" else temperature_K
+        return to_celsius(temperature_K) if self.control_loop[1] == "C" else temperature_K
 
     def _from_loop_units(self, value: float) -> float:
-        return to_kelvin(value) if self.control_loop()[1] == "C" else value
-
-    def pid(self) -> tuple[float, float, float]:
-        """(P gain, I reset, D %) of loop 1."""
-        p, i, d = (float(v) for v in parse_fields(self.query("PID? 1"), 3))
-        return p, i, d
-
-    def set_pid(self, p: float, i: float, d: float) -> None:
-        in_range(0.1, 1000, "")(p, f"{self.name}.P")
-        in_range(0.1, 1000, "")(i, f"{self.name}.I")
-        in_range(0, 200, "%")(d, f"{self.name}.D")
-        self.write(f"PID 1,{p:.1f},{i:.1f},{d:.0f}")
+        return to_kelvin(value) if self.control_loop[1] == "C" else value
 
     # -- capability hooks ------------------------------------------------------------------
     def _read(self) -> TemperatureReading:
-        sensor, _units = self.control_loop()
+        sensor, _units = self.control_loop
         reply = self.query(f"KRDG? {sensor};SETP? 1;HTR? 1;RDGST? {sensor};HTRST? 1")
         fields = reply.strip().split(";")
         if len(fields) != 5:
@@ -158,17 +170,19 @@ class LakeShore336(ControllerBase):
     def _write_setpoint(self, temperature_K: float) -> None:
         self.write(f"SETP 1,{self._to_loop_units(temperature_K):.3f}")
 
-    def _write_ramp_rate(self, rate_K_per_s: float) -> None:
-        per_min = rate_K_per_s * 60.0
-        if per_min == 0:
-            self.write("RAMP 1,0,0")
-            return
+    def check_ramp_rate(self, rate_K_per_s: float, name: str = "") -> float:
+        """As the base class; a ramp (not 0 = off) within 0.1 .. 100 K/min."""
+        rate = super().check_ramp_rate(rate_K_per_s)
         low, high = RAMP_K_PER_MIN
-        if not low <= per_min <= high:
-            raise RangeError(f"{self.name}: ramp {per_min:g} K/min is outside {low:g}..{high:g} K/min")
-        self.write(f"RAMP 1,1,{per_min:.1f}")
+        if rate and not low <= rate * 60.0 <= high:
+            raise RangeError(f"{self.name}: ramp {rate * 60.0:g} K/min is outside "
+                             f"{low:g}..{high:g} K/min")
+        return rate
 
-    def ramp_rate_K_per_s(self) -> float:
+    def _write_ramp_rate(self, rate_K_per_s: float) -> None:
+        self.write(f"RAMP 1,1,{rate_K_per_s * 60.0:.1f}" if rate_K_per_s else "RAMP 1,0,0")
+
+    def _read_ramp_rate(self) -> float:
         """Set-point ramp rate of loop 1 (0 = ramping off)."""
         on, rate = parse_fields(self.query("RAMP? 1"), 2)
         return float(rate) / 60.0 if parse_bool(on) else 0.0
@@ -176,9 +190,3 @@ class LakeShore336(ControllerBase):
     def _secure_output(self) -> None:
         """Heater off (RANGE 1,0)."""
         self.heater_range = HEATER_RANGES["off"]
-
-    def settings(self) -> dict[str, Any]:
-        sensor, units = self.control_loop()
-        return {**super().settings(), "control_input": sensor, "setpoint_units": units,
-                "heater_range": self.heater_range, "pid": self.pid(),
-                "ramp_rate_K_per_s": self.ramp_rate_K_per_s()}

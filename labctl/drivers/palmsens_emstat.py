@@ -40,9 +40,10 @@ from labctl.drivers import _methodscript as ms
 from labctl.capabilities import CurrentReading, ImpedancePoint
 from labctl.clock import Clock
 from labctl.errors import InstrumentError, RangeError, ReplyError
-from labctl.instrument import Instrument, in_range, one_of
+from labctl.instrument import Instrument
 from labctl.ranges import Ranges, Span
 from labctl.sampling import log_schedule
+from labctl.setting import Held, Setting, in_range, one_of
 from labctl.transport import LinkSettings, Transport
 
 MODELS = {  # potential range (V), current ranges (A) in MethodSCRIPT order
@@ -106,14 +107,26 @@ class EmStat4(Instrument):
     models = (r"firmware es4_",)  # EmStat4 firmware: es4_lr.../es4_hr...
     RANGES = model_ranges(DEFAULT_MODEL)
 
+    # held by the driver: each script sends them
+    voltage_V = Setting(wire=Held(0.0), unit="V", span="voltage_V", limit="voltage_V",
+                        doc="cell potential of the DC scripts")
+    output_on = Setting(wire=Held(False), check=lambda on, _name: bool(on),
+                        doc="cell armed: the DC scripts switch it on")
+    current_limit_A = Setting(wire=Held(None), unit="A", span="current_A", limit="current_A",
+                              doc="highest autoranging bound (None: the top range)")
+    current_range_A = Setting(wire=Held(None), unit="A", check="_fixed_range",
+                              doc="fixed current range (None: autoranging)")
+    nplc = Setting(wire=Held(1.0), check=in_range(0.05, 100, "PLC"),
+                   doc="sampling interval of read(), in 50 Hz power-line cycles")
+    amplitude_V = Setting(wire=Held(None), unit="V", span="amplitude_V", limit="amplitude_V",
+                          check="_positive", doc="AC amplitude of the last EIS script, V rms")
+
     def __init__(self, transport: Transport, *, name: str = "emstat4",
                  limits: Mapping[str, float] | None = None, clock: Clock | None = None,
                  model: str = DEFAULT_MODEL):
         super().__init__(transport, name=name, limits=limits, clock=clock)
         self.model = one_of(*MODELS)(model, f"{name}.model")
         self.current_ranges_A = MODELS[self.model][1]
-        self.voltage_V, self.is_on, self.nplc = 0.0, False, 1.0
-        self.current_limit_A, self.current_range_A = self.current_ranges_A[-1], None
         self._active: object | None = None   # token of the running script
         self._gap_s = 0.0                     # longest expected wait between its lines
 
@@ -141,16 +154,17 @@ class EmStat4(Instrument):
         return f"PalmSens EmStat4 {self.model}, firmware {first[1:]} {second[:-1]}, " \
                f"serial {serial[1:]}".replace("  ", " ")
 
-    def settings(self) -> dict[str, Any]:
-        return {**super().settings(), "model": self.model, "voltage_V": self.voltage_V,
-                "output": self.is_on, "current_limit_A": self.current_limit_A,
-                "current_range_A": self.current_range_A, "nplc": self.nplc}
-
     # -- checks (before anything is sent) -----------------------------------------------------
     def _potential(self, value: float, what: str) -> float:
-        v = self.ranges.voltage_V.check(value, f"{self.name}.{what}")
-        self.limits.check_max("voltage_V", v, what, "V")
-        return v
+        return type(self).voltage_V.validate(self, value, what)
+
+    def _positive(self, value: float, name: str) -> float:
+        if value <= 0:
+            raise RangeError(f"{name} must be > 0 V")
+        return value
+
+    def _fixed_range(self, current_A: float | None, name: str) -> float | None:
+        return None if current_A is None else self._range_for(current_A, "current_range_A")
 
     def _range_for(self, current_A: float, what: str) -> float:
         """The smallest current range holding `current_A`."""
@@ -168,11 +182,9 @@ class EmStat4(Instrument):
         """All points are checked before the script is sent; then one script measures them."""
         freqs = [self.ranges.frequency_Hz.check(f, f"{self.name}.frequency")
                  for f in frequencies_Hz]
-        amp = self.ranges.amplitude_V.check(amplitude_V, f"{self.name}.amplitude")
-        if amp <= 0:
-            raise RangeError(f"{self.name}.amplitude must be > 0 V")
-        self.limits.check_max("amplitude_V", amp, "AC amplitude", "V")
-        bias = self._potential(bias_V, "bias")
+        amp = type(self).amplitude_V.validate(self, amplitude_V)
+        bias = self._potential(bias_V, "bias_V")
+        self.amplitude_V = amp
         if not freqs:
             return iter(())
         return self._points(ms.eis_script(freqs, amp, bias, self.current_ranges_A),
@@ -189,19 +201,20 @@ class EmStat4(Instrument):
     def configure(self, current_limit_A: float, nplc: float = 1.0,
                   current_range_A: float | None = None) -> None:
         """Autoranging up to the range holding `current_limit_A` (or a fixed range);
-        `nplc` sets the sampling interval of `read` (nplc / 50 Hz)."""
-        top = self._range_for(current_limit_A, "current_limit")
-        self.limits.check_max("current_A", current_limit_A, "current limit", "A")
-        self.nplc = in_range(0.05, 100, "PLC")(nplc, f"{self.name}.nplc")
-        self.current_range_A = None if current_range_A is None \
-            else self._range_for(current_range_A, "current_range")
-        self.current_limit_A = top
+        `nplc` sets the sampling interval of `read` (nplc / 50 Hz). All three are checked
+        before any is held."""
+        cls = type(self)
+        for setting, value in ((cls.current_limit_A, current_limit_A), (cls.nplc, nplc),
+                               (cls.current_range_A, current_range_A)):
+            setting.validate(self, value)
+        self.current_limit_A, self.nplc = current_limit_A, nplc
+        self.current_range_A = current_range_A
 
     def set_voltage(self, voltage_V: float) -> None:
-        self.voltage_V = self._potential(voltage_V, "voltage")
+        self.voltage_V = voltage_V
 
     def output(self, on: bool) -> None:
-        self.is_on = bool(on)
+        self.output_on = on
         if not on and self._active is not None:
             self.abort()
 
@@ -213,7 +226,7 @@ class EmStat4(Instrument):
     def record(self, duration_s: float, interval_s: float) -> Iterator[CurrentReading]:
         """Chronoamperometry at the programmed voltage (`meas_loop_ca`), one reading per
         interval, time-stamped with the instrument's timer from the script's start."""
-        if not self.is_on:
+        if not self.output_on:
             raise InstrumentError("output is off; call output(True) first", instrument=self.name)
         interval = in_range(1e-3, 1e5, "s")(interval_s, f"{self.name}.interval")
         duration = in_range(interval, 1e7, "s")(duration_s, f"{self.name}.duration")
@@ -226,7 +239,7 @@ class EmStat4(Instrument):
         from the first reading to the last): `meas_loop_ca` segments of constant interval,
         each covering SEGMENT_POINTS readings of the schedule, on its times at the
         segments' ends and evenly spaced in between (intervals in whole milliseconds)."""
-        if not self.is_on:
+        if not self.output_on:
             raise InstrumentError("output is off; call output(True) first", instrument=self.name)
         times = log_schedule(first_interval_s, max_interval_s, points_per_decade, duration_s)
         segments = ca_segments(times, max(1, points_per_decade // 4))
@@ -239,7 +252,7 @@ class EmStat4(Instrument):
                      scan_rate_V_per_s: float) -> Iterator[CurrentReading]:
         """Linear sweep voltammetry (`meas_loop_lsv`) from `start_V` to `stop_V`; stop
         iterating to end it early (the cell is switched off)."""
-        start, stop = self._potential(start_V, "start"), self._potential(stop_V, "stop")
+        start, stop = self._potential(start_V, "start_V"), self._potential(stop_V, "stop_V")
         step = in_range(1e-4, 1.0, "V")(step_V, f"{self.name}.step")
         rate = in_range(1e-5, 10.0, "V/s")(scan_rate_V_per_s, f"{self.name}.scan_rate")
         return self._readings(ms.lsv_script(start, stop, step, rate, self._ranges()),
@@ -249,7 +262,9 @@ class EmStat4(Instrument):
         """Start range and autoranging bounds for the DC scripts."""
         if self.current_range_A is not None:
             return (self.current_range_A,) * 3
-        return self.current_limit_A, self.current_ranges_A[0], self.current_limit_A
+        limit = self.current_limit_A
+        top = self.current_ranges_A[-1] if limit is None else self._range_for(limit, "")
+        return top, self.current_ranges_A[0], top
 
     def _readings(self, script: list[str], gap_s: float) -> Iterator[CurrentReading]:
         start = self.clock.now()
@@ -364,7 +379,7 @@ class EmStat4(Instrument):
     def safe_state(self) -> None:
         """Abort any script (its `on_finished:` switches the cell off), then run a
         `cell_off` script whose acknowledgement confirms the cell is off."""
-        self.is_on = False
+        self.output_on = False
         self.abort()
         self._cell_off()
 

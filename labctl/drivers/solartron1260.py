@@ -31,10 +31,10 @@ import re
 from dataclasses import replace
 from typing import Any, Mapping
 
-from labctl.drivers._impedance import ImpedanceAnalyzerDriver, Setting, polar_deg
+from labctl.drivers._impedance import ImpedanceAnalyzerDriver, polar_deg
 from labctl.capabilities import ImpedancePoint
 from labctl.errors import InstrumentError, RangeError, ReplyError
-from labctl.instrument import in_range, one_of
+from labctl.setting import Setting, in_range, one_of
 from labctl.ranges import Ranges, Span
 from labctl.transport import LinkSettings, Transport
 
@@ -85,14 +85,14 @@ class Solartron1260(ImpedanceAnalyzerDriver):
     models = (r",\s*1260\b",)
     RANGES = RANGES
 
-    frequency = Setting(None, "FR {}", format=e_format, span="frequency_Hz")
-    amplitude = Setting(None, "VA {}", format=e_format, span="amplitude_V",
-                        limit="amplitude_V", doc="generator AC amplitude, V rms")
-    bias = Setting(None, "VB {}", format=e_format, span="bias_V",
-                   limit="bias_V", doc="generator DC bias, V")
-    integration_s = Setting(None, "IS {}", format=e_format, check=INTEGRATION_S.check,
+    frequency_Hz = Setting(None, "FR {}", format=e_format, unit="Hz", span="frequency_Hz")
+    amplitude_V = Setting(None, "VA {}", format=e_format, unit="V", span="amplitude_V",
+                          limit="amplitude_V", doc="generator AC amplitude, V rms")
+    bias_V = Setting(None, "VB {}", format=e_format, unit="V", span="bias_V",
+                     limit="bias_V", doc="generator DC bias, V")
+    integration_s = Setting(None, "IS {}", format=e_format, unit="s", check=INTEGRATION_S.check,
                             doc="integration time (whole cycles, at least one)")
-    delay_s = Setting(None, "MS {}", format=e_format, check=in_range(0.0, 1e5, "s"),
+    delay_s = Setting(None, "MS {}", format=e_format, unit="s", check=in_range(0.0, 1e5, "s"),
                       doc="measurement delay before integration")
 
     def __init__(self, transport: Transport, *, name: str = "solartron1260",
@@ -104,11 +104,11 @@ class Solartron1260(ImpedanceAnalyzerDriver):
         super().__init__(transport, name=name, limits=limits, clock=clock)
         self.coordinates = one_of(*COORDINATES)(coordinates, f"{name}.coordinates")
         cls = type(self)     # the options are checked against the settings' ranges
-        self.min_integration_s = cls.integration_s.check_by(min_integration_s,
-                                                            f"{name}.min_integration_s")
+        self.min_integration_s = cls.integration_s.check(min_integration_s,
+                                                         f"{name}.min_integration_s")
         self.integration_cycles = int(in_range(1, 1e6)(integration_cycles,
                                                        f"{name}.integration_cycles"))
-        self._delay_s = cls.delay_s.check_by(delay_s, f"{name}.delay_s")   # sent by setup()
+        self._delay_s = cls.delay_s.check(delay_s, f"{name}.delay_s")   # sent by setup()
         self._ready = False
 
     @classmethod
@@ -141,7 +141,7 @@ class Solartron1260(ImpedanceAnalyzerDriver):
         time within the instrument's range: every setting of a point, before sending."""
         f, amplitude, bias = super().check_point(frequency_Hz, amplitude_V, bias_V)
         if f > HIGH_FREQUENCY_HZ and amplitude > HIGH_FREQUENCY_MAX_AMPLITUDE_V:
-            raise RangeError(f"{self.name}.amplitude = {amplitude:g} V at {f:g} Hz: above "
+            raise RangeError(f"{self.name}.amplitude_V = {amplitude:g} V at {f:g} Hz: above "
                              f"{HIGH_FREQUENCY_HZ:g} Hz the generator gives at most "
                              f"{HIGH_FREQUENCY_MAX_AMPLITUDE_V:g} V rms")
         type(self).integration_s.validate(self, self.integration_time_s(f))
@@ -160,10 +160,10 @@ class Solartron1260(ImpedanceAnalyzerDriver):
             self.setup()
         integration = self.integration_time_s(f)
         if f > HIGH_FREQUENCY_HZ:
-            self.amplitude, self.frequency = amplitude, f
+            self.amplitude_V, self.frequency_Hz = amplitude, f
         else:
-            self.frequency, self.amplitude = f, amplitude
-        self.bias = bias
+            self.frequency_Hz, self.amplitude_V = f, amplitude
+        self.bias_V = bias
         self.integration_s = integration
         self.write("SI")
         self.clock.sleep(self._delay_s + whole_cycles_s(integration, f))
@@ -190,11 +190,6 @@ class Solartron1260(ImpedanceAnalyzerDriver):
     def safe_state(self) -> None:
         """Generator to zero: AC amplitude and DC bias 0 V. The 1260 cannot report its
         generator settings, so an `*IDN?` round trip confirms the commands arrived."""
-        self.amplitude = 0.0
-        self.bias = 0.0
+        self.amplitude_V = 0.0
+        self.bias_V = 0.0
         self.identify()
-
-    def settings(self) -> dict[str, Any]:
-        return {**super().settings(), "coordinates": self.coordinates,
-                "min_integration_s": self.min_integration_s,
-                "integration_cycles": self.integration_cycles, "delay_s": self._delay_s}

@@ -5,7 +5,8 @@ import pytest
 from labctl.clock import VirtualClock
 from labctl.errors import InstrumentError, RangeError, ReplyError, SafetyLimitError
 from labctl.simulators.port import SimulatorPort
-from labctl.instrument import MAX_QUEUED_ERRORS, parse_scpi_error, parse_word
+from labctl.instrument import MAX_QUEUED_ERRORS, parse_scpi_error
+from labctl.setting import parse_word
 from tests.core.toy import ToyDriver, ToySource
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from labctl.errors import InstrumentError
-from labctl.instrument import (Instrument, Property, in_range, one_of, parse_bool, parse_float,
-                               raise_scpi_errors)
+from labctl.instrument import Instrument, raise_scpi_errors
+from labctl.setting import Setting, in_range, one_of, parse_bool, parse_float
 from labctl.transport import LinkSettings
 from labctl.simulators.scpi import ScpiDevice, parse_float as scpi_float
 
@@ -43,9 +43,9 @@ class ToyDriver(Instrument):
     link = LinkSettings(timeout_s=1.0)
     limit_keys = {"voltage_V": "max |voltage|"}
 
-    voltage = Property(":VOLT?", ":VOLT {:g}", check=in_range(-10, 10, "V"))
-    mode = Property(None, ":MODE {}", check=one_of("FAST", "SLOW"))
-    output_on = Property(":OUTP?", parse=parse_bool)
+    voltage = Setting(":VOLT?", ":VOLT {:g}", check=in_range(-10, 10, "V"))
+    mode = Setting(None, ":MODE {}", check=one_of("FAST", "SLOW"))
+    output_on = Setting(":OUTP?", parse=parse_bool)
 
     def __init__(self, transport, *, name="toy", limits=None, clock=None, channel: int = 1):
         super().__init__(transport, name=name, limits=limits, clock=clock)

@@ -140,7 +140,7 @@ def test_ramp_units_register_is_honoured(world):
     stock_client(port).write_register(531, 2)                      # degrees per second
     driver.set_ramp_rate(12 / 60)
     assert stock_client(port).read_float(0x8000 + 2 * 35) == pytest.approx(0.2)
-    assert driver.ramp_rate_K_per_s() == pytest.approx(0.2)
+    assert driver.ramp_rate_K_per_s == pytest.approx(0.2)
     assert world.loop.rate_K_per_s == pytest.approx(0.2)
 
 
@@ -148,10 +148,10 @@ def test_manual_mode_and_safe_state(world):
     _, _, driver = make(world)
     driver.set_manual(40.0)
     world.clock.sleep(10)
-    assert driver.manual and driver.read().output_percent == pytest.approx(40.0)
+    assert driver.auto_manual == 1 and driver.read().output_percent == pytest.approx(40.0)
     assert driver.status_word & (1 << 4)
     driver.safe_state()
-    assert not driver.manual
+    assert driver.auto_manual == 0
     assert world.loop.target_K == pytest.approx(30 + zero_Celsius, abs=1e-3)
     with pytest.raises(RangeError):
         driver.set_manual(120)
@@ -234,7 +234,7 @@ def test_a_setpoint_never_steps_past_the_ramp_limit(world):
     assert world.loop.rate_K_per_s == pytest.approx(20 / 60)
     stock_client(port).write_float(0x8000 + 2 * 35, 50.0)          # 50 degC/min at the panel
     driver.set_setpoint(698.15)
-    assert driver.ramp_rate_K_per_s() == pytest.approx(20 / 60)
+    assert driver.ramp_rate_K_per_s == pytest.approx(20 / 60)
     driver.set_ramp_rate(5 / 60)                                   # slower than the limit: kept
     driver.set_setpoint(598.15)
     assert world.loop.rate_K_per_s == pytest.approx(5 / 60)

@@ -135,16 +135,18 @@ def test_driver_is_a_source_meter_and_configures_the_instrument(smu, sim):
     assert ":SOUR:VOLT:ILIM 0.001" in sim.log and ":SYST:ERR?" in sim.log
     smu.configure(1e-3)
     assert sim.auto and sim.nplc == 1.0
-    assert smu.settings() | {"identity": None} == {
+    assert smu.settings() == {    # read back from the instrument, every Setting
         "driver": "Keithley2450", "limits": {"voltage_V": 5.0, "current_A": 0.01},
-        "identity": None, "voltage_V": 0.0, "current_limit_A": 1e-3, "nplc": 1.0,
-        "current_range_A": None, "four_wire": False, "output_on": False}
+        "options": {"four_wire": False}, "language": "SCPI", "line_frequency_Hz": 50.0,
+        "voltage_V": 0.0, "current_limit_A": 1e-3, "nplc": 1.0, "current_range_A": 1e-5,
+        "autorange": True, "four_wire_sense": False, "output_on": False}
 
 
 def test_four_wire_option_from_the_bench(world, sim):
     smu = Keithley2450.open(SimulatorPort(sim), clock=world.clock, options={"four_wire": True})
     smu.configure(1e-3)
-    assert sim.four_wire and smu.settings()["four_wire"] is True
+    assert sim.four_wire and smu.settings()["four_wire_sense"] is True
+    assert smu.settings()["options"] == {"four_wire": True}
 
 
 def test_current_is_the_samples_step_response_at_the_furnace_temperature(smu, world):
@@ -246,8 +248,10 @@ def test_safe_state_switches_off_and_zeroes_the_source(smu, sim):
 
 # -- limits and envelope: refused before anything is sent ----------------------------------
 @pytest.mark.parametrize("action, error, message", [
-    (lambda s: s.set_voltage(6.0), SafetyLimitError, "source voltage 6 V exceeds .* 5"),
-    (lambda s: s.configure(0.02), SafetyLimitError, "current limit 0.02 A exceeds"),
+    (lambda s: s.set_voltage(6.0), SafetyLimitError,
+     "smu.voltage_V = 6 V exceeds the bench limit voltage_V = 5"),
+    (lambda s: s.configure(0.02), SafetyLimitError,
+     "smu.current_limit_A = 0.02 A exceeds the bench limit current_A = 0.01"),
     (lambda s: s.set_voltage(-250.0), RangeError, r"-210 .. 210 V"),
     (lambda s: s.configure(1.2), RangeError, r"1e-09 .. 1.05 A"),
     (lambda s: s.configure(1e-3, nplc=20), RangeError, r"0.01 .. 10 PLC"),

@@ -51,7 +51,7 @@ def test_setup_and_point_commands(bench):
                          ":VOLT:LEV 0.1", ":BIAS:VOLT:LEV 0", ":BIAS:STAT 0", ":SYST:ERR?",
                          ":BIAS:VOLT:LEV?", ":TRIG:IMM", ":FETC?"]
     assert (driver.function, driver.aperture, driver.trigger_source) == ("ZTD", ("MED", 1), "BUS")
-    assert (driver.frequency, driver.amplitude, driver.bias_on) == (1e3, 0.1, False)
+    assert (driver.frequency_Hz, driver.amplitude_V, driver.bias_on) == (1e3, 0.1, False)
 
 
 @pytest.mark.parametrize("long_format, digits", [("OFF", 5), ("ON", 9)])
@@ -125,7 +125,7 @@ def test_out_of_range_refused_by_driver_and_simulator(bench):
 def test_standard_unit_levels_from_opt_query():
     """No option 001: AC level 0-2 V rms, DC bias only 0, 1.5 or 2 V (data sheet)."""
     world, sim, driver = make()
-    assert sim.opening == ["*OPT?"] and driver.options == ()
+    assert sim.opening == ["*OPT?"] and driver.installed_options == ()
     for bad, match in ((0.5, "only 0, 1.5 or 2 V"), (-1.5, "only 0, 1.5 or 2 V")):
         with pytest.raises(RangeError, match=match):
             driver.measure(1e3, 0.1, bias_V=bad)
@@ -139,20 +139,21 @@ def test_standard_unit_levels_from_opt_query():
 def test_option_001_levels():
     """Option 001: 0-20 V rms and -40..+40 V bias, in driver and simulator."""
     world, sim, driver = make(sim_options={"option_001": True})
-    assert driver.options == ("001",) and driver.settings()["options"] == ["001"]
+    assert driver.installed_options == ("001",)
+    assert driver.settings()["installed_options"] == ("001",)
     driver.measure(1e3, 5.0, bias_V=-12.5)
     assert (sim.level, sim.bias) == (5.0, -12.5)
     with pytest.raises(RangeError, match=r"-40 \.\. 40 V"):
-        driver.bias = 41.0
+        driver.bias_V = 41.0
     with pytest.raises(RangeError, match=r"0 \.\. 20 V"):
-        driver.amplitude = 21.0
+        driver.amplitude_V = 21.0
 
 
 def test_a_bias_the_unit_did_not_apply_is_an_error():
     """A standard unit applies its nearest setting: the read-back catches a driver that
     believed in option 001."""
     world, sim, driver = make()
-    driver.options = ("001",)
+    driver.installed_options = ("001",)
     with pytest.raises(InstrumentError, match="reads back as 1.5 V, not 1 V"):
         driver.measure(1e3, 0.1, bias_V=1.0)
     assert sim.lines[-1] == ":BIAS:VOLT:LEV?"
@@ -176,9 +177,9 @@ def test_limits_from_the_bench():
     with pytest.raises(SafetyLimitError, match="amplitude_V"):
         driver.measure(1e3, 0.1)
     with pytest.raises(SafetyLimitError, match="bias_V"):
-        driver.bias = 1.5
+        driver.bias_V = 1.5
     with pytest.raises(RangeError):
-        driver.amplitude = 3.0                 # above the instrument's 2 V
+        driver.amplitude_V = 3.0                 # above the instrument's 2 V
     assert sim.lines == []
 
 
@@ -240,7 +241,7 @@ def test_safe_state_turns_level_and_bias_off(bench):
     with driver:
         pass
     assert (sim.level, sim.bias, sim.bias_on) == (0.0, 0.0, False)
-    assert driver.settings()["aperture"] == "MED"
+    assert driver.settings()["aperture"] == ("MED", 1)    # as the instrument says
 
 
 def test_safe_state_is_confirmed_by_a_query():

@@ -90,7 +90,7 @@ def test_driver_over_tcp(world):
             world.clock.sleep(600)
             reading = driver.read()
             assert 300 < reading.temperature_K < 410 and reading.setpoint_K == pytest.approx(400.0)
-            assert driver.settings()["control_input"] == "A"
+            assert driver.settings()["control_loop"][0] == "A"
     assert world.loop.output_limits_pct[1] == 0                    # safe state: heater off
 
 
@@ -100,7 +100,7 @@ def test_setpoint_in_the_loops_units(world, units):
     driver.set_setpoint(600 + zero_Celsius)
     assert world.loop.target_K == pytest.approx(600 + zero_Celsius)
     assert driver.read().setpoint_K == pytest.approx(600 + zero_Celsius)
-    assert driver.settings()["setpoint_units"] == "KC"[units - 1]
+    assert driver.settings()["control_loop"][1] == "KC"[units - 1]
 
 
 def test_limits_refused_before_anything_is_sent(world):
@@ -123,7 +123,7 @@ def test_limits_refused_before_anything_is_sent(world):
 def test_ramp_takes_its_time_and_safe_state_switches_the_heater_off(world):
     _, _, driver = make(world)
     driver.set_ramp_rate(10 / 60)
-    assert driver.ramp_rate_K_per_s() == pytest.approx(10 / 60)
+    assert driver.ramp_rate_K_per_s == pytest.approx(10 / 60)
     start = world.clock.now()
     driver.set_setpoint(598.15)
     while driver.ramp_running:
@@ -177,7 +177,7 @@ def test_a_setpoint_never_steps_past_the_ramp_limit(world):
     _, _, driver = make(world)                                     # ramping off: a step
     start = world.clock.now()
     driver.set_setpoint(498.15)
-    assert driver.ramp_rate_K_per_s() == pytest.approx(20 / 60)
+    assert driver.ramp_rate_K_per_s == pytest.approx(20 / 60)
     while driver.ramp_running:
         world.clock.sleep(30)
     assert world.clock.now() - start == pytest.approx(600, abs=60)  # 200 K at 20 K/min

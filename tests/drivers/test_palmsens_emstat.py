@@ -353,7 +353,7 @@ def test_lost_packet_is_an_error_not_a_short_spectrum(world):
     (lambda d: d.measure(1e-6, 0.01), "frequency"),
     (lambda d: d.measure(1e3, 1.0), "amplitude"),
     (lambda d: d.measure(1e3, 0.0), "amplitude"),
-    (lambda d: d.set_voltage(6.5), r"voltage = 6.5 V .* -6 \.\. 6 V"),
+    (lambda d: d.set_voltage(6.5), r"voltage_V = 6.5 V .* -6 \.\. 6 V"),
     (lambda d: d.configure(0.5), "current_limit"),
     (lambda d: d.linear_sweep(0, 1, 0.0, 0.1), "step"),
 ])

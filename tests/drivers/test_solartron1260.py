@@ -80,7 +80,7 @@ def test_bad_commands_are_ignored_and_listed():
 def test_amplitude_at_most_1_V_above_10_MHz(bench):
     """3 V rms up to 10 MHz, 1 V above: the driver refuses the pair before sending."""
     world, sim, driver = bench
-    with pytest.raises(RangeError, match=r"amplitude = 1.5 V at 2e\+07 Hz.* 1 V rms"):
+    with pytest.raises(RangeError, match=r"amplitude_V = 1.5 V at 2e\+07 Hz.* 1 V rms"):
         driver.measure(2e7, 1.5)
     with pytest.raises(RangeError, match="at most 1 V rms"):
         driver.sweep([1e3, 1.1e7], 2.0)
@@ -263,7 +263,7 @@ def test_limits_and_ranges_refused_before_anything_is_sent():
     with pytest.raises(RangeError, match="Hz"):
         driver.sweep([1e3, 1e2, 50e6], 0.01)
     with pytest.raises(SafetyLimitError):
-        driver.amplitude = 1.0
+        driver.amplitude_V = 1.0
     assert sim.lines == []
     assert Solartron1260.limit_keys.keys() == {"amplitude_V", "bias_V"}
 
@@ -275,4 +275,6 @@ def test_safe_state_zeroes_the_generator(bench):
         pass
     assert sim.numbers["VA"] == 0.0 and sim.numbers["VB"] == 0.0
     assert sim.lines[-3:] == ["VA 0.0000000E+0", "VB 0.0000000E+0", "*IDN?"]  # confirmed
-    assert driver.settings()["coordinates"] == "rectangular"
+    snapshot = driver.settings()        # write-only settings: as last sent
+    assert snapshot["options"]["coordinates"] == "rectangular"
+    assert (snapshot["amplitude_V"], snapshot["bias_V"], snapshot["frequency_Hz"]) == (0, 0, 1e3)

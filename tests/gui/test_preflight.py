@@ -13,7 +13,7 @@ def test_one_offs_outside_the_instruments_ranges_touch_no_instrument(qtbot, wind
     furnace = session.bench.find(TemperatureController)[0]
     fra = session.bench.simulation.devices["fra"]
     with session._io:            # no poll in between: what the instruments hold now
-        setpoint, rate = furnace.target_setpoint_K, furnace.ramp_rate_K_per_s()
+        setpoint, rate = furnace.target_setpoint_K, furnace.ramp_rate_K_per_s
     generator = dict(fra.numbers)
     panel.setpoint.setText("-50")
     panel.ramp.setText("7")
@@ -26,7 +26,7 @@ def test_one_offs_outside_the_instruments_ranges_touch_no_instrument(qtbot, wind
     assert session.runner.state == "idle"
     with session._io:
         assert furnace.target_setpoint_K == pytest.approx(setpoint, abs=1e-3)
-        assert furnace.ramp_rate_K_per_s() == pytest.approx(rate)
+        assert furnace.ramp_rate_K_per_s == pytest.approx(rate)
     assert fra.numbers == generator
 
 
