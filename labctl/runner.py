@@ -3,6 +3,9 @@
 States and the only transitions allowed: `labctl.runstate` (start, pause and resume take
 effect at a checkpoint; an abort, a fault or a tripped interlock goes to `aborting`, the
 bench is made safe, the run is stored 'aborted' or 'failed' and the runner is `failed`).
+An interlock whose action is `pause` (labctl.interlocks) pauses the run instead: outputs
+safe, the interrupted step abandoned; after the operator resumed (refused while the
+interlock is still tripped) the run goes on from that step, or from its plateau's first.
 
 On an abort or fault, outputs go off and the furnace to its safe set-point before anything
 else (instruments without temperature control first), then the run is closed in the store
@@ -30,6 +33,7 @@ from labctl.bench import Bench
 from labctl.capabilities import TemperatureController
 from labctl.context import Aborted
 from labctl.errors import LabctlError, describe
+from labctl.interlocks import Tripped
 from labctl.recipe import Recipe, Step
 from labctl.runcontext import StoreContext
 from labctl.runstate import (ACTIVE, Command, RunState, accepts, check_command,
@@ -38,6 +42,10 @@ from labctl.store.store import Store
 from labctl.watchdog import Watchdog
 
 DONE = {Command.PAUSE: "paused", Command.RESUME: "resumed", Command.ABORT: "aborted"}
+
+
+class Suspended(Aborted):
+    """An interlock paused the run: the step it interrupted is measured again."""
 
 
 class Runner:
@@ -100,8 +108,13 @@ class Runner:
             self._command(Command.PAUSE, RunState.PAUSED, reason)
 
     def resume(self, reason: str = "") -> None:
+        """Go on; refused while an interlock is still tripped (until a look finds it clear)."""
         with self._cond:
-            self._command(Command.RESUME, RunState.RUNNING, reason)
+            check_command(self._state, Command.RESUME, "the runner")
+            if tripped := dict(self.watchdog.tripped):
+                raise LabctlError("cannot resume: interlock still tripped: " + "; ".join(
+                    f"{label}: {reason}" for label, reason in tripped.items()))
+            self._transition(RunState.RUNNING, reason)
 
     def abort(self, reason: str = "aborted by the operator") -> None:
         """Stop the run at its next checkpoint; the bench is made safe."""
@@ -186,9 +199,27 @@ class Runner:
                 paused = self._state == RunState.PAUSED
                 if not paused:
                     self._gate()
-            self.watchdog.check(self._context)
+            self._look()
             if not paused:
                 return
+
+    def _look(self) -> None:
+        """The watchdog's look; a tripped interlock is a run event, then fails the run
+        (raised on) or suspends it (`pause`: outputs safe, `Suspended` raised)."""
+        try:
+            self.watchdog.check(self._context)
+        except Tripped as trip:
+            pause = trip.interlock.action == "pause"
+            level = "warning" if pause else "error"
+            self._context.store.log_event(self.run_id, level, str(trip))
+            self._emit(ev.LogMessage(self.run_id, level, str(trip)))
+            if not pause:
+                raise
+            with self._cond:
+                if self._state == RunState.RUNNING:
+                    self._transition(RunState.PAUSED, str(trip))
+            self._make_safe(self._context.store, self.run_id, trip.interlock.instrument)
+            raise Suspended(str(trip)) from trip
 
     def _act_on_requests(self) -> None:
         """Pause, resume or abort asked through the store by another process (`labctl abort
@@ -245,7 +276,7 @@ class Runner:
                                          self.bench.instruments, self._emit,
                                          self._checkpoint, self._step_progress,
                                          self._check_abort)
-            self.watchdog.reset(self.bench.clock.now())
+            self.watchdog.reset(self.bench.clock.now(), self.bench.config.instruments)
             try:
                 self._steps(store, run_id, todo)
                 with self._cond:
@@ -288,14 +319,22 @@ class Runner:
         self._done_steps, self._total_steps, self._elapsed_s = 0, len(todo), 0.0
         measured = {s.path for s in store.steps(run_id)}
         clock = self.bench.clock
-        for step in todo:
-            self._checkpoint()
-            if step.path in measured:     # measured before a resume: the new steps count
-                store.supersede(run_id, step.path)
-            self._context.enter(step.position)
-            self._step_started_s = clock.now()
-            self._emit(ev.StepStarted(run_id, step.path, step.kind, step.position.temperature_K))
-            step.protocol.run(self._context, step.params)
+        while todo:
+            step = todo.pop(0)
+            try:
+                self._checkpoint()
+                if step.path in measured:   # measured before a resume: the new steps count
+                    store.supersede(run_id, step.path)
+                self._context.enter(step.position)
+                self._step_started_s = clock.now()
+                self._emit(ev.StepStarted(run_id, step.path, step.kind,
+                                          step.position.temperature_K))
+                step.protocol.run(self._context, step.params)
+            except Suspended:               # as after a resume, once the operator resumes
+                measured = {s.path for s in store.steps(run_id)}
+                todo = plan(self.recipe.steps, set(store.finished_positions(run_id)))
+                self._total_steps = self._done_steps + len(todo)
+                continue
             store.finish_position(run_id, step.path)
             self._emit(ev.StepFinished(run_id, step.path, step.kind, RunState.DONE))
             self._done_steps += 1
@@ -342,13 +381,17 @@ class Runner:
         self.bench.hold_for_run(None)
         self._emit(ev.RunFinished(run_id, status, reason))
 
-    def _make_safe(self, store: Store | None = None, run_id: int | None = None) -> list[str]:
-        """Every instrument to its safe state (outputs first, see `Bench.safe_state`);
-        returns the problems met (also logged)."""
+    def _make_safe(self, store: Store | None = None, run_id: int | None = None,
+                   pausing_for: str | None = None) -> list[str]:
+        """Every instrument to its safe state (outputs first, see `Bench.safe_state`), or
+        only the outputs and instrument `pausing_for` (`Bench.outputs_safe`); returns the
+        problems met (also logged)."""
         clock = self.bench.clock
         t0 = clock.now()
-        problems = [str(p) for p in self.bench.safe_state()]
-        message = (f"bench made safe in {clock.now() - t0:.3f} s" if not problems else
+        problems = [str(p) for p in (self.bench.safe_state() if pausing_for is None else
+                                     self.bench.outputs_safe(pausing_for))]
+        what = "bench" if pausing_for is None else f"outputs and {pausing_for}"
+        message = (f"{what} made safe in {clock.now() - t0:.3f} s" if not problems else
                    "safe state incomplete: " + "; ".join(problems))
         if store is not None:
             store.log_event(run_id, "info" if not problems else "critical", message)

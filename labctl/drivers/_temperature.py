@@ -78,6 +78,8 @@ class ControllerBase(Instrument):
     """A temperature controller: limits, safe state and the heater check; SI units."""
 
     limit_keys = LIMIT_KEYS
+    interlocks = {"sensor_break": {"action": "abort"},       # labctl.interlocks, defaults
+                  "heater_not_followed": {"band_K": 15.0, "after_s": 300.0, "action": "abort"}}
 
     def __init__(self, transport: Transport, *, name: str, limits: Mapping[str, float] | None,
                  clock: Clock | None, heater_check_s: float):
