@@ -57,6 +57,26 @@ def short_at_dc():
     return inject
 
 
+def repair_and_resume(tripped, repair, seen):
+    """An injector: once the outputs and instrument `tripped` are safe, note the bench
+    (`seen["safe"]`), `repair` it and let the watchdog's next look come; resume as soon as
+    a look found every interlock clear."""
+    def inject(bench, runner, event):
+        if isinstance(event, ev.LogMessage) and event.message.startswith(f"outputs and {tripped}"):
+            seen["safe"] = safe_bench(bench)
+            repair(bench)
+            bench.clock.sleep(30.0)
+        if isinstance(event, ev.TemperatureRecorded) and runner.state == "paused" \
+                and not runner.watchdog.tripped:
+            runner.resume("repaired")
+    return inject
+
+
+def mend_thermocouple(bench):
+    with bench.simulation.world.control() as loop:
+        loop.furnace.thermocouple_broken = False
+
+
 def interlock_events(db, run_id):
     with Store.open(db) as store:
         return [(e.level, e.message) for e in store.events(run_id)
@@ -92,23 +112,19 @@ def test_a_sensor_break_aborts_and_is_stored(run_on, db):
 def test_a_paused_interlock_makes_outputs_safe_waits_until_clear_and_measures_again(run_on, db):
     seen = {"refused": []}
     short = short_at_dc()
+    repair = repair_and_resume(
+        "smu", lambda bench: setattr(bench.simulation.devices["smu"], "short_circuit_Ohm", None),
+        seen)
 
     def fault_then_repair(bench, runner, event):
         short(bench, runner, event)
-        smu = bench.simulation.devices["smu"]
+        repair(bench, runner, event)
         if isinstance(event, ev.StateChanged) and event.state == "paused":
             seen["paused"] = event.reason
             try:
                 runner.resume("too early")
             except Exception as exc:  # noqa: BLE001 - the refusal is what is tested
                 seen["refused"].append(str(exc))
-        if isinstance(event, ev.LogMessage) and event.message.startswith("outputs and smu"):
-            seen["output_after_trip"], seen["furnace_K"] = safe_bench(bench)
-            smu.short_circuit_Ohm = None
-            bench.clock.sleep(30.0)                  # until the watchdog's next look
-        if isinstance(event, ev.TemperatureRecorded) and runner.state == "paused" \
-                and not runner.watchdog.tripped:
-            runner.resume("operator after repair")
     runner, bench, status = run_on(
         bench_text(smu='interlocks = { compliance = { max_s = 60, action = "pause" } }'),
         fault_then_repair, readings=30)
@@ -116,7 +132,7 @@ def test_a_paused_interlock_makes_outputs_safe_waits_until_clear_and_measures_ag
     assert seen["paused"].startswith("interlock smu.compliance tripped (pause): in compliance")
     assert seen["refused"] == ["cannot resume: interlock still tripped: smu.compliance: "
                                + seen["paused"].split(": ", 1)[1]]
-    assert seen["output_after_trip"] is False and seen["furnace_K"] == pytest.approx(573.15)
+    assert seen["safe"][0] is False and seen["safe"][1] == pytest.approx(573.15)  # furnace kept
     with Store.open(db) as store:
         steps = [(s.path, s.status, s.superseded) for s in store.steps(runner.run_id)]
         messages = [e.message for e in store.events(runner.run_id)]
@@ -169,19 +185,13 @@ def test_bench_settings_change_the_drivers_defaults():
 def test_a_paused_sensor_break_makes_the_furnace_safe_too_and_the_plateau_is_heated_again(
         run_on, db):
     seen = {}
+    repair = repair_and_resume("furnace", mend_thermocouple, seen)
 
     def break_then_repair(bench, runner, event):
         if isinstance(event, ev.MeasurementStarted) and event.kind == "eis" and not seen:
             seen["broken"] = event.step_id
             break_thermocouple(bench)
-        if isinstance(event, ev.LogMessage) and event.message.startswith("outputs and furnace"):
-            seen["safe"] = safe_bench(bench)
-            with bench.simulation.world.control() as loop:
-                loop.furnace.thermocouple_broken = False
-            bench.clock.sleep(30.0)
-        if isinstance(event, ev.TemperatureRecorded) and runner.state == "paused" \
-                and not runner.watchdog.tripped:
-            runner.resume("thermocouple replaced")
+        repair(bench, runner, event)
     runner, bench, status = run_on(
         bench_text(furnace='interlocks = { sensor_break = { action = "pause" } }'),
         break_then_repair, readings=3)
