@@ -420,10 +420,13 @@ class Runner:
         return found[0]
 
     def _snapshot(self) -> dict[str, Any]:
-        """Identity, settings and limits of every instrument (QCoDeS-style station snapshot)."""
+        """Identity, settings, limits and interlocks of every instrument (QCoDeS-style
+        station snapshot)."""
         snapshot: dict[str, Any] = {"labctl": __version__, "bench": self.bench.config.source}
+        specs = self.bench.config.instruments
         for name, inst in self.bench.instruments.items():
-            snapshot[name] = {**inst.settings(), "identity": inst.identify()}
+            snapshot[name] = {**inst.settings(), "identity": inst.identify(),
+                              "interlocks": specs[name].interlocks}
         return snapshot
 
 

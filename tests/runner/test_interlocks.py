@@ -97,6 +97,10 @@ def test_a_switched_off_interlock_lets_the_run_finish(run_on, db):
     runner, _, status = run_on(bench_text(smu="interlocks = { compliance = false }"),
                                short_at_dc(), readings=30)
     assert status == "done" and interlock_events(db, runner.run_id) == []
+    with Store.open(db) as store:
+        snapshot = store.run(runner.run_id).bench        # which interlocks watched the run
+    assert snapshot["smu"]["interlocks"] == {}
+    assert set(snapshot["furnace"]["interlocks"]) == {"sensor_break", "heater_not_followed"}
 
 
 def test_a_sensor_break_aborts_and_is_stored(run_on, db):
