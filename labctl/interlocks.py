@@ -154,6 +154,13 @@ def declared(driver: type) -> dict[str, dict[str, Any]]:
     return getattr(driver, "interlocks", {})
 
 
+def describe(settings: dict[str, dict[str, Any]]) -> str:
+    """Interlock settings in a line: `compliance (max_s = 60, abort)`, or `none`."""
+    return ", ".join(f"{kind} (" + ", ".join([f"{k} = {v:g}" for k, v in values.items()
+                                               if k != "action"] + [values["action"]]) + ")"
+                     for kind, values in settings.items()) or "none"
+
+
 def build(instrument: str, settings: dict[str, dict[str, Any]]) -> list[Interlock]:
     """The interlocks of `instrument` from validated settings (`parse`)."""
     return [KINDS[kind](instrument, **values) for kind, values in settings.items()]
