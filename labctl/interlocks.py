@@ -156,9 +156,11 @@ def declared(driver: type) -> dict[str, dict[str, Any]]:
 
 def describe(settings: dict[str, dict[str, Any]]) -> str:
     """Interlock settings in a line: `compliance (max_s = 60, abort)`, or `none`."""
-    return ", ".join(f"{kind} (" + ", ".join([f"{k} = {v:g}" for k, v in values.items()
-                                               if k != "action"] + [values["action"]]) + ")"
-                     for kind, values in settings.items()) or "none"
+    shown = []
+    for kind, values in settings.items():
+        numbers = [f"{key} = {value:g}" for key, value in values.items() if key != "action"]
+        shown.append(f"{kind} ({', '.join(numbers + [values.get('action', 'abort')])})")
+    return ", ".join(shown) or "none"
 
 
 def build(instrument: str, settings: dict[str, dict[str, Any]]) -> list[Interlock]:
@@ -172,7 +174,7 @@ def parse(driver: type, value: Any, where: str, errors: Problems) -> dict[str, d
     defaults = declared(driver)
     result = {kind: dict(values) for kind, values in defaults.items()}
     if not isinstance(value, dict):
-        errors.add("must be a table (interlock = { ... } or false)", where)
+        errors.add("must be a table of interlocks (NAME = true, false or { settings })", where)
         return result
     for kind, entry in value.items():
         if kind not in defaults:
