@@ -6,6 +6,7 @@ driver = "keithley2450"                      # a registered driver name
 resource = "TCPIP::192.168.1.20::5025::SOCKET"
 options = { timeout_s = 5.0 }                # link settings and driver options
 limits = { voltage_V = 5.0, current_A = 0.01 }
+interlocks = { compliance = { max_s = 60, action = "pause" } }   # see labctl.interlocks
 
 [simulation]                                 # optional: for `sim://NAME` resources
 sample = "my-sample.toml"                    # default: the shipped sample
@@ -33,11 +34,12 @@ from labctl.clock import Clock, RealClock
 from labctl.configfile import Problems, is_number, parse_toml, read_text, unknown
 from labctl.errors import (BenchOpenError, ConfigError, InstrumentError, LabctlError,
                            RangeError, SafeStateError, describe)
+from labctl.interlocks import parse as parse_interlocks
 from labctl.registry import load_driver
 from labctl.transport import LinkSettings, resource_problem
 
 SIM_SCHEME = "sim://"
-INSTRUMENT_KEYS = {"driver", "resource", "options", "limits"}
+INSTRUMENT_KEYS = {"driver", "resource", "options", "limits", "interlocks"}
 SIMULATION_KEYS = {"sample", "seed", "start_temperature_C"}
 # options of every instrument, handled by the bench: false accepts an instrument whose
 # identity is not one of the driver's models (a compatible model)
@@ -51,6 +53,7 @@ class InstrumentSpec:
     resource: str
     options: dict[str, Any] = field(default_factory=dict)
     limits: dict[str, float] = field(default_factory=dict)
+    interlocks: dict[str, dict[str, Any]] = field(default_factory=dict)   # kind -> settings
 
     @property
     def simulated(self) -> bool:
@@ -149,10 +152,12 @@ def _instrument(name: str, table: Any, errors: Problems) -> InstrumentSpec | Non
         elif key.startswith("safe_") and is_number(highest := limits.get(f"max_{key[5:]}")) \
                 and value > highest:   # the safe state itself would be refused
             errors.add(f"must not exceed max_{key[5:]} = {highest:g}", f"{where}.limits", key)
+    interlocks = parse_interlocks(driver, table.get("interlocks", {}), f"{where}.interlocks",
+                                  errors)
     if len(errors.items) > count:
         return None
     return InstrumentSpec(name, table["driver"], table["resource"], dict(options),
-                          {k: float(v) for k, v in limits.items()})
+                          {k: float(v) for k, v in limits.items()}, interlocks)
 
 
 def physical_problem(key: str, value: float) -> str | None:
@@ -236,9 +241,18 @@ class Bench:
         """Every instrument to its safe state, whatever any of them raises: outputs off
         first, temperature controllers last; returns the problems met, each a labctl error
         naming its instrument."""
-        furnaces_last = sorted(self.instruments, key=lambda name: isinstance(
+        return self._each("safe state", lambda inst: inst.safe_state(), self._furnaces_last())
+
+    def outputs_safe(self, also: str) -> list[LabctlError]:
+        """Every instrument but the temperature controllers to its safe state, and `also`
+        (an interlock's pause: the furnace keeps its temperature unless it tripped)."""
+        names = [n for n in self._furnaces_last() if n == also
+                 or not isinstance(self.instruments[n], TemperatureController)]
+        return self._each("safe state", lambda inst: inst.safe_state(), names)
+
+    def _furnaces_last(self) -> list[str]:
+        return sorted(self.instruments, key=lambda name: isinstance(
             self.instruments[name], TemperatureController))
-        return self._each("safe state", lambda inst: inst.safe_state(), furnaces_last)
 
     def hold_for_run(self, run_id: int | None, run_name: str = "") -> None:
         """Tell a refused claimant which run (None: none now) holds the instruments."""

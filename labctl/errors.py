@@ -49,6 +49,11 @@ class InstrumentError(LabctlError):
         super().__init__(f"{instrument}: {message}" if instrument else message)
 
 
+class SensorBreak(InstrumentError):
+    """The controller reports its sensor open or its reading invalid (a broken thermocouple):
+    what it controls on is not the temperature."""
+
+
 class CommunicationError(InstrumentError):
     """The link to the instrument failed (timeout, disconnect, unparseable reply)."""
 

@@ -11,13 +11,12 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from labctl.capabilities import CurrentReading, ImpedancePoint, TemperatureReading
-
-STATES = ("idle", "running", "paused", "aborting", "done", "failed")
+from labctl.runstate import RunState
 
 
 @dataclass(frozen=True)
 class StateChanged:
-    state: str              # one of STATES
+    state: RunState         # the runner's new state (equal to its string)
     reason: str = ""
 
 
@@ -64,7 +63,7 @@ class MeasurementFinished:
     run_id: int
     step_id: int
     kind: str
-    status: str
+    status: str             # a stored RunState: done, failed, aborted
     result: dict[str, Any]
 
 
@@ -73,7 +72,7 @@ class StepFinished:
     run_id: int
     path: str
     kind: str
-    status: str             # 'done', 'failed', 'aborted'
+    status: str             # a stored RunState: done, failed, aborted
 
 
 @dataclass(frozen=True)
@@ -95,7 +94,7 @@ class LogMessage:
 @dataclass(frozen=True)
 class RunFinished:
     run_id: int
-    status: str             # 'done', 'failed', 'aborted'
+    status: str             # a stored RunState: done, failed, aborted
     reason: str = ""
 
 

@@ -1,13 +1,11 @@
 """The runner: executes a recipe on a worker thread as an explicit state machine.
 
-States (labctl.events.STATES) and the only transitions allowed:
-
-    idle -> running                      start()
-    running -> paused -> running         pause(), resume()  (takes effect at a checkpoint)
-    running | paused -> aborting         abort(reason), a fault, or the watchdog
-    running -> done                      every step finished
-    aborting -> failed                   bench made safe; run stored 'aborted' or 'failed'
-    done | failed -> running             start() again: a new run (e.g. a one-off protocol)
+States and the only transitions allowed: `labctl.runstate` (start, pause and resume take
+effect at a checkpoint; an abort, a fault or a tripped interlock goes to `aborting`, the
+bench is made safe, the run is stored 'aborted' or 'failed' and the runner is `failed`).
+An interlock whose action is `pause` (labctl.interlocks) pauses the run instead: outputs
+safe, the interrupted step abandoned; after the operator resumed (refused while the
+interlock is still tripped) the run goes on from that step, or from its plateau's first.
 
 On an abort or fault, outputs go off and the furnace to its safe set-point before anything
 else (instruments without temperature control first), then the run is closed in the store
@@ -35,20 +33,19 @@ from labctl.bench import Bench
 from labctl.capabilities import TemperatureController
 from labctl.context import Aborted
 from labctl.errors import LabctlError, describe
+from labctl.interlocks import Tripped
 from labctl.recipe import Recipe, Step
 from labctl.runcontext import StoreContext
+from labctl.runstate import (ACTIVE, Command, RunState, accepts, check_command,
+                             check_transition)
 from labctl.store.store import Store
 from labctl.watchdog import Watchdog
 
-TRANSITIONS = {
-    ("idle", "running"), ("running", "paused"), ("paused", "running"),
-    ("running", "aborting"), ("paused", "aborting"), ("running", "done"),
-    ("aborting", "failed"), ("done", "running"), ("failed", "running"),
-}
-FINAL = ("done", "failed")
-COMMANDS = {"start": ("idle",) + FINAL, "pause": ("running",), "resume": ("paused",),
-            "abort": ("running", "paused")}   # the states each command is accepted in
-DONE = {"pause": "paused", "resume": "resumed", "abort": "aborted"}
+DONE = {Command.PAUSE: "paused", Command.RESUME: "resumed", Command.ABORT: "aborted"}
+
+
+class Suspended(Aborted):
+    """An interlock paused the run: the step it interrupted is measured again."""
 
 
 class Runner:
@@ -64,7 +61,7 @@ class Runner:
         self.run_id: int | None = None
         self.status: str | None = None      # how the last run ended: done, failed, aborted
         self.reason = ""
-        self._state = "idle"
+        self._state = RunState.IDLE
         self._abort_reason: str | None = None
         self._finishing = False
         self._cond = threading.Condition()
@@ -78,7 +75,7 @@ class Runner:
 
     # -- observing ----------------------------------------------------------------------
     @property
-    def state(self) -> str:
+    def state(self) -> RunState:
         with self._cond:
             return self._state
 
@@ -88,7 +85,7 @@ class Runner:
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the current run has ended (True) or `timeout` s passed (False)."""
         with self._cond:
-            return self._cond.wait_for(lambda: self._state in FINAL or self._state == "idle",
+            return self._cond.wait_for(lambda: self._state not in ACTIVE,
                                        timeout)
 
     # -- run commands ----------------------------------------------------------------------
@@ -99,7 +96,7 @@ class Runner:
         if recipe is None:
             raise LabctlError("no recipe to run")
         with self._cond:
-            self._command("start", "running")
+            self._command(Command.START, RunState.RUNNING)
             self._abort_reason = None
             self.recipe, self.status, self.reason = recipe, None, ""
         return self._submit(lambda: self._run(recipe, resume))
@@ -108,25 +105,30 @@ class Runner:
         with self._cond:
             if self._finishing:
                 raise LabctlError("the run is finishing")
-            self._command("pause", "paused", reason)
+            self._command(Command.PAUSE, RunState.PAUSED, reason)
 
     def resume(self, reason: str = "") -> None:
+        """Go on; refused while an interlock is still tripped (until a look finds it clear)."""
         with self._cond:
-            self._command("resume", "running", reason)
+            check_command(self._state, Command.RESUME, "the runner")
+            if tripped := dict(self.watchdog.tripped):
+                raise LabctlError("cannot resume: interlock still tripped: " + "; ".join(
+                    f"{label}: {reason}" for label, reason in tripped.items()))
+            self._transition(RunState.RUNNING, reason)
 
     def abort(self, reason: str = "aborted by the operator") -> None:
         """Stop the run at its next checkpoint; the bench is made safe."""
         with self._cond:
-            if self._state == "aborting" or self._finishing:
+            if self._state == RunState.ABORTING or self._finishing:
                 return
-            self._command("abort", "aborting", reason)
+            self._command(Command.ABORT, RunState.ABORTING, reason)
             self._abort_reason = reason
 
     def stop(self, reason: str) -> bool:
         """Abort the run in progress, if there is one (a stop signal or a closing window may
         come before a run started or after it ended); whether a run was told to stop."""
         with self._cond:
-            if self._state not in COMMANDS["abort"]:
+            if not accepts(self._state, Command.ABORT):
                 return False
             self.abort(reason)
             return True
@@ -135,9 +137,9 @@ class Runner:
     def safe_state(self) -> Future:
         """Every instrument to its safe state; during a run this aborts the run."""
         with self._cond:
-            if self._state in ("running", "paused"):
+            if self._state in (RunState.RUNNING, RunState.PAUSED):
                 self._abort_reason = "safe state requested"
-                self._transition("aborting", self._abort_reason)
+                self._transition(RunState.ABORTING, self._abort_reason)
         return self._submit(self._make_safe)
 
     def set_furnace(self, setpoint_K: float, rate_K_per_s: float,
@@ -145,7 +147,7 @@ class Runner:
         """Ramp the furnace (`name`, default: the only temperature controller) to
         `setpoint_K` at `rate_K_per_s`; refused while a run is in progress."""
         with self._cond:
-            if self._state not in ("idle",) + FINAL:
+            if self._state in ACTIVE:
                 raise LabctlError(f"a run is {self._state}: the furnace belongs to it")
         furnace = self._furnace(name)
 
@@ -157,7 +159,7 @@ class Runner:
 
     def close(self) -> None:
         """Abort a run in progress and stop the worker thread."""
-        if self.state in ("running", "paused"):
+        if self.state in (RunState.RUNNING, RunState.PAUSED):
             self.abort("runner closed")
         if self._thread is not None:
             self._jobs.put(None)
@@ -171,20 +173,18 @@ class Runner:
         self.close()
 
     # -- state machine ----------------------------------------------------------------------
-    def _transition(self, new: str, reason: str = "") -> None:
-        """Change state (caller holds `_cond`); anything not in TRANSITIONS is refused."""
-        if (self._state, new) not in TRANSITIONS:
-            raise LabctlError(f"cannot go from {self._state} to {new}")
-        self._state = new
+    def _transition(self, new: RunState, reason: str = "") -> None:
+        """Change state (caller holds `_cond`); a step `RUNNER_TRANSITIONS` does not allow
+        is refused (`IllegalTransition`)."""
+        self._state = check_transition(self._state, new)
         self._cond.notify_all()
         self._emit(ev.StateChanged(new, reason))
 
-    def _command(self, command: str, new: str, reason: str = "") -> None:
-        if self._state not in COMMANDS[command]:
-            raise LabctlError(f"cannot {command}: the runner is {self._state}")
+    def _command(self, command: Command, new: RunState, reason: str = "") -> None:
+        check_command(self._state, command, "the runner")
         self._transition(new, reason)
 
-    def _set_state(self, new: str, reason: str = "") -> None:
+    def _set_state(self, new: RunState, reason: str = "") -> None:
         with self._cond:
             self._transition(new, reason)
 
@@ -194,14 +194,32 @@ class Runner:
         while True:
             self._act_on_requests()
             with self._cond:
-                if self._state == "paused":
+                if self._state == RunState.PAUSED:
                     self._cond.wait(self.paused_poll_s)
-                paused = self._state == "paused"
+                paused = self._state == RunState.PAUSED
                 if not paused:
                     self._gate()
-            self.watchdog.check(self._context)
+            self._look()
             if not paused:
                 return
+
+    def _look(self) -> None:
+        """The watchdog's look; a tripped interlock is a run event, then fails the run
+        (raised on) or suspends it (`pause`: outputs safe, `Suspended` raised)."""
+        try:
+            self.watchdog.check(self._context)
+        except Tripped as trip:
+            pause = trip.interlock.action == "pause"
+            level = "warning" if pause else "error"
+            self._context.store.log_event(self.run_id, level, str(trip))
+            self._emit(ev.LogMessage(self.run_id, level, str(trip)))
+            if not pause:
+                raise
+            with self._cond:
+                if self._state == RunState.RUNNING:
+                    self._transition(RunState.PAUSED, str(trip))
+            self._make_safe(self._context.store, self.run_id, trip.interlock.instrument)
+            raise Suspended(str(trip)) from trip
 
     def _act_on_requests(self) -> None:
         """Pause, resume or abort asked through the store by another process (`labctl abort
@@ -209,9 +227,10 @@ class Runner:
         store = self._context.store
         for request in store.pending_requests(self.run_id):
             reason = f"{request.command} requested by {request.requester}"
-            command = {"pause": self.pause, "resume": self.resume, "abort": self.abort}
+            command = {Command.PAUSE: self.pause, Command.RESUME: self.resume,
+                       Command.ABORT: self.abort}[Command(request.command)]
             try:
-                command[request.command](reason)
+                command(reason)
                 outcome = (f"{DONE[request.command]} at checkpoint in "
                            f"{self._context.position.path or 'the run start'}, bench time "
                            f"{self.bench.clock.now():.1f} s")
@@ -222,13 +241,13 @@ class Runner:
 
     def _check_abort(self) -> None:
         with self._cond:
-            if self._state == "aborting":
+            if self._state == RunState.ABORTING:
                 raise Aborted(self._abort_reason or "aborted")
 
     def _gate(self) -> None:
         """Wait while paused; raise `Aborted` when aborting (caller holds `_cond`)."""
-        self._cond.wait_for(lambda: self._state != "paused")
-        if self._state == "aborting":
+        self._cond.wait_for(lambda: self._state != RunState.PAUSED)
+        if self._state == RunState.ABORTING:
             raise Aborted(self._abort_reason or "aborted")
 
     # -- worker -------------------------------------------------------------------------------
@@ -257,7 +276,7 @@ class Runner:
                                          self.bench.instruments, self._emit,
                                          self._checkpoint, self._step_progress,
                                          self._check_abort)
-            self.watchdog.reset(self.bench.clock.now())
+            self.watchdog.reset(self.bench.clock.now(), self.bench.config.instruments)
             try:
                 self._steps(store, run_id, todo)
                 with self._cond:
@@ -266,11 +285,11 @@ class Runner:
             except BaseException as exc:
                 self._fail(store, run_id, exc)
             else:
-                store.finish_run(run_id, "done")
-                self._finish(run_id, "done", "")
+                store.finish_run(run_id, RunState.DONE)
+                self._finish(run_id, RunState.DONE, "")
                 with self._cond:
                     self._finishing = False
-                    self._transition("done")
+                    self._transition(RunState.DONE)
         finally:
             store.close()
         return self.status
@@ -287,9 +306,9 @@ class Runner:
                 run_id = store.resume_run(resume).run_id
                 finished = set(store.finished_positions(run_id))
         except BaseException as exc:
-            self.status, self.reason = "failed", str(exc)
-            self._set_state("aborting", str(exc))
-            self._set_state("failed", str(exc))
+            self.status, self.reason = RunState.FAILED, str(exc)
+            self._set_state(RunState.ABORTING, str(exc))
+            self._set_state(RunState.FAILED, str(exc))
             raise
         self.run_id = run_id
         self.bench.hold_for_run(run_id, recipe.name)
@@ -300,16 +319,24 @@ class Runner:
         self._done_steps, self._total_steps, self._elapsed_s = 0, len(todo), 0.0
         measured = {s.path for s in store.steps(run_id)}
         clock = self.bench.clock
-        for step in todo:
-            self._checkpoint()
-            if step.path in measured:     # measured before a resume: the new steps count
-                store.supersede(run_id, step.path)
-            self._context.enter(step.position)
-            self._step_started_s = clock.now()
-            self._emit(ev.StepStarted(run_id, step.path, step.kind, step.position.temperature_K))
-            step.protocol.run(self._context, step.params)
+        while todo:
+            step = todo.pop(0)
+            try:
+                self._checkpoint()
+                if step.path in measured:   # measured before a resume: the new steps count
+                    store.supersede(run_id, step.path)
+                self._context.enter(step.position)
+                self._step_started_s = clock.now()
+                self._emit(ev.StepStarted(run_id, step.path, step.kind,
+                                          step.position.temperature_K))
+                step.protocol.run(self._context, step.params)
+            except Suspended:               # as after a resume, once the operator resumes
+                measured = {s.path for s in store.steps(run_id)}
+                todo = plan(self.recipe.steps, set(store.finished_positions(run_id)))
+                self._total_steps = self._done_steps + len(todo)
+                continue
             store.finish_position(run_id, step.path)
-            self._emit(ev.StepFinished(run_id, step.path, step.kind, "done"))
+            self._emit(ev.StepFinished(run_id, step.path, step.kind, RunState.DONE))
             self._done_steps += 1
             self._elapsed_s += clock.now() - self._step_started_s
             self._step_progress(0.0, None, "")
@@ -333,9 +360,9 @@ class Runner:
         reason = describe(exc)
         if not aborted:
             with self._cond:
-                if self._state != "aborting":
-                    self._transition("aborting", reason)
-        status = "aborted" if aborted else "failed"
+                if self._state != RunState.ABORTING:
+                    self._transition(RunState.ABORTING, reason)
+        status = RunState.ABORTED if aborted else RunState.FAILED
         try:
             self._make_safe(store, run_id)
         finally:
@@ -347,20 +374,24 @@ class Runner:
                     store.finish_run(run_id, status)
                 finally:
                     self._finish(run_id, status, reason)
-                    self._set_state("failed", reason)
+                    self._set_state(RunState.FAILED, reason)
 
     def _finish(self, run_id: int, status: str, reason: str) -> None:
         self.status, self.reason = status, reason
         self.bench.hold_for_run(None)
         self._emit(ev.RunFinished(run_id, status, reason))
 
-    def _make_safe(self, store: Store | None = None, run_id: int | None = None) -> list[str]:
-        """Every instrument to its safe state (outputs first, see `Bench.safe_state`);
-        returns the problems met (also logged)."""
+    def _make_safe(self, store: Store | None = None, run_id: int | None = None,
+                   pausing_for: str | None = None) -> list[str]:
+        """Every instrument to its safe state (outputs first, see `Bench.safe_state`), or
+        only the outputs and instrument `pausing_for` (`Bench.outputs_safe`); returns the
+        problems met (also logged)."""
         clock = self.bench.clock
         t0 = clock.now()
-        problems = [str(p) for p in self.bench.safe_state()]
-        message = (f"bench made safe in {clock.now() - t0:.3f} s" if not problems else
+        problems = [str(p) for p in (self.bench.safe_state() if pausing_for is None else
+                                     self.bench.outputs_safe(pausing_for))]
+        what = "bench" if pausing_for is None else f"outputs and {pausing_for}"
+        message = (f"{what} made safe in {clock.now() - t0:.3f} s" if not problems else
                    "safe state incomplete: " + "; ".join(problems))
         if store is not None:
             store.log_event(run_id, "info" if not problems else "critical", message)
@@ -389,10 +420,13 @@ class Runner:
         return found[0]
 
     def _snapshot(self) -> dict[str, Any]:
-        """Identity, settings and limits of every instrument (QCoDeS-style station snapshot)."""
+        """Identity, settings, limits and interlocks of every instrument (QCoDeS-style
+        station snapshot)."""
         snapshot: dict[str, Any] = {"labctl": __version__, "bench": self.bench.config.source}
+        specs = self.bench.config.instruments
         for name, inst in self.bench.instruments.items():
-            snapshot[name] = {**inst.settings(), "identity": inst.identify()}
+            snapshot[name] = {**inst.settings(), "identity": inst.identify(),
+                              "interlocks": specs[name].interlocks}
         return snapshot
 
 

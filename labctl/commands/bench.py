@@ -1,5 +1,5 @@
 """`labctl bench check BENCH`: validate a bench file, open every instrument, print its
-identity and limits, and close them in their safe state."""
+identity, limits and interlocks, and close them in their safe state."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_check(args: argparse.Namespace) -> int:
     from labctl.bench import load_bench, open_bench
+    from labctl.interlocks import describe as describe_interlocks
 
     config = load_bench(args.bench)
     print(f"Bench {config.source}: {len(config.instruments)} instruments, configuration valid")
@@ -27,5 +28,6 @@ def run_check(args: argparse.Namespace) -> int:
             print(f"  {name:<10} {spec.driver:<16} {spec.resource}")
             print(f"  {'':<10} identity: {instrument.identify()}")
             print(f"  {'':<10} limits:   {limits}")
+            print(f"  {'':<10} interlocks: {describe_interlocks(spec.interlocks)}")
     print("All instruments answered and were left in their safe state.")
     return 0

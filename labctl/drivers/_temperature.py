@@ -82,6 +82,8 @@ class ControllerBase(Instrument):
     limit_keys = LIMIT_KEYS
     ramp_rate_K_per_s = Setting(wire=Calls("_read_ramp_rate", "_write_ramp_rate"), unit="K/s",
                                 check="check_ramp_rate", doc="set-point ramp (0: off, a step)")
+    interlocks = {"sensor_break": {"action": "abort"},       # labctl.interlocks, defaults
+                  "heater_not_followed": {"band_K": 15.0, "after_s": 300.0, "action": "abort"}}
 
     def __init__(self, transport: Transport, *, name: str, limits: Mapping[str, float] | None,
                  clock: Clock | None, heater_check_s: float):

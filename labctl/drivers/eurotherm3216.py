@@ -35,7 +35,8 @@ from labctl.drivers._temperature import AMBIENT_C, ControllerBase, to_celsius, t
 from labctl.capabilities import TemperatureReading
 from labctl.clock import Clock
 from labctl.errors import (CommunicationError, ConfigError, InstrumentConnectionError,
-                           InstrumentError, InstrumentTimeout, ReplyError)
+                           InstrumentError, InstrumentTimeout, ReplyError,
+                           SensorBreak)
 from labctl.ranges import Ranges, Span
 from labctl.setting import Register, Setting, in_range, one_of
 from labctl.transport import (LinkSettings, SerialTransport, Transport, serial_link_errors,
@@ -158,8 +159,9 @@ class Eurotherm3216(ControllerBase):
     def _check_status(self, status: int) -> None:
         faults = [STATUS_BITS[b] for b in (5, 6) if status & (1 << b)]
         if faults:
-            raise InstrumentError(f"controller reports {' and '.join(faults)} "
-                                  f"(status word {status:#06x})", instrument=self.name)
+            error = SensorBreak if status & (1 << 5) else InstrumentError
+            raise error(f"controller reports {' and '.join(faults)} "
+                        f"(status word {status:#06x})", instrument=self.name)
 
     def _check_operating(self) -> None:
         mode = self.instrument_mode

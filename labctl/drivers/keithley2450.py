@@ -74,6 +74,7 @@ class Keithley2450(Instrument):
     models = (r",MODEL 2450,",)
     limit_keys = {"voltage_V": "max |source voltage|",
                   "current_A": "max current limit (compliance)"}
+    interlocks = {"compliance": {"max_s": 60.0, "action": "abort"}}   # labctl.interlocks
     RANGES = RANGES
 
     language = Setting("*LANG?", parse=parse_word, doc="command set: SCPI, TSP or SCPI2400")

@@ -21,7 +21,7 @@ from typing import Mapping
 from labctl.drivers._temperature import ControllerBase, to_celsius, to_kelvin
 from labctl.capabilities import TemperatureReading
 from labctl.clock import Clock
-from labctl.errors import ConfigError, InstrumentError, RangeError, ReplyError
+from labctl.errors import ConfigError, InstrumentError, RangeError, ReplyError, SensorBreak
 from labctl.ranges import Ranges, Span
 from labctl.setting import Calls, Setting, in_range, one_of, parse_bool
 from labctl.transport import LinkSettings, Transport
@@ -32,6 +32,7 @@ UNITS = {1: "K", 2: "C", 3: "sensor"}
 ESR_ERRORS = {4: "query error", 16: "execution error", 32: "command error"}
 RDGST_BITS = {1: "invalid reading", 16: "temperature under range",
               32: "temperature over range", 64: "sensor units zero", 128: "sensor units over range"}
+SENSOR_BREAK_BITS = 1 | 128     # invalid reading, sensor units over range: an open sensor
 HEATER_ERRORS = {1: "heater open load", 2: "heater short"}
 RAMP_K_PER_MIN = (0.1, 100.0)
 # Model 336 specifications: 300 mK .. 1505 K, as the sensor allows
@@ -159,7 +160,8 @@ class LakeShore336(ControllerBase):
         faults = [text for bit, text in RDGST_BITS.items() if status & bit]
         faults += [HEATER_ERRORS.get(heater, f"heater error {heater}")] if heater else []
         if faults:
-            raise InstrumentError(f"input {sensor}: {', '.join(faults)}", instrument=self.name)
+            error = SensorBreak if status & SENSOR_BREAK_BITS else InstrumentError
+            raise error(f"input {sensor}: {', '.join(faults)}", instrument=self.name)
         return TemperatureReading(self.clock.now(), kelvin, self._from_loop_units(setpoint), output)
 
     def set_setpoint(self, temperature_K: float) -> None:

@@ -16,6 +16,7 @@ from labctl.capabilities import (CurrentReading, SourceMeter, TemperatureControl
                                  TemperatureReading)
 from labctl.errors import LabctlError
 from labctl.gui.session import CommandDone, Readings, Session
+from labctl.runstate import ACTIVE
 
 COLUMNS = ("Instrument", "Driver", "Resource", "State", "Reading", "Identity")
 READING, IDENTITY = 4, 5
@@ -149,7 +150,7 @@ class BenchPanel(QWidget):
             self._done(event)
         elif isinstance(event, ev.StateChanged):
             for box in self.controls:
-                box.setEnabled(event.state in ("idle", "done", "failed"))
+                box.setEnabled(event.state not in ACTIVE)
         elif isinstance(event, Readings):
             for name, row in self.rows.items():
                 if name in event.identities:

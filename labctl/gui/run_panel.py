@@ -18,12 +18,12 @@ from labctl.gui import filedialogs
 from labctl.gui.recipe_form import RecipeForm
 from labctl.gui.session import Session
 from labctl.recipe import Recipe, load_recipe
+from labctl.runstate import Command, RunState, accepts
 from labctl.runview import duration
 
 LEVEL_COLOURS = {"warning": "#b36b00", "error": "#c00000", "critical": "#c00000"}
-END_LEVELS = {"done": "info", "aborted": "warning"}   # log level of a run's end
-BUTTON_STATES = {"start": ("idle", "done", "failed"), "pause": ("running",),
-                 "resume": ("paused",), "abort": ("running", "paused")}
+END_LEVELS = {RunState.DONE: "info", RunState.ABORTED: "warning"}   # log level of a run's end
+BUTTONS = (Command.START, Command.PAUSE, Command.RESUME, Command.ABORT)   # enabled by state
 
 
 class RunPanel(QWidget):
@@ -80,7 +80,7 @@ class RunPanel(QWidget):
         buttons = QHBoxLayout()
         for button in self.buttons.values():
             buttons.addWidget(button)
-        self.state = QLabel("idle")
+        self.state = QLabel(RunState.IDLE)
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setFormat("%p %")
@@ -89,7 +89,7 @@ class RunPanel(QWidget):
         self.log = QListWidget()
         self.log.setWordWrap(True)
         self.ended: str | None = None          # how the last run ended: done, aborted, failed
-        self._last_state = "idle"
+        self._last_state = RunState.IDLE
 
         upper = QWidget()                   # the recipe with its buttons and the status
         upper_layout = QVBoxLayout(upper)
@@ -112,7 +112,7 @@ class RunPanel(QWidget):
         split.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.addWidget(split)
-        self._enable("idle")
+        self._enable(RunState.IDLE)
 
     # -- commands ---------------------------------------------------------------------------
     def validate(self) -> Recipe | None:
@@ -158,11 +158,11 @@ class RunPanel(QWidget):
     def handle(self, event) -> None:
         if isinstance(event, ev.StateChanged):
             self._enable(event.state)
-            if event.reason and event.state not in ("aborting", "failed"):
+            paused_or_running = (RunState.PAUSED, RunState.RUNNING)
+            if event.reason and event.state not in (RunState.ABORTING, RunState.FAILED):
                 self.add_log("info", f"{event.state}: {event.reason}")
-            elif event.state in ("paused", "running") and self._last_state in ("running",
-                                                                               "paused"):
-                self.add_log("info", "paused" if event.state == "paused" else "resumed")
+            elif event.state in paused_or_running and self._last_state in paused_or_running:
+                self.add_log("info", "paused" if event.state == RunState.PAUSED else "resumed")
             self._last_state = event.state
         elif isinstance(event, ev.RunStarted):
             self.ended = None
@@ -177,7 +177,7 @@ class RunPanel(QWidget):
             self._mark(event.path, "✓")
         elif isinstance(event, ev.MeasurementFinished):
             shown = {k: v for k, v in event.result.items() if not isinstance(v, (list, dict))}
-            self.add_log("info" if event.status in ("done", "aborted") else "warning",
+            self.add_log("info" if event.status in END_LEVELS else "warning",
                          f"{event.kind} {event.status}" + "".join(
                              f"{', ' if i else ': '}{k} = {_short(v)}"
                              for i, (k, v) in enumerate(list(shown.items())[:5])))
@@ -193,7 +193,7 @@ class RunPanel(QWidget):
                          f"run {event.run_id} {event.status}" + (f": {event.reason}"
                                                                  if event.reason else ""))
             self.remaining.setText("")
-            if event.status == "done":
+            if event.status == RunState.DONE:
                 self.progress.setValue(1000)
             else:
                 self.progress.reset()
@@ -223,13 +223,13 @@ class RunPanel(QWidget):
         self.log.addItem(item)
         self.log.scrollToBottom()
 
-    def _enable(self, state: str) -> None:
+    def _enable(self, state: RunState) -> None:
         """Buttons for runner state `state`; the label names how a run ended (the runner's
         final state is 'failed' for an aborted run too)."""
-        self.state.setText(self.ended if state == "failed" and self.ended else state)
-        for name, states in BUTTON_STATES.items():
-            self.buttons[name].setEnabled(state in states)
-        self.buttons["validate"].setEnabled(state in BUTTON_STATES["start"])
+        self.state.setText(self.ended if state == RunState.FAILED and self.ended else str(state))
+        for command in BUTTONS:
+            self.buttons[command].setEnabled(accepts(state, command))
+        self.buttons["validate"].setEnabled(accepts(state, Command.START))
 
     def _list_steps(self, recipe: Recipe) -> None:
         self.steps.clear()

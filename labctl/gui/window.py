@@ -19,8 +19,7 @@ from labctl.gui.browser import RunBrowser
 from labctl.gui.liveplots import PlotsView
 from labctl.gui.run_panel import RunPanel
 from labctl.gui.session import Session
-
-ACTIVE = ("running", "paused", "aborting")
+from labctl.runstate import ACTIVE, RunState
 
 
 class MainWindow(QMainWindow):
@@ -59,7 +58,7 @@ class MainWindow(QMainWindow):
         safe.clicked.connect(self.bench_panel.everything_safe)
         bar.addWidget(safe)
         bar.addSeparator()
-        self.state = QLabel(" idle ")
+        self.state = QLabel(f" {RunState.IDLE} ")
         bar.addWidget(self.state)
         if self.session.simulated:
             bar.addSeparator()

@@ -12,9 +12,12 @@ dV_k at t_k; a reading integrates over its aperture [t1, t2] (NPLC / line freque
 of the superposed step responses, sum_k dV_k (q(t2 - t_k) - q(t1 - t_k)) / (t2 - t1)
 with q the sample's `step_charge` per volt at the present sample temperature, plus the
 decomposition current at the terminal voltage, plus the sample file's relative noise.
-Beyond `ILIM` the reading is clamped to +-ILIM and `:SOUR:VOLT:ILIM:TRIP?` answers 1; a
+Beyond `ILIM` the reading is clamped to +-ILIM and `:SOUR:VOLT:ILIM:TRIP?` answers 1 (0
+while the output is off: nothing is sourced); a
 fixed measure range exceeded by more than 5 % reads 9.9E+37 (overflow). Each reading's
 reply is due when its aperture ends; readings never overlap (one measurement at a time).
+Fault: `short_circuit_Ohm` (None: none), a short across the cell (a dendrite through the
+electrolyte) that draws V / R beside the sample's current, typically into compliance.
 
 Formats: readings `%.6E` (`-1.375422E-11`, manual p. 6-4), relative times `%.6f`
 (`0.408402`, p. 6-124), settings as `%G`; errors `<code>,"<text>;<severity>;<date time>"`
@@ -87,6 +90,7 @@ class Keithley2450Simulator(ScpiDevice):
         self.firmware = str(options.get("firmware", "1.7.12b"))
         self.idn = f"KEITHLEY INSTRUMENTS,MODEL 2450,04512345,{self.firmware}"
         self._steps: list[tuple[float, float]] = []   # (time, terminal voltage change)
+        self.short_circuit_Ohm: float | None = None     # fault: a short across the cell
         self._applied = 0.0
         self._busy_until = -math.inf
         self.reset()
@@ -107,7 +111,8 @@ class Keithley2450Simulator(ScpiDevice):
         c(":SOURce:VOLTage:RANGe:AUTO?", lambda: str(int(self.source_auto)))
         c(":SOURce:VOLTage:ILIMit[:LEVel]", self._set_ilim)
         c(":SOURce:VOLTage:ILIMit[:LEVel]?", lambda: f"{self.ilim:G}")
-        c(":SOURce:VOLTage:ILIMit[:LEVel]:TRIPped?", lambda: str(int(self.tripped)))
+        c(":SOURce:VOLTage:ILIMit[:LEVel]:TRIPped?",
+          lambda: str(int(self.tripped and self.output)))
         c(":SOURce:VOLTage:READ:BACK", lambda on: self._set("readback", parse_bool(on)))
         c(":SOURce:VOLTage:READ:BACK?", lambda: str(int(self.readback)))
         c("[:SENSe]:FUNCtion[:ON]", self._set_sense_function)
@@ -227,6 +232,8 @@ class Keithley2450Simulator(ScpiDevice):
     def _measure_at(self, t1: float) -> Reading:
         applied = sum(dv for t, dv in self._steps if t <= t1)
         current = float(self.world.add_noise(self._current(t1, t1 + self.aperture_s)))
+        if self.short_circuit_Ohm is not None:
+            current += applied / self.short_circuit_Ohm
         self.tripped = abs(current) > self.ilim
         current = max(-self.ilim, min(self.ilim, current))
         if self.auto:

@@ -15,15 +15,15 @@ import sqlite3
 from dataclasses import dataclass
 
 from labctl.errors import StoreError
+from labctl.runstate import REQUESTS, RunState
 from labctl.store.rows import add_event, utc_now
-from labctl.store.schema import COMMANDS
 
 
 @dataclass(frozen=True)
 class Request:
     id: int
     run_id: int
-    command: str            # one of COMMANDS
+    command: str            # one of runstate.REQUESTS
     requested_utc: str
     requester: str          # 'pid N on host H'
     handled_utc: str | None
@@ -38,12 +38,13 @@ class Requests:
     def request(self, run_id: int, command: str) -> Request:
         """Ask running run `run_id` to `command` (pause, resume, abort) at its next checkpoint;
         StoreError if the run is not running."""
-        if command not in COMMANDS:
-            raise StoreError(f"request {command!r} is not one of {COMMANDS}")
+        if command not in REQUESTS:
+            raise StoreError(f"request {command!r} is not one of "
+                             f"{tuple(str(c) for c in REQUESTS)}")
         requester = f"pid {os.getpid()} on host {socket.gethostname()}"
         with self._write() as db:
             status = self._status(db, "runs", run_id)
-            if status != "running":
+            if status != RunState.RUNNING:     # a paused run is stored running
                 raise StoreError(f"run {run_id} is {status}, not running: nothing to {command}")
             now = utc_now()
             request_id = db.execute(

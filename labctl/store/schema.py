@@ -12,11 +12,12 @@ import sqlite3
 from pathlib import Path
 
 from labctl.errors import StoreError
+from labctl.runstate import REQUESTS, STORED
 
 APPLICATION_ID = 0x4C41424C  # "LABL"
-STATUSES = ("running", "done", "failed", "aborted", "interrupted")
+STATUSES = tuple(str(s) for s in STORED)    # 'running', 'done', 'failed', 'aborted', ...
 LEVELS = ("debug", "info", "warning", "error", "critical")
-COMMANDS = ("pause", "resume", "abort")   # what another process may ask of a running run
+COMMANDS = tuple(str(c) for c in REQUESTS)  # what another process may ask of a running run
 
 _STATUS = "TEXT NOT NULL CHECK (status IN ({}))".format(", ".join(f"'{s}'" for s in STATUSES))
 _LEVEL = "TEXT NOT NULL CHECK (level IN ({}))".format(", ".join(f"'{s}'" for s in LEVELS))

@@ -24,6 +24,7 @@ import numpy as np
 
 from labctl import __version__
 from labctl.errors import StoreError
+from labctl.runstate import Command, RunState, accepts
 from labctl.store import points as pt
 from labctl.store.guard import Guard, close_guarded, open_guarded
 from labctl.store.requests import Requests, expire_requests
@@ -31,8 +32,7 @@ from labctl.store.rows import add_event as _event
 from labctl.store.rows import utc_now as _utc_now
 from labctl.store.schema import LEVELS, STATUSES, connect
 
-FINAL_STATUSES = tuple(s for s in STATUSES if s != "running")
-RESUMABLE = ("interrupted", "failed", "aborted")
+FINAL_STATUSES = tuple(s for s in STATUSES if s != RunState.RUNNING)
 
 
 @dataclass(frozen=True)
@@ -235,7 +235,7 @@ class Store(Requests):
         this process."""
         with self._write() as db:
             status = self._status(db, "runs", run_id)
-            if status not in RESUMABLE:
+            if not accepts(status, Command.RESUME_INTERRUPTED):
                 raise StoreError(f"run {run_id} is {status}, only an interrupted, failed or "
                                  "aborted run resumes")
             db.execute("UPDATE runs SET status = 'running', ended_utc = NULL, owner = ? "

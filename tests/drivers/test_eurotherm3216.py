@@ -11,7 +11,7 @@ from labctl.drivers.eurotherm3216 import Eurotherm3216
 from labctl.capabilities import TemperatureController, TemperatureReading
 from labctl.clock import VirtualClock
 from labctl.errors import (ConfigError, InstrumentError, InstrumentTimeout, RangeError,
-                           ReplyError, SafetyLimitError)
+                           ReplyError, SafetyLimitError, SensorBreak)
 from labctl.simulators.eurotherm3216 import Eurotherm3216Simulator
 from labctl.simulators.port import SimulatorPort
 from labctl.simulators.serve import PtyServer
@@ -160,7 +160,7 @@ def test_manual_mode_and_safe_state(world):
 def test_thermocouple_break_is_an_error(world):
     _, _, driver = make(world)
     world.loop.furnace.thermocouple_broken = True
-    with pytest.raises(InstrumentError, match="sensor break"):
+    with pytest.raises(SensorBreak, match="sensor break"):
         driver.read()
     assert stock_client(driver.transport.serial).read_register(1) == 0x8000
 

@@ -9,7 +9,7 @@ from labctl.drivers.lakeshore336 import LakeShore336
 from labctl.capabilities import TemperatureController
 from labctl.clock import VirtualClock
 from labctl.errors import (ConfigError, InstrumentError, InstrumentTimeout, RangeError,
-                           ReplyError, SafetyLimitError)
+                           ReplyError, SafetyLimitError, SensorBreak)
 from labctl.transport import LinkSettings, SerialTransport
 from labctl.simulators.lakeshore336 import LakeShore336Simulator
 from labctl.simulators.port import SimulatorPort
@@ -140,7 +140,7 @@ def test_thermocouple_break_and_heater_failure(world):
     driver.set_setpoint(500.0)
     world.clock.sleep(600)
     world.loop.furnace.thermocouple_broken = True
-    with pytest.raises(InstrumentError, match="invalid reading"):
+    with pytest.raises(SensorBreak, match="invalid reading"):
         driver.read()
     world.loop.furnace.thermocouple_broken = False
     world.loop.furnace.heater_failed = True

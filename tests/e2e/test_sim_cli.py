@@ -16,6 +16,9 @@ def test_bench_check_on_the_built_in_sim_bench(capsys):
     out = capsys.readouterr().out
     assert "SCHLUMBERGER TECHNOLOGIES, 1260" in out
     assert "KEITHLEY INSTRUMENTS,MODEL 2450" in out
+    assert "interlocks: compliance (max_s = 60, abort)" in out
+    assert ("interlocks: sensor_break (abort), heater_not_followed (band_K = 15, after_s = "
+            "300, abort)") in out
     assert "left in their safe state" in out
 
 
