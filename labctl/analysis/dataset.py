@@ -96,7 +96,7 @@ def from_store(store: Store, run_id: int) -> Dataset:
                 _polarization(store, dc[0]) if dc else None,
                 li[0].result if li else None))
     if not plateaus:
-        raise LabctlError(f"run {run_id} has no finished impedance spectrum to analyse")
+        raise LabctlError(f"run {run_id} has no finished impedance spectrum to analyze")
     sample = run.sample
     return Dataset(run.name, sample.get("thickness_m"), sample.get("area_m2"),
                    sorted(plateaus, key=lambda p: p.temperature_K), window,

@@ -11,7 +11,7 @@ from labctl.commands.runs import DB_HELP
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
-        "analyze", help="fit a run's spectra and write a report (or analyse spectrum files)",
+        "analyze", help="fit a run's spectra and write a report (or analyze spectrum files)",
         description="Fits each temperature's impedance spectrum with an equivalent circuit, "
                     "assigns the arcs by frequency (capacitance as a check), and writes Nyquist/Bode/Arrhenius/"
                     "polarization/stability plots, summary.csv and index.html into --out. "
