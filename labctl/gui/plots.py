@@ -9,7 +9,6 @@ Nyquist with -Z'' up and equal axes, Bode as |Z| and -phase against log f.
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
 from pyqtgraph import siFormat
 from PySide6.QtGui import QTransform
 from PySide6.QtWidgets import QCheckBox
