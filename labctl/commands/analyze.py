@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 
 from labctl.commands.runs import DB_HELP
+from labctl.units import C_to_K, K_to_C
 
 
 def register(subparsers) -> None:
@@ -90,7 +91,7 @@ def handler(args: argparse.Namespace) -> int:
             peaks = "  ".join(f"{k['R_ohm']:.4g} Ohm @ {k['frequency_Hz']:.3g} Hz"
                               for k in entry["peaks"] if not k["at_edge"])
             note = f"  ({entry['note']})" if entry["note"] else ""
-            print(f"{entry['temperature_K'] - 273.15:7.1f} C  DRT: {peaks or 'no peaks'}{note}")
+            print(f"{K_to_C(entry['temperature_K']):7.1f} C  DRT: {peaks or 'no peaks'}{note}")
         print(f"report: {index}")
     return 0
 
@@ -110,7 +111,7 @@ def _dataset(args):
     temperatures = None
     if args.temperatures_C:
         try:
-            temperatures = [float(t) + 273.15 for t in args.temperatures_C.split(",")]
+            temperatures = [C_to_K(float(t)) for t in args.temperatures_C.split(",")]
         except ValueError:
             raise LabctlError(f"--temperatures-C: not a list of numbers: "
                               f"{args.temperatures_C!r}") from None
@@ -137,7 +138,7 @@ def _print_summary(analysis) -> None:
         arcs = "  ".join(f"{arc.label} {arc.resistance} {arc.R_Ohm:.5g} Ohm @ {arc.apex_Hz:.3g} Hz"
                          + ("" if not arc.flags else " (" + "; ".join(arc.flags) + ")")
                          for arc in p.arcs)
-        print(f"{p.temperature_K - 273.15:7.1f} C  {arcs or 'no arcs'}{t_ion}{t_plus}  ({fit})")
+        print(f"{K_to_C(p.temperature_K):7.1f} C  {arcs or 'no arcs'}{t_ion}{t_plus}  ({fit})")
     for c, line in analysis.arrhenius.items():
         if line:
             print(f"Ea {c}: {line.Ea_eV:.4f} +- {line.Ea_std_eV:.4f} eV")
