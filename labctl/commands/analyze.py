@@ -7,7 +7,6 @@ from __future__ import annotations
 import argparse
 
 from labctl.commands.runs import DB_HELP
-from labctl.units import C_to_K, K_to_C
 
 
 def register(subparsers) -> None:
@@ -60,6 +59,7 @@ def handler(args: argparse.Namespace) -> int:
     from labctl.analysis.analysis import analyze
     from labctl.commands import analyze_chrono
     from labctl.errors import LabctlError
+    from labctl.units import K_to_C
 
     if analyze_chrono.is_chrono_source(args.source):
         return analyze_chrono.handler(args)
@@ -102,6 +102,7 @@ def _dataset(args):
     from labctl.analysis.dataset import from_files, from_store
     from labctl.errors import LabctlError
     from labctl.store import Store, db_path
+    from labctl.units import C_to_K
 
     if len(args.source) == 1 and args.source[0].isdigit():
         run_id = int(args.source[0])
@@ -130,6 +131,8 @@ def _transference_plots(db, run_id: int, out) -> list[str]:
 
 
 def _print_summary(analysis) -> None:
+    from labctl.units import K_to_C
+
     for p in analysis.plateaus:
         fit = p.fit.state if p.fit.success else f"fit failed: {p.fit.message}"
         t_ion = "" if p.t_ion is None else f"  t_ion {p.t_ion:.4f}"
