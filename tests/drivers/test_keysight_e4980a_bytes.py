@@ -3,10 +3,11 @@ command set (reference instruments.md 1b: pymeasure agilentE4980.py, the manual)
 
 import pytest
 
+from labctl.clock import VirtualClock
 from labctl.drivers.keysight_e4980a import KeysightE4980A
 from labctl.errors import InstrumentError
 
-from tests.drivers.expected_protocol import expected_protocol
+from tests.drivers.expected_protocol import ScriptedPort, expected_protocol
 
 NO_ERROR = (b":SYST:ERR?\n", b'0,"No error"\n')
 SETUP = [(b"*RST;*CLS\n", None), (b":FORM ASC\n", None), (b":FUNC:IMP:TYPE ZTD\n", None),
@@ -49,3 +50,9 @@ def test_identify_and_the_ztr_function():
             (b":FUNC:IMP:TYPE ZTR\n", None)], function="ZTR") as lcr:
         assert ",E4980A," in lcr.identify()
         lcr.function = "ZTR"
+
+
+def test_open_reads_the_installed_options():
+    port = ScriptedPort([(b"*OPT?\n", b"001\n")])
+    lcr = KeysightE4980A.open(port, clock=VirtualClock())
+    assert lcr.option_001 and not port.pending and not port.problems
