@@ -17,10 +17,10 @@ import json  # noqa: E402
 import time  # noqa: E402
 
 import numpy as np  # noqa: E402
-from scipy.constants import zero_Celsius  # noqa: E402
 
 from labctl.analysis.drt import drt  # noqa: E402
 from labctl.simulators.physics.sample import SampleModel  # noqa: E402
+from labctl.units import C_to_K  # noqa: E402
 
 TARGET_S = 0.2
 FREQUENCIES_HZ = np.logspace(6, -1, 70)
@@ -57,7 +57,7 @@ def main() -> None:
     ours, theirs = [], []
     print(f"{'T (C)':>6} {'labctl (ms)':>12} {'peaks':>6} {'pyimpspec TR-RBF (ms)':>22}")
     for t_c in TEMPERATURES_C:
-        z = sample.add_noise(sample.impedance(FREQUENCIES_HZ, t_c + zero_Celsius), rng)
+        z = sample.add_noise(sample.impedance(FREQUENCIES_HZ, C_to_K(t_c)), rng)
         result = drt(FREQUENCIES_HZ, z)
         ours.append(median_time(lambda: drt(FREQUENCIES_HZ, z), args.repeat))
         theirs.append(pyimpspec_time(FREQUENCIES_HZ, z))

@@ -26,7 +26,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from scipy.constants import zero_Celsius
 
 from labctl.capabilities import TemperatureController
 from labctl.claims import Claims
@@ -37,6 +36,7 @@ from labctl.errors import (BenchOpenError, ConfigError, InstrumentError, LabctlE
 from labctl.interlocks import parse as parse_interlocks
 from labctl.registry import load_driver
 from labctl.transport import LinkSettings, resource_problem
+from labctl.units import C_to_K, K_to_C
 
 SIM_SCHEME = "sim://"
 INSTRUMENT_KEYS = {"driver", "resource", "options", "limits", "interlocks"}
@@ -165,8 +165,8 @@ def physical_problem(key: str, value: float) -> str | None:
     a temperature (`..._C`) below absolute zero, a rate (`..._per_...`) that is not
     positive, a negative magnitude (any other limit bounds |value|)."""
     if key.endswith("_C"):
-        if value < -zero_Celsius:
-            return f"must not be below absolute zero (-{zero_Celsius:g} C), got {value:g}"
+        if C_to_K(value) < 0:
+            return f"must not be below absolute zero ({K_to_C(0):g} C), got {value:g}"
     elif "_per_" in key:
         if value <= 0:
             return f"must be a rate > 0, got {value:g}"
@@ -180,7 +180,7 @@ SIMULATION_TYPES = {
     "seed": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
              "an integer >= 0"),
     "start_temperature_C": (lambda v: is_number(v) and not physical_problem("_C", v),
-                            f"a number (a temperature above absolute zero, -{zero_Celsius:g} C)"),
+                            f"a number (a temperature above absolute zero, {K_to_C(0):g} C)"),
 }
 
 

@@ -22,11 +22,12 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
-from scipy.constants import Boltzmann, elementary_charge, zero_Celsius
+from scipy.constants import Boltzmann, elementary_charge
 
 from labctl.commands.run import Outcome, execute
 from labctl.store.export import export_csv, export_z
 from labctl.store.store import Store
+from labctl.units import K_to_C
 
 EXAMPLE = Path(str(resources.files("labctl").joinpath("examples", "arrhenius.toml")))
 
@@ -126,14 +127,14 @@ def _plots(store: Store, run_id: int, results: list[PlateauResult], out_dir: Pat
         ax.axvline(result.r_ion_Ohm, color="gray", ls=":",
                    label=f"R_ion = {result.r_ion_Ohm:.3g} Ohm")
         ax.set(xlim=(0, span), ylim=(0, span * 0.6), aspect="equal", xlabel="Z' / Ohm",
-               ylabel="-Z'' / Ohm", title=f"Nyquist, {step.temperature_K - zero_Celsius:.0f} C")
+               ylabel="-Z'' / Ohm", title=f"Nyquist, {K_to_C(step.temperature_K):.0f} C")
         ax.ticklabel_format(style="sci", scilimits=(0, 0))
     current = axes[len(eis)]
     for step in dc:
         points = store.dc(step.id)
         t = points["time_s"] - points["time_s"][0]
         current.loglog(t[1:], np.abs(points["current_A"][1:]),
-                       label=f"{step.temperature_K - zero_Celsius:.0f} C")
+                       label=f"{K_to_C(step.temperature_K):.0f} C")
     current.set(xlabel="t since step / s", ylabel="|I| / A", title="DC polarization")
     for ax in axes[:len(eis) + 1]:
         ax.legend(fontsize=8)

@@ -28,12 +28,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from scipy.constants import zero_Celsius
 
 from labctl import events as ev
 from labctl.configfile import Problems, is_number, unknown
 from labctl.errors import ConfigError
 from labctl.userconfig import config_path, user_config
+from labctl.units import K_to_C
 
 KINDS = ("done", "failed", "paused", "plateau", "disk")
 KEYS = {"urls", "events", "min_interval_s", "disk_free_min_GB"}
@@ -145,8 +145,8 @@ class Notifier:
         if temperature_K is None or temperature_K in self._plateaus_seen:
             return
         self._plateaus_seen.add(temperature_K)
-        self._notify("plateau", f"{self._name()}: {(temperature_K - zero_Celsius):g} °C reached",
-                     f"The first step at {(temperature_K - zero_Celsius):g} °C is done.")
+        self._notify("plateau", f"{self._name()}: {K_to_C(temperature_K):g} °C reached",
+                     f"The first step at {K_to_C(temperature_K):g} °C is done.")
 
     def _check_disk(self) -> None:
         now = self._clock()

@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Mapping
 
-from scipy.constants import zero_Celsius
 
 from labctl.bench import InstrumentSpec
 from labctl.configfile import is_number
 from labctl.ranges import Span, in_units
 from labctl.registry import load_driver
+from labctl.units import C_to_K, K_to_C
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class Quantity:
 
 
 TEMPERATURE = Quantity("furnace", "temperature_K", ("max_temperature_C",),
-                       lambda k: k - zero_Celsius, lambda c: c + zero_Celsius, False)
+                       K_to_C, C_to_K, False)
 RAMP = Quantity("furnace", None, ("max_ramp_C_per_min",), lambda r: r * 60.0, lambda r: r / 60.0)
 FREQUENCY = Quantity("fra", "frequency_Hz")
 AMPLITUDE = Quantity("fra", "amplitude_V", ("amplitude_V",))

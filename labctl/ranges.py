@@ -11,16 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from scipy.constants import zero_Celsius
 
 from labctl.errors import RangeError
+from labctl.units import K_to_C
 
 
 def in_units(values: float | Sequence[float], unit: str, sep: str = ", ") -> str:
     """Values as people read them (`300 degC` for 573.15 K; `20 .. 2e+06 Hz`)."""
     values = values if isinstance(values, Sequence) else [values]
     if unit == "K":
-        return sep.join(f"{v - zero_Celsius:g}" for v in values) + " degC"
+        return sep.join(f"{K_to_C(v):g}" for v in values) + " degC"
     return (sep.join(f"{v:g}" for v in values) + f" {unit}").rstrip()
 
 

@@ -48,7 +48,6 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Mapping
 
-from scipy.constants import zero_Celsius
 
 from labctl.bench import BenchConfig
 from labctl.capabilities import (ImpedanceAnalyzer, SourceMeter, TemperatureController,
@@ -59,6 +58,7 @@ from labctl.configfile import (Problems, in_file_order, is_number, parse_toml, r
 from labctl.errors import ConfigError
 from labctl.registry import load_driver
 from labctl.runcontext import Position
+from labctl.units import C_to_K
 
 PROTOCOLS = {"eis": "labctl.protocols.eis_sweep", "dc_polarization": "labctl.protocols.dc_polarization",
              "stability_window": "labctl.protocols.stability_window",
@@ -224,7 +224,7 @@ class _Reader:
         plan = []
         rate = None if ramp is None else ramp / 60.0
         for i, t_C in enumerate(temperatures, 1):
-            group, t_K = f"program[{i}]", t_C + zero_Celsius
+            group, t_K = f"program[{i}]", C_to_K(t_C)
             settle = {k: v for k, v in stabilize.items()
                       if k not in ("target_K", "ramp_rate_K_per_s")}
             params, values = (None, {}) if rate is None else self._params(
@@ -262,7 +262,7 @@ class _Reader:
                             "program", "temperatures_C")
             return []
         for t in temperatures:
-            if t <= -zero_Celsius:
+            if C_to_K(t) <= 0:
                 self.errors.add(f"{t:g} degC is below absolute zero", "program", "temperatures_C")
                 return []
         if len(temperatures) > MAX_PLATEAUS:

@@ -14,11 +14,10 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 from rich.table import Table
-from scipy.constants import zero_Celsius
 
 from labctl import events as ev
 from labctl.store.store import Store
-from labctl.units import celsius_text
+from labctl.units import K_to_C, celsius_text
 
 # the key results of a step by kind: (result key, label, unit); a key's `KEY_std` is shown
 # as its ± uncertainty
@@ -91,7 +90,7 @@ class RunView:
             say(f"run {event.run_id} {event.status}" + (f": {event.reason}" if event.reason else ""))
 
     def _line(self) -> str:
-        t = "-" if self.temperature_K is None else f"{self.temperature_K - zero_Celsius:.1f} degC"
+        t = "-" if self.temperature_K is None else f"{K_to_C(self.temperature_K):.1f} degC"
         return (f"{self.step or 'starting'} | {t} | {self.spectra} spectra | "
                 f"{duration(self.remaining_s)} left")
 

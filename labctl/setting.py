@@ -26,10 +26,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from scipy.constants import zero_Celsius
-
 from labctl.errors import RangeError, ReplyError, SafetyLimitError
 from labctl.ranges import Span, in_units
+from labctl.units import C_to_K, K_to_C
 
 Check = Callable[[Any, str], Any]
 
@@ -102,13 +101,13 @@ class Register:
         if self.integer:
             return instrument.read_integer(self.address)
         value = instrument.read_float(self.address)
-        return value + zero_Celsius if self.celsius else value
+        return C_to_K(value) if self.celsius else value
 
     def write(self, instrument: Any, name: str, value: Any) -> None:
         if self.integer:
             instrument.write_integer(self.address, int(value))
         else:
-            instrument.write_float(self.address, value - zero_Celsius if self.celsius else value)
+            instrument.write_float(self.address, K_to_C(value) if self.celsius else value)
 
 
 class Calls:

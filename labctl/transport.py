@@ -269,8 +269,6 @@ class VisaTransport(Transport):
         self._resource: Any = None
 
     def _open(self) -> None:
-        import pyvisa
-
         s = self.settings
         kwargs: dict[str, Any] = dict(read_termination=s.read_termination,
                                       write_termination="", timeout=int(s.timeout_s * 1000),

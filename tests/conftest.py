@@ -15,6 +15,8 @@ from hypothesis import settings  # noqa: E402
 
 from tests.processes import SESSION_MARK, marked_processes  # noqa: E402
 
+pytest_plugins = ["tests.served"]     # shared fixtures: `served`
+
 settings.register_profile("ci", deadline=None, max_examples=60)
 settings.load_profile("ci")
 

@@ -10,21 +10,7 @@ from labctl.bench import open_bench, parse_bench
 from labctl.clock import VirtualClock
 from labctl.simulators.bench import SimBench
 from labctl.simulators.serve import PtyServer, TcpServer
-
-BENCH = """
-[instruments.furnace]
-driver = "eurotherm3216"
-resource = "sim://furnace"
-limits = {{ max_temperature_C = 900.0, max_ramp_C_per_min = 20.0, safe_temperature_C = 25.0 }}
-[instruments.fra]
-driver = "solartron1260"
-resource = "sim://fra"
-[instruments.smu]
-driver = "{smu}"
-resource = "sim://smu"
-[simulation]
-start_temperature_C = 300.0
-"""
+from tests.benches import sim_bench
 
 
 class ServedBench:
@@ -32,7 +18,7 @@ class ServedBench:
     per instrument so that a test can take one away; a bench opened on them."""
 
     def __init__(self, tmp_path, smu: str):
-        config = parse_bench(BENCH.format(smu=smu), "sim.toml")
+        config = parse_bench(sim_bench(smu, start_temperature_C=300.0), "sim.toml")
         self.simulation = SimBench.from_config(config, clock=VirtualClock())
         self.servers = {name: (PtyServer if device.link == "pty" else TcpServer)(device).start()
                         for name, device in self.simulation.devices.items()}

@@ -5,7 +5,7 @@ taken from a real X server (`import -window root`):
     xvfb-run -s "-screen 0 1366x768x24" python docs/screenshots/take.py bench
 
 `run`: starts examples/arrhenius.toml from the run panel; once the 4th plateau's DC
-polarization is under way grabs the run tab (run.png), then aborts the run, analyses it in
+polarization is under way grabs the run tab (run.png), then aborts the run, analyzes it in
 the run browser and grabs the browser with the fitted spectra (runs.png). `bench`: the
 bench tab after EVERYTHING SAFE stopped the run and a *Set furnace* beyond the furnace's
 limit was refused (bench-1366x768.png).
@@ -60,16 +60,16 @@ def main() -> None:
     def run_tab() -> None:
         screenshot("run.png")
         session.runner.stop("screenshots taken")      # a no-op if the run has ended
-        window.browser.analysed.connect(lambda *_: QTimer.singleShot(1500, browser_tab))
-        QTimer.singleShot(2000, analyse)
+        window.browser.analyzed.connect(lambda *_: QTimer.singleShot(1500, browser_tab))
+        QTimer.singleShot(2000, analyze)
 
-    def analyse() -> None:
+    def analyze() -> None:
         window.tabs.setCurrentIndex(RUNS_TAB)
         browser = window.browser
         browser.refresh()
         browser.table.selectRow(0)
         browser.open_selected()
-        browser.analyse(browser.selected(), folder / "report")
+        browser.analyze(browser.selected(), folder / "report")
 
     def browser_tab() -> None:
         screenshot("runs.png")

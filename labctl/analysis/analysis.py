@@ -1,4 +1,4 @@
-"""Analyse a dataset: fit every spectrum (in order of temperature, each fit a start for the
+"""Analyze a dataset: fit every spectrum (in order of temperature, each fit a start for the
 next), derive the quantities and the Arrhenius fits; `Analysis.to_json()` is what
 `labctl analyze --json` prints (SI units, lists in order of temperature, null = none).
 

@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from scipy.constants import zero_Celsius
 
 from labctl.analysis import transference
 from labctl.analysis.readers import read_spectrum
 from labctl.errors import LabctlError
 from labctl.store.store import Store
+from labctl.units import C_to_K
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ def from_store(store: Store, run_id: int) -> Dataset:
                 _polarization(store, dc[0]) if dc else None,
                 li[0].result if li else None))
     if not plateaus:
-        raise LabctlError(f"run {run_id} has no finished impedance spectrum to analyse")
+        raise LabctlError(f"run {run_id} has no finished impedance spectrum to analyze")
     sample = run.sample
     return Dataset(run.name, sample.get("thickness_m"), sample.get("area_m2"),
                    sorted(plateaus, key=lambda p: p.temperature_K), window,
@@ -166,6 +166,6 @@ def _temperature(path: Path, comments: str) -> float:
     found = _NAME_TEMPERATURE.search(path.stem)
     if found:
         value = float(found.group(1))
-        return value if found.group(2).upper() == "K" else value + zero_Celsius
+        return value if found.group(2).upper() == "K" else C_to_K(value)
     raise LabctlError(f"{path}: no temperature (give --temperatures-C, or name the file "
                       f"like 'pellet_350C.z' or 'pellet-350deg.txt')")

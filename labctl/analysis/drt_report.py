@@ -10,11 +10,11 @@ import json
 from pathlib import Path
 
 import numpy as np
-from scipy.constants import zero_Celsius
 
 from labctl.analysis.analysis import Analysis
 from labctl.analysis.dataset import Dataset
 from labctl.analysis.drt import Drt, drt
+from labctl.units import K_to_C
 
 MATCH_DECADES = 0.5      # a peak and an arc belong together within this many decades
 
@@ -76,7 +76,7 @@ def _plot(analysis: Analysis, results: list[Drt], path: Path) -> str:
         scale = result.gamma_Ohm[inside].max() or 1.0   # its height in the measured range
         ax.semilogx(result.tau_s, k + 0.9 * np.minimum(result.gamma_Ohm / scale, 1.1),
                     color=color,
-                    label=f"{p.temperature_K - zero_Celsius:.0f} \N{DEGREE SIGN}C")
+                    label=f"{K_to_C(p.temperature_K):.0f} \N{DEGREE SIGN}C")
         for peak in result.peaks:
             ax.plot(peak.tau_s, k + 0.95, "v", color=color, ms=5)
     ax.set(xlabel="\u03c4 / s", ylabel="\u03b3(ln \u03c4), stacked, each to its height in the measured range",

@@ -17,10 +17,10 @@ import math
 from pathlib import Path
 
 import numpy as np
-from scipy.constants import zero_Celsius
 
 from labctl.analysis.analysis import CONTRIBUTIONS, Analysis
 from labctl.protocols.stability_window import faradaic_density
+from labctl.units import C_to_K, K_to_C
 
 NAMES = {"bulk": "bulk", "gb": "grain boundary", "total": "total"}
 SHORT = {"grain_boundary": "gb", "electrode": "el."}
@@ -51,7 +51,7 @@ def write(analysis: Analysis, out_dir: Path, extra_figures: list[str] = ()) -> P
 
 
 def _celsius(T_K: float) -> str:
-    return f"{T_K - zero_Celsius:.0f} \N{DEGREE SIGN}C"
+    return f"{K_to_C(T_K):.0f} \N{DEGREE SIGN}C"
 
 
 def _legend(ax, **options) -> None:
@@ -153,9 +153,8 @@ def _arrhenius(analysis: Analysis, out_dir: Path) -> str:
            ylabel="\u03c3T  /  S K m\u207b\u00b9" if geometry else "T / R  /  K \u03a9\u207b\u00b9",
            title="Arrhenius (lines: fits of ln \u03c3T vs 1/T)" if geometry
            else "Arrhenius (no geometry: T/R; lines: fits of ln(T/R) vs 1/T)")
-    top = ax.secondary_xaxis("top", functions=(lambda x: 1000 / np.maximum(x, 1e-9)
-                                               - zero_Celsius,
-                                               lambda c: 1000 / (c + zero_Celsius)))
+    top = ax.secondary_xaxis("top", functions=(lambda x: K_to_C(1000 / np.maximum(x, 1e-9)),
+                                               lambda c: 1000 / C_to_K(c)))
     top.set_xlabel("T / \u00b0C")
     _legend(ax, fontsize=8)
     ax.grid(alpha=0.3, which="both")
@@ -237,7 +236,7 @@ def _summary(analysis: Analysis, path: Path) -> None:
         writer = csv.writer(f)
         writer.writerow(COLUMNS)
         for i, p in enumerate(analysis.plateaus):
-            writer.writerow([f"{p.temperature_K:.3f}", f"{p.temperature_K - zero_Celsius:.2f}",
+            writer.writerow([f"{p.temperature_K:.3f}", f"{K_to_C(p.temperature_K):.2f}",
                              p.R_Ohm["bulk"], p.R_std_Ohm["bulk"], p.R_Ohm["gb"],
                              p.R_std_Ohm["gb"], sigma["bulk"][i], sigma["gb"][i],
                              sigma["total"][i], "" if p.t_ion is None else p.t_ion,
@@ -277,7 +276,7 @@ def _html(analysis: Analysis, figures: list[str]) -> str:
                            f"{_pm(arc.R_Ohm, arc.R_std_Ohm)} \u03a9, {arc.apex_Hz:.3g} Hz"
                            for arc in p.arcs)
         rows.append(
-            f"<tr><td>{p.temperature_K - zero_Celsius:.1f}</td>"
+            f"<tr><td>{K_to_C(p.temperature_K):.1f}</td>"
             f"<td>{_pm(p.R_Ohm['bulk'], p.R_std_Ohm['bulk'])}</td>"
             f"<td>{_pm(p.R_Ohm['gb'], p.R_std_Ohm['gb'])}</td><td>{arcs}</td>"
             f"<td>{'' if p.t_ion is None else f'{p.t_ion:.4f}'}</td><td>{_t_plus(p)}</td>"

@@ -17,6 +17,7 @@ import numpy as np
 
 from labctl.store import Store
 from labctl.store.store import Step
+from labctl.units import K_to_C
 
 KIND = "transference"
 REPORTED = ("t_plus", "t_plus_std", "t_plus_naive", "I0_A", "Iss_A", "R0_Ohm", "Rss_Ohm",
@@ -79,7 +80,7 @@ def plot(store: Store, step: Step, path: str | Path) -> Path:
         right.plot(z.real, -z.imag, "o-", ms=3, label=label)
     right.set(xlabel="Z' / Ohm", ylabel="-Z'' / Ohm", aspect="equal", title="spectra")
     right.legend()
-    temperature = "" if step.temperature_K is None else f" at {step.temperature_K - 273.15:.1f} degC"
+    temperature = "" if step.temperature_K is None else f" at {K_to_C(step.temperature_K):.1f} degC"
     fig.suptitle(f"Li+ transference number (Bruce-Vincent-Evans){temperature}")
     fig.tight_layout()
     path = Path(path)

@@ -11,7 +11,7 @@ from labctl.commands.runs import DB_HELP
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
-        "analyze", help="fit a run's spectra and write a report (or analyse spectrum files)",
+        "analyze", help="fit a run's spectra and write a report (or analyze spectrum files)",
         description="Fits each temperature's impedance spectrum with an equivalent circuit, "
                     "assigns the arcs by frequency (capacitance as a check), and writes Nyquist/Bode/Arrhenius/"
                     "polarization/stability plots, summary.csv and index.html into --out. "
@@ -59,6 +59,7 @@ def handler(args: argparse.Namespace) -> int:
     from labctl.analysis.analysis import analyze
     from labctl.commands import analyze_chrono
     from labctl.errors import LabctlError
+    from labctl.units import K_to_C
 
     if analyze_chrono.is_chrono_source(args.source):
         return analyze_chrono.handler(args)
@@ -90,7 +91,7 @@ def handler(args: argparse.Namespace) -> int:
             peaks = "  ".join(f"{k['R_ohm']:.4g} Ohm @ {k['frequency_Hz']:.3g} Hz"
                               for k in entry["peaks"] if not k["at_edge"])
             note = f"  ({entry['note']})" if entry["note"] else ""
-            print(f"{entry['temperature_K'] - 273.15:7.1f} C  DRT: {peaks or 'no peaks'}{note}")
+            print(f"{K_to_C(entry['temperature_K']):7.1f} C  DRT: {peaks or 'no peaks'}{note}")
         print(f"report: {index}")
     return 0
 
@@ -101,6 +102,7 @@ def _dataset(args):
     from labctl.analysis.dataset import from_files, from_store
     from labctl.errors import LabctlError
     from labctl.store import Store, db_path
+    from labctl.units import C_to_K
 
     if len(args.source) == 1 and args.source[0].isdigit():
         run_id = int(args.source[0])
@@ -110,7 +112,7 @@ def _dataset(args):
     temperatures = None
     if args.temperatures_C:
         try:
-            temperatures = [float(t) + 273.15 for t in args.temperatures_C.split(",")]
+            temperatures = [C_to_K(float(t)) for t in args.temperatures_C.split(",")]
         except ValueError:
             raise LabctlError(f"--temperatures-C: not a list of numbers: "
                               f"{args.temperatures_C!r}") from None
@@ -129,6 +131,8 @@ def _transference_plots(db, run_id: int, out) -> list[str]:
 
 
 def _print_summary(analysis) -> None:
+    from labctl.units import K_to_C
+
     for p in analysis.plateaus:
         fit = p.fit.state if p.fit.success else f"fit failed: {p.fit.message}"
         t_ion = "" if p.t_ion is None else f"  t_ion {p.t_ion:.4f}"
@@ -137,7 +141,7 @@ def _print_summary(analysis) -> None:
         arcs = "  ".join(f"{arc.label} {arc.resistance} {arc.R_Ohm:.5g} Ohm @ {arc.apex_Hz:.3g} Hz"
                          + ("" if not arc.flags else " (" + "; ".join(arc.flags) + ")")
                          for arc in p.arcs)
-        print(f"{p.temperature_K - 273.15:7.1f} C  {arcs or 'no arcs'}{t_ion}{t_plus}  ({fit})")
+        print(f"{K_to_C(p.temperature_K):7.1f} C  {arcs or 'no arcs'}{t_ion}{t_plus}  ({fit})")
     for c, line in analysis.arrhenius.items():
         if line:
             print(f"Ea {c}: {line.Ea_eV:.4f} +- {line.Ea_std_eV:.4f} eV")

@@ -19,6 +19,7 @@ def run(args: argparse.Namespace) -> int:
 
     from labctl import demo
     from labctl.outputs import output_folder
+    from labctl.units import K_to_C
 
     console = Console()
     out = output_folder(args.out, "demo output folder")
@@ -31,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
                        "true t_ion"):
             table.add_column(column, justify="right")
         for r in results:
-            table.add_row(f"{r.temperature_K - 273.15:.0f}", f"{r.r_ion_Ohm:.4g}",
+            table.add_row(f"{K_to_C(r.temperature_K):.0f}", f"{r.r_ion_Ohm:.4g}",
                           f"{r.sigma_S_per_m:.4g}", f"{r.true_sigma_S_per_m:.4g}",
                           f"{r.t_ion:.4f}", f"{r.true_t_ion:.4f}")
         console.print(table)

@@ -60,7 +60,7 @@ def run_gui(config, db, speed: float) -> int:
     session = Session(config, db, speed)     # opens the bench: before any window
     window = MainWindow(session, db)
     def stop_requested(signame: str) -> None:
-        window.close_now(f"stopped by {signame}")
+        window.close_now(f"stopped by {signame}")  # noqa: F821 - deleted after StopSignals ended
         QTimer.singleShot(0, app.quit)     # also if the loop has not started yet
 
     try:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import math
 from typing import Mapping
 
-from scipy.constants import zero_Celsius
 
 from labctl.capabilities import TemperatureReading
 from labctl.clock import Clock
@@ -25,6 +24,7 @@ from labctl.errors import ConfigError, InstrumentError, RangeError, SafetyLimitE
 from labctl.instrument import Instrument
 from labctl.setting import Calls, Setting
 from labctl.transport import Transport
+from labctl.units import C_to_K, K_to_C
 
 LIMIT_KEYS = {
     "max_temperature_C": "highest set-point accepted (degC)",
@@ -33,14 +33,6 @@ LIMIT_KEYS = {
 }
 DEFAULT_SAFE_C = 25.0
 AMBIENT_C = 25.0      # the lowest set-point a heating-only furnace reaches (it cannot cool)
-
-
-def to_kelvin(celsius: float) -> float:
-    return celsius + zero_Celsius
-
-
-def to_celsius(kelvin: float) -> float:
-    return kelvin - zero_Celsius
 
 
 class FollowCheck:
@@ -89,9 +81,9 @@ class ControllerBase(Instrument):
                  clock: Clock | None, heater_check_s: float):
         super().__init__(transport, name=name, limits=limits, clock=clock)
         max_C, rate_C = self.limits.get("max_temperature_C"), self.limits.get("max_ramp_C_per_min")
-        self.max_temperature_K = None if max_C is None else to_kelvin(max_C)
+        self.max_temperature_K = None if max_C is None else C_to_K(max_C)
         self.max_ramp_K_per_s = None if rate_C is None else rate_C / 60.0
-        self.safe_temperature_K = to_kelvin(self.limits.get("safe_temperature_C", DEFAULT_SAFE_C))
+        self.safe_temperature_K = C_to_K(self.limits.get("safe_temperature_C", DEFAULT_SAFE_C))
         if self.max_temperature_K is not None and self.safe_temperature_K > self.max_temperature_K:
             raise ConfigError(f"{name}: safe_temperature_C is above max_temperature_C")
         self.follow = FollowCheck(window_s=heater_check_s)
@@ -135,8 +127,8 @@ class ControllerBase(Instrument):
             raise RangeError(f"{self.name}: set-point {t!r} K is not a temperature")
         if self.max_temperature_K is not None and t > self.max_temperature_K:
             raise SafetyLimitError(
-                f"{self.name}: set-point {to_celsius(t):.1f} degC ({t:.2f} K) exceeds the limit "
-                f"max_temperature_C = {to_celsius(self.max_temperature_K):g}")
+                f"{self.name}: set-point {K_to_C(t):.1f} degC ({t:.2f} K) exceeds the limit "
+                f"max_temperature_C = {K_to_C(self.max_temperature_K):g}")
         span = self.ranges.temperature_K
         return t if span is None else span.check(t, f"{self.name}.setpoint")
 

@@ -31,7 +31,7 @@ from typing import Any, Iterator, Mapping
 
 import minimalmodbus
 
-from labctl.drivers._temperature import AMBIENT_C, ControllerBase, to_celsius, to_kelvin
+from labctl.drivers._temperature import AMBIENT_C, ControllerBase
 from labctl.capabilities import TemperatureReading
 from labctl.clock import Clock
 from labctl.errors import (CommunicationError, ConfigError, InstrumentConnectionError,
@@ -41,6 +41,7 @@ from labctl.ranges import Ranges, Span
 from labctl.setting import Register, Setting, in_range, one_of
 from labctl.transport import (LinkSettings, SerialTransport, Transport, serial_link_errors,
                               serial_port_name)
+from labctl.units import C_to_K, K_to_C
 
 FLOAT_SPACE = 0x8000
 PV, TARGET_SP, MANUAL_OP, WORKING_OP, WORKING_SP = 1, 2, 3, 4, 5
@@ -49,7 +50,7 @@ MODES = {0: "operating", 1: "standby (control outputs off)", 2: "configuration"}
 SECONDS_PER_RAMP_UNIT = {0: 60.0, 1: 3600.0, 2: 1.0}  # register 531: per min / hour / s
 STATUS_BITS = {4: "manual", 5: "sensor break", 6: "loop break", 13: "timer or ramp running"}
 # a furnace: heating only; a type K thermocouple reads up to 1372 degC
-RANGES = Ranges(temperature_K=Span(to_kelvin(AMBIENT_C), to_kelvin(1372.0), "K",
+RANGES = Ranges(temperature_K=Span(C_to_K(AMBIENT_C), C_to_K(1372.0), "K",
                                    "heating only: nothing below ambient"))
 
 
@@ -174,7 +175,7 @@ class Eurotherm3216(ControllerBase):
         self._check_status(self.status_word)
         self._check_operating()
         pv, _target, _manual, output, working = self.read_floats(PV, 5)
-        return TemperatureReading(self.clock.now(), to_kelvin(pv), to_kelvin(working), output)
+        return TemperatureReading(self.clock.now(), C_to_K(pv), C_to_K(working), output)
 
     def set_setpoint(self, temperature_K: float) -> None:
         """As `ControllerBase.set_setpoint`; refused unless the controller is operating."""
@@ -186,7 +187,7 @@ class Eurotherm3216(ControllerBase):
         """TG.SP, only when it changes (EEPROM), then read back."""
         if abs(self.target_setpoint_K - temperature_K) < 0.005:
             return
-        self.write_float(TARGET_SP, to_celsius(temperature_K))
+        self.write_float(TARGET_SP, K_to_C(temperature_K))
         echo = self.target_setpoint_K
         if abs(echo - temperature_K) > 0.05:
             raise InstrumentError(f"set-point written as {temperature_K:.2f} K reads back as "

@@ -18,13 +18,14 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from labctl.drivers._temperature import ControllerBase, to_celsius, to_kelvin
+from labctl.drivers._temperature import ControllerBase
 from labctl.capabilities import TemperatureReading
 from labctl.clock import Clock
 from labctl.errors import ConfigError, InstrumentError, RangeError, ReplyError, SensorBreak
 from labctl.ranges import Ranges, Span
 from labctl.setting import Calls, Setting, in_range, one_of, parse_bool
 from labctl.transport import LinkSettings, Transport
+from labctl.units import C_to_K, K_to_C
 
 HEATER_RANGES = {"off": 0, "low": 1, "medium": 2, "high": 3}
 INPUTS = {1: "A", 2: "B", 3: "C", 4: "D"}
@@ -140,10 +141,10 @@ class LakeShore336(ControllerBase):
         return self._loop
 
     def _to_loop_units(self, temperature_K: float) -> float:
-        return to_celsius(temperature_K) if self.control_loop[1] == "C" else temperature_K
+        return K_to_C(temperature_K) if self.control_loop[1] == "C" else temperature_K
 
     def _from_loop_units(self, value: float) -> float:
-        return to_kelvin(value) if self.control_loop[1] == "C" else value
+        return C_to_K(value) if self.control_loop[1] == "C" else value
 
     # -- capability hooks ------------------------------------------------------------------
     def _read(self) -> TemperatureReading:

@@ -9,7 +9,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QFormLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
                                QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout,
                                QWidget)
-from scipy.constants import zero_Celsius
 
 from labctl import events as ev
 from labctl.capabilities import (CurrentReading, SourceMeter, TemperatureController,
@@ -17,6 +16,7 @@ from labctl.capabilities import (CurrentReading, SourceMeter, TemperatureControl
 from labctl.errors import LabctlError
 from labctl.gui.session import CommandDone, Readings, Session
 from labctl.runstate import ACTIVE
+from labctl.units import C_to_K, K_to_C
 
 COLUMNS = ("Instrument", "Driver", "Resource", "State", "Reading", "Identity")
 READING, IDENTITY = 4, 5
@@ -27,8 +27,8 @@ SAFE_STYLE = ("QPushButton { background: #c62828; color: white; font-size: 16pt;
 
 def describe(reading) -> str:
     if isinstance(reading, TemperatureReading):
-        return (f"T = {reading.temperature_K - zero_Celsius:.1f} °C   set-point "
-                f"{reading.setpoint_K - zero_Celsius:.1f} °C   output {reading.output_percent:.0f} %")
+        return (f"T = {K_to_C(reading.temperature_K):.1f} °C   set-point "
+                f"{K_to_C(reading.setpoint_K):.1f} °C   output {reading.output_percent:.0f} %")
     if isinstance(reading, CurrentReading):
         return f"U = {reading.voltage_V:.4g} V   I = {reading.current_A:.4g} A"
     return ""
@@ -111,7 +111,7 @@ class BenchPanel(QWidget):
         except ValueError:
             return self.say("set-point and ramp must be numbers", error=True)
         what = f"furnace to {setpoint_C:g} °C at {rate_C:g} °C/min"
-        self._try(lambda: self.session.set_furnace(setpoint_C + zero_Celsius, rate_C / 60.0),
+        self._try(lambda: self.session.set_furnace(C_to_K(setpoint_C), rate_C / 60.0),
                   what, f"{what}: sending…")
 
     def one_off(self, kind: str, edits: dict[str, QLineEdit]) -> None:

@@ -1,5 +1,5 @@
 """The run browser: runs from the store (status, sample, date); open one to replot it
-(a run still running keeps growing), export it as CSV or ZView .z files, analyse it
+(a run still running keeps growing), export it as CSV or ZView .z files, analyze it
 (`labctl analyze` on a worker thread: a report folder, opened in the system's browser with
 *Open report*, and each fitted spectrum's model drawn over its Nyquist arc)."""
 
@@ -41,14 +41,14 @@ FOLLOW_MS = 1000
 
 
 class RunBrowser(QWidget):
-    analysed = Signal(int, object, object)     # run id, Analysis or None, index path / error
+    analyzed = Signal(int, object, object)     # run id, Analysis or None, index path / error
     failed = Signal(str)                       # a store error, for the window's status bar
 
     def __init__(self, db_path: Path, parent: QWidget | None = None):
         super().__init__(parent)
         self.store = Store.open(db_path)
         self.analysis_thread: threading.Thread | None = None
-        self.analysed.connect(self._show_analysis)
+        self.analyzed.connect(self._show_analysis)
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.verticalHeader().hide()
@@ -64,7 +64,7 @@ class RunBrowser(QWidget):
         for text, action in (("Refresh", self.refresh), ("Open", self.open_selected),
                              ("Export CSV…", lambda: self._export("csv")),
                              ("Export .z…", lambda: self._export("z")),
-                             ("Analyse…", self._ask_analyse)):
+                             ("Analyze…", self._ask_analyze)):
             button = QPushButton(text)
             button.clicked.connect(lambda _=False, action=action: action())
             buttons.addWidget(button)
@@ -148,16 +148,16 @@ class RunBrowser(QWidget):
             except LabctlError as exc:
                 self.message.setText(str(exc))
 
-    def analyse(self, run_id: int, folder: Path) -> None:
+    def analyze(self, run_id: int, folder: Path) -> None:
         """Fit the run's spectra and write the report into `folder`, off the GUI thread."""
         if self.analysis_thread is not None and self.analysis_thread.is_alive():
             return self.message.setText("an analysis is already running")
-        self.message.setText(f"analysing run {run_id}…")
+        self.message.setText(f"analyzing run {run_id}…")
         self.analysis_thread = threading.Thread(
-            target=self._analyse, args=(run_id, folder), name="labctl-gui-analysis")
+            target=self._analyze, args=(run_id, folder), name="labctl-gui-analysis")
         self.analysis_thread.start()
 
-    def _analyse(self, run_id: int, folder: Path) -> None:
+    def _analyze(self, run_id: int, folder: Path) -> None:
         from labctl.analysis import report
         from labctl.analysis.analysis import analyze
         from labctl.analysis.dataset import from_store
@@ -165,9 +165,9 @@ class RunBrowser(QWidget):
         try:
             with Store.open(self.store.path, create=False) as store:   # this thread's own
                 analysis = analyze(from_store(store, run_id))
-            self.analysed.emit(run_id, analysis, report.write(analysis, folder))
+            self.analyzed.emit(run_id, analysis, report.write(analysis, folder))
         except (LabctlError, OSError) as exc:
-            self.analysed.emit(run_id, None, exc)
+            self.analyzed.emit(run_id, None, exc)
 
     @reported("showing the analysis")
     def _show_analysis(self, run_id: int, analysis, index) -> None:
@@ -198,13 +198,13 @@ class RunBrowser(QWidget):
             return False
         return True
 
-    def _ask_analyse(self) -> None:
+    def _ask_analyze(self) -> None:
         run_id = self.selected()
         if run_id is None:
             return self.message.setText("select a run first")
         folder = filedialogs.folder(self, f"Report folder for run {run_id}")
         if folder:
-            self.analyse(run_id, Path(folder))
+            self.analyze(run_id, Path(folder))
 
     def close_store(self) -> None:
         """Stop following, wait for an analysis in progress, close the store."""

@@ -16,11 +16,11 @@ from PySide6.QtGui import QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QVBoxLayout,
                                QWidget)
-from scipy.constants import zero_Celsius
 
 from labctl.errors import LabctlError
 from labctl.gui import filedialogs
 from labctl.gui.livecurve import LiveCurve
+from labctl.units import K_to_C
 
 REFRESH_MS = 40          # at most 25 redraws per second
 PICK_RADIUS_PX = 20      # the readout names the nearest point within this distance
@@ -30,7 +30,7 @@ pg.setConfigOptions(antialias=False, background="w", foreground="k")
 
 
 def celsius(temperature_K: float | None) -> str:
-    return "T ?" if temperature_K is None else f"{temperature_K - zero_Celsius:.0f} °C"
+    return "T ?" if temperature_K is None else f"{K_to_C(temperature_K):.0f} °C"
 
 
 UNITS = ((3600.0, "h"), (60.0, "min"), (1.0, "s"))

@@ -9,14 +9,14 @@ Nyquist with -Z'' up and equal axes, Bode as |Z| and -phase against log f.
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
 from pyqtgraph import siFormat
 from PySide6.QtGui import QTransform
 from PySide6.QtWidgets import QCheckBox
-from scipy.constants import Boltzmann, electron_volt, zero_Celsius
+from scipy.constants import Boltzmann, electron_volt
 
 from labctl.gui.livecurve import LiveCurve
 from labctl.gui.plotpanel import PlotPanel, celsius, duration
+from labctl.units import K_to_C
 
 SYMBOL = {"symbol": "o", "symbolSize": 5}
 
@@ -272,8 +272,8 @@ class TemperaturePlot(PlotPanel):
 
     def add(self, time_s, temperature_K, setpoint_K) -> None:
         t = self._since_start(time_s)
-        t_C = np.asarray(temperature_K) - zero_Celsius
-        sp_C = np.asarray(setpoint_K) - zero_Celsius
+        t_C = K_to_C(np.asarray(temperature_K))
+        sp_C = K_to_C(np.asarray(setpoint_K))
         self.temperature.append(t, t_C, sp_C)
         self.setpoint.append(t, sp_C, t_C)
 

@@ -10,7 +10,6 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QLineEdit, QListWidget,
                                QListWidgetItem, QPlainTextEdit, QProgressBar, QPushButton, QScrollArea,
                                QSplitter, QTabWidget, QVBoxLayout, QWidget)
-from scipy.constants import zero_Celsius
 
 from labctl import events as ev
 from labctl.errors import ConfigError, LabctlError
@@ -20,6 +19,7 @@ from labctl.gui.session import Session
 from labctl.recipe import Recipe, load_recipe
 from labctl.runstate import Command, RunState, accepts
 from labctl.runview import duration
+from labctl.units import K_to_C
 
 LEVEL_COLOURS = {"warning": "#b36b00", "error": "#c00000", "critical": "#c00000"}
 END_LEVELS = {RunState.DONE: "info", RunState.ABORTED: "warning"}   # log level of a run's end
@@ -235,7 +235,7 @@ class RunPanel(QWidget):
         self.steps.clear()
         for step in recipe.steps:
             t = step.position.temperature_K
-            where = f"  at {t - zero_Celsius:.0f} °C" if t is not None else ""
+            where = f"  at {K_to_C(t):.0f} °C" if t is not None else ""
             item = QListWidgetItem(f"   {step.path}{where}")
             item.setData(Qt.UserRole, step.path)
             self.steps.addItem(item)

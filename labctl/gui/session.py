@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from scipy.constants import zero_Celsius
 
 from labctl import events as ev
 from labctl.bench import BenchConfig, open_bench
@@ -29,6 +28,7 @@ from labctl.errors import describe
 from labctl.gui.bridge import EventQueue
 from labctl.recipe import Recipe, check_setpoint, one_step_recipe
 from labctl.runner import Runner
+from labctl.units import K_to_C
 
 POLL_S = 1.0                      # real seconds between live readings
 IDLE_SLICE_S = 0.05               # real seconds the poller lets simulated time pass at once
@@ -105,7 +105,7 @@ class Session:
         """Ramp the furnace, checked like a recipe first (ConfigError if not valid)."""
         check_setpoint(self.config, setpoint_K, rate_K_per_s)
         return self._command(lambda: self.runner.set_furnace(setpoint_K, rate_K_per_s),
-                             f"furnace to {setpoint_K - zero_Celsius:.1f} °C at "
+                             f"furnace to {K_to_C(setpoint_K):.1f} °C at "
                              f"{rate_K_per_s * 60:g} °C/min")
 
     def _command(self, submit: Callable[[], Future], what: str) -> Future:

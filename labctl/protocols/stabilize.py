@@ -16,9 +16,9 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
-from scipy.constants import zero_Celsius
 
 from labctl.protocols._params import param
+from labctl.units import K_to_C
 
 KIND = "stabilize"
 
@@ -85,15 +85,15 @@ def run(ctx, params: Params) -> Result:
                     break
                 ctx.progress(min(1.0, waited / params.max_wait_s),
                              _time_left(reading, np.array(t), np.array(temperature), params),
-                             f"T = {reading.temperature_K - zero_Celsius:.1f} °C "
-                             f"(target {params.target_K - zero_Celsius:.0f} °C)")
+                             f"T = {K_to_C(reading.temperature_K):.1f} °C "
+                             f"(target {K_to_C(params.target_K):.0f} °C)")
                 ctx.clock.sleep(min(params.poll_s, params.max_wait_s - waited))
         finally:
             if fra is not None:
                 fra.safe_state()
         if not stable:
-            ctx.log("warning", f"not stable at {params.target_K - zero_Celsius:g} °C after "
-                    f"{params.max_wait_s:g} s: T = {temperature[-1] - zero_Celsius:.2f} °C, "
+            ctx.log("warning", f"not stable at {K_to_C(params.target_K):g} °C after "
+                    f"{params.max_wait_s:g} s: T = {K_to_C(temperature[-1]):.2f} °C, "
                     f"dT/dt = {rate:.3g} K/s" + (
                         "" if z_drift is None else f", d ln|Z|/dt = {z_drift:.3g} /s"))
         result = Result(params.target_K, stable, waited, temperature[-1], rate, z_drift)

@@ -43,16 +43,17 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
-from scipy.constants import e, k, zero_Celsius
+from scipy.constants import e, k
 
 from labctl.capabilities import CurrentReading
 from labctl.errors import LabctlError
 from labctl.protocols import _cell_fit
 from labctl.protocols._params import param
 from labctl.protocols._diffusion_tail import SteadyState, tail_fit
+from labctl.units import C_to_K, K_to_C
 
 KIND = "transference"
-LINEAR_LIMIT_V = 10e-3 / (k * (zero_Celsius + 25) / e)   # in units of kT/e: 10 mV at 25 degC
+LINEAR_LIMIT_V = 10e-3 / (k * C_to_K(25) / e)   # in units of kT/e: 10 mV at 25 degC
 I0_MISMATCH = 0.10       # warn when measured and EIS I_0 differ by more than this fraction
 BULK_DRIFT = 0.05        # warn when R_b changes by more than this fraction during the step
 FIT_RESIDUAL = 0.02      # warn when a spectrum fit misses a point by more than this of |Z|
@@ -166,12 +167,12 @@ def run(ctx, params: Params) -> Result:
 
 
 def _warn_if_nonlinear(ctx, voltage_V: float) -> None:
-    T = ctx.temperature_K or zero_Celsius + 25
+    T = ctx.temperature_K or C_to_K(25)
     limit = LINEAR_LIMIT_V * k * T / e
     if abs(voltage_V) > limit:
         ctx.log("warning", f"transference: dV = {voltage_V * 1e3:g} mV is beyond the linear "
                 f"regime of the Bruce-Vincent analysis (<= {limit * 1e3:.1f} mV at "
-                f"{T - zero_Celsius:.0f} degC): t+ is biased")
+                f"{K_to_C(T):.0f} degC): t+ is biased")
 
 
 def _frequencies(fra, params: Params) -> np.ndarray:

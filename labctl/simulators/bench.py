@@ -17,7 +17,7 @@ from labctl.simulators.physics.sample_file import locate
 from labctl.simulators.port import SimulatorPort
 from labctl.simulators.serve import PtyServer, TcpServer
 from labctl.simulators.world import SimWorld
-from scipy.constants import zero_Celsius
+from labctl.units import C_to_K
 
 # driver name -> simulated device class ("module:Class"); each is built as Class(world, options)
 SIMULATORS = {
@@ -74,7 +74,7 @@ class SimBench:
             clock=clock or VirtualClock(),
             sample_path=sample,
             seed=seed if seed is not None else int(sim.get("seed", 0)),
-            start_temperature_K=None if start_C is None else start_C + zero_Celsius)
+            start_temperature_K=None if start_C is None else C_to_K(start_C))
         return cls(world, {s.name: (s.driver, s.options) for s in config.instruments.values()
                            if s.simulated})
 

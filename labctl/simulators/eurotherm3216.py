@@ -34,11 +34,11 @@ import struct
 from dataclasses import dataclass, replace
 from typing import Any, Callable
 
-from scipy.constants import zero_Celsius
 
 from labctl.simulators.device import SimulatedDevice
 from labctl.simulators.physics.furnace import ControlLoop
 from labctl.simulators.world import SimWorld
+from labctl.units import C_to_K, K_to_C
 
 FLOAT_SPACE = 0x8000
 INVALID = 0x8000
@@ -70,7 +70,7 @@ class Param:
 
 
 def _celsius(kelvin: float) -> float:
-    return kelvin - zero_Celsius
+    return K_to_C(kelvin)
 
 
 class Eurotherm3216Simulator(SimulatedDevice):
@@ -233,7 +233,7 @@ class Eurotherm3216Simulator(SimulatedDevice):
         if not low <= celsius <= high:
             raise ModbusError(3)
         self.world.claim(loop)
-        loop.set_target(celsius + zero_Celsius)
+        loop.set_target(C_to_K(celsius))
 
     def _set_manual_output(self, loop: ControlLoop, percent: float) -> None:
         if not 0 <= percent <= 100:

@@ -32,11 +32,11 @@ import math
 from dataclasses import dataclass, replace
 from typing import Any, Callable
 
-from scipy.constants import zero_Celsius
 
 from labctl.simulators.device import LineDevice
 from labctl.simulators.physics.furnace import ControlLoop
 from labctl.simulators.world import SimWorld
+from labctl.units import C_to_K, K_to_C
 
 RANGE_PERCENT = {0: 0.0, 1: 1.0, 2: 10.0, 3: 100.0}
 COMMAND_ERROR, EXECUTION_ERROR = 32, 16
@@ -101,7 +101,7 @@ class LakeShore336Simulator(LineDevice):
             "*IDN?": lambda: self.idn, "*OPC?": lambda: "1", "*ESR?": self._read_esr,
             "KRDG?": lambda i: self._each(i, lambda loop, s: number(self._kelvin(loop, s))),
             "CRDG?": lambda i: self._each(i, lambda loop, s: number(
-                self._kelvin(loop, s) - zero_Celsius if self._valid(loop, s) else 0.0)),
+                K_to_C(self._kelvin(loop, s)) if self._valid(loop, s) else 0.0)),
             "RDGST?": lambda i: self._each(i, lambda loop, s: str(self._status(loop, s))),
             "INTYPE?": lambda i: self._each(i, lambda loop, s: f"4,0,0,1,{self.units}"),
             "SETP?": self._setpoint,
@@ -186,10 +186,10 @@ class LakeShore336Simulator(LineDevice):
             raise Rejected(which) from None
 
     def _to_units(self, kelvin: float) -> float:
-        return kelvin if self.units == 1 else kelvin - zero_Celsius
+        return kelvin if self.units == 1 else K_to_C(kelvin)
 
     def _to_kelvin(self, value: float) -> float:
-        return value if self.units == 1 else value + zero_Celsius
+        return value if self.units == 1 else C_to_K(value)
 
     def _setpoint(self, which: str) -> str:
         """Output 1: the loop's (ramping) working set-point; others: as set."""

@@ -15,10 +15,10 @@ import threading
 from typing import Callable
 
 import numpy as np
-from scipy.constants import zero_Celsius
 
 from labctl.analysis.quantities import arrhenius, conductivity
 from labctl.store import Store
+from labctl.units import K_to_C
 
 PLOTS = ("nyquist", "bode", "current", "sweep", "temperature", "arrhenius")
 SWEPT_V = 0.01            # a DC step whose voltage spans more was swept, not held
@@ -64,7 +64,7 @@ def _steps(store: Store, run_id: int):
 
 def _label(step) -> str:
     where = step.path or step.kind
-    return f"{where}, {step.temperature_K - zero_Celsius:.0f} °C" if step.temperature_K else where
+    return f"{where}, {K_to_C(step.temperature_K):.0f} °C" if step.temperature_K else where
 
 
 def _spectra(store: Store, steps) -> dict:
@@ -123,8 +123,8 @@ def _sweep(store: Store, run_id: int, ax) -> None:
 def _temperature(store: Store, run_id: int, ax) -> None:
     log = store.temperature_log(run_id)
     hours = (log["time_s"] - log["time_s"][0]) / 3600
-    ax.plot(hours, log["temperature_K"] - zero_Celsius, label="furnace")
-    ax.plot(hours, log["setpoint_K"] - zero_Celsius, "--", label="set-point")
+    ax.plot(hours, K_to_C(log["temperature_K"]), label="furnace")
+    ax.plot(hours, K_to_C(log["setpoint_K"]), "--", label="set-point")
     ax.set(xlabel="t / h", ylabel="T / °C", title="Temperature")
 
 

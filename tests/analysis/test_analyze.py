@@ -55,8 +55,8 @@ current_limit_A = 5.0e-3
 
 
 @pytest.fixture(scope="module", params=[21, 22])
-def analysed(request, tmp_path_factory):
-    """A run on a generated sample, analysed with --json: (truth, json, report folder)."""
+def analyzed(request, tmp_path_factory):
+    """A run on a generated sample, analyzed with --json: (truth, json, report folder)."""
     seed, folder = request.param, tmp_path_factory.mktemp(f"sample{request.param}")
     tables = random_tables(seed)
     sample_file = write_sample(folder, tables)
@@ -73,8 +73,8 @@ def analysed(request, tmp_path_factory):
     return SampleModel.from_toml(sample_file), json.loads(out.getvalue()), folder / "report"
 
 
-def test_json_has_the_keys_of_the_issue(analysed):
-    _, result, _ = analysed
+def test_json_has_the_keys_of_the_issue(analyzed):
+    _, result, _ = analyzed
     for key in ("temperatures_K", "R_bulk_ohm", "R_gb_ohm", "sigma_bulk_S_per_m",
                 "sigma_gb_S_per_m", "sigma_total_S_per_m", "t_ion"):
         assert len(result[key]) == 3
@@ -83,11 +83,11 @@ def test_json_has_the_keys_of_the_issue(analysed):
     assert result["temperatures_K"] == sorted(result["temperatures_K"])
 
 
-def test_resistances_and_conductivities_match_the_truth(analysed):
+def test_resistances_and_conductivities_match_the_truth(analyzed):
     """Within 2 % where the analysis calls both arcs resolved (R to 1 %: at 300 and 375 degC
     always; at 450 degC the grain-boundary apex nears 1 MHz and its R may be known only to
     ~1.2 %, which the analysis must then say), within 5 % where it does not."""
-    truth, result, _ = analysed
+    truth, result, _ = analyzed
     assert all(result["arcs_resolved"][:2])
     for i, T in enumerate(result["temperatures_K"]):
         r, rel = truth.resistances(T), 0.02 if result["arcs_resolved"][i] else 0.05
@@ -98,15 +98,15 @@ def test_resistances_and_conductivities_match_the_truth(analysed):
             truth.sigma("grain_boundary", T), rel=rel)
 
 
-def test_activation_energies_within_one_percent(analysed):
-    truth, result, _ = analysed
+def test_activation_energies_within_one_percent(analyzed):
+    truth, result, _ = analyzed
     assert result["Ea_bulk_eV"] == pytest.approx(truth.bulk.Ea_eV, rel=0.01)
     assert result["Ea_gb_eV"] == pytest.approx(truth.grain_boundary.Ea_eV, rel=0.01)
     assert 0 < result["Ea_bulk_std_eV"] < 0.01
 
 
-def test_transference_numbers_and_window(analysed):
-    truth, result, _ = analysed
+def test_transference_numbers_and_window(analyzed):
+    truth, result, _ = analyzed
     for T, t_ion in zip(result["temperatures_K"], result["t_ion"]):
         assert t_ion == pytest.approx(truth.ionic_transference_number(T), abs=0.005)
     low, high = result["stability_window_V"]
@@ -114,8 +114,8 @@ def test_transference_numbers_and_window(analysed):
     assert high == pytest.approx(truth.stability.oxidation_onset_V, abs=0.05)
 
 
-def test_report_folder(analysed):
-    _, _, report = analysed
+def test_report_folder(analyzed):
+    _, _, report = analyzed
     for name in ("nyquist.png", "bode.png", "arrhenius.png", "polarization.png",
                  "stability_window.png"):
         assert (report / name).stat().st_size > 20_000
@@ -126,14 +126,14 @@ def test_report_folder(analysed):
     assert sum(r.startswith("# Ea_") for r in comments) == 3      # bulk, gb, total
 
 
-def test_z_files_from_labctl_and_by_name(analysed, tmp_path):
+def test_z_files_from_labctl_and_by_name(analyzed, tmp_path):
     """The run exported as .z, renamed: temperatures from labctl's comments (the steps'
     nominal ones, within the 0.2 K the furnace settled off them), geometry from them too,
     same fits as the run; without the geometry, Ea still (from 1/R) and sigma null."""
     from labctl.store.export import export_z
     from labctl.store.store import Store
 
-    truth, result, report = analysed
+    truth, result, report = analyzed
     db = report.parent / "runs.sqlite"
     with Store.open(db, create=False) as store:
         files = export_z(store, store.runs()[-1].id, tmp_path / "z")
@@ -187,7 +187,7 @@ def test_z_file_temperature_from_its_name(tmp_path):
         pytest.approx([253.15, 267.65, 623.15, 623.15, 623.15])
 
 
-def test_window_plot_draws_the_subtracted_baseline(analysed, tmp_path):
+def test_window_plot_draws_the_subtracted_baseline(analyzed, tmp_path):
     """The curve the onsets are read from (measured minus each direction's baseline)
     crosses the threshold at the marked onsets."""
     import matplotlib
@@ -200,7 +200,7 @@ def test_window_plot_draws_the_subtracted_baseline(analysed, tmp_path):
     from labctl.analysis.report import window_figure
     from labctl.store.store import Store
 
-    _, result, report = analysed
+    _, result, report = analyzed
     with Store.open(report.parent / "runs.sqlite", create=False) as store:
         dataset = from_store(store, store.runs()[-1].id)
     figure = window_figure(analyze(dataset))

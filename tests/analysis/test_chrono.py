@@ -3,7 +3,6 @@ tests/data/README.md; in the shared folder, `tests/realdata.py`) replayed throug
 stop rule, and the three file formats."""
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest

@@ -45,7 +45,7 @@ def test_the_library_is_shipped_and_spans_the_issue_ranges():
 
 
 @pytest.fixture(scope="module", params=list(MEASURED_C))
-def analysed(request):
+def analyzed(request):
     """(truth, analysis JSON) of a library sample measured at its temperatures."""
     sample = SampleModel.from_toml(locate(request.param))
     plateaus = []
@@ -56,9 +56,9 @@ def analysed(request):
     return sample, analyze(data).to_json()
 
 
-def test_arcs_outside_the_measured_range_are_called_not_resolved(analysed):
+def test_arcs_outside_the_measured_range_are_called_not_resolved(analyzed):
     """Says plainly what the data cannot separate; what it calls resolved is right to 2 %."""
-    truth, result = analysed
+    truth, result = analyzed
     for T, fit in zip(result["temperatures_K"], result["fits"]):
         apex, r = truth.apex_frequencies_Hz(T), truth.resistances(T)
         arcs = {arc["label"]: arc for arc in fit["arcs"]}
@@ -72,10 +72,10 @@ def test_arcs_outside_the_measured_range_are_called_not_resolved(analysed):
                 assert arc["R_ohm"] == pytest.approx(r[path], rel=0.02), (T, path)
 
 
-def test_activation_energies_within_two_percent_where_resolved(analysed):
+def test_activation_energies_within_two_percent_where_resolved(analyzed):
     """Each arc's Ea within 2 % when the analysis calls that arc resolved at two or more
     temperatures (the Arrhenius fit weights each point by its R's error)."""
-    truth, result = analysed
+    truth, result = analyzed
     checked = 0
     for path, key in ARCS.items():
         resolved = sum(arc["resolved"] for fit in result["fits"] for arc in fit["arcs"]

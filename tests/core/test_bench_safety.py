@@ -11,6 +11,7 @@ from labctl.cli import main
 from labctl.clock import RealClock
 from labctl.errors import InstrumentError, SafeStateError
 from labctl.simulators.serve import TcpServer
+from tests.benches import instrument
 from tests.core.toy import ToyDriver, ToySource
 
 
@@ -39,8 +40,8 @@ def toys_registered(monkeypatch):
 
 
 def bench_text(*instruments: tuple[str, str, str]) -> str:
-    return "".join(f'[instruments.{name}]\ndriver = "{driver}"\nresource = "{resource}"\n'
-                   f"options = {{ timeout_s = 1.0 }}\n\n" for name, driver, resource in instruments)
+    return "\n".join(instrument(name, driver, resource, options={"timeout_s": 1.0})
+                     for name, driver, resource in instruments)
 
 
 def test_a_non_labctl_error_of_one_instrument_does_not_keep_the_next_one_unsafe():

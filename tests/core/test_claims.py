@@ -25,7 +25,6 @@ from labctl.simulators.serve import PtyServer
 from tests.processes import Child
 from tests.runner.test_runner import TIMEOUT
 from tests.runner.toy_protocols import plateau_recipe
-from tests.served import served  # noqa: F401 - the fixture
 
 BUSY = re.compile(r"(\w+) \((.+)\) is in use by (.+) \(pid (\d+), since \d\d:\d\d\)")
 

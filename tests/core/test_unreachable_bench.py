@@ -10,7 +10,6 @@ import pytest
 
 from labctl.cli import main
 from tests.core.test_claims import closed_port
-from tests.served import served  # noqa: F401 - the fixture
 
 RECIPE = """
 [sample]

@@ -9,20 +9,13 @@ from scipy.constants import zero_Celsius
 from labctl.drivers._temperature import FollowCheck
 from labctl.drivers.eurotherm3216 import Eurotherm3216
 from labctl.capabilities import TemperatureController, TemperatureReading
-from labctl.clock import VirtualClock
 from labctl.errors import (ConfigError, InstrumentError, InstrumentTimeout, RangeError,
                            ReplyError, SafetyLimitError, SensorBreak)
 from labctl.simulators.eurotherm3216 import Eurotherm3216Simulator
 from labctl.simulators.port import SimulatorPort
 from labctl.simulators.serve import PtyServer
-from labctl.simulators.world import SimWorld
 
 LIMITS = {"max_temperature_C": 900.0, "max_ramp_C_per_min": 20.0, "safe_temperature_C": 30.0}
-
-
-@pytest.fixture
-def world():
-    return SimWorld.create(clock=VirtualClock(), seed=0)
 
 
 def make(world, limits=LIMITS, **options):

@@ -8,13 +8,11 @@ import pytest
 
 from labctl.drivers.keithley2450 import ComplianceWarning, Keithley2450
 from labctl.capabilities import SourceMeter
-from labctl.clock import VirtualClock
 from labctl.errors import (InstrumentConnectionError, InstrumentError, InstrumentTimeout,
                            RangeError, ReplyError, SafetyLimitError)
 from labctl.simulators.keithley2450 import CURRENT_RANGES_A, Keithley2450Simulator, fits
 from labctl.simulators.port import SimulatorPort
 from labctl.simulators.serve import TcpServer
-from labctl.simulators.world import SimWorld
 
 T_K = 623.15
 NUMBER = r"-?\d\.\d{6}E[+-]\d\d"
@@ -30,11 +28,6 @@ class LoggedSimulator(Keithley2450Simulator):
     def handle(self, line):
         self.log.append(line)
         return super().handle(line)
-
-
-@pytest.fixture
-def world():
-    return SimWorld.create(clock=VirtualClock(), seed=0, start_temperature_K=T_K)
 
 
 @pytest.fixture

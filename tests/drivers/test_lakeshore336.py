@@ -7,22 +7,15 @@ from scipy.constants import zero_Celsius
 
 from labctl.drivers.lakeshore336 import LakeShore336
 from labctl.capabilities import TemperatureController
-from labctl.clock import VirtualClock
 from labctl.errors import (ConfigError, InstrumentError, InstrumentTimeout, RangeError,
                            ReplyError, SafetyLimitError, SensorBreak)
 from labctl.transport import LinkSettings, SerialTransport
 from labctl.simulators.lakeshore336 import LakeShore336Simulator
 from labctl.simulators.port import SimulatorPort
 from labctl.simulators.serve import TcpServer
-from labctl.simulators.world import SimWorld
 
 LIMITS = {"max_temperature_C": 900.0, "max_ramp_C_per_min": 20.0, "safe_temperature_C": 30.0}
 CRLF = LinkSettings(read_termination="\r\n", write_termination="\r\n", timeout_s=1.0)
-
-
-@pytest.fixture
-def world():
-    return SimWorld.create(clock=VirtualClock(), seed=0)
 
 
 def make(world, limits=LIMITS, units=1, **options):

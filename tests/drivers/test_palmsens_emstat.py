@@ -12,7 +12,7 @@ from labctl.drivers import _methodscript as ms
 from labctl.drivers.palmsens_emstat import EmStat4
 from labctl.bench import open_bench, parse_bench
 from labctl.capabilities import ImpedanceAnalyzer, SourceMeter
-from labctl.clock import ScaledClock, VirtualClock
+from labctl.clock import ScaledClock
 from labctl.errors import InstrumentError, RangeError, ReplyError, SafetyLimitError
 from labctl.simulators import _methodscript as sim_ms
 from labctl.simulators._emstat_model import RESUME_GAP_S
@@ -20,6 +20,7 @@ from labctl.simulators.palmsens_emstat import EmStat4Simulator, eis_point_s
 from labctl.simulators.port import SimulatorPort
 from labctl.simulators.serve import PtyServer
 from labctl.simulators.world import SimWorld
+from tests.benches import FURNACE_LIMITS, bench, instrument
 
 T_K = 623.15
 NOISE = 6e-3                     # 6 sigma of the default sample's relative noise
@@ -34,11 +35,6 @@ class RecordingPort(SimulatorPort):
     def write(self, data):
         self.sent += data
         return super().write(data)
-
-
-@pytest.fixture
-def world():
-    return SimWorld.create(clock=VirtualClock(), seed=0, start_temperature_K=T_K)
 
 
 def make(world, limits=None, **options):
@@ -411,22 +407,11 @@ def test_abort_mid_sweep_over_a_pty():
             assert driver.measure(1e4, 0.01).frequency_Hz == pytest.approx(1e4)
 
 
-BENCH = """
-[instruments.furnace]
-driver = "eurotherm3216"
-resource = "sim://furnace"
-options = { address = 1 }
-limits = { max_temperature_C = 900.0, max_ramp_C_per_min = 20.0, safe_temperature_C = 25.0 }
-
-[instruments.pstat]
-driver = "emstat4"
-resource = "sim://pstat"
-limits = { voltage_V = 3.0, current_A = 0.01, amplitude_V = 0.1 }
-
-[simulation]
-seed = 1
-start_temperature_C = 350.0
-"""
+BENCH = bench(instrument("furnace", "eurotherm3216", options={"address": 1},
+                         limits=FURNACE_LIMITS),
+              instrument("pstat", "emstat4", limits={"voltage_V": 3.0, "current_A": 0.01,
+                                                     "amplitude_V": 0.1}),
+              seed=1, start_temperature_C=350.0)
 
 
 def test_bench_with_only_an_emstat4_and_a_furnace():

@@ -16,7 +16,7 @@ from labctl.store.guard import sqlite_lock_held
 
 BUTTONS = {"recipe Open…": ("run_panel", "Open…"), "plot Export…": ("plots", "Export…"),
            "runs Export CSV…": ("browser", "Export CSV…"),
-           "runs Analyse…": ("browser", "Analyse…")}
+           "runs Analyze…": ("browser", "Analyze…")}
 
 
 def button(widget: QWidget, text: str) -> QPushButton:

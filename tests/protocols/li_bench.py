@@ -8,34 +8,22 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from scipy.constants import zero_Celsius
-
 from labctl.bench import load_bench, open_bench
 from labctl.context import InMemoryContext
 from labctl.simulators.physics.sample_file import shipped_sample
+from labctl.units import K_to_C
+from tests.benches import ANALYZER_LIMITS, SMU_LIMITS, bench, instrument
 from tests.protocols.simbench import write_sample
 
-BENCH = """
-[instruments.fra]
-driver = "solartron1260"
-resource = "sim://fra"
-limits = {{ amplitude_V = 0.5, bias_V = 2.0 }}
+def bench_toml(seed: int, start_K: float) -> str:
+    """Solartron + Keithley and an EmStat4 around `sample.toml`."""
+    return bench(instrument("fra", "solartron1260", limits=ANALYZER_LIMITS),
+                 instrument("smu", "keithley2450", limits=SMU_LIMITS),
+                 instrument("pstat", "emstat4",
+                            limits={**SMU_LIMITS, "voltage_V": 3.0, "amplitude_V": 0.05}),
+                 sample="sample.toml", seed=seed, start_temperature_C=K_to_C(start_K))
 
-[instruments.smu]
-driver = "keithley2450"
-resource = "sim://smu"
-limits = {{ voltage_V = 5.0, current_A = 0.01 }}
 
-[instruments.pstat]
-driver = "emstat4"
-resource = "sim://pstat"
-limits = {{ voltage_V = 3.0, current_A = 0.01, amplitude_V = 0.05 }}
-
-[simulation]
-sample = "sample.toml"
-seed = {seed}
-start_temperature_C = {start_C}
-"""
 PAIRS = {"keithley+solartron": {"fra": "fra", "smu": "smu"},
          "emstat4": {"fra": "pstat", "smu": "pstat"}}
 
@@ -55,7 +43,7 @@ def li_context(folder: Path, sample: dict, start_K: float, pair: str = "keithley
     """(context with roles fra/smu of `pair`, bench), the cell held at `start_K`."""
     write_sample(folder, sample)
     bench_file = folder / "bench.toml"
-    bench_file.write_text(BENCH.format(seed=seed, start_C=start_K - zero_Celsius))
+    bench_file.write_text(bench_toml(seed, start_K))
     with open_bench(load_bench(bench_file)) as bench:
         roles = {role: bench[name] for role, name in PAIRS[pair].items()}
         yield InMemoryContext(roles, bench.clock, temperature_K=start_K), bench

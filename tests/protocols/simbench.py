@@ -8,43 +8,21 @@ from importlib import resources
 from pathlib import Path
 from typing import Iterator
 
-from scipy.constants import zero_Celsius
-
 from labctl.bench import load_bench, open_bench
 from labctl.context import InMemoryContext
+from labctl.units import K_to_C
+from tests.benches import (ANALYZER_LIMITS, FURNACE_LIMITS, SMU_LIMITS, bench,
+                           instrument)
 
-BENCH = """
-[instruments.furnace]
-driver = "eurotherm3216"
-resource = "sim://furnace"
-options = {{ address = 1 }}
-limits = {{ max_temperature_C = 900.0, max_ramp_C_per_min = 20.0, safe_temperature_C = 25.0 }}
-
-[instruments.fra]
-driver = "solartron1260"
-resource = "sim://fra"
-limits = {{ amplitude_V = 0.5, bias_V = 2.0 }}
-
-[instruments.smu]
-driver = "keithley2450"
-resource = "sim://smu"
-limits = {{ voltage_V = 5.0, current_A = 0.01 }}
-
-[instruments.lcr]
-driver = "keysight_e4980a"
-resource = "sim://lcr"
-limits = {{ amplitude_V = 0.5, bias_V = 2.0 }}
-
-[instruments.pstat]
-driver = "emstat4"
-resource = "sim://pstat"
-limits = {{ voltage_V = 5.0, current_A = 0.01, amplitude_V = 0.05 }}
-
-[simulation]
-sample = "sample.toml"
-seed = {seed}
-start_temperature_C = {start_C}
-"""
+def bench_toml(seed: int, start_K: float) -> str:
+    """Furnace, Solartron, Keithley, Keysight and EmStat4 around `sample.toml`."""
+    return bench(instrument("furnace", "eurotherm3216", options={"address": 1},
+                            limits=FURNACE_LIMITS),
+                 instrument("fra", "solartron1260", limits=ANALYZER_LIMITS),
+                 instrument("smu", "keithley2450", limits=SMU_LIMITS),
+                 instrument("lcr", "keysight_e4980a", limits=ANALYZER_LIMITS),
+                 instrument("pstat", "emstat4", limits={**SMU_LIMITS, "amplitude_V": 0.05}),
+                 sample="sample.toml", seed=seed, start_temperature_C=K_to_C(start_K))
 
 
 def default_sample() -> dict:
@@ -71,7 +49,7 @@ def sim_context(folder: Path, sample: dict | None = None, start_K: float = 623.1
     `roles` maps a role to another bench instrument (e.g. {"smu": "pstat"})."""
     write_sample(folder, sample or default_sample())
     bench_file = folder / "bench.toml"
-    bench_file.write_text(BENCH.format(seed=seed, start_C=start_K - zero_Celsius))
+    bench_file.write_text(bench_toml(seed, start_K))
     with open_bench(load_bench(bench_file)) as bench:
         instruments = {**bench.instruments,
                        **{role: bench.instruments[name] for role, name in (roles or {}).items()}}

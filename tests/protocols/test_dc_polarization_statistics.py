@@ -3,7 +3,6 @@ virtual clock): the stated uncertainty of t_ion is its real scatter, and the sto
 that uncertainty to fall below the tolerance, whatever the estimates happen to agree on."""
 
 import numpy as np
-import pytest
 
 from labctl.protocols import dc_polarization as dc
 from tests.protocols.simbench import default_sample, sim_context

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from labctl.cli import main
+from tests.benches import bench, instrument
 
 BASE = {
     "run": {"name": "fuzz", "operator": "hypothesis"},
@@ -27,16 +28,10 @@ BASE = {
     "final": {"cool_down": True},
 }
 UNITS = re.compile(r"_(V|Hz|C|K|s|m|m2|A|C_per_min)$")
-SIM_WITHOUT_SMU = """
-[instruments.furnace]
-driver = "eurotherm3216"
-resource = "sim://furnace"
-limits = { max_temperature_C = 900.0, max_ramp_C_per_min = 20.0 }
-[instruments.fra]
-driver = "solartron1260"
-resource = "sim://fra"
-limits = { amplitude_V = 0.5 }
-"""
+SIM_WITHOUT_SMU = bench(
+    instrument("furnace", "eurotherm3216",
+               limits={"max_temperature_C": 900.0, "max_ramp_C_per_min": 20.0}),
+    instrument("fra", "solartron1260", limits={"amplitude_V": 0.5}))
 
 
 def toml(data: dict) -> str:

@@ -12,6 +12,7 @@ from labctl.configfile import ConfigProblems
 from labctl.errors import ConfigError, RangeError
 from labctl.recipe import check_setpoint, parse_recipe
 from labctl.registry import load_driver
+from tests.benches import bench, instrument
 
 PROGRAM = """[sample]
 name = "pellet"
@@ -107,15 +108,8 @@ def test_over_the_bench_limit_and_the_range_is_one_message_the_limit(full):
     assert problem.reason == "1500 exceeds the limit max_temperature_C = 900 of 'furnace'"
 
 
-LR_BENCH = """
-[instruments.furnace]
-driver = "eurotherm3216"
-resource = "sim://furnace"
-[instruments.pstat]
-driver = "emstat4"
-resource = "sim://pstat"
-options = { model = "LR" }
-"""
+LR_BENCH = bench(instrument("furnace", "eurotherm3216"),
+                 instrument("pstat", "emstat4", options={"model": "LR"}))
 
 
 @pytest.mark.parametrize("step, field, expected", [

@@ -10,6 +10,7 @@ from labctl.bench import load_bench, parse_bench
 from labctl.configfile import ConfigProblems
 from labctl.errors import ConfigError
 from labctl.recipe import load_recipe, one_step_recipe, parse_recipe
+from tests.benches import instrument
 
 EXAMPLE = "examples/arrhenius.toml"
 MINIMAL = """
@@ -127,8 +128,8 @@ def test_a_missing_role_names_the_steps_that_need_it():
     bench = load_bench("sim-full")   # two temperature controllers: furnace and stage
     recipe = parse_recipe(MINIMAL + '[[steps]]\nprotocol = "dc_polarization"\n', bench)
     assert recipe.steps[-1].position.roles == {"fra": "fra", "furnace": "furnace", "smu": "smu"}
-    two = parse_bench("".join(f'[instruments.{n}]\ndriver = "solartron1260"\nresource = "sim://{n}"\n'
-                              for n in ("left", "right")), source="two.toml")
+    two = parse_bench("".join(instrument(n, "solartron1260") for n in ("left", "right")),
+                      source="two.toml")
     found = problems('[sample]\nname = "p"\n[[steps]]\nprotocol = "eis"\n', two)
     assert found == {(None, "roles.fra"): "needed by steps[1]: bench two.toml has 2 instrument(s) "
                                           "for it (left, right); name one here"}
@@ -144,8 +145,7 @@ def test_one_step_recipe_is_validated_like_a_file(sim):
 
 
 def test_stabilizing_on_the_impedance_needs_an_analyzer():
-    furnace_only = parse_bench('[instruments.oven]\ndriver = "eurotherm3216"\n'
-                               'resource = "sim://oven"\n', source="oven.toml")
+    furnace_only = parse_bench(instrument("oven", "eurotherm3216"), source="oven.toml")
     text = MINIMAL.replace("ramp_C_per_min = 10", "ramp_C_per_min = 10\n"
                            "stabilize = { reference_Hz = 1e3 }")
     assert problems(text, furnace_only) == {(None, "roles.fra"): (

@@ -51,7 +51,7 @@ def refused(tmp_path, capsys, text: str | bytes, *extra: str) -> str:
 
 def test_at_C_given_as_a_string_is_a_problem_not_a_type_error(tmp_path, capsys):
     err = refused(tmp_path, capsys, VALID + 'at_C = "300"\n')
-    assert f":12 [program.body[1].at_C]: must be a list of temperatures (degC), got '300'" in err
+    assert ":12 [program.body[1].at_C]: must be a list of temperatures (degC), got '300'" in err
 
 
 @pytest.mark.parametrize("nested", [
@@ -105,7 +105,7 @@ def test_thousands_of_unknown_keys_list_the_first_fifty_and_count_the_rest(tmp_p
     lines = err.splitlines()
     assert lines[0].endswith("32000 problems:")
     assert len(lines) == 1 + MAX_SHOWN + 1 and lines[-1] == "  ... and 31950 more"
-    assert f":13 [program.body[1].k1]: unknown parameter" in lines[2]
+    assert ":13 [program.body[1].k1]: unknown parameter" in lines[2]
 
 
 def test_a_utf8_bom_is_accepted_in_recipes_and_benches(tmp_path, sim):

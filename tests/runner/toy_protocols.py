@@ -10,22 +10,10 @@ import numpy as np
 
 from labctl.recipe import Recipe, Step
 from labctl.runcontext import Position
+from tests.benches import sim_bench
 
 ROLES = {"fra": "fra", "smu": "smu", "furnace": "furnace"}
-HOT_SIM = """
-[instruments.furnace]
-driver = "eurotherm3216"
-resource = "sim://furnace"
-limits = { max_temperature_C = 900.0, max_ramp_C_per_min = 20.0, safe_temperature_C = 25.0 }
-[instruments.fra]
-driver = "solartron1260"
-resource = "sim://fra"
-[instruments.smu]
-driver = "keithley2450"
-resource = "sim://smu"
-[simulation]
-start_temperature_C = 400.0
-"""   # the built-in `sim` bench, its furnace at 400 degC from the start
+HOT_SIM = sim_bench(start_temperature_C=400.0)   # the built-in `sim` bench, furnace at 400 degC
 
 
 @dataclass(frozen=True)

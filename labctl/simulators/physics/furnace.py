@@ -22,8 +22,9 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.constants import zero_Celsius
 from scipy.linalg import expm
+
+from labctl.units import C_to_K
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class FurnaceParams:
     max_power_W: float = 1000.0
     heat_capacity_J_per_K: float = 1200.0     # with G: furnace time constant C/G = 1333 s
     loss_conductance_W_per_K: float = 0.9
-    ambient_K: float = zero_Celsius + 25.0
+    ambient_K: float = C_to_K(25.0)
     sample_lag_s: float = 120.0               # thermocouple -> sample time constant
 
     def steady_state_K(self, heater_fraction: float) -> float:

@@ -1,4 +1,4 @@
-"""The run browser analyses a stored run off the GUI thread and draws each fit."""
+"""The run browser analyzes a stored run off the GUI thread and draws each fit."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ class Desktop(QObject):
         self.urls.append(url)
 
 
-def test_analyse_writes_the_report_and_overlays_the_fits(qtbot, tmp_path):
+def test_analyze_writes_the_report_and_overlays_the_fits(qtbot, tmp_path):
     db = tmp_path / "lab.sqlite"
     with Store.open(db) as store:
         run = store.create_run("r", "", {}, {"name": "p", "thickness_m": 1e-3, "area_m2": 1e-4})
@@ -50,8 +50,8 @@ def test_analyse_writes_the_report_and_overlays_the_fits(qtbot, tmp_path):
     browser = RunBrowser(db)
     qtbot.addWidget(browser)
     try:
-        with qtbot.waitSignal(browser.analysed, timeout=120_000):
-            browser.analyse(run, tmp_path / "report")
+        with qtbot.waitSignal(browser.analyzed, timeout=120_000):
+            browser.analyze(run, tmp_path / "report")
         assert (tmp_path / "report" / "index.html").exists()
         assert sorted(browser.plots.nyquist.fits) == steps
         assert "1 of 1 spectra fitted" in browser.message.text()
