@@ -14,6 +14,9 @@ changeover: the heater follows the active controller only. A controller becomes 
 `claim` when it is given a set-point or its output is switched on, and hands the heater
 back by `release` when its output goes off, so a controller in its off/safe state never
 overrides one that is controlling. Both read the same thermocouple and sample.
+
+Gas: the furnace tube's atmosphere (`atmosphere`, a `MixingVolume`) is fed by the simulated
+mass-flow controllers (`set_feed`); the oxygen sensor and the sample read its pO2.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from typing import Iterator
 import numpy as np
 
 from labctl.clock import Clock, VirtualClock
+from labctl.simulators.physics.atmosphere import MixingVolume
 from labctl.simulators.physics.furnace import ControlLoop, Furnace, FurnaceParams
 from labctl.simulators.physics.sample import SampleModel
 
@@ -40,6 +44,7 @@ class SimWorld:
         self._sample, self._assembled_s = sample, clock.now()
         self.rng = np.random.default_rng(seed)
         self.lock = threading.RLock()
+        self.atmosphere = MixingVolume(t0_s=clock.now())
 
     @classmethod
     def create(cls, clock: Clock | None = None, sample_path: str | Path | None = None,
@@ -95,6 +100,16 @@ class SimWorld:
         """Sample temperature now."""
         with self.control() as loop:
             return loop.sample_K
+
+    def set_feed(self, line: str, flow_sccm: float, gas: str) -> None:
+        """Gas line `line` feeds the tube `flow_sccm` of `gas` from now on."""
+        with self.lock:
+            self.atmosphere.set_feed(line, flow_sccm, gas, self.clock.now())
+
+    def pO2_Pa(self) -> float:
+        """Oxygen partial pressure in the tube now."""
+        with self.lock:
+            return self.atmosphere.pO2_Pa(self.clock.now())
 
     def add_noise(self, value, frequency_Hz=None):
         """`value` with the sample file's measurement noise (an impedance measured at

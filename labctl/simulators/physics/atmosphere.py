@@ -1,0 +1,71 @@
+"""The gas in the furnace tube: a well-mixed volume fed by mass-flow controllers.
+
+Each gas line (one MFC) feeds `flow_sccm` of its gas; the tube is a continuously stirred
+volume V, so its oxygen mole fraction x follows dx/dt = (x_in - x) Q / V with Q the total
+flow and x_in the flow-weighted O2 fraction of the feed. Between changes of the flows this is
+exact: x(t) = x_in + (x0 - x_in) exp(-(t - t0) / tau), tau = V / Q (the gas exchange time;
+V counted at standard conditions, as the flows are). With every valve closed the gas stays
+(no leaks, no diffusion from the outlet). pO2 = x * p_total.
+
+O2 fractions of the gases (mole fractions): O2 1; dry air 0.2095 (ISO 2533 standard
+atmosphere); the inert gases carry their cylinder's O2 impurity, 3 ppm for grade 5.0 N2 /
+Ar / He (supplier specifications, e.g. Linde "Nitrogen 5.0: O2 <= 3 ppm"; an upper bound
+taken as the value: estimate).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from scipy.constants import atm
+
+O2_FRACTION = {"O2": 1.0, "AIR": 0.2095, "N2": 3e-6, "AR": 3e-6, "HE": 3e-6}
+SECONDS_PER_MINUTE = 60.0
+
+
+def o2_fraction(gas: str) -> float:
+    """The O2 mole fraction of `gas` (ValueError for a gas not in the table)."""
+    try:
+        return O2_FRACTION[gas.upper()]
+    except KeyError:
+        raise ValueError(f"unknown gas {gas!r}; known: {', '.join(O2_FRACTION)}") from None
+
+
+@dataclass
+class MixingVolume:
+    """The tube's gas: O2 fraction `x0` at time `t0_s`, feeds by line name."""
+
+    volume_cm3: float = 300.0        # a 40 mm bore x 240 mm hot zone tube (estimate)
+    pressure_Pa: float = atm
+    x0: float = O2_FRACTION["AIR"]   # the tube starts full of air
+    t0_s: float = 0.0
+    feeds: dict[str, tuple[float, float]] = field(default_factory=dict)  # line: (sccm, x)
+
+    def total_flow_sccm(self) -> float:
+        return sum(flow for flow, _ in self.feeds.values())
+
+    def exchange_time_s(self) -> float:
+        """tau = V / Q (infinite with no flow)."""
+        q = self.total_flow_sccm()
+        return math.inf if q <= 0 else self.volume_cm3 / q * SECONDS_PER_MINUTE
+
+    def feed_fraction(self) -> float:
+        q = self.total_flow_sccm()
+        return self.x0 if q <= 0 else sum(f * x for f, x in self.feeds.values()) / q
+
+    def o2_fraction(self, t_s: float) -> float:
+        tau = self.exchange_time_s()
+        if math.isinf(tau):
+            return self.x0
+        x_in = self.feed_fraction()
+        return x_in + (self.x0 - x_in) * math.exp(-max(0.0, t_s - self.t0_s) / tau)
+
+    def pO2_Pa(self, t_s: float) -> float:
+        return self.o2_fraction(t_s) * self.pressure_Pa
+
+    def set_feed(self, line: str, flow_sccm: float, gas: str, t_s: float) -> None:
+        """Line `line` feeds `flow_sccm` of `gas` from `t_s` on (the MFC's response, about a
+        second, is short against tau and taken as a step)."""
+        self.x0, self.t0_s = self.o2_fraction(t_s), t_s
+        self.feeds[line] = (max(0.0, flow_sccm), o2_fraction(gas))
