@@ -28,6 +28,7 @@ SIMULATORS = {
     "keysight_e4980a": "labctl.simulators.keysight_e4980a:KeysightE4980ASimulator",
     "emstat4": "labctl.simulators.palmsens_emstat:EmStat4Simulator",
     "bronkhorst": "labctl.simulators.bronkhorst:BronkhorstSimulator",
+    "alicat": "labctl.simulators.alicat:AlicatSimulator",
 }
 
 
