@@ -29,6 +29,7 @@ SIMULATORS = {
     "emstat4": "labctl.simulators.palmsens_emstat:EmStat4Simulator",
     "bronkhorst": "labctl.simulators.bronkhorst:BronkhorstSimulator",
     "alicat": "labctl.simulators.alicat:AlicatSimulator",
+    "zirconia": "labctl.simulators.keithley_dmm:KeithleyDMMSimulator",
 }
 
 

@@ -18,8 +18,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from scipy.constants import atm
+from scipy.constants import atm, gas_constant
+from scipy.constants import physical_constants
 
+FARADAY = physical_constants["Faraday constant"][0]   # C/mol
 O2_FRACTION = {"O2": 1.0, "AIR": 0.2095, "N2": 3e-6, "AR": 3e-6, "HE": 3e-6}
 SECONDS_PER_MINUTE = 60.0
 
@@ -69,3 +71,10 @@ class MixingVolume:
         second, is short against tau and taken as a step)."""
         self.x0, self.t0_s = self.o2_fraction(t_s), t_s
         self.feeds[line] = (max(0.0, flow_sccm), o2_fraction(gas))
+
+
+def zirconia_emf_V(pO2_Pa: float, temperature_K: float, reference_Pa: float) -> float:
+    """Open-circuit voltage of a zirconia oxygen concentration cell (pure oxide-ion
+    conductor, t_ion = 1): E = RT/(4F) ln(p_ref / pO2), reference electrode positive when
+    the measured gas holds less oxygen than the reference."""
+    return gas_constant * temperature_K / (4 * FARADAY) * math.log(reference_Pa / pO2_Pa)
