@@ -7,7 +7,7 @@ closed, `AC` cancels the hold, each answered by a data frame
 `A +014.70 +025.00 +010.00 +010.00 +010.00 N2 [HLD]` (unit, pressure psia, temperature
 degC, volumetric flow, mass flow, set-point, gas, status codes); `AVE` answers the
 firmware; anything else `?`. Options: `unit_id` ("A"), `gas` ("N2"), `full_scale_sccm`
-(100), `line` (the gas line's name in the world, default the gas).
+(100).
 
 Model: the flow steps to the set-point and feeds the world's furnace tube; volumetric =
 mass flow (gas at the standard conditions of the unit); a set-point above full scale or
@@ -41,7 +41,7 @@ class AlicatSimulator(LineDevice):
         if self.gas not in GASES:
             raise ValueError(f"gas {self.gas!r} is not one of {', '.join(GASES)}")
         self.full_scale = float(options.get("full_scale_sccm", 100.0))
-        self.line = str(options.get("line", self.gas))
+        self.line = f"{type(self).__name__}-{id(self):x}"   # this MFC's feed into the tube
         self.setpoint, self.held = 0.0, False
         self.stuck_flow: float | None = None
         world.set_feed(self.line, 0.0, self.gas)

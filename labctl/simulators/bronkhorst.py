@@ -15,9 +15,9 @@ OK, 3 unknown process, 4 unknown parameter, 5 wrong type, 6 bad value, 13 read-o
 Parameters (process, parameter): identification 0/0, serial number 113/3, fluid name
 1/17, capacity 1/13 (float, in the capacity unit 1/31), control mode 1/4 (0 bus set-point,
 3 valve closed, 8 valve fully open; others accepted and treated as bus set-point),
-fmeasure 33/0 and fsetpoint 33/3 (floats in capacity units). Options: `gas` (default "N2"),
-`capacity` (default 100), `capacity_unit` ("mln/min"), `address` (default 3), `line` (the
-gas line's name in the world, default the gas).
+fmeasure 33/0 and fsetpoint 33/3 (floats in capacity units). Options (the driver's, from
+the bench): `gas` (default "N2"), `address` (default 3); in process also `capacity`
+(default 100) and `capacity_unit` ("mln/min"), fixed in a real instrument's calibration.
 
 Model: the flow steps to the set-point (the ~1 s response of the real valve is short
 against the tube's exchange time) and feeds the world's furnace tube. `stick_valve()`
@@ -54,7 +54,7 @@ class BronkhorstSimulator(LineDevice):
         self.capacity = float(options.get("capacity", 100.0))
         self.unit = str(options.get("capacity_unit", "mln/min"))
         self.node = int(options.get("address", 3))
-        self.line = str(options.get("line", self.gas))
+        self.line = f"{type(self).__name__}-{id(self):x}"   # this MFC's feed into the tube
         self.mode, self.setpoint = VALVE_CLOSED, 0.0
         self.stuck_flow: float | None = None
         # (process, parameter) -> (type, getter, setter or None)

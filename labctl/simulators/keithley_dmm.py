@@ -7,12 +7,12 @@ V; 9.9E37 when over range), `:SYSTem:ERRor?`. A reading needs the DC volts funct
 
 The input is a zirconia cell between the furnace tube's gas and an air reference: its EMF
 is the Nernst voltage (`physics.atmosphere.zirconia_emf_V`) of the world's pO2 at the sensor
-temperature (option `sensor_temperature_C`, default 700: a sensor with its own heater;
-"furnace": the sensor sits in the furnace at the sample's temperature), plus the sample
-file's noise. Option `reference_pO2_Pa` (default dry air, 21 228 Pa). With the 10 MOhm
-input (`MOHM10`) the cell's resistance (option `cell_resistance_Ohm`, default 1e5: a
-zirconia tip at 700 degC, estimate) loads the EMF as a divider; AUTO (> 10 GOhm on the
-0.1..10 V ranges) does not.
+temperature (option `sensor_temperature_C`: a sensor with its own heater; absent: the
+sensor sits in the furnace at the sample's temperature), plus the sample file's noise.
+Option `reference_pO2_Pa` (default dry air, 21 228 Pa); the options are the driver's. With
+the 10 MOhm input (`MOHM10`, the power-on setting) the cell's resistance (1e5 Ohm: a zirconia
+tip at 700 degC, estimate) loads the EMF as a divider; AUTO (> 10 GOhm on the 0.1..10 V
+ranges) does not.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from labctl.simulators.world import SimWorld
 RANGES_V = (0.1, 1.0, 10.0, 100.0, 1000.0)
 OVERFLOW = 9.9e37
 INPUT_OHM = {"AUTO": 10e9, "MOHM10": 10e6}
+CELL_OHM = 1e5
 
 
 class KeithleyDMMSimulator(ScpiDevice):
@@ -38,11 +39,9 @@ class KeithleyDMMSimulator(ScpiDevice):
     def __init__(self, world: SimWorld, options: dict[str, Any]):
         super().__init__(world.clock)
         self.world = world
-        temperature = options.get("sensor_temperature_C", 700.0)
-        self.in_furnace = temperature == "furnace"
-        self.sensor_K = None if self.in_furnace else float(temperature) + zero_Celsius
+        temperature = options.get("sensor_temperature_C")
+        self.sensor_K = None if temperature is None else float(temperature) + zero_Celsius
         self.reference_Pa = float(options.get("reference_pO2_Pa", O2_FRACTION["AIR"] * atm))
-        self.cell_Ohm = float(options.get("cell_resistance_Ohm", 1e5))
         self.reset()
         self.command("[:SENSe]:FUNCtion[:ON]", self._set_function)
         self.command("[:SENSe]:FUNCtion[:ON]?", lambda: f'"{self.function}"')
@@ -70,7 +69,7 @@ class KeithleyDMMSimulator(ScpiDevice):
         self.input = value.upper()
 
     def sensor_temperature_K(self) -> float:
-        return self.world.sample_temperature_K() if self.in_furnace else self.sensor_K
+        return self.world.sample_temperature_K() if self.sensor_K is None else self.sensor_K
 
     def emf_V(self) -> float:
         """The cell's open-circuit voltage now."""
@@ -80,5 +79,5 @@ class KeithleyDMMSimulator(ScpiDevice):
         if self.function != "VOLT:DC":
             raise ScpiError(-221, "Settings conflict")
         r_in = INPUT_OHM[self.input]
-        volts = float(self.world.add_noise(self.emf_V() * r_in / (r_in + self.cell_Ohm)))
+        volts = float(self.world.add_noise(self.emf_V() * r_in / (r_in + CELL_OHM)))
         return f"{OVERFLOW if abs(volts) > 1.2 * self.range_V else volts:.9E}"

@@ -27,7 +27,7 @@ def world():
 
 
 def sensor(world, sim=None, limits=None, **options):
-    device = KeithleyDMMSimulator(world, {"sensor_temperature_C": 700.0, **(sim or {})})
+    device = KeithleyDMMSimulator(world, sim if sim is not None else {"sensor_temperature_C": 700.0})
     port = RecordingPort(device)
     return device, port, ZirconiaSensor.open(port, clock=world.clock, limits=limits,
                                              options=options)
@@ -75,7 +75,7 @@ def test_nitrogen_flushing_the_tube_is_measured_through_the_nernst_emf(world):
 
 
 def test_a_sensor_in_the_furnace_takes_the_temperature_it_is_given(world):
-    _, _, driver = sensor(world, sim={"sensor_temperature_C": "furnace"})
+    _, _, driver = sensor(world, sim={})
     with pytest.raises(RangeError, match="no sensor temperature"):
         driver.read()
     reading = driver.read(temperature_K=world.sample_temperature_K())
