@@ -19,40 +19,30 @@ from __future__ import annotations
 
 from typing import Any
 
-from labctl.simulators.device import LineDevice
+from labctl.simulators._mfc import MassFlowDevice
 from labctl.simulators.world import SimWorld
 
 GASES = ["Air", "Ar", "CH4", "CO", "CO2", "C2H6", "H2", "He", "N2", "N2O", "Ne", "O2"]
 PRESSURE_PSIA, TEMPERATURE_C = 14.70, 25.00
 
 
-class AlicatSimulator(LineDevice):
+class AlicatSimulator(MassFlowDevice):
     """An Alicat MFC on one gas line of the world's furnace tube."""
 
-    link = "pty"
     in_terminator = b"\r"
     out_terminator = b"\r"
 
     def __init__(self, world: SimWorld, options: dict[str, Any]):
-        super().__init__(world.clock)
-        self.world = world
+        gas = str(options.get("gas", "N2"))
+        if gas not in GASES:
+            raise ValueError(f"gas {gas!r} is not one of {', '.join(GASES)}")
         self.unit_id = str(options.get("unit_id", "A"))
-        self.gas = str(options.get("gas", "N2"))
-        if self.gas not in GASES:
-            raise ValueError(f"gas {self.gas!r} is not one of {', '.join(GASES)}")
         self.full_scale = float(options.get("full_scale_sccm", 100.0))
-        self.line = f"{type(self).__name__}-{id(self):x}"   # this MFC's feed into the tube
         self.setpoint, self.held = 0.0, False
-        self.stuck_flow: float | None = None
-        world.set_feed(self.line, 0.0, self.gas)
+        super().__init__(world, gas)
 
-    def flow(self) -> float:
-        if self.stuck_flow is not None:
-            return self.stuck_flow
+    def valve_flow(self) -> float:
         return 0.0 if self.held else self.setpoint
-
-    def stick_valve(self) -> None:
-        self.stuck_flow = self.flow()
 
     def handle(self, line: str) -> str | None:
         if not line.startswith(self.unit_id):
@@ -62,7 +52,7 @@ class AlicatSimulator(LineDevice):
             return f"{self.unit_id}   10v05.0-R24 Jun 08 2023,10:15:23"
         if not self._apply(command):
             return "?"
-        self.world.set_feed(self.line, self.flow(), self.gas)
+        self.feed_tube()
         return self._frame()
 
     def _apply(self, command: str) -> bool:

@@ -31,7 +31,7 @@ from __future__ import annotations
 import struct
 from typing import Any
 
-from labctl.simulators.device import LineDevice
+from labctl.simulators._mfc import MassFlowDevice
 from labctl.simulators.world import SimWorld
 
 BYTE, INT16, INT32, STRING = 0x00, 0x20, 0x40, 0x60
@@ -40,23 +40,19 @@ OK, NO_PROCESS, NO_PARAMETER, WRONG_TYPE, BAD_VALUE, READ_ONLY = 0, 3, 4, 5, 6, 
 VALVE_CLOSED, VALVE_OPEN = 3, 8
 
 
-class BronkhorstSimulator(LineDevice):
+class BronkhorstSimulator(MassFlowDevice):
     """A Bronkhorst MFC on one gas line of the world's furnace tube."""
 
-    link = "pty"
     in_terminator = b"\n"
     out_terminator = b"\r\n"
 
     def __init__(self, world: SimWorld, options: dict[str, Any]):
-        super().__init__(world.clock)
-        self.world = world
-        self.gas = str(options.get("gas", "N2"))
         self.capacity = float(options.get("capacity", 100.0))
         self.unit = str(options.get("capacity_unit", "mln/min"))
+        self.sccm_per_unit = 1000.0 if self.unit.lower().startswith(("ln", "ls", "sl")) else 1.0
         self.node = int(options.get("address", 3))
-        self.line = f"{type(self).__name__}-{id(self):x}"   # this MFC's feed into the tube
         self.mode, self.setpoint = VALVE_CLOSED, 0.0
-        self.stuck_flow: float | None = None
+        super().__init__(world, str(options.get("gas", "N2")))
         # (process, parameter) -> (type, getter, setter or None)
         self.params = {
             (0, 0): (STRING, lambda: "F-201CV-100-AGD-33-V", None),
@@ -68,37 +64,23 @@ class BronkhorstSimulator(LineDevice):
             (33, 0): (FLOAT, self.flow, None),
             (33, 3): (FLOAT, lambda: self.setpoint, self._set_setpoint),
         }
-        world.set_feed(self.line, 0.0, self.gas)
 
     # -- the instrument -----------------------------------------------------------------
-    def flow(self) -> float:
-        """The flow now, in capacity units."""
-        if self.stuck_flow is not None:
-            return self.stuck_flow
+    def valve_flow(self) -> float:
         return {VALVE_CLOSED: 0.0, VALVE_OPEN: self.capacity * 1.3}.get(self.mode, self.setpoint)
-
-    def stick_valve(self) -> None:
-        """The valve stops moving: the flow stays what it is now."""
-        self.stuck_flow = self.flow()
-
-    def _feed(self) -> None:
-        self.world.set_feed(self.line, self.flow() * self._sccm_per_unit(), self.gas)
-
-    def _sccm_per_unit(self) -> float:
-        return 1000.0 if self.unit.lower().startswith(("ln", "ls", "sl")) else 1.0
 
     def _set_mode(self, value: int) -> int:
         if not 0 <= value <= 22:
             return BAD_VALUE
         self.mode = value
-        self._feed()
+        self.feed_tube()
         return OK
 
     def _set_setpoint(self, value: float) -> int:
         if not 0.0 <= value <= self.capacity:
             return BAD_VALUE
         self.setpoint = value
-        self._feed()
+        self.feed_tube()
         return OK
 
     # -- framing ------------------------------------------------------------------------
