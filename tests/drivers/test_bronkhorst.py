@@ -59,6 +59,14 @@ def test_request_and_write_messages_are_the_manuals_bytes(world):
     assert port.sent == [b":0B80018104002143" + float_hex(10.0).encode() + b"\r\n"]
 
 
+def test_the_simulator_answers_the_chained_request_in_the_manuals_layout(world):
+    """Reply (command 2): process 33 with the chain bit (0xA1), fmeasure 0.0 chained to
+    fsetpoint 0.0 (0xC0, 0x43), then process 1: control mode 3 (valve closed)."""
+    device = BronkhorstSimulator(world, {"gas": "O2"})
+    assert device.handle(":0D8004A1C0214043214301040104") == \
+        ":100302A1C00000000043000000000104" + "03"
+
+
 def test_safe_state_holds_the_valve_closed_and_the_tube_stops_receiving_oxygen(world):
     _, _, driver = make(world)
     driver.set_flow(40.0)

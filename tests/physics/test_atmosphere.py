@@ -127,6 +127,25 @@ def test_old_sample_files_do_not_depend_on_the_gas():
     assert world.sample.resistances(T_800C)["electronic"] == before
 
 
+def test_the_world_lets_the_sample_take_up_each_mix_in_turn():
+    """Two changes of the feed while the sample still lags: the sample follows each segment
+    of the tube (the world advances it before every change)."""
+    world = SimWorld.create(clock=VirtualClock(), sample_path=shipped_sample("8ysz-po2"),
+                            start_temperature_K=T_800C)
+    tau = float(ysz().chemical_diffusion_time_s(world.sample_temperature_K()))
+    tube = MixingVolume(x0=0.2095)
+    reference = SampleOxygen(tube.pO2_Pa(0.0), 0.0)
+    for t, flow_o2, flow_n2 in ((0.0, 300.0, 0.0), (50.0, 0.0, 300.0), (80.0, 100.0, 100.0)):
+        world.clock.advance_to(t)
+        reference.advance(t, tube, tau)
+        for gas, flow in (("O2", flow_o2), ("N2", flow_n2)):
+            world.set_feed(gas, flow, gas)
+            tube.set_feed(gas, flow, gas, t)
+    world.clock.advance_to(150.0)
+    reference.advance(150.0, tube, tau)
+    assert world.sample_pO2_Pa() == pytest.approx(reference.pO2_Pa(), rel=1e-6)
+
+
 def test_the_simulated_instruments_see_the_sample_at_the_oxygen_it_has_taken_up():
     world = SimWorld.create(clock=VirtualClock(), sample_path=shipped_sample("8ysz-po2"),
                             start_temperature_K=T_800C)
