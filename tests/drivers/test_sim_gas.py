@@ -1,10 +1,9 @@
-"""The built-in `sim-gas` bench: checked in process, served by `labctl sim` on ptys and TCP
-and checked again through those links, its safe state closing every gas line, and the
-oxygen sensor following the flows through the furnace tube."""
+"""The built-in `sim-gas` bench: checked in process, its safe state closing every gas line,
+and the oxygen sensor following the flows through the furnace tube. (`labctl sim` serving
+the new simulators on ptys/TCP, checked through those links: tests/e2e/test_sim_cli.py,
+whose default bench sim-full has them.)"""
 
 import math
-import subprocess
-import sys
 
 import pytest
 from scipy.constants import R, atm, physical_constants, zero_Celsius
@@ -12,7 +11,6 @@ from scipy.constants import R, atm, physical_constants, zero_Celsius
 from labctl.bench import load_bench, open_bench
 from labctl.capabilities import FlowController, OxygenSensor
 from labctl.cli import main
-from tests.processes import Child
 
 F = physical_constants["Faraday constant"][0]
 
@@ -22,21 +20,6 @@ def test_bench_check_on_sim_gas(capsys):
     out = capsys.readouterr().out
     assert "Bronkhorst F-201CV" in out and "Alicat unit A" in out and "MODEL DMM6500" in out
     assert "left in their safe state" in out
-
-
-def test_labctl_sim_serves_sim_gas_and_bench_check_reaches_it(tmp_path):
-    bench_file = tmp_path / "served.toml"
-    with Child([sys.executable, "-m", "labctl.cli", "sim", "--bench", "sim-gas", "--speed",
-                "10", "--write-bench", str(bench_file)]) as server:
-        server.read_until("Serving")
-        check = subprocess.run([sys.executable, "-m", "labctl.cli", "bench", "check",
-                                str(bench_file)], capture_output=True, text=True, timeout=120)
-        assert check.returncode == 0, check.stdout + check.stderr
-        assert "Bronkhorst F-201CV" in check.stdout and "Alicat unit A" in check.stdout
-        resources = {n: s.resource for n, s in load_bench(bench_file).instruments.items()}
-        assert resources["o2"].startswith("/dev/pts/") and resources["n2"].startswith("/dev/pts/")
-        server.signal(2)
-        assert server.wait() == 130
 
 
 @pytest.fixture
