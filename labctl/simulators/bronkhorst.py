@@ -1,8 +1,10 @@
 """Simulated Bronkhorst digital mass-flow controller speaking propar in ASCII framing.
 
-Wire format (Bronkhorst 9.17.027, stated here on its own): a message is `:` + hex pairs +
-CR LF; the first pair is the length (bytes that follow), the second the node address (0x80
-= whoever is on the cable), then the propar message. Commands: 4 request parameters, 1
+Wire format (Bronkhorst 9.17.027, stated here on its own). ASCII: `:` + hex pairs + CR LF;
+the first pair is the length (bytes that follow), the second the node address (0x80 =
+whoever is on the cable), then the propar message. Binary: DLE STX, sequence number, node,
+length of the message, the message, DLE ETX, each DLE (0x10) inside doubled; the reply
+echoes the sequence number. Each message is answered in the framing it came in. Commands: 4 request parameters, 1
 send parameters with acknowledgement, 2 send parameters (no reply), 0 status (the reply to
 1 and to a request that fails: status, index). In requests and sends, parameters are
 grouped by process: a process byte (bit 7: another process group follows) and per
@@ -22,7 +24,7 @@ the bench): `gas` (default "N2"), `address` (default 3); in process also `capaci
 Model: the flow steps to the set-point (the ~1 s response of the real valve is short
 against the tube's exchange time) and feeds the world's furnace tube. `stick_valve()`
 freezes the valve at its present flow (the fault a follow check must catch). Not modelled:
-binary framing, FLOW-BUS multi-node routing, the 16-bit measure/setpoint (1/0, 1/1),
+FLOW-BUS multi-node routing, the 16-bit measure/setpoint (1/0, 1/1),
 setpoint slope, totaliser, alarms.
 """
 
@@ -34,6 +36,7 @@ from typing import Any
 from labctl.simulators._mfc import MassFlowDevice
 from labctl.simulators.world import SimWorld
 
+DLE, STX, ETX, COLON = 0x10, 0x02, 0x03, ord(":")
 BYTE, INT16, INT32, STRING = 0x00, 0x20, 0x40, 0x60
 FLOAT = "float"   # travels as INT32
 OK, NO_PROCESS, NO_PARAMETER, WRONG_TYPE, BAD_VALUE, READ_ONLY = 0, 3, 4, 5, 6, 13
@@ -84,28 +87,79 @@ class BronkhorstSimulator(MassFlowDevice):
         return OK
 
     # -- framing ------------------------------------------------------------------------
+    def receive(self, data: bytes) -> None:
+        """ASCII messages (from `:`) as lines, binary ones (DLE STX ... DLE ETX) as frames;
+        each is answered in the framing it came in, as the instrument does."""
+        self._inbuf += data
+        while self._inbuf:
+            if self._inbuf[0] not in (DLE, COLON):
+                del self._inbuf[:1]                 # between messages: noise, ignored
+            elif self._inbuf[0] == COLON:
+                end = self._inbuf.find(b"\n")
+                if end < 0:
+                    return
+                line = bytes(self._inbuf[:end]).decode("ascii", errors="replace").strip()
+                del self._inbuf[:end + 1]
+                if (reply := self.handle(line)) is not None:
+                    self.reply(reply)
+            elif (frame := self._take_binary()) is None:
+                return
+            elif len(frame) >= 3 and frame[2] == len(frame) - 3:
+                message = self._answer(frame[1], frame[3:])
+                if message is not None:
+                    body = bytes([frame[0], self.node, len(message), *message])
+                    self.respond(bytes([DLE, STX]) + body.replace(b"\x10", b"\x10\x10")
+                                 + bytes([DLE, ETX]))
+
+    def _take_binary(self) -> bytes | None:
+        """The next binary frame (seq, node, len, message) unescaped; b"" for bytes that
+        start no frame (dropped); None while the frame is incomplete."""
+        buf, out, i = self._inbuf, bytearray(), 2
+        if len(buf) >= 2 and buf[1] != STX:
+            del buf[:1]
+            return b""
+        while i + 1 < len(buf):
+            if buf[i] != DLE:
+                out.append(buf[i])
+                i += 1
+            elif buf[i + 1] in (DLE, ETX):
+                if buf[i + 1] == ETX:
+                    del buf[:i + 2]
+                    return bytes(out)
+                out.append(DLE)
+                i += 2
+            else:                                   # a lone DLE: not a frame
+                del buf[:i]
+                return b""
+        return None
+
     def handle(self, line: str) -> str | None:
+        """One ASCII message: `:` + hex(length) + hex(node) + hex(message)."""
         try:
             if not line.startswith(":"):
                 return None
-            data = bytes.fromhex(line[1:].strip())
+            data = bytes.fromhex(line[1:])
         except ValueError:
             return None           # not a message: the instrument ignores it
-        if len(data) < 3 or data[0] != len(data) - 1 or data[1] not in (0x80, self.node):
+        if len(data) < 3 or data[0] != len(data) - 1:
             return None
-        command, body = data[2], data[3:]
+        message = self._answer(data[1], data[2:])
+        return None if message is None else \
+            ":" + bytes([len(message) + 1, self.node, *message]).hex().upper()
+
+    def _answer(self, node: int, message: bytes) -> list[int] | None:
+        """The reply message to a message for `node` (None: not ours, or no reply)."""
+        if node not in (0x80, self.node):
+            return None
+        command, body = message[0], message[1:]
         if self.take_fault("error"):
-            return self._frame([0, BAD_VALUE, 0])
+            return [0, BAD_VALUE, 0]
         if command == 4:
-            return self._frame(self._request(body))
+            return self._request(body)
         if command in (1, 2):
             status, index = self._send(body)
-            return self._frame([0, status, index]) if command == 1 else None
-        return self._frame([0, 2, 0])   # unknown command
-
-    def _frame(self, message: list[int]) -> str:
-        body = bytes([len(message) + 1, self.node, *message])
-        return ":" + body.hex().upper()
+            return [0, status, index] if command == 1 else None
+        return [0, 2, 0]   # unknown command
 
     def _request(self, body: bytes) -> list[int]:
         """Answer a request (command 4) with a send-parameter message (command 2)."""

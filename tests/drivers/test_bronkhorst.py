@@ -12,6 +12,7 @@ from labctl.clock import VirtualClock
 from labctl.drivers.bronkhorst import Bronkhorst
 from labctl.errors import InstrumentError, RangeError, SafetyLimitError
 from labctl.simulators.bronkhorst import BronkhorstSimulator
+from labctl.simulators.port import SimulatorPort
 from labctl.simulators.serve import PtyServer
 from labctl.simulators.world import SimWorld
 
@@ -65,6 +66,18 @@ def test_the_simulator_answers_the_chained_request_in_the_manuals_layout(world):
     device = BronkhorstSimulator(world, {"gas": "O2"})
     assert device.handle(":0D8004A1C0214043214301040104") == \
         ":100302A1C00000000043000000000104" + "03"
+
+
+def test_the_simulator_speaks_binary_framing_too(world):
+    """Binary propar (9.17.027): DLE STX seq node len message DLE ETX, DLE doubled inside;
+    sequence number 0x10 to exercise the doubling; the reply echoes it."""
+    device = BronkhorstSimulator(world, {"gas": "O2"})
+    device.mode, device.setpoint = 0, 12.5                  # 12.5 = 0x41480000
+    port = SimulatorPort(device)
+    port.write(bytes.fromhex("1002" "1010" "80" "05" "0421402140" "1003"))
+    assert port.read(15) == bytes.fromhex("1002" "1010" "03" "07" "022140" "41480000" "1003")
+    port.write(b"\x10\x99junk" + bytes.fromhex("1002" "01" "80" "05" "0421402140" "1003"))
+    assert port.read(14) == bytes.fromhex("1002" "01" "03" "07" "022140" "41480000" "1003")
 
 
 def test_safe_state_holds_the_valve_closed_and_the_tube_stops_receiving_oxygen(world):
