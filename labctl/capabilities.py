@@ -2,7 +2,9 @@
 
 Protocols depend on these `typing.Protocol`s, never on drivers; any driver that has these
 methods fits. Quantities: Hz, V (rms for AC amplitudes), A, Ohm (complex impedance
-Z = Z' + jZ'', capacitive Z'' < 0), K, K/s, s (on the bench clock's timeline).
+Z = Z' + jZ'', capacitive Z'' < 0), K, K/s, s (on the bench clock's timeline), Pa; gas
+flows in sccm (standard cm^3/min, the unit every mass-flow controller is specified in:
+1 sccm = 7.44e-7 mol/s at 0 degC and 1 atm).
 """
 
 from __future__ import annotations
@@ -42,6 +44,27 @@ class TemperatureReading:
     temperature_K: float   # process value (thermocouple / sensor)
     setpoint_K: float      # working set-point (follows the ramp)
     output_percent: float  # heater output
+
+
+@dataclass(frozen=True)
+class FlowReading:
+    """State of one mass-flow controller (one gas line)."""
+
+    time_s: float
+    flow_sccm: float       # measured flow
+    setpoint_sccm: float   # the set-point it controls to (0 with the valve held closed)
+    gas: str               # the gas it is calibrated for / set to (e.g. "O2", "N2")
+    valve_closed: bool     # the valve is held closed (the safe state)
+
+
+@dataclass(frozen=True)
+class OxygenReading:
+    """One reading of a zirconia oxygen sensor."""
+
+    time_s: float
+    emf_V: float           # cell voltage, reference side positive for pO2 < p_ref
+    temperature_K: float   # sensor temperature used in the Nernst equation
+    pO2_Pa: float          # oxygen partial pressure of the measured gas
 
 
 @runtime_checkable
@@ -116,6 +139,30 @@ class TemperatureController(Instrument, Protocol):
     def check_setpoint(self, temperature_K: float) -> float:
         """The set-point if the controller and the bench allow it, else RangeError /
         SafetyLimitError; nothing is sent."""
+
+
+@runtime_checkable
+class FlowController(Instrument, Protocol):
+    gas: str               # the gas of this line
+
+    def read(self) -> FlowReading:
+        """Flow, set-point and valve state; `InstrumentError` when the flow has not followed
+        its set-point for the line's follow window (a stuck valve, an empty cylinder)."""
+
+    def set_flow(self, flow_sccm: float) -> None:
+        """Control to `flow_sccm` (0 keeps the valve controlling at zero; `safe_state`
+        holds it closed), checked against the line's limits before anything is sent."""
+
+    def check_flow(self, flow_sccm: float) -> float:
+        """The flow if the instrument and the gas line allow it, else RangeError /
+        SafetyLimitError; nothing is sent."""
+
+
+@runtime_checkable
+class OxygenSensor(Instrument, Protocol):
+    def read(self, temperature_K: float | None = None) -> OxygenReading:
+        """The sensor's EMF and the pO2 it means at `temperature_K` (None: the sensor's own
+        temperature, from its bench options)."""
 
 
 def methods(capability: type) -> set[str]:

@@ -11,7 +11,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sub = parser.add_subparsers(title="bench commands", metavar="ACTION", required=True)
     check = sub.add_parser("check", help="open every instrument, print identity and limits")
     check.add_argument("bench", help="bench TOML file, or a built-in simulated bench: "
-                       "'sim' (furnace, FRA, SMU) or 'sim-full' (every simulated instrument)")
+                       "'sim' (furnace, FRA, SMU), 'sim-gas' (with gas flows and an oxygen "
+                       "sensor) or 'sim-full' (every simulated instrument)")
     check.set_defaults(func=run_check)
 
 

@@ -16,7 +16,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("sim", help="serve simulated instruments on TCP ports / ptys")
     parser.add_argument("--bench", default="sim-full",
                         help="bench whose sim:// instruments to serve (default: 'sim-full', "
-                             "every simulated instrument; 'sim': the demo's three)")
+                             "every simulated instrument; 'sim': the demo's three; "
+                             "'sim-gas': with gas flows and an oxygen sensor)")
     parser.add_argument("--sample", help="sample TOML file or a shipped sample's name "
                                          "(default: the shipped default sample)")
     parser.add_argument("--seed", type=arguments.seed,

@@ -27,6 +27,9 @@ SIMULATORS = {
     "solartron1260": "labctl.simulators.solartron1260:Solartron1260Simulator",
     "keysight_e4980a": "labctl.simulators.keysight_e4980a:KeysightE4980ASimulator",
     "emstat4": "labctl.simulators.palmsens_emstat:EmStat4Simulator",
+    "bronkhorst": "labctl.simulators.bronkhorst:BronkhorstSimulator",
+    "alicat": "labctl.simulators.alicat:AlicatSimulator",
+    "zirconia": "labctl.simulators.keithley_dmm:KeithleyDMMSimulator",
 }
 
 

@@ -14,6 +14,9 @@ changeover: the heater follows the active controller only. A controller becomes 
 `claim` when it is given a set-point or its output is switched on, and hands the heater
 back by `release` when its output goes off, so a controller in its off/safe state never
 overrides one that is controlling. Both read the same thermocouple and sample.
+
+Gas: the furnace tube's atmosphere (`atmosphere`, a `MixingVolume`) is fed by the simulated
+mass-flow controllers (`set_feed`); the oxygen sensor and the sample read its pO2.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from typing import Iterator
 import numpy as np
 
 from labctl.clock import Clock, VirtualClock
+from labctl.simulators.physics.atmosphere import MixingVolume, SampleOxygen
 from labctl.simulators.physics.furnace import ControlLoop, Furnace, FurnaceParams
 from labctl.simulators.physics.sample import SampleModel
 
@@ -40,6 +44,8 @@ class SimWorld:
         self._sample, self._assembled_s = sample, clock.now()
         self.rng = np.random.default_rng(seed)
         self.lock = threading.RLock()
+        self.atmosphere = MixingVolume(t0_s=clock.now())
+        self.sample_oxygen = SampleOxygen(self.atmosphere.pO2_Pa(clock.now()), clock.now())
 
     @classmethod
     def create(cls, clock: Clock | None = None, sample_path: str | Path | None = None,
@@ -54,8 +60,24 @@ class SimWorld:
 
     @property
     def sample(self) -> SampleModel:
-        """The sample model as it is now (its age: clock time since the world was created)."""
-        return self._sample.at_age(self.clock.now() - self._assembled_s)
+        """The sample model as it is now (its age: clock time since the world was created;
+        with a `brouwer` table equilibrated with the oxygen it has taken up by now)."""
+        with self.lock:
+            sample = self._sample.at_age(self.clock.now() - self._assembled_s)
+            return sample.at_pO2(self.sample_pO2_Pa()) if sample.brouwer else sample
+
+    def sample_pO2_Pa(self) -> float:
+        """The pO2 the sample is equilibrated with now (lagging the tube by chemical
+        diffusion when the sample file has a `chemical_diffusion` table)."""
+        with self.lock:
+            self._advance_sample_oxygen()
+            return self.sample_oxygen.pO2_Pa()
+
+    def _advance_sample_oxygen(self) -> None:
+        diffusion = self._sample.chemical_diffusion
+        tau = 0.0 if diffusion is None else \
+            float(self._sample.chemical_diffusion_time_s(self.sample_temperature_K()))
+        self.sample_oxygen.advance(self.clock.now(), self.atmosphere, tau)
 
     @contextmanager
     def control(self) -> Iterator[ControlLoop]:
@@ -95,6 +117,17 @@ class SimWorld:
         """Sample temperature now."""
         with self.control() as loop:
             return loop.sample_K
+
+    def set_feed(self, line: str, flow_sccm: float, gas: str) -> None:
+        """Gas line `line` feeds the tube `flow_sccm` of `gas` from now on."""
+        with self.lock:
+            self._advance_sample_oxygen()
+            self.atmosphere.set_feed(line, flow_sccm, gas, self.clock.now())
+
+    def pO2_Pa(self) -> float:
+        """Oxygen partial pressure in the tube now."""
+        with self.lock:
+            return self.atmosphere.pO2_Pa(self.clock.now())
 
     def add_noise(self, value, frequency_Hz=None):
         """`value` with the sample file's measurement noise (an impedance measured at

@@ -25,6 +25,10 @@ R_gb = 0.
 - each resistive path (bulk, grain boundary, electronic) follows
   sigma(T) = sigma_ref * (T_ref/T) * exp(-Ea/k_B * (1/T - 1/T_ref)), i.e. sigma*T is Arrhenius,
   and R = thickness / (sigma * area) (apparent, geometric sigma for the grain boundary);
+- with a `brouwer` table the electronic path depends on the oxygen partial pressure the
+  sample is equilibrated with (`pO2_Pa`, `at_pO2`; the simulated world lags it behind the
+  furnace tube's by chemical diffusion, `physics.atmosphere.SampleOxygen`):
+  sigma_e = sigma_n(T) (pO2/atm)^(-1/4) + sigma_p(T) (pO2/atm)^(+1/4), plain Arrhenius;
 - C_b = eps_0 * eps_r * area / thickness;
 - a constant-phase element has Z = 1 / (Q * (j*omega)**n), Q in F*s**(n-1);
 - optional imperfections (`sample_file`: Leads, Accuracy, ElectrodeExponent): the impedance
@@ -45,15 +49,16 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
-from scipy.constants import e as _e, epsilon_0, k as _k_B
+from scipy.constants import atm, e as _e, epsilon_0, k as _k_B
 
 from labctl.simulators.physics import laplace, sample_file
 from labctl.simulators.physics.sample_file import (
-    Accuracy, Aging, Bulk, ChemicalDiffusion, Electronic, ElectrodeExponent, Geometry, GrainBoundary,
+    Accuracy, Aging, Brouwer, Bulk, ChemicalDiffusion, Electronic, ElectrodeExponent, Geometry, GrainBoundary,
     Interface, Leads, Mains, NonBlockingInterface, Noise, Stability, Transference)
 
 K_B_EV = _k_B / _e   # Boltzmann constant in eV/K
 PATHS = ("bulk", "grain_boundary", "electronic")
+AIR_PO2_PA = 0.2095 * atm
 
 
 @dataclass(frozen=True)
@@ -75,8 +80,10 @@ class SampleModel:
     electrode_exponent: ElectrodeExponent | None = None
     aging: Aging | None = None
     mains: Mains | None = None
+    brouwer: Brouwer | None = None
     source: str = "<dict>"
     age_s: float = 0.0
+    pO2_Pa: float = AIR_PO2_PA     # the oxygen activity the sample is equilibrated with
 
     # -- construction ------------------------------------------------------------------
     @classmethod
@@ -104,11 +111,28 @@ class SampleModel:
         """This sample `age_s` seconds after the cell was assembled (R_i drift, aging)."""
         return replace(self, age_s=age_s) if self.non_blocking or self.aging else self
 
+    def at_pO2(self, pO2_Pa: float) -> SampleModel:
+        """This sample equilibrated with oxygen at `pO2_Pa` (matters with a `brouwer` table)."""
+        return replace(self, pO2_Pa=pO2_Pa) if self.brouwer else self
+
     # -- DC quantities -----------------------------------------------------------------
+    def _has(self, path: str) -> bool:
+        return getattr(self, path) is not None or (path == "electronic" and bool(self.brouwer))
+
+    def electronic_parts(self, T_K) -> tuple[float, float]:
+        """(sigma_n, sigma_p) in S/m at T_K and the sample's pO2 (`brouwer` table)."""
+        b, T = self.brouwer, np.asarray(T_K, dtype=float)
+        x = self.pO2_Pa / atm
+        n = b.sigma_n0_S_per_m * np.exp(-b.Ea_n_eV / K_B_EV * (1 / T - 1 / b.T_ref_K)) * x ** -0.25
+        p = b.sigma_p0_S_per_m * np.exp(-b.Ea_p_eV / K_B_EV * (1 / T - 1 / b.T_ref_K)) * x ** 0.25
+        return n, p
+
     def sigma(self, path: str, T_K):
         """Conductivity (S/m) of `path` ('bulk', 'grain_boundary', 'electronic') at T_K."""
-        if path not in PATHS or getattr(self, path) is None:
+        if path not in PATHS or not self._has(path):
             raise ValueError(f"no conduction path {path!r} in this sample; paths: {PATHS}")
+        if path == "electronic" and self.brouwer:
+            return sum(self.electronic_parts(T_K))
         p = getattr(self, path)
         T = np.asarray(T_K, dtype=float)
         return p.sigma_ref_S_per_m * (p.T_ref_K / T) * np.exp(
@@ -120,7 +144,7 @@ class SampleModel:
         the as-assembled one); with non-blocking electrodes also 'interface' (R_i at
         this age) and 'diffusion' (R_D = (R_b + R_gb) (1 - t+) / t+)."""
         d, area = self.sample.thickness_m, self.sample.area_m2
-        r = {path: d / (self.sigma(path, T_K) * area) if getattr(self, path)
+        r = {path: d / (self.sigma(path, T_K) * area) if self._has(path)
              else 0.0 * np.asarray(T_K, dtype=float) for path in PATHS}
         if self.aging:
             grown = 1 + self.aging.fraction * -np.expm1(-self.age_s / self.aging.time_s)

@@ -11,7 +11,9 @@ default when absent: one CPE) or "non-blocking" (reversible Li electrodes, see
 `labctl/simulators/samples/li-peo.toml`), which also needs a `transference` table; without
 grain boundaries (a polymer) the `grain_boundary` table may be left out. A mixed conductor
 between blocking electrodes may have a `chemical_diffusion` table (see
-`labctl/simulators/samples/mixed-conductor.toml`). Every problem (unreadable file, TOML syntax, missing or
+`labctl/simulators/samples/mixed-conductor.toml`). A `brouwer` table instead of
+`electronic` makes the electronic conductivity depend on the oxygen partial pressure (see
+`labctl/simulators/samples/8ysz-po2.toml`). Every problem (unreadable file, TOML syntax, missing or
 unknown key, wrong type, value out of range) raises `ConfigError` naming the file, the
 `table.key` and its line (line/column for syntax errors); several problems of one file
 come together as `ConfigProblems` (a ConfigError, `.problems` lists them).
@@ -126,6 +128,20 @@ class ChemicalDiffusion:
 
 
 @dataclass(frozen=True)
+class Brouwer:
+    """Electronic conductivity of an acceptor-doped oxide against oxygen partial pressure
+    (Brouwer regime of fixed oxygen vacancies): sigma_e = sigma_n(T) (pO2/p0)^(-1/4) +
+    sigma_p(T) (pO2/p0)^(+1/4), p0 = 1 atm, each sigma = sigma_0 exp(-Ea/k_B (1/T - 1/T_ref))
+    (plain Arrhenius, as the literature reports them); replaces the `electronic` table."""
+    sigma_n0_S_per_m: float = _positive()     # n-type at T_ref and pO2 = 1 atm
+    Ea_n_eV: float = _rule(lambda x: 0 <= x <= 10, "must be within 0..10 eV")
+    sigma_p0_S_per_m: float = _positive()     # p-type at T_ref and pO2 = 1 atm
+    Ea_p_eV: float = _rule(lambda x: 0 <= x <= 10, "must be within 0..10 eV")
+    T_ref_K: float = _rule(lambda x: 1 <= x <= 5000, "must be within 1..5000 K")
+    source: str
+
+
+@dataclass(frozen=True)
 class Leads:
     """Leads and fixture in series with the sample: Z_measured = Z + R + j omega L, the
     inductive tail a real cell shows at MHz (impedance only: the DC and transient responses
@@ -181,8 +197,8 @@ TABLES = {"sample": Geometry, "bulk": Bulk, "grain_boundary": GrainBoundary,
 ELECTRODES = {"blocking": Interface, "non-blocking": NonBlockingInterface}
 OPTIONAL = {"transference": Transference, "chemical_diffusion": ChemicalDiffusion,
             "leads": Leads, "accuracy": Accuracy, "electrode_exponent": ElectrodeExponent,
-            "aging": Aging, "mains": Mains}
-WHEN_PRESENT = ("grain_boundary", "leads", "accuracy", "aging", "mains")   # read when present, else None
+            "aging": Aging, "mains": Mains, "brouwer": Brouwer}
+WHEN_PRESENT = ("grain_boundary", "leads", "accuracy", "aging", "mains", "brouwer")   # read when present, else None
 
 
 def shipped_sample(name: str) -> Path:
@@ -242,11 +258,16 @@ def _electrode_class(data: dict, problems: Problems) -> type | None:
 def _required(name: str, data: dict, problems: Problems) -> bool:
     """Whether table `name` is read: those of WHEN_PRESENT when present; `transference`
     with, and only with, non-blocking electrodes; `chemical_diffusion` and
-    `electrode_exponent` when present, only with blocking ones; every other table always."""
+    `electrode_exponent` when present, only with blocking ones; `electronic` unless
+    `brouwer` replaces it; every other table always."""
     electrode = data.get("electrode")
     non_blocking = isinstance(electrode, dict) and electrode.get("kind") == "non-blocking"
     if name in WHEN_PRESENT:
         return name in data
+    if name == "electronic" and "brouwer" in data:
+        if name in data:
+            problems.add("give either [electronic] or [brouwer] (pO2-dependent), not both", name)
+        return False
     if name in ("chemical_diffusion", "electrode_exponent"):
         if name in data and non_blocking:
             problems.add("only with ion-blocking electrodes", name)
