@@ -21,10 +21,9 @@ def doc_code() -> str:
     return re.search(r"```python\n(.*?)```", DOC.read_text(), re.DOTALL).group(1)
 
 
-@pytest.fixture
-def example_protocol(tmp_path, monkeypatch):
-    """The example protocol installed for one test; its ProtocolSpec."""
-    site = tmp_path / "site"
+def install(site: Path, entry: str) -> None:
+    """The example module and a distribution whose entry point `entry` names its SPEC,
+    in the directory `site` (put it on sys.path)."""
     site.mkdir()
     (site / "labctl_example_z").mkdir()
     (site / "labctl_example_z" / "__init__.py").write_text("")
@@ -33,10 +32,23 @@ def example_protocol(tmp_path, monkeypatch):
     info.mkdir()
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: labctl-example-z\n"
                                    "Version: 0.1\n")
-    (info / "entry_points.txt").write_text(
-        f"[labctl.protocols]\n{KIND} = labctl_example_z.{KIND}:SPEC\n")
-    monkeypatch.syspath_prepend(str(site))
-    registry.protocols.cache_clear()
-    yield registry.protocol(KIND)
+    (info / "entry_points.txt").write_text(f"[labctl.protocols]\n{entry}\n")
+
+
+@pytest.fixture
+def installed(tmp_path, monkeypatch):
+    """install(entry) for one test; the registry forgets it afterwards."""
+    def put(entry: str) -> None:
+        install(tmp_path / "site", entry)
+        monkeypatch.syspath_prepend(str(tmp_path / "site"))
+        registry.protocols.cache_clear()
+    yield put
     monkeypatch.undo()
     registry.protocols.cache_clear()
+
+
+@pytest.fixture
+def example_protocol(installed):
+    """The example protocol installed for one test; its ProtocolSpec."""
+    installed(f"{KIND} = labctl_example_z.{KIND}:SPEC")
+    return registry.protocol(KIND)

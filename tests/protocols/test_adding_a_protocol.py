@@ -5,14 +5,20 @@ changed."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from rich.console import Console
+
+from labctl import events as ev
+from labctl import registry
 
 from labctl.bench import load_bench, open_bench
 from labctl.cli import main
 from labctl.errors import ConfigError
 from labctl.recipe import parse_recipe
 from labctl.runner import Runner
-from labctl.runview import result_text
+from labctl.runview import RunView, result_text
 from labctl.store import Store
 from tests.protocols.example_protocol import KIND
 
@@ -65,3 +71,22 @@ def test_the_runner_runs_it_and_the_run_view_shows_its_summary(example_protocol,
         assert typed.magnitude_Ohm > 0
         assert result_text(step.kind, step.result) == \
             f"|Z| = {typed.magnitude_Ohm:.4g} ± {typed.magnitude_std_Ohm:.4g} Ohm"
+
+
+def test_the_progress_line_counts_what_the_protocols_declare_they_count(example_protocol):
+    view = RunView(Console(file=io.StringIO()))
+    for step_id, (kind, status) in enumerate((("eis", "done"), ("eis", "failed"),
+                                              (KIND, "done"), ("dc_polarization", "done"))):
+        view.subscriber(ev.MeasurementFinished(1, step_id, kind, status, {}))
+    view.pump(1.0)
+    assert " | 1 spectra | " in view._line()
+
+
+@pytest.mark.parametrize("entry, why", [
+    (f"ocv = labctl_example_z.{KIND}:SPEC", "is not the ProtocolSpec of kind 'ocv'"),
+    (f"{KIND} = labctl_example_z.{KIND}:Params", "is not the ProtocolSpec"),
+    (f"{KIND} = labctl_example_z.missing:SPEC", "cannot be loaded: No module named")])
+def test_a_misregistered_protocol_is_refused_naming_its_entry_point(installed, entry, why):
+    installed(entry)
+    with pytest.raises(ConfigError, match=why):
+        registry.protocols()
