@@ -56,7 +56,7 @@ class RecipeForm(QWidget):
             for field in paramfields.fields(spec):
                 key = f"program.body[{i}].{field.name}"
                 self.params[key] = field
-                self._row(form, key, paramfields.edit(field), field.label, field.unit)
+                self._row(form, key, QLineEdit(field.default), field.label, field.unit)
         self.general = QLabel()
         self.general.setStyleSheet("color: #c00000;")
         self.general.setWordWrap(True)

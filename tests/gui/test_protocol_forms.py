@@ -1,11 +1,13 @@
-"""The GUI's protocol forms are generated from the protocols' declarations: their
+"""The GUI reads the protocols' declarations: its forms are generated from them (their
 defaults are the `Params` defaults, and a newly installed protocol gets its fields in the
-recipe form and a one-off form on the bench panel without any GUI change."""
+recipe form and a one-off form on the bench panel without any GUI change), and the event
+log shows a finished measurement's declared summary."""
 
 from __future__ import annotations
 
 import dataclasses
 
+from labctl import events as ev
 from labctl import registry
 from tests.protocols.example_protocol import KIND
 
@@ -52,3 +54,13 @@ def test_an_unmeasured_protocol_is_left_out_and_problems_still_find_their_field(
     form.edits["program.body[2].voltage_V"].setText("0.1")
     recipe = window.run_panel.validate()
     assert recipe is not None and first not in {s.kind for s in recipe.steps}
+
+
+def test_the_event_log_shows_the_declared_summary_of_a_measurement(qtbot, window):
+    panel = window.run_panel
+    panel.handle(ev.MeasurementFinished(1, 7, "eis", "done", {
+        "r_ion_Ohm": 1.5e4, "kk_ok": True, "kk_mu": 0.3, "kk_residuals_real": [0.1]}))
+    panel.handle(ev.MeasurementFinished(1, 8, "dc_polarization", "failed", {}))
+    texts = [panel.log.item(i).text() for i in range(panel.log.count())]
+    assert texts[-2].endswith("eis done: R_ion = 1.5e+04 Ohm, KK ok = True")
+    assert texts[-1].endswith("dc_polarization failed")
