@@ -48,7 +48,7 @@ def load_driver(name: str) -> type:
 @cache
 def protocols() -> dict[str, ProtocolSpec]:
     """Every registered protocol by kind, in their declared `order` (ConfigError if one
-    cannot be loaded or is not the ProtocolSpec of its name)."""
+    cannot be loaded or is not the ProtocolSpec of its name, or if there is none)."""
     specs = []
     for entry in entry_points(group=PROTOCOL_GROUP):
         try:
@@ -60,6 +60,9 @@ def protocols() -> dict[str, ProtocolSpec]:
             raise ConfigError(f"protocol {entry.name!r} ({entry.value}) is not the "
                               f"ProtocolSpec of kind {entry.name!r}")
         specs.append(spec)
+    if not specs:
+        raise ConfigError(f"no protocol is registered (entry-point group {PROTOCOL_GROUP}): "
+                          "the installed labctl metadata predates it; reinstall labctl")
     return {s.kind: s for s in sorted(specs, key=lambda s: (s.order, s.kind))}
 
 

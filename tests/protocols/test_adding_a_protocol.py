@@ -90,3 +90,14 @@ def test_a_misregistered_protocol_is_refused_naming_its_entry_point(installed, e
     installed(entry)
     with pytest.raises(ConfigError, match=why):
         registry.protocols()
+
+
+def test_no_registered_protocol_says_to_reinstall(monkeypatch):
+    monkeypatch.setattr(registry, "PROTOCOL_GROUP", "labctl.no_such_group")
+    registry.protocols.cache_clear()
+    try:
+        with pytest.raises(ConfigError, match="no protocol is registered .* reinstall labctl"):
+            registry.protocols()
+    finally:
+        monkeypatch.undo()
+        registry.protocols.cache_clear()
