@@ -3,8 +3,9 @@
 
 Everything outside the protocol file reads the declaration: recipe validation (roles,
 capabilities, which parameter is held against which bench limit), `labctl protocols`, the
-run view and `labctl runs show` (summary values), the live plots (streams, marks), the GUI
-forms (generated from `Params`), the analysis dataset and the demo (what a result provides).
+run view, `labctl runs show` and the GUI's event log (summary values), the live plots
+(streams, marks), the GUI forms (generated from `Params`), the analysis dataset and the
+demo (what a result provides).
 So adding a protocol is one file; see docs/adding-a-protocol.md.
 """
 
@@ -63,8 +64,8 @@ def dc(plot: str | None) -> Stream:
 
 @dataclass(frozen=True)
 class Summary:
-    """A key result shown by `labctl run` and `labctl runs show`, with the result key `std`
-    of its ± uncertainty, if it has one."""
+    """A key result shown by `labctl run`, `labctl runs show` and the GUI's event log, with
+    the result key `std` of its ± uncertainty, if it has one."""
 
     key: str
     label: str
