@@ -21,7 +21,7 @@ class Field:
     label: str       # its documentation
     unit: str
     default: str     # the text a form starts with
-    type: Any        # float, int or float | None
+    type: Any        # float or int, or either | None (numbers only: tests/protocols)
 
 
 def fields(spec: ProtocolSpec) -> list[Field]:

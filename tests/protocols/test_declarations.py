@@ -9,6 +9,7 @@ import dataclasses
 import io
 import json
 import tokenize
+import typing
 from pathlib import Path
 
 import pytest
@@ -69,6 +70,9 @@ def test_a_declaration_names_only_its_own_parameters_and_result_fields(spec):
     results = {f.name for f in dataclasses.fields(spec.Result)}
     assert all(d.doc for d in _params.describe(spec.Params)), "every parameter documented"
     assert set(spec.limits) <= params and set(spec.form) <= params
+    hints = typing.get_type_hints(spec.Params)
+    assert all(set(typing.get_args(hints[n]) or {hints[n]}) - {type(None)} <= {float, int}
+               for n in spec.form), "a short form has number fields only"
     assert {r.when for r in spec.roles if r.when} <= params
     assert {s.key for s in spec.summary} | {s.std for s in spec.summary if s.std} <= results
     assert all(s.plot in PLOTS[s.table] for s in spec.streams)
