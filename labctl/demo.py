@@ -24,7 +24,9 @@ from pathlib import Path
 import numpy as np
 from scipy.constants import Boltzmann, elementary_charge
 
+from labctl import registry
 from labctl.commands.run import Outcome, execute
+from labctl.protocol import POLARIZATION, SPECTRUM
 from labctl.store.export import export_csv, export_z
 from labctl.store.store import Store
 from labctl.units import K_to_C
@@ -64,20 +66,28 @@ def plateau_results(store: Store, run_id: int) -> list[PlateauResult]:
 
     truth = SampleModel.default()
     sample = store.run(run_id).sample
-    steps = [s for s in store.steps(run_id) if s.status == "done" and not s.superseded]
     results = []
-    for eis in (s for s in steps if (s.path or "").endswith("/eis")):
+    for eis in _firsts(store, run_id, SPECTRUM):
         group = eis.path.rpartition("/")[0]
-        dc = [s for s in steps if s.path == f"{group}/dc_polarization"]
-        T, r = eis.temperature_K, eis.result["r_ion_Ohm"]
+        dc = [s for s in _firsts(store, run_id, POLARIZATION) if s.path.startswith(group + "/")]
+        T, r = eis.temperature_K, registry.result_of(eis.kind, eis.result).r_ion_Ohm
         resistances = truth.resistances(T)
         true_r = resistances["bulk"] + resistances["grain_boundary"]
         geometry = sample["thickness_m"] / sample["area_m2"]
         results.append(PlateauResult(
-            T, r, geometry / r, dc[0].result["t_ion"] if dc else math.nan,
+            T, r, geometry / r,
+            registry.result_of(dc[0].kind, dc[0].result).t_ion if dc else math.nan,
             truth.sample.thickness_m / (true_r * truth.sample.area_m2),
             truth.ionic_transference_number(T)))
     return results
+
+
+def _firsts(store: Store, run_id: int, provides: str) -> list:
+    """The finished steps whose protocol provides `provides`, each the first of its kind at
+    its position group (`program[2]/eis`, not `program[2]/eis#2`)."""
+    kinds = registry.providing(provides)
+    return [s for s in store.steps(run_id) if s.status == "done" and not s.superseded
+            and s.kind in kinds and (s.path or "").rpartition("/")[2] == s.kind]
 
 
 def _analysis(store: Store, run_id: int, out_dir: Path, console) -> None:
@@ -114,8 +124,8 @@ def _plots(store: Store, run_id: int, results: list[PlateauResult], out_dir: Pat
     import matplotlib.pyplot as plt
 
     steps = [s for s in store.steps(run_id) if s.status == "done" and not s.superseded]
-    eis = [s for s in steps if (s.path or "").endswith("/eis")]
-    dc = [s for s in steps if s.kind == "dc_polarization"]
+    eis = _firsts(store, run_id, SPECTRUM)
+    dc = [s for s in steps if s.kind in registry.providing(POLARIZATION)]
     columns = 3
     rows = math.ceil((len(eis) + 1) / columns)
     fig, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 4.2 * rows), squeeze=False)

@@ -1,7 +1,8 @@
 """Preflight: a step's parameters against the instruments that play its roles, before
 anything is opened: the bench's safety limits (`limits` of the bench file) and what the
 instrument can do at all (its driver's `bench_ranges`, e.g. the 1260's 10 uHz .. 32 MHz, a
-heating-only furnace nothing below ambient). One message per problem, naming the
+heating-only furnace nothing below ambient). Which parameter sets which quantity is the
+protocol's declaration (`ProtocolSpec.limits`). One message per problem, naming the
 instrument and its range.
 """
 
@@ -38,26 +39,20 @@ RAMP = Quantity("furnace", None, ("max_ramp_C_per_min",), lambda r: r * 60.0, la
 FREQUENCY = Quantity("fra", "frequency_Hz")
 AMPLITUDE = Quantity("fra", "amplitude_V", ("amplitude_V",))
 VOLTAGE = Quantity("smu", "voltage_V", ("voltage_V",))
-# protocol parameter -> what it sets
-PARAMETERS = {"start_Hz": FREQUENCY, "stop_Hz": FREQUENCY, "frequencies_Hz": FREQUENCY,
-              "reference_Hz": FREQUENCY, "amplitude_V": AMPLITUDE,
-              # a potentiostat's DC bias is bounded by its potential limit
-              "bias_V": Quantity("fra", "bias_V", ("bias_V", "voltage_V")), "voltage_V": VOLTAGE,
-              "max_voltage_V": VOLTAGE, "min_voltage_V": VOLTAGE,
-              "current_limit_A": Quantity("smu", "current_A", ("current_A",)),
-              "target_K": TEMPERATURE, "ramp_rate_K_per_s": RAMP}
-# the protocol caps it at the analyzer's highest frequency itself
-CAPPED = {("transference", "start_Hz")}
+# a potentiostat's DC bias is bounded by its potential limit
+BIAS = Quantity("fra", "bias_V", ("bias_V", "voltage_V"))
+CURRENT_LIMIT = Quantity("smu", "current_A", ("current_A",))
 
 
-def problems(kind: str, values: Mapping[str, Any],
+def problems(limits: Mapping[str, Quantity], values: Mapping[str, Any],
              players: Mapping[str, InstrumentSpec]) -> Iterator[tuple[str, str]]:
-    """(parameter, message) for every value of a `kind` step outside a bench limit or the
-    range of the instrument playing its role (`players`: role -> instrument)."""
-    for key, quantity in PARAMETERS.items():
+    """(parameter, message) for every value outside a bench limit or the range of the
+    instrument playing its role (`limits`: parameter -> quantity, as the protocol declares
+    them; `players`: role -> instrument)."""
+    for key, quantity in limits.items():
         spec = players.get(quantity.role)
         value = values.get(key)
-        if spec is None or (kind, key) in CAPPED or value is None:
+        if spec is None or value is None:
             continue
         numbers = [v for v in (value if isinstance(value, (list, tuple)) else [value])
                    if is_number(v)]

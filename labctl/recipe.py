@@ -18,11 +18,11 @@ fra = "fra"                          # default: the instrument named like the ro
 [program]                            # a temperature program
 temperatures_C = [300, 350, 400]     # or start_C, stop_C, step_C
 ramp_C_per_min = 5.0
-stabilize = { band_K = 0.5 }         # the stabilize protocol's other parameters
+stabilize = { band_K = 0.5 }         # the plateau protocol's other parameters
 
 [[program.body]]                     # run at every plateau, in order
-protocol = "eis"                     # eis, dc_polarization, stability_window, stabilize,
-start_Hz = 1e6                       # transference; the rest are its parameters
+protocol = "eis"                     # a registered protocol (`labctl protocols`);
+start_Hz = 1e6                       # the rest are its parameters
 [[program.body]]
 protocol = "stability_window"
 at_C = [400]                         # only at these plateaus
@@ -33,6 +33,9 @@ protocol = "eis"
 [final]
 cool_down = true                     # default: the furnace to its safe set-point at the end
 ```
+What a protocol needs (roles and their capabilities, which parameter is held against which
+bench limit) is its declaration (`labctl.protocol.ProtocolSpec`, found in `labctl.registry`);
+the program's plateau protocol and the final one are the protocols declaring that stage.
 Every problem is reported at once, each with file, line and `step.key`
 (e.g. `program.body[2].amplitude_V`), among them every value outside a bench limit or the
 range of the instrument playing the step's role (`labctl.preflight`); `Recipe.warnings`
@@ -43,33 +46,26 @@ resumed run finds where it stopped.
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Mapping
 
 
 from labctl.bench import BenchConfig
-from labctl.capabilities import (ImpedanceAnalyzer, SourceMeter, TemperatureController,
-                                 methods)
-from labctl import plausible, preflight
+from labctl.capabilities import methods
+from labctl import plausible, preflight, registry
 from labctl.configfile import (Problems, in_file_order, is_number, parse_toml, read_text,
                                shown, unknown)
 from labctl.errors import ConfigError
-from labctl.registry import load_driver
+from labctl.protocol import FINAL, PLATEAU, ProtocolSpec
+from labctl.protocols import _params
 from labctl.runcontext import Position
 from labctl.units import C_to_K
 
-PROTOCOLS = {"eis": "labctl.protocols.eis_sweep", "dc_polarization": "labctl.protocols.dc_polarization",
-             "stability_window": "labctl.protocols.stability_window",
-             "stabilize": "labctl.protocols.stabilize", "transference": "labctl.protocols.transference"}
-ROLES = {"eis": ("fra",), "dc_polarization": ("smu",), "stability_window": ("smu",),
-         "stabilize": ("furnace",), "transference": ("fra", "smu"), "cool_down": ("furnace",)}
-CAPABILITIES = {"fra": ImpedanceAnalyzer, "smu": SourceMeter, "furnace": TemperatureController}
 TOP = {"run", "sample", "roles", "program", "steps", "final"}
 RUN_KEYS = {"name", "operator", "description"}
-PROGRAM_KEYS = {"temperatures_C", "start_C", "stop_C", "step_C", "ramp_C_per_min",
-                "stabilize", "body"}
+PROGRAM_KEYS = {"temperatures_C", "start_C", "stop_C", "step_C", "ramp_C_per_min", "body"}
+#                besides the plateau protocol's table of other parameters
 STEP_KEYS = {"protocol", "at_C"}   # besides the protocol's parameters
 MAX_PLATEAUS = 1000
 
@@ -79,7 +75,7 @@ class Step:
     """One protocol run at one recipe position."""
 
     position: Position
-    protocol: Any            # a protocols.* module: KIND, Params, run(ctx, params)
+    protocol: ProtocolSpec   # kind, Params, run(ctx, params), ...
     params: Any              # its Params, validated
 
     @property
@@ -88,7 +84,7 @@ class Step:
 
     @property
     def kind(self) -> str:
-        return self.protocol.KIND
+        return self.protocol.kind
 
 
 @dataclass(frozen=True)
@@ -100,23 +96,6 @@ class Recipe:
     source: str = "<recipe>"
     text: str = field(default="", repr=False)
     warnings: tuple[ConfigError, ...] = ()   # accepted, probably not meant: file order
-
-
-class CoolDown:
-    """The final step: the furnace goes to its safe set-point at the program's ramp rate
-    (heater output secured) and cools unattended."""
-
-    KIND = "cool_down"
-
-    @dataclass(frozen=True)
-    class Params:
-        ramp_rate_K_per_s: float
-
-    @staticmethod
-    def run(ctx: Any, params: "CoolDown.Params") -> None:
-        furnace = ctx.instrument("furnace")
-        furnace.set_ramp_rate(params.ramp_rate_K_per_s)
-        furnace.safe_state()
 
 
 def load_recipe(path: str | Path, bench: BenchConfig) -> Recipe:
@@ -136,7 +115,7 @@ def one_step_recipe(kind: str, params: Mapping[str, Any], bench: BenchConfig,
     """A one-off protocol run (e.g. from the GUI's bench panel), validated like a recipe."""
     data = {"run": {"name": f"one-off {kind}"}, "sample": dict(sample or {"name": "-"}),
             "roles": dict(roles or {}), "steps": [{"protocol": kind, **params}],
-            "final": {"cool_down": False}}
+            "final": {registry.staged(FINAL).kind: False}}
     return _Reader(data, bench, Problems(f"<one-off {kind}>", ""), data["run"]["name"]).recipe("")
 
 
@@ -144,7 +123,8 @@ def check_setpoint(bench: BenchConfig, setpoint_K: float, rate_K_per_s: float,
                    furnace: str | None = None) -> None:
     """A furnace set-point and ramp (e.g. from the GUI's bench panel) checked like a
     recipe's, before anything is sent: ConfigError naming the instrument and its range."""
-    one_step_recipe("stabilize", {"target_K": setpoint_K, "ramp_rate_K_per_s": rate_K_per_s},
+    one_step_recipe(registry.staged(PLATEAU).kind,
+                    {"target_K": setpoint_K, "ramp_rate_K_per_s": rate_K_per_s},
                     bench, roles={"furnace": furnace} if furnace else None)
 
 
@@ -201,20 +181,21 @@ class _Reader:
     def _program(self, sample: dict[str, Any]) -> list[tuple]:
         if "program" not in self.data:
             return []
-        program = self._table("program", PROGRAM_KEYS)
+        plateau = registry.staged(PLATEAU).kind
+        program = self._table("program", PROGRAM_KEYS | {plateau})
         temperatures = self._temperatures(program)
         ramp = program.get("ramp_C_per_min")
         if not (is_number(ramp) and ramp > 0):
             self.errors.add(f"required, a positive number (degC/min), got {shown(ramp)}",
                             "program", "ramp_C_per_min")
             ramp = None
-        stabilize = program.get("stabilize", {})
+        stabilize = program.get(plateau, {})
         if not isinstance(stabilize, dict):
-            self.errors.add("must be a table of stabilize parameters", "program", "stabilize")
+            self.errors.add(f"must be a table of {plateau} parameters", "program", plateau)
             stabilize = {}
         for key in [k for k in ("target_K", "ramp_rate_K_per_s") if k in stabilize]:
             self.errors.add("set by the program (temperatures, ramp_C_per_min)",
-                            "program.stabilize", key)
+                            f"program.{plateau}", key)
         body = program.get("body", [])
         if not isinstance(body, list) or not all(isinstance(b, dict) for b in body):
             self.errors.add("must be [[program.body]] tables", "program", "body")
@@ -228,10 +209,10 @@ class _Reader:
             settle = {k: v for k, v in stabilize.items()
                       if k not in ("target_K", "ramp_rate_K_per_s")}
             params, values = (None, {}) if rate is None else self._params(
-                "program.stabilize", "stabilize",
+                f"program.{plateau}", plateau,
                 {**settle, "target_K": t_K, "ramp_rate_K_per_s": rate}, sample, report=i == 1)
-            plan.append(("program.stabilize", "stabilize", params, values,
-                         Position(f"{group}/stabilize", {}, t_K, group)))
+            plan.append((f"program.{plateau}", plateau, params, values,
+                         Position(f"{group}/{plateau}", {}, t_K, group)))
             names: dict[str, int] = {}
             for where, kind, params, values, at in entries:
                 if kind is None or (at is not None and t_C not in at):
@@ -297,9 +278,9 @@ class _Reader:
                temperatures: list[float] | None) -> tuple:
         """(where, kind, params, values, at_C) of one step table; kind None if unusable."""
         kind = entry.get("protocol")
-        if not isinstance(kind, str) or kind not in PROTOCOLS:
-            self.errors.add(f"required, one of {', '.join(sorted(PROTOCOLS))}; got {shown(kind)}",
-                            where, "protocol")
+        if not isinstance(kind, str) or kind not in registry.protocols():
+            self.errors.add(f"required, one of {', '.join(sorted(registry.protocols()))}; "
+                            f"got {shown(kind)}", where, "protocol")
             return where, None, None, {}, None
         at = entry.get("at_C")
         if at is not None:
@@ -330,55 +311,51 @@ class _Reader:
             where, kind, params, values, _ = self._entry(f"steps[{i}]", entry, sample, None)
             if kind is None:
                 continue
-            if kind == "stabilize" and params is not None:
+            if registry.protocol(kind).stage == PLATEAU and params is not None:
                 temperature = params.target_K
             plan.append((where, kind, params, values,
                          Position(f"steps[{i}]/{kind}", {}, temperature)))
         return plan
 
     def _final(self) -> list[tuple]:
-        final = self._table("final", {"cool_down"})
-        cool = final.get("cool_down", True)
+        kind = registry.staged(FINAL).kind
+        final = self._table("final", {kind})
+        cool = final.get(kind, True)
         if not isinstance(cool, bool):
-            self.errors.add("must be true or false", "final", "cool_down")
+            self.errors.add("must be true or false", "final", kind)
         if cool is not True or "program" not in self.data:
             return []
         rate = getattr(self, "_cool_rate", None)
         if rate is None:
             return []
-        return [("final", "cool_down", CoolDown.Params(rate), {"ramp_rate_K_per_s": rate},
-                 Position("final/cool_down", {}))]
+        params, values = self._params("final", kind, {"ramp_rate_K_per_s": rate}, {},
+                                      report=False)   # the program's ramp: reported there
+        return [("final", kind, params, values, Position(f"final/{kind}", {}))]
 
     # -- protocol parameters ------------------------------------------------------------------
     def _params(self, where: str, kind: str, given: dict[str, Any], sample: dict[str, Any],
                 report: bool = True) -> tuple[Any, dict[str, Any]]:
         """The protocol's Params (None if invalid; problems reported when `report`) and the
         values in effect (defaults, then the sample's geometry, then `given`)."""
-        from labctl.protocols import _params
-
-        try:
-            module = importlib.import_module(PROTOCOLS[kind])
-        except ImportError:
-            self.errors.add(f"protocol {kind!r} is not available in this labctl", where,
-                            "protocol")
-            return None, {}
-        declared = fields(module.Params)
+        Params = registry.protocol(kind).Params
+        declared = fields(Params)
         inherited = {k: sample[k] for k in {f.name for f in declared} & sample.keys() - given.keys()}
         values = {**{f.name: f.default for f in declared}, **inherited, **given}
-        found = _params.problems(module.Params, {**inherited, **given})
+        found = _params.problems(Params, {**inherited, **given})
         for key, message in found if report else ():
             hint = f" (or set {key} in [sample])" if message == "required" and \
                 key in ("thickness_m", "area_m2") else ""
             self.errors.add(message + hint, where, key)
         if found:
             return None, values
-        return _params.build(module.Params, {**inherited, **given}), values
+        return _params.build(Params, {**inherited, **given}), values
 
     # -- roles and limits ----------------------------------------------------------------------
     def _roles(self, needed: set[str], plan: list[tuple]) -> dict[str, str]:
-        given = self._table("roles", set(CAPABILITIES))
+        capabilities = registry.role_capabilities()
+        given = self._table("roles", set(capabilities))
         roles = {}
-        for role in sorted(CAPABILITIES):
+        for role in sorted(capabilities):
             name = given.get(role)
             if name is not None:
                 if not isinstance(name, str):
@@ -412,36 +389,35 @@ class _Reader:
             self.errors.add(message, table, key)
 
     def _can(self, name: str, role: str) -> bool:
-        driver = load_driver(self.bench.instruments[name].driver)
-        return all(callable(getattr(driver, m, None)) for m in methods(CAPABILITIES[role]))
+        driver = registry.load_driver(self.bench.instruments[name].driver)
+        capability = registry.role_capabilities()[role]
+        return all(callable(getattr(driver, m, None)) for m in methods(capability))
 
     def _limits(self, where: str, kind: str, params: Any, values: dict[str, Any],
                 position: Position, roles: dict[str, str]) -> Step | None:
         """The step with its roles, after checking its parameter values (valid or not)
         against the bench's limits and the ranges of the instruments playing its roles."""
+        spec = registry.protocol(kind)
         players = {role: self.bench.instruments[roles[role]]
-                   for role in _needs(kind, values) if role in roles}
-        for key, problem in preflight.problems(kind, values, players):
+                   for role in spec.needs(values) if role in roles}
+        for key, problem in preflight.problems(spec.limits, values, players):
             self._add_once(problem, *_source(where, key))
         if params is None:
             return None
-        protocol = CoolDown if kind == "cool_down" else importlib.import_module(PROTOCOLS[kind])
         return Step(Position(position.path, roles, position.temperature_K, position.group),
-                    protocol, params)
+                    spec, params)
 
 
 def _needs(kind: str, values: Mapping[str, Any]) -> tuple[str, ...]:
-    """Roles a step uses (stabilize on |Z| also needs the impedance analyzer)."""
-    if kind == "stabilize" and values.get("reference_Hz") is not None:
-        return ROLES[kind] + ("fra",)
-    return ROLES[kind]
+    """Roles a step uses, as its protocol declares them."""
+    return registry.protocol(kind).needs(values)
 
 
 def _source(where: str, key: str) -> tuple[str, str]:
     """Table and key that set a protocol parameter (the program sets the plateaus' targets
     and every ramp rate)."""
     program = {"target_K": "temperatures_C", "ramp_rate_K_per_s": "ramp_C_per_min"}
-    if where in ("program.stabilize", "final") and key in program:
+    if where in (f"program.{registry.staged(PLATEAU).kind}", "final") and key in program:
         return "program", program[key]
     return where, key
 

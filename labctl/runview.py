@@ -16,17 +16,9 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 from rich.table import Table
 
 from labctl import events as ev
+from labctl import registry
 from labctl.store.store import Store
 from labctl.units import K_to_C, celsius_text
-
-# the key results of a step by kind: (result key, label, unit); a key's `KEY_std` is shown
-# as its ± uncertainty
-RESULTS = {"eis": (("r_ion_Ohm", "R_ion", "Ohm"), ("kk_ok", "KK ok", "")),
-           "dc_polarization": (("t_ion", "t_ion", ""), ("stopped", "stopped", "")),
-           "stability_window": (("onset_low_V", "onset low", "V"),
-                                ("onset_high_V", "onset high", "V")),
-           "stabilize": (("stable", "stable", ""), ("waited_s", "waited", "s")),
-           "transference": (("t_plus", "t+", ""),)}
 
 
 def duration(seconds: float | None) -> str:
@@ -46,7 +38,8 @@ class RunView:
                                  TaskProgressColumn(), console=console, transient=True)
         self.task = self.progress.add_task("starting", total=1.0)
         self.step, self.temperature_K, self.remaining_s = "", None, None
-        self.spectra = 0
+        # finished measurements by what the protocols count them as ("spectra")
+        self.counts = {s.counted: 0 for s in registry.protocols().values() if s.counted}
 
     def subscriber(self, event: ev.Event) -> None:
         self.events.put(event)
@@ -76,8 +69,10 @@ class RunView:
             self.step = f"{event.path}"
         elif isinstance(event, ev.StepFinished):
             say(f"  {event.path}: {event.status}")
-        elif isinstance(event, ev.MeasurementFinished) and event.kind == "eis":
-            self.spectra += event.status == "done"
+        elif isinstance(event, ev.MeasurementFinished) and event.status == "done":
+            spec = _spec(event.kind)
+            if spec and spec.counted:
+                self.counts[spec.counted] += 1
         elif isinstance(event, ev.TemperatureRecorded):
             self.temperature_K = event.reading.temperature_K
         elif isinstance(event, ev.Progress):
@@ -91,8 +86,8 @@ class RunView:
 
     def _line(self) -> str:
         t = "-" if self.temperature_K is None else f"{K_to_C(self.temperature_K):.1f} degC"
-        return (f"{self.step or 'starting'} | {t} | {self.spectra} spectra | "
-                f"{duration(self.remaining_s)} left")
+        counts = "".join(f"{n} {noun} | " for noun, n in self.counts.items())
+        return f"{self.step or 'starting'} | {t} | {counts}{duration(self.remaining_s)} left"
 
 
 def summary(store: Store, run_id: int) -> Table:
@@ -110,12 +105,18 @@ def summary(store: Store, run_id: int) -> Table:
 
 
 def result_text(kind: str, result: dict[str, Any] | None) -> str:
-    """A step's key results, e.g. 'R_ion = 1.234e+04 Ohm, KK ok = True' ('' for none)."""
-    result = result or {}
-    return ", ".join(f"{label} = {_fmt(result[key])}"
-                     + (f" ± {_fmt(result[key + '_std'])}" if key + "_std" in result else "")
-                     + (f" {unit}" if unit and result[key] is not None else "")
-                     for key, label, unit in RESULTS.get(kind, ()) if key in result)
+    """A step's key results as its protocol declares them (`ProtocolSpec.summary`), e.g.
+    'R_ion = 1.234e+04 Ohm, KK ok = True' ('' for none)."""
+    result, spec = result or {}, _spec(kind)
+    return ", ".join(f"{s.label} = {_fmt(result[s.key])}"
+                     + (f" ± {_fmt(result[s.std])}" if s.std in result else "")
+                     + (f" {s.unit}" if s.unit and result[s.key] is not None else "")
+                     for s in (spec.summary if spec else ()) if s.key in result)
+
+
+def _spec(kind: str):
+    """The protocol of a measurement's kind (None for one no protocol declares)."""
+    return registry.protocols().get(kind)
 
 
 def _fmt(value: Any) -> str:

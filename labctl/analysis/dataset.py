@@ -1,8 +1,9 @@
 """What an analysis reads: per temperature a spectrum (and a DC polarization), plus a
 stability-window sweep, from a run in the store or from spectrum files (`readers`).
 
-From the store: each plateau's first finished impedance spectrum (its recipe position
-`program[i]/eis`; superseded steps skipped) at the mean temperature measured during it
+From the store, by what each measurement's protocol declares it provides
+(`ProtocolSpec.provides`): each plateau's first finished impedance spectrum (superseded
+steps skipped) at the mean temperature measured during it
 (the step's nominal one when none was), the polarization of the same plateau with
 its protocol result (V, I_0, I_ss), and the stability-window sweep with its onsets.
 From files: the temperature is the caller's, else the `temperature_K` labctl writes
@@ -19,9 +20,11 @@ from pathlib import Path
 
 import numpy as np
 
+from labctl import registry
 from labctl.analysis import transference
 from labctl.analysis.readers import read_spectrum
 from labctl.errors import LabctlError
+from labctl.protocol import POLARIZATION, SPECTRUM, WINDOW
 from labctl.store.store import Store
 from labctl.units import C_to_K
 
@@ -77,9 +80,9 @@ def from_store(store: Store, run_id: int) -> Dataset:
         groups.setdefault(key, []).append(step)
     plateaus, window = [], None
     for key, group in groups.items():
-        eis = [s for s in group if s.kind == "eis"]
-        dc = [s for s in group if s.kind == "dc_polarization" and s.result]
-        sweep = [s for s in group if s.kind == "stability_window" and s.result]
+        eis = [s for s in group if s.kind in registry.providing(SPECTRUM)]
+        dc = [s for s in group if s.kind in registry.providing(POLARIZATION) and s.result]
+        sweep = [s for s in group if s.kind in registry.providing(WINDOW) and s.result]
         if sweep:
             window = _window(store, sweep[0])
         li = transference.steps_of(group)
@@ -92,7 +95,8 @@ def from_store(store: Store, run_id: int) -> Dataset:
                 float(measured.mean()) if measured.size else source.temperature_K,
                 source.path or f"step {source.seq}",
                 spectrum["frequency_Hz"][order], spectrum["impedance_Ohm"][order],
-                (source.result or {}).get("kk_ok") if eis else None,
+                registry.result_of(source.kind, source.result).kk_ok
+                if eis and source.result else None,
                 _polarization(store, dc[0]) if dc else None,
                 li[0].result if li else None))
     if not plateaus:
@@ -104,15 +108,15 @@ def from_store(store: Store, run_id: int) -> Dataset:
 
 
 def _polarization(store: Store, step) -> Polarization:
-    r, points = step.result, store.dc(step.id)
-    return Polarization(r["voltage_V"], r["I0_A"], r["Iss_A"], r["t_ion"],
+    r, points = registry.result_of(step.kind, step.result), store.dc(step.id)
+    return Polarization(r.voltage_V, r.I0_A, r.Iss_A, r.t_ion,
                         points["time_s"] - points["time_s"][0], points["current_A"],
-                        bool(r.get("Iss_is_bound", False)))   # runs stored before it: False
+                        bool(r.Iss_is_bound))   # runs stored before it: None, so False
 
 
 def _window(store: Store, step) -> Window:
-    r, points = step.result, store.dc(step.id)
-    return Window(r.get("onset_low_V"), r.get("onset_high_V"), r["threshold_A_per_m2"],
+    r, points = registry.result_of(step.kind, step.result), store.dc(step.id)
+    return Window(r.onset_low_V, r.onset_high_V, r.threshold_A_per_m2,
                   points["voltage_V"], points["current_A"])
 
 

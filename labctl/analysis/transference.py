@@ -15,11 +15,12 @@ from pathlib import Path
 
 import numpy as np
 
+from labctl import registry
+from labctl.protocol import LI_TRANSFERENCE
 from labctl.store import Store
 from labctl.store.store import Step
 from labctl.units import K_to_C
 
-KIND = "transference"
 REPORTED = ("t_plus", "t_plus_std", "t_plus_naive", "I0_A", "Iss_A", "R0_Ohm", "Rss_Ohm",
             "voltage_V", "stopped", "duration_s")
 
@@ -38,19 +39,22 @@ def steps(store: Store, run_id: int) -> list[Step]:
 
 def steps_of(candidates: list[Step]) -> list[Step]:
     """The finished transference measurements among `candidates` (not superseded)."""
+    kinds = registry.providing(LI_TRANSFERENCE)
     return [s for s in candidates
-            if s.kind == KIND and s.status == "done" and not s.superseded and s.result]
+            if s.kind in kinds and s.status == "done" and not s.superseded and s.result]
 
 
 def by_temperature(store: Store, run_id: int) -> dict[float, dict]:
     """{plateau temperature_K: the reported quantities} (the latest measurement per plateau;
     a run outside a temperature program reports under None)."""
-    return {s.temperature_K: {key: s.result[key] for key in REPORTED} for s in steps(store, run_id)}
+    return {s.temperature_K: {key: getattr(registry.result_of(s.kind, s.result), key)
+                              for key in REPORTED} for s in steps(store, run_id)}
 
 
 def parts(store: Store, step: Step) -> Parts:
     """The step's points in their three parts (the relaxation readings afterwards excluded)."""
-    start, length = step.result["step_time_s"], step.result["duration_s"]
+    r = registry.result_of(step.kind, step.result)
+    start, length = r.step_time_s, r.duration_s
     z, dc = store.impedance(step.id), store.dc(step.id)
     current = dc[(dc["time_s"] >= start) & (dc["time_s"] <= start + length * (1 + 1e-9))].copy()
     current["time_s"] -= start
@@ -64,18 +68,18 @@ def plot(store: Store, step: Step, path: str | Path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    r, p = step.result, parts(store, step)
+    r, p = registry.result_of(step.kind, step.result), parts(store, step)
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
     left.semilogx(p.current["time_s"], np.abs(p.current["current_A"]) * 1e6, ".", ms=3,
                   label="I(t)")
-    left.axhline(r["I0_A"] * 1e6, ls="--", color="C1", label=f"I_0 = {r['I0_A'] * 1e6:.4g} uA")
-    left.axhline(r["Iss_A"] * 1e6, ls=":", color="C2", label=f"I_ss = {r['Iss_A'] * 1e6:.4g} uA")
+    left.axhline(r.I0_A * 1e6, ls="--", color="C1", label=f"I_0 = {r.I0_A * 1e6:.4g} uA")
+    left.axhline(r.Iss_A * 1e6, ls=":", color="C2", label=f"I_ss = {r.Iss_A * 1e6:.4g} uA")
     left.set(xlabel="time since the step / s", ylabel="current / uA",
-             title=f"t+ = {r['t_plus']:.3f} +- {r['t_plus_std']:.3f} "
-                   f"(naive I_ss/I_0 = {r['t_plus_naive']:.3f})")
+             title=f"t+ = {r.t_plus:.3f} +- {r.t_plus_std:.3f} "
+                   f"(naive I_ss/I_0 = {r.t_plus_naive:.3f})")
     left.legend()
-    for spectrum, label in ((p.before, f"before, R_0 = {r['R0_Ohm']:.4g} Ohm"),
-                            (p.after, f"steady state, R_ss = {r['Rss_Ohm']:.4g} Ohm")):
+    for spectrum, label in ((p.before, f"before, R_0 = {r.R0_Ohm:.4g} Ohm"),
+                            (p.after, f"steady state, R_ss = {r.Rss_Ohm:.4g} Ohm")):
         z = spectrum["impedance_Ohm"]
         right.plot(z.real, -z.imag, "o-", ms=3, label=label)
     right.set(xlabel="Z' / Ohm", ylabel="-Z'' / Ohm", aspect="equal", title="spectra")

@@ -1,7 +1,8 @@
 """The bench panel: each instrument with its connection state, identity and live reading
 (polled by the session off the GUI thread), and manual controls that go through the
-runner and its safety limits: furnace set-point and ramp, a one-off impedance spectrum or
-DC polarization, and the prominent 'everything safe' button."""
+runner and its safety limits: furnace set-point and ramp, a one-off run of each protocol
+that declares a short form (an impedance spectrum, a DC polarization: fields and defaults
+from its `Params`), and the prominent 'everything safe' button."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ from PySide6.QtWidgets import (QFormLayout, QGroupBox, QHBoxLayout, QHeaderView,
                                QWidget)
 
 from labctl import events as ev
+from labctl import registry
 from labctl.capabilities import (CurrentReading, SourceMeter, TemperatureController,
                                  TemperatureReading)
 from labctl.errors import LabctlError
+from labctl.gui import paramfields
 from labctl.gui.session import CommandDone, Readings, Session
 from labctl.runstate import ACTIVE
 from labctl.units import C_to_K, K_to_C
@@ -63,23 +66,23 @@ class BenchPanel(QWidget):
         furnace = self._form("Furnace", [("Set-point / °C", self.setpoint),
                                          ("Ramp / (°C/min)", self.ramp)],
                              "Set furnace", self.set_furnace)
-        self.eis = {"start_Hz": QLineEdit("1e6"), "stop_Hz": QLineEdit("1"),
-                    "amplitude_V": QLineEdit("0.02")}
-        eis = self._form("One-off impedance spectrum", [
-            ("From / Hz", self.eis["start_Hz"]), ("Down to / Hz", self.eis["stop_Hz"]),
-            ("Amplitude / V rms", self.eis["amplitude_V"])], "Measure spectrum now",
-            lambda: self.one_off("eis", self.eis))
-        self.dc = {"voltage_V": QLineEdit("0.5"), "max_duration_s": QLineEdit("600")}
-        dc = self._form("One-off DC polarization", [
-            ("Step / V", self.dc["voltage_V"]), ("Longest / s", self.dc["max_duration_s"])],
-            "Polarize now", lambda: self.one_off("dc_polarization", self.dc))
+        boxes = [furnace]
+        self.forms: dict[str, dict[str, QLineEdit]] = {}    # kind -> parameter -> field
+        for spec in paramfields.formed():
+            fields = paramfields.fields(spec)
+            edits = {f.name: paramfields.edit(f) for f in fields}
+            self.forms[spec.kind] = edits
+            boxes.append(self._form(
+                f"One-off {spec.title.lower()}",
+                [(f.label + (f" / {f.unit}" if f.unit else ""), edits[f.name]) for f in fields],
+                f"{spec.title}: start now", lambda _=False, kind=spec.kind: self.one_off(kind)))
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self._asked: dict = {}       # future of a command given here -> what it was
 
         controls = QHBoxLayout()
-        for box in (furnace, eis, dc):
+        for box in boxes:
             controls.addWidget(box)
         layout = QVBoxLayout(self)
         layout.addWidget(self.safe)
@@ -114,11 +117,14 @@ class BenchPanel(QWidget):
         self._try(lambda: self.session.set_furnace(C_to_K(setpoint_C), rate_C / 60.0),
                   what, f"{what}: sending…")
 
-    def one_off(self, kind: str, edits: dict[str, QLineEdit]) -> None:
+    def one_off(self, kind: str) -> None:
+        """Run protocol `kind` now with the parameters of its form."""
+        fields = {f.name: f for f in paramfields.fields(registry.protocol(kind))}
         try:
-            params = {key: float(edit.text()) for key, edit in edits.items()}
-        except ValueError:
-            return self.say("every field must be a number", error=True)
+            params = {key: paramfields.value(fields[key], edit.text())
+                      for key, edit in self.forms[kind].items()}
+        except ValueError as exc:
+            return self.say(f"one-off {kind}: {exc}", error=True)
         self._try(lambda: self.session.one_off(kind, params), f"one-off {kind}",
                   f"one-off {kind} started…")
 

@@ -1,10 +1,10 @@
 """All live plots of a run in one view, fed by runner events or by a stored run.
 
-`PlotsView.handle(event)` routes runner events by the kind of measurement (STREAMS):
-spectra to Nyquist and Bode, a stabilization's |Z| readings to the monitor under T(t), DC
-relaxations to I(t), voltage sweeps to I(V) (shown once there is one), temperature
-readings to T(t), each finished EIS plateau to Arrhenius and each finished DC
-polarization's steady state to I(t). `load_run` replots a run from the store, and
+`PlotsView.handle(event)` routes runner events by what the measurement's protocol declares
+(`ProtocolSpec.streams`, `marks`): impedance points to Nyquist and Bode ('spectrum') or to
+the |Z| monitor under T(t) ('monitor'), DC readings to I(t) ('relaxation') or to I(V)
+('sweep', shown once there is one), temperature readings to T(t); a finished measurement's
+resistance to Arrhenius and its steady current to I(t). `load_run` replots a run from the store, and
 `follow` continues it with the points added since (a run still running).
 """
 
@@ -14,18 +14,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QSplitter, QWidget
 
 from labctl import events as ev
+from labctl import registry
 from labctl.capabilities import CurrentReading, ImpedancePoint
 from labctl.gui.plots import (ArrheniusPlot, BodePlot, CurrentPlot, NyquistPlot, SweepPlot,
                               TemperaturePlot)
 from labctl.store import Store
 
-EIS_KINDS = ("eis",)
-DC_KINDS = ("dc_polarization", "transference")
-# protocol kind -> where its (impedance points, DC readings) are drawn; others: DEFAULT
-STREAMS = {"eis": ("spectrum", None), "stabilize": ("monitor", None),
-           "dc_polarization": (None, "relaxation"), "transference": ("spectrum", "relaxation"),
-           "stability_window": (None, "sweep")}
-DEFAULT = ("spectrum", "relaxation")
+# where the points of a kind no protocol declares are drawn, by store table
+DEFAULT = {"impedance": "spectrum", "dc": "relaxation"}
 
 
 class PlotsView(QWidget):
@@ -114,12 +110,13 @@ class PlotsView(QWidget):
         its stream, named by its temperature."""
         self._kinds[step_id] = (kind, temperature_K)
 
-    def _stream(self, step_id: int, index: int) -> tuple[str | None, float | None]:
+    def _stream(self, step_id: int, table: str) -> tuple[str | None, float | None]:
         kind, temperature_K = self._kinds.get(step_id, (None, None))
-        return STREAMS.get(kind, DEFAULT)[index], temperature_K
+        spec = registry.protocols().get(kind)
+        return (spec.plot(table) if spec else DEFAULT[table]), temperature_K
 
     def add_impedance(self, step_id: int, time_s, frequency_Hz, impedance_Ohm) -> None:
-        stream, temperature_K = self._stream(step_id, 0)
+        stream, temperature_K = self._stream(step_id, "impedance")
         if stream == "monitor":
             self.temperature.add_monitor(step_id, temperature_K, time_s, frequency_Hz,
                                          impedance_Ohm)
@@ -129,7 +126,7 @@ class PlotsView(QWidget):
                 plot.add(step_id, frequency_Hz, impedance_Ohm)
 
     def add_current(self, step_id: int, time_s, voltage_V, current_A) -> None:
-        stream, temperature_K = self._stream(step_id, 1)
+        stream, temperature_K = self._stream(step_id, "dc")
         if stream == "sweep":
             self.sweep.show()
             self.sweep.start(step_id, temperature_K)
@@ -141,10 +138,16 @@ class PlotsView(QWidget):
     def finish_measurement(self, step_id: int, kind: str, result: dict) -> None:
         self._finished.add(step_id)
         temperature_K = self._kinds.get(step_id, (kind, None))[1]
-        if kind in EIS_KINDS and temperature_K is not None and result.get("r_ion_Ohm"):
-            self.arrhenius.add(temperature_K, result["r_ion_Ohm"])
-            self.nyquist.set_resistance(step_id, result["r_ion_Ohm"])
-            self._largest_Ohm = max(self._largest_Ohm, result["r_ion_Ohm"])
+        spec = registry.protocols().get(kind)
+        if spec is None or not result:
+            return
+        typed, marks = spec.result(result), spec.marks
+        resistance = marks.resistance(typed) if marks.resistance else None
+        steady = marks.steady_A(typed) if marks.steady_A else None
+        if resistance and temperature_K is not None:
+            self.arrhenius.add(temperature_K, resistance)
+            self.nyquist.set_resistance(step_id, resistance)
+            self._largest_Ohm = max(self._largest_Ohm, resistance)
             self.nyquist.zoom_to(self._largest_Ohm)
-        elif kind in DC_KINDS and result.get("Iss_A") is not None:
-            self.current.mark_steady(step_id, result["Iss_A"])
+        if steady is not None:
+            self.current.mark_steady(step_id, steady)

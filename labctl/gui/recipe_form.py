@@ -1,8 +1,11 @@
-"""A recipe built in a form: a temperature program with an impedance spectrum and
-(optionally) a DC polarization at every plateau, validated like a recipe file, each
-problem shown next to its field."""
+"""A recipe built in a form: a temperature program with, at every plateau, each protocol
+that declares a short form (`ProtocolSpec.form`: an impedance spectrum, a DC polarization),
+each with a 'measure' box; the protocols' fields and defaults come from their `Params`. The
+form is validated like a recipe file, each problem shown next to its field."""
 
 from __future__ import annotations
+
+import re
 
 from PySide6.QtWidgets import (QCheckBox, QFormLayout, QGroupBox, QLabel, QLineEdit,
                                QVBoxLayout, QWidget)
@@ -10,6 +13,8 @@ from PySide6.QtWidgets import (QCheckBox, QFormLayout, QGroupBox, QLabel, QLineE
 from labctl.bench import BenchConfig
 from labctl.configfile import ConfigProblems
 from labctl.errors import ConfigError
+from labctl.gui import paramfields
+from labctl.gui.paramfields import Field
 from labctl.recipe import Recipe, parse_recipe
 
 # recipe key (as validation errors name it) -> label, default text, unit
@@ -20,20 +25,12 @@ FIELDS = {
     "sample.area_m2": ("Electrode area", "1e-4", "m²"),
     "program.temperatures_C": ("Temperatures", "300, 350, 400", "°C"),
     "program.ramp_C_per_min": ("Ramp", "10", "°C/min"),
-    "program.body[1].start_Hz": ("EIS from", "1e6", "Hz"),
-    "program.body[1].stop_Hz": ("EIS down to", "0.1", "Hz"),
-    "program.body[1].points_per_decade": ("Points per decade", "5", ""),
-    "program.body[1].amplitude_V": ("AC amplitude", "0.02", "V rms"),
-    "program.body[2].voltage_V": ("DC step", "0.5", "V"),
-    "program.body[2].max_duration_s": ("Longest polarization", "3600", "s"),
 }
 TEXT_FIELDS = ("run.name", "sample.name")
 LIST_FIELDS = ("program.temperatures_C",)
-INT_FIELDS = ("program.body[1].points_per_decade",)
 GROUPS = (("Run and sample", ("run.name", "sample.name", "sample.thickness_m", "sample.area_m2")),
-          ("Temperature program", ("program.temperatures_C", "program.ramp_C_per_min")),
-          ("Impedance spectrum at each plateau", tuple(k for k in FIELDS if "body[1]" in k)),
-          ("DC polarization at each plateau", tuple(k for k in FIELDS if "body[2]" in k)))
+          ("Temperature program", ("program.temperatures_C", "program.ramp_C_per_min")))
+BODY = re.compile(r"program\.body\[(\d+)\]\.")
 
 
 class RecipeForm(QWidget):
@@ -41,33 +38,48 @@ class RecipeForm(QWidget):
         super().__init__(parent)
         self.edits: dict[str, QLineEdit] = {}
         self.errors: dict[str, QLabel] = {}
+        self.protocols = paramfields.formed()     # program.body[i] is the i-th of these
+        self.measure: dict[str, QCheckBox] = {}   # kind -> its 'measure' box
+        self.params: dict[str, Field] = {}        # recipe key -> protocol parameter
         layout = QVBoxLayout(self)
         for title, keys in GROUPS:
-            group = QGroupBox(title)
-            form = QFormLayout(group)
-            if "body[2]" in keys[0]:
-                self.with_dc = QCheckBox("measure")
-                self.with_dc.setChecked(True)
-                form.addRow("", self.with_dc)
+            form = self._group(layout, title)
             for key in keys:
                 label, default, unit = FIELDS[key]
-                edit = QLineEdit(default)
-                edit.setObjectName(key)
-                edit.setToolTip(f"{key}" + (f" ({unit})" if unit else "")
-                                + (", comma-separated" if key in LIST_FIELDS else ""))
-                error = QLabel()                 # below its field, the form's full width
-                error.setStyleSheet("color: #c00000;")
-                error.setWordWrap(True)
-                error.hide()
-                self.edits[key], self.errors[key] = edit, error
-                form.addRow(f"{label}" + (f" / {unit}" if unit else ""), edit)
-                form.addRow(error)
-            layout.addWidget(group)
+                self._row(form, key, QLineEdit(default), label, unit,
+                          ", comma-separated" if key in LIST_FIELDS else "")
+        for i, spec in enumerate(self.protocols, 1):
+            form = self._group(layout, f"{spec.title} at each plateau")
+            self.measure[spec.kind] = QCheckBox("measure")
+            self.measure[spec.kind].setChecked(True)
+            form.addRow("", self.measure[spec.kind])
+            for field in paramfields.fields(spec):
+                key = f"program.body[{i}].{field.name}"
+                self.params[key] = field
+                self._row(form, key, QLineEdit(field.default), field.label, field.unit)
         self.general = QLabel()
         self.general.setStyleSheet("color: #c00000;")
         self.general.setWordWrap(True)
         layout.addWidget(self.general)
         layout.addStretch(1)
+
+    def _group(self, layout: QVBoxLayout, title: str) -> QFormLayout:
+        group = QGroupBox(title)
+        layout.addWidget(group)
+        return QFormLayout(group)
+
+    def _row(self, form: QFormLayout, key: str, edit: QLineEdit, label: str, unit: str,
+             hint: str = "") -> None:
+        """A field with its error line below it (the form's full width)."""
+        edit.setObjectName(key)
+        edit.setToolTip(f"{key}" + (f" ({unit})" if unit else "") + hint)
+        error = QLabel()
+        error.setStyleSheet("color: #c00000;")
+        error.setWordWrap(True)
+        error.hide()
+        self.edits[key], self.errors[key] = edit, error
+        form.addRow(f"{label}" + (f" / {unit}" if unit else ""), edit)
+        form.addRow(error)
 
     def show_problems(self, problems: dict[str, list[str]]) -> None:
         """Messages next to their fields (key None: below the form); clears the others."""
@@ -84,36 +96,49 @@ class RecipeForm(QWidget):
         for key, edit in self.edits.items():
             text = edit.text().strip()
             try:
-                values[key] = _value(key, text)
+                values[key] = self._value(key, text)
             except ValueError as exc:
                 problems.setdefault(key, []).append(str(exc))
-                values[key] = _value(key, FIELDS[key][1])  # to check the others meanwhile
+                values[key] = self._value(key, self._default(key))  # to check the others
         stand_ins = set(problems)
+        toml, body = self.toml(values)
         try:
-            recipe = parse_recipe(self.toml(values), bench, source="<form>",
-                                  name=values["run.name"])
+            recipe = parse_recipe(toml, bench, source="<form>", name=values["run.name"])
         except ConfigError as exc:
             for p in exc.problems if isinstance(exc, ConfigProblems) else [exc]:
-                key = p.field if p.field in self.edits else None
+                key = BODY.sub(lambda m: f"program.body[{body[int(m[1])]}].", p.field or "")
+                key = key if key in self.edits else None
                 if key is None or key not in stand_ins:   # not a stand-in's problem
                     problems.setdefault(key, []).append(p.reason if key else str(p))
             recipe = None
         self.show_problems(problems)
         return None if problems else recipe
 
-    def toml(self, values: dict) -> str:
-        """The form as recipe TOML."""
+    def toml(self, values: dict) -> tuple[str, dict[int, int]]:
+        """The form as recipe TOML, and which form group each [[program.body]] table is
+        (the unmeasured ones left out)."""
         def line(key: str) -> str:
             return f"{key.rsplit('.', 1)[1]} = {_toml(values[key])}"
         tables = [("[run]", ["run.name"]),
                   ("[sample]", ["sample.name", "sample.thickness_m", "sample.area_m2"]),
-                  ("[program]", ["program.temperatures_C", "program.ramp_C_per_min"]),
-                  ("[[program.body]]\nprotocol = \"eis\"",
-                   [k for k in FIELDS if "body[1]" in k])]
-        if self.with_dc.isChecked():
-            tables.append(("[[program.body]]\nprotocol = \"dc_polarization\"",
-                           [k for k in FIELDS if "body[2]" in k]))
-        return "\n\n".join("\n".join([head, *map(line, keys)]) for head, keys in tables) + "\n"
+                  ("[program]", ["program.temperatures_C", "program.ramp_C_per_min"])]
+        body = {}
+        for i, spec in enumerate(self.protocols, 1):
+            if self.measure[spec.kind].isChecked():
+                body[len(body) + 1] = i
+                tables.append((f"[[program.body]]\nprotocol = {_toml(spec.kind)}",
+                               [k for k in self.params if k.startswith(f"program.body[{i}].")]))
+        text = "\n\n".join("\n".join([head, *(line(k) for k in keys if values[k] is not None)])
+                           for head, keys in tables)
+        return text + "\n", body
+
+    def _default(self, key: str) -> str:
+        return self.params[key].default if key in self.params else FIELDS[key][1]
+
+    def _value(self, key: str, text: str):
+        if key in self.params:
+            return paramfields.value(self.params[key], text)
+        return _value(key, text)
 
 
 def _value(key: str, text: str):
@@ -126,11 +151,6 @@ def _value(key: str, text: str):
         if not items:
             raise ValueError("at least one temperature")
         return [_number(t) for t in items]
-    if key in INT_FIELDS:
-        try:
-            return int(text)
-        except ValueError:
-            raise ValueError(f"{text!r} is not a whole number") from None
     return _number(text)
 
 

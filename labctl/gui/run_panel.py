@@ -18,7 +18,7 @@ from labctl.gui.recipe_form import RecipeForm
 from labctl.gui.session import Session
 from labctl.recipe import Recipe, load_recipe
 from labctl.runstate import Command, RunState, accepts
-from labctl.runview import duration
+from labctl.runview import duration, result_text
 from labctl.units import K_to_C
 
 LEVEL_COLOURS = {"warning": "#b36b00", "error": "#c00000", "critical": "#c00000"}
@@ -176,11 +176,9 @@ class RunPanel(QWidget):
         elif isinstance(event, ev.StepFinished):
             self._mark(event.path, "✓")
         elif isinstance(event, ev.MeasurementFinished):
-            shown = {k: v for k, v in event.result.items() if not isinstance(v, (list, dict))}
+            summary = result_text(event.kind, event.result)     # as the protocol declares
             self.add_log("info" if event.status in END_LEVELS else "warning",
-                         f"{event.kind} {event.status}" + "".join(
-                             f"{', ' if i else ': '}{k} = {_short(v)}"
-                             for i, (k, v) in enumerate(list(shown.items())[:5])))
+                         f"{event.kind} {event.status}" + (f": {summary}" if summary else ""))
         elif isinstance(event, ev.Progress):
             self.progress.setValue(int(1000 * event.fraction))
             self.remaining.setText("   ".join(filter(None, (
@@ -269,10 +267,6 @@ class RunPanel(QWidget):
     def current_step(self) -> str | None:
         item = self.steps.currentItem()
         return None if item is None else item.data(Qt.UserRole)
-
-
-def _short(value) -> str:
-    return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
 def _titled(title: str, widget: QWidget) -> QWidget:

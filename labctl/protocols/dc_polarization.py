@@ -21,8 +21,11 @@ with a parameter at its bound, I_ss <= 0 or t_ion outside [0, 1] is no result. A
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
-from typing import Any
 
+from labctl.capabilities import SourceMeter
+from labctl.preflight import CURRENT_LIMIT, VOLTAGE
+from labctl.protocol import POLARIZATION, Marks, ProtocolSpec, Role, StoredResult, Summary, dc
+from labctl.protocols import eis_sweep
 from labctl.protocols._params import param
 from labctl.protocols._tail import UNRESOLVED_READINGS, SteadyRule, level, record_until_steady
 
@@ -57,7 +60,7 @@ class Params:
 
 
 @dataclass(frozen=True)
-class Result:
+class Result(StoredResult):
     voltage_V: float
     I0_A: float
     Iss_A: float            # extrapolated; when Iss_is_bound, the last readings' level
@@ -72,15 +75,12 @@ class Result:
     model_params: dict[str, float]
     model_failed: str       # why the last fit was no result ("" when it was one)
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
 
 def run(ctx, params: Params) -> Result:
     """Step, record I(t) until t_ion and I_ss are known to their tolerances, output off."""
     smu = ctx.instrument("smu")
-    eis = ctx.previous("eis") if params.i0_from_eis else None
-    i0_eis = params.voltage_V / eis["r_ion_Ohm"] if eis else None
+    eis = eis_sweep.SPEC.result(ctx.previous(eis_sweep.KIND)) if params.i0_from_eis else None
+    i0_eis = params.voltage_V / eis.r_ion_Ohm if eis else None
     V = params.voltage_V
     rule = SteadyRule(params.t_ion_tolerance, params.iss_relative_tolerance, i0_eis)
 
@@ -133,3 +133,12 @@ def result_of(rule: SteadyRule, voltage_V: float, t_s, current_A, stopped: str,
         (iss, iss_std), bound = level(t_s, current_A, est), True
     return Result(voltage_V, i0, iss, iss_std, bound, 1 - iss / i0, iss_std / abs(i0), source,
                   stopped, float(t_s[-1]), *model)
+
+
+SPEC = ProtocolSpec(
+    KIND, "DC polarization", Params, Result, run, roles=(Role("smu", SourceMeter),),
+    limits={"voltage_V": VOLTAGE, "current_limit_A": CURRENT_LIMIT},
+    streams=(dc("relaxation"),),
+    summary=(Summary("t_ion", "t_ion", std="t_ion_std"), Summary("stopped", "stopped")),
+    marks=Marks(steady_A=lambda r: r.Iss_A), provides=POLARIZATION,
+    form=("voltage_V", "max_duration_s"), order=20, doc=__doc__)

@@ -25,8 +25,10 @@ from typing import Any
 
 import numpy as np
 
+from labctl.preflight import AMPLITUDE, BIAS, FREQUENCY
+from labctl.protocol import SPECTRUM, Marks, ProtocolSpec, Role, StoredResult, Summary, impedance
 from labctl.analysis.kk import MIN_POINTS, lin_kk
-from labctl.capabilities import ImpedancePoint
+from labctl.capabilities import ImpedanceAnalyzer, ImpedancePoint
 from labctl.errors import ConfigError
 from labctl.protocols._params import param
 
@@ -74,7 +76,7 @@ class Params:
 
 
 @dataclass(frozen=True)
-class Result:
+class Result(StoredResult):
     """One spectrum's checks; `to_dict()` is what the measurement stores."""
 
     r_ion_Ohm: float
@@ -94,9 +96,6 @@ class Result:
     @property
     def ok(self) -> bool:
         return self.kk_ok and self.drift_ok
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def frequencies(params: Params) -> np.ndarray:
@@ -257,3 +256,13 @@ def spike_established(points: list[ImpedancePoint], params: Params) -> bool:
     slope, intercept = np.polyfit(ln_f, np.log(np.abs(tail)), 1)
     scatter = np.max(np.abs(np.log(np.abs(tail)) - (slope * ln_f + intercept)))
     return bool(-1.0 <= slope <= -0.5 and scatter < 0.05)
+
+
+SPEC = ProtocolSpec(
+    KIND, "Impedance spectrum", Params, Result, run, roles=(Role("fra", ImpedanceAnalyzer),),
+    limits={"start_Hz": FREQUENCY, "stop_Hz": FREQUENCY, "frequencies_Hz": FREQUENCY,
+            "reference_Hz": FREQUENCY, "amplitude_V": AMPLITUDE, "bias_V": BIAS},
+    streams=(impedance("spectrum"),),
+    summary=(Summary("r_ion_Ohm", "R_ion", "Ohm"), Summary("kk_ok", "KK ok")),
+    marks=Marks(resistance=lambda r: r.r_ion_Ohm), provides=SPECTRUM, counted="spectra",
+    form=("start_Hz", "stop_Hz", "points_per_decade", "amplitude_V"), order=10, doc=__doc__)

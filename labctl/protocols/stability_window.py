@@ -19,11 +19,12 @@ from __future__ import annotations
 import warnings
 from contextlib import closing
 from dataclasses import asdict, dataclass
-from typing import Any
 
 import numpy as np
 
-from labctl.capabilities import CurrentReading
+from labctl.preflight import CURRENT_LIMIT, VOLTAGE
+from labctl.protocol import WINDOW, ProtocolSpec, Role, StoredResult, Summary, dc
+from labctl.capabilities import CurrentReading, SourceMeter
 from labctl.protocols._params import param
 
 KIND = "stability_window"
@@ -48,16 +49,13 @@ class Params:
 
 
 @dataclass(frozen=True)
-class Result:
+class Result(StoredResult):
     onset_low_V: float | None
     onset_high_V: float | None
     stopped_low: str | None       # "threshold" | "compliance" | "voltage_limit"
     stopped_high: str | None
     threshold_A_per_m2: float
     scan_rate_V_per_s: float
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def run(ctx, params: Params) -> Result:
@@ -154,3 +152,12 @@ def onset(v: np.ndarray, j: np.ndarray, sign: int, threshold: float) -> float | 
     k = above[0]
     lo, hi = sign * j[k - 1], sign * j[k]
     return float(v[k - 1] + (v[k] - v[k - 1]) * (threshold - lo) / (hi - lo))
+
+
+SPEC = ProtocolSpec(
+    KIND, "Stability window", Params, Result, run, roles=(Role("smu", SourceMeter),),
+    limits={"max_voltage_V": VOLTAGE, "min_voltage_V": VOLTAGE,
+            "current_limit_A": CURRENT_LIMIT},
+    streams=(dc("sweep"),),
+    summary=(Summary("onset_low_V", "onset low", "V"), Summary("onset_high_V", "onset high", "V")),
+    provides=WINDOW, order=30, doc=__doc__)

@@ -17,6 +17,9 @@ from typing import Any
 
 import numpy as np
 
+from labctl.capabilities import ImpedanceAnalyzer, TemperatureController
+from labctl.preflight import AMPLITUDE, FREQUENCY, RAMP, TEMPERATURE
+from labctl.protocol import PLATEAU, ProtocolSpec, Role, StoredResult, Summary, impedance
 from labctl.protocols._params import param
 from labctl.units import K_to_C
 
@@ -46,16 +49,13 @@ class Params:
 
 
 @dataclass(frozen=True)
-class Result:
+class Result(StoredResult):
     target_K: float
     stable: bool
     waited_s: float
     final_temperature_K: float
     final_rate_K_per_s: float
     final_z_drift_per_s: float | None
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def run(ctx, params: Params) -> Result:
@@ -125,3 +125,14 @@ def _criteria(t: np.ndarray, temperature: np.ndarray, ln_z: np.ndarray, params: 
               and rate <= params.max_rate_K_per_s
               and (z_drift is None or z_drift <= params.max_z_drift_per_s))
     return stable, rate, z_drift
+
+
+SPEC = ProtocolSpec(
+    KIND, "Stabilize", Params, Result, run,
+    roles=(Role("furnace", TemperatureController),
+           Role("fra", ImpedanceAnalyzer, when="reference_Hz")),   # stable on |Z| too
+    limits={"target_K": TEMPERATURE, "ramp_rate_K_per_s": RAMP, "reference_Hz": FREQUENCY,
+            "amplitude_V": AMPLITUDE},
+    streams=(impedance("monitor"),),
+    summary=(Summary("stable", "stable"), Summary("waited_s", "waited", "s")),
+    stage=PLATEAU, order=0, doc=__doc__)

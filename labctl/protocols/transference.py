@@ -40,12 +40,14 @@ from __future__ import annotations
 import math
 from contextlib import closing
 from dataclasses import asdict, dataclass
-from typing import Any
 
 import numpy as np
 from scipy.constants import e, k
 
-from labctl.capabilities import CurrentReading
+from labctl.preflight import AMPLITUDE, CURRENT_LIMIT, FREQUENCY, VOLTAGE
+from labctl.protocol import (LI_TRANSFERENCE, Marks, ProtocolSpec, Role, StoredResult, Summary,
+                             dc, impedance)
+from labctl.capabilities import CurrentReading, ImpedanceAnalyzer, SourceMeter
 from labctl.errors import LabctlError
 from labctl.protocols import _cell_fit
 from labctl.protocols._params import param
@@ -94,7 +96,7 @@ class Params:
 
 
 @dataclass(frozen=True)
-class Result:
+class Result(StoredResult):
     t_plus: float
     t_plus_std: float
     I0_A: float
@@ -114,9 +116,6 @@ class Result:
     stopped: str             # "steady_state" | "max_duration"
     duration_s: float        # of the polarization
     relaxed_s: float         # held at 0 V afterwards until the current had died away
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def bruce_vincent(voltage_V: float, i0: float, r0: float, iss: float, rss: float,
@@ -304,3 +303,14 @@ def _cross_check(ctx, r: Result, params: Params) -> None:
     if r.stopped == "max_duration":
         ctx.log("warning", f"transference: t+ = {r.t_plus:.3f} from a current that was not "
                 f"steady after {params.max_duration_s:g} s")
+
+
+SPEC = ProtocolSpec(
+    KIND, "Li+ transference number", Params, Result, run,
+    roles=(Role("fra", ImpedanceAnalyzer), Role("smu", SourceMeter)),
+    # start_Hz is not held against the analyzer's range: run() caps it there itself
+    limits={"voltage_V": VOLTAGE, "current_limit_A": CURRENT_LIMIT, "amplitude_V": AMPLITUDE,
+            "stop_Hz": FREQUENCY},
+    streams=(impedance("spectrum"), dc("relaxation")),
+    summary=(Summary("t_plus", "t+", std="t_plus_std"),),
+    marks=Marks(steady_A=lambda r: r.Iss_A), provides=LI_TRANSFERENCE, order=40, doc=__doc__)

@@ -10,6 +10,7 @@ from labctl.bench import load_bench
 from labctl.clock import VirtualClock
 from labctl.gui.session import Session
 from labctl.gui.window import MainWindow
+from tests.protocols.example_protocol import example_protocol, installed  # noqa: F401
 
 FAST = {"program.temperatures_C": "300, 320", "program.ramp_C_per_min": "20",
         "program.body[1].start_Hz": "1e5", "program.body[1].stop_Hz": "10",

@@ -20,8 +20,8 @@ def test_one_offs_outside_the_instruments_ranges_touch_no_instrument(qtbot, wind
     panel.set_furnace()
     assert "-50 degC is outside what 'furnace' (eurotherm3216) can reach: 25 .. 900 degC " \
            "(heating only" in panel.message.text()
-    panel.eis["start_Hz"].setText("5e7")
-    panel.one_off("eis", panel.eis)
+    panel.forms["eis"]["start_Hz"].setText("5e7")
+    panel.one_off("eis")
     assert "5e+07 Hz is outside what 'fra' (solartron1260) can do" in panel.message.text()
     assert session.runner.state == "idle"
     with session._io:

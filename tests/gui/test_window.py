@@ -168,8 +168,8 @@ def test_bench_panel_shows_readings_and_commands_go_through_the_runner(qtbot, wi
     qtbot.waitUntil(lambda: abs(furnace.target_setpoint_K - 423.15) < 0.01, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: bench.message.text().endswith(": done"), timeout=WAIT_MS)
     assert bench.message.text() == "furnace to 150 °C at 10 °C/min: done"
-    bench.eis["stop_Hz"].setText("100")
-    bench.one_off("eis", bench.eis)
+    bench.forms["eis"]["stop_Hz"].setText("100")
+    bench.one_off("eis")
     wait_state(qtbot, window, "done", "failed")
     assert window.session.runner.status == "done"
     qtbot.waitUntil(lambda: bench.message.text() == "one-off eis: done", timeout=WAIT_MS)
@@ -179,8 +179,8 @@ def test_bench_panel_shows_readings_and_commands_go_through_the_runner(qtbot, wi
 def test_a_failed_one_off_says_it_failed_and_why(qtbot, window):
     bench = window.bench_panel
     window.session.bench.simulation.devices["fra"].inject("no_reply", count=100)
-    bench.eis["stop_Hz"].setText("100")
-    bench.one_off("eis", bench.eis)
+    bench.forms["eis"]["stop_Hz"].setText("100")
+    bench.one_off("eis")
     assert bench.message.text() == "one-off eis started…"
     qtbot.waitUntil(lambda: "failed" in bench.message.text(), timeout=WAIT_MS)
     assert bench.message.text().startswith("one-off eis failed: sim://fra: no reply")

@@ -4,7 +4,7 @@ and description."""
 from __future__ import annotations
 
 from labctl.cli import main
-from labctl.recipe import PROTOCOLS
+from labctl.registry import protocols
 from labctl.protocols import _params
 from labctl.protocols.stability_window import Params as Window
 
@@ -31,7 +31,7 @@ def test_labctl_protocols_lists_every_protocol_and_parameter(capsys):
     assert main(["protocols"]) == 0
     out = capsys.readouterr().out
     assert "MISSING" not in out and "object at" not in out
-    for name in PROTOCOLS:
+    for name in protocols():
         assert f"\n{name}: " in f"\n{out}"
     row = next(line for line in out.splitlines() if line.startswith("target_K "))
     assert row.split()[:6] == ["target_K", "a", "number", "K", "required", "[1,"]
@@ -46,5 +46,5 @@ def test_labctl_protocols_name_shows_one_protocol_with_its_full_description(caps
     assert row.split() == ["amplitude_V", "a", "number", "V", "0.01", "[0.0001,", "1]", "AC",
                            "amplitude", "(rms)"]
     assert main(["protocols", "impedance"]) == 1
-    assert "no protocol 'impedance'; the protocols: dc_polarization, eis," in \
+    assert "no protocol 'impedance'; the protocols: cool_down, dc_polarization, eis," in \
         capsys.readouterr().err

@@ -75,7 +75,7 @@ def test_a_fault_fails_the_run_and_the_bench_goes_safe_within_a_second(
 
 def test_a_protocol_bug_fails_the_run_safely_and_names_the_exception(make_runner, bench):
     recipe = plateau_recipe(573.15)
-    broken = recipe.steps[2].protocol.__class__(KIND="dc_polarization", Params=None,
+    broken = recipe.steps[2].protocol.__class__(kind="dc_polarization", Params=None,
                                                 run=lambda ctx, p: [][1])
     steps = recipe.steps[:2] + (type(recipe.steps[2])(recipe.steps[2].position, broken, None),)
     runner = make_runner(type(recipe)(recipe.name, steps))

@@ -1,5 +1,6 @@
 """Small protocols for the runner's tests (the runner is agnostic of what a protocol does):
-each follows the protocol-module shape (KIND, Params, run) and talks to real drivers."""
+each has what the runner uses of a protocol declaration (kind, Params, run) and talks to
+real drivers."""
 
 from __future__ import annotations
 
@@ -81,9 +82,9 @@ def hold(ctx, p: HoldParams):
         smu.output(False)
 
 
-HEAT = SimpleNamespace(KIND="stabilize", Params=HeatParams, run=heat)
-SWEEP = SimpleNamespace(KIND="eis", Params=SweepParams, run=sweep)
-HOLD = SimpleNamespace(KIND="dc_polarization", Params=HoldParams, run=hold)
+HEAT = SimpleNamespace(kind="stabilize", Params=HeatParams, run=heat)
+SWEEP = SimpleNamespace(kind="eis", Params=SweepParams, run=sweep)
+HOLD = SimpleNamespace(kind="dc_polarization", Params=HoldParams, run=hold)
 
 
 def plateau_recipe(*temperatures_K: float, readings: int = 30) -> Recipe:
