@@ -29,7 +29,7 @@ CALLS = {
     "ramp off": (lambda c: c.set_ramp_rate(0.0), [command(b"RAMP 1,0,0")]),
     "safe_state": (lambda c: c.safe_state(),
                    [command(b"RANGE 1,0"), *loop(), command(b"SETP 1,298.150")]),
-    "set_pid": (lambda c: c.set_pid(50, 20, 0), [command(b"PID 1,50.0,20.0,0")]),
+    "set pid": (lambda c: setattr(c, "pid", (50, 20, 0)), [command(b"PID 1,50.0,20.0,0")]),
     "manual output": (lambda c: setattr(c, "manual_output_percent", 12.5),
                       [command(b"MOUT 1,12.50")]),
     "check_errors": (lambda c: c.check_errors(), [(b"*ESR?\r\n", b"0\r\n")]),
@@ -62,11 +62,11 @@ def test_with_a_ramp_limit_a_step_becomes_a_ramp_before_the_setpoint():
 def test_pid_and_ramp_rate_are_read_as_the_manual_says():
     with expected_protocol(LakeShore336, [(b"PID? 1\r\n", b"+50.0,+20.0,+0\r\n"),
                                           (b"RAMP? 1\r\n", b"1,6.0\r\n")]) as cryostat:
-        assert cryostat.pid() == (50.0, 20.0, 0.0)
-        assert cryostat.ramp_rate_K_per_s() == 0.1
+        assert cryostat.pid == (50.0, 20.0, 0.0)
+        assert cryostat.ramp_rate_K_per_s == 0.1
 
 
 def test_a_command_error_bit_is_raised():
     with expected_protocol(LakeShore336, [command(b"PID 1,50.0,20.0,0", b"32")]) as cryostat:
         with pytest.raises(InstrumentError, match="command error"):
-            cryostat.set_pid(50, 20, 0)
+            cryostat.pid = (50, 20, 0)

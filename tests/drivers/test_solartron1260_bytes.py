@@ -15,8 +15,8 @@ SETUP = [(b"TT2\n", None), (b"OP2,1\n", None), (b"OT1\n", None), (b"OS0\n", None
 IDN = (b"*IDN?\n", b"SCHLUMBERGER TECHNOLOGIES, 1260 IMPEDANCE ANALYZER, 0, 0\r\n")
 RESULT_1K = b"+1.0000000E+03,+1.2345E+03,-4.5678E+01,0,00\r\n"
 # (attribute, value, bytes): the generator settings by name, in one place
-SETTINGS = [("frequency", 1e3, b"FR 1.0000000E+3\n"), ("amplitude", 0.01, b"VA 1.0000000E-2\n"),
-            ("bias", -0.5, b"VB -5.0000000E-1\n"), ("integration_s", 2.0, b"IS 2.0000000E+0\n"),
+SETTINGS = [("frequency_Hz", 1e3, b"FR 1.0000000E+3\n"), ("amplitude_V", 0.01, b"VA 1.0000000E-2\n"),
+            ("bias_V", -0.5, b"VB -5.0000000E-1\n"), ("integration_s", 2.0, b"IS 2.0000000E+0\n"),
             ("delay_s", 0.5, b"MS 5.0000000E-1\n")]
 
 
