@@ -41,6 +41,11 @@ def test_published_series_both_arcs_and_activation_energies(tmp_path):
         assert entry["state"] == "ok"
         assert [arc["label"] for arc in entry["arcs"]] == ["bulk", "grain_boundary"]
         assert "outside the usual grain boundary range" in " ".join(entry["arcs"][1]["flags"])
+    # every temperature counts: at 190 and 200 C the bulk apex is at or above 1 MHz and its
+    # R is the high-frequency intercept beside the grain boundary's arc
+    assert all(all(used) for used in result["arrhenius_used"].values())
+    assert ["intercept" in " ".join(entry["arcs"][0]["flags"])
+            for entry in result["fits"]][-2:] == [True, True]
     for c, (Ea, std) in PUBLISHED_EA.items():
         assert result[f"Ea_{c}_eV"] == pytest.approx(Ea, abs=max(2 * std, 0.003))
     assert result["R_gb_ohm"][0] == pytest.approx(2.012e6, rel=0.002)   # published 413 K fit
