@@ -15,6 +15,13 @@ correlation, is known to 20 % and both arcs are seen), weighted by the errors of
 notes name the others.
 A run with Li+ transference steps (Li | electrolyte | Li, non-blocking) is fitted by
 default with bulk + interface, `LI_CELL_CIRCUIT`, whose second arc is the electrode's.
+With the DRT of each spectrum and no circuit given, a spectrum whose DRT has more arc-like
+processes in the measured range than the pellet circuit has arcs gets one arc per process
+(`pellet_circuit`; the third is assigned to the electrode, further ones stay unassigned),
+so no arc the DRT sees is dropped; a process of Cole-Cole exponent below
+`ARC_MIN_EXPONENT` is diffusion-like (a Warburg's n is 0.5) and adds none. With fewer, the
+arcs the DRT does not see start above the measured range (as the intercept) and are not
+counted as seen unless the data hold them.
 """
 
 from __future__ import annotations
@@ -29,7 +36,18 @@ from labctl.analysis.circuits import Circuit
 from labctl.analysis.dataset import Dataset, Plateau
 from labctl.analysis.fit import FitResult, fit
 
-DEFAULT_CIRCUIT = "p(p(R1,CPE1)-p(R2,CPE2)-CPE3,R4)"
+DEFAULT_ARCS = 2                               # bulk, grain boundary
+ARC_MIN_EXPONENT = 0.6     # a DRT process with a lower Cole-Cole n is diffusion-like, no arc
+
+
+def pellet_circuit(arcs: int) -> str:
+    """The pellet with `arcs` R||CPE arcs in series, the electrode's CPE and the electronic
+    leak across them."""
+    chain = "-".join(f"p(R{k},CPE{k})" for k in range(1, arcs + 1))
+    return f"p({chain}-CPE{arcs + 1},R{arcs + 2})"
+
+
+DEFAULT_CIRCUIT = pellet_circuit(DEFAULT_ARCS)   # p(p(R1,CPE1)-p(R2,CPE2)-CPE3,R4)
 LI_CELL_CIRCUIT = "p(R1,CPE1)-p(R2,CPE2)"     # bulk, electrode interface (non-blocking)
 CONTRIBUTIONS = ("bulk", "gb", "total")
 IN_DATA = {"bulk": "the bulk arc", "gb": "the grain-boundary arc",
@@ -92,6 +110,9 @@ class Analysis:
         notes += [f"t_ion at {p.temperature_K:.2f} K is a lower bound: the polarization's "
                   "I_ss is an upper bound (not steady, or below the instrument's resolution)"
                   for p in self.plateaus if p.t_ion_is_lower_bound]
+        notes += [f"{p.temperature_K:.2f} K: the DRT sees more processes than "
+                  f"{self.circuit} has arcs: fitted with {p.fit.circuit}"
+                  for p in self.plateaus if p.fit.circuit != self.circuit]
         if self.cell_constant_per_m is None:
             notes.append("no sample geometry (thickness and area): conductivities and the "
                          "capacitance check are not computed; Ea is from 1/R")
@@ -140,7 +161,8 @@ class Analysis:
             out["D_total_m2_per_s"] = _list(q.diffusion_coefficient(
                 self.sigma("total"), self.temperatures_K, self.carrier_density_per_m3))
         out["fits"] = [{"temperature_K": p.temperature_K, "spectrum": p.plateau.label,
-                        "success": p.fit.success, "state": p.fit.state,
+                        "circuit": p.fit.circuit, "success": p.fit.success,
+                        "state": p.fit.state,
                         "message": p.fit.message,
                         "parameters": {k: _number(v) for k, v in p.fit.params.items()},
                         "errors": {k: _number(v) for k, v in p.fit.errors.items()},
@@ -157,19 +179,23 @@ def analyze(dataset: Dataset, circuit: str | None = None,
             carrier_density_per_m3: float | None = None, drts: list | None = None) -> Analysis:
     """Fit and evaluate every plateau; a failed fit gives NaN quantities, not an error.
     `circuit` None: the pellet's, or the Li cell's for a run with transference steps.
-    `drts` (one `labctl.analysis.drt.Drt` per plateau): their processes seed one more start."""
+    `drts` (one `labctl.analysis.drt.Drt` per plateau): their processes seed one more start
+    and, without `circuit`, set the pellet circuit's number of arcs."""
     li_cell = circuit is None and any(p.transference for p in dataset.plateaus)
+    automatic = circuit is None and not li_cell
     circuit = circuit or (LI_CELL_CIRCUIT if li_cell else DEFAULT_CIRCUIT)
     assigned = ("bulk", "electrode") if li_cell else q.ASSIGNED
-    parsed = Circuit(circuit)
     cell = (dataset.thickness_m / dataset.area_m2
             if dataset.thickness_m and dataset.area_m2 else None)
     results, previous = [], None
     for k, plateau in enumerate(dataset.plateaus):
         started = time.perf_counter()
-        processes = [] if drts is None else [(p.frequency_Hz, p.R_Ohm) for p in drts[k].peaks
-                                             if not p.at_edge]
-        result = fit(plateau.frequency_Hz, plateau.impedance_Ohm, parsed, previous=previous,
+        peaks = [] if drts is None else [p for p in drts[k].peaks if not p.at_edge]
+        processes = [(p.frequency_Hz, p.R_Ohm) for p in peaks]
+        seen_arcs = sum(p.n >= ARC_MIN_EXPONENT for p in peaks)
+        arcs = max(DEFAULT_ARCS, seen_arcs) if automatic else 0
+        result = fit(plateau.frequency_Hz, plateau.impedance_Ohm,
+                     Circuit(pellet_circuit(arcs) if arcs else circuit), previous=previous,
                      processes=processes)
         elapsed = time.perf_counter() - started
         previous = result if result.success else previous

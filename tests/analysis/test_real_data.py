@@ -61,6 +61,18 @@ def test_published_series_without_geometry_and_with_the_default_circuit(tmp_path
     assert result["Ea_gb_eV"] == pytest.approx(PUBLISHED_EA["gb"][0], abs=0.015)
 
 
+def test_published_series_with_the_drt_keeps_the_two_arcs(tmp_path):
+    """With --drt the DRT sets the number of arcs: its low-exponent process between the
+    grain boundary and the spike at 140-160 C (n ~ 0.5: diffusion-like) adds no arc, and
+    Ea total and grain boundary stay with the published analysis."""
+    result = _analyze(tmp_path, "--drt")
+    for entry, drt in zip(result["fits"][:3], result["drt"][:3]):
+        assert any(p["n"] < 0.6 and not p["at_edge"] for p in drt["peaks"])
+        assert len(entry["arcs"]) == 2, entry["circuit"]
+    assert result["Ea_total_eV"] == pytest.approx(PUBLISHED_EA["total"][0], abs=0.003)
+    assert result["Ea_gb_eV"] == pytest.approx(PUBLISHED_EA["gb"][0], abs=0.015)
+
+
 def _chi2(circuit, p, f, z) -> float:
     return float(np.sum(np.abs((Circuit(circuit).impedance(p, f) - z) / np.abs(z)) ** 2))
 
