@@ -9,8 +9,19 @@ bulk (R1, CPE1), grain boundary (R2, CPE2), electrode (CPE3), electronic (R4). T
 are assigned by characteristic frequency (fastest: bulk), their normalized capacitance is
 a plausibility check (`quantities.arcs`); every fitted arc is reported. Activation
 energies come from 1/R and need no geometry; conductivities need thickness and area.
+An Arrhenius fit takes only the temperatures where the spectrum holds its arc ("seen":
+apex inside the measured range, R known to 20 %; the total where R_bulk + R_gb, with their
+correlation, is known to 20 % and both arcs are seen), weighted by the errors of R; the
+notes name the others.
 A run with Li+ transference steps (Li | electrolyte | Li, non-blocking) is fitted by
 default with bulk + interface, `LI_CELL_CIRCUIT`, whose second arc is the electrode's.
+With the DRT of each spectrum and no circuit given, a spectrum whose DRT has more arc-like
+processes in the measured range than the pellet circuit has arcs gets one arc per process
+(`pellet_circuit`; the third is assigned to the electrode, further ones stay unassigned),
+so no arc the DRT sees is dropped; a process of Cole-Cole exponent below
+`ARC_MIN_EXPONENT` is diffusion-like (a Warburg's n is 0.5) and adds none. With fewer, the
+arcs the DRT does not see start above the measured range (as the intercept) and are not
+counted as seen unless the data hold them.
 """
 
 from __future__ import annotations
@@ -25,9 +36,22 @@ from labctl.analysis.circuits import Circuit
 from labctl.analysis.dataset import Dataset, Plateau
 from labctl.analysis.fit import FitResult, fit
 
-DEFAULT_CIRCUIT = "p(p(R1,CPE1)-p(R2,CPE2)-CPE3,R4)"
+DEFAULT_ARCS = 2                               # bulk, grain boundary
+ARC_MIN_EXPONENT = 0.6     # a DRT process with a lower Cole-Cole n is diffusion-like, no arc
+
+
+def pellet_circuit(arcs: int) -> str:
+    """The pellet with `arcs` R||CPE arcs in series, the electrode's CPE and the electronic
+    leak across them."""
+    chain = "-".join(f"p(R{k},CPE{k})" for k in range(1, arcs + 1))
+    return f"p({chain}-CPE{arcs + 1},R{arcs + 2})"
+
+
+DEFAULT_CIRCUIT = pellet_circuit(DEFAULT_ARCS)   # p(p(R1,CPE1)-p(R2,CPE2)-CPE3,R4)
 LI_CELL_CIRCUIT = "p(R1,CPE1)-p(R2,CPE2)"     # bulk, electrode interface (non-blocking)
 CONTRIBUTIONS = ("bulk", "gb", "total")
+IN_DATA = {"bulk": "the bulk arc", "gb": "the grain-boundary arc",
+           "total": "either arc"}           # what an Arrhenius point needs in the spectrum
 
 
 @dataclass(frozen=True)
@@ -39,6 +63,7 @@ class PlateauAnalysis:
     R_Ohm: dict[str, float]            # by contribution; NaN where not found
     R_std_Ohm: dict[str, float]
     resolved: dict[str, bool]          # bulk, gb: the arc is resolved in the spectrum
+    seen: dict[str, bool]              # bulk, gb, total: in the data, in the Arrhenius fit
     t_ion: float | None                # recomputed with the fitted R_ion
 
     @property
@@ -85,12 +110,21 @@ class Analysis:
         notes += [f"t_ion at {p.temperature_K:.2f} K is a lower bound: the polarization's "
                   "I_ss is an upper bound (not steady, or below the instrument's resolution)"
                   for p in self.plateaus if p.t_ion_is_lower_bound]
+        notes += [f"{p.temperature_K:.2f} K: the DRT sees more processes than "
+                  f"{self.circuit} has arcs: fitted with {p.fit.circuit}"
+                  for p in self.plateaus if p.fit.circuit != self.circuit]
         if self.cell_constant_per_m is None:
             notes.append("no sample geometry (thickness and area): conductivities and the "
                          "capacitance check are not computed; Ea is from 1/R")
         for c in CONTRIBUTIONS:
+            left_out = [p.temperature_K for p in self.plateaus if not p.seen[c]]
+            if left_out:
+                notes.append(f"Ea {c}: left out {', '.join(f'{T:.2f}' for T in left_out)} K, "
+                             f"where {IN_DATA[c]} is not in the data (apex outside the "
+                             f"measured range, or R not known to {q.SEEN_MAX_ERROR:.0%})")
             if self.arrhenius[c] is None:
-                notes.append(f"Ea {c}: fewer than 2 temperatures with a {c} resistance")
+                notes.append(f"Ea {c}: fewer than 2 temperatures with a {c} resistance in "
+                             "the data: not computed")
         return notes
 
     @property
@@ -108,6 +142,7 @@ class Analysis:
             "R_bulk_std_ohm": _list([p.R_std_Ohm["bulk"] for p in self.plateaus]),
             "R_gb_std_ohm": _list([p.R_std_Ohm["gb"] for p in self.plateaus]),
             "arcs_resolved": [p.resolved["bulk"] and p.resolved["gb"] for p in self.plateaus],
+            "arrhenius_used": {c: [p.seen[c] for p in self.plateaus] for c in CONTRIBUTIONS},
         }
         for c in CONTRIBUTIONS:
             out[f"sigma_{c}_S_per_m"] = _list(self.sigma(c))
@@ -126,7 +161,8 @@ class Analysis:
             out["D_total_m2_per_s"] = _list(q.diffusion_coefficient(
                 self.sigma("total"), self.temperatures_K, self.carrier_density_per_m3))
         out["fits"] = [{"temperature_K": p.temperature_K, "spectrum": p.plateau.label,
-                        "success": p.fit.success, "state": p.fit.state,
+                        "circuit": p.fit.circuit, "success": p.fit.success,
+                        "state": p.fit.state,
                         "message": p.fit.message,
                         "parameters": {k: _number(v) for k, v in p.fit.params.items()},
                         "errors": {k: _number(v) for k, v in p.fit.errors.items()},
@@ -143,19 +179,23 @@ def analyze(dataset: Dataset, circuit: str | None = None,
             carrier_density_per_m3: float | None = None, drts: list | None = None) -> Analysis:
     """Fit and evaluate every plateau; a failed fit gives NaN quantities, not an error.
     `circuit` None: the pellet's, or the Li cell's for a run with transference steps.
-    `drts` (one `labctl.analysis.drt.Drt` per plateau): their processes seed one more start."""
+    `drts` (one `labctl.analysis.drt.Drt` per plateau): their processes seed one more start
+    and, without `circuit`, set the pellet circuit's number of arcs."""
     li_cell = circuit is None and any(p.transference for p in dataset.plateaus)
+    automatic = circuit is None and not li_cell
     circuit = circuit or (LI_CELL_CIRCUIT if li_cell else DEFAULT_CIRCUIT)
     assigned = ("bulk", "electrode") if li_cell else q.ASSIGNED
-    parsed = Circuit(circuit)
     cell = (dataset.thickness_m / dataset.area_m2
             if dataset.thickness_m and dataset.area_m2 else None)
     results, previous = [], None
     for k, plateau in enumerate(dataset.plateaus):
         started = time.perf_counter()
-        processes = [] if drts is None else [(p.frequency_Hz, p.R_Ohm) for p in drts[k].peaks
-                                             if not p.at_edge]
-        result = fit(plateau.frequency_Hz, plateau.impedance_Ohm, parsed, previous=previous,
+        peaks = [] if drts is None else [p for p in drts[k].peaks if not p.at_edge]
+        processes = [(p.frequency_Hz, p.R_Ohm) for p in peaks]
+        seen_arcs = sum(p.n >= ARC_MIN_EXPONENT for p in peaks)
+        arcs = max(DEFAULT_ARCS, seen_arcs) if automatic else 0
+        result = fit(plateau.frequency_Hz, plateau.impedance_Ohm,
+                     Circuit(pellet_circuit(arcs) if arcs else circuit), previous=previous,
                      processes=processes)
         elapsed = time.perf_counter() - started
         previous = result if result.success else previous
@@ -163,9 +203,10 @@ def analyze(dataset: Dataset, circuit: str | None = None,
     T = np.array([p.temperature_K for p in results])
     arrhenius = {}
     for c in CONTRIBUTIONS:
-        R = np.array([p.R_Ohm[c] for p in results])
-        rel = np.array([p.R_std_Ohm[c] for p in results]) / R
-        arrhenius[c] = q.arrhenius(T, 1 / R, rel)
+        used = np.array([p.seen[c] for p in results], dtype=bool)
+        R = np.array([p.R_Ohm[c] for p in results])[used]
+        rel = np.array([p.R_std_Ohm[c] for p in results])[used] / R
+        arrhenius[c] = q.arrhenius(T[used], 1 / R, rel)
     return Analysis(dataset, circuit, results, arrhenius, carrier_density_per_m3)
 
 
@@ -175,17 +216,33 @@ def _plateau(plateau: Plateau, result: FitResult, elapsed: float, cell: float | 
     R = {"bulk": nan, "gb": nan, "total": nan}
     std = dict(R)
     resolved = {"bulk": False, "gb": False}
+    seen = {"bulk": False, "gb": False, "total": False}
     found = q.arcs(result, cell, plateau.frequency_Hz, assigned) if result.success else []
     for arc in found:
         key = {"bulk": "bulk", "grain_boundary": "gb"}.get(arc.label)
         if key:
-            R[key], std[key], resolved[key] = arc.R_Ohm, arc.R_std_Ohm, arc.resolved
+            R[key], std[key], resolved[key], seen[key] = (arc.R_Ohm, arc.R_std_Ohm,
+                                                          arc.resolved, arc.seen)
     R["total"] = np.nansum([R["bulk"], R["gb"]]) if found else nan
-    std["total"] = float(np.sqrt(np.nansum([std["bulk"] ** 2, std["gb"] ** 2]))) if found else nan
+    std["total"] = _sum_std(result, [a.resistance for a in found
+                                     if a.label in ("bulk", "grain_boundary")])
+    seen["total"] = bool(seen["bulk"] and seen["gb"]
+                         and std["total"] <= q.SEEN_MAX_ERROR * R["total"])
     pol = plateau.polarization
     t_ion = (q.transference_number(pol.voltage_V, pol.Iss_A, R["total"])
              if pol and np.isfinite(R["total"]) else None)
-    return PlateauAnalysis(plateau, result, elapsed, found, R, std, resolved, t_ion)
+    return PlateauAnalysis(plateau, result, elapsed, found, R, std, resolved, seen, t_ion)
+
+
+def _sum_std(fit: FitResult, names: list[str]) -> float:
+    """Standard error of the sum of the parameters `names`, with their correlations (a
+    split between two arcs that the data leave open still gives a well-known sum);
+    NaN without them."""
+    if not names:
+        return float("nan")
+    index = [fit.names.index(n) for n in names]
+    s = fit.stderr[index]
+    return float(np.sqrt((fit.correlation[np.ix_(index, index)] * np.outer(s, s)).sum()))
 
 
 def _number(value) -> float | None:

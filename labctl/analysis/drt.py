@@ -27,7 +27,12 @@ and tau within 10 % of the circuit's (arcs a decade or more apart). A peak withi
 decade of the grid's ends lies outside the measured range and is flagged `at_edge`.
 Known limitation: two CPE arcs of n ~ 0.8 less than ~1.5 decades apart beside a spike of
 low exponent (the published s04147 series) are split differently from a circuit fit
-(their sum within 5 %, the larger within 10 %).
+(their sum within 5 %, the larger within 10 %). The split is not in those data: at 180 C
+the paper's two arcs (R_b 3.98e4 Ohm at 659 kHz, rms 0.54 %), three arcs (1.63e4 Ohm at
+1.8 MHz, 1.89e4 at 402 kHz, 2.48e5 at 37 kHz, rms 0.47 %) and the DRT's two processes
+(1.34e5 Ohm at 97 kHz, n 0.62; 1.50e5 at 33 kHz) all give R_b + R_gb = 2.83e5 Ohm within
+0.5 %, while their fastest R differs eightfold: with 1 MHz as the highest frequency the
+bulk arc's shape (one ZARC or two) is not determined, only the sum is.
 """
 
 from __future__ import annotations

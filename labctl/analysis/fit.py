@@ -94,8 +94,9 @@ def fit(frequency_Hz, impedance_Ohm, circuit: str | Circuit, *, initial=None,
     """Fit `circuit` to the spectrum; `initial` is a dict by parameter name or a sequence.
 
     `processes`: the DRT's (apex frequency, R) in the measured range, one more start.
-    `bounds` maps parameter names to (low, high); otherwise resistances lie within
-    [1e-6 min|Z|, 1e6 max|Z|], CPE exponents within [0, 1], the rest within [0, inf).
+    `bounds` maps parameter names to (low, high); otherwise resistances (and a Warburg's
+    |Z| over the band) lie within [1e-6 min|Z|, 1e6 max|Z|], CPE exponents within [0, 1],
+    the rest within [0, inf).
     """
     circuit = circuit if isinstance(circuit, Circuit) else Circuit(circuit)
     if weighting not in WEIGHTINGS:
@@ -111,7 +112,7 @@ def fit(frequency_Hz, impedance_Ohm, circuit: str | Circuit, *, initial=None,
     problem = _data_problem(f, z, len(names))
     if problem:
         return failed(problem)
-    low, high = _bounds(circuit, bounds or {}, np.abs(z))
+    low, high = _bounds(circuit, bounds or {}, f, np.abs(z))
     starts = [] if initial is None else [("given", _as_vector(circuit, initial))]
     if automatic or not starts:
         auto = guesses(circuit, f, z, processes)
@@ -164,13 +165,19 @@ def _as_vector(circuit: Circuit, initial) -> np.ndarray:
     return vector
 
 
-def _bounds(circuit: Circuit, bounds: dict, modulus: np.ndarray
+def _bounds(circuit: Circuit, bounds: dict, f: np.ndarray, modulus: np.ndarray
             ) -> tuple[np.ndarray, np.ndarray]:
-    """The caller's bounds; resistances otherwise within OHM_RANGE of the data (a series R
-    the data do not need stops at the floor instead of sliding towards 0)."""
-    ohm = np.array([unit == "Ohm" for unit in circuit.units])
-    low = np.where(ohm, OHM_RANGE * modulus.min(), 0.0)
-    high = np.where(ohm, modulus.max() / OHM_RANGE, circuit.upper_bounds)
+    """The caller's bounds; resistances otherwise within OHM_RANGE of the data, and so is a
+    Warburg's |Z| at the lowest (floor) and highest frequency (ceiling): one the data do
+    not need stops at the floor instead of sliding towards 0 (slowly: a fit could spend
+    thousands of evaluations on it)."""
+    units = np.array(circuit.units)
+    root_omega = np.sqrt(2 * np.pi * np.array([f.min(), f.max()]) / 2)  # |Z_W| = A sqrt(2/w)
+    low = np.select([units == "Ohm", units == "Ohm s^-1/2"],
+                    [OHM_RANGE * modulus.min(), OHM_RANGE * modulus.min() * root_omega[0]], 0.0)
+    high = np.select([units == "Ohm", units == "Ohm s^-1/2"],
+                     [modulus.max() / OHM_RANGE, modulus.max() / OHM_RANGE * root_omega[1]],
+                     circuit.upper_bounds)
     for name, pair in bounds.items():
         if name not in circuit.parameter_names:
             raise CircuitError(f"bounds: {name!r} is not a parameter of {circuit.text!r} "

@@ -37,7 +37,7 @@ def guesses(circuit: Circuit, f: np.ndarray, z: np.ndarray,
     order = np.argsort(f)[::-1]
     f, z = f[order], z[order]
     arcs_in_circuit = [part for part in _chain(circuit.top_level()) if rc_pair(part)]
-    found = _arcs(f, z)
+    found = arcs(f, z)
     if len(found) > len(arcs_in_circuit):
         found = _merge(f, z, found, len(arcs_in_circuit))
     n = len(arcs_in_circuit)
@@ -72,8 +72,9 @@ def _leak(part) -> bool:
             and part.branches[1].parts[0].type.name == "R")
 
 
-def _arcs(f: np.ndarray, z: np.ndarray) -> list[tuple[float, float]]:
-    """(apex frequency, width on Z') of each arc, from high to low frequency."""
+def arcs(f: np.ndarray, z: np.ndarray) -> list[tuple[float, float]]:
+    """(apex frequency, width on Z') of each arc the spectrum shows (local maxima of -Z''
+    along the sweep, frequencies descending), from high to low frequency."""
     minus_imag = np.maximum(-z.imag, 1e-12 * np.abs(z))
     peaks, _ = find_peaks(np.log(minus_imag), prominence=PEAK_PROMINENCE)
     return _widths(f, z, list(peaks))

@@ -3,7 +3,13 @@ energies, transference numbers and Nernst-Einstein diffusion coefficients.
 
 Arcs: every `p(R, C)` or `p(R, CPE)` block of the circuit is an arc with resistance R,
 effective capacitance C (a CPE's C_eff = (R Q)^(1/n) / R, Hsu-Mansfeld) and apex
-frequency 1 / (2 pi tau). They are assigned by characteristic frequency: the fastest is
+frequency 1 / (2 pi tau). An arc is "seen" when the spectrum holds it: its apex lies inside
+the measured range and its R is known to `SEEN_MAX_ERROR` (1 sigma; real spectra's bulk
+arcs are known to 5-10 %, an arc a fit puts where the data hold none to 50 % or worse), or
+it is the fastest arc, above the range, and the next one is seen (its R is then the
+high-frequency intercept); it is "resolved" when its apex is inside the range and its R is
+known to `RESOLVED_MAX_ERROR`. Only seen arcs enter the
+Arrhenius fits. They are assigned by characteristic frequency: the fastest is
 the bulk, the next the grain boundary, the next the electrode; further arcs stay
 unassigned. With the cell's geometry the capacitance normalized by the cell constant
 (C * L/A in F/cm, Irvine, Sinclair & West 1990) is checked against the usual range of the
@@ -29,6 +35,7 @@ ASSIGNED = ("bulk", "grain_boundary", "electrode")    # in order of falling freq
 PLAUSIBLE_F_PER_CM = {"bulk": (0.0, 1e-10), "grain_boundary": (1e-11, 1e-7),
                       "electrode": (1e-7, np.inf)}    # normalized C (Irvine et al. 1990)
 RESOLVED_MAX_ERROR = 0.01  # an arc whose R is known worse than this (1 sigma) is not resolved
+SEEN_MAX_ERROR = 0.2       # ... worse than this: the spectrum does not hold it
 
 
 @dataclass(frozen=True)
@@ -40,8 +47,9 @@ class Arc:
     C_eff_F: float
     apex_Hz: float
     C_normalized_F_per_cm: float   # NaN without the cell's geometry
-    resolved: bool              # apex inside the measured range, R known within 1 %
+    resolved: bool              # seen, and R known within 1 %
     flags: tuple[str, ...] = ()
+    seen: bool = False          # in the data: apex inside the range (or the intercept), R to 20 %
 
     def to_json(self) -> dict:
         number = (lambda v: float(v) if np.isfinite(v) else None)
@@ -49,7 +57,7 @@ class Arc:
                 "R_ohm": number(self.R_Ohm), "R_std_ohm": number(self.R_std_Ohm),
                 "C_eff_F": number(self.C_eff_F), "apex_Hz": number(self.apex_Hz),
                 "C_normalized_F_per_cm": number(self.C_normalized_F_per_cm),
-                "resolved": self.resolved, "flags": list(self.flags)}
+                "resolved": self.resolved, "seen": self.seen, "flags": list(self.flags)}
 
 
 def arcs(fit: FitResult, cell_constant_per_m: float | None, frequency_Hz,
@@ -65,13 +73,18 @@ def arcs(fit: FitResult, cell_constant_per_m: float | None, frequency_Hz,
         with np.errstate(divide="ignore", invalid="ignore"):   # a collapsed arc: tau = 0
             found.append((r.label, R, errors[r.label], tau / R, 1 / (2 * np.pi * tau)))
     found.sort(key=lambda arc: -arc[4])
+    inside = [bool(f.min() < apex < f.max() and std <= SEEN_MAX_ERROR * R)
+              for _, R, std, _, apex in found]
     result = []
     for i, (name, R, std, C, apex) in enumerate(found):
         label = assigned[i] if i < len(assigned) else "unassigned"
         normalized = C * cell_constant_per_m / 100 if cell_constant_per_m else np.nan
-        resolved = bool(f.min() < apex < f.max() and std <= RESOLVED_MAX_ERROR * R)
-        flags = [] if resolved else [f"not resolved (apex {apex:.3g} Hz, R +- "
-                                     f"{std / R:.1%})"]
+        intercept = bool(i == 0 and apex >= f.max() and inside[1:2] == [True]
+                         and std <= SEEN_MAX_ERROR * R)
+        resolved = inside[i] and bool(std <= RESOLVED_MAX_ERROR * R)
+        flags = [] if resolved else [f"not resolved (apex {apex:.3g} Hz, R +- {std / R:.1%})"
+                                     + (": R from the high-frequency intercept" if intercept
+                                        else "" if inside[i] else ": not in the data")]
         if label == "unassigned":
             flags.append(f"more arcs than {', '.join(assigned)}")
         elif np.isfinite(normalized):
@@ -79,7 +92,8 @@ def arcs(fit: FitResult, cell_constant_per_m: float | None, frequency_Hz,
             if not low <= normalized <= high:
                 flags.append(f"capacitance {normalized:.2g} F/cm is outside the usual "
                              f"{label.replace('_', ' ')} range ({low:.0e}..{high:.0e} F/cm)")
-        result.append(Arc(label, name, R, std, C, apex, normalized, resolved, tuple(flags)))
+        result.append(Arc(label, name, R, std, C, apex, normalized, resolved, tuple(flags),
+                          inside[i] or intercept))
     return result
 
 

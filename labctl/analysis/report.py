@@ -4,7 +4,7 @@ arc), `analysis.json` and an `index.html` that shows them all.
 Plots: Nyquist with the fitted circuit per temperature (arcs' apexes marked, axes scaled
 to the data), Bode (|Z| and phase, data and fits), Arrhenius of sigma T (1/R T without
 geometry) for bulk, grain boundary and total with the fitted lines and Ea +- its error in
-the legend, I(t) of each polarization with I_0 and I_ss marked, and the stability-window
+the legend (points left out of a line, where the spectrum does not hold the arc, faint), I(t) of each polarization with I_0 and I_ss marked, and the stability-window
 sweep with its onsets.
 """
 
@@ -28,7 +28,7 @@ COLUMNS = ("T_K", "T_C", "R_bulk_Ohm", "R_bulk_std_Ohm", "R_gb_Ohm", "R_gb_std_O
            "sigma_bulk_S_per_m", "sigma_gb_S_per_m", "sigma_total_S_per_m", "t_ion",
            "arcs_resolved", "fit_state", "fit_rms_relative", "kk_ok", "warnings")
 ARC_COLUMNS = ("T_K", "label", "resistance", "R_Ohm", "R_std_Ohm", "C_eff_F",
-               "C_normalized_F_per_cm", "apex_Hz", "resolved", "flags")
+               "C_normalized_F_per_cm", "apex_Hz", "resolved", "seen", "flags")
 
 
 def write(analysis: Analysis, out_dir: Path, extra_figures: list[str] = ()) -> Path:
@@ -143,7 +143,10 @@ def _arrhenius(analysis: Analysis, out_dir: Path) -> str:
         if line:
             err = f" \u00b1 {line.Ea_std_eV:.1g}" if np.isfinite(line.Ea_std_eV) else ""
             label += f": Ea = {line.Ea_eV:.4f}{err} eV"
-        points = ax.semilogy(1000 / T, y_T, marker, mfc="none", label=label)
+        used = np.array([p.seen[c] for p in analysis.plateaus], dtype=bool)
+        points = ax.semilogy(1000 / T[used], y_T[used], marker, mfc="none", label=label)
+        ax.semilogy(1000 / T[~used], y_T[~used], marker, color=points[0].get_color(),
+                    alpha=0.3)       # not in the data there: left out of the line
         if line:
             grid = np.linspace(T.min(), T.max(), 50)
             scale = analysis.cell_constant_per_m if geometry else 1.0
@@ -254,7 +257,7 @@ def _arcs(analysis: Analysis, path: Path) -> None:
             for arc in p.arcs:
                 writer.writerow([f"{p.temperature_K:.3f}", arc.label, arc.resistance, arc.R_Ohm,
                                  arc.R_std_Ohm, arc.C_eff_F, arc.C_normalized_F_per_cm,
-                                 arc.apex_Hz, arc.resolved, "; ".join(arc.flags)])
+                                 arc.apex_Hz, arc.resolved, arc.seen, "; ".join(arc.flags)])
 
 
 def _flags(p) -> list[str]:

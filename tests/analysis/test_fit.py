@@ -223,3 +223,24 @@ def test_degenerate_fits_are_flagged_as_such():
         result = fit(f, z, circuit, max_nfev=1500)    # a start that wanders stops sooner
         assert result.state == "degenerate", circuit
         assert any(reason in r for r in result.degenerate), result.degenerate
+
+
+def test_a_warburg_the_band_does_not_reach_stops_at_its_floor():
+    """A cell whose diffusion tail lies below the band: the Warburg's |Z| at the lowest
+    frequency stops at 1e-6 of min|Z| (at its bound, not an undetermined error that
+    spoils the others'), in tens of evaluations, not thousands; R1, R2 keep their errors."""
+    f = np.logspace(6, -1, 60)
+    circuit = "p(R1,C1)-p(R2,CPE2)-W3"
+    truth = [600.0, 2.25e-11, 375.0, 1e-6, 0.9, 1e-12]
+    rng = np.random.default_rng(2)
+    z = Circuit(circuit).impedance(truth, f)
+    z = z * (1 + 1e-3 * (rng.standard_normal(f.size) + 1j * rng.standard_normal(f.size)))
+    result = fit(f, z, circuit, bounds={"CPE2_1": (0.5, 1.0)})
+    assert result.state == "ok"
+    assert result.warnings == (f"W3 at its bound ({result.params['W3']:.4g})",)
+    w_floor = 1e-6 * np.abs(z).min() * np.sqrt(2 * np.pi * f.min() / 2)
+    assert result.params["W3"] == pytest.approx(w_floor, rel=1e-6)
+    assert result.nfev < 200
+    for name, value in (("R1", truth[0]), ("R2", truth[2])):
+        assert result.params[name] == pytest.approx(value, rel=0.01)
+        assert 0 < result.errors[name] < 0.01 * result.params[name]

@@ -41,6 +41,11 @@ def test_published_series_both_arcs_and_activation_energies(tmp_path):
         assert entry["state"] == "ok"
         assert [arc["label"] for arc in entry["arcs"]] == ["bulk", "grain_boundary"]
         assert "outside the usual grain boundary range" in " ".join(entry["arcs"][1]["flags"])
+    # every temperature counts: at 190 and 200 C the bulk apex is at or above 1 MHz and its
+    # R is the high-frequency intercept beside the grain boundary's arc
+    assert all(all(used) for used in result["arrhenius_used"].values())
+    assert ["intercept" in " ".join(entry["arcs"][0]["flags"])
+            for entry in result["fits"]][-2:] == [True, True]
     for c, (Ea, std) in PUBLISHED_EA.items():
         assert result[f"Ea_{c}_eV"] == pytest.approx(Ea, abs=max(2 * std, 0.003))
     assert result["R_gb_ohm"][0] == pytest.approx(2.012e6, rel=0.002)   # published 413 K fit
@@ -53,6 +58,18 @@ def test_published_series_without_geometry_and_with_the_default_circuit(tmp_path
     assert result["sigma_total_S_per_m"] == [None] * len(SERIES)
     assert all(len(entry["arcs"]) == 2 for entry in result["fits"])
     assert result["Ea_total_eV"] == pytest.approx(PUBLISHED_EA["total"][0], abs=0.01)
+    assert result["Ea_gb_eV"] == pytest.approx(PUBLISHED_EA["gb"][0], abs=0.015)
+
+
+def test_published_series_with_the_drt_keeps_the_two_arcs(tmp_path):
+    """With --drt the DRT sets the number of arcs: its low-exponent process between the
+    grain boundary and the spike at 140-160 C (n ~ 0.5: diffusion-like) adds no arc, and
+    Ea total and grain boundary stay with the published analysis."""
+    result = _analyze(tmp_path, "--drt")
+    for entry, drt in zip(result["fits"][:3], result["drt"][:3]):
+        assert any(p["n"] < 0.6 and not p["at_edge"] for p in drt["peaks"])
+        assert len(entry["arcs"]) == 2, entry["circuit"]
+    assert result["Ea_total_eV"] == pytest.approx(PUBLISHED_EA["total"][0], abs=0.003)
     assert result["Ea_gb_eV"] == pytest.approx(PUBLISHED_EA["gb"][0], abs=0.015)
 
 
