@@ -89,13 +89,13 @@ def test_activation_energies_within_two_percent_where_resolved(analyzed):
                     "as the analysis says")
 
 
-def test_arcs_not_in_the_data_are_left_out_of_the_activation_energies(analysed):
+def test_arcs_not_in_the_data_are_left_out_of_the_activation_energies(analyzed):
     """Each Arrhenius line takes exactly the temperatures where its arc is seen (apex inside
     the range, or the bulk's high-frequency intercept beside a seen grain boundary; R to
     20 %); the notes name the others; with fewer than two no Ea (na-beta-alumina at 25 and
     300 C gave -0.08 and -0.95 eV from arcs above 1 MHz), and every Ea given is within 2 %
     of the truth."""
-    truth, result = analysed
+    truth, result = analyzed
     for path, key in ARCS.items():
         seen = [any(arc["seen"] for arc in fit["arcs"] if arc["label"] == path)
                 for fit in result["fits"]]
