@@ -1,11 +1,14 @@
-"""`Store`: the runner's durable record of runs, steps, points and events (SQLite, WAL).
+"""`Store`: the runner's durable record of runs, steps, points and events.
+
+The database is an SQLite file (WAL) or, for a lab's shared database, PostgreSQL
+(postgres.py); the methods and their guarantees are the same for both.
 
 Every write method commits before it returns: a point is "recorded" only once `add_*` has
 returned, so events to the GUI/CLI go out after the commit. Fast producers pass many
 points per call (see `PointWriter`). A `Store` holds one connection and is used from the
 thread that opened it; other threads and processes (GUI, `labctl runs`) open their own.
-The stores of a process share a `Guard` (guard.py) that keeps SQLite's locking sound when
-other code opens and closes the database file, and refuses writes once it was not.
+The SQLite stores of a process share a `Guard` (guard.py) that keeps SQLite's locking sound
+when other code opens and closes the database file, and refuses writes once it was not.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import numpy as np
 from labctl import __version__
 from labctl.errors import StoreError
 from labctl.store import points as pt
+from labctl.store import postgres
 from labctl.store.guard import Guard, close_guarded, open_guarded
 from labctl.store.requests import Requests, expire_requests
 from labctl.store.rows import add_event as _event
@@ -50,6 +54,8 @@ class Run:
     software: str
     steps: int          # number of steps started
     points: int         # impedance + DC points
+    bench_host: str | None = None   # the bench PC's host name (None: a run before schema v4)
+    bench_name: str | None = None   # the bench file's name, e.g. 'bench-a'
 
 
 @dataclass(frozen=True)
@@ -107,25 +113,35 @@ class ResumeInfo:
 class Store(Requests):
     """A labctl database; see docs/store.md for the schema."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path, guard: Guard):
+    def __init__(self, conn: sqlite3.Connection | postgres.Connection, path: Path | str,
+                 guard: Guard | None):
         self._conn, self.path, self._guard = conn, path, guard
+        self._errors = (sqlite3.Error,) if guard else postgres.errors()
 
     @classmethod
     def open(cls, path: str | os.PathLike, *, create: bool = True) -> Store:
-        """Open (creating it if `create`, and migrating) the database at `path`; runs left
-        'running' by a process that is gone are marked 'interrupted' (`mark_interrupted`)."""
-        path = Path(path).expanduser()
-        conn, guard = open_guarded(path, lambda: connect(path, create=create))
-        store = cls(conn, path, guard)
+        """Open (creating it if `create`, and migrating) the database at `path`, a file or a
+        `postgresql://` URL; runs left 'running' by a process that is gone are marked
+        'interrupted' (`mark_interrupted`; not by a read-only database role)."""
+        if postgres.is_url(path):
+            store = cls(postgres.connect(path, create=create), path, None)
+        else:
+            path = Path(path).expanduser()
+            conn, guard = open_guarded(path, lambda: connect(path, create=create))
+            store = cls(conn, path, guard)
         try:
-            store.mark_interrupted()
+            if getattr(store._conn, "writable", True):
+                store.mark_interrupted()
         except BaseException:
             store.close()
             raise
         return store
 
     def close(self) -> None:
-        close_guarded(self._conn, self._guard)
+        if self._guard:
+            close_guarded(self._conn, self._guard)
+        else:
+            self._conn.close()
 
     def __enter__(self) -> Store:
         return self
@@ -140,10 +156,12 @@ class Store(Requests):
         with self._write() as db:
             return db.execute(
                 "INSERT INTO runs (uuid, name, status, started_utc, operator, sample_json, "
-                "recipe_text, bench_json, software, owner) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                "recipe_text, bench_json, software, owner, bench_host, bench_name) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
                 (str(uuid.uuid4()), name, "running", _utc_now(), operator, _json(sample),
-                 recipe_text, _json(bench_snapshot), f"labctl {__version__}", _owner()),
-            ).lastrowid
+                 recipe_text, _json(bench_snapshot), f"labctl {__version__}", _owner(),
+                 socket.gethostname(), _bench_name(bench_snapshot)),
+            ).fetchone()[0]
 
     def start_step(self, run_id: int, kind: str, params: dict,
                    temperature_K: float | None = None, path: str | None = None) -> int:
@@ -154,9 +172,9 @@ class Store(Requests):
                              (run_id,)).fetchone()[0]
             return db.execute(
                 "INSERT INTO steps (run_id, seq, kind, params_json, status, temperature_K, "
-                "started_utc, path) VALUES (?,?,?,?,?,?,?,?)",
+                "started_utc, path) VALUES (?,?,?,?,?,?,?,?) RETURNING id",
                 (run_id, seq, kind, _json(params), "running", temperature_K, _utc_now(), path),
-            ).lastrowid
+            ).fetchone()[0]
 
     def finish_step(self, step_id: int, status: str, result: dict | None = None) -> None:
         """End a running step, with its result (a JSON object) if it has one."""
@@ -171,8 +189,8 @@ class Store(Requests):
         """Record that the run completed recipe position `path` (a resume skips it)."""
         with self._write() as db:
             self._require_running(db, "runs", run_id)
-            db.execute("INSERT OR REPLACE INTO positions (run_id, path, ended_utc) "
-                       "VALUES (?,?,?)",
+            db.execute("DELETE FROM positions WHERE run_id = ? AND path = ?", (run_id, path))
+            db.execute("INSERT INTO positions (run_id, path, ended_utc) VALUES (?,?,?)",
                        (run_id, path, _utc_now()))
 
     def supersede(self, run_id: int, path: str) -> int:
@@ -226,7 +244,7 @@ class Store(Requests):
         return dead
 
     def _dead_runs(self) -> list[int]:
-        with self._sqlite_errors("read"):
+        with self._db_errors("read"):
             return [run_id for run_id, owner in self._conn.execute(
                 "SELECT id, owner FROM runs WHERE status = 'running'") if not _alive(owner)]
 
@@ -271,11 +289,12 @@ class Store(Requests):
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One committed transaction, unless the process lost its WAL or locks (see `Guard`)."""
-        with self._sqlite_errors("write"):
+        with self._db_errors("write"):
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self._conn
-                self._guard.check()
+                if self._guard:
+                    self._guard.check()
                 self._conn.execute("COMMIT")
             except BaseException:
                 if self._conn.in_transaction:
@@ -283,13 +302,14 @@ class Store(Requests):
                 raise
 
     @contextmanager
-    def _sqlite_errors(self, action: str) -> Iterator[None]:
-        """Database errors as `StoreError` (misuse, e.g. from another thread, stays raw)."""
+    def _db_errors(self, action: str) -> Iterator[None]:
+        """Database errors as `StoreError` (SQLite misuse, e.g. from another thread, stays
+        raw)."""
         try:
             yield
         except sqlite3.ProgrammingError:
             raise
-        except sqlite3.Error as exc:
+        except self._errors as exc:
             raise StoreError(f"{self.path}: {action} failed: {exc}") from exc
 
     # -- reading ---------------------------------------------------------------------------
@@ -329,7 +349,7 @@ class Store(Requests):
         """Every point of run `run_id` committed after `cursor` (from the previous call's
         result; the default: all), by step: a reader following a running run (the GUI
         reopening it) reads each point once. Cursors are rowids of the point tables."""
-        with self._sqlite_errors("read"):
+        with self._db_errors("read"):
             parts = [pt.read_after(self._conn, table, run_id, after)
                      for table, after in zip((pt.IMPEDANCE, pt.DC, pt.TEMPERATURE), cursor)]
         (zk, z, zc), (dk, d, dc), (_, temperature, tc) = parts
@@ -343,20 +363,20 @@ class Store(Requests):
         unfinished = steps[-1] if steps and steps[-1] is not last_completed else None
         last_time = self._select(
             "SELECT max(t) AS t FROM (SELECT max(time_s) AS t FROM temperature_log"
-            " WHERE run_id = ?1 UNION ALL SELECT max(time_s) FROM impedance_points"
-            " JOIN steps ON steps.id = step_id WHERE run_id = ?1 UNION ALL"
+            " WHERE run_id = ? UNION ALL SELECT max(time_s) FROM impedance_points"
+            " JOIN steps ON steps.id = step_id WHERE run_id = ? UNION ALL"
             " SELECT max(time_s) FROM dc_points JOIN steps ON steps.id = step_id"
-            " WHERE run_id = ?1)", run_id)[0]["t"]
+            " WHERE run_id = ?) AS latest", run_id, run_id, run_id)[0]["t"]
         return ResumeInfo(run_id, run.status, last_completed, unfinished, last_time)
 
     def _select(self, sql: str, *params) -> list[dict]:
-        with self._sqlite_errors("read"):
+        with self._db_errors("read"):
             cursor = self._conn.execute(sql, params)
             names = [d[0] for d in cursor.description]
             return [dict(zip(names, row)) for row in cursor]
 
     def _points(self, table: pt.PointTable, key: int) -> np.ndarray:
-        with self._sqlite_errors("read"):
+        with self._db_errors("read"):
             return pt.read(self._conn, table, key)
 
 
@@ -391,6 +411,12 @@ def _json(value: dict) -> str:
 def _plain(value: Any) -> Any:
     """numpy scalars as Python numbers and booleans; anything else as its text."""
     return value.item() if isinstance(value, np.generic) else str(value)
+
+
+def _bench_name(bench_snapshot: dict) -> str | None:
+    """The bench's name: its bench file's name without suffix (the snapshot's 'bench')."""
+    source = bench_snapshot.get("bench")
+    return Path(str(source)).stem if source else None
 
 
 def _boot_id() -> str:

@@ -13,6 +13,12 @@ from labctl.store.export import Z_COLUMNS, export_csv, export_z, write_z
 from tests.store.spectra import FREQUENCIES_HZ, SPECTRUM_OHM
 
 
+@pytest.fixture
+def store(lab_store):
+    """Exports read through the `Store` API: both backends."""
+    return lab_store
+
+
 def test_csv_files_per_step_with_units_and_metadata(filled, tmp_path):
     store, run, _, _ = filled
     paths = export_csv(store, run, tmp_path / "out")
