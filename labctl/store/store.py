@@ -314,9 +314,20 @@ class Store(Requests):
 
     # -- reading ---------------------------------------------------------------------------
 
-    def runs(self) -> list[Run]:
-        """All runs, oldest first."""
-        return [_run(r) for r in self._select("SELECT * FROM run_summary ORDER BY id")]
+    def runs(self, *, bench: str | None = None, since: str | None = None,
+             sample: str | None = None, status: str | None = None) -> list[Run]:
+        """The runs, oldest first; only those of `bench` (its name or host), started at or
+        after `since` (ISO 8601 UTC text), whose sample metadata contains `sample` (any
+        case), with `status`, where given."""
+        where = {"(bench_name = ? OR bench_host = ?)": (bench, bench),
+                 "started_utc >= ?": (since,),
+                 "lower(sample_json) LIKE ?": (f"%{(sample or '').lower()}%",),
+                 "status = ?": (status,)}
+        chosen = [(sql, params) for (sql, params), given in
+                  zip(where.items(), (bench, since, sample, status)) if given is not None]
+        sql = " AND ".join(c for c, _ in chosen) or "1 = 1"
+        return [_run(r) for r in self._select(f"SELECT * FROM run_summary WHERE {sql} "
+                                              "ORDER BY id", *(p for _, ps in chosen for p in ps))]
 
     def run(self, run_id: int) -> Run:
         rows = self._select("SELECT * FROM run_summary WHERE id = ?", run_id)

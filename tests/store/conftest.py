@@ -80,6 +80,11 @@ def lab_store(location):
 @pytest.fixture
 def filled(store):
     """A finished run: an EIS step, a DC step, a temperature log and two events."""
+    return fill(store)
+
+
+def fill(store: Store) -> tuple[Store, int, int, int]:
+    """Record the run of `filled` in `store`: the store and the run, EIS and DC step ids."""
     run = store.create_run("YSZ 8 mol%", "[[steps]]\nkind = 'eis'\n",
                            {"smu": {"idn": "KEITHLEY,2450,1,1.7"}},
                            {"name": "ysz-1", "thickness_m": 1.2e-3, "area_m2": 7.9e-5},
