@@ -64,11 +64,12 @@ class Server:
     def url(self, database: str, user: str = SUPERUSER, schema: str = "") -> str:
         """A URL over the trusted Unix socket (tables in `schema` if given)."""
         return (f"postgresql://{user}@/{database}?host={self.root}&port={self.port}"
-                + _search_path(schema))
+                + "".join(f"&{p}" for p in _search_path(schema)))
 
     def tcp_url(self, database: str, user: str, schema: str = "") -> str:
         """A URL over TCP on loopback (needs the user's password from libpq's places)."""
-        return f"postgresql://{user}@127.0.0.1:{self.port}/{database}?" + _search_path(schema)
+        return (f"postgresql://{user}@127.0.0.1:{self.port}/{database}"
+                + "".join(f"?{p}" for p in _search_path(schema)))
 
     def admin(self, *statements: str, database: str = "postgres") -> None:
         """Run SQL as the superuser."""
@@ -85,8 +86,9 @@ class Server:
             raise RuntimeError(f"{program} failed ({done.returncode}): {done.stderr.strip()}")
 
 
-def _search_path(schema: str) -> str:
-    return f"&options=-csearch_path%3D{schema}" if schema else ""
+def _search_path(schema: str) -> list[str]:
+    """The URL parameter that puts a connection's tables in `schema`, if given."""
+    return [f"options=-csearch_path%3D{schema}"] if schema else []
 
 
 def _free_port() -> int:
