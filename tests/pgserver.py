@@ -34,8 +34,8 @@ def binaries() -> Path | None:
 class Server:
     """A PostgreSQL server of its own: `start()`, `stop()` (may start again), `remove()`."""
 
-    def __init__(self, bin_dir: Path):
-        self.bin_dir = bin_dir
+    def __init__(self, bin_dir: Path, *, fsync: bool = False):
+        self.bin_dir, self.fsync = bin_dir, fsync
         self.root = Path(tempfile.mkdtemp(prefix="labctl-pg-"))
         self.data, self.log = self.root / "data", self.root / "server.log"
         self.port = _free_port()
@@ -47,9 +47,9 @@ class Server:
                   "--auth-local=trust", "--auth-host=scram-sha-256", "--no-sync")
 
     def start(self) -> None:
-        # fsync off: tests stop the server cleanly, which keeps every committed transaction
+        # fsync off (tests): a server stopped cleanly keeps every committed transaction
         options = (f"-k {self.root} -p {self.port} -c listen_addresses=127.0.0.1 "
-                   "-c fsync=off -c max_connections=60")
+                   f"-c fsync={'on' if self.fsync else 'off'} -c max_connections=60")
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", options,
                   "-w", "start")
 
