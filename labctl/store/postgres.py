@@ -22,6 +22,7 @@ from typing import Any, Iterable
 
 from labctl.errors import StoreError
 from labctl.store.schema import APPLICATION_ID, MIGRATIONS, VIEWS
+from labctl.store.spool import ServerGone
 
 SCHEMES = ("postgresql://", "postgres://")
 CONNECT_TIMEOUT_S = 10
@@ -62,8 +63,8 @@ def connect(url: str, *, create: bool) -> Connection:
                          "~/.pgpass (or $PGPASSFILE) or a service file, as libpq reads them")
     try:
         pg = psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
-    except psycopg.Error as exc:
-        raise StoreError(f"{url}: cannot connect: {exc}") from exc
+    except psycopg.OperationalError as exc:
+        raise ServerGone(f"{url}: cannot connect: {exc}") from exc
     conn = Connection(pg)
     try:
         migrate(conn, MIGRATIONS, url, create=create)
@@ -187,7 +188,13 @@ class Connection:
     @property
     def in_transaction(self) -> bool:
         from psycopg.pq import TransactionStatus
-        return self._pg.info.transaction_status != TransactionStatus.IDLE
+        return self._pg.info.transaction_status in (TransactionStatus.INTRANS,
+                                                    TransactionStatus.INERROR)
+
+    @property
+    def lost(self) -> bool:
+        """Whether the connection to the server is gone."""
+        return self._pg.closed or self._pg.broken
 
     def close(self) -> None:
         self._pg.close()

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from labctl.errors import StoreError
 from labctl.store.rows import add_event, utc_now
 from labctl.store.schema import COMMANDS
+from labctl.store.spool import ServerGone
 
 
 @dataclass(frozen=True)
@@ -56,13 +57,16 @@ class Requests:
     def pending_requests(self, run_id: int) -> list[Request]:
         """Requests to `run_id` not handled yet, oldest first; cheap while nothing changed:
         only other connections write requests (the runner's own connection never does)."""
-        with self._db_errors("read"):
-            version = self._data_version()
-            if version is not None and version == self._seen_data_version:
-                return []
-            pending = [Request(*row) for row in self._conn.execute(
-                "SELECT * FROM requests WHERE run_id = ? AND handled_utc IS NULL ORDER BY id",
-                (run_id,))]
+        try:
+            with self._db_errors("read"):
+                version = self._data_version()
+                if version is not None and version == self._seen_data_version:
+                    return []
+                pending = [Request(*row) for row in self._conn.execute(
+                    "SELECT * FROM requests WHERE run_id = ? AND handled_utc IS NULL "
+                    "ORDER BY id", (run_id,))]
+        except ServerGone:   # no request reaches a run while its server is gone
+            return []
         if not pending:
             self._seen_data_version = version
         return pending

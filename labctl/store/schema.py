@@ -140,7 +140,16 @@ _V4 = (
     "ALTER TABLE runs ADD COLUMN bench_name TEXT",   # the bench file's name, e.g. 'bench-a'
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4)
+# version 5: writes a bench spooled while the server was gone, replayed (spool.py)
+_V5 = (
+    """CREATE TABLE replayed (
+    origin TEXT NOT NULL,            -- the spool's id (a UUID)
+    seq INTEGER NOT NULL,            -- the call's number in that spool
+    PRIMARY KEY (origin, seq)
+)""",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

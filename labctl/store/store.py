@@ -19,7 +19,6 @@ import socket
 import sqlite3
 import uuid
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -30,101 +29,42 @@ from labctl.errors import StoreError
 from labctl.store import points as pt
 from labctl.store import postgres
 from labctl.store.guard import Guard, close_guarded, open_guarded
+from labctl.store.offline import Offline
+from labctl.store.records import Event, NewPoints, ResumeInfo, Run, Step
 from labctl.store.requests import Requests, expire_requests
 from labctl.store.rows import add_event as _event
 from labctl.store.rows import utc_now as _utc_now
 from labctl.store.schema import LEVELS, STATUSES, connect
+from labctl.store.spool import ServerGone, Spool, spool_path
 
 FINAL_STATUSES = tuple(s for s in STATUSES if s != "running")
 RESUMABLE = ("interrupted", "failed", "aborted")
 
 
-@dataclass(frozen=True)
-class Run:
-    id: int
-    uuid: str
-    name: str
-    status: str
-    started_utc: str
-    ended_utc: str | None
-    operator: str
-    sample: dict
-    recipe_text: str
-    bench: dict
-    software: str
-    steps: int          # number of steps started
-    points: int         # impedance + DC points
-    bench_host: str | None = None   # the bench PC's host name (None: a run before schema v4)
-    bench_name: str | None = None   # the bench file's name, e.g. 'bench-a'
+__all__ = ["Event", "NewPoints", "ResumeInfo", "Run", "Step", "Store"]
 
 
-@dataclass(frozen=True)
-class Step:
-    id: int
-    run_id: int
-    seq: int
-    kind: str
-    params: dict
-    status: str
-    temperature_K: float | None
-    started_utc: str
-    ended_utc: str | None
-    points: int
-    path: str | None = None        # recipe position, e.g. 'program[2]/eis'
-    result: dict | None = None     # the measurement's result, once finished with one
-    superseded: bool = False       # measured again after a resume: the later step counts
-
-
-@dataclass(frozen=True)
-class Event:
-    id: int
-    run_id: int
-    step_id: int | None
-    time_utc: str
-    level: str
-    message: str
-
-
-@dataclass(frozen=True)
-class NewPoints:
-    """Points of a run added after a `cursor` (see `Store.points_since`)."""
-
-    impedance: dict[int, np.ndarray]   # step id -> `Store.impedance` array
-    dc: dict[int, np.ndarray]          # step id -> `Store.dc` array
-    temperature: np.ndarray            # `Store.temperature_log` array
-    cursor: tuple[int, int, int]       # pass to the next call for what comes after
-
-    def __len__(self) -> int:
-        return (sum(map(len, self.impedance.values())) + sum(map(len, self.dc.values()))
-                + len(self.temperature))
-
-
-@dataclass(frozen=True)
-class ResumeInfo:
-    """Where a run stopped: resume after `last_completed`; `unfinished` was cut short."""
-
-    run_id: int
-    status: str
-    last_completed: Step | None      # the last step (by seq) that finished 'done'
-    unfinished: Step | None          # the last step, if it came after and did not finish 'done'
-    last_point_time_s: float | None  # latest time_s of any point or temperature reading
-
-
-class Store(Requests):
+class Store(Requests, Offline):
     """A labctl database; see docs/store.md for the schema."""
 
     def __init__(self, conn: sqlite3.Connection | postgres.Connection, path: Path | str,
                  guard: Guard | None):
         self._conn, self.path, self._guard = conn, path, guard
         self._errors = (sqlite3.Error,) if guard else postgres.errors()
+        self._seqs: dict[int, int] = {}    # run id -> number of its latest step, if known
 
     @classmethod
-    def open(cls, path: str | os.PathLike, *, create: bool = True) -> Store:
+    def open(cls, path: str | os.PathLike, *, create: bool = True,
+             spool: Path | None = None) -> Store:
         """Open (creating it if `create`, and migrating) the database at `path`, a file or a
         `postgresql://` URL; runs left 'running' by a process that is gone are marked
-        'interrupted' (`mark_interrupted`; not by a read-only database role)."""
+        'interrupted' (`mark_interrupted`; not by a read-only database role). A writer
+        (`create`) of a PostgreSQL store spools run writes to `spool` (default:
+        `spool_path`) while the server is gone, and replays what an earlier process left."""
         if postgres.is_url(path):
             store = cls(postgres.connect(path, create=create), path, None)
+            if create and store._conn.writable:
+                store._use_spool(Spool(Path(spool) if spool else spool_path(path)))
         else:
             path = Path(path).expanduser()
             conn, guard = open_guarded(path, lambda: connect(path, create=create))
@@ -138,6 +78,7 @@ class Store(Requests):
         return store
 
     def close(self) -> None:
+        self.close_spool()
         if self._guard:
             close_guarded(self._conn, self._guard)
         else:
@@ -154,7 +95,7 @@ class Store(Requests):
     def create_run(self, name: str, recipe_text: str, bench_snapshot: dict, sample: dict,
                    operator: str = "") -> int:
         with self._write() as db:
-            return db.execute(
+            run_id = db.execute(
                 "INSERT INTO runs (uuid, name, status, started_utc, operator, sample_json, "
                 "recipe_text, bench_json, software, owner, bench_host, bench_name) "
                 "VALUES (?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
@@ -162,36 +103,54 @@ class Store(Requests):
                  recipe_text, _json(bench_snapshot), f"labctl {__version__}", _owner(),
                  socket.gethostname(), _bench_name(bench_snapshot)),
             ).fetchone()[0]
+        self._seqs[run_id] = 0
+        return run_id
 
     def start_step(self, run_id: int, kind: str, params: dict,
                    temperature_K: float | None = None, path: str | None = None) -> int:
         """A new running step; `path` is the recipe position that measures it."""
+        return self._call("_start_step", run_id, kind, _json(params), temperature_K, path,
+                          _utc_now(), offline=lambda: self._offline_step(run_id))
+
+    def _start_step(self, run_id: int, kind: str, params_json: str, temperature_K, path,
+                    now: str, step_id: int | None = None, seq: int | None = None) -> int:
         with self._write() as db:
             self._require_running(db, "runs", run_id)
-            seq = db.execute("SELECT coalesce(max(seq), 0) + 1 FROM steps WHERE run_id = ?",
-                             (run_id,)).fetchone()[0]
-            return db.execute(
-                "INSERT INTO steps (run_id, seq, kind, params_json, status, temperature_K, "
-                "started_utc, path) VALUES (?,?,?,?,?,?,?,?) RETURNING id",
-                (run_id, seq, kind, _json(params), "running", temperature_K, _utc_now(), path),
-            ).fetchone()[0]
+            if seq is None:
+                seq = db.execute("SELECT coalesce(max(seq), 0) + 1 FROM steps "
+                                 "WHERE run_id = ?", (run_id,)).fetchone()[0]
+            row = {"run_id": run_id, "seq": seq, "kind": kind, "params_json": params_json,
+                   "status": "running", "temperature_K": temperature_K, "started_utc": now,
+                   "path": path, **({} if step_id is None else {"id": step_id})}
+            step_id = db.execute(f"INSERT INTO steps ({', '.join(row)}) VALUES "
+                                 f"({', '.join('?' * len(row))}) RETURNING id",
+                                 tuple(row.values())).fetchone()[0]
+        self._seqs[run_id] = seq
+        return step_id
 
     def finish_step(self, step_id: int, status: str, result: dict | None = None) -> None:
         """End a running step, with its result (a JSON object) if it has one."""
         _check_final(status)
+        self._call("_finish_step", step_id, status, None if result is None else _json(result),
+                   _utc_now())
+
+    def _finish_step(self, step_id: int, status: str, result_json: str | None,
+                     now: str) -> None:
         with self._write() as db:
             self._require_running(db, "steps", step_id)
             db.execute("UPDATE steps SET status = ?, ended_utc = ?, result_json = ? "
-                       "WHERE id = ?", (status, _utc_now(),
-                                        None if result is None else _json(result), step_id))
+                       "WHERE id = ?", (status, now, result_json, step_id))
 
     def finish_position(self, run_id: int, path: str) -> None:
         """Record that the run completed recipe position `path` (a resume skips it)."""
+        self._call("_finish_position", run_id, path, _utc_now())
+
+    def _finish_position(self, run_id: int, path: str, now: str) -> None:
         with self._write() as db:
             self._require_running(db, "runs", run_id)
             db.execute("DELETE FROM positions WHERE run_id = ? AND path = ?", (run_id, path))
             db.execute("INSERT INTO positions (run_id, path, ended_utc) VALUES (?,?,?)",
-                       (run_id, path, _utc_now()))
+                       (run_id, path, now))
 
     def supersede(self, run_id: int, path: str) -> int:
         """Mark the steps recipe position `path` measured so far as superseded (it is
@@ -217,15 +176,22 @@ class Store(Requests):
                   step_id: int | None = None) -> None:
         if level not in LEVELS:
             raise StoreError(f"event level {level!r} is not one of {LEVELS}")
+        self._call("_log_event", run_id, level, message, step_id, _utc_now())
+
+    def _log_event(self, run_id: int, level: str, message: str, step_id: int | None,
+                   now: str) -> None:
         with self._write() as db:
-            _event(db, run_id, level, message, step_id)
+            _event(db, run_id, level, message, step_id, now)
 
     def finish_run(self, run_id: int, status: str) -> None:
         """End a running run; steps still running get the same status."""
         _check_final(status)
+        self._call("_finish_run", run_id, status, _utc_now())
+
+    def _finish_run(self, run_id: int, status: str, now: str) -> None:
         with self._write() as db:
             self._require_running(db, "runs", run_id)
-            self._end(db, run_id, status)
+            self._end(db, run_id, status, now)
 
     def finished_positions(self, run_id: int) -> list[str]:
         """Recipe positions the run completed, in order."""
@@ -259,16 +225,24 @@ class Store(Requests):
             db.execute("UPDATE runs SET status = 'running', ended_utc = NULL, owner = ? "
                        "WHERE id = ?", (_owner(), run_id))
             _event(db, run_id, "info", "run resumed")
-        return self.resume_info(run_id)
+        info = self.resume_info(run_id)
+        self._seqs[run_id] = max((s.seq for s in self.steps(run_id)), default=0)
+        return info
 
     def _add(self, table: pt.PointTable, key: int, points: pt.Points, temperature_K) -> int:
-        rows = pt.rows(table, key, points, temperature_K)
+        rows = list(pt.rows(table, key, points, temperature_K))
+        return self._call("_insert_points", table.name, key, rows,
+                          offline=lambda: ((), len(rows)))
+
+    def _insert_points(self, table_name: str, key: int, rows: list) -> int:
+        table = pt.TABLES[table_name]
         with self._write() as db:
             self._require_running(db, "runs" if table.key == "run_id" else "steps", key)
             return db.executemany(table.insert_sql, rows).rowcount
 
-    def _end(self, db: sqlite3.Connection, run_id: int, status: str) -> None:
-        now = _utc_now()
+    def _end(self, db: sqlite3.Connection, run_id: int, status: str,
+             now: str | None = None) -> None:
+        now = now or _utc_now()
         db.execute("UPDATE steps SET status = ?, ended_utc = ? "
                    "WHERE run_id = ? AND status = 'running'", (status, now, run_id))
         db.execute("UPDATE runs SET status = ?, ended_utc = ? WHERE id = ?",
@@ -292,6 +266,7 @@ class Store(Requests):
         with self._db_errors("write"):
             self._conn.execute("BEGIN IMMEDIATE")
             try:
+                self._mark_replayed(self._conn)
                 yield self._conn
                 if self._guard:
                     self._guard.check()
@@ -310,7 +285,9 @@ class Store(Requests):
         except sqlite3.ProgrammingError:
             raise
         except self._errors as exc:
-            raise StoreError(f"{self.path}: {action} failed: {exc}") from exc
+            lost = getattr(self._conn, "lost", False)
+            raise (ServerGone if lost else StoreError)(
+                f"{self.path}: {action} failed: {exc}") from exc
 
     # -- reading ---------------------------------------------------------------------------
 

@@ -28,12 +28,15 @@ def lab(pg_server, pg_url):
 
 
 def role(pg_server, schema: str, *grants: str, password: str | None = None) -> str:
-    """A new login role with `grants` on the tables of `schema`."""
+    """A new login role with `grants` on the tables (and, for INSERT, the sequences: step
+    ids reserved for offline steps) of `schema`."""
     name = f"{schema}_user{next(_roles)}"
     with_password = f" PASSWORD '{password}'" if password else ""
     pg_server.admin(f"CREATE ROLE {name} LOGIN{with_password}",
                     f"GRANT USAGE ON SCHEMA {schema} TO {name}",
                     *(f"GRANT {g} ON ALL TABLES IN SCHEMA {schema} TO {name}" for g in grants),
+                    *([f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema} TO {name}"]
+                      if "INSERT" in grants else []),
                     database="lab")
     return name
 
