@@ -24,8 +24,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))   # tests.pgserver
 
-from labctl.store import Store  # noqa: E402
-from labctl.store.export import export_csv  # noqa: E402
+from labctl.store import Store
+from labctl.store.export import export_csv
 
 
 def bench(location: str, name: str, n_points: int, batch: int, go, results) -> None:

@@ -48,7 +48,7 @@ def test_runs_filters(lab, capsys, options, names):
 
 def test_runs_shows_each_runs_bench_and_host(lab, capsys):
     assert main(["runs", "--db", str(lab), "--status", "failed"]) == 0
-    header, row = capsys.readouterr().out.splitlines()
+    _, row = capsys.readouterr().out.splitlines()
     assert row.split()[1:4] == ["b1", "bench-b", socket.gethostname()]
 
 
@@ -75,3 +75,19 @@ def test_export_and_analyze_give_the_same_on_both_backends(tmp_path, pg_url, cap
                for p in sorted(out.glob("*.csv"))}
         outputs.append((analysis, csv))
     assert len(outputs[0][1]) == 3 and outputs[0] == outputs[1]
+
+
+def test_two_benches_in_two_processes_are_listed_by_a_third(pg_url, start_writer):
+    """Each writer process is one bench PC's labctl, writing while the other does."""
+    import subprocess
+    import sys
+
+    writers = [start_writer(pg_url, batch=10, limit=50) for _ in range(2)]
+    for proc, _, _ in writers:
+        assert proc.stdout.read().split()[-1] == "50"   # all acknowledged, then it ended
+        assert proc.wait() == 0
+    listed = subprocess.run([sys.executable, "-m", "labctl.cli", "runs", "--db", pg_url],
+                            capture_output=True, text=True, timeout=120, check=True)
+    rows = [line.split() for line in listed.stdout.splitlines()[1:]]
+    assert sorted(int(r[0]) for r in rows) == sorted(run for _, run, _ in writers)
+    assert all(r[4] == "done" and r[-1] == "50" for r in rows)

@@ -89,7 +89,7 @@ def spool_offline(pg_server, pg_url, spool: Path, points: int) -> tuple[int, int
 def test_a_replay_killed_midway_is_finished_by_the_next_open_exactly_once(
         pg_server, pg_url, tmp_path):
     spool = tmp_path / "spool.sqlite"
-    run, step = spool_offline(pg_server, pg_url, spool, 300)
+    _, step = spool_offline(pg_server, pg_url, spool, 300)
     assert len(Spool(spool).calls()) == 300
     with Child([sys.executable, str(REPLAY), pg_url, str(spool)]) as replay:
         replay.read_until("replayed spooled write")
@@ -107,7 +107,7 @@ def test_calls_applied_but_still_in_the_spool_are_not_applied_again(pg_server, p
                                                                     tmp_path):
     """As if killed after the server committed a call but before the spool forgot it."""
     spool = tmp_path / "spool.sqlite"
-    run, step = spool_offline(pg_server, pg_url, spool, 5)
+    _, step = spool_offline(pg_server, pg_url, spool, 5)
     before = tmp_path / "before-replay.sqlite"
     shutil.copy(spool, before)
     Store.open(pg_url, spool=spool).close()
