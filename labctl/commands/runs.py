@@ -7,8 +7,6 @@ import argparse
 import json
 from datetime import datetime, timezone
 
-from labctl.store.schema import STATUSES
-
 DB_HELP = ("database file, or a lab's PostgreSQL database as postgresql://user@host/dbname "
            "(default: $LABCTL_DB, else ~/.local/share/labctl/labctl.sqlite)")
 
@@ -25,6 +23,15 @@ def since(text: str) -> str:
     return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds")
 
 
+def status(text: str) -> str:
+    """A run status (the store's import waits until the command line is parsed)."""
+    from labctl.store.schema import STATUSES
+
+    if text not in STATUSES:
+        raise argparse.ArgumentTypeError(f"{text!r} is not one of {', '.join(STATUSES)}")
+    return text
+
+
 def register(subparsers) -> None:
     parser = subparsers.add_parser("runs", help="list recorded runs",
                                    description="List the runs of a labctl database.")
@@ -35,7 +42,8 @@ def register(subparsers) -> None:
                         help="only runs started at or after DATE (UTC unless given)")
     parser.add_argument("--sample", metavar="TEXT",
                         help="only runs whose sample metadata contains TEXT (any case)")
-    parser.add_argument("--status", choices=STATUSES, help="only runs with this status")
+    parser.add_argument("--status", metavar="S", type=status,
+                        help="only runs with this status (running, done, failed, ...)")
     sub = parser.add_subparsers(dest="runs_command", metavar="show")
     show = sub.add_parser("show", help="one run: metadata, steps, events, recipe")
     show.add_argument("id", type=int, help="run id (first column of `labctl runs`)")

@@ -93,13 +93,13 @@ class Offline:
 
     def _mark_replayed(self, db) -> None:
         """In a write transaction: record the replayed call's key; `AlreadyReplayed` if an
-        earlier replay applied it."""
+        earlier replay applied it (or another process replaying the same spool just did:
+        the insert waits for its transaction)."""
         if self._replay_key is None:
             return
-        if db.execute("SELECT 1 FROM replayed WHERE origin = ? AND seq = ?",
-                      self._replay_key).fetchone():
+        if db.execute("INSERT INTO replayed (origin, seq) VALUES (?, ?) ON CONFLICT DO NOTHING "
+                      "RETURNING seq", self._replay_key).fetchone() is None:
             raise AlreadyReplayed
-        db.execute("INSERT INTO replayed (origin, seq) VALUES (?, ?)", self._replay_key)
 
     def _reserve(self) -> None:
         """Step ids from the server for steps started while it is gone."""

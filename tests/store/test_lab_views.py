@@ -52,10 +52,15 @@ def test_runs_shows_each_runs_bench_and_host(lab, capsys):
     assert row.split()[1:4] == ["b1", "bench-b", socket.gethostname()]
 
 
-def test_a_bad_since_is_a_usage_error_naming_the_option(tmp_path, capsys):
+@pytest.mark.parametrize("option, value, message", [
+    ("--since", "last tuesday", "not an ISO 8601 date or time: 'last tuesday'"),
+    ("--status", "finished", "'finished' is not one of running, done, failed, aborted"),
+])
+def test_a_bad_filter_is_a_usage_error_naming_the_option(tmp_path, capsys, option, value,
+                                                         message):
     with pytest.raises(SystemExit):
-        main(["runs", "--db", str(tmp_path / "x.sqlite"), "--since", "last tuesday"])
-    assert "--since: not an ISO 8601 date or time: 'last tuesday'" in capsys.readouterr().err
+        main(["runs", "--db", str(tmp_path / "x.sqlite"), option, value])
+    assert f"{option}: {message}" in capsys.readouterr().err
 
 
 def test_export_and_analyze_give_the_same_on_both_backends(tmp_path, pg_url, capsys):
