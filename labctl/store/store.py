@@ -256,8 +256,11 @@ class Store(Requests, Offline):
         return row[0]
 
     def _require_running(self, db: sqlite3.Connection, table: str, key: int) -> None:
+        """Refuse writes to a run or step that ended; a replayed spool call was made while
+        it ran (another process may have marked it interrupted since: the bench's
+        process died before the replay)."""
         status = self._status(db, table, key)
-        if status != "running":
+        if status != "running" and self._replay_key is None:
             raise StoreError(f"{table[:-1]} {key} is {status}, not running")
 
     @contextmanager

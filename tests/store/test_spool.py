@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 import signal
+import socket
 import sys
 from pathlib import Path
 
@@ -129,3 +130,19 @@ def test_a_step_cannot_start_offline_in_a_run_this_process_did_not_number(pg_ser
                 bench.start_step(run, "eis", {}, 600.0)
         finally:
             pg_server.start()
+
+
+def test_the_spool_of_a_bench_that_died_is_replayed_into_its_interrupted_run(
+        pg_server, pg_url, tmp_path):
+    """The bench process died before the replay; another process marked its run
+    interrupted; the next bench process's open still applies what it measured."""
+    spool = tmp_path / "spool.sqlite"
+    run, step = spool_offline(pg_server, pg_url, spool, 3)
+    with Store.open(pg_url, spool=tmp_path / "another-bench.sqlite") as other:
+        other._conn.execute("UPDATE runs SET owner = ? WHERE id = ?",
+                            (f"{socket.gethostname()} boot-before 1", run))
+        assert other.mark_interrupted() == [run]
+    with Store.open(pg_url, spool=spool) as bench:
+        np.testing.assert_array_equal(bench.dc(step)["time_s"], np.arange(3.0))
+        assert bench.run(run).status == "interrupted"
+    assert Spool(spool).calls() == []
