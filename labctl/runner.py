@@ -24,7 +24,6 @@ import queue
 import sys
 import threading
 from concurrent.futures import Future
-from pathlib import Path
 from typing import Any, Callable
 
 from labctl import __version__
@@ -38,6 +37,7 @@ from labctl.recipe import Recipe, Step
 from labctl.runcontext import StoreContext
 from labctl.runstate import (ACTIVE, Command, RunState, accepts, check_command,
                              check_transition)
+from labctl.store.paths import location
 from labctl.store.store import Store
 from labctl.watchdog import Watchdog
 
@@ -56,7 +56,7 @@ class Runner:
     def __init__(self, recipe: Recipe | None, bench: Bench, store: Store | str | os.PathLike,
                  *, watchdog: Watchdog | None = None):
         self.recipe, self.bench = recipe, bench
-        self.db_path = Path(store.path if isinstance(store, Store) else store)
+        self.db_path = location(store.path if isinstance(store, Store) else store)
         self.watchdog = watchdog or Watchdog()
         self.run_id: int | None = None
         self.status: str | None = None      # how the last run ended: done, failed, aborted

@@ -1,17 +1,49 @@
-"""`labctl runs`: the runs in a database; `labctl runs show ID`: one run in detail."""
+"""`labctl runs [--bench NAME --since DATE --sample TEXT --status S]`: the runs in a
+database; `labctl runs show ID`: one run in detail."""
 
 from __future__ import annotations
 
 import argparse
 import json
+from datetime import datetime, timezone
 
-DB_HELP = "database file (default: $LABCTL_DB, else ~/.local/share/labctl/labctl.sqlite)"
+DB_HELP = ("database file, or a lab's PostgreSQL database as postgresql://user@host/dbname "
+           "(default: $LABCTL_DB, else ~/.local/share/labctl/labctl.sqlite)")
+
+
+def since(text: str) -> str:
+    """A date or date and time (ISO 8601; UTC unless it names an offset) as stored text."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 date or time: {text!r} "
+                                         "(e.g. 2026-11-30 or 2026-11-30T14:00)") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def status(text: str) -> str:
+    """A run status (the store's import waits until the command line is parsed)."""
+    from labctl.store.schema import STATUSES
+
+    if text not in STATUSES:
+        raise argparse.ArgumentTypeError(f"{text!r} is not one of {', '.join(STATUSES)}")
+    return text
 
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser("runs", help="list recorded runs",
                                    description="List the runs of a labctl database.")
     parser.add_argument("--db", metavar="PATH", help=DB_HELP)
+    parser.add_argument("--bench", metavar="NAME", help="only runs of this bench (its bench "
+                        "file's name or its PC's host name)")
+    parser.add_argument("--since", metavar="DATE", type=since,
+                        help="only runs started at or after DATE (UTC unless given)")
+    parser.add_argument("--sample", metavar="TEXT",
+                        help="only runs whose sample metadata contains TEXT (any case)")
+    parser.add_argument("--status", metavar="S", type=status,
+                        help="only runs with this status (running, done, failed, ...)")
     sub = parser.add_subparsers(dest="runs_command", metavar="show")
     show = sub.add_parser("show", help="one run: metadata, steps, events, recipe")
     show.add_argument("id", type=int, help="run id (first column of `labctl runs`)")
@@ -26,9 +58,12 @@ def handler(args: argparse.Namespace) -> int:
         if args.runs_command == "show":
             print(_details(store, args.id))
         else:
-            print(_table(["id", "name", "status", "started (UTC)", "steps", "points"],
-                         [[r.id, r.name, r.status, r.started_utc[:19], r.steps, r.points]
-                          for r in store.runs()]))
+            runs = store.runs(bench=args.bench, since=args.since, sample=args.sample,
+                              status=args.status)
+            print(_table(["id", "name", "bench", "host", "status", "started (UTC)", "steps",
+                          "points"],
+                         [[r.id, r.name, r.bench_name or "-", r.bench_host or "-", r.status,
+                           r.started_utc[:19], r.steps, r.points] for r in runs]))
     return 0
 
 

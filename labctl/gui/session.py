@@ -29,6 +29,7 @@ from labctl.gui.bridge import EventQueue
 from labctl.recipe import Recipe, check_setpoint, one_step_recipe
 from labctl.runner import Runner
 from labctl.units import K_to_C
+from labctl.store.paths import location
 
 POLL_S = 1.0                      # real seconds between live readings
 IDLE_SLICE_S = 0.05               # real seconds the poller lets simulated time pass at once
@@ -58,11 +59,11 @@ class Session:
     """Bench + runner for the GUI; `handlers` get every event (runner events, `Readings`)
     on the GUI thread."""
 
-    def __init__(self, config: BenchConfig, db_path: Path, speed: float = 60.0,
+    def __init__(self, config: BenchConfig, db_path: Path | str, speed: float = 60.0,
                  clock: Clock | None = None):
         """`clock`: for a simulated bench, default a PacedClock at `speed` (tests pass a
         VirtualClock: runs go as fast as the simulation computes, idle time stands still)."""
-        self.config, self.db_path = config, Path(db_path)
+        self.config, self.db_path = config, location(db_path)
         self.clock = clock or (PacedClock(speed) if config.simulated else None)
         self.bench = open_bench(config, self.clock)
         self.runner = Runner(None, self.bench, self.db_path)

@@ -59,6 +59,8 @@ TEMPERATURE = PointTable(
     "temperature_log", "run_id", ("time_s", "temperature_K", "setpoint_K", "output_percent"),
     TemperatureReading, _dtype(("time_s", "temperature_K", "setpoint_K", "output_percent")))
 
+TABLES = {t.name: t for t in (IMPEDANCE, DC, TEMPERATURE)}
+
 
 def rows(table: PointTable, key: int, points: Points,
          temperature_K: Any = None) -> Iterator[tuple]:

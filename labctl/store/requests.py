@@ -2,7 +2,8 @@
 
 A request is a row of the `requests` table, written with an event naming who asked, only
 while the run is `running`. The run's runner looks for new requests at its checkpoints
-(`pending_requests`: one `PRAGMA data_version` read while no other connection committed)
+(`pending_requests`: on SQLite one `PRAGMA data_version` read while no other connection
+committed)
 and marks each handled with what came of it, also as an event. A run that ends marks the
 requests it did not act on as handled too, so no request waits for ever.
 """
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from labctl.errors import StoreError
 from labctl.runstate import REQUESTS, RunState
 from labctl.store.rows import add_event, utc_now
+from labctl.store.spool import ServerGone
 
 
 @dataclass(frozen=True)
@@ -49,23 +51,32 @@ class Requests:
             now = utc_now()
             request_id = db.execute(
                 "INSERT INTO requests (run_id, command, requested_utc, requester) "
-                "VALUES (?,?,?,?)", (run_id, command, now, requester)).lastrowid
+                "VALUES (?,?,?,?) RETURNING id", (run_id, command, now, requester)).fetchone()[0]
             add_event(db, run_id, "info", f"{command} requested by {requester}")
         return Request(request_id, run_id, command, now, requester, None, None)
 
     def pending_requests(self, run_id: int) -> list[Request]:
         """Requests to `run_id` not handled yet, oldest first; cheap while nothing changed:
         only other connections write requests (the runner's own connection never does)."""
-        with self._sqlite_errors("read"):
-            version = self._conn.execute("PRAGMA data_version").fetchone()[0]
-            if version == self._seen_data_version:
-                return []
-            pending = [Request(*row) for row in self._conn.execute(
-                "SELECT * FROM requests WHERE run_id = ? AND handled_utc IS NULL ORDER BY id",
-                (run_id,))]
+        try:
+            with self._db_errors("read"):
+                version = self._data_version()
+                if version is not None and version == self._seen_data_version:
+                    return []
+                pending = [Request(*row) for row in self._conn.execute(
+                    "SELECT * FROM requests WHERE run_id = ? AND handled_utc IS NULL "
+                    "ORDER BY id", (run_id,))]
+        except ServerGone:   # no request reaches a run while its server is gone
+            return []
         if not pending:
             self._seen_data_version = version
         return pending
+
+    def _data_version(self) -> int | None:
+        """SQLite's count of other connections' commits (None on PostgreSQL: always look)."""
+        if self._guard is None:
+            return None
+        return self._conn.execute("PRAGMA data_version").fetchone()[0]
 
     def handle_request(self, request: Request, outcome: str) -> None:
         """Mark `request` handled with `outcome` (also logged as an event of its run)."""

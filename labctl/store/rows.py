@@ -11,6 +11,6 @@ def utc_now() -> str:
 
 
 def add_event(db: sqlite3.Connection, run_id: int, level: str, message: str,
-              step_id: int | None = None) -> None:
+              step_id: int | None = None, time_utc: str | None = None) -> None:
     db.execute("INSERT INTO events (run_id, step_id, time_utc, level, message) "
-               "VALUES (?,?,?,?,?)", (run_id, step_id, utc_now(), level, message))
+               "VALUES (?,?,?,?,?)", (run_id, step_id, time_utc or utc_now(), level, message))

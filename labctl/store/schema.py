@@ -1,4 +1,4 @@
-"""The SQLite schema of the labctl store, its version and migrations; opening a connection.
+"""The schema of the labctl store (written in SQLite's dialect; postgres.py renders it), its version and migrations; opening a connection.
 
 The schema version is `PRAGMA user_version`; `PRAGMA application_id` marks the file as a
 labctl store. `MIGRATIONS[i]` takes a database from version i to i+1 in one transaction, so
@@ -21,6 +21,20 @@ COMMANDS = tuple(str(c) for c in REQUESTS)  # what another process may ask of a 
 
 _STATUS = "TEXT NOT NULL CHECK (status IN ({}))".format(", ".join(f"'{s}'" for s in STATUSES))
 _LEVEL = "TEXT NOT NULL CHECK (level IN ({}))".format(", ".join(f"'{s}'" for s in LEVELS))
+
+# SQLite expands `steps.*` when a view is read; PostgreSQL when it is created (postgres.py
+# creates them again after each migration)
+VIEWS = (
+    """CREATE VIEW step_summary AS SELECT steps.*,
+    (SELECT count(*) FROM impedance_points WHERE step_id = steps.id)
+    + (SELECT count(*) FROM dc_points WHERE step_id = steps.id) AS points
+FROM steps""",
+    """CREATE VIEW run_summary AS SELECT runs.*,
+    (SELECT count(*) FROM step_summary WHERE run_id = runs.id) AS steps,
+    CAST((SELECT coalesce(sum(points), 0) FROM step_summary WHERE run_id = runs.id)
+         AS INTEGER) AS points
+FROM runs""",
+)
 
 _V1 = (
     f"""CREATE TABLE runs (
@@ -87,14 +101,7 @@ _V1 = (
     message TEXT NOT NULL
 )""",
     "CREATE INDEX events_run ON events(run_id)",
-    """CREATE VIEW step_summary AS SELECT steps.*,
-    (SELECT count(*) FROM impedance_points WHERE step_id = steps.id)
-    + (SELECT count(*) FROM dc_points WHERE step_id = steps.id) AS points
-FROM steps""",
-    """CREATE VIEW run_summary AS SELECT runs.*,
-    (SELECT count(*) FROM step_summary WHERE run_id = runs.id) AS steps,
-    (SELECT coalesce(sum(points), 0) FROM step_summary WHERE run_id = runs.id) AS points
-FROM runs""",
+    *VIEWS,
     f"PRAGMA application_id = {APPLICATION_ID}",
 )
 
@@ -128,7 +135,22 @@ _V3 = (
     "CREATE INDEX requests_pending ON requests(run_id) WHERE handled_utc IS NULL",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3)
+# version 4: a lab's runs in one database (PostgreSQL): which bench measured each run
+_V4 = (
+    "ALTER TABLE runs ADD COLUMN bench_host TEXT",   # host name of the bench PC
+    "ALTER TABLE runs ADD COLUMN bench_name TEXT",   # the bench file's name, e.g. 'bench-a'
+)
+
+# version 5: writes a bench spooled while the server was gone, replayed (spool.py)
+_V5 = (
+    """CREATE TABLE replayed (
+    origin TEXT NOT NULL,            -- the spool's id (a UUID)
+    seq INTEGER NOT NULL,            -- the call's number in that spool
+    PRIMARY KEY (origin, seq)
+)""",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

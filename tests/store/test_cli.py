@@ -11,8 +11,9 @@ from labctl.store import db_path
 def test_runs_lists_runs(filled, db, capsys):
     assert main(["runs", "--db", str(db)]) == 0
     header, row = capsys.readouterr().out.splitlines()
-    assert header.split() == ["id", "name", "status", "started", "(UTC)", "steps", "points"]
-    assert row.split()[:5] == ["1", "YSZ", "8", "mol%", "done"]
+    assert header.split() == ["id", "name", "bench", "host", "status", "started", "(UTC)",
+                              "steps", "points"]
+    assert row.split()[:4] == ["1", "YSZ", "8", "mol%"] and row.split()[6] == "done"
     assert row.split()[-2:] == ["2", "41"]
 
 

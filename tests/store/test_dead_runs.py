@@ -22,11 +22,11 @@ def test_runs_shows_the_run_of_a_killed_writer_as_interrupted(db, capsys, start_
     try:
         proc.stdout.readline()                        # one batch acknowledged
         assert main(["runs", "--db", str(db)]) == 0   # the writer is alive: still running
-        assert capsys.readouterr().out.splitlines()[1].split()[2] == "running"
+        assert capsys.readouterr().out.splitlines()[1].split()[4] == "running"
     finally:
         kill_9(proc)
     assert main(["runs", "--db", str(db)]) == 0
-    assert capsys.readouterr().out.splitlines()[1].split()[2] == "interrupted"
+    assert capsys.readouterr().out.splitlines()[1].split()[4] == "interrupted"
     with Store.open(db, create=False) as store:
         assert store.run(run).status == "interrupted"
         assert "writer process is gone" in store.events(run)[-1].message

@@ -13,6 +13,12 @@ from labctl.store.export import Z_COLUMNS, export_csv, export_z, write_z
 from tests.store.spectra import FREQUENCIES_HZ, SPECTRUM_OHM
 
 
+@pytest.fixture
+def store(lab_store):
+    """Exports read through the `Store` API: both backends."""
+    return lab_store
+
+
 def test_csv_files_per_step_with_units_and_metadata(filled, tmp_path):
     store, run, _, _ = filled
     paths = export_csv(store, run, tmp_path / "out")
@@ -81,12 +87,12 @@ def spectra_of_a_resumed_run(store) -> int:
     """Steps 1 (350 degC, measured again after a resume: superseded), 2 (350 degC, the one
     that counts), 3 (352.5 degC) and 4 (no nominal temperature), each an EIS spectrum."""
     run = store.create_run("resumed", "", {}, {})
-    for temperature_K in (623.15, 623.15, 625.65, None):
+    for seq, temperature_K in enumerate((623.15, 623.15, 625.65, None), 1):
         step = store.start_step(run, "eis", {}, temperature_K, path=f"T{temperature_K}/eis")
         store.add_impedance(step, {"time_s": np.arange(36.0), "frequency_Hz": FREQUENCIES_HZ,
                                    "impedance_Ohm": SPECTRUM_OHM, "amplitude_V": 0.01})
         store.finish_step(step, "done")
-        if step == 1:
+        if seq == 1:
             store.supersede(run, "T623.15/eis")
     return run
 

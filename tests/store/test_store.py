@@ -1,4 +1,5 @@
-"""Store API: round trips of every point type, run/step life cycle, resume information."""
+"""Store API: round trips of every point type, run/step life cycle, resume information;
+on SQLite and PostgreSQL (`store` here is each backend's)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,13 @@ import pytest
 
 from labctl.capabilities import CurrentReading, ImpedancePoint, TemperatureReading
 from labctl.errors import StoreError
+from labctl.store import Store
 from tests.store.spectra import FREQUENCIES_HZ, SPECTRUM_OHM
+
+
+@pytest.fixture
+def store(lab_store):
+    return lab_store
 
 
 def new_step(store, kind="dc_polarization"):
@@ -28,9 +35,9 @@ def test_impedance_round_trip_in_si_units(filled):
     assert set(z["temperature_K"]) == {873.15}
 
 
-def test_impedance_derived_columns(filled, db):
-    _, _, eis, _ = filled
-    abs_, phase = np.array(sqlite3.connect(db).execute(
+def test_impedance_derived_columns(filled):
+    store, _, eis, _ = filled
+    abs_, phase = np.array(store._conn.execute(
         "SELECT z_abs_Ohm, phase_rad FROM impedance_points WHERE step_id = ?",
         (eis,)).fetchall()).T
     np.testing.assert_allclose(abs_, np.abs(SPECTRUM_OHM))
@@ -59,10 +66,10 @@ def test_dc_points_keep_order_and_per_point_temperature(filled):
     np.testing.assert_array_equal(d["temperature_K"], [873.0, 873.1, 873.2, 873.1, 873.0])
 
 
-def test_nan_is_stored_as_null_and_read_as_nan(store, db):
+def test_nan_is_stored_as_null_and_read_as_nan(store):
     _, step = new_step(store)
     store.add_dc(step, [CurrentReading(0.0, 0.1, float("nan"))])
-    assert sqlite3.connect(db).execute("SELECT current_A FROM dc_points").fetchone() == (None,)
+    assert store._conn.execute("SELECT current_A FROM dc_points").fetchone() == (None,)
     assert np.isnan(store.dc(step)["current_A"][0])
 
 
@@ -146,25 +153,25 @@ def test_finishing_a_run_closes_its_running_steps(store):
         store.finish_step(step, "done")
 
 
-def set_owner(db, run, owner):
-    sqlite3.connect(db, isolation_level=None).execute(
-        "UPDATE runs SET owner = ? WHERE id = ?", (owner, run))
+def set_owner(store, run, owner):
+    """As if another process had written run `run`."""
+    store._conn.execute("UPDATE runs SET owner = ? WHERE id = ?", (owner, run))
 
 
-def test_mark_interrupted_spares_live_and_unknown_writers(store, db):
+def test_mark_interrupted_spares_live_and_unknown_writers(store):
     import socket
     mine, _ = new_step(store)
     elsewhere, _ = new_step(store)
     rebooted, _ = new_step(store)
-    set_owner(db, elsewhere, "another-host - 1")
-    set_owner(db, rebooted, f"{socket.gethostname()} boot-before {2 ** 22 + 1}")
+    set_owner(store, elsewhere, "another-host - 1")
+    set_owner(store, rebooted, f"{socket.gethostname()} boot-before {2 ** 22 + 1}")
     assert store.mark_interrupted() == [rebooted]
     assert [r.status for r in store.runs()] == ["running", "running", "interrupted"]
     assert store.steps(rebooted)[0].status == "interrupted"
     assert store.events(rebooted)[-1].message.startswith("run interrupted")
 
 
-def test_resume_info_and_resume(store, db):
+def test_resume_info_and_resume(store):
     import socket
     run = store.create_run("r", "", {}, {})
     first = store.start_step(run, "eis", {}, 300.0)
@@ -175,7 +182,7 @@ def test_resume_info_and_resume(store, db):
     store.add_temperature(run, [TemperatureReading(6.0, 300, 300, 0)])
     with pytest.raises(StoreError, match="only an interrupted, failed or aborted run"):
         store.resume_run(run)
-    set_owner(db, run, f"{socket.gethostname()} boot-before 1")
+    set_owner(store, run, f"{socket.gethostname()} boot-before 1")
     assert store.mark_interrupted() == [run]
 
     info = store.resume_run(run)
@@ -194,9 +201,9 @@ def test_resume_info_of_a_fresh_run(store):
     assert (info.last_completed, info.unfinished, info.last_point_time_s) == (None, None, None)
 
 
-def test_store_is_bound_to_its_thread(store):
+def test_an_sqlite_store_is_bound_to_its_thread(db):
     from concurrent.futures import ThreadPoolExecutor
-    with ThreadPoolExecutor(1) as pool:
+    with Store.open(db) as store, ThreadPoolExecutor(1) as pool:
         with pytest.raises(sqlite3.ProgrammingError):
             pool.submit(store.runs).result()
 
