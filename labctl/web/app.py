@@ -1,6 +1,6 @@
 """The web view's Flask application: read-only pages over one labctl database.
 
-Pages: `/` the runs (filters `sample`, `status`, `since`), `/runs/ID` one run (status,
+Pages: `/` the runs (filters `bench`, `sample`, `status`, `since`, as `labctl runs`), `/runs/ID` one run (status,
 current step, steps with their results, latest events, plots; the page follows a running
 run by polling `/runs/ID/state.json` and redraws the plots when points arrive),
 `/runs/ID/plots/NAME.png`, `/runs/ID/report/` the analysis report (`labctl analyze`).
@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import hmac
 import tempfile
-from datetime import date
+from argparse import ArgumentTypeError
 from pathlib import Path
 
 from flask import Flask, abort, jsonify, render_template, request, send_from_directory
 
+from labctl.commands.runs import since
 from labctl.runview import result_text
 from labctl.store import Store
+from labctl.store.paths import location
 from labctl.units import celsius_text
 from labctl.web import plots
 
@@ -26,9 +28,10 @@ EVENTS_SHOWN = 30
 COOKIE = "labctl_token"
 
 
-def create_app(db: Path, token: str | None = None) -> Flask:
+def create_app(db: Path | str, token: str | None = None) -> Flask:
+    """`db`: a database file or a lab's `postgresql://` URL."""
     app = Flask(__name__)
-    db = Path(db)
+    db = location(db)
     reports = Path(tempfile.mkdtemp(prefix="labctl-web-reports-"))
 
     def store() -> Store:
@@ -52,10 +55,15 @@ def create_app(db: Path, token: str | None = None) -> Flask:
 
     @app.get("/")
     def runs():
-        filters = {k: request.args.get(k, "").strip() for k in ("sample", "status", "since")}
+        filters = {k: request.args.get(k, "").strip() for k in ("bench", "sample", "status", "since")}
+        try:
+            since_utc = since(filters["since"]) if filters["since"] else None
+        except ArgumentTypeError as exc:
+            abort(400, f"since: {exc}")
         with store() as s:
-            shown = [r for r in reversed(s.runs()) if _matches(r, **filters)]
-        return render_template("runs.html", runs=shown, filters=filters, db=db)
+            shown = s.runs(bench=filters["bench"] or None, since=since_utc,
+                           sample=filters["sample"] or None, status=filters["status"] or None)
+        return render_template("runs.html", runs=shown[::-1], filters=filters, db=db)
 
     @app.get("/runs/<int:run_id>")
     def run(run_id: int):
@@ -113,19 +121,6 @@ def _state(store: Store, run_id: int) -> dict:
     return {"status": run.status, "points": run.points, "steps": len(steps),
             "current": (current.path or current.kind) if current else None,
             "current_points": current.points if current else None}
-
-
-def _matches(run, sample: str = "", status: str = "", since: str = "") -> bool:
-    if sample and sample.lower() not in str(run.sample.get("name", "")).lower():
-        return False
-    if status and run.status != status:
-        return False
-    if since:
-        try:
-            return run.started_utc[:10] >= date.fromisoformat(since).isoformat()
-        except ValueError:
-            abort(400, f"since: not a date (YYYY-MM-DD): {since!r}")
-    return True
 
 
 def _write_report(store: Store, run_id: int, folder: Path) -> None:

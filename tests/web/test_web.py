@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+from urllib.parse import quote
+
 import pytest
 
 from labctl.cli import main
@@ -19,7 +22,11 @@ def client(db):
 def test_the_runs_page_lists_runs_and_filters_them(client, db):
     page = client.get("/").get_data(as_text=True)
     assert '<a href="/runs/1">1</a>' in page and "YSZ-web" in page
-    for query, shown in (("status=done", True), ("status=failed", False),
+    with Store.open(db, create=False) as store:
+        bench = store.run(1).bench_name
+    assert bench and f"<td>{html.escape(bench)} (" in page          # name (host)
+    for query, shown in ((f"bench={quote(bench)}", True), ("bench=furnace-2", False),
+                         ("status=done", True), ("status=failed", False),
                          ("sample=ysz-W", True), ("sample=llzo", False),
                          ("since=2000-01-01", True), ("since=2999-01-01", False)):
         page = client.get(f"/?{query}").get_data(as_text=True)
