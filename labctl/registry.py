@@ -1,10 +1,14 @@
-"""Registries: drivers by short name (`keithley2450`), protocols by kind (`eis`).
+"""Registries: drivers by short name (`keithley2450`), the simulated instrument of a
+driver (by the driver's name), protocols by kind (`eis`).
 
-Both are entry points, labctl's own registered the same way in pyproject.toml, so a
-third-party package adds a driver or a protocol by declaring::
+All are entry points, labctl's own registered the same way in pyproject.toml, so a
+third-party package adds a driver (and its simulator) or a protocol by declaring::
 
     [project.entry-points."labctl.drivers"]
     mydriver = "mypackage.mydriver:MyDriver"
+
+    [project.entry-points."labctl.simulators"]
+    mydriver = "mypackage.mysim:MySimulator"    # a labctl.simulators.device.SimulatedDevice
 
     [project.entry-points."labctl.protocols"]
     my_kind = "mypackage.my_protocol:SPEC"      # a labctl.protocol.ProtocolSpec
@@ -22,27 +26,53 @@ from labctl.errors import ConfigError
 from labctl.protocol import ProtocolSpec
 
 GROUP = "labctl.drivers"
+SIMULATOR_GROUP = "labctl.simulators"
 PROTOCOL_GROUP = "labctl.protocols"
 
 
 @cache
+def _entry_points(group: str) -> dict[str, EntryPoint]:
+    return {ep.name: ep for ep in entry_points(group=group)}
+
+
 def driver_entry_points() -> dict[str, EntryPoint]:
-    return {ep.name: ep for ep in entry_points(group=GROUP)}
+    return _entry_points(GROUP)
+
+
+def simulator_entry_points() -> dict[str, EntryPoint]:
+    return _entry_points(SIMULATOR_GROUP)
 
 
 def driver_names() -> list[str]:
     return sorted(driver_entry_points())
 
 
+def simulated_drivers() -> list[str]:
+    """The drivers that have a registered simulator (`sim://` resources, `labctl sim`)."""
+    return sorted(simulator_entry_points())
+
+
 def load_driver(name: str) -> type:
     """The driver class registered as `name` (ConfigError if unknown or broken)."""
-    entry = driver_entry_points().get(name)
+    return _load(driver_entry_points(), name, "driver",
+                 f"unknown driver {name!r}; registered: {', '.join(driver_names())}")
+
+
+def load_simulator(driver: str) -> type:
+    """The simulated device class registered for `driver` (ConfigError if none)."""
+    return _load(simulator_entry_points(), driver, "simulator of driver",
+                 f"no simulator for driver {driver!r}; simulated: "
+                 f"{', '.join(simulated_drivers())}")
+
+
+def _load(points: dict[str, EntryPoint], name: str, what: str, unknown: str) -> type:
+    entry = points.get(name)
     if entry is None:
-        raise ConfigError(f"unknown driver {name!r}; registered: {', '.join(driver_names())}")
+        raise ConfigError(unknown)
     try:
         return entry.load()
     except (ImportError, AttributeError) as exc:
-        raise ConfigError(f"driver {name!r} ({entry.value}) cannot be loaded: {exc}") from exc
+        raise ConfigError(f"{what} {name!r} ({entry.value}) cannot be loaded: {exc}") from exc
 
 
 @cache

@@ -5,13 +5,13 @@ sockets and pseudo-terminals (`serve`) for programs that talk to real links.
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 from typing import Any
 
 from labctl.clock import Clock, VirtualClock
 from labctl.errors import ConfigError
 from labctl.outputs import writing
+from labctl.registry import load_simulator
 from labctl.simulators.device import SimulatedDevice
 from labctl.simulators.physics.sample_file import locate
 from labctl.simulators.port import SimulatorPort
@@ -19,31 +19,10 @@ from labctl.simulators.serve import PtyServer, TcpServer
 from labctl.simulators.world import SimWorld
 from labctl.units import C_to_K
 
-# driver name -> simulated device class ("module:Class"); each is built as Class(world, options)
-SIMULATORS = {
-    "keithley2450": "labctl.simulators.keithley2450:Keithley2450Simulator",
-    "eurotherm3216": "labctl.simulators.eurotherm3216:Eurotherm3216Simulator",
-    "lakeshore336": "labctl.simulators.lakeshore336:LakeShore336Simulator",
-    "solartron1260": "labctl.simulators.solartron1260:Solartron1260Simulator",
-    "keysight_e4980a": "labctl.simulators.keysight_e4980a:KeysightE4980ASimulator",
-    "emstat4": "labctl.simulators.palmsens_emstat:EmStat4Simulator",
-    "bronkhorst": "labctl.simulators.bronkhorst:BronkhorstSimulator",
-    "alicat": "labctl.simulators.alicat:AlicatSimulator",
-    "zirconia": "labctl.simulators.keithley_dmm:KeithleyDMMSimulator",
-}
-
-
-def simulator_class(driver: str) -> type[SimulatedDevice]:
-    if driver not in SIMULATORS:
-        raise ConfigError(f"no simulator for driver {driver!r}; simulated: {', '.join(SIMULATORS)}")
-    module, _, cls = SIMULATORS[driver].partition(":")
-    return getattr(importlib.import_module(module), cls)
-
-
 def _simulator(name: str, driver: str, world: SimWorld, options: dict[str, Any]) -> SimulatedDevice:
     """The simulated device of instrument `name`; options it cannot use are a ConfigError
     naming the instrument's table (the bench locates it in its file)."""
-    cls = simulator_class(driver)
+    cls = load_simulator(driver)
     try:
         return cls(world, options)
     except Exception as exc:  # noqa: BLE001 - any option value a user wrote

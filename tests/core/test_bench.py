@@ -9,7 +9,7 @@ from labctl import registry
 from labctl.bench import bench_from_data, load_bench, open_bench, parse_bench
 from labctl.configfile import ConfigProblems
 from labctl.errors import ConfigError
-from tests.core.toy import ToyDriver
+from tests.core.toy import ToyDriver, ToySource
 
 GOOD = """\
 [instruments.src]
@@ -173,3 +173,23 @@ def test_a_driver_refusing_its_options_names_the_bench_file_and_table():
     assert (info.value.file, info.value.field, info.value.line) == (
         "b.toml", "instruments.furnace", 2)
     assert "outside 1..247" in str(info.value)
+
+
+class ToyInTheWorld(ToySource):
+    """A third party's simulator: built as `Class(world, options)` like labctl's own."""
+
+    def __init__(self, world, options):
+        super().__init__(world.clock, options)
+
+
+def test_a_registered_simulator_serves_sim_resources_of_its_driver(monkeypatch):
+    points = dict(registry.simulator_entry_points())
+    points["toy"] = EntryPoint("toy", f"{__name__}:ToyInTheWorld", registry.SIMULATOR_GROUP)
+    monkeypatch.setattr(registry, "simulator_entry_points", lambda: points)
+    config = parse_bench(GOOD.replace("socket://127.0.0.1:5025", "sim://src"), "b.toml")
+    with open_bench(config) as bench:
+        assert "TOY" in bench.instruments["src"].identify()
+        assert isinstance(bench.simulation.devices["src"], ToyInTheWorld)
+    monkeypatch.setattr(registry, "simulator_entry_points", lambda: {})
+    with pytest.raises(ConfigError, match="no simulator for driver 'toy'"):
+        open_bench(config)

@@ -14,7 +14,7 @@ from labctl.bench import BENCH_OPTIONS
 from labctl.cli import main
 from labctl.registry import load_driver
 from labctl.transport import LinkSettings
-from labctl.simulators.bench import SIMULATORS
+from labctl.registry import simulated_drivers
 
 SAMPLE = tomllib.loads(resources.files("labctl.simulators").joinpath("samples/default.toml").read_text())
 
@@ -42,7 +42,7 @@ def instrument(draw, driver: str) -> dict:
 
 @st.composite
 def bench_and_sample(draw) -> tuple[dict, dict]:
-    drivers = draw(st.lists(st.sampled_from(sorted(SIMULATORS)), min_size=1, max_size=3,
+    drivers = draw(st.lists(st.sampled_from(simulated_drivers()), min_size=1, max_size=3,
                             unique=True))
     bench = {"instruments": {d: draw(instrument(d)) for d in drivers}}
     simulation = draw(st.dictionaries(st.sampled_from(["seed", "start_temperature_C", "x"]),

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from labctl.cli import main
-from labctl.simulators.bench import SIMULATORS
+from labctl.registry import simulated_drivers
 from tests.processes import Child
 
 
@@ -28,7 +28,7 @@ def test_sim_serves_a_bench_that_bench_check_can_open(tmp_path):
                 "--write-bench", str(bench_file)]) as server:
         text = server.read_until("Serving")
         assert "TCPIP::127.0.0.1::" in text and "/dev/pts/" in text
-        for driver in SIMULATORS:  # every simulated instrument is served
+        for driver in simulated_drivers():  # every simulated instrument is served
             assert driver in text
         check = subprocess.run([sys.executable, "-m", "labctl.cli", "bench", "check",
                                 str(bench_file)], capture_output=True, text=True, timeout=120)
