@@ -1,12 +1,18 @@
 """`labctl run RECIPE --bench BENCH`: run a recipe unattended; `--resume ID` continues one.
 
-Exit status: 0 when the run is done; 1 when it failed (or the recipe/bench is invalid);
-128 + signal number when Ctrl-C / SIGTERM aborted it (after the bench went safe).
+The run goes on in a process of its own (`labctl.runprocess`), which owns the bench and
+the database writer; this command follows it in the foreground (`labctl attach`) or, with
+`--detach`, returns at once with the run id. Ctrl-C asks whether to abort the run or to
+detach (without a terminal to ask: abort, as SIGTERM); SIGHUP (the terminal gone) detaches.
+
+Exit status: 0 when the run is done (or detached); 1 when it failed (or the recipe/bench is
+invalid); 128 + signal number when Ctrl-C / SIGTERM aborted it (after the bench went safe).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import sys
 import time
@@ -36,20 +42,41 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--resume", type=int, metavar="RUN_ID",
                         help="continue an interrupted or failed run from its first "
                              "unfinished step (the recipe is the one stored with it)")
+    parser.add_argument("--detach", action="store_true",
+                        help="start the run process and return at once with the run id "
+                             "(`labctl attach RUN` follows it)")
     parser.set_defaults(func=handler)
 
 
 def handler(args: argparse.Namespace) -> int:
     from rich.console import Console
 
+    from labctl.bench import load_bench
+    from labctl.commands.attach import follow
     from labctl.errors import ConfigError
+    from labctl.runprocess import spawn
+    from labctl.store import db_path
 
     if (args.recipe is None) == (args.resume is None):
         raise ConfigError("give a RECIPE file or --resume RUN_ID (one of them)")
-    outcome = execute(args.recipe, args.bench, db=args.db, seed=args.seed,
-                      sample=args.sample, resume=args.resume, speed=args.speed,
-                      console=Console())
-    return outcome.exit_code
+    db = db_path(args.db)
+    config = _simulation(load_bench(args.bench), args.seed, args.sample)
+    _scaled_clock(config, args.speed)
+    if args.recipe is not None:          # every problem here, before a process starts
+        from labctl.recipe import load_recipe
+        for warning in load_recipe(args.recipe, config).warnings:
+            print(f"labctl: warning: {warning}", file=sys.stderr)
+    spec = {"recipe": args.recipe, "bench": args.bench, "db": str(db), "seed": args.seed,
+            "sample": args.sample, "resume": args.resume, "speed": args.speed}
+    process = spawn(spec, wait_for_client=not args.detach)
+    if args.detach:
+        run_id = process.until("run")
+        process.close()
+        print(f"run {run_id} started in process {process.pid} (log {process.log_path}); "
+              f"follow it with `labctl attach {run_id} --db {db}`")
+        return 0
+    process.until("listening")
+    return follow(process.pid, db, Console(), log_path=process.log_path, starter=process)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -64,8 +91,12 @@ class Outcome:
 
 def execute(recipe_path: str | Path | None, bench_name: str | Path, *, db: str | Path | None,
             seed: int | None = None, sample: str | Path | None = None,
-            resume: int | None = None, speed: float | None = None, console=None) -> Outcome:
-    """Validate, open the bench, run (or resume) with a progress display, print a summary."""
+            resume: int | None = None, speed: float | None = None, console=None,
+            serve=None) -> Outcome:
+    """Validate, open the bench, run (or resume) with a progress display, print a summary
+    (in this process; `serve(runner)`: a context manager held while the runner is open,
+    the run process's channel)."""
+    from labctl import events as ev
     from labctl.bench import load_bench, open_bench
     from labctl.recipe import load_recipe, parse_recipe
     from labctl.runner import Runner
@@ -95,7 +126,8 @@ def execute(recipe_path: str | Path | None, bench_name: str | Path, *, db: str |
             runner.stop(f"stopped by {signame}")
 
     with StopSignals(on_signal=stop_run) as stop:     # held until the bench is closed
-        with open_bench(config, clock) as bench, Runner(recipe, bench, db) as runner:
+        with open_bench(config, clock) as bench, Runner(recipe, bench, db) as runner, \
+                (serve or _nothing)(runner) as channel:
             stop.check()                  # a signal while the bench opened: start nothing
             runner.subscribe(view.subscriber)
             t0 = bench.clock.now()
@@ -105,14 +137,21 @@ def execute(recipe_path: str | Path | None, bench_name: str | Path, *, db: str |
                     view.pump(timeout=0.2)
             future.result()
             simulated = bench.clock.now() - t0
-    wall = time.monotonic() - started
+            wall = time.monotonic() - started
+            closing = (f"{duration_text(simulated)} of bench time in {wall:.1f} s"
+                       f"{f' ({simulated / wall:,.0f}x real time)' if wall > 0 else ''}")
+            if channel is not None:       # the clients' last message
+                channel.publish(ev.LogMessage(runner.run_id, "info", closing))
     with Store.open(db, create=False) as store:
         console.print(summary(store, runner.run_id))
-    console.print(f"{duration_text(simulated)} of bench time in {wall:.1f} s"
-                  f"{f' ({simulated / wall:,.0f}x real time)' if wall > 0 else ''}; "
-                  f"database {db} (labctl runs show {runner.run_id} --db {db})")
+    console.print(f"{closing}; database {db} (labctl runs show {runner.run_id} --db {db})")
     code = {"done": 0, "failed": EXIT_FAILED}.get(runner.status, stop.exit_code or EXIT_ABORTED)
     return Outcome(runner.run_id, runner.status, runner.reason, simulated, wall, code)
+
+
+@contextlib.contextmanager
+def _nothing(runner):
+    yield None
 
 
 def duration_text(seconds: float) -> str:
