@@ -4,8 +4,9 @@ A Unix socket `run-<pid>.sock` in the user's private lock folder (`claims.lock_d
 0700), spoken through `multiprocessing.connection` (length-prefixed pickled objects), every
 connection authenticated with a key only the user can read (`channel.key`, mode 0600): no
 network listener, no other user. The run process sends each client a `Hello` (run, state),
-then every runner event; a client sends `Command`s (pause, resume, abort) and gets an `Ack`
-once the runner took the command (a pause or abort acts at the next checkpoint). A client
+then every runner event; a client sends `Command`s (pause, resume, abort; speed: of a
+simulated bench's paced clock) and gets an `Ack` once the runner took the command (a pause
+or abort acts at the next checkpoint). A client
 that goes away only closes its connection; the run goes on. Points measured while no one
 watched are in the store (`Store.points_since`).
 """
@@ -25,7 +26,7 @@ from typing import Any
 from labctl.claims import lock_dir
 from labctl.errors import LabctlError
 
-COMMANDS = ("pause", "resume", "abort")
+COMMANDS = ("pause", "resume", "abort", "speed")
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class Hello:
 class Command:
     command: str             # one of COMMANDS
     requester: str           # who asks, for the run's events
+    value: float | None = None   # speed: simulated time per real time
 
 
 @dataclass(frozen=True)
@@ -150,10 +152,22 @@ class RunServer:
             return Ack(str(command), False, f"not a command: {command!r}", self.runner.state)
         reason = f"{command.command} requested by {command.requester}"
         try:
-            getattr(self.runner, command.command)(reason)
+            if command.command == "speed":
+                self._set_speed(command.value)
+            else:
+                getattr(self.runner, command.command)(reason)
         except LabctlError as exc:
             return Ack(command.command, False, str(exc), self.runner.state)
         return Ack(command.command, True, reason, self.runner.state)
+
+    def _set_speed(self, speed: float | None) -> None:
+        clock = self.runner.bench.clock
+        if not hasattr(clock, "set_speed"):
+            raise LabctlError("the bench's clock is real time: its speed is not set")
+        try:
+            clock.set_speed(float(speed))
+        except (TypeError, ValueError) as exc:
+            raise LabctlError(f"speed {speed!r}: {exc}") from exc
 
     def _send_all(self) -> None:
         while (event := self._outbox.get()) is not None:
@@ -194,14 +208,15 @@ class RunClient:
         except (ConnectionError, OSError) as exc:
             raise EOFError(str(exc)) from exc
 
-    def send(self, command: str) -> None:
-        self._conn.send(Command(command, f"pid {os.getpid()} (labctl client)"))
+    def send(self, command: str, value: float | None = None) -> None:
+        self._conn.send(Command(command, f"pid {os.getpid()} (labctl client)", value))
 
-    def command(self, command: str, timeout: float = 30.0) -> tuple[Ack, list[Any], float]:
+    def command(self, command: str, value: float | None = None, timeout: float = 30.0
+                ) -> tuple[Ack, list[Any], float]:
         """Send `command` and wait for its ack: (ack, events received meanwhile, seconds
         from sending to the ack)."""
         sent = time.perf_counter()
-        self.send(command)
+        self.send(command, value)
         meanwhile = []
         while True:
             message = self.receive(max(0.0, sent + timeout - time.perf_counter()))

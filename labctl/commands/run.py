@@ -37,7 +37,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=arguments.seed, help="noise seed of a simulated bench")
     parser.add_argument("--speed", type=float, metavar="X",
                         help="the instruments are `labctl sim --speed X`: the run's clock "
-                             "runs X times faster than real time too")
+                             "runs X times faster than real time too; a simulated bench "
+                             "(sim://): simulated time paced to X times real time")
     parser.add_argument("--db", metavar="PATH", help=DB_HELP)
     parser.add_argument("--resume", type=int, metavar="RUN_ID",
                         help="continue an interrupted or failed run from its first "
@@ -61,7 +62,7 @@ def handler(args: argparse.Namespace) -> int:
         raise ConfigError("give a RECIPE file or --resume RUN_ID (one of them)")
     db = db_path(args.db)
     config = _simulation(load_bench(args.bench), args.seed, args.sample)
-    _scaled_clock(config, args.speed)
+    _clock(config, args.speed)
     if args.recipe is not None:          # every problem here, before a process starts
         from labctl.recipe import load_recipe
         for warning in load_recipe(args.recipe, config).warnings:
@@ -106,8 +107,8 @@ def execute(recipe_path: str | Path | None, bench_name: str | Path, *, db: str |
 
     db = db_path(str(db) if db else None)
     config = _simulation(load_bench(bench_name), seed, sample)
-    clock = _scaled_clock(config, speed)
     if resume is None:
+        clock = _clock(config, speed)
         recipe = load_recipe(recipe_path, config)      # every problem before any instrument
         for warning in recipe.warnings:
             print(f"labctl: warning: {warning}", file=sys.stderr)
@@ -116,7 +117,7 @@ def execute(recipe_path: str | Path | None, bench_name: str | Path, *, db: str |
             text = store.run(resume).recipe_text
             last = store.resume_info(resume).last_point_time_s
         recipe = parse_recipe(text, config, source=f"<recipe of run {resume}>")
-        clock = clock or _resumed_clock(config, last)
+        clock = _clock(config, speed, last)
     view = RunView(console)
     started = time.monotonic()
     runner = None
@@ -174,23 +175,17 @@ def _simulation(config, seed: int | None, sample: str | Path | None):
     return dataclasses.replace(config, simulation={**config.simulation, **updates})
 
 
-def _scaled_clock(config, speed: float | None):
-    """`--speed X`: a clock X times faster than real time, for a bench of served simulators."""
-    from labctl.clock import ScaledClock
+def _clock(config, speed: float | None, last_point_time_s: float | None = None):
+    """The run's clock: `--speed X` on a bench served by `labctl sim --speed X`: X times
+    real time; on a simulated (`sim://`) bench: simulated time paced to X times real time
+    (watchable, as in the GUI), else as fast as it computes. A resumed simulated run's
+    clock continues after its last point (times stay ordered)."""
+    from labctl.clock import PacedClock, ScaledClock, VirtualClock
     from labctl.errors import ConfigError
 
-    if speed is None:
-        return None
-    if config.simulated or not speed > 0:
-        raise ConfigError("--speed X (> 0) is for benches served by `labctl sim --speed X`; "
-                          "sim:// instruments run on a virtual clock", file=config.source)
-    return ScaledClock(speed)
-
-
-def _resumed_clock(config, last_point_time_s: float | None):
-    """A simulated bench's clock continues after the run's last point (times stay ordered)."""
-    from labctl.clock import VirtualClock
-
+    if speed is not None and not speed > 0:
+        raise ConfigError(f"--speed must be > 0, got {speed:g}", file=config.source)
     if not config.simulated:
-        return None
-    return VirtualClock(start=(last_point_time_s or 0.0) + 1.0)
+        return None if speed is None else ScaledClock(speed)
+    start = 0.0 if last_point_time_s is None else last_point_time_s + 1.0
+    return VirtualClock(start=start) if speed is None else PacedClock(speed, start=start)
