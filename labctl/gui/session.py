@@ -1,19 +1,18 @@
-"""What the GUI holds while it is open: the bench, the runner, the event queue and the
-poller of live readings. Every instrument access happens off the GUI thread: runs, manual
-commands and one-off protocols on the runner's worker, live readings on the poller. The
-poller reads only while no run or command handed to the runner is unfinished (a run's own
-readings arrive as its events), and a command waits for a poll in progress: instruments
-are never used by both.
+"""What the GUI holds while it is open: the bench, the runner and the event queue. Every
+instrument access happens on the runner's worker, the bench's one I/O owner: runs, manual
+commands, one-off protocols, and the live readings of an idle bench (`Readings` events),
+which a timer on the GUI thread hands to the runner as a job (`Runner.call`) every POLL_S
+while no run is in progress (a run's own readings arrive as its events).
 
 On a simulated bench simulated time is a `PacedClock` at `speed` times real time
 (watchable; `set_speed` changes it during a run): time passes only in the sleeps of a run
 (what the host computes takes none, so the experiment is the same at every speed) and,
-while no run is in progress or it is paused, in the poller's (the furnace keeps ramping).
+while no run is in progress, in the idle jobs (the furnace keeps ramping), one
+IDLE_SLICE_S of real time each, so a command waits at most that long for the worker.
 """
 
 from __future__ import annotations
 
-import threading
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,18 +24,20 @@ from labctl import events as ev
 from labctl.bench import BenchConfig, open_bench
 from labctl.capabilities import SourceMeter, TemperatureController
 from labctl.clock import Clock, PacedClock
-from labctl.errors import describe
+from PySide6.QtCore import QTimer
+
+from labctl.errors import LabctlError, describe
 from labctl.gui.bridge import EventQueue
 from labctl.recipe import Recipe, check_setpoint, one_step_recipe
 from labctl.runner import Runner
 
 POLL_S = 1.0                      # real seconds between live readings
-IDLE_SLICE_S = 0.05               # real seconds the poller lets simulated time pass at once
+IDLE_SLICE_S = 0.05               # real seconds an idle job lets simulated time pass
 
 
 @dataclass(frozen=True)
 class Readings:
-    """Live readings of the bench's instruments (from the poller, GUI-bound)."""
+    """Live readings of the bench's instruments (from an idle job, GUI-bound)."""
 
     values: dict[str, Any] = field(default_factory=dict)   # name -> reading (or None)
     errors: dict[str, str] = field(default_factory=dict)   # name -> what failed
@@ -69,12 +70,13 @@ class Session:
         self.handlers: list[Callable[[Any], None]] = []
         self.queue = EventQueue(self._dispatch)
         self.runner.subscribe(self.queue)
-        self._stop = threading.Event()
-        self._io = threading.Lock()      # held by a poll, and while a command is handed over
-        self._pending = 0                # commands the runner has not finished
-        self._poller = threading.Thread(target=self._poll, name="labctl-gui-poller",
-                                        daemon=True)
-        self._poller.start()
+        self._idle_job: Future | None = None
+        self._since_reading_s = POLL_S       # the first idle job reads (and identifies)
+        self._identified = False
+        self.timer = QTimer()
+        self.timer.setInterval(round(IDLE_SLICE_S * 1000))
+        self.timer.timeout.connect(self._idle)
+        self.timer.start()
 
     @property
     def simulated(self) -> bool:
@@ -109,16 +111,11 @@ class Session:
                              f"{rate_K_per_s * 60:g} °C/min")
 
     def _command(self, submit: Callable[[], Future], what: str) -> Future:
-        """Hand a command to the runner once no poll is in progress; until it is done the
-        poller stays away. Its end is a `CommandDone` (a run's: how the run ended), its
-        failure also an error in the event log."""
-        with self._io:
-            future = submit()
-            self._pending += 1
+        """Hand a command to the runner. Its end is a `CommandDone` (a run's: how the run
+        ended), its failure also an error in the event log."""
+        future = submit()
 
         def done(f: Future) -> None:
-            with self._io:
-                self._pending -= 1
             if f.exception() is not None:
                 status, reason = "failed", str(f.exception())
                 self.queue(ev.LogMessage(self.runner.run_id, "error", f"{what} failed: {reason}"))
@@ -132,50 +129,52 @@ class Session:
         future.add_done_callback(done)
         return future
 
-    # -- live readings ------------------------------------------------------------------------
-    def _poll(self) -> None:
-        identities = {}
-        with self._io:
-            for name, inst in self.bench.instruments.items():
-                try:
-                    identities[name] = inst.identify()
-                except Exception as exc:  # noqa: BLE001 - any link library's: shown, not fatal
-                    identities[name] = f"? ({describe(exc)})"
-        self.queue(Readings(identities=identities))
-        while self._pass_time():
-            with self._io:
-                if self._pending:        # a run or command: its readings arrive as events
-                    continue
-                readings = Readings()
-                for name, inst in self.bench.instruments.items():
-                    if isinstance(inst, (TemperatureController, SourceMeter)):
-                        try:
-                            readings.values[name] = inst.read()
-                        except Exception as exc:  # noqa: BLE001 - as above: polling goes on
-                            readings.errors[name] = describe(exc)
-            self.queue(readings)
+    # -- live readings (idle jobs on the runner's worker) ------------------------------------
+    def _idle(self) -> None:
+        """GUI thread, every IDLE_SLICE_S: the next idle job, once the last one is done."""
+        if self._idle_job is not None and not self._idle_job.done():
+            return
+        self._since_reading_s += IDLE_SLICE_S
+        read = self._since_reading_s >= POLL_S - 1e-9
+        try:
+            self._idle_job = self.runner.call(lambda: self._idle_work(read))
+        except LabctlError:            # a run: its readings arrive as events
+            return
+        if read:
+            self._since_reading_s = 0.0
 
-    def _pass_time(self) -> bool:
-        """Wait POLL_S real seconds (False: the session closes). On a simulated bench,
-        simulated time passes meanwhile unless a run or command is under way (a paused
-        run's furnace goes on): in slices, so that a command never overlaps one."""
-        slices = max(1, round(POLL_S / IDLE_SLICE_S))   # at least one: never a busy loop
-        for _ in range(slices):
-            if self._stop.is_set():
-                return False
-            with self._io:
-                idle = self.simulated and (not self._pending or self.runner.state == "paused")
-                if idle:
-                    self.clock.sleep(POLL_S / slices * self.clock.speed)
-            if not idle and self._stop.wait(POLL_S / slices):
-                return False
-        return not self._stop.is_set()
+    def _idle_work(self, read: bool) -> None:
+        """Worker: let simulated time pass for a slice; identify the instruments once,
+        read the live ones every POLL_S."""
+        if self.simulated:
+            self.clock.sleep(IDLE_SLICE_S * self.clock.speed)
+        if not self._identified:
+            self._identified = True
+            self.queue(Readings(identities={name: _identity(inst) for name, inst
+                                            in self.bench.instruments.items()}))
+        if not read:
+            return
+        readings = Readings()
+        for name, inst in self.bench.instruments.items():
+            if isinstance(inst, (TemperatureController, SourceMeter)):
+                try:
+                    readings.values[name] = inst.read()
+                except Exception as exc:  # noqa: BLE001 - any link library's: shown, reading goes on
+                    readings.errors[name] = describe(exc)
+        self.queue(readings)
 
     # -- lifetime -------------------------------------------------------------------------------
     def close(self) -> None:
-        """Abort a run (the bench goes safe), stop the threads, close the bench."""
-        self._stop.set()
-        self._poller.join()
+        """Abort a run (the bench goes safe), stop the worker and the timers, close the
+        bench."""
+        self.timer.stop()
         self.runner.close()
         self.queue.timer.stop()
         self.bench.close()
+
+
+def _identity(inst) -> str:
+    try:
+        return inst.identify()
+    except Exception as exc:  # noqa: BLE001 - any link library's: shown, not fatal
+        return f"? ({describe(exc)})"
