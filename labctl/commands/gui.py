@@ -37,7 +37,7 @@ def handler(args: argparse.Namespace) -> int:
         raise ConfigError(f"--speed must be > 0, got {args.speed:g}")
     require_gui_extra()
     config = load_bench(args.bench)        # every problem before Qt starts
-    return run_gui(config, db_path(args.db), args.speed)
+    return run_gui(config, db_path(args.db), args.speed, args.bench)
 
 
 def require_gui_extra() -> None:
@@ -53,7 +53,7 @@ def require_gui_extra() -> None:
                           "leaves out: pip install 'labctl-ionics[gui]'")
 
 
-def run_gui(config, db, speed: float) -> int:
+def run_gui(config, db, speed: float, bench_name: str | None = None) -> int:
     import sys
 
     from PySide6.QtCore import QSocketNotifier, QTimer
@@ -64,7 +64,7 @@ def run_gui(config, db, speed: float) -> int:
     from labctl.shutdown import StopSignals
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    session = Session(config, db, speed)     # opens the bench: before any window
+    session = Session(config, db, speed, bench_name=bench_name)   # opens the bench first
     window = MainWindow(session, db)
     def stop_requested(signame: str) -> None:
         window.close_now(f"stopped by {signame}")

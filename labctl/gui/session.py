@@ -13,23 +13,26 @@ IDLE_SLICE_S of real time each, so a command waits at most that long for the wor
 
 from __future__ import annotations
 
+import os
+import time
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from PySide6.QtCore import QTimer
 from scipy.constants import zero_Celsius
 
 from labctl import events as ev
 from labctl.bench import BenchConfig, open_bench
 from labctl.capabilities import SourceMeter, TemperatureController
 from labctl.clock import Clock, PacedClock
-from PySide6.QtCore import QTimer
-
-from labctl.errors import LabctlError, describe
+from labctl.errors import ConfigError, LabctlError, describe
+from labctl.gui.attached import AttachedRun, RunProcessEnded
 from labctl.gui.bridge import EventQueue
-from labctl.recipe import Recipe, check_setpoint, one_step_recipe
+from labctl.recipe import Recipe, check_setpoint, one_step_recipe, parse_recipe
 from labctl.runner import Runner
+from labctl.store import Store
 
 POLL_S = 1.0                      # real seconds between live readings
 IDLE_SLICE_S = 0.05               # real seconds an idle job lets simulated time pass
@@ -57,26 +60,40 @@ class CommandDone:
 
 class Session:
     """Bench + runner for the GUI; `handlers` get every event (runner events, `Readings`)
-    on the GUI thread."""
+    on the GUI thread. With `bench_name` (how `labctl run --bench` names this bench) a run
+    started here goes on in a run process of its own (`labctl.runprocess`), which outlives
+    the GUI: the session hands it the bench (closes its own) and follows it over the
+    channel (`attached`) until it ends, then opens the bench again. `attach_run` follows a
+    run already in progress the same way."""
 
     def __init__(self, config: BenchConfig, db_path: Path, speed: float = 60.0,
-                 clock: Clock | None = None):
+                 clock: Clock | None = None, bench_name: str | None = None):
         """`clock`: for a simulated bench, default a PacedClock at `speed` (tests pass a
         VirtualClock: runs go as fast as the simulation computes, idle time stands still)."""
-        self.config, self.db_path = config, Path(db_path)
+        self.config, self.db_path, self.bench_name = config, Path(db_path), bench_name
         self.clock = clock or (PacedClock(speed) if config.simulated else None)
-        self.bench = open_bench(config, self.clock)
-        self.runner = Runner(None, self.bench, self.db_path)
         self.handlers: list[Callable[[Any], None]] = []
         self.queue = EventQueue(self._dispatch)
+        self.attached: AttachedRun | None = None
+        self.timer = QTimer()
+        self.timer.setInterval(round(IDLE_SLICE_S * 1000))
+        self.timer.timeout.connect(self._idle)
+        self._open()
+
+    def _open(self) -> None:
+        self.bench = open_bench(self.config, self.clock)
+        self.runner = Runner(None, self.bench, self.db_path)
         self.runner.subscribe(self.queue)
         self._idle_job: Future | None = None
         self._since_reading_s = POLL_S       # the first idle job reads (and identifies)
         self._identified = False
-        self.timer = QTimer()
-        self.timer.setInterval(round(IDLE_SLICE_S * 1000))
-        self.timer.timeout.connect(self._idle)
         self.timer.start()
+
+    def _release(self) -> None:
+        """The bench to a run process: no more idle jobs, runner and bench closed."""
+        self.timer.stop()
+        self.runner.close()
+        self.bench.close()
 
     @property
     def simulated(self) -> bool:
@@ -86,25 +103,130 @@ class Session:
     def set_speed(self, speed: float) -> None:
         if self.simulated:
             self.clock.set_speed(speed)
+            if self.attached is not None:
+                self.attached.send("speed", speed)
 
     def _dispatch(self, event: Any) -> None:
+        if isinstance(event, RunProcessEnded) and self.attached is not None:
+            self._run_process_ended(event)
         for handler in self.handlers:
             handler(event)
 
+    # -- run processes --------------------------------------------------------------------------
+    def runs_in_progress(self) -> list[tuple[int, str, int]]:
+        """(run id, name, run process pid) of the database's runs in progress on this host."""
+        if not self.db_path.exists():
+            return []
+        with Store.open(self.db_path) as store:     # marks a dead writer's run interrupted
+            return [(run.id, run.name, pid) for run in store.runs() if run.status == "running"
+                    and (pid := store.writer_pid(run.id)) not in (None, os.getpid())]
+
+    def attach_run(self, run_id: int) -> None:
+        """Follow run `run_id`, in progress in its run process (LabctlError if it is not)."""
+        with Store.open(self.db_path, create=False) as store:
+            pid, text = store.writer_pid(run_id), store.run(run_id).recipe_text
+        if pid is None:
+            raise LabctlError(f"run {run_id} is not in progress on this host")
+        try:
+            recipe = parse_recipe(text, self.config, source=f"<recipe of run {run_id}>")
+        except ConfigError:     # started on another bench: its steps are not listed
+            recipe = None
+        self._hand_over(pid, recipe)
+
+    def _start_process(self, recipe: Recipe) -> None:
+        from labctl.runprocess import spawn
+
+        folder = self.db_path.resolve().parent / "logs"
+        folder.mkdir(exist_ok=True)
+        path = folder / f"recipe-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.toml"
+        path.write_text(recipe.text, encoding="utf-8")
+        self._release()
+        try:
+            process = spawn({"recipe": str(path), "bench": self.bench_name,
+                             "db": str(self.db_path),
+                             "speed": self.clock.speed if self.simulated else None},
+                            wait_for_client=True)
+            process.until("listening")
+            process.close()
+        except BaseException:
+            self._open()
+            raise
+        self._hand_over(process.pid, recipe, released=True)
+
+    def _hand_over(self, pid: int, recipe: Recipe | None, released: bool = False) -> None:
+        if not released:
+            self._release()
+        try:
+            self.attached = AttachedRun(pid, self.queue)
+        except BaseException:
+            self._open()
+            raise
+        self.runner.recipe = recipe           # the run panel lists its steps
+
+    def _run_process_ended(self, event: RunProcessEnded) -> None:
+        """GUI thread: the followed run ended (or its process died): the bench is ours again
+        once the run process has closed it."""
+        from labctl.runprocess import wait_gone
+
+        self.attached.close()
+        self.attached = None
+        wait_gone(event.pid)
+        if not event.finished:
+            with Store.open(self.db_path) as store:     # marks the run interrupted
+                status = store.run(event.run_id).status if event.run_id else "not started"
+            self.queue(ev.LogMessage(event.run_id, "error",
+                                     f"run {event.run_id}: its run process {event.pid} ended "
+                                     f"without finishing it: {status} (labctl run --resume "
+                                     f"{event.run_id} continues it)"))
+        self._open()
+
+    def _own_bench(self) -> None:
+        if self.attached is not None:
+            raise LabctlError(f"run {self.attached.run_id} (run process {self.attached.pid}) "
+                              "has the bench")
+
     # -- commands (the runner executes them on its worker) ----------------------------------
-    def start(self, recipe: Recipe) -> Future:
-        return self._command(lambda: self.runner.start(recipe), "run")
+    def start(self, recipe: Recipe) -> Future | None:
+        self._own_bench()
+        if self.bench_name is None:
+            return self._command(lambda: self.runner.start(recipe), "run")
+        self._start_process(recipe)
+        return None
+
+    def pause(self) -> None:
+        self._run_command("pause", self.runner.pause)
+
+    def resume(self) -> None:
+        self._run_command("resume", self.runner.resume)
+
+    def abort(self) -> None:
+        self._run_command("abort", lambda: self.runner.abort("aborted by the operator"))
+
+    def _run_command(self, command: str, here: Callable[[], None]) -> None:
+        if self.attached is not None:
+            self.attached.send(command)      # acknowledged in the event log
+        else:
+            here()
 
     def one_off(self, kind: str, params: Mapping[str, Any]) -> Future:
         """A single protocol run now, validated like a recipe (ConfigError if not valid)."""
+        self._own_bench()
         recipe = one_step_recipe(kind, params, self.config)
         return self._command(lambda: self.runner.start(recipe), f"one-off {kind}")
 
     def safe_state(self) -> Future:
+        """Every instrument safe; a followed run process is asked to abort (it makes the
+        bench safe)."""
+        if self.attached is not None:
+            self.attached.send("abort")
+            future: Future = Future()
+            future.set_result([])
+            return self._command(lambda: future, f"abort of run {self.attached.run_id}")
         return self._command(self.runner.safe_state, "safe state")
 
     def set_furnace(self, setpoint_K: float, rate_K_per_s: float) -> Future:
         """Ramp the furnace, checked like a recipe first (ConfigError if not valid)."""
+        self._own_bench()
         check_setpoint(self.config, setpoint_K, rate_K_per_s)
         return self._command(lambda: self.runner.set_furnace(setpoint_K, rate_K_per_s),
                              f"furnace to {setpoint_K - zero_Celsius:.1f} °C at "
@@ -165,12 +287,15 @@ class Session:
 
     # -- lifetime -------------------------------------------------------------------------------
     def close(self) -> None:
-        """Abort a run (the bench goes safe), stop the worker and the timers, close the
-        bench."""
+        """Stop following a run process (its run goes on); else abort a run (the bench
+        goes safe). Stop the worker and the timers, close the bench."""
         self.timer.stop()
-        self.runner.close()
+        if self.attached is not None:
+            self.attached.close()
+            self.attached = None
+        else:
+            self._release()
         self.queue.timer.stop()
-        self.bench.close()
 
 
 def _identity(inst) -> str:
