@@ -1,7 +1,9 @@
 """`labctl gui [--bench BENCH|sim|sim-full] [--db PATH] [--speed X]`: the bench GUI.
 
-Ctrl-C or SIGTERM in the terminal closes the window like an accepted close: a run is
-aborted and the bench made safe; the exit status is then 128 + the signal number.
+A run started in the window goes on in a run process of its own (`labctl.runprocess`):
+closing the window, Ctrl-C or SIGTERM in the terminal, or killing the GUI leave it running
+(`labctl attach RUN`, or a new `labctl gui` on the same database: Runs → Attach). The exit
+status after a signal is 128 + the signal number.
 """
 
 from __future__ import annotations
