@@ -1,15 +1,20 @@
-"""A run started in the GUI goes on in a run process: it survives its window, and a new
-window offers it, attaches to it (plots filled from the store) and sees it to its end.
-A real run process on the simulated bench, its clock paced and then sped up."""
+"""A run started in the GUI goes on in a run process: it survives its window (closed, or
+the GUI killed), and a new window offers it, attaches to it (plots filled from the store)
+and sees it to its end. Real run processes on the simulated bench, their clocks paced and
+then sped up; each run paused first, so nothing races the clients."""
 
 from __future__ import annotations
 
 import os
+import signal
+import sys
 
 from labctl.bench import load_bench
+from labctl.channel import RunClient
 from labctl.gui.session import Session
 from labctl.gui.window import MainWindow
 from labctl.store import Store
+from tests.processes import Child
 from tests.runner.toy_protocols import HOT_SIM
 
 WAIT_MS = 60_000
@@ -67,3 +72,57 @@ def test_a_run_started_in_the_gui_survives_its_window_and_a_new_one_shows_all_it
         assert second.session.bench.instruments     # the bench is the GUI's again
     finally:
         second.close()
+
+
+GUI = """
+import sys
+from PySide6.QtWidgets import QApplication
+from labctl import events as ev
+from labctl.bench import load_bench
+from labctl.gui.session import Session
+from labctl.recipe import load_recipe
+
+app = QApplication([])
+bench, db, recipe = sys.argv[1:4]
+session = Session(load_bench(bench), db, speed=50.0, bench_name=bench)
+
+def show(event):
+    if isinstance(event, ev.StateChanged):
+        print("state", event.state, session.attached.pid, flush=True)
+        if event.state == "running":
+            session.pause()
+session.handlers.append(show)
+session.start(load_recipe(recipe, session.config))
+app.exec()
+"""
+RECIPE = """
+[sample]
+name = "pellet"
+[program]
+temperatures_C = [400, 420]
+ramp_C_per_min = 20.0
+[[program.body]]
+protocol = "eis"
+start_Hz = 1e5
+stop_Hz = 10.0
+points_per_decade = 3
+"""
+
+
+def test_a_gui_killed_during_a_run_leaves_it_running_to_its_end(tmp_path):
+    (tmp_path / "bench.toml").write_text(HOT_SIM)
+    (tmp_path / "recipe.toml").write_text(RECIPE)
+    db = tmp_path / "lab.sqlite"
+    with Child([sys.executable, "-c", GUI, str(tmp_path / "bench.toml"), str(db),
+                str(tmp_path / "recipe.toml")]) as gui:
+        pid = int(gui.read_until("state paused ", WAIT_MS / 1000)
+                  .split("state paused ")[1].split()[0])
+        gui.proc.kill()
+        assert gui.proc.wait(WAIT_MS / 1000) == -signal.SIGKILL
+    with RunClient(pid) as client:                      # the run process lives on
+        assert client.hello.state == "paused"
+        assert client.command("speed", 1e5)[0].ok and client.command("resume")[0].ok
+    with Child([sys.executable, "-m", "labctl.cli", "attach", "1", "--db", str(db)]) as cli:
+        assert cli.wait(WAIT_MS / 1000) == 0
+    with Store.open(db) as store:
+        assert store.run(1).status == "done"
