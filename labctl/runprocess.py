@@ -11,20 +11,23 @@ process. It tells the starter how far it got on the READY_FD pipe, one JSON obje
 not start the run. WAIT=1: the run starts once a first client is connected (so the
 starter sees it from its first event), or after CLIENT_WAIT_S without one.
 
-SIGTERM to the run process aborts the run (the bench made safe), as Ctrl-C did to an
-in-process run. If it dies (kill -9, OOM) its run stays 'running' with a writer that is
-gone, which `Store.open` marks 'interrupted' (`labctl run --resume` continues it).
+Linux (fork, pidfd). SIGTERM to the run process aborts the run (the bench made safe), as
+Ctrl-C did to an in-process run. If it dies (kill -9, OOM) its run stays 'running' with a
+writer that is gone, which `Store.open` marks 'interrupted' (`labctl run --resume`
+continues it).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import select
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from labctl.errors import LabctlError
 
@@ -35,22 +38,18 @@ GONE_WAIT_S = 60.0     # for a run process to close its bench once it is done
 class RunProcess:
     """What `spawn` started: the pipe it reports on, and its log file."""
 
-    def __init__(self, ready: IO[str], log_path: Path):
-        self.ready, self.log_path = ready, log_path
+    def __init__(self, ready_fd: int, log_path: Path):
+        self.ready_fd, self.log_path = ready_fd, log_path
         self.pid: int | None = None
+        self._buffer = b""
 
     def until(self, key: str, timeout: float = 120.0) -> Any:
         """Read reports until `key` (its value); LabctlError on an error report, or if
         the process ended without (its log's end quoted)."""
-        import select
-
         deadline = time.monotonic() + timeout
         while True:
-            if not select.select([self.ready], [], [], max(0.0, deadline - time.monotonic()))[0]:
-                raise LabctlError(f"the run process did not report {key} within {timeout:g} s "
-                                  f"(log: {self.log_path})")
-            line = self.ready.readline()
-            if not line:
+            line = self._line(deadline)
+            if line is None:
                 self._ended()
                 raise LabctlError(f"the run process ended before it reported {key}; its log "
                                   f"{self.log_path} ends:\n{tail(self.log_path)}")
@@ -62,8 +61,24 @@ class RunProcess:
             if key in report:
                 return report[key]
 
+    def _line(self, deadline: float) -> bytes | None:
+        """The next report line (None: the pipe closed), unbuffered: what select sees."""
+        while b"\n" not in self._buffer:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self.ready_fd], [], [], left)[0]:
+                raise LabctlError(f"the run process did not report in time (log: "
+                                  f"{self.log_path})")
+            chunk = os.read(self.ready_fd, 4096)
+            if not chunk:
+                return None
+            self._buffer += chunk
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        return line
+
     def close(self) -> None:
-        self.ready.close()
+        if self.ready_fd >= 0:
+            os.close(self.ready_fd)
+            self.ready_fd = -1
 
     def _ended(self) -> None:
         """It reported an error or closed its pipe: wait until it is gone (bench closed)."""
@@ -76,9 +91,10 @@ def spawn(spec: dict[str, Any], *, wait_for_client: bool) -> RunProcess:
     """Start a run process for `spec` (the arguments of `execute`; `db` required)."""
     logs = Path(spec["db"]).expanduser().resolve().parent / "logs"
     logs.mkdir(exist_ok=True)
-    log_path = logs / f"run-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.monotonic_ns()}.log"
+    fd, log_path = tempfile.mkstemp(prefix=f"run-{time.strftime('%Y%m%d-%H%M%S')}-",
+                                    suffix=".log", dir=logs)
     read_end, write_end = os.pipe()
-    with open(log_path, "ab") as log:
+    with os.fdopen(fd, "ab") as log:
         starter = subprocess.Popen(
             [sys.executable, "-m", "labctl.runprocess", json.dumps(spec), str(write_end),
              "1" if wait_for_client else "0"],
@@ -86,13 +102,11 @@ def spawn(spec: dict[str, Any], *, wait_for_client: bool) -> RunProcess:
             pass_fds=(write_end,), start_new_session=True)
     os.close(write_end)
     starter.wait()           # it forks the run process and ends at once
-    return RunProcess(os.fdopen(read_end, encoding="utf-8"), log_path)
+    return RunProcess(read_end, Path(log_path))
 
 
 def wait_gone(pid: int, timeout: float = GONE_WAIT_S) -> bool:
     """Wait until process `pid` (not a child of ours) has ended; False on timeout."""
-    import select
-
     try:
         fd = os.pidfd_open(pid)
     except ProcessLookupError:
