@@ -101,7 +101,7 @@ def _choose(signame: str, view, console) -> str:
     view.progress.stop()
     try:
         answer = console.input("abort the run (the bench is made safe) or detach (the run "
-                               "goes on)? [a/D] ").strip().lower()
+                               "goes on)? [a/D] ", markup=False).strip().lower()
     except (EOFError, KeyboardInterrupt):
         answer = "d"
     view.progress.start()

@@ -6,9 +6,12 @@ clock paced (`--speed`) so that the run lasts while the clients act, then sped u
 from __future__ import annotations
 
 import os
+import re
+import select
 import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -16,7 +19,7 @@ from labctl.channel import RunClient
 from labctl.cli import main
 from labctl.runprocess import wait_gone
 from labctl.store import Store
-from tests.processes import Child
+from tests.processes import Child, stop
 from tests.runner.toy_protocols import HOT_SIM
 
 RECIPE = """
@@ -132,3 +135,58 @@ def test_detach_returns_the_run_id_and_attach_follows_the_run_to_its_end(files):
         assert b.wait(TIMEOUT) == 0       # attached to the end, or the run was done already
     assert "run 1 done" in b.output or "[done]" in b.output
     assert status(db) == "done"
+
+
+class Terminal:
+    """A pseudo-terminal for a process: its output read against a deadline (colours
+    stripped), keys typed."""
+
+    def __init__(self):
+        self.master, self.slave = os.openpty()
+        self._raw = ""
+
+    @property
+    def output(self) -> str:
+        return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", self._raw)
+
+    def read_until(self, text: str, timeout: float = TIMEOUT) -> None:
+        deadline = time.monotonic() + timeout
+        while text not in self.output:
+            left = deadline - time.monotonic()
+            assert left > 0, f"{text!r} not on the terminal:\n{self.output}"
+            if select.select([self.master], [], [], left)[0]:
+                self._raw += os.read(self.master, 65536).decode(errors="replace")
+
+    def type(self, keys: str) -> None:
+        os.write(self.master, keys.encode())
+
+    def close(self) -> None:
+        os.close(self.master)
+        os.close(self.slave)
+
+
+def test_ctrl_c_on_a_terminal_asks_and_detach_leaves_the_run_running(files):
+    recipe, bench, db = files
+    terminal = Terminal()
+    try:
+        proc = subprocess.Popen(labctl("run", recipe, "--bench", bench, "--db", str(db),
+                                       "--speed", PACE),
+                                stdin=terminal.slave, stdout=terminal.slave,
+                                stderr=terminal.slave)
+        try:
+            terminal.read_until("run 1: recipe")        # following it
+            proc.send_signal(signal.SIGINT)
+            terminal.read_until("abort the run (the bench is made safe) or detach (the run "
+                                "goes on)? [a/D]")
+            terminal.type("d\n")
+            assert proc.wait(TIMEOUT) == 0
+            terminal.read_until("detached: run 1 goes on")
+        finally:
+            stop(proc)
+    finally:
+        terminal.close()
+    pid = run_process(db)
+    assert status(db) == "running"
+    with RunClient(pid) as client:          # done with it: abort, the bench made safe
+        assert client.command("abort")[0].ok
+    assert wait_gone(pid, TIMEOUT) and status(db) == "aborted"
