@@ -9,8 +9,9 @@ without waiting: their acknowledgement arrives as a log message, their effect as
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from labctl import events as ev
 from labctl.channel import Ack, RunClient

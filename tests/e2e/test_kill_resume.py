@@ -14,9 +14,9 @@ import sys
 
 import pytest
 
+from labctl.bench import load_bench
 from labctl.cli import main
 from labctl.recipe import load_recipe
-from labctl.bench import load_bench
 from labctl.store import Store
 from tests.runner.toy_protocols import HOT_SIM as BENCH
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import struct
 
-import pytest
-
 from labctl.bench import load_bench
 from labctl.clock import VirtualClock
 from labctl.gui import session as session_module
