@@ -85,8 +85,7 @@ def follow(pid: int, db: Path, console, *, log_path: Path | None = None,
                     finished = message if isinstance(message, ev.RunFinished) else finished
                     view.subscriber(message)
                     view.pump(0)
-    if finished is not None:       # the bench is free and the log complete once it is gone
-        wait_gone(pid)
+    wait_gone(pid)     # the bench free, the log complete, a dead writer seen as dead
     if run_id is None and starter is not None:     # why it started none (LabctlError)
         run_id = starter.until("run", timeout=10.0)
     return _ended(console, run_id, db, finished, closing, stop.exit_code, log_path)
