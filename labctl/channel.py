@@ -54,6 +54,10 @@ class Ack:
     state: str               # the runner's state after it
 
 
+class ChannelClosed(LabctlError):
+    """The run process does not answer: it is closing (its run has ended) or gone."""
+
+
 def socket_path(pid: int) -> Path:
     return lock_dir() / f"run-{pid}.sock"
 
@@ -194,7 +198,7 @@ class RunClient:
         try:
             self._conn = Client(str(self.path), family="AF_UNIX", authkey=authkey())
         except (OSError, EOFError) as exc:
-            raise LabctlError(f"the run process {pid} does not answer ({self.path}): "
+            raise ChannelClosed(f"the run process {pid} does not answer ({self.path}): "
                               f"{exc}") from exc
         self.hello: Hello = self._conn.recv()
 

@@ -31,20 +31,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def handler(args: argparse.Namespace) -> int:
     from rich.console import Console
 
+    from labctl.channel import ChannelClosed
+    from labctl.runprocess import wait_gone
     from labctl.runview import summary
     from labctl.store import Store, db_path
 
     db = db_path(args.db)
     console = Console()
     with Store.open(db, create=False) as store:     # marks a dead writer's run interrupted
-        run, pid = store.run(args.id), store.writer_pid(args.id)
-        if pid is None:
-            console.print(summary(store, args.id))
-            console.print(f"run {args.id} is {run.status}: no run process to attach to"
-                          + (f" (continue it: labctl run --resume {args.id} --bench BENCH)"
-                             if run.status == "interrupted" else ""))
-            return 0 if run.status == "done" else EXIT_FAILED
-    return follow(pid, db, console)
+        pid = store.writer_pid(args.id)
+    if pid is not None:
+        try:
+            return follow(pid, db, console)
+        except ChannelClosed:      # closing after its run, or dead: the store says which
+            wait_gone(pid)
+    with Store.open(db, create=False) as store:
+        status = store.run(args.id).status
+        console.print(summary(store, args.id))
+    console.print(f"run {args.id} is {status}: no run process to attach to"
+                  + (f" (continue it: labctl run --resume {args.id} --bench BENCH)"
+                     if status == "interrupted" else ""))
+    return 0 if status == "done" else EXIT_FAILED
 
 
 def follow(pid: int, db: Path, console, *, log_path: Path | None = None,

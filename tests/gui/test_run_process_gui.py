@@ -6,6 +6,7 @@ then sped up; each run paused first, so nothing races the clients."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sys
 
@@ -43,7 +44,8 @@ def test_a_run_started_in_the_gui_survives_its_window_and_a_new_one_shows_all_it
         for key, text in FORM.items():
             first.run_panel.form.edits[key].setText(text)
         first.run_panel.buttons["start"].click()
-        qtbot.waitUntil(lambda: state(first) == "running", timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: first.session.attached.run_id == 1, timeout=WAIT_MS)
+        assert state(first) == "running"               # its RunStarted came: it is stored
         pid = first.session.attached.pid
         assert pid != os.getpid()
         first.run_panel.buttons["pause"].click()        # through the channel
@@ -88,7 +90,7 @@ session = Session(load_bench(bench), db, speed=50.0, bench_name=bench)
 
 def show(event):
     if isinstance(event, ev.StateChanged):
-        print("state", event.state, session.attached.pid, flush=True)
+        print(f"run process {session.attached.pid}: state {event.state}", flush=True)
         if event.state == "running":
             session.pause()
 session.handlers.append(show)
@@ -115,8 +117,8 @@ def test_a_gui_killed_during_a_run_leaves_it_running_to_its_end(tmp_path):
     db = tmp_path / "lab.sqlite"
     with Child([sys.executable, "-c", GUI, str(tmp_path / "bench.toml"), str(db),
                 str(tmp_path / "recipe.toml")]) as gui:
-        pid = int(gui.read_until("state paused ", WAIT_MS / 1000)
-                  .split("state paused ")[1].split()[0])
+        output = gui.read_until(": state paused", WAIT_MS / 1000)   # the pid came first
+        pid = int(re.search(r"run process (\d+): state paused", output).group(1))
         gui.proc.kill()
         assert gui.proc.wait(WAIT_MS / 1000) == -signal.SIGKILL
     with RunClient(pid) as client:                      # the run process lives on
