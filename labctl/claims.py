@@ -65,10 +65,12 @@ def lock_path(resource: str) -> Path:
 
 
 def current_command() -> str:
-    """What this process is, for a refused claimant: `labctl run examples/x.toml`, or the
-    script's name and first arguments."""
+    """What this process is, for a refused claimant: `labctl run examples/x.toml`, a run
+    process, or the script's name and first arguments."""
     argv = sys.argv or ["python"]
     name = Path(argv[0]).name
+    if name == "runprocess.py":          # its arguments are a JSON spec: not for people
+        return "a labctl run process"
     name = "labctl" if name in ("cli.py", "__main__.py") else name
     return " ".join([name, *argv[1:3]])
 

@@ -157,6 +157,14 @@ class Runner:
             furnace.set_setpoint(setpoint_K)
         return self._submit(job)
 
+    def call(self, job: Callable[[], Any]) -> Future:
+        """Run `job` on the worker between runs (a bench panel's live readings: instruments
+        have one I/O owner); refused during a run, whose readings arrive as events."""
+        with self._cond:
+            if self._state not in ("idle",) + FINAL:
+                raise LabctlError(f"a run is {self._state}: the instruments belong to it")
+        return self._submit(job)
+
     def close(self) -> None:
         """Abort a run in progress and stop the worker thread."""
         if self.state in (RunState.RUNNING, RunState.PAUSED):

@@ -7,6 +7,7 @@ that `labctl --help` stays fast.
 
 COMMAND_MODULES = (
     "run",
+    "attach",
     "demo",
     "runs",
     "control",

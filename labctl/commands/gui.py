@@ -1,7 +1,9 @@
 """`labctl gui [--bench BENCH|sim|sim-full] [--db PATH] [--speed X]`: the bench GUI.
 
-Ctrl-C or SIGTERM in the terminal closes the window like an accepted close: a run is
-aborted and the bench made safe; the exit status is then 128 + the signal number.
+A run started in the window goes on in a run process of its own (`labctl.runprocess`):
+closing the window, Ctrl-C or SIGTERM in the terminal, or killing the GUI leave it running
+(`labctl attach RUN`, or a new `labctl gui` on the same database: Runs → Attach). The exit
+status after a signal is 128 + the signal number.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ def handler(args: argparse.Namespace) -> int:
         raise ConfigError(f"--speed must be > 0, got {args.speed:g}")
     require_gui_extra()
     config = load_bench(args.bench)        # every problem before Qt starts
-    return run_gui(config, db_path(args.db), args.speed)
+    return run_gui(config, db_path(args.db), args.speed, args.bench)
 
 
 def require_gui_extra() -> None:
@@ -46,7 +48,7 @@ def require_gui_extra() -> None:
     require_extra("gui", GUI_EXTRA, "labctl gui")
 
 
-def run_gui(config, db, speed: float) -> int:
+def run_gui(config, db, speed: float, bench_name: str | None = None) -> int:
     import sys
 
     from PySide6.QtCore import QSocketNotifier, QTimer
@@ -57,7 +59,7 @@ def run_gui(config, db, speed: float) -> int:
     from labctl.shutdown import StopSignals
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    session = Session(config, db, speed)     # opens the bench: before any window
+    session = Session(config, db, speed, bench_name=bench_name)   # opens the bench first
     window = MainWindow(session, db)
     def stop_requested(signame: str) -> None:
         window.close_now(f"stopped by {signame}")  # noqa: F821 - deleted after StopSignals ended

@@ -1,7 +1,12 @@
 """`labctl run RECIPE --bench BENCH`: run a recipe unattended; `--resume ID` continues one.
 
-Exit status: 0 when the run is done; 1 when it failed (or the recipe/bench is invalid);
-128 + signal number when Ctrl-C / SIGTERM aborted it (after the bench went safe).
+The run goes on in a process of its own (`labctl.runprocess`), which owns the bench and
+the database writer; this command follows it in the foreground (`labctl attach`) or, with
+`--detach`, returns at once with the run id. Ctrl-C asks whether to abort the run or to
+detach (without a terminal to ask: abort, as SIGTERM); SIGHUP (the terminal gone) detaches.
+
+Exit status: 0 when the run is done (or detached); 1 when it failed (or the recipe/bench is
+invalid); 128 + signal number when Ctrl-C / SIGTERM aborted it (after the bench went safe).
 """
 
 from __future__ import annotations
@@ -32,25 +37,47 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=arguments.seed, help="noise seed of a simulated bench")
     parser.add_argument("--speed", type=float, metavar="X",
                         help="the instruments are `labctl sim --speed X`: the run's clock "
-                             "runs X times faster than real time too")
+                             "runs X times faster than real time too; a simulated bench "
+                             "(sim://): simulated time paced to X times real time")
     parser.add_argument("--db", metavar="PATH", help=DB_HELP)
     parser.add_argument("--resume", type=int, metavar="RUN_ID",
                         help="continue an interrupted or failed run from its first "
                              "unfinished step (the recipe is the one stored with it)")
+    parser.add_argument("--detach", action="store_true",
+                        help="start the run process and return at once with the run id "
+                             "(`labctl attach RUN` follows it)")
     parser.set_defaults(func=handler)
 
 
 def handler(args: argparse.Namespace) -> int:
     from rich.console import Console
 
+    from labctl.bench import load_bench
+    from labctl.commands.attach import follow
     from labctl.errors import ConfigError
+    from labctl.runprocess import spawn
+    from labctl.store import db_path
 
     if (args.recipe is None) == (args.resume is None):
         raise ConfigError("give a RECIPE file or --resume RUN_ID (one of them)")
-    outcome = execute(args.recipe, args.bench, db=args.db, seed=args.seed,
-                      sample=args.sample, resume=args.resume, speed=args.speed,
-                      console=Console())
-    return outcome.exit_code
+    db = db_path(args.db)
+    config = _simulation(load_bench(args.bench), args.seed, args.sample)
+    _clock(config, args.speed)
+    if args.recipe is not None:          # every problem here, before a process starts
+        from labctl.recipe import load_recipe
+        for warning in load_recipe(args.recipe, config).warnings:
+            print(f"labctl: warning: {warning}", file=sys.stderr)
+    spec = {"recipe": args.recipe, "bench": args.bench, "db": str(db), "seed": args.seed,
+            "sample": args.sample, "resume": args.resume, "speed": args.speed}
+    process = spawn(spec, wait_for_client=not args.detach)
+    if args.detach:
+        run_id = process.until("run")
+        process.close()
+        print(f"run {run_id} started in process {process.pid} (log {process.log_path}); "
+              f"follow it with `labctl attach {run_id} --db {db}`")
+        return 0
+    process.until("listening")
+    return follow(process.pid, db, Console(), log_path=process.log_path, starter=process)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,8 +92,12 @@ class Outcome:
 
 def execute(recipe_path: str | Path | None, bench_name: str | Path, *, db: str | Path | None,
             seed: int | None = None, sample: str | Path | None = None,
-            resume: int | None = None, speed: float | None = None, console=None) -> Outcome:
-    """Validate, open the bench, run (or resume) with a progress display, print a summary."""
+            resume: int | None = None, speed: float | None = None, console=None,
+            serve=None) -> Outcome:
+    """Validate, open the bench, run (or resume) with a progress display, print a summary
+    (in this process; `serve(runner)`: a context manager held while the runner is open,
+    the run process's channel)."""
+    from labctl import events as ev
     from labctl.bench import load_bench, open_bench
     from labctl.notify import notifier_for
     from labctl.recipe import load_recipe, parse_recipe
@@ -77,8 +108,8 @@ def execute(recipe_path: str | Path | None, bench_name: str | Path, *, db: str |
 
     db = db_path(str(db) if db else None)
     config = _simulation(load_bench(bench_name), seed, sample)
-    clock = _scaled_clock(config, speed)
     if resume is None:
+        clock = _clock(config, speed)
         recipe = load_recipe(recipe_path, config)      # every problem before any instrument
         for warning in recipe.warnings:
             print(f"labctl: warning: {warning}", file=sys.stderr)
@@ -87,7 +118,7 @@ def execute(recipe_path: str | Path | None, bench_name: str | Path, *, db: str |
             text = store.run(resume).recipe_text
             last = store.resume_info(resume).last_point_time_s
         recipe = parse_recipe(text, config, source=f"<recipe of run {resume}>")
-        clock = clock or _resumed_clock(config, last)
+        clock = _clock(config, speed, last)
     notifier = notifier_for(db)          # the user's [notify]: its problems before any instrument
     view = RunView(console)
     started = time.monotonic()
@@ -98,7 +129,8 @@ def execute(recipe_path: str | Path | None, bench_name: str | Path, *, db: str |
             runner.stop(f"stopped by {signame}")
 
     with StopSignals(on_signal=stop_run) as stop, notifier or contextlib.nullcontext():
-        with open_bench(config, clock) as bench, Runner(recipe, bench, db) as runner:
+        with open_bench(config, clock) as bench, Runner(recipe, bench, db) as runner, \
+                (serve or _nothing)(runner) as channel:
             stop.check()                  # a signal while the bench opened: start nothing
             runner.subscribe(view.subscriber)
             if notifier:
@@ -110,14 +142,21 @@ def execute(recipe_path: str | Path | None, bench_name: str | Path, *, db: str |
                     view.pump(timeout=0.2)
             future.result()
             simulated = bench.clock.now() - t0
-    wall = time.monotonic() - started
+            wall = time.monotonic() - started
+            closing = (f"{duration_text(simulated)} of bench time in {wall:.1f} s"
+                       f"{f' ({simulated / wall:,.0f}x real time)' if wall > 0 else ''}")
+            if channel is not None:       # the clients' last message
+                channel.publish(ev.LogMessage(runner.run_id, "info", closing))
     with Store.open(db, create=False) as store:
         console.print(summary(store, runner.run_id))
-    console.print(f"{duration_text(simulated)} of bench time in {wall:.1f} s"
-                  f"{f' ({simulated / wall:,.0f}x real time)' if wall > 0 else ''}; "
-                  f"database {db} (labctl runs show {runner.run_id} --db {db})")
+    console.print(f"{closing}; database {db} (labctl runs show {runner.run_id} --db {db})")
     code = {"done": 0, "failed": EXIT_FAILED}.get(runner.status, stop.exit_code or EXIT_ABORTED)
     return Outcome(runner.run_id, runner.status, runner.reason, simulated, wall, code)
+
+
+@contextlib.contextmanager
+def _nothing(runner):
+    yield None
 
 
 def duration_text(seconds: float) -> str:
@@ -140,23 +179,17 @@ def _simulation(config, seed: int | None, sample: str | Path | None):
     return dataclasses.replace(config, simulation={**config.simulation, **updates})
 
 
-def _scaled_clock(config, speed: float | None):
-    """`--speed X`: a clock X times faster than real time, for a bench of served simulators."""
-    from labctl.clock import ScaledClock
+def _clock(config, speed: float | None, last_point_time_s: float | None = None):
+    """The run's clock: `--speed X` on a bench served by `labctl sim --speed X`: X times
+    real time; on a simulated (`sim://`) bench: simulated time paced to X times real time
+    (watchable, as in the GUI), else as fast as it computes. A resumed simulated run's
+    clock continues after its last point (times stay ordered)."""
+    from labctl.clock import PacedClock, ScaledClock, VirtualClock
     from labctl.errors import ConfigError
 
-    if speed is None:
-        return None
-    if config.simulated or not speed > 0:
-        raise ConfigError("--speed X (> 0) is for benches served by `labctl sim --speed X`; "
-                          "sim:// instruments run on a virtual clock", file=config.source)
-    return ScaledClock(speed)
-
-
-def _resumed_clock(config, last_point_time_s: float | None):
-    """A simulated bench's clock continues after the run's last point (times stay ordered)."""
-    from labctl.clock import VirtualClock
-
+    if speed is not None and not speed > 0:
+        raise ConfigError(f"--speed must be > 0, got {speed:g}", file=config.source)
     if not config.simulated:
-        return None
-    return VirtualClock(start=(last_point_time_s or 0.0) + 1.0)
+        return None if speed is None else ScaledClock(speed)
+    start = 0.0 if last_point_time_s is None else last_point_time_s + 1.0
+    return VirtualClock(start=start) if speed is None else PacedClock(speed, start=start)

@@ -73,10 +73,9 @@ class RunPanel(QWidget):
                         ("validate", "start", "pause", "resume", "abort")}
         self.buttons["validate"].clicked.connect(self.validate)
         self.buttons["start"].clicked.connect(self.start)
-        self.buttons["pause"].clicked.connect(lambda: self._command(session.runner.pause))
-        self.buttons["resume"].clicked.connect(lambda: self._command(session.runner.resume))
-        self.buttons["abort"].clicked.connect(
-            lambda: self._command(lambda: session.runner.abort("aborted by the operator")))
+        self.buttons["pause"].clicked.connect(lambda: self._command(session.pause))
+        self.buttons["resume"].clicked.connect(lambda: self._command(session.resume))
+        self.buttons["abort"].clicked.connect(lambda: self._command(session.abort))
         buttons = QHBoxLayout()
         for button in self.buttons.values():
             buttons.addWidget(button)
@@ -208,7 +207,8 @@ class RunPanel(QWidget):
                 f"this step: {duration(step_s)}")
         text += " bench time"
         if self.session.simulated:
-            text += f" (~{duration((seconds or step_s) / self.session.clock.speed)} here)"
+            left = seconds if seconds is not None else step_s     # 0 s left is a value
+            text += f" (~{duration(left / self.session.clock.speed)} here)"
         return text
 
     def add_log(self, level: str, message: str) -> None:

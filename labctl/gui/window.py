@@ -1,25 +1,33 @@
 """The main window: the run (panel + live plots), the bench, the run browser; a speed
 control for simulated benches and the 'everything safe' button always in reach.
 
-Closing during a run asks first; an accepted close (or a stop signal) aborts the run, the
-bench goes safe, and every thread the GUI started is stopped before the window goes.
+Closing during a run in this process asks first; an accepted close (or a stop signal)
+aborts the run, the bench goes safe, and every thread the GUI started is stopped before
+the window goes. A run in a run process of its own (started here or attached through
+*Runs → Attach*) goes on when the window closes; a new window offers it on start-up, its
+plots filled from the store (every point, also those measured while no window watched)
+and following it there.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (QDoubleSpinBox, QLabel, QMainWindow, QMessageBox, QPushButton,
                                QSplitter, QTabWidget, QToolBar)
 
 from labctl import events as ev
+from labctl.errors import LabctlError
+from labctl.gui.attached import Attached, RunProcessEnded
 from labctl.gui.bench_panel import SAFE_STYLE, BenchPanel
 from labctl.gui.browser import RunBrowser
 from labctl.gui.liveplots import PlotsView
 from labctl.gui.run_panel import RunPanel
 from labctl.gui.session import Session
 from labctl.runstate import ACTIVE, RunState
+
+FOLLOW_MS = 500          # how often the plots of a followed run process read the store
 
 
 class MainWindow(QMainWindow):
@@ -43,9 +51,15 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.browser, "Runs")
         self.setCentralWidget(self.tabs)
         self._toolbar()
+        self._runs_menu()
         self.run_panel.recipe_started.connect(self._recipe_started)
         session.handlers.append(self.handle)
         self._closed = False
+        self.followed: int | None = None       # the run process's run the plots follow
+        self.follow_timer = QTimer(self)
+        self.follow_timer.setInterval(FOLLOW_MS)
+        self.follow_timer.timeout.connect(self._follow)
+        self.offer_runs()
         screen = self.screen().availableGeometry()       # 1600x1000, or less on a laptop
         self.resize(min(1600, screen.width()), min(1000, screen.height()))
 
@@ -73,12 +87,64 @@ class MainWindow(QMainWindow):
             bar.addWidget(self.speed)
         self.addToolBar(bar)
 
+    def _runs_menu(self) -> None:
+        self.attach_menu = self.menuBar().addMenu("&Runs").addMenu("&Attach")
+        self.attach_menu.aboutToShow.connect(self._list_runs)
+
+    def _list_runs(self) -> None:
+        self.attach_menu.clear()
+        for run_id, name, pid in self.session.runs_in_progress():
+            action = self.attach_menu.addAction(f"run {run_id}: {name} (process {pid})")
+            action.triggered.connect(lambda _=False, r=run_id: self.attach(r))
+        if self.attach_menu.isEmpty():
+            self.attach_menu.addAction("no run in progress").setEnabled(False)
+
+    def offer_runs(self) -> None:
+        """Name the runs in progress on the database (Runs → Attach)."""
+        runs = self.session.runs_in_progress()
+        if runs:
+            self.statusBar().showMessage(
+                "in progress: " + ", ".join(f"run {r} {name!r}" for r, name, _ in runs)
+                + " — Runs → Attach")
+
+    def attach(self, run_id: int) -> None:
+        try:
+            self.session.attach_run(run_id)
+        except LabctlError as exc:
+            self.statusBar().showMessage(f"cannot attach to run {run_id}: {exc}")
+
+    def _follow(self) -> None:
+        if self.followed is not None:
+            self.plots.follow(self.browser.store, self.followed)
+
+    def _follow_run(self, run_id: int | None) -> None:
+        """Plot a run process's run from the store: what it has, then what it adds."""
+        self.followed = run_id
+        if run_id is None:
+            self.follow_timer.stop()
+            return
+        self.plots.load_run(self.browser.store, run_id)
+        self.follow_timer.start()
+
     def _recipe_started(self, recipe) -> None:
         sample = recipe.sample
         self.plots.arrhenius.set_geometry(sample.get("thickness_m"), sample.get("area_m2"))
 
     def handle(self, event) -> None:
-        if isinstance(event, ev.RunStarted) and not event.resumed:
+        if isinstance(event, Attached):
+            self._follow_run(event.run_id)
+            if event.state in ACTIVE:
+                self.run_panel.handle(ev.StateChanged(event.state))
+            return
+        if isinstance(event, RunProcessEnded):
+            self._follow()
+            self._follow_run(None)
+            self.browser.refresh()
+            return
+        followed = self.session.attached is not None   # plots from the store, not events
+        if isinstance(event, ev.RunStarted) and followed:
+            self._follow_run(event.run_id)
+        elif isinstance(event, ev.RunStarted) and not event.resumed:
             geometry = self.plots.arrhenius.geometry
             self.plots.clear()
             self.plots.arrhenius.set_geometry(*(geometry or (None, None)))
@@ -88,7 +154,8 @@ class MainWindow(QMainWindow):
         if isinstance(event, ev.StateChanged):
             self.state.setText(f" {self.run_panel.state.text()} ")
         self.bench_panel.handle(event)
-        self.plots.handle(event)
+        if not followed:
+            self.plots.handle(event)
 
     # -- lifetime -------------------------------------------------------------------------
     def closeEvent(self, event) -> None:
@@ -110,10 +177,12 @@ class MainWindow(QMainWindow):
         self.close()
 
     def shutdown(self) -> None:
-        """Abort a run, bench safe and closed, threads stopped (once)."""
+        """Abort a run in this process (bench safe and closed) or leave a run process's
+        run going; threads stopped (once)."""
         if self._closed:
             return
         self._closed = True
+        self.follow_timer.stop()
         self.session.handlers.remove(self.handle)
         self.session.close()
         self.browser.close_store()

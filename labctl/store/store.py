@@ -209,6 +209,15 @@ class Store(Requests, Offline):
                 _event(db, run_id, "warning", "run interrupted: its writer process is gone")
         return dead
 
+    def writer_pid(self, run_id: int) -> int | None:
+        """The pid of the process writing running run `run_id` on this host (None: the
+        run is not running, or is written on another host)."""
+        rows = self._select("SELECT owner FROM runs WHERE id = ? AND status = 'running'", run_id)
+        if not rows:
+            return None
+        host, _, pid = rows[0]["owner"].rsplit(" ", 2)
+        return int(pid) if host == socket.gethostname() else None
+
     def _dead_runs(self) -> list[int]:
         with self._db_errors("read"):
             return [run_id for run_id, owner in self._conn.execute(
@@ -430,7 +439,17 @@ def _alive(owner: str) -> bool:
         return False
     except PermissionError:
         pass
-    return True
+    return not _zombie(int(pid))
+
+
+def _zombie(pid: int) -> bool:
+    """Whether `pid` has ended but not been reaped yet (a killed run process waits for
+    init to reap it: kill(pid, 0) still finds it)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2:].startswith("Z")
 
 
 def _owner() -> str:

@@ -1,19 +1,22 @@
-"""Crash safety: `labctl run` killed with SIGKILL at random moments; `labctl run --resume`
+"""Crash safety: the run process of `labctl run` killed with SIGKILL at random moments; `labctl run --resume`
 ends each run complete, with every point committed before the kill still in the store and
 the measurements cut short or repeated marked superseded."""
 
 from __future__ import annotations
 
+import os
 import random
+import select
+import signal
 import sqlite3
 import subprocess
 import sys
 
 import pytest
 
+from labctl.bench import load_bench
 from labctl.cli import main
 from labctl.recipe import load_recipe
-from labctl.bench import load_bench
 from labctl.store import Store
 from tests.runner.toy_protocols import HOT_SIM as BENCH
 
@@ -62,19 +65,21 @@ def committed(db) -> int:
 
 
 def run_until_killed(args, db, after_points, log):
-    """Start `labctl run`, SIGKILL it once `after_points` rows are committed."""
-    proc = subprocess.Popen([sys.executable, "-m", "labctl.cli", *args], stdout=log,
-                            stderr=subprocess.STDOUT)
+    """Start `labctl run --detach`, SIGKILL its run process once `after_points` rows are
+    committed."""
+    subprocess.run([sys.executable, "-m", "labctl.cli", *args, "--detach"], stdout=log,
+                   stderr=subprocess.STDOUT, check=True, timeout=120)
+    with Store.open(db) as store:
+        pid = store.writer_pid(1)
+    gone = os.pidfd_open(pid)
     try:
         while committed(db) < after_points:
-            try:
-                proc.wait(timeout=0.02)       # polls the database, returns early on exit
-                pytest.fail(f"the run ended before {after_points} rows: exit {proc.returncode}")
-            except subprocess.TimeoutExpired:
-                pass
+            if select.select([gone], [], [], 0.02)[0]:   # polls the database, ends on exit
+                pytest.fail(f"the run ended before {after_points} rows")
+        os.kill(pid, signal.SIGKILL)
+        assert select.select([gone], [], [], 60)[0]
     finally:
-        proc.kill()
-        proc.wait()
+        os.close(gone)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

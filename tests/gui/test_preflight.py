@@ -12,8 +12,11 @@ def test_one_offs_outside_the_instruments_ranges_touch_no_instrument(qtbot, wind
     panel, session = window.bench_panel, window.session
     furnace = session.bench.find(TemperatureController)[0]
     fra = session.bench.simulation.devices["fra"]
-    with session._io:            # no poll in between: what the instruments hold now
-        setpoint, rate = furnace.target_setpoint_K, furnace.ramp_rate_K_per_s
+    def held():                  # on the runner's worker, the instruments' one I/O owner
+        return session.runner.call(
+            lambda: (furnace.target_setpoint_K, furnace.ramp_rate_K_per_s)).result(60)
+
+    setpoint, rate = held()
     generator = dict(fra.numbers)
     panel.setpoint.setText("-50")
     panel.ramp.setText("7")
@@ -24,9 +27,7 @@ def test_one_offs_outside_the_instruments_ranges_touch_no_instrument(qtbot, wind
     panel.one_off("eis")
     assert "5e+07 Hz is outside what 'fra' (solartron1260) can do" in panel.message.text()
     assert session.runner.state == "idle"
-    with session._io:
-        assert furnace.target_setpoint_K == pytest.approx(setpoint, abs=1e-3)
-        assert furnace.ramp_rate_K_per_s == pytest.approx(rate)
+    assert held() == pytest.approx((setpoint, rate), abs=1e-3)
     assert fra.numbers == generator
 
 

@@ -1,11 +1,10 @@
-"""The GUI's live readings: an instrument whose library raises what is no labctl error
-(a garbled reply's struct.error) shows that error, and the polling goes on."""
+"""The GUI's live readings: jobs of the runner's worker (the bench's one I/O owner); an
+instrument whose library raises what is no labctl error (a garbled reply's struct.error)
+shows that error, and the readings go on."""
 
 from __future__ import annotations
 
 import struct
-
-import pytest
 
 from labctl.bench import load_bench
 from labctl.clock import VirtualClock
@@ -31,25 +30,27 @@ def test_a_raw_library_error_in_a_live_reading_is_shown_and_polling_goes_on(
     assert errors[0] == "struct.error: unpack requires a buffer of 8 bytes"
 
 
-def test_between_polls_the_poller_waits_poll_s_even_when_it_is_shorter_than_a_slice(
-        tmp_path, monkeypatch):
-    """POLL_S below IDLE_SLICE_S once made zero slices: a busy loop that starved the GUI
-    thread (a test hung). Every pass waits POLL_S in all (here on a stop event that records
-    its timeouts instead of sleeping)."""
+def test_live_readings_and_idle_time_are_jobs_of_the_runners_worker(qtbot, tmp_path,
+                                                                   monkeypatch):
+    """One I/O owner: the idle bench's readings are taken on the runner's worker, never on
+    a thread of their own beside it; simulated time passes meanwhile (the furnace ramps)."""
     import threading
 
-    class Recording(threading.Event):
-        def __init__(self):
-            super().__init__()
-            self.waits = []
+    monkeypatch.setattr(session_module, "POLL_S", 0.1)
+    session = Session(load_bench("sim"), tmp_path / "lab.sqlite", speed=600.0)
+    try:
+        furnace, readers = session.bench["furnace"], []
+        read = furnace.read
 
-        def wait(self, timeout=None):
-            self.waits.append(timeout)
-            return False
-
-    monkeypatch.setattr(session_module, "POLL_S", 0.01)
-    session = Session(load_bench("sim"), tmp_path / "lab.sqlite", clock=VirtualClock())
-    session.close()                       # its own poller stopped: this test calls the wait
-    session._stop = Recording()
-    assert session._pass_time()
-    assert sum(session._stop.waits) == pytest.approx(0.01)
+        def watched():
+            readers.append(threading.current_thread().name)
+            return read()
+        monkeypatch.setattr(furnace, "read", watched)
+        shown = []
+        session.handlers.append(lambda event: isinstance(event, Readings)
+                                and "furnace" in event.values and shown.append(event))
+        qtbot.waitUntil(lambda: len(shown) >= 2, timeout=10_000)
+    finally:
+        session.close()
+    assert set(readers) == {"labctl-runner"}
+    assert session.clock.now() > 0.0

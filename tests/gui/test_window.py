@@ -22,16 +22,15 @@ def wait_state(qtbot, window, *states):
 
 
 def test_a_run_started_from_the_gui_fills_every_plot(qtbot, window):
-    panel, runner = window.run_panel, window.session.runner
+    panel = window.run_panel
     highlighted, status_lines = set(), []
     window.session.handlers.append(lambda e: highlighted.add(panel.current_step))
     window.session.handlers.append(lambda e: status_lines.append(panel.remaining.text()))
     furnace = window.session.bench.find(TemperatureController)[0]
     read, polled_during_run = furnace.read, []
 
-    def watched_read():               # the poller must leave instruments to the run
-        if threading.current_thread().name == "labctl-gui-poller":
-            polled_during_run.append(runner.state not in ("idle", "done", "failed"))
+    def watched_read():               # live readings must leave instruments to the run
+        polled_during_run.append(threading.current_thread().name != "labctl-runner")
         return read()
 
     furnace.read = watched_read
@@ -64,7 +63,7 @@ def log_texts(panel) -> list[str]:
 
 
 def test_pause_resume_abort_leave_the_bench_safe(qtbot, window):
-    panel, runner = window.run_panel, window.session.runner
+    panel = window.run_panel
     panel.buttons["start"].click()
     qtbot.waitUntil(lambda: len(window.plots.temperature.temperature) > 0 or
                     runner.state != "running", timeout=WAIT_MS)
@@ -165,7 +164,8 @@ def test_bench_panel_shows_readings_and_commands_go_through_the_runner(qtbot, wi
     bench.setpoint.setText("150")
     bench.set_furnace()
     furnace = window.session.bench.find(TemperatureController)[0]
-    qtbot.waitUntil(lambda: abs(furnace.target_setpoint_K - 423.15) < 0.01, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: abs(window.session.runner.call(lambda: furnace.target_setpoint_K)
+                                .result(WAIT_MS / 1000) - 423.15) < 0.01, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: bench.message.text().endswith(": done"), timeout=WAIT_MS)
     assert bench.message.text() == "furnace to 150 °C at 10 °C/min: done"
     bench.forms["eis"]["stop_Hz"].setText("100")
