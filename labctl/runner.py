@@ -161,7 +161,7 @@ class Runner:
         """Run `job` on the worker between runs (a bench panel's live readings: instruments
         have one I/O owner); refused during a run, whose readings arrive as events."""
         with self._cond:
-            if self._state not in ("idle",) + FINAL:
+            if self._state in ACTIVE:
                 raise LabctlError(f"a run is {self._state}: the instruments belong to it")
         return self._submit(job)
 

@@ -63,7 +63,7 @@ def log_texts(panel) -> list[str]:
 
 
 def test_pause_resume_abort_leave_the_bench_safe(qtbot, window):
-    panel = window.run_panel
+    panel, runner = window.run_panel, window.session.runner
     panel.buttons["start"].click()
     qtbot.waitUntil(lambda: len(window.plots.temperature.temperature) > 0 or
                     runner.state != "running", timeout=WAIT_MS)
