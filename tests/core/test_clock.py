@@ -104,4 +104,6 @@ def test_paced_clock_concurrent_sleepers_never_take_time_back():
     long.start()
     clock.sleep(1.0)
     long.join()
-    assert clock.now() == pytest.approx(50.0)
+    # 50: the short sleep ran while the long one slept; 51: a loaded host started it only
+    # after the long one had ended. Never less: a sleeper does not take the clock back.
+    assert clock.now() in (pytest.approx(50.0), pytest.approx(51.0))
