@@ -13,7 +13,9 @@ transference number's wait does), and the wait ends when both are steady: the ex
 y_ss has settled (standard error and the estimates of earlier times within the tolerance),
 the latest readings agree with it, and a decay has been resolved or the signal has not
 moved beyond the tolerance. No fixed time: it ends on the physics, or at `max_wait_s` with
-a warning. The gas keeps flowing after the step (the next step measures in it).
+a warning. The gas keeps flowing after the step (the next step measures in it). A line not
+following its set-point or a pO2 out of the bench's range is left to the interlocks
+(`flow_not_followed`, `pO2_out_of_range`: pause or abort; switched off, the wait goes on).
 Result: the flows, the steady pO2 and |Z| with their uncertainties, the time waited, and
 pO2(t) with the flows (the |Z| readings are stored as impedance points).
 """
@@ -25,8 +27,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from labctl.capabilities import FlowController, ImpedanceAnalyzer, OxygenSensor
-from labctl.errors import ConfigError
+from labctl.capabilities import FlowController, ImpedanceAnalyzer, OxygenReading, OxygenSensor
+from labctl.errors import ConfigError, NotFollowed, OxygenOutOfRange
 from labctl.preflight import AMPLITUDE, FREQUENCY
 from labctl.protocol import ProtocolSpec, Role, StoredResult, Summary, impedance
 from labctl.protocols._diffusion_tail import LATEST, SIGNIFICANT, tail_fit
@@ -76,8 +78,8 @@ class Result(StoredResult):
     magnitude_std_Ohm: float | None
     time_s: tuple[float, ...] = ()      # since the step, of each reading below
     pO2_series_Pa: tuple[float, ...] = ()
-    o2_series_sccm: tuple[float, ...] = ()
-    n2_series_sccm: tuple[float, ...] = ()
+    o2_series_sccm: tuple[float | None, ...] = ()   # None: not following its set-point
+    n2_series_sccm: tuple[float | None, ...] = ()
 
 
 class Settling:
@@ -128,6 +130,24 @@ def mix(params: Params, o2_gas: str) -> tuple[float, float]:
     return o2, params.total_flow_sccm - o2
 
 
+def _oxygen(sensor) -> OxygenReading | None:
+    """The sensor's reading; None while it is out of the bench's range (the interlock
+    `pO2_out_of_range` decides what the run does)."""
+    try:
+        return sensor.read()
+    except OxygenOutOfRange:
+        return None
+
+
+def _flow(line) -> float | None:
+    """The line's flow; None while it does not follow its set-point (the interlock
+    `flow_not_followed` decides what the run does)."""
+    try:
+        return line.read().flow_sccm
+    except NotFollowed:
+        return None
+
+
 def run(ctx, params: Params) -> Result:
     """Set the flows, then poll until the oxygen sensor and |Z| are steady."""
     o2, n2 = ctx.instrument("o2"), ctx.instrument("n2")
@@ -141,31 +161,35 @@ def run(ctx, params: Params) -> Result:
         start = ctx.clock.now()
         gas, sample = Settling(params.pO2_tolerance), Settling(params.z_tolerance)
         t, ln_p, ln_z, flows = [], [], [], []
+        steady, now = False, "no plausible pO2 reading"
         try:
             while True:
                 ctx.checkpoint()
-                reading = sensor.read()
-                flows.append((o2.read().flow_sccm, n2.read().flow_sccm))
-                point = fra.measure(params.reference_Hz, params.amplitude_V)
-                m.record(point)
-                t.append(reading.time_s - start)
-                ln_p.append(math.log(reading.pO2_Pa))
-                ln_z.append(math.log(abs(point.impedance_Ohm)))
-                times = np.array(t)
-                steady = gas.update(times, np.array(ln_p)) & sample.update(times, np.array(ln_z))
+                reading = _oxygen(sensor)
+                if reading is not None:
+                    flows.append((_flow(o2), _flow(n2)))
+                    point = fra.measure(params.reference_Hz, params.amplitude_V)
+                    m.record(point)
+                    t.append(reading.time_s - start)
+                    ln_p.append(math.log(reading.pO2_Pa))
+                    ln_z.append(math.log(abs(point.impedance_Ohm)))
+                    times = np.array(t)
+                    steady = gas.update(times, np.array(ln_p)) & \
+                        sample.update(times, np.array(ln_z))
+                    now = f"pO2 = {reading.pO2_Pa:.4g} Pa, |Z| = {math.exp(ln_z[-1]):.4g} Ohm"
                 waited = ctx.clock.now() - start
                 if steady or waited >= params.max_wait_s:
                     break
-                ctx.progress(min(1.0, waited / params.max_wait_s), None,
-                             f"pO2 = {reading.pO2_Pa:.4g} Pa, |Z| = {abs(point.impedance_Ohm):.4g} Ohm")
+                ctx.progress(min(1.0, waited / params.max_wait_s), None, now)
                 ctx.clock.sleep(min(params.poll_s, params.max_wait_s - waited))
         finally:
             fra.safe_state()
+        if not ln_p:
+            sensor.read()              # raises its OxygenOutOfRange: nothing to report
         pO2, pO2_std = gas.value(np.array(ln_p))
         z, z_std = sample.value(np.array(ln_z))
         if not steady:
-            ctx.log("warning", f"atmosphere not steady after {params.max_wait_s:g} s: "
-                    f"pO2 = {reading.pO2_Pa:.4g} Pa, |Z| = {abs(point.impedance_Ohm):.4g} Ohm")
+            ctx.log("warning", f"atmosphere not steady after {params.max_wait_s:g} s: {now}")
         result = Result(o2_flow, n2_flow, steady, waited, pO2, pO2_std, z, z_std, tuple(t),
                         tuple(float(np.exp(v)) for v in ln_p),
                         tuple(f[0] for f in flows), tuple(f[1] for f in flows))
