@@ -11,13 +11,14 @@ diffusion, so both ln pO2 and ln|Z| relax as exponentials late on: each is fitte
 y = y_ss + A exp(-t/tau) over the last half decade of time since the step (as the
 transference number's wait does), and the wait ends when both are steady: the extrapolated
 y_ss has settled (standard error and the estimates of earlier times within the tolerance),
-the latest readings agree with it, and a decay has been resolved or the signal has not
-moved beyond the tolerance. No fixed time: it ends on the physics, or at `max_wait_s` with
-a warning. The gas keeps flowing after the step (the next step measures in it). A line not
-following its set-point or a pO2 out of the bench's range is left to the interlocks
-(`flow_not_followed`, `pO2_out_of_range`: pause or abort; switched off, the wait goes on).
-Result: the flows, the steady pO2 and |Z| with their uncertainties, the time waited, and
-pO2(t) with the flows (the |Z| readings are stored as impedance points).
+and the latest readings agree with it (the sample is there, not only predictable). No
+fixed time: it ends on the physics, or at `max_wait_s` with a warning. The gas keeps
+flowing after the step (the next step measures in it). A line not following its set-point
+or a pO2 out of the bench's range is left to the interlocks (`flow_not_followed`,
+`pO2_out_of_range`: pause or abort; switched off, the wait goes on).
+Result: the flows, the steady pO2 and |Z| with their uncertainties, the time waited (and
+when each signal first was steady), pO2(t) with the flows (the |Z| readings are stored as
+impedance points).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from labctl.capabilities import FlowController, ImpedanceAnalyzer, OxygenReading
 from labctl.errors import ConfigError, NotFollowed, OxygenOutOfRange
 from labctl.preflight import AMPLITUDE, FREQUENCY
 from labctl.protocol import ProtocolSpec, Role, StoredResult, Summary, impedance
-from labctl.protocols._diffusion_tail import LATEST, SIGNIFICANT, tail_fit
+from labctl.protocols._diffusion_tail import LATEST, tail_fit
 from labctl.protocols._params import param
 from labctl.protocols._tail import Convergence
 
@@ -76,6 +77,8 @@ class Result(StoredResult):
     pO2_std_Pa: float | None
     magnitude_Ohm: float                # steady |Z| at reference_Hz
     magnitude_std_Ohm: float | None
+    gas_steady_s: float | None = None    # since the step: when the pO2 first was steady ...
+    sample_steady_s: float | None = None  # ... and |Z| (None: not within the wait)
     time_s: tuple[float, ...] = ()      # since the step, of each reading below
     pO2_series_Pa: tuple[float, ...] = ()
     o2_series_sccm: tuple[float | None, ...] = ()   # None: not following its set-point
@@ -89,9 +92,9 @@ class Settling:
     def __init__(self, tolerance: float):
         self.tolerance = tolerance
         self.convergence = Convergence(tolerance)
-        self.decay_seen = False
         self.steady_y: float | None = None      # the latest extrapolated y_ss ...
         self.steady_std: float | None = None    # ... and its standard error
+        self.steady_at_s: float | None = None   # when it first was steady (since the step)
 
     def update(self, t_s: np.ndarray, y: np.ndarray) -> bool:
         fit = tail_fit(t_s, y)
@@ -99,12 +102,10 @@ class Settling:
             return False
         self.steady_y, self.steady_std = fit.steady_A, fit.steady_std_A
         settled = self.convergence.update(t_s[-1], fit.steady_A, fit.steady_std_A)
-        self.decay_seen |= (fit.tau_s <= fit.span_s / 3
-                            and abs(fit.amplitude_A) >= SIGNIFICANT * fit.amplitude_std_A
-                            and abs(fit.amplitude_A) >= self.tolerance)
-        unmoved = abs(float(np.mean(y[:LATEST])) - fit.steady_A) < self.tolerance
-        latest = abs(float(np.mean(y[-LATEST:])) - fit.steady_A) < self.tolerance
-        return settled and latest and (self.decay_seen or unmoved)
+        steady = settled and abs(float(np.mean(y[-LATEST:])) - fit.steady_A) < self.tolerance
+        if steady and self.steady_at_s is None:
+            self.steady_at_s = float(t_s[-1])
+        return steady
 
     def value(self, y: np.ndarray) -> tuple[float, float | None]:
         """exp(y_ss) and its standard error; the last reading (no error) before a fit."""
@@ -190,7 +191,8 @@ def run(ctx, params: Params) -> Result:
         z, z_std = sample.value(np.array(ln_z))
         if not steady:
             ctx.log("warning", f"atmosphere not steady after {params.max_wait_s:g} s: {now}")
-        result = Result(o2_flow, n2_flow, steady, waited, pO2, pO2_std, z, z_std, tuple(t),
+        result = Result(o2_flow, n2_flow, steady, waited, pO2, pO2_std, z, z_std,
+                        gas.steady_at_s, sample.steady_at_s, tuple(t),
                         tuple(float(np.exp(v)) for v in ln_p),
                         tuple(f[0] for f in flows), tuple(f[1] for f in flows))
         m.finish(result.to_dict())

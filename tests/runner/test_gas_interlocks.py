@@ -1,5 +1,4 @@
-"""The gas interlocks on the built-in `sim-gas` bench, through a real run of the
-`atmosphere` protocol: a stuck valve trips `flow_not_followed` (declared by the MFC
+"""The gas interlocks on the built-in `sim-gas` bench, through a real run of `atmosphere`: a stuck valve trips `flow_not_followed` (declared by the MFC
 drivers) and the bench goes safe with every gas line closed; the bench file switches it
 off or to pause (every line closed, the furnace kept); an oxygen sensor out of range trips `pO2_out_of_range`."""
 
