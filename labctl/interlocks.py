@@ -23,7 +23,8 @@ from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar
 
 from labctl.configfile import Problems, is_number
-from labctl.errors import LabctlError, NotFollowed, OxygenOutOfRange, RangeError, SensorBreak
+from labctl.errors import (InstrumentError, LabctlError, NotFollowed, OxygenOutOfRange,
+                           RangeError, SensorBreak)
 
 ACTIONS = ("pause", "abort")
 
@@ -167,7 +168,7 @@ class Look:
 
     temperature = reading      # a temperature controller's reading
 
-    def fault(self, name: str, kind: type[LabctlError]) -> str | None:
+    def fault(self, name: str, kind: type[InstrumentError]) -> str | None:
         """The driver's own words if reading `name` fails with a `kind` error, else None."""
         try:
             self.reading(name)
