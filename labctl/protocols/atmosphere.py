@@ -48,7 +48,7 @@ class Params:
     target_pO2_Pa: float | None = param(None, low=1e-3, high=ATM_PA,
                                         doc="pO2 to mix from the two lines (instead of flows)")
     total_flow_sccm: float = param(200.0, low=1.0, high=1e5, doc="total flow of a target mix")
-    reference_Hz: float = param(1.0, low=1e-3, high=1e8, doc="|Z| of the sample at")
+    reference_Hz: float = param(1.0, low=1e-3, high=1e8, doc="frequency of the sample's |Z| watched")
     amplitude_V: float = param(0.01, low=1e-4, high=1.0, doc="AC amplitude for |Z|")
     pO2_tolerance: float = param(0.01, low=1e-5, high=1.0, doc="relative, on the steady pO2")
     z_tolerance: float = param(0.002, low=1e-5, high=1.0, doc="relative, on the steady |Z|")
