@@ -160,6 +160,9 @@ class FlowController(Instrument, Protocol):
 
 @runtime_checkable
 class OxygenSensor(Instrument, Protocol):
+    def read_emf_V(self) -> float:
+        """The cell's EMF in V (what tells a sensor from other instruments that `read`)."""
+
     def read(self, temperature_K: float | None = None) -> OxygenReading:
         """The sensor's EMF and the pO2 it means at `temperature_K` (None: the sensor's own
         temperature, from its bench options)."""

@@ -54,6 +54,16 @@ class SensorBreak(InstrumentError):
     what it controls on is not the temperature."""
 
 
+class NotFollowed(InstrumentError):
+    """A mass-flow controller's flow has not followed its set-point for its follow window
+    (a stuck valve, an empty cylinder, a blocked line)."""
+
+
+class OxygenOutOfRange(InstrumentError):
+    """An oxygen sensor reads a pO2 outside the bench's plausible range (sensor or its
+    heater failed, reference air lost, wrong gas supply)."""
+
+
 class CommunicationError(InstrumentError):
     """The link to the instrument failed (timeout, disconnect, unparseable reply)."""
 

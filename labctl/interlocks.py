@@ -23,7 +23,8 @@ from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar
 
 from labctl.configfile import Problems, is_number
-from labctl.errors import LabctlError, SensorBreak
+from labctl.errors import (InstrumentError, LabctlError, NotFollowed, OxygenOutOfRange,
+                           RangeError, SensorBreak)
 
 ACTIONS = ("pause", "abort")
 
@@ -101,8 +102,34 @@ class Compliance(Interlock):
         return None
 
 
-KINDS: dict[str, type[Interlock]] = {k.KIND: k for k in (SensorBreakInterlock, HeaterNotFollowed,
-                                                          Compliance)}
+@dataclass
+class FlowNotFollowedInterlock(Interlock):
+    """A mass-flow controller's flow has not followed its set-point for the driver's follow
+    window (`drivers._flow.FollowCheck`: a stuck valve, an empty cylinder)."""
+
+    KIND = "flow_not_followed"
+
+    def check(self, look: Look) -> str | None:
+        return look.fault(self.instrument, NotFollowed)
+
+
+@dataclass
+class OxygenRangeInterlock(Interlock):
+    """The oxygen sensor reads a pO2 outside the bench's `min_pO2_Pa`..`max_pO2_Pa`; a
+    sensor whose temperature comes from the furnace (none of its own) is not judged here."""
+
+    KIND = "pO2_out_of_range"
+
+    def check(self, look: Look) -> str | None:
+        try:
+            return look.fault(self.instrument, OxygenOutOfRange)
+        except RangeError:             # no sensor temperature to read it at
+            return None
+
+
+KINDS: dict[str, type[Interlock]] = {k.KIND: k for k in (
+    SensorBreakInterlock, HeaterNotFollowed, Compliance, FlowNotFollowedInterlock,
+    OxygenRangeInterlock)}
 
 
 class Tripped(LabctlError):
@@ -119,34 +146,40 @@ class Look:
     def __init__(self, instruments: dict[str, Any], now_s: float):
         self.now_s, self._instruments = now_s, instruments
         self._readings: dict[str, Any] = {}
-        self._broken: set[str] = set()     # a sensor break an interlock has reported
+        self._faulted: set[str] = set()    # a fault of its reading an interlock has reported
 
     def instrument(self, name: str) -> Any:
         return self._instruments[name]
 
-    def temperature(self, name: str) -> Any:
-        """The controller's reading; None after a sensor break an interlock reported, else
-        the driver's error (raised again for everyone who asks)."""
+    def reading(self, name: str) -> Any:
+        """The instrument's `read()`; None after a fault an interlock reported, else the
+        driver's error (raised again for everyone who asks)."""
         if name not in self._readings:
             try:
                 self._readings[name] = self.instrument(name).read()
             except LabctlError as exc:
                 self._readings[name] = exc
         found = self._readings[name]
-        if name in self._broken:
+        if name in self._faulted:
             return None
         if isinstance(found, Exception):
             raise found
         return found
 
-    def sensor_break(self, name: str) -> str | None:
-        """The controller's own words if it reports a sensor break, else None."""
+    temperature = reading      # a temperature controller's reading
+
+    def fault(self, name: str, kind: type[InstrumentError]) -> str | None:
+        """The driver's own words if reading `name` fails with a `kind` error, else None."""
         try:
-            self.temperature(name)
-        except SensorBreak as exc:
-            self._broken.add(name)
+            self.reading(name)
+        except kind as exc:
+            self._faulted.add(name)
             return exc.reason
         return None
+
+    def sensor_break(self, name: str) -> str | None:
+        """The controller's own words if it reports a sensor break, else None."""
+        return self.fault(name, SensorBreak)
 
 
 def declared(driver: type) -> dict[str, dict[str, Any]]:

@@ -10,8 +10,9 @@ state holds the valve closed (not merely set-point 0: a controller at 0 still re
 and a leaky valve passes gas).
 
 `FollowCheck` notices a flow that does not follow its set-point (valve stuck, empty
-cylinder, blocked line): `InstrumentError` from `read` once the flow has stayed outside
-the band for the follow window, so the watchdog fails the run as on a heater fault.
+cylinder, blocked line): `NotFollowed` from `read` once the flow has stayed outside the
+band for the follow window; the interlock `flow_not_followed` (labctl.interlocks, declared
+here, switchable in the bench file) then pauses or aborts the run.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Mapping
 
 from labctl.capabilities import FlowReading
 from labctl.clock import Clock
-from labctl.errors import ConfigError, InstrumentError, RangeError
+from labctl.errors import ConfigError, InstrumentError, NotFollowed, RangeError
 from labctl.instrument import Instrument
 from labctl.transport import Transport
 
@@ -32,7 +33,7 @@ DEFAULT_FOLLOW_S = 30.0  # MFCs settle within seconds; 30 s off the band is a fa
 
 
 class FollowCheck:
-    """Raise `InstrumentError` once |flow - set-point| has stayed above the band for
+    """Raise `NotFollowed` once |flow - set-point| has stayed above the band for
     `window_s` (0 disables the check). A new set-point restarts the window."""
 
     def __init__(self, window_s: float = DEFAULT_FOLLOW_S):
@@ -56,7 +57,7 @@ class FollowCheck:
         elif reading.time_s - self.off_since_s >= self.window_s:
             what = "valve held closed" if reading.valve_closed else \
                 f"set-point {reading.setpoint_sccm:g} sccm"
-            raise InstrumentError(
+            raise NotFollowed(
                 f"{reading.gas} flow {reading.flow_sccm:g} sccm does not follow its {what} "
                 f"(band {band:.3g} sccm) for {reading.time_s - self.off_since_s:.0f} s: "
                 f"valve stuck, empty cylinder or blocked line", instrument=instrument)
@@ -67,6 +68,7 @@ class FlowControllerBase(Instrument):
 
     limit_keys = LIMIT_KEYS
     full_scale_sccm: float
+    interlocks = {"flow_not_followed": {"action": "abort"}}   # labctl.interlocks, defaults
 
     def __init__(self, transport: Transport, *, name: str, limits: Mapping[str, float] | None,
                  clock: Clock | None, gas: str | None, follow_window_s: float):

@@ -14,9 +14,9 @@ range 10 V (EMFs reach ~1 V at pO2 = 1e-20 bar and 700 degC), input impedance AU
 10 MOhm input), set once per connection and checked through the error queue; `:READ?`
 takes one reading (9.9E37 = over range).
 
-Limits (bench): `min_pO2_Pa`, `max_pO2_Pa`: a reading outside is an `InstrumentError`
-(sensor or its heater failed, reference air lost, gas supply wrong), which fails the run
-like a furnace fault.
+Limits (bench): `min_pO2_Pa`, `max_pO2_Pa`: a reading outside is `OxygenOutOfRange`
+(sensor or its heater failed, reference air lost, gas supply wrong); the interlock
+`pO2_out_of_range` (labctl.interlocks, declared here) then pauses or aborts the run.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from scipy.constants import atm, gas_constant, physical_constants, zero_Celsius
 
 from labctl.capabilities import OxygenReading
 from labctl.clock import Clock
-from labctl.errors import ConfigError, InstrumentError, RangeError
+from labctl.errors import ConfigError, InstrumentError, OxygenOutOfRange, RangeError
 from labctl.instrument import Instrument, raise_scpi_errors
 from labctl.setting import parse_float
 from labctl.transport import Transport
@@ -50,6 +50,7 @@ class ZirconiaSensor(Instrument):
 
     models = (r"KEITHLEY INSTRUMENTS,MODEL DMM(6500|7510)",)
     limit_keys = LIMIT_KEYS
+    interlocks = {"pO2_out_of_range": {"action": "abort"}}   # labctl.interlocks, defaults
 
     def __init__(self, transport: Transport, *, name: str = "o2sensor",
                  limits: Mapping[str, float] | None = None, clock: Clock | None = None,
@@ -87,7 +88,7 @@ class ZirconiaSensor(Instrument):
         reading = OxygenReading(self.clock.now(), emf, t, nernst_pO2_Pa(emf, t, self.reference_Pa))
         low, high = self.limits.get("min_pO2_Pa"), self.limits.get("max_pO2_Pa")
         if (low is not None and reading.pO2_Pa < low) or (high is not None and reading.pO2_Pa > high):
-            raise InstrumentError(f"oxygen sensor out of range: pO2 {reading.pO2_Pa:.3g} Pa "
+            raise OxygenOutOfRange(f"oxygen sensor out of range: pO2 {reading.pO2_Pa:.3g} Pa "
                                   f"(EMF {emf * 1e3:.1f} mV at {t:.1f} K) outside "
                                   f"{low or 0:g}..{high or math.inf:g} Pa", instrument=self.name)
         return reading

@@ -46,5 +46,5 @@ def test_labctl_protocols_name_shows_one_protocol_with_its_full_description(caps
     assert row.split() == ["amplitude_V", "a", "number", "V", "0.01", "[0.0001,", "1]", "AC",
                            "amplitude", "(rms)"]
     assert main(["protocols", "impedance"]) == 1
-    assert "no protocol 'impedance'; the protocols: cool_down, dc_polarization, eis," in \
+    assert "no protocol 'impedance'; the protocols: atmosphere, cool_down, dc_polarization," in \
         capsys.readouterr().err

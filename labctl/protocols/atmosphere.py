@@ -1,0 +1,211 @@
+"""Atmosphere: set a gas mix, then wait until the gas and the sample have re-equilibrated.
+
+What is done: two mass-flow controllers feed the furnace tube, the oxygen line (role `o2`:
+O2 or air) and the inert line (role `n2`: N2, Ar, He). Either both flows are given
+(`o2_flow_sccm`, `n2_flow_sccm`) or a target oxygen partial pressure `target_pO2_Pa` at
+`total_flow_sccm`, mixed from the two lines (the inert gas counted O2-free). Both set-points
+are checked against the lines' limits before either is sent. Then every `poll_s` the
+oxygen sensor (role `o2sensor`), both flows and |Z| of the sample at `reference_Hz` (role
+`fra`) are read. The tube is a mixing volume and the sample takes up oxygen by chemical
+diffusion, so both ln pO2 and ln|Z| relax as exponentials late on: each is fitted with
+y = y_ss + A exp(-t/tau) over the last half decade of time since the step (as the
+transference number's wait does), and the wait ends when both are steady: the extrapolated
+y_ss has settled (standard error and the estimates of earlier times within the tolerance),
+and the latest readings agree with it (the sample is there, not only predictable). No
+fixed time: it ends on the physics, or at `max_wait_s` with a warning. The gas keeps
+flowing after the step (the next step measures in it). A line not following its set-point
+or a pO2 out of the bench's range is left to the interlocks (`flow_not_followed`,
+`pO2_out_of_range`: pause or abort; switched off, the wait goes on).
+Result: the flows, the steady pO2 and |Z| with their uncertainties, the time waited (and
+when each signal first was steady), pO2(t) with the flows (the |Z| readings are stored as
+impedance points).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from labctl.capabilities import FlowController, ImpedanceAnalyzer, OxygenReading, OxygenSensor
+from labctl.errors import ConfigError, NotFollowed, OxygenOutOfRange
+from labctl.preflight import AMPLITUDE, FREQUENCY
+from labctl.protocol import ProtocolSpec, Role, StoredResult, Summary, impedance
+from labctl.protocols._diffusion_tail import LATEST, tail_fit
+from labctl.protocols._params import param
+from labctl.protocols._tail import Convergence
+
+KIND = "atmosphere"
+OXYGEN_LINE_FRACTION = {"O2": 1.0, "AIR": 0.2095}   # O2 mole fraction (air: ISO 2533)
+ATM_PA = 101325.0                                    # the highest target: pure O2 at 1 atm
+
+
+@dataclass(frozen=True)
+class Params:
+    o2_flow_sccm: float | None = param(None, low=0.0, high=1e5, doc="flow of the oxygen line")
+    n2_flow_sccm: float | None = param(None, low=0.0, high=1e5, doc="flow of the inert line")
+    target_pO2_Pa: float | None = param(None, low=1e-3, high=ATM_PA,
+                                        doc="pO2 to mix from the two lines (instead of flows)")
+    total_flow_sccm: float = param(200.0, low=1.0, high=1e5, doc="total flow of a target mix")
+    reference_Hz: float = param(1.0, low=1e-3, high=1e8, doc="frequency of the sample's |Z| watched")
+    amplitude_V: float = param(0.01, low=1e-4, high=1.0, doc="AC amplitude for |Z|")
+    pO2_tolerance: float = param(0.01, low=1e-5, high=1.0, doc="relative, on the steady pO2")
+    z_tolerance: float = param(0.002, low=1e-5, high=1.0, doc="relative, on the steady |Z|")
+    poll_s: float = param(10.0, low=0.1, high=3600.0, doc="reading interval")
+    max_wait_s: float = param(4 * 3600.0, low=1.0, high=1e6, doc="give up (warning) after")
+
+    def problems(self) -> list[tuple[str, str]]:
+        flows = (self.o2_flow_sccm is not None, self.n2_flow_sccm is not None)
+        if self.target_pO2_Pa is None and not all(flows):
+            return [("o2_flow_sccm", "give both o2_flow_sccm and n2_flow_sccm, "
+                                     "or target_pO2_Pa")]
+        if self.target_pO2_Pa is not None and any(flows):
+            return [("target_pO2_Pa", "give either target_pO2_Pa or the flows, not both")]
+        if self.target_pO2_Pa is None and self.o2_flow_sccm + self.n2_flow_sccm <= 0:
+            return [("o2_flow_sccm", "the total flow must be > 0")]
+        return []
+
+
+@dataclass(frozen=True)
+class Result(StoredResult):
+    o2_flow_sccm: float
+    n2_flow_sccm: float
+    steady: bool
+    waited_s: float
+    pO2_Pa: float                       # steady pO2 (extrapolated; last reading if unsteady)
+    pO2_std_Pa: float | None
+    magnitude_Ohm: float                # steady |Z| at reference_Hz
+    magnitude_std_Ohm: float | None
+    gas_steady_s: float | None = None    # since the step: when the pO2 first was steady ...
+    sample_steady_s: float | None = None  # ... and |Z| (None: not within the wait)
+    time_s: tuple[float, ...] = ()      # since the step, of each reading below
+    pO2_series_Pa: tuple[float, ...] = ()
+    o2_series_sccm: tuple[float | None, ...] = ()   # None: not following its set-point
+    n2_series_sccm: tuple[float | None, ...] = ()
+
+
+class Settling:
+    """Whether a relaxing signal y (a logarithm: tolerances are relative) is steady; feed
+    it the whole record (t since the step, y) at each reading (`update`)."""
+
+    def __init__(self, tolerance: float):
+        self.tolerance = tolerance
+        self.convergence = Convergence(tolerance)
+        self.steady_y: float | None = None      # the latest extrapolated y_ss ...
+        self.steady_std: float | None = None    # ... and its standard error
+        self.steady_at_s: float | None = None   # when it first was steady (since the step)
+
+    def update(self, t_s: np.ndarray, y: np.ndarray) -> bool:
+        fit = tail_fit(t_s, y)
+        if fit is None:
+            return False
+        self.steady_y, self.steady_std = fit.steady_A, fit.steady_std_A
+        settled = self.convergence.update(t_s[-1], fit.steady_A, fit.steady_std_A)
+        steady = settled and abs(float(np.mean(y[-LATEST:])) - fit.steady_A) < self.tolerance
+        if steady and self.steady_at_s is None:
+            self.steady_at_s = float(t_s[-1])
+        return steady
+
+    def value(self, y: np.ndarray) -> tuple[float, float | None]:
+        """exp(y_ss) and its standard error; the last reading (no error) before a fit."""
+        if self.steady_y is None:
+            return float(math.exp(y[-1])), None
+        value = math.exp(self.steady_y)
+        return value, value * self.steady_std
+
+
+def mix(params: Params, o2_gas: str) -> tuple[float, float]:
+    """(oxygen line, inert line) flows in sccm: as given, or mixed for the target pO2."""
+    if params.target_pO2_Pa is None:
+        return params.o2_flow_sccm, params.n2_flow_sccm
+    fraction = OXYGEN_LINE_FRACTION.get(o2_gas.upper())
+    if fraction is None:
+        raise ConfigError(f"the oxygen line carries {o2_gas!r}; a target pO2 needs one of "
+                          f"{', '.join(OXYGEN_LINE_FRACTION)}")
+    share = params.target_pO2_Pa / ATM_PA / fraction
+    if share > 1:
+        raise ConfigError(f"target pO2 {params.target_pO2_Pa:g} Pa is above what the oxygen "
+                          f"line's {o2_gas} gives ({fraction * ATM_PA:g} Pa)")
+    o2 = params.total_flow_sccm * share
+    return o2, params.total_flow_sccm - o2
+
+
+def _oxygen(sensor) -> OxygenReading | None:
+    """The sensor's reading; None while it is out of the bench's range (the interlock
+    `pO2_out_of_range` decides what the run does)."""
+    try:
+        return sensor.read()
+    except OxygenOutOfRange:
+        return None
+
+
+def _flow(line) -> float | None:
+    """The line's flow; None while it does not follow its set-point (the interlock
+    `flow_not_followed` decides what the run does)."""
+    try:
+        return line.read().flow_sccm
+    except NotFollowed:
+        return None
+
+
+def run(ctx, params: Params) -> Result:
+    """Set the flows, then poll until the oxygen sensor and |Z| are steady."""
+    o2, n2 = ctx.instrument("o2"), ctx.instrument("n2")
+    sensor, fra = ctx.instrument("o2sensor"), ctx.instrument("fra")
+    o2_flow, n2_flow = mix(params, o2.gas)
+    o2.check_flow(o2_flow)
+    n2.check_flow(n2_flow)                       # both allowed before either is sent
+    with ctx.measurement(KIND, asdict(params)) as m:
+        o2.set_flow(o2_flow)
+        n2.set_flow(n2_flow)
+        start = ctx.clock.now()
+        gas, sample = Settling(params.pO2_tolerance), Settling(params.z_tolerance)
+        t, ln_p, ln_z, flows = [], [], [], []
+        steady, now = False, "no plausible pO2 reading"
+        try:
+            while True:
+                ctx.checkpoint()
+                reading = _oxygen(sensor)
+                if reading is not None:
+                    flows.append((_flow(o2), _flow(n2)))
+                    point = fra.measure(params.reference_Hz, params.amplitude_V)
+                    m.record(point)
+                    t.append(reading.time_s - start)
+                    ln_p.append(math.log(reading.pO2_Pa))
+                    ln_z.append(math.log(abs(point.impedance_Ohm)))
+                    times = np.array(t)
+                    steady = gas.update(times, np.array(ln_p)) & \
+                        sample.update(times, np.array(ln_z))
+                    now = f"pO2 = {reading.pO2_Pa:.4g} Pa, |Z| = {math.exp(ln_z[-1]):.4g} Ohm"
+                waited = ctx.clock.now() - start
+                if steady or waited >= params.max_wait_s:
+                    break
+                ctx.progress(min(1.0, waited / params.max_wait_s), None, now)
+                ctx.clock.sleep(min(params.poll_s, params.max_wait_s - waited))
+        finally:
+            fra.safe_state()
+        if not ln_p:
+            sensor.read()              # raises its OxygenOutOfRange: nothing to report
+        pO2, pO2_std = gas.value(np.array(ln_p))
+        z, z_std = sample.value(np.array(ln_z))
+        if not steady:
+            ctx.log("warning", f"atmosphere not steady after {params.max_wait_s:g} s: {now}")
+        result = Result(o2_flow, n2_flow, steady, waited, pO2, pO2_std, z, z_std,
+                        gas.steady_at_s, sample.steady_at_s, tuple(t),
+                        tuple(float(np.exp(v)) for v in ln_p),
+                        tuple(f[0] for f in flows), tuple(f[1] for f in flows))
+        m.finish(result.to_dict())
+    return result
+
+
+SPEC = ProtocolSpec(
+    KIND, "Atmosphere", Params, Result, run,
+    roles=(Role("o2", FlowController), Role("n2", FlowController),
+           Role("o2sensor", OxygenSensor), Role("fra", ImpedanceAnalyzer)),
+    limits={"reference_Hz": FREQUENCY, "amplitude_V": AMPLITUDE},
+    streams=(impedance("monitor"),),
+    summary=(Summary("pO2_Pa", "pO2", "Pa", std="pO2_std_Pa"),
+             Summary("magnitude_Ohm", "|Z|", "Ohm", std="magnitude_std_Ohm"),
+             Summary("steady", "steady"), Summary("waited_s", "waited", "s")),
+    order=5, doc=__doc__)   # no GUI form yet: the mix is flows or a target, not one default
