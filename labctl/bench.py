@@ -100,6 +100,11 @@ def bench_from_data(data: dict[str, Any], source: str, text: str = "") -> BenchC
             spec = _instrument(name, table, errors)
             if spec is not None:
                 instruments[name] = spec
+        for spec in instruments.values():
+            for key, problem in load_driver(spec.driver).bench_problems(
+                    spec.options, set(instruments)):
+                table, _, key = f"instruments.{spec.name}.options.{key}".rpartition(".")
+                errors.add(problem, table, key)
     errors.raise_if_any()
     return BenchConfig(source, instruments, simulation, text)
 

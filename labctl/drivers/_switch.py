@@ -93,6 +93,19 @@ class SwitchMatrix(Instrument):
         self.card = self.card_channels(slot)
         self.wires = parse_channel_map(name, channels, self.card)
 
+    @classmethod
+    def bench_problems(cls, options: Mapping[str, Any],
+                       instruments: set[str]) -> list[tuple[str, str]]:
+        """The channel map's problems, and terminals on instruments the bench lacks."""
+        slot = options.get("slot", 1)
+        try:
+            wires = parse_channel_map("", options.get("channels"), cls.card_channels(slot))
+        except ConfigError as exc:
+            return [(exc.field.partition(".options.")[2], exc.reason)]
+        return [(f"channels.{channel}", f"terminal {wire.terminal!r}: no instrument "
+                 f"{wire.instrument!r} on this bench")
+                for channel, wire in wires.items() if wire.instrument not in instruments]
+
     # -- what a subclass says about its wire ----------------------------------------------
     @classmethod
     def card_channels(cls, slot: int) -> tuple[str, ...]:
