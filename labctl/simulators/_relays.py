@@ -5,6 +5,11 @@ one switching operation; queries after it are answered once the relays settle), 
 ({channel = "open" | "closed"}: a welded or dead relay that ignores commands). The
 read-back reports the contacts as they are (as a card with relay verification does), so a
 stuck relay shows up in it. `cycles` counts each relay's closures (wear).
+
+The card is wired as the bench's channel map (option `channels`) says: after each switching
+it tells the world which pellet each instrument reaches (`SimWorld.route`), through the
+channels' parasitics (`channel_lead` per channel in the path: R and L add, C is the path's).
+An instrument reaches a pellet when all its mapped terminals are closed onto that one pellet.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
+from labctl.simulators.physics.pellets import Lead
 from labctl.simulators.scpi import ScpiDevice, ScpiError
 from labctl.simulators.world import SimWorld
 
@@ -25,12 +31,16 @@ class RelayCard(ScpiDevice):
     channels: tuple[str, ...] = ()
     item: re.Pattern[str]         # one list item, a channel or a range: groups first, last
     default_settle_s = 0.005
+    channel_lead = Lead()
 
     def channel_name(self, number: int) -> str:
         raise NotImplementedError
 
     def __init__(self, world: SimWorld, options: dict[str, Any]):
         super().__init__(world.clock)
+        self.world = world
+        self.wires = {channel: (entry["sample"], entry["terminal"].partition(".")[0])
+                      for channel, entry in dict(options.get("channels", {})).items()}
         self.settle_s = float(options.get("settle_s", self.default_settle_s))
         self.cycles: Counter[str] = Counter()
         self.closed: set[str] = set()
@@ -71,6 +81,20 @@ class RelayCard(ScpiDevice):
                 self.cycles[channel] += 1
             (self.closed.add if state else self.closed.discard)(channel)
         self.settled_at = self.clock.now() + self.settle_s
+        self.publish_routes()
+
+    def publish_routes(self) -> None:
+        """Tell the world which pellet each wired instrument reaches now."""
+        for instrument in {i for _, i in self.wires.values()}:
+            mine = {c: s for c, (s, i) in self.wires.items() if i == instrument}
+            closed = [c for c in mine if c in self.closed]
+            samples = {mine[c] for c in closed}
+            complete = len(samples) == 1 and \
+                {c for c in mine if mine[c] in samples} <= set(closed)
+            lead = self.channel_lead
+            self.world.route(instrument, samples.pop() if complete else None,
+                             Lead(lead.series_R_Ohm * len(closed), lead.stray_C_F,
+                                  lead.lead_L_H * len(closed)))
 
     def reset(self) -> None:
         self.switch(self.channels, close=False)

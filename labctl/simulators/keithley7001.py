@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from labctl.simulators._relays import RelayCard
+from labctl.simulators.physics.pellets import Lead
 
 
 
@@ -18,6 +19,8 @@ class Keithley7001Simulator(RelayCard):
     channels = tuple(f"1!{n}" for n in range(1, 41))
     item = re.compile(r"^1!(\d{1,2})(?::1!(\d{1,2}))?$")
     default_settle_s = 0.003      # 7011 relay actuation time: 3 ms
+    # per channel: contacts and 0.5 m of cable (estimates)
+    channel_lead = Lead(series_R_Ohm=0.5, stray_C_F=30e-12, lead_L_H=0.4e-6)
 
     def channel_name(self, number: int) -> str:
         return f"1!{number}"

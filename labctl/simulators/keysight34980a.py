@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from labctl.simulators._relays import RelayCard
+from labctl.simulators.physics.pellets import Lead
 
 
 
@@ -20,6 +21,8 @@ class Keysight34980ASimulator(RelayCard):
     channels = tuple(f"1{n:03d}" for n in range(1, 41))
     item = re.compile(r"^1(\d{3})(?::1(\d{3}))?$")
     default_settle_s = 0.0005     # 34921A armature relay: 0.5 ms
+    # per channel: contacts and 0.5 m of cable (estimates)
+    channel_lead = Lead(series_R_Ohm=0.25, stray_C_F=20e-12, lead_L_H=0.3e-6)
 
     def channel_name(self, number: int) -> str:
         return f"1{number:03d}"

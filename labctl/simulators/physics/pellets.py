@@ -35,7 +35,8 @@ class Lead:
         """What an instrument measures through this lead of a pellet of `impedance_Ohm`."""
         jw = 2j * np.pi * np.asarray(frequency_Hz, dtype=float)
         z = np.asarray(impedance_Ohm, dtype=complex)
-        shunted = z / (1 + jw * self.stray_C_F * z)
+        with np.errstate(divide="ignore"):      # an open (inf) or a short (0) pellet
+            shunted = 1 / (1 / z + jw * self.stray_C_F)
         return self.series_R_Ohm + jw * self.lead_L_H + shunted
 
 
