@@ -94,3 +94,10 @@ def test_a_bad_pellet_table_is_named(tmp_path):
 
     with pytest.raises(ConfigError, match=r"simulation\.pellets"):
         parse_bench(BENCH.replace("lag_s = 300.0", "lag_s = -1.0"), "bench.toml")
+
+
+def test_a_pellet_on_the_hi_terminal_only_is_not_measured(bench):
+    world = bench.simulation.world
+    bench["matrix"].connect({"1!1"})
+    assert complex(world.impedance_seen("fra", 1e3)) == pytest.approx(
+        1 / (2j * math.pi * 1e3 * OPEN_INPUT_F))
