@@ -101,3 +101,15 @@ def test_a_pellet_on_the_hi_terminal_only_is_not_measured(bench):
     bench["matrix"].connect({"1!1"})
     assert complex(world.impedance_seen("fra", 1e3)) == pytest.approx(
         1 / (2j * math.pi * 1e3 * OPEN_INPUT_F))
+
+
+def test_bench_check_names_the_line_of_a_terminal_on_a_missing_instrument():
+    from labctl.errors import ConfigError
+
+    text = BENCH.replace('"1!12" = { sample = "B", terminal = "fra.lo" }',
+                        '"1!12" = { sample = "B", terminal = "smu.lo" }')
+    with pytest.raises(ConfigError) as info:
+        parse_bench(text, "bench.toml")
+    line = text.splitlines().index('"1!12" = { sample = "B", terminal = "smu.lo" }') + 1
+    assert str(info.value) == (f"bench.toml:{line} [instruments.matrix.options.channels.1!12]: "
+                               "terminal 'smu.lo': no instrument 'smu' on this bench")

@@ -182,26 +182,3 @@ def test_over_tcp_one_session(world, kind):
             assert device.closed == set(switch.channels_for("B", "smu"))
         assert device.closed == set()
 
-
-def test_bench_check_names_the_line_of_a_terminal_on_a_missing_instrument():
-    from labctl.bench import parse_bench
-
-    text = """
-[instruments.fra]
-driver = "solartron1260"
-resource = "sim://fra"
-
-[instruments.matrix]
-driver = "keithley7001"
-resource = "sim://matrix"
-
-[instruments.matrix.options.channels]
-"1!1" = { sample = "A", terminal = "fra.hi" }
-"1!21" = { sample = "A", terminal = "smu.hi" }
-"""
-    with pytest.raises(ConfigError) as info:
-        parse_bench(text, "bench.toml")
-    message = str(info.value)
-    assert "no instrument 'smu'" in message and "bench.toml:12" in message
-    assert "1!1" not in message.replace("1!21", "")
-    parse_bench(text.replace("smu.hi", "fra.lo"), "bench.toml")
