@@ -40,7 +40,7 @@ from labctl.units import C_to_K, K_to_C
 
 SIM_SCHEME = "sim://"
 INSTRUMENT_KEYS = {"driver", "resource", "options", "limits", "interlocks"}
-SIMULATION_KEYS = {"sample", "seed", "start_temperature_C"}
+SIMULATION_KEYS = {"sample", "seed", "start_temperature_C", "pellets"}
 # options of every instrument, handled by the bench: false accepts an instrument whose
 # identity is not one of the driver's models (a compatible model)
 BENCH_OPTIONS = {"check_identity": True}
@@ -100,6 +100,11 @@ def bench_from_data(data: dict[str, Any], source: str, text: str = "") -> BenchC
             spec = _instrument(name, table, errors)
             if spec is not None:
                 instruments[name] = spec
+        for spec in instruments.values():
+            for key, problem in load_driver(spec.driver).bench_problems(
+                    spec.options, set(instruments)):
+                table, _, key = f"instruments.{spec.name}.options.{key}".rpartition(".")
+                errors.add(problem, table, key)
     errors.raise_if_any()
     return BenchConfig(source, instruments, simulation, text)
 
@@ -175,7 +180,18 @@ def physical_problem(key: str, value: float) -> str | None:
     return None
 
 
+def _pellets_valid(value: Any) -> bool:
+    """[simulation.pellets.NAME]: sample (a sample file), offset_K, lag_s >= 0."""
+    return isinstance(value, dict) and all(
+        isinstance(p, dict) and set(p) <= {"sample", "offset_K", "lag_s"}
+        and isinstance(p.get("sample"), str) and is_number(p.get("offset_K", 0.0))
+        and is_number(p.get("lag_s", 0.0)) and p.get("lag_s", 0.0) >= 0
+        for p in value.values())
+
+
 SIMULATION_TYPES = {
+    "pellets": (_pellets_valid, "tables [simulation.pellets.NAME] of sample = FILE, "
+                "offset_K (a number) and lag_s (>= 0)"),
     "sample": (lambda v: isinstance(v, str) and bool(v), "a string (path of a sample TOML file)"),
     "seed": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
              "an integer >= 0"),

@@ -168,6 +168,23 @@ class OxygenSensor(Instrument, Protocol):
         temperature, from its bench options)."""
 
 
+@runtime_checkable
+class Switch(Instrument, Protocol):
+    def channels_for(self, sample: str, instrument: str) -> frozenset[str]:
+        """The channels joining `sample` to bench instrument `instrument` (its channel map)."""
+
+    def check_connect(self, channels: Iterable[str]) -> frozenset[str]:
+        """The channels if the bench allows them closed together (no instrument shorted to
+        another, no two samples in parallel), else SafetyLimitError; nothing is sent."""
+
+    def connect(self, channels: Iterable[str]) -> None:
+        """Exactly `channels` closed, break-before-make, confirmed by read-back
+        (`InstrumentError` naming a relay that did not follow)."""
+
+    def confirm(self, channels: Iterable[str]) -> None:
+        """Read back; `InstrumentError` unless exactly `channels` are closed."""
+
+
 def methods(capability: type) -> set[str]:
     """Public methods a capability Protocol asks for (its own and inherited)."""
     return {name for cls in capability.__mro__ if cls.__module__ == __name__

@@ -113,6 +113,13 @@ class Instrument:
 
     # -- construction from a bench entry --------------------------------------------
     @classmethod
+    def bench_problems(cls, options: Mapping[str, Any],
+                       instruments: set[str]) -> list[tuple[str, str]]:
+        """What is wrong in these bench `options` given the bench's `instruments` (names),
+        as (option key, message) pairs; drivers whose options refer to others override."""
+        return []
+
+    @classmethod
     def driver_options(cls) -> set[str]:
         """Keyword options the driver's constructor accepts beyond the base ones."""
         params = inspect.signature(cls.__init__).parameters.values()

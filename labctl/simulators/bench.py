@@ -13,6 +13,8 @@ from labctl.errors import ConfigError
 from labctl.outputs import writing
 from labctl.registry import load_simulator
 from labctl.simulators.device import SimulatedDevice
+from labctl.simulators.physics.pellets import Pellet
+from labctl.simulators.physics.sample import SampleModel
 from labctl.simulators.physics.sample_file import locate
 from labctl.simulators.port import SimulatorPort
 from labctl.simulators.serve import PtyServer, TcpServer
@@ -24,7 +26,9 @@ def _simulator(name: str, driver: str, world: SimWorld, options: dict[str, Any])
     naming the instrument's table (the bench locates it in its file)."""
     cls = load_simulator(driver)
     try:
-        return cls(world, options)
+        device = cls(world, options)
+        device.instrument = name
+        return device
     except Exception as exc:  # noqa: BLE001 - any option value a user wrote
         raise ConfigError(f"the simulated {driver} cannot use these options: "
                           f"{type(exc).__name__}: {exc}", field=f"instruments.{name}") from exc
@@ -57,6 +61,10 @@ class SimBench:
             sample_path=sample,
             seed=seed if seed is not None else int(sim.get("seed", 0)),
             start_temperature_K=None if start_C is None else C_to_K(start_C))
+        for name, entry in sim.get("pellets", {}).items():
+            sample_file = locate(entry["sample"], Path(config.source).parent)
+            world.pellets[name] = Pellet(name, SampleModel.from_toml(sample_file),
+                                         entry.get("offset_K", 0.0), entry.get("lag_s", 0.0))
         return cls(world, {s.name: (s.driver, s.options) for s in config.instruments.values()
                            if s.simulated})
 

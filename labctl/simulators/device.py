@@ -26,6 +26,7 @@ class SimulatedDevice:
     """Bytes in, timestamped bytes out; subclasses implement `receive`."""
 
     out_terminator = b""
+    instrument = ""     # its bench instrument's name (set by `SimBench`): what routes name
 
     def __init__(self, clock: Clock):
         self.clock = clock

@@ -171,7 +171,7 @@ class KeysightE4980ASimulator(ScpiDevice):
     def _point(self, frequency: float) -> tuple[float, str]:
         """(f, 'A,B,status') measured now at `frequency`."""
         z = complex(self.world.add_noise(
-            self.world.sample.impedance(frequency, self.world.sample_temperature_K()), frequency))
+            self.world.impedance_seen(self.instrument, frequency), frequency))
         if abs(z) > self.max_impedance_Ohm:
             a, b, status = OVERLOAD, OVERLOAD, 1
         else:

@@ -122,7 +122,7 @@ class Solartron1260Simulator(LineDevice):
         if self.choices["OP2"] != 1:
             return
         z = complex(self.world.add_noise(
-            self.world.sample.impedance(f, self.world.sample_temperature_K()), f))
+            self.world.impedance_seen(self.instrument, f), f))
         p1, p2 = (z.real, z.imag) if self.choices["CZ"] == 0 else \
             (abs(z), math.degrees(cmath.phase(z)))
         fields = (f"{f:+.7E}", f"{p1:+.4E}", f"{p2:+.4E}", str(self._error_code(z)), "00")

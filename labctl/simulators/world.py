@@ -17,10 +17,17 @@ overrides one that is controlling. Both read the same thermocouple and sample.
 
 Gas: the furnace tube's atmosphere (`atmosphere`, a `MixingVolume`) is fed by the simulated
 mass-flow controllers (`set_feed`); the oxygen sensor and the sample read its pO2.
+
+Several pellets (bench `[simulation.pellets.NAME]`): each a `Pellet` with its own sample
+file, temperature offset and lag; a simulated switch routes them (`route`) and an impedance
+instrument measures what is routed to it (`impedance_seen`): its pellet through the
+channels' `Lead`, or an open input (`OPEN_INPUT_F` only) when none is. A world without
+pellets is the one-sample world: every instrument measures `sample`.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,7 +38,11 @@ import numpy as np
 from labctl.clock import Clock, VirtualClock
 from labctl.simulators.physics.atmosphere import MixingVolume, SampleOxygen
 from labctl.simulators.physics.furnace import ControlLoop, Furnace, FurnaceParams
+from labctl.simulators.physics.pellets import Lead, Pellet
 from labctl.simulators.physics.sample import SampleModel
+
+
+OPEN_INPUT_F = 5e-12     # an analyzer's open input with its cable (estimate)
 
 
 class SimWorld:
@@ -46,6 +57,8 @@ class SimWorld:
         self.lock = threading.RLock()
         self.atmosphere = MixingVolume(t0_s=clock.now())
         self.sample_oxygen = SampleOxygen(self.atmosphere.pO2_Pa(clock.now()), clock.now())
+        self.pellets: dict[str, Pellet] = {}
+        self.routes: dict[str, tuple[str, Lead]] = {}   # instrument -> (pellet, lead)
 
     @classmethod
     def create(cls, clock: Clock | None = None, sample_path: str | Path | None = None,
@@ -134,3 +147,24 @@ class SimWorld:
         `frequency_Hz`: its accuracy chart's), from the world's seeded generator."""
         with self.lock:
             return self.sample.add_noise(value, self.rng, frequency_Hz)
+
+    def route(self, instrument: str, pellet: str | None, lead: Lead = Lead()) -> None:
+        """A switch joined bench instrument `instrument` to `pellet` through `lead` (None:
+        to nothing)."""
+        with self.lock:
+            if pellet is None:
+                self.routes.pop(instrument, None)
+            else:
+                self.routes[instrument] = (pellet, lead)
+
+    def impedance_seen(self, instrument: str, frequency_Hz):
+        """The impedance bench instrument `instrument` measures now (without noise)."""
+        with self.lock:
+            if not self.pellets:
+                return self.sample.impedance(frequency_Hz, self.sample_temperature_K())
+            if instrument not in self.routes:
+                return Lead(stray_C_F=OPEN_INPUT_F).measured(math.inf, frequency_Hz)
+            name, lead = self.routes[instrument]
+            z = self.pellets[name].impedance(frequency_Hz, self.clock.now(),
+                                             self.sample_temperature_K())
+            return lead.measured(z, frequency_Hz)
