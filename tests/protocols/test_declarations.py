@@ -61,7 +61,7 @@ def test_labctl_registers_its_protocols_with_one_plateau_and_one_final_stage():
             "cool_down"} <= set(registry.protocols())
     assert registry.staged(PLATEAU).kind == "stabilize"
     assert registry.staged(FINAL).kind == "cool_down"
-    assert registry.role_capabilities().keys() == {"fra", "smu", "furnace"}
+    assert registry.role_capabilities().keys() == {"fra", "smu", "furnace", "voltmeter"}
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=[s.kind for s in SPECS])
