@@ -14,7 +14,7 @@ reaction; with `reference_pO2_Pa` the values are also given for O2 at p0 = 1 bar
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Sequence
 
 import numpy as np
@@ -26,7 +26,7 @@ FARADAY = physical_constants["Faraday constant"][0]   # C/mol
 @dataclass(frozen=True)
 class CellThermodynamics:
     electrons: float
-    temperature_K: float                 # where dG is given (weighted mean T)
+    dG_temperature_K: float              # where dG is given (weighted mean T)
     dG_J_per_mol: float
     dG_std_J_per_mol: float
     dS_J_per_mol_K: float
@@ -34,9 +34,13 @@ class CellThermodynamics:
     dH_J_per_mol: float
     dH_std_J_per_mol: float
     dE_dT_V_per_K: float
-    points: int
+    emf_points: int
     standard_dG_J_per_mol: float | None = None    # O2 at 1 bar (with reference_pO2_Pa)
     standard_dS_J_per_mol_K: float | None = None
+
+    def to_json(self) -> dict:
+        """What `labctl analyze --json` adds for a run with cell EMF steps."""
+        return asdict(self)
 
 
 def cell_thermodynamics(temperature_K: Sequence[float], emf_V: Sequence[float],
@@ -66,3 +70,19 @@ def cell_thermodynamics(temperature_K: Sequence[float], emf_V: Sequence[float],
     return CellThermodynamics(
         electrons, t0, float(dG), nF * u_e0, float(dS), nF * u_b,
         float(dG + t0 * dS), nF * math.hypot(u_e0, t0 * u_b), float(b), int(t.size), **standard)
+
+
+def from_store(store, run_id: int) -> CellThermodynamics | None:
+    """From the finished EMF steps (`labctl.protocol.CELL_EMF`) of a run, the electron
+    number and reference pO2 of the last; None with fewer than two temperatures."""
+    from labctl import registry
+    from labctl.protocol import CELL_EMF
+
+    kinds = registry.providing(CELL_EMF)
+    results = [registry.result_of(s.kind, s.result) for s in store.steps(run_id)
+               if s.kind in kinds and s.status == "done" and not s.superseded and s.result]
+    if len({r.temperature_K for r in results}) < 2:
+        return None
+    return cell_thermodynamics([r.temperature_K for r in results], [r.emf_V for r in results],
+                               [r.emf_std_V for r in results], results[-1].electrons,
+                               results[-1].reference_pO2_Pa)

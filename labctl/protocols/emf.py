@@ -10,7 +10,8 @@ must be well below the allowed drift.
 Result: the EMF (the fitted line at the last reading) with its standard error, the mean
 furnace temperature over the window with its spread, the final drift, the time waited, and
 dG = -nFE for the cell reaction of `electrons` electrons. dS and dH across the run's
-plateaus: `labctl.analysis.cell_thermodynamics`. The readings are stored as DC readings at
+plateaus: `labctl.analysis.cell_thermodynamics` (`labctl analyze RUN`; with
+`reference_pO2_Pa`, an O2 reference electrode's pO2, also the standard values at 1 bar). The readings are stored as DC readings at
 zero current (open circuit).
 """
 
@@ -22,7 +23,7 @@ import numpy as np
 
 from labctl.analysis.cell_thermodynamics import FARADAY
 from labctl.capabilities import CurrentReading, TemperatureController, Voltmeter
-from labctl.protocol import ProtocolSpec, Role, StoredResult, Summary, dc
+from labctl.protocol import CELL_EMF, ProtocolSpec, Role, StoredResult, Summary, dc
 from labctl.protocols._params import param
 from labctl.units import K_to_C
 
@@ -32,6 +33,8 @@ KIND = "emf"
 @dataclass(frozen=True)
 class Params:
     electrons: float = param(2.0, low=1e-3, high=100.0, doc="electrons n of the cell reaction")
+    reference_pO2_Pa: float | None = param(None, low=1e-30, high=1e8,
+                                           doc="O2 reference electrode's pO2 (standard values)")
     max_drift_V_per_s: float = param(10e-6 / 60.0, low=1e-9, high=1.0,
                                      doc="allowed |dE/dt| over the window")
     window_s: float = param(600.0, low=1.0, high=86400.0, doc="drift fitted over this span")
@@ -56,6 +59,7 @@ class Result(StoredResult):
     electrons: float
     dG_J_per_mol: float
     dG_std_J_per_mol: float
+    reference_pO2_Pa: float | None = None
 
 
 def run(ctx, params: Params) -> Result:
@@ -88,7 +92,8 @@ def run(ctx, params: Params) -> Result:
                     f"dE/dt = {drift * 6e7:.3g} uV/min at {K_to_C(temps.mean()):.1f} °C")
         nF = params.electrons * FARADAY
         result = Result(level, level_std, float(temps.mean()), float(temps.std()), steady,
-                        drift, waited, params.electrons, -nF * level, nF * level_std)
+                        drift, waited, params.electrons, -nF * level, nF * level_std,
+                        params.reference_pO2_Pa)
         m.finish(result.to_dict())
     return result
 
@@ -111,7 +116,7 @@ def drift_criterion(t: np.ndarray, emf: np.ndarray, params: Params
 SPEC = ProtocolSpec(
     KIND, "Cell EMF", Params, Result, run,
     roles=(Role("voltmeter", Voltmeter), Role("furnace", TemperatureController)),
-    streams=(dc(None),),
+    streams=(dc(None),), provides=CELL_EMF,
     summary=(Summary("emf_V", "E", "V", std="emf_std_V"),
              Summary("temperature_K", "T", "K", std="temperature_std_K"),
              Summary("steady", "steady"), Summary("waited_s", "waited", "s")),

@@ -19,7 +19,7 @@ def test_exact_line_gives_the_reaction_values():
     th = cell_thermodynamics(T, emf(T), np.full(T.size, 1e-5), N)
     assert th.dS_J_per_mol_K == pytest.approx(DS, rel=1e-9)
     assert th.dH_J_per_mol == pytest.approx(DH, rel=1e-9)
-    assert th.temperature_K == pytest.approx(T.mean())
+    assert th.dG_temperature_K == pytest.approx(T.mean())
     assert th.dG_J_per_mol == pytest.approx(DH - T.mean() * DS, rel=1e-9)
     assert th.dE_dT_V_per_K == pytest.approx(DS / (N * FARADAY))
 
@@ -49,7 +49,7 @@ def test_standard_state_removes_the_reference_gas():
     oxygen = N / 4 * gas_constant * np.log(p_ref / bar)
     th = cell_thermodynamics(T, emf(T), np.full(T.size, 1e-5), N, reference_pO2_Pa=p_ref)
     assert th.standard_dS_J_per_mol_K == pytest.approx(DS - oxygen)
-    assert th.standard_dG_J_per_mol == pytest.approx(th.dG_J_per_mol + th.temperature_K * oxygen)
+    assert th.standard_dG_J_per_mol == pytest.approx(th.dG_J_per_mol + th.dG_temperature_K * oxygen)
 
 
 @pytest.mark.parametrize("T_K, u, n", [([1000.0, 1000.0], [1e-5, 1e-5], 2),
