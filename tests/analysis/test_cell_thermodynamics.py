@@ -36,6 +36,17 @@ def test_uncertainties_match_the_scatter_of_repeated_noisy_runs():
     assert dH.std() == pytest.approx(np.median([f.dH_std_J_per_mol for f in fits]), rel=0.15)
 
 
+def test_scatter_beyond_the_stated_uncertainties_widens_them():
+    """EMFs scattering 10x their stated uncertainty (an unsteady cell): the reduced
+    chi-square scales the covariance, so the stated dS error follows the real scatter."""
+    rng = np.random.default_rng(2)
+    T8 = np.linspace(950.0, 1150.0, 8)
+    u = np.full(T8.size, 20e-6)
+    fits = [cell_thermodynamics(T8, emf(T8) + rng.normal(0, 10 * u), u, N) for _ in range(300)]
+    scatter = np.std([f.dS_J_per_mol_K for f in fits])
+    assert np.median([f.dS_std_J_per_mol_K for f in fits]) == pytest.approx(scatter, rel=0.3)
+
+
 def test_the_weights_discount_a_poor_plateau():
     u = np.array([20e-6, 20e-6, 20e-6, 20e-6, 5e-3])
     e = emf(T) + np.array([0, 0, 0, 0, 5e-3])
