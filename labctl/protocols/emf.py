@@ -24,6 +24,7 @@ import numpy as np
 from labctl.analysis.cell_thermodynamics import FARADAY
 from labctl.capabilities import CurrentReading, TemperatureController, Voltmeter
 from labctl.protocol import CELL_EMF, ProtocolSpec, Role, StoredResult, Summary, dc
+from labctl.protocols import stabilize
 from labctl.protocols._params import param
 from labctl.units import K_to_C
 
@@ -41,10 +42,7 @@ class Params:
     poll_s: float = param(10.0, low=0.1, high=3600.0, doc="reading interval")
     max_wait_s: float = param(6 * 3600.0, low=1.0, high=1e6, doc="give up (warning) after")
 
-    def problems(self) -> list[tuple[str, str]]:
-        if self.window_s < 2 * self.poll_s:
-            return [("window_s", "must span at least two polls (>= 2 * poll_s)")]
-        return []
+    problems = stabilize.Params.problems    # the window must span at least two polls
 
 
 @dataclass(frozen=True)
