@@ -11,8 +11,8 @@ Result: the EMF (the fitted line at the last reading) with its standard error, t
 furnace temperature over the window with its spread, the final drift, the time waited, and
 dG = -nFE for the cell reaction of `electrons` electrons. dS and dH across the run's
 plateaus: `labctl.analysis.cell_thermodynamics` (`labctl analyze RUN`; with
-`reference_pO2_Pa`, an O2 reference electrode's pO2, also the standard values at 1 bar). The readings are stored as DC readings at
-zero current (open circuit).
+`reference_pO2_Pa`, an O2 reference electrode's pO2, also the standard values at 1 bar).
+The readings are stored as DC readings at zero current (open circuit).
 """
 
 from __future__ import annotations
