@@ -185,6 +185,11 @@ class Switch(Instrument, Protocol):
         """Read back; `InstrumentError` unless exactly `channels` are closed."""
 
 
+class Voltmeter(Instrument, Protocol):
+    def read_emf_V(self) -> float:
+        """One open-circuit voltage reading at high input impedance (V)."""
+
+
 def methods(capability: type) -> set[str]:
     """Public methods a capability Protocol asks for (its own and inherited)."""
     return {name for cls in capability.__mro__ if cls.__module__ == __name__

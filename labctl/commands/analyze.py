@@ -63,7 +63,14 @@ def handler(args: argparse.Namespace) -> int:
 
     if analyze_chrono.is_chrono_source(args.source):
         return analyze_chrono.handler(args)
-    dataset, default_out = _dataset(args)
+    cell = _cell_thermodynamics(args)
+    try:
+        dataset, default_out = _dataset(args)
+    except LabctlError:
+        if cell is None:
+            raise
+        print(json.dumps(cell.to_json()) if args.json else _cell_summary(cell))
+        return 0
     for note in dataset.notes:
         print(f"labctl: warning: {note}", file=sys.stderr)
     drts = drt_report.compute(dataset) if args.drt else []
@@ -84,7 +91,7 @@ def handler(args: argparse.Namespace) -> int:
         result = analysis.to_json()
         if args.drt:
             result["drt"] = drt_report.to_json(analysis, drts)
-        print(json.dumps(result))
+        print(json.dumps({**result, **(cell.to_json() if cell else {})}))
     else:
         _print_summary(analysis)
         for entry in drt_report.to_json(analysis, drts):
@@ -92,6 +99,8 @@ def handler(args: argparse.Namespace) -> int:
                               for k in entry["peaks"] if not k["at_edge"])
             note = f"  ({entry['note']})" if entry["note"] else ""
             print(f"{K_to_C(entry['temperature_K']):7.1f} C  DRT: {peaks or 'no peaks'}{note}")
+        if cell:
+            print(_cell_summary(cell))
         print(f"report: {index}")
     return 0
 
@@ -118,6 +127,25 @@ def _dataset(args):
                               f"{args.temperatures_C!r}") from None
     return (from_files(paths, temperatures, args.thickness_m, args.area_m2),
             f"analysis-{paths[0].stem}")
+
+
+def _cell_thermodynamics(args):
+    """dG, dS, dH of a run with cell EMF steps at two or more temperatures, else None."""
+    from labctl.analysis import cell_thermodynamics
+    from labctl.store import Store, db_path
+
+    if not (len(args.source) == 1 and args.source[0].isdigit()):
+        return None
+    with Store.open(db_path(args.db), create=False) as store:
+        return cell_thermodynamics.from_store(store, int(args.source[0]))
+
+
+def _cell_summary(cell) -> str:
+    return (f"cell reaction (n = {cell.electrons:g}, {cell.emf_points} EMFs): "
+            f"dG({cell.dG_temperature_K:.1f} K) = {cell.dG_J_per_mol:.6g} +- "
+            f"{cell.dG_std_J_per_mol:.2g} J/mol, dS = {cell.dS_J_per_mol_K:.5g} +- "
+            f"{cell.dS_std_J_per_mol_K:.2g} J/(mol K), dH = {cell.dH_J_per_mol:.6g} +- "
+            f"{cell.dH_std_J_per_mol:.2g} J/mol")
 
 
 def _transference_plots(db, run_id: int, out) -> list[str]:

@@ -13,6 +13,10 @@ Option `reference_pO2_Pa` (default dry air, 21 228 Pa); the options are the driv
 the 10 MOhm input (`MOHM10`, the power-on setting) the cell's resistance (1e5 Ohm: a zirconia
 tip at 700 degC, estimate) loads the EMF as a divider; AUTO (> 10 GOhm on the 0.1..10 V
 ranges) does not.
+
+When the sample file has a `galvanic_cell` table, the input is that formation cell instead
+(`physics.galvanic`: its EMF at the sample temperature, settling after a temperature change,
+plus the table's `noise_V`); benches without one read the zirconia sensor as before.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from typing import Any
 from scipy.constants import atm, zero_Celsius
 
 from labctl.simulators.physics.atmosphere import O2_FRACTION, zirconia_emf_V
+from labctl.simulators.physics.galvanic import SettlingEmf
 from labctl.simulators.scpi import ScpiDevice, ScpiError, parse_float
 from labctl.simulators.world import SimWorld
 
@@ -42,6 +47,8 @@ class KeithleyDMMSimulator(ScpiDevice):
         temperature = options.get("sensor_temperature_C")
         self.sensor_K = None if temperature is None else float(temperature) + zero_Celsius
         self.reference_Pa = float(options.get("reference_pO2_Pa", O2_FRACTION["AIR"] * atm))
+        cell = world.sample.galvanic_cell
+        self.cell = None if cell is None else SettlingEmf(cell)
         self.reset()
         self.command("[:SENSe]:FUNCtion[:ON]", self._set_function)
         self.command("[:SENSe]:FUNCtion[:ON]?", lambda: f'"{self.function}"')
@@ -72,12 +79,21 @@ class KeithleyDMMSimulator(ScpiDevice):
         return self.world.sample_temperature_K() if self.sensor_K is None else self.sensor_K
 
     def emf_V(self) -> float:
-        """The cell's open-circuit voltage now."""
+        """The cell's open-circuit voltage now (the formation cell's, if the sample is one)."""
+        if self.cell is not None:
+            return self.cell.read(self.world.clock.now(), self.world.sample_temperature_K())
         return zirconia_emf_V(self.world.pO2_Pa(), self.sensor_temperature_K(), self.reference_Pa)
 
     def _read(self) -> str:
         if self.function != "VOLT:DC":
             raise ScpiError(-221, "Settings conflict")
         r_in = INPUT_OHM[self.input]
-        volts = float(self.world.add_noise(self.emf_V() * r_in / (r_in + CELL_OHM)))
+        volts = float(self._noisy(self.emf_V()) * r_in / (r_in + CELL_OHM))
         return f"{OVERFLOW if abs(volts) > 1.2 * self.range_V else volts:.9E}"
+
+    def _noisy(self, emf: float) -> float:
+        """`emf` with the formation cell's noise (V), else the sample file's (relative)."""
+        if self.cell is None:
+            return self.world.add_noise(emf)
+        with self.world.lock:
+            return emf + float(self.world.rng.normal(0.0, self.cell.cell.noise_V))

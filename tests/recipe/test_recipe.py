@@ -128,7 +128,8 @@ def test_a_missing_role_names_the_steps_that_need_it():
     bench = load_bench("sim-full")   # two temperature controllers: furnace and stage
     recipe = parse_recipe(MINIMAL + '[[steps]]\nprotocol = "dc_polarization"\n', bench)
     assert recipe.steps[-1].position.roles == {"fra": "fra", "furnace": "furnace", "smu": "smu",
-                                               "o2": "o2", "n2": "n2", "o2sensor": "o2sensor"}
+                                               "o2": "o2", "n2": "n2", "o2sensor": "o2sensor",
+                                               "voltmeter": "o2sensor"}
     two = parse_bench("".join(instrument(n, "solartron1260") for n in ("left", "right")),
                       source="two.toml")
     found = problems('[sample]\nname = "p"\n[[steps]]\nprotocol = "eis"\n', two)

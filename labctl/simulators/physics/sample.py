@@ -53,7 +53,7 @@ from scipy.constants import atm, e as _e, epsilon_0, k as _k_B
 
 from labctl.simulators.physics import laplace, sample_file
 from labctl.simulators.physics.sample_file import (
-    Accuracy, Aging, Brouwer, Bulk, ChemicalDiffusion, Electronic, ElectrodeExponent, Geometry, GrainBoundary,
+    Accuracy, Aging, Brouwer, Bulk, ChemicalDiffusion, Electronic, ElectrodeExponent, GalvanicCell, Geometry, GrainBoundary,
     Interface, Leads, Mains, NonBlockingInterface, Noise, Stability, Transference)
 
 K_B_EV = _k_B / _e   # Boltzmann constant in eV/K
@@ -81,6 +81,7 @@ class SampleModel:
     aging: Aging | None = None
     mains: Mains | None = None
     brouwer: Brouwer | None = None
+    galvanic_cell: GalvanicCell | None = None
     source: str = "<dict>"
     age_s: float = 0.0
     pO2_Pa: float = AIR_PO2_PA     # the oxygen activity the sample is equilibrated with

@@ -5,7 +5,8 @@ Schema (all SI; see `labctl/simulators/samples/default.toml`): tables `sample`, 
 keys of the dataclass below. Optional imperfections, each off when its table is absent (as in
 `default.toml`): `leads` (series R and inductance), `accuracy` (the analyzer's accuracy
 chart), `electrode_exponent` (a temperature-dependent electrode CPE exponent), `aging` (drift
-of the electrolyte's resistances with time), `mains` (pickup outliers near 50/60 Hz).
+of the electrolyte's resistances with time), `mains` (pickup outliers near 50/60 Hz), `galvanic_cell` (the sample is a formation cell whose
+EMF a voltmeter reads, `physics.galvanic`).
 `electrode.kind` selects the electrodes: "blocking" (the
 default when absent: one CPE) or "non-blocking" (reversible Li electrodes, see
 `labctl/simulators/samples/li-peo.toml`), which also needs a `transference` table; without
@@ -191,14 +192,31 @@ class Aging:
     time_s: float = _positive()
 
 
+@dataclass(frozen=True)
+class GalvanicCell:
+    """A formation cell M, MO_x | electrolyte | O2 (reference_pO2_Pa) instead of a pellet
+    between electrodes for a voltmeter (`physics.galvanic`): the reaction's electrons and
+    standard enthalpy and entropy (p0 = 1 bar), the EMF's settling time after a
+    temperature change and the reading noise (V, 1 sigma)."""
+    reaction: str
+    electrons: float = _rule(lambda x: x > 0, "must be > 0")
+    dH_J_per_mol: float = _rule(lambda x: abs(x) < 1e7, "must be within -1e7..1e7 J/mol")
+    dS_J_per_mol_K: float = _rule(lambda x: abs(x) < 1e4, "must be within -1e4..1e4 J/(mol K)")
+    reference_pO2_Pa: float = _positive()
+    settling_s: float = _positive()
+    noise_V: float = _rule(lambda x: x >= 0, "must be >= 0")
+
+
 TABLES = {"sample": Geometry, "bulk": Bulk, "grain_boundary": GrainBoundary,
           "electrode": Interface, "electronic": Electronic, "stability": Stability,
           "noise": Noise}
 ELECTRODES = {"blocking": Interface, "non-blocking": NonBlockingInterface}
 OPTIONAL = {"transference": Transference, "chemical_diffusion": ChemicalDiffusion,
             "leads": Leads, "accuracy": Accuracy, "electrode_exponent": ElectrodeExponent,
-            "aging": Aging, "mains": Mains, "brouwer": Brouwer}
-WHEN_PRESENT = ("grain_boundary", "leads", "accuracy", "aging", "mains", "brouwer")   # read when present, else None
+            "aging": Aging, "mains": Mains, "brouwer": Brouwer,
+            "galvanic_cell": GalvanicCell}
+WHEN_PRESENT = ("grain_boundary", "leads", "accuracy", "aging", "mains", "brouwer",
+                "galvanic_cell")   # read when present, else None
 
 
 def shipped_sample(name: str) -> Path:

@@ -1,0 +1,121 @@
+"""Open-circuit EMF of a galvanic cell at the plateau's temperature, read until steady.
+
+What is done: a high-impedance voltmeter reads the cell's EMF every `poll_s`, the furnace
+its temperature. Drift criterion: a straight line fitted to the readings of the last
+`window_s` must have a slope |dE/dt| below `max_drift_V_per_s` (default 1.5e-7 V/s,
+9 uV/min), with readings spanning the whole window; then the EMF is taken as steady. No fixed hold: it ends
+when the criterion holds, or at `max_wait_s` with a warning. Choose the window long enough
+for the meter's noise: the slope's standard error (noise / (sqrt(N) * window / sqrt(12)))
+must be well below the allowed drift.
+Result: the EMF (the fitted line at the last reading) with its standard error, the mean
+furnace temperature over the window with its spread, the final drift, the time waited, and
+dG = -nFE for the cell reaction of `electrons` electrons. dS and dH across the run's
+plateaus: `labctl.analysis.cell_thermodynamics` (`labctl analyze RUN`; with
+`reference_pO2_Pa`, an O2 reference electrode's pO2, also the standard values at 1 bar).
+The readings are stored as DC readings at zero current (open circuit).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from labctl.analysis.cell_thermodynamics import FARADAY
+from labctl.capabilities import CurrentReading, TemperatureController, Voltmeter
+from labctl.protocol import CELL_EMF, ProtocolSpec, Role, StoredResult, Summary, dc
+from labctl.protocols import stabilize
+from labctl.protocols._params import param
+from labctl.units import K_to_C
+
+KIND = "emf"
+
+
+@dataclass(frozen=True)
+class Params:
+    electrons: float = param(2.0, low=1e-3, high=100.0, doc="electrons n of the cell reaction")
+    reference_pO2_Pa: float | None = param(None, low=1e-30, high=1e8,
+                                           doc="O2 reference electrode's pO2 (standard values)")
+    max_drift_V_per_s: float = param(1.5e-7, low=1e-9, high=1.0,
+                                     doc="allowed |dE/dt| over the window")
+    window_s: float = param(600.0, low=1.0, high=86400.0, doc="drift fitted over this span")
+    poll_s: float = param(10.0, low=0.1, high=3600.0, doc="reading interval")
+    max_wait_s: float = param(6 * 3600.0, low=1.0, high=1e6, doc="give up (warning) after")
+
+    problems = stabilize.Params.problems    # the window must span at least two polls
+
+
+@dataclass(frozen=True)
+class Result(StoredResult):
+    emf_V: float
+    emf_std_V: float
+    temperature_K: float
+    temperature_std_K: float
+    steady: bool
+    drift_V_per_s: float
+    waited_s: float
+    electrons: float
+    dG_J_per_mol: float
+    dG_std_J_per_mol: float
+    reference_pO2_Pa: float | None = None
+
+
+def run(ctx, params: Params) -> Result:
+    """Read EMF and temperature every `poll_s` until the EMF is steady (or `max_wait_s`)."""
+    meter, furnace = ctx.instrument("voltmeter"), ctx.instrument("furnace")
+    with ctx.measurement(KIND, asdict(params)) as m:
+        start = ctx.clock.now()
+        t, emf, temperature = [], [], []
+        while True:
+            ctx.checkpoint()
+            volts = meter.read_emf_V()
+            reading = furnace.read()
+            ctx.record_temperature(reading)
+            m.record(CurrentReading(reading.time_s, volts, 0.0))
+            t.append(reading.time_s)
+            emf.append(volts)
+            temperature.append(reading.temperature_K)
+            steady, drift, level, level_std = drift_criterion(np.array(t), np.array(emf), params)
+            waited = ctx.clock.now() - start
+            if steady or waited >= params.max_wait_s:
+                break
+            ctx.progress(min(1.0, waited / params.max_wait_s), None,
+                         f"E = {volts * 1e3:.2f} mV, dE/dt = {drift * 6e7:.1f} uV/min "
+                         f"at {K_to_C(reading.temperature_K):.1f} °C")
+            ctx.clock.sleep(min(params.poll_s, params.max_wait_s - waited))
+        window = np.array(t) >= t[-1] - params.window_s
+        temps = np.array(temperature)[window]
+        if not steady:
+            ctx.log("warning", f"EMF not steady after {params.max_wait_s:g} s: "
+                    f"dE/dt = {drift * 6e7:.3g} uV/min at {K_to_C(temps.mean()):.1f} °C")
+        nF = params.electrons * FARADAY
+        result = Result(level, level_std, float(temps.mean()), float(temps.std()), steady,
+                        drift, waited, params.electrons, -nF * level, nF * level_std,
+                        params.reference_pO2_Pa)
+        m.finish(result.to_dict())
+    return result
+
+
+def drift_criterion(t: np.ndarray, emf: np.ndarray, params: Params
+                    ) -> tuple[bool, float, float, float]:
+    """(steady, |dE/dt|, E at the last reading, its standard error) from a line fitted over
+    the last `window_s`: steady when the readings span the window and |dE/dt| is below
+    `max_drift_V_per_s`."""
+    window = t >= t[-1] - params.window_s
+    if window.sum() < 3:
+        return False, float("inf"), float(emf[-1]), float("inf")
+    x = t[window] - t[-1]
+    (slope, level), cov = np.polyfit(x, emf[window], 1, cov=True)
+    drift = abs(float(slope))
+    steady = t[-1] - t[0] >= params.window_s and drift <= params.max_drift_V_per_s
+    return steady, drift, float(level), float(np.sqrt(cov[1, 1]))
+
+
+SPEC = ProtocolSpec(
+    KIND, "Cell EMF", Params, Result, run,
+    roles=(Role("voltmeter", Voltmeter), Role("furnace", TemperatureController)),
+    streams=(dc(None),), provides=CELL_EMF,
+    summary=(Summary("emf_V", "E", "V", std="emf_std_V"),
+             Summary("temperature_K", "T", "K", std="temperature_std_K"),
+             Summary("steady", "steady"), Summary("waited_s", "waited", "s")),
+    order=40, doc=__doc__)   # no GUI form: the form measures it at every plateau of any bench
