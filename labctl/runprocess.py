@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from labctl.errors import LabctlError
+from labctl.store.postgres import is_url
 
 CLIENT_WAIT_S = 30.0
 GONE_WAIT_S = 60.0     # for a run process to close its bench once it is done
@@ -87,10 +88,21 @@ class RunProcess:
             wait_gone(self.pid)
 
 
+def log_folder(db: str) -> Path:
+    """`logs/` beside a database file; for a lab server's database (a URL) in the user's
+    state folder ($XDG_STATE_HOME, else ~/.local/state)."""
+    if is_url(db):
+        base = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "labctl"
+    else:
+        base = Path(db).expanduser().resolve().parent
+    folder = base / "logs"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 def spawn(spec: dict[str, Any], *, wait_for_client: bool) -> RunProcess:
     """Start a run process for `spec` (the arguments of `execute`; `db` required)."""
-    logs = Path(spec["db"]).expanduser().resolve().parent / "logs"
-    logs.mkdir(exist_ok=True)
+    logs = log_folder(spec["db"])
     fd, log_path = tempfile.mkstemp(prefix=f"run-{time.strftime('%Y%m%d-%H%M%S')}-",
                                     suffix=".log", dir=logs)
     read_end, write_end = os.pipe()

@@ -127,6 +127,7 @@ def test_ctrl_c_without_a_terminal_aborts_the_run_and_the_bench_goes_safe(files)
 
 def test_detach_returns_the_run_id_and_attach_follows_the_run_to_its_end(files):
     recipe, bench, db = files
+    db = Path(db).parent / "new" / "data" / "lab.sqlite"     # folders made, log folder too
     quick = RECIPE.replace("t_ion_tolerance = 1e-6\n", "").replace(
         "iss_relative_tolerance = 1e-4\n", "")        # the DC step ends at its steady state
     Path(recipe).write_text(quick)
