@@ -34,7 +34,7 @@ from scipy.constants import R, physical_constants
 from labctl.capabilities import SourceMeter, TemperatureController
 from labctl.errors import LabctlError
 from labctl.preflight import CURRENT_LIMIT, VOLTAGE
-from labctl.protocol import ProtocolSpec, Role, StoredResult, Summary, dc
+from labctl.protocol import ELECTRONIC_PARTS, ProtocolSpec, Role, StoredResult, Summary, dc
 from labctl.protocols._params import param
 from labctl.protocols._tail import SteadyRule, level, record_until_steady
 from labctl.sampling import staircase
@@ -169,4 +169,5 @@ SPEC = ProtocolSpec(
     streams=(dc("relaxation"),),
     summary=(Summary("sigma_n0_S_per_m", "sigma_n0", "S/m", std="sigma_n0_std_S_per_m"),
              Summary("sigma_p0_S_per_m", "sigma_p0", "S/m", std="sigma_p0_std_S_per_m")),
-    form=("area_m2", "L_eff_m", "start_V", "stop_V", "step_V"), order=25, doc=__doc__)
+    provides=ELECTRONIC_PARTS, form=("area_m2", "L_eff_m", "start_V", "stop_V", "step_V"),
+    order=25, doc=__doc__)

@@ -26,8 +26,8 @@ def cell() -> SampleModel:
 
 def test_the_parts_are_those_at_the_reversible_electrodes_pO2_whatever_the_gas():
     hw = cell().at_pO2(0.21 * atm)
-    plain = SampleModel.from_dict({k: v for k, v in tables().items() if k != "hebb_wagner"})
-    reference = plain.at_pO2(hw.hebb_wagner.reference_pO2_Pa)
+    plain = SampleModel.from_dict({k: v for k, v in tables().items() if k != "hebb_wagner_cell"})
+    reference = plain.at_pO2(hw.hebb_wagner_cell.reference_pO2_Pa)
     assert hw.electronic_parts(T_K) == pytest.approx(reference.electronic_parts(T_K))
 
 
@@ -63,11 +63,18 @@ def test_other_cells_keep_their_linear_electronic_current():
     np.testing.assert_array_equal(plain.static_current(v, T_K), plain.decomposition_current(v))
 
 
+def without_brouwer(data: dict) -> None:
+    data.pop("brouwer")
+    data["electronic"] = {"sigma_ref_S_per_m": 1e-6, "T_ref_K": T_K, "Ea_eV": 1.0}
+
+
+def negative_pO2(data: dict) -> None:
+    data["hebb_wagner_cell"]["reference_pO2_Pa"] = -1.0
+
+
 @pytest.mark.parametrize("change, where", [
-    (lambda d: d.pop("brouwer") and d.update(electronic={"sigma_ref_S_per_m": 1e-6, "T_ref_K": T_K, "Ea_eV": 1.0}),
-     "hebb_wagner"),
-    (lambda d: d["hebb_wagner"].update(reference_pO2_Pa=-1.0), "hebb_wagner.reference_pO2_Pa"),
-])
+    (without_brouwer, "hebb_wagner_cell"),
+    (negative_pO2, "hebb_wagner_cell.reference_pO2_Pa")])
 def test_bad_hebb_wagner_tables_are_refused_by_name(change, where):
     data = tables()
     change(data)

@@ -23,8 +23,9 @@ def shipped() -> dict:
 
 def params(**changes) -> hw.Params:
     geometry = shipped()["sample"]
-    return hw.Params(area_m2=geometry["area_m2"], L_eff_m=geometry["thickness_m"],
-                     start_V=0.1, stop_V=1.0, step_V=0.1, current_limit_A=5e-3, **changes)
+    values = dict(area_m2=geometry["area_m2"], L_eff_m=geometry["thickness_m"],
+                  start_V=0.1, stop_V=1.0, step_V=0.1, current_limit_A=5e-3)
+    return hw.Params(**{**values, **changes})
 
 
 def test_sigma_n0_and_sigma_p0_within_5_percent_each_step_ending_on_the_physics(tmp_path):
@@ -45,8 +46,8 @@ def test_sigma_n0_and_sigma_p0_within_5_percent_each_step_ending_on_the_physics(
     assert result.step_duration_s[-1] < result.step_duration_s[0]
     assert result.duration_s < len(result.voltage_V) * FIXED_HOLD_S / 4
     # sigma_e at the blocking side: the Brouwer sigma_e at that side's pO2
-    reference = truth.hebb_wagner.reference_pO2_Pa
-    plain = replace(truth, hebb_wagner=None)
+    reference = truth.hebb_wagner_cell.reference_pO2_Pa
+    plain = replace(truth, hebb_wagner_cell=None)
     blocking_side = [sum(plain.at_pO2(reference * 10 ** r).electronic_parts(T_K))
                      for r in result.log10_pO2_ratio]
     np.testing.assert_allclose(result.sigma_e_S_per_m, blocking_side, rtol=0.05)

@@ -29,7 +29,7 @@ R_gb = 0.
   sample is equilibrated with (`pO2_Pa`, `at_pO2`; the simulated world lags it behind the
   furnace tube's by chemical diffusion, `physics.atmosphere.SampleOxygen`):
   sigma_e = sigma_n(T) (pO2/atm)^(-1/4) + sigma_p(T) (pO2/atm)^(+1/4), plain Arrhenius;
-- with a `hebb_wagner` table as well the cell is a Hebb-Wagner cell: one electrode blocks
+- with a `hebb_wagner_cell` table as well the cell is a Hebb-Wagner cell: one electrode blocks
   ions, the other is reversible and fixes pO2 at its side (sigma_n, sigma_p at that pO2),
   and the steady electronic current at voltage E is (`hebb_wagner_current`)
   I = (R T A / (F L)) [sigma_n (1 - exp(-E F / R T)) + sigma_p (exp(E F / R T) - 1)]
@@ -89,7 +89,7 @@ class SampleModel:
     aging: Aging | None = None
     mains: Mains | None = None
     brouwer: Brouwer | None = None
-    hebb_wagner: HebbWagner | None = None
+    hebb_wagner_cell: HebbWagner | None = None
     source: str = "<dict>"
     age_s: float = 0.0
     pO2_Pa: float = AIR_PO2_PA     # the oxygen activity the sample is equilibrated with
@@ -132,7 +132,7 @@ class SampleModel:
         """(sigma_n, sigma_p) in S/m at T_K and the sample's pO2 (`brouwer` table); in a
         Hebb-Wagner cell at the pO2 its reversible electrode fixes."""
         b, T = self.brouwer, np.asarray(T_K, dtype=float)
-        x = (self.hebb_wagner.reference_pO2_Pa if self.hebb_wagner else self.pO2_Pa) / atm
+        x = (self.hebb_wagner_cell.reference_pO2_Pa if self.hebb_wagner_cell else self.pO2_Pa) / atm
         n = b.sigma_n0_S_per_m * np.exp(-b.Ea_n_eV / K_B_EV * (1 / T - 1 / b.T_ref_K)) * x ** -0.25
         p = b.sigma_p0_S_per_m * np.exp(-b.Ea_p_eV / K_B_EV * (1 / T - 1 / b.T_ref_K)) * x ** 0.25
         return n, p
@@ -355,7 +355,7 @@ class SampleModel:
         response: the decomposition current, and in a Hebb-Wagner cell the electronic
         current's excess over V/R_e."""
         i = self.decomposition_current(voltage_V)
-        if self.hebb_wagner:
+        if self.hebb_wagner_cell:
             v = np.asarray(voltage_V, dtype=float)
             i = i + self.hebb_wagner_current(v, T_K) - v / self.resistances(T_K)["electronic"]
         return i

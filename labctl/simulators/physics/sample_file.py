@@ -13,7 +13,7 @@ grain boundaries (a polymer) the `grain_boundary` table may be left out. A mixed
 between blocking electrodes may have a `chemical_diffusion` table (see
 `labctl/simulators/samples/mixed-conductor.toml`). A `brouwer` table instead of
 `electronic` makes the electronic conductivity depend on the oxygen partial pressure (see
-`labctl/simulators/samples/8ysz-po2.toml`); with it a `hebb_wagner` table makes the cell
+`labctl/simulators/samples/8ysz-po2.toml`); with it a `hebb_wagner_cell` table makes the cell
 a Hebb-Wagner cell (`labctl/simulators/samples/8ysz-hebb-wagner.toml`). Every problem
 (unreadable file, TOML syntax, missing or
 unknown key, wrong type, value out of range) raises `ConfigError` naming the file, the
@@ -208,7 +208,7 @@ TABLES = {"sample": Geometry, "bulk": Bulk, "grain_boundary": GrainBoundary,
 ELECTRODES = {"blocking": Interface, "non-blocking": NonBlockingInterface}
 OPTIONAL = {"transference": Transference, "chemical_diffusion": ChemicalDiffusion,
             "leads": Leads, "accuracy": Accuracy, "electrode_exponent": ElectrodeExponent,
-            "aging": Aging, "mains": Mains, "brouwer": Brouwer, "hebb_wagner": HebbWagner}
+            "aging": Aging, "mains": Mains, "brouwer": Brouwer, "hebb_wagner_cell": HebbWagner}
 WHEN_PRESENT = ("grain_boundary", "leads", "accuracy", "aging", "mains", "brouwer")   # read when present, else None
 
 
@@ -269,14 +269,14 @@ def _electrode_class(data: dict, problems: Problems) -> type | None:
 def _required(name: str, data: dict, problems: Problems) -> bool:
     """Whether table `name` is read: those of WHEN_PRESENT when present; `transference`
     with, and only with, non-blocking electrodes; `chemical_diffusion` and
-    `electrode_exponent` when present, only with blocking ones; `hebb_wagner` when
+    `electrode_exponent` when present, only with blocking ones; `hebb_wagner_cell` when
     present, only with those and `brouwer`; `electronic` unless `brouwer` replaces it;
     every other table always."""
     electrode = data.get("electrode")
     non_blocking = isinstance(electrode, dict) and electrode.get("kind") == "non-blocking"
     if name in WHEN_PRESENT:
         return name in data
-    if name == "hebb_wagner":
+    if name == "hebb_wagner_cell":
         fits = "brouwer" in data and not non_blocking
         if name in data and not fits:
             problems.add("needs a [brouwer] table and ion-blocking electrodes", name)
