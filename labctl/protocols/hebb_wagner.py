@@ -1,8 +1,8 @@
 """Hebb-Wagner polarization: the electronic partial conductivities of a mixed conductor.
 
 The cell: an ion-blocking electrode against a reversible one, which fixes the oxygen (or
-metal) activity at its side. A voltage staircase E (`start_V` to `stop_V` in `step_V`,
-the output on throughout) drives the blocking side's activity away from the reference's;
+metal) activity at its side. A rising voltage staircase E > 0 (`start_V` to `stop_V` in
+`step_V`, the output on throughout) drives the blocking side's activity away from the reference's;
 once the ions have stopped (blocking-electrode charging, chemical diffusion) only electrons
 and holes carry the steady current (Hebb 1952, Wagner 1957)
 
@@ -65,6 +65,9 @@ class Params:
 
     def problems(self) -> list[tuple[str, str]]:
         found = []
+        if not 0 < self.start_V < self.stop_V:
+            found.append(("start_V", "must be > 0 and < stop_V: each step's current must "
+                          "fall to a positive I_ss for the tail fit"))
         if len(staircase(self.start_V, self.stop_V, self.step_V)) < MIN_STEADY_STEPS:
             found.append(("step_V", f"gives fewer than {MIN_STEADY_STEPS} steps"))
         if self.max_interval_s < self.first_interval_s:
