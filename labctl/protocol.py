@@ -20,8 +20,8 @@ if typing.TYPE_CHECKING:
     from labctl.preflight import Quantity
 
 # what an analysis takes from a finished measurement (`ProtocolSpec.provides`)
-SPECTRUM, POLARIZATION, WINDOW, LI_TRANSFERENCE, CELL_EMF = \
-    "spectrum", "polarization", "window", "li_transference", "cell_emf"
+SPECTRUM, POLARIZATION, WINDOW, LI_TRANSFERENCE, CELL_EMF, ELECTRONIC_PARTS = \
+    "spectrum", "polarization", "window", "li_transference", "cell_emf", "electronic_parts"
 # when a recipe runs a protocol besides its [[steps]] and [[program.body]] (`stage`)
 PLATEAU, FINAL = "plateau", "final"
 

@@ -155,6 +155,10 @@ class Analysis:
         out["t_ion_is_lower_bound"] = [p.t_ion_is_lower_bound for p in self.plateaus]
         for key in ("t_plus", "t_plus_std"):     # Li+ transference number (null: not measured)
             out[key] = [_number((p.plateau.transference or {}).get(key)) for p in self.plateaus]
+        for key in ("sigma_n0_S_per_m", "sigma_n0_std_S_per_m", "sigma_p0_S_per_m",
+                    "sigma_p0_std_S_per_m"):   # Hebb-Wagner (null: not measured)
+            out[key] = [_number((p.plateau.electronic_parts or {}).get(key))
+                        for p in self.plateaus]
         out["stability_window_V"] = ([_number(w.onset_low_V), _number(w.onset_high_V)]
                                      if w else None)
         if self.carrier_density_per_m3:

@@ -5,7 +5,8 @@ From the store, by what each measurement's protocol declares it provides
 (`ProtocolSpec.provides`): each plateau's first finished impedance spectrum (superseded
 steps skipped) at the mean temperature measured during it
 (the step's nominal one when none was), the polarization of the same plateau with
-its protocol result (V, I_0, I_ss), and the stability-window sweep with its onsets.
+its protocol result (V, I_0, I_ss), the result of its Hebb-Wagner polarization (electronic
+parts), and the stability-window sweep with its onsets.
 From files: the temperature is the caller's, else the `temperature_K` labctl writes
 in the file's comments, else a number with `C` or `K` at the end of the file name
 (`pellet_350C.z`, `s-140deg.txt`); the geometry is the caller's, else the `thickness_m` and `area_m2` of
@@ -24,7 +25,7 @@ from labctl import registry
 from labctl.analysis import transference
 from labctl.analysis.readers import read_spectrum
 from labctl.errors import LabctlError
-from labctl.protocol import POLARIZATION, SPECTRUM, WINDOW
+from labctl.protocol import ELECTRONIC_PARTS, POLARIZATION, SPECTRUM, WINDOW
 from labctl.store.store import Store
 from labctl.units import C_to_K
 
@@ -58,6 +59,7 @@ class Plateau:
     kk_ok: bool | None = None    # the protocol's Lin-KK verdict, when it ran one
     polarization: Polarization | None = None
     transference: dict | None = None   # result of the plateau's Li+ transference step
+    electronic_parts: dict | None = None   # result of its Hebb-Wagner step (sigma_n0, sigma_p0)
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,8 @@ def from_store(store: Store, run_id: int) -> Dataset:
         eis = [s for s in group if s.kind in registry.providing(SPECTRUM)]
         dc = [s for s in group if s.kind in registry.providing(POLARIZATION) and s.result]
         sweep = [s for s in group if s.kind in registry.providing(WINDOW) and s.result]
+        parts = [s for s in group
+                 if s.kind in registry.providing(ELECTRONIC_PARTS) and s.result]
         if sweep:
             window = _window(store, sweep[0])
         li = transference.steps_of(group)
@@ -98,7 +102,7 @@ def from_store(store: Store, run_id: int) -> Dataset:
                 registry.result_of(source.kind, source.result).kk_ok
                 if eis and source.result else None,
                 _polarization(store, dc[0]) if dc else None,
-                li[0].result if li else None))
+                li[0].result if li else None, parts[0].result if parts else None))
     if not plateaus:
         raise LabctlError(f"run {run_id} has no finished impedance spectrum to analyze")
     sample = run.sample

@@ -5,7 +5,8 @@ instrument checks a script before running it) and the cell's potential program.
 `Cell` keeps the potential applied since `cell_on` as voltage steps and slope changes
 (ramps) and returns the sample current by superposition of the sample model's exact
 responses: V(t)/R_e + sum_k dV_k (step_current(1 V, t - t_k) - 1/R_e) + sum_k da_k
-(ionic part of sweep_current per unit slope for a ramp from t_k) + decomposition(V(t)),
+(ionic part of sweep_current per unit slope for a ramp from t_k) + static_current(V(t))
+(decomposition; a Hebb-Wagner cell's nonlinear electronic current),
 all at one temperature. A cell switched on again within RESUME_GAP_S of its `cell_off`
 continues its potential program (scripts run back to back: the sample has no time to
 relax, e.g. the salt gradient of a Li cell); after a longer gap it is taken as relaxed.
@@ -160,13 +161,13 @@ class Cell:
         sample = self.world.sample
         g_e = 1.0 / float(sample.resistances(T_K)["electronic"])
         v = self.potential(t)
-        total = v * g_e + float(sample.decomposition_current(v))
+        total = v * g_e + float(sample.static_current(v, T_K))
         for tk, dv in self.steps:
             if t > tk and dv:
                 total += dv * (float(sample.step_current(1.0, t - tk, T_K)) - g_e)
         for tk, da in self.ramps:   # ramp response taken at a 1 mV ramp: linear, no overflow
             if t > tk:
                 ionic = float(sample.sweep_current([RAMP_PROBE_V], [t - tk], T_K)[0]) \
-                    - RAMP_PROBE_V * g_e - float(sample.decomposition_current(RAMP_PROBE_V))
+                    - RAMP_PROBE_V * g_e - float(sample.static_current(RAMP_PROBE_V, T_K))
                 total += da * (t - tk) / RAMP_PROBE_V * ionic
         return total

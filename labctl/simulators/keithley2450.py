@@ -11,7 +11,8 @@ dV_k at t_k; a reading integrates over its aperture [t1, t2] (NPLC / line freque
 50 Hz, or the option `line_frequency_Hz`; `:SYST:LFR?`), so the current is the exact mean
 of the superposed step responses, sum_k dV_k (q(t2 - t_k) - q(t1 - t_k)) / (t2 - t1)
 with q the sample's `step_charge` per volt at the present sample temperature, plus the
-decomposition current at the terminal voltage, plus the sample file's relative noise.
+sample's `static_current` at the terminal voltage (decomposition; a Hebb-Wagner cell's
+nonlinear electronic current), plus the sample file's relative noise.
 Beyond `ILIM` the reading is clamped to +-ILIM and `:SOUR:VOLT:ILIM:TRIP?` answers 1 (0
 while the output is off: nothing is sourced); a
 fixed measure range exceeded by more than 5 % reads 9.9E+37 (overflow). Each reading's
@@ -223,11 +224,11 @@ class Keithley2450Simulator(ScpiDevice):
         if not len(steps):
             return 0.0
         age = t1 - steps[:, 0]
-        charge = self.world.sample.step_charge(
-            1.0, np.r_[age, age + (t2 - t1)], self.world.sample_temperature_K())
+        T_K = self.world.sample_temperature_K()
+        charge = self.world.sample.step_charge(1.0, np.r_[age, age + (t2 - t1)], T_K)
         n = len(steps)
         current = float(steps[:, 1] @ (charge[n:] - charge[:n])) / (t2 - t1)
-        return current + float(self.world.sample.decomposition_current(steps[:, 1].sum()))
+        return current + float(self.world.sample.static_current(steps[:, 1].sum(), T_K))
 
     def _measure_at(self, t1: float) -> Reading:
         applied = sum(dv for t, dv in self._steps if t <= t1)

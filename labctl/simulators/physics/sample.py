@@ -29,6 +29,13 @@ R_gb = 0.
   sample is equilibrated with (`pO2_Pa`, `at_pO2`; the simulated world lags it behind the
   furnace tube's by chemical diffusion, `physics.atmosphere.SampleOxygen`):
   sigma_e = sigma_n(T) (pO2/atm)^(-1/4) + sigma_p(T) (pO2/atm)^(+1/4), plain Arrhenius;
+- with a `hebb_wagner_cell` table as well the cell is a Hebb-Wagner cell: one electrode blocks
+  ions, the other is reversible and fixes pO2 at its side (sigma_n, sigma_p at that pO2),
+  and the steady electronic current at voltage E is (`hebb_wagner_current`)
+  I = (R T A / (F L)) [sigma_n (1 - exp(-E F / R T)) + sigma_p (exp(E F / R T) - 1)]
+  (Hebb 1952, Wagner 1957), its slope at E = 0 the linear path's V/R_e. The transients
+  are those of the blocking cell (electrode charging, chemical diffusion), and the
+  excess over V/R_e follows the terminal voltage at once (`static_current`);
 - C_b = eps_0 * eps_r * area / thickness;
 - a constant-phase element has Z = 1 / (Q * (j*omega)**n), Q in F*s**(n-1);
 - optional imperfections (`sample_file`: Leads, Accuracy, ElectrodeExponent): the impedance
@@ -49,16 +56,17 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
-from scipy.constants import atm, e as _e, epsilon_0, k as _k_B
+from scipy.constants import R as _R, atm, e as _e, epsilon_0, k as _k_B, physical_constants
 
 from labctl.simulators.physics import laplace, sample_file
 from labctl.simulators.physics.sample_file import (
     Accuracy, Aging, Brouwer, Bulk, ChemicalDiffusion, Electronic, ElectrodeExponent, GalvanicCell, Geometry, GrainBoundary,
-    Interface, Leads, Mains, NonBlockingInterface, Noise, Stability, Transference)
+    HebbWagner, Interface, Leads, Mains, NonBlockingInterface, Noise, Stability, Transference)
 
 K_B_EV = _k_B / _e   # Boltzmann constant in eV/K
 PATHS = ("bulk", "grain_boundary", "electronic")
 AIR_PO2_PA = 0.2095 * atm
+FARADAY = physical_constants["Faraday constant"][0]
 
 
 @dataclass(frozen=True)
@@ -82,6 +90,7 @@ class SampleModel:
     mains: Mains | None = None
     brouwer: Brouwer | None = None
     galvanic_cell: GalvanicCell | None = None
+    hebb_wagner_cell: HebbWagner | None = None
     source: str = "<dict>"
     age_s: float = 0.0
     pO2_Pa: float = AIR_PO2_PA     # the oxygen activity the sample is equilibrated with
@@ -121,9 +130,10 @@ class SampleModel:
         return getattr(self, path) is not None or (path == "electronic" and bool(self.brouwer))
 
     def electronic_parts(self, T_K) -> tuple[float, float]:
-        """(sigma_n, sigma_p) in S/m at T_K and the sample's pO2 (`brouwer` table)."""
+        """(sigma_n, sigma_p) in S/m at T_K and the sample's pO2 (`brouwer` table); in a
+        Hebb-Wagner cell at the pO2 its reversible electrode fixes."""
         b, T = self.brouwer, np.asarray(T_K, dtype=float)
-        x = self.pO2_Pa / atm
+        x = (self.hebb_wagner_cell.reference_pO2_Pa if self.hebb_wagner_cell else self.pO2_Pa) / atm
         n = b.sigma_n0_S_per_m * np.exp(-b.Ea_n_eV / K_B_EV * (1 / T - 1 / b.T_ref_K)) * x ** -0.25
         p = b.sigma_p0_S_per_m * np.exp(-b.Ea_p_eV / K_B_EV * (1 / T - 1 / b.T_ref_K)) * x ** 0.25
         return n, p
@@ -321,7 +331,7 @@ class SampleModel:
             g = self._transient(T_K, t[rows] - start[cols], 2)
             np.add.at(ionic, rows, kink[cols] * g)
         electronic = v / self.resistances(T_K)["electronic"]
-        return electronic + ionic + self.decomposition_current(v)
+        return electronic + ionic + self.static_current(v, T_K)
 
     def decomposition_current(self, voltage_V) -> np.ndarray:
         """Faradaic decomposition current (A) at cell voltage V (formula: see sweep_current)."""
@@ -332,6 +342,24 @@ class SampleModel:
             ox = 10.0 ** ((np.maximum(v, 0) - v_ox) / b) - 10.0 ** (-v_ox / b)
             red = 10.0 ** ((v_red - np.minimum(v, 0)) / b) - 10.0 ** (v_red / b)
         return self.sample.area_m2 * st.onset_current_density_A_per_m2 * (ox - red)
+
+    def hebb_wagner_current(self, voltage_V, T_K: float) -> np.ndarray:
+        """Steady electronic current (A) of the Hebb-Wagner cell at voltage E (formula: see
+        the module docstring; L the thickness, A the area)."""
+        n, p = self.electronic_parts(T_K)
+        x = np.asarray(voltage_V, dtype=float) * FARADAY / (_R * T_K)
+        scale = _R * T_K * self.sample.area_m2 / (FARADAY * self.sample.thickness_m)
+        return scale * (n * -np.expm1(-x) + p * np.expm1(x))
+
+    def static_current(self, voltage_V, T_K: float) -> np.ndarray:
+        """The current that follows the terminal voltage V at once beyond the linear
+        response: the decomposition current, and in a Hebb-Wagner cell the electronic
+        current's excess over V/R_e."""
+        i = self.decomposition_current(voltage_V)
+        if self.hebb_wagner_cell:
+            v = np.asarray(voltage_V, dtype=float)
+            i = i + self.hebb_wagner_current(v, T_K) - v / self.resistances(T_K)["electronic"]
+        return i
 
     # -- measurement noise -------------------------------------------------------------
     def relative_error(self, value, frequency_Hz=None):

@@ -14,7 +14,9 @@ grain boundaries (a polymer) the `grain_boundary` table may be left out. A mixed
 between blocking electrodes may have a `chemical_diffusion` table (see
 `labctl/simulators/samples/mixed-conductor.toml`). A `brouwer` table instead of
 `electronic` makes the electronic conductivity depend on the oxygen partial pressure (see
-`labctl/simulators/samples/8ysz-po2.toml`). Every problem (unreadable file, TOML syntax, missing or
+`labctl/simulators/samples/8ysz-po2.toml`); with it a `hebb_wagner_cell` table makes the cell
+a Hebb-Wagner cell (`labctl/simulators/samples/8ysz-hebb-wagner.toml`). Every problem
+(unreadable file, TOML syntax, missing or
 unknown key, wrong type, value out of range) raises `ConfigError` naming the file, the
 `table.key` and its line (line/column for syntax errors); several problems of one file
 come together as `ConfigProblems` (a ConfigError, `.problems` lists them).
@@ -143,6 +145,15 @@ class Brouwer:
 
 
 @dataclass(frozen=True)
+class HebbWagner:
+    """A Hebb-Wagner cell: an ion-blocking electrode against a reversible one (e.g. Ni/NiO)
+    that fixes the oxygen partial pressure `reference_pO2_Pa` at its side; the steady
+    electronic current is then nonlinear in the applied voltage (needs `brouwer`)."""
+    reference_pO2_Pa: float = _positive()
+    source: str
+
+
+@dataclass(frozen=True)
 class Leads:
     """Leads and fixture in series with the sample: Z_measured = Z + R + j omega L, the
     inductive tail a real cell shows at MHz (impedance only: the DC and transient responses
@@ -214,7 +225,7 @@ ELECTRODES = {"blocking": Interface, "non-blocking": NonBlockingInterface}
 OPTIONAL = {"transference": Transference, "chemical_diffusion": ChemicalDiffusion,
             "leads": Leads, "accuracy": Accuracy, "electrode_exponent": ElectrodeExponent,
             "aging": Aging, "mains": Mains, "brouwer": Brouwer,
-            "galvanic_cell": GalvanicCell}
+            "galvanic_cell": GalvanicCell, "hebb_wagner_cell": HebbWagner}
 WHEN_PRESENT = ("grain_boundary", "leads", "accuracy", "aging", "mains", "brouwer",
                 "galvanic_cell")   # read when present, else None
 
@@ -276,12 +287,18 @@ def _electrode_class(data: dict, problems: Problems) -> type | None:
 def _required(name: str, data: dict, problems: Problems) -> bool:
     """Whether table `name` is read: those of WHEN_PRESENT when present; `transference`
     with, and only with, non-blocking electrodes; `chemical_diffusion` and
-    `electrode_exponent` when present, only with blocking ones; `electronic` unless
-    `brouwer` replaces it; every other table always."""
+    `electrode_exponent` when present, only with blocking ones; `hebb_wagner_cell` when
+    present, only with those and `brouwer`; `electronic` unless `brouwer` replaces it;
+    every other table always."""
     electrode = data.get("electrode")
     non_blocking = isinstance(electrode, dict) and electrode.get("kind") == "non-blocking"
     if name in WHEN_PRESENT:
         return name in data
+    if name == "hebb_wagner_cell":
+        fits = "brouwer" in data and not non_blocking
+        if name in data and not fits:
+            problems.add("needs a [brouwer] table and ion-blocking electrodes", name)
+        return name in data and fits
     if name == "electronic" and "brouwer" in data:
         if name in data:
             problems.add("give either [electronic] or [brouwer] (pO2-dependent), not both", name)
