@@ -1,6 +1,7 @@
 """Test-wide settings: Qt offscreen, hypothesis profile for CI; no thread or process may
 outlive the session."""
 
+import itertools
 import os
 import signal
 import sys
@@ -66,3 +67,43 @@ def own_lock_dir(tmp_path_factory):
 def no_user_config(tmp_path_factory):
     """The developer's own ~/.config/labctl/config.toml (notifications!) is not read."""
     os.environ["LABCTL_CONFIG"] = str(tmp_path_factory.mktemp("config") / "config.toml")
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A PostgreSQL server of the test session (skips without psycopg or server binaries)."""
+    pytest.importorskip("psycopg", reason="PostgreSQL tests need psycopg (pip install "
+                        "'labctl-ionics[postgresql]')")
+    from tests.pgserver import Server, binaries
+
+    bin_dir = binaries()
+    if bin_dir is None:
+        pytest.skip("no PostgreSQL server binaries (initdb, pg_ctl) on PATH or in "
+                    "/usr/lib/postgresql/*/bin: apt-get install postgresql")
+    server = Server(bin_dir)
+    try:
+        server.start()
+        server.admin("CREATE DATABASE lab")
+        yield server
+    finally:
+        server.remove()
+
+
+_schemas = itertools.count(1)
+
+
+@pytest.fixture
+def pg_url(pg_server):
+    """The URL of a new, empty labctl database on the session's PostgreSQL server (a
+    schema of its own in database 'lab': 30 ms, where CREATE DATABASE takes 0.5 s)."""
+    name = f"lab{next(_schemas)}"
+    pg_server.admin(f"CREATE SCHEMA {name}", database="lab")
+    return pg_server.url("lab", schema=name)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def location(request, tmp_path):
+    """Where a store is, once per backend: a file, a PostgreSQL URL."""
+    if request.param == "sqlite":
+        return tmp_path / "lab.sqlite"
+    return request.getfixturevalue("pg_url")

@@ -3,7 +3,6 @@ writer processes."""
 
 from __future__ import annotations
 
-import itertools
 import subprocess
 import sys
 from pathlib import Path
@@ -22,46 +21,6 @@ WRITER = Path(__file__).with_name("writer_proc.py")
 @pytest.fixture
 def db(tmp_path):
     return tmp_path / "lab.sqlite"
-
-
-@pytest.fixture(scope="session")
-def pg_server():
-    """A PostgreSQL server of the test session (skips without psycopg or server binaries)."""
-    pytest.importorskip("psycopg", reason="PostgreSQL tests need psycopg (pip install "
-                        "'labctl-ionics[postgresql]')")
-    from tests.pgserver import Server, binaries
-
-    bin_dir = binaries()
-    if bin_dir is None:
-        pytest.skip("no PostgreSQL server binaries (initdb, pg_ctl) on PATH or in "
-                    "/usr/lib/postgresql/*/bin: apt-get install postgresql")
-    server = Server(bin_dir)
-    try:
-        server.start()
-        server.admin("CREATE DATABASE lab")
-        yield server
-    finally:
-        server.remove()
-
-
-_schemas = itertools.count(1)
-
-
-@pytest.fixture
-def pg_url(pg_server):
-    """The URL of a new, empty labctl database on the session's PostgreSQL server (a
-    schema of its own in database 'lab': 30 ms, where CREATE DATABASE takes 0.5 s)."""
-    name = f"lab{next(_schemas)}"
-    pg_server.admin(f"CREATE SCHEMA {name}", database="lab")
-    return pg_server.url("lab", schema=name)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def location(request, tmp_path):
-    """Where a store is, once per backend: a file, a PostgreSQL URL."""
-    if request.param == "sqlite":
-        return tmp_path / "lab.sqlite"
-    return request.getfixturevalue("pg_url")
 
 
 @pytest.fixture

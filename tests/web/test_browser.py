@@ -1,5 +1,6 @@
 """The web view in a real headless Chromium (Debian's chromium + chromedriver; .ci/run
-installs them): a run page served by waitress follows a run while points arrive."""
+installs them): a run page served by waitress follows a run while points arrive, on
+either backend."""
 
 from __future__ import annotations
 
@@ -20,11 +21,12 @@ PAGE_WAIT_S = 20.0        # the page polls every 3 s
 
 
 @pytest.fixture
-def served(tmp_path):
-    """A waitress server on a free loopback port over a fresh database."""
+def served(location):
+    """A waitress server on a free loopback port over a fresh database (a file; a lab's
+    PostgreSQL database)."""
     import waitress.server
 
-    db = tmp_path / "lab.sqlite"
+    db = location
     Store.open(db).close()
     server = waitress.server.create_server(create_app(db), host="127.0.0.1", port=0)
     thread = threading.Thread(target=server.run, name="test-web-server")
