@@ -35,7 +35,7 @@ def param(default: Any = _MISSING, *, low: float | None = None, high: float | No
 
 # unit of a parameter from its name's suffix (SI, as everywhere inside labctl); longest first
 UNITS = (("_A_per_m2", "A/m²"), ("_V_per_s", "V/s"), ("_K_per_s", "K/s"), ("_per_s", "1/s"),
-         ("_sccm", "sccm"), ("_m2", "m²"), ("_Pa", "Pa"), ("_Hz", "Hz"), ("_deg", "°"),
+         ("_sccm", "sccm"), ("_m2", "m²"), ("_m", "m"), ("_Pa", "Pa"), ("_Hz", "Hz"), ("_deg", "°"),
          ("_V", "V"), ("_A", "A"), ("_s", "s"), ("_K", "K"))
 
 

@@ -23,8 +23,9 @@ def test_describe_says_required_and_gives_units_ranges_and_defaults_as_a_recipe_
 
 def test_units_follow_the_name_suffix():
     assert [_params.unit(n) for n in ("start_Hz", "max_z_drift_per_s", "spike_phase_deg",
-                                      "ramp_rate_K_per_s", "t_ion_tolerance", "relax")] == \
-        ["Hz", "1/s", "°", "K/s", "", ""]
+                                      "ramp_rate_K_per_s", "L_eff_m", "area_m2",
+                                      "target_pO2_Pa", "t_ion_tolerance", "relax")] == \
+        ["Hz", "1/s", "°", "K/s", "m", "m²", "Pa", "", ""]
 
 
 def test_labctl_protocols_lists_every_protocol_and_parameter(capsys):
