@@ -32,6 +32,8 @@ from typing import Any, Callable
 from labctl import events as ev
 from labctl.configfile import Problems, is_number, unknown
 from labctl.errors import ConfigError
+from labctl.store.postgres import is_url
+from labctl.store.spool import spool_path
 from labctl.userconfig import config_path, user_config
 from labctl.units import K_to_C
 
@@ -79,7 +81,7 @@ def parse_settings(table: Any, problems: Problems) -> NotifySettings | None:
                           float(numbers["disk_free_min_GB"]))
 
 
-def notifier_for(db_path: Path) -> "Notifier | None":
+def notifier_for(db_path: Path | str) -> "Notifier | None":
     """A Notifier from the user's config file, None if it has no `[notify]` table
     (ConfigError naming file, line and field if that table is wrong)."""
     data, problems = user_config()
@@ -100,10 +102,13 @@ def _service() -> Any:
 class Notifier:
     """Turns run events into notifications (see the module doc)."""
 
-    def __init__(self, settings: NotifySettings, db_path: Path,
+    def __init__(self, settings: NotifySettings, db_path: Path | str,
                  send: Callable[[str, str], bool] | None = None,
                  clock: Callable[[], float] = time.monotonic):
-        self.settings, self.db_path, self._clock = settings, Path(db_path), clock
+        """`db_path`: a database file, or a lab server's URL (then the disk watched is the
+        one of its local spool, where a run writes while the server is away)."""
+        self.settings, self._clock = settings, clock
+        self.db_path = spool_path(db_path) if is_url(db_path) else Path(db_path)
         self._send = send or self._apprise(settings.urls)
         self._last: dict[str, float] = {}
         self._suppressed: dict[str, int] = {}

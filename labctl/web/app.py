@@ -18,6 +18,7 @@ from pathlib import Path
 from flask import Flask, abort, jsonify, render_template, request, send_from_directory
 
 from labctl.commands.runs import since
+from labctl.errors import StoreError
 from labctl.runview import result_text
 from labctl.store import Store
 from labctl.store.paths import location
@@ -72,15 +73,15 @@ def create_app(db: Path | str, token: str | None = None) -> Flask:
             steps = s.steps(run_id)
             rows = [(step, celsius_text(step.temperature_K), result_text(step.kind, step.result))
                     for step in steps]
-            return render_template("run.html", run=run, rows=rows, state=_state(s, run_id),
+            return render_template("run.html", run=run, rows=rows, state=_state(run, steps),
                                    events=s.events(run_id)[-EVENTS_SHOWN:],
                                    plots=plots.available(s, run_id))
 
     @app.get("/runs/<int:run_id>/state.json")
     def state(run_id: int):
         with store() as s:
-            _run_or_404(s, run_id)
-            return jsonify(_state(s, run_id) | {"plots": plots.available(s, run_id)})
+            state = _state(_run_or_404(s, run_id), s.steps(run_id))
+            return jsonify(state | {"plots": plots.available(s, run_id)})
 
     @app.get("/runs/<int:run_id>/plots/<name>.png")
     def plot(run_id: int, name: str):
@@ -109,14 +110,12 @@ def create_app(db: Path | str, token: str | None = None) -> Flask:
 def _run_or_404(store: Store, run_id: int):
     try:
         return store.run(run_id)
-    except Exception:  # noqa: BLE001 - the store's "no run with id" error
+    except StoreError:          # no run with that id
         abort(404)
 
 
-def _state(store: Store, run_id: int) -> dict:
+def _state(run, steps) -> dict:
     """What the run page shows of a run in progress."""
-    run = store.run(run_id)
-    steps = store.steps(run_id)
     current = next((s for s in reversed(steps) if s.status == "running"), None)
     return {"status": run.status, "points": run.points, "steps": len(steps),
             "current": (current.path or current.kind) if current else None,

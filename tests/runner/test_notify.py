@@ -155,3 +155,12 @@ def test_parse_settings_defaults(tmp_path):
     assert not problems.items
     assert parsed.events == {"done", "failed", "paused", "plateau", "disk"}
     assert parsed.min_interval_s == 600.0 and parsed.disk_free_min_GB == 2.0
+
+
+def test_for_a_lab_server_the_disk_watched_is_the_local_spools(tmp_path, monkeypatch, endpoint):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    with Notifier(settings(endpoint.url, disk_free_min_GB=1e9), "postgresql://lab@db-host/lab") as n:
+        assert n.db_path.is_relative_to(tmp_path)
+        n(ev.LogMessage(None, "info", "anything"))
+    [message] = endpoint.received
+    assert f"on the disk of {tmp_path}" in message["message"]
