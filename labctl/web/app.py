@@ -34,6 +34,7 @@ def create_app(db: Path | str, token: str | None = None) -> Flask:
     app = Flask(__name__)
     db = location(db)
     reports = Path(tempfile.mkdtemp(prefix="labctl-web-reports-"))
+    shapes = plots.StepShapes()
 
     def store() -> Store:
         return Store.open(db, create=False)
@@ -75,13 +76,13 @@ def create_app(db: Path | str, token: str | None = None) -> Flask:
                     for step in steps]
             return render_template("run.html", run=run, rows=rows, state=_state(run, steps),
                                    events=s.events(run_id)[-EVENTS_SHOWN:],
-                                   plots=plots.available(s, run_id))
+                                   plots=plots.available(s, run_id, shapes))
 
     @app.get("/runs/<int:run_id>/state.json")
     def state(run_id: int):
         with store() as s:
             state = _state(_run_or_404(s, run_id), s.steps(run_id))
-            return jsonify(state | {"plots": plots.available(s, run_id)})
+            return jsonify(state | {"plots": plots.available(s, run_id, shapes)})
 
     @app.get("/runs/<int:run_id>/plots/<name>.png")
     def plot(run_id: int, name: str):
@@ -89,7 +90,7 @@ def create_app(db: Path | str, token: str | None = None) -> Flask:
             abort(404)
         with store() as s:
             _run_or_404(s, run_id)
-            if name not in plots.available(s, run_id):
+            if name not in plots.available(s, run_id, shapes):
                 abort(404)
             image = plots.png(s, run_id, name)
         return image, 200, {"Content-Type": "image/png", "Cache-Control": "no-store"}

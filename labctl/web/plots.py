@@ -26,15 +26,41 @@ MIN_FREQUENCIES = 5       # fewer: a single-frequency monitor (thermal stability
 _DRAWING = threading.Lock()   # matplotlib's text layout is not thread-safe (the server's threads)
 
 
-def available(store: Store, run_id: int) -> list[str]:
-    """The plots run `run_id` has data for, in PLOTS order."""
+class StepShapes:
+    """What each step's points are: "spectrum", "held" or "swept" DC, or None (too few).
+
+    Remembered per step and point count (points are only ever appended), so a page polling
+    a long run reads the points of the steps that grew since, not the whole run.
+    """
+
+    def __init__(self) -> None:
+        self._known: dict[int, tuple[int, str | None]] = {}
+
+    def of(self, store: Store, step) -> str | None:
+        points, shape = self._known.get(step.id, (None, None))
+        if points != step.points:
+            shape = _shape(store, step)
+            self._known[step.id] = (step.points, shape)
+        return shape
+
+
+def _shape(store: Store, step) -> str | None:
+    if len(np.unique(store.impedance(step.id)["frequency_Hz"])) >= MIN_FREQUENCIES:
+        return "spectrum"
+    dc = store.dc(step.id)
+    if len(dc) > 1:
+        return "swept" if np.ptp(dc["voltage_V"]) > SWEPT_V else "held"
+    return None
+
+
+def available(store: Store, run_id: int, shapes: StepShapes | None = None) -> list[str]:
+    """The plots run `run_id` has data for, in PLOTS order (`shapes`: one kept across calls)."""
     steps = _steps(store, run_id)
-    has = {"nyquist": bool(_spectra(store, steps)),
-           "current": bool(_dc(store, steps, swept=False)),
-           "sweep": bool(_dc(store, steps, swept=True)),
+    found = {(shapes or StepShapes()).of(store, step) for step in steps}
+    has = {"nyquist": "spectrum" in found, "bode": "spectrum" in found,
+           "current": "held" in found, "sweep": "swept" in found,
            "temperature": len(store.temperature_log(run_id)) > 0,
            "arrhenius": len({T for T, _ in _resistances(steps)}) >= 2}
-    has["bode"] = has["nyquist"]
     return [name for name in PLOTS if has[name]]
 
 

@@ -98,3 +98,22 @@ def test_plots_follow_the_data_not_the_protocol(tmp_path):
         sweep = store.start_step(run_id, "anything", {}, temperature_K=600.0)
         store.add_dc(sweep, [CurrentReading(float(t), 0.1 * t, 1e-6 * t) for t in range(20)])
         assert plots.available(store, run_id) == ["sweep"]
+
+
+def test_a_poll_reads_only_the_steps_that_grew(tmp_path, monkeypatch):
+    """The page polls state.json every few seconds: finished steps are not read again."""
+    with Store.open(tmp_path / "lab.sqlite") as store:
+        run_id = store.create_run("r", "# r", {}, {"name": "x"})
+        done = store.start_step(run_id, "anything", {}, temperature_K=600.0)
+        store.add_impedance(done, [ImpedancePoint(0.0, f, 100 - 5j, 0.01) for f in (1e5, 1e4, 1e3, 1e2, 10)])
+        going = store.start_step(run_id, "anything", {}, temperature_K=600.0)
+        store.add_dc(going, [CurrentReading(0.0, 0.1, 1e-6)])
+        shapes = plots.StepShapes()
+        assert plots.available(store, run_id, shapes) == ["nyquist", "bode"]
+        read = []
+        real_impedance = Store.impedance
+        monkeypatch.setattr(Store, "impedance", lambda self, step_id: read.append(step_id)
+                            or real_impedance(self, step_id))
+        store.add_dc(going, [CurrentReading(1.0, 0.1, 2e-6)])
+        assert plots.available(store, run_id, shapes) == ["nyquist", "bode", "current"]
+        assert read == [going]
