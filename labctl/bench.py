@@ -230,7 +230,7 @@ def load_bench(path_or_name: str | Path) -> BenchConfig:
     demo's furnace, FRA and SMU; `sim-full`: every simulated instrument)."""
     builtin = builtin_benches().get(str(path_or_name))
     if builtin is not None and not Path(path_or_name).exists():
-        return parse_bench(builtin.read_text(), source=f"<built-in bench {path_or_name}>")
+        return parse_bench(builtin.read_text(), source=str(builtin))   # stored as name `sim`
     return parse_bench(read_text(path_or_name, "bench file"), source=str(path_or_name))
 
 

@@ -31,6 +31,8 @@ def test_a_failed_run_exits_1_with_the_reason(tmp_path, capsys):
     recipe = write(tmp_path, "r.toml", EIS)      # on `sim` the pellet is at 25 degC
     assert main(["run", recipe, "--bench", "sim", "--db", str(tmp_path / "lab.sqlite")]) == 1
     assert "run 1 failed: fra: current below the measurable range" in capsys.readouterr().out
+    with Store.open(tmp_path / "lab.sqlite") as store:          # `labctl runs --bench sim`
+        assert [run.bench_name for run in store.runs(bench="sim")] == ["sim"]
 
 
 def test_usage_errors_exit_1_without_a_traceback(tmp_path, capsys):
