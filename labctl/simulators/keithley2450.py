@@ -221,14 +221,15 @@ class Keithley2450Simulator(ScpiDevice):
     def _current(self, t1: float, t2: float) -> float:
         """Mean sample current over [t1, t2] from the voltage steps before t1."""
         steps = np.array([s for s in self._steps if s[0] <= t1]).reshape(-1, 2)
-        if not len(steps):
+        seen = self.world.sample_seen(self.instrument)
+        if not len(steps) or seen is None:
             return 0.0
+        sample, T_K = seen
         age = t1 - steps[:, 0]
-        T_K = self.world.sample_temperature_K()
-        charge = self.world.sample.step_charge(1.0, np.r_[age, age + (t2 - t1)], T_K)
+        charge = sample.step_charge(1.0, np.r_[age, age + (t2 - t1)], T_K)
         n = len(steps)
         current = float(steps[:, 1] @ (charge[n:] - charge[:n])) / (t2 - t1)
-        return current + float(self.world.sample.static_current(steps[:, 1].sum(), T_K))
+        return current + float(sample.static_current(steps[:, 1].sum(), T_K))
 
     def _measure_at(self, t1: float) -> Reading:
         applied = sum(dv for t, dv in self._steps if t <= t1)
