@@ -208,12 +208,13 @@ class _Reader:
         rate = None if ramp is None else ramp / 60.0
         for i, t_C in enumerate(temperatures, 1):
             group, t_K = f"program[{i}]", C_to_K(t_C)
-            settle = {k: v for k, v in stabilize.items()
-                      if k not in ("target_K", "ramp_rate_K_per_s")}
+            here = [s for s in self.samples if s.measured_at(t_C)]
+            settle = {k: v for k, v in stabilize.items()   # no pellet here: no |Z| to watch
+                      if k not in ("target_K", "ramp_rate_K_per_s")
+                      and not (k == "reference_Hz" and self.samples and not here)}
             params, values = (None, {}) if rate is None else self._params(
                 f"program.{plateau}", plateau,
                 {**settle, "target_K": t_K, "ramp_rate_K_per_s": rate}, sample, report=i == 1)
-            here = [s for s in self.samples if s.measured_at(t_C)]
             plan.append((f"program.{plateau}", plateau, params, values,
                          Position(f"{group}/{plateau}", {}, t_K, group,
                                   samples=tuple(s.name for s in here))))
