@@ -158,6 +158,11 @@ class SimWorld:
             else:
                 self.routes[instrument] = (pellet, lead)
 
+    def routed(self, instrument: str) -> str | None:
+        """The pellet a switch joined bench instrument `instrument` to (None: none)."""
+        with self.lock:
+            return self.routes.get(instrument, (None,))[0]
+
     def sample_seen(self, instrument: str) -> tuple[SampleModel, float] | None:
         """The sample bench instrument `instrument` reaches now and its temperature: the
         world's sample, or the pellet a switch routed to it (None: none is)."""
