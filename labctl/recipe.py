@@ -61,7 +61,8 @@ from labctl.errors import ConfigError
 from labctl.protocol import FINAL, PLATEAU, ProtocolSpec
 from labctl.protocols import _params
 from labctl.recipe_samples import (SampleEntry, check_metadata, check_routes,
-                                   check_temperatures, once, read_samples, run_sample)
+                                   check_temperatures, for_samples, once, read_samples,
+                                   run_sample)
 from labctl.runcontext import Position
 from labctl.units import C_to_K
 
@@ -339,22 +340,9 @@ class _Reader:
                 _, kind, params, values, at = self._entry(
                     where, {**entry, **own}, s.metadata if s else sample, temperatures)
                 built[s.name if s else None] = (params, values)
-            found.append((where, kind, at, self._only(where, entry.get("samples")), built))
+            found.append((where, kind, at, for_samples(self.samples, where, entry.get("samples"),
+                                                        self.errors), built))
         return found
-
-    def _only(self, where: str, names: Any) -> list[str | None]:
-        """The samples a step table is for (its `samples`, default: all)."""
-        every = [s.name for s in self.samples] or [None]
-        if names is None:
-            return every
-        if not self.samples:
-            self.errors.add("only with [[samples]] tables", where, "samples")
-        elif not (isinstance(names, list) and names and set(names) <= set(every)):
-            self.errors.add(f"must be a list of [[samples]] names ({', '.join(every)}), "
-                            f"got {shown(names)}", where, "samples")
-        else:
-            return names
-        return every
 
     def _final(self) -> list[tuple]:
         kind = registry.staged(FINAL).kind

@@ -118,6 +118,22 @@ def _check_params(kind: str, values: Any, where: str, errors: Problems) -> None:
             errors.add(message, where, key)
 
 
+def for_samples(samples: list[SampleEntry], where: str, names: Any,
+                errors: Problems) -> list[str | None]:
+    """The samples a step table is for (its `samples`, default: all; None: the only one)."""
+    every = [s.name for s in samples] or [None]
+    if names is None:
+        return every
+    if not samples:
+        errors.add("only with [[samples]] tables", where, "samples")
+    elif not (isinstance(names, list) and names and set(names) <= set(every)):
+        errors.add(f"must be a list of [[samples]] names ({', '.join(every)}), "
+                   f"got {shown(names)}", where, "samples")
+    else:
+        return names
+    return every
+
+
 def check_temperatures(samples: list[SampleEntry], temperatures: list[float],
                        errors: Problems) -> None:
     for entry in samples:

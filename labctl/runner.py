@@ -33,12 +33,10 @@ from labctl.capabilities import TemperatureController
 from labctl.context import Aborted
 from labctl.errors import LabctlError, describe
 from labctl.interlocks import Tripped
-from labctl.lanes import Lanes, side_by_side
+from labctl.lanes import Lanes
 from labctl.recipe import Recipe, Step
-from labctl.routing import Router, Wiring
 from labctl.runcontext import StoreContext
-from labctl.runsamples import block, instruments, lane, plan
-from labctl import runsamples
+from labctl.runsamples import SeveralSamples, block, plan
 from labctl.runstate import (ACTIVE, Command, RunState, accepts, check_command,
                              check_transition)
 from labctl.store.paths import location
@@ -52,7 +50,7 @@ class Suspended(Aborted):
     """An interlock paused the run: the step it interrupted is measured again."""
 
 
-class Runner:
+class Runner(SeveralSamples):
     """Runs `recipe` on `bench`, recording into the database of `store` (a Store or path)."""
 
     paused_poll_s = 1.0     # real seconds between the watchdog's looks while paused
@@ -75,9 +73,7 @@ class Runner:
         self._done_steps = 0
         self._total_steps = 0
         self._elapsed_s = 0.0
-        self._lanes = Lanes(bench.clock)
-        self._wiring: Wiring | None = None      # with several samples: the switches
-        self._router: Router | None = None      # and what sets them
+        self._lanes = Lanes(bench.clock)        # protocols side by side (runsamples)
 
     # -- observing ----------------------------------------------------------------------
     @property
@@ -337,14 +333,8 @@ class Runner:
         self._done_steps, self._total_steps, self._elapsed_s = 0, len(todo), 0.0
         self._measured = {s.path for s in store.steps(run_id)}
         while todo:
-            steps = block(todo)
             try:
-                if runsamples.side_by_side(steps, self._wiring):
-                    side_by_side(self._lanes, steps, lambda s: lane(s, self._wiring),
-                                 lambda s: s.position.sample, self._in_lane)
-                else:
-                    for step in steps:
-                        self._step(self._context, step)
+                self._run_block(block(todo))
             except Suspended:               # as after a resume, once the operator resumes
                 self._measured = {s.path for s in store.steps(run_id)}
                 todo = plan(self.recipe.steps, set(store.finished_positions(run_id)))
@@ -358,42 +348,15 @@ class Runner:
         if step.path in self._measured:    # measured before a resume: the new steps count
             store.supersede(self.run_id, step.path)
         started = clock.now()
-        if self._router is not None and step.position.sample:
-            self._router.route(step.position.sample, instruments(step))
         self._emit(ev.StepStarted(self.run_id, step.path, step.kind,
                                   step.position.temperature_K))
-        try:
+        with self._routed(step):
             step.protocol.run(context, step.params)
-        finally:
-            if self._router is not None:
-                self._router.release()
         store.finish_position(self.run_id, step.path)
         self._emit(ev.StepFinished(self.run_id, step.path, step.kind, RunState.DONE))
         self._done_steps += 1
         self._elapsed_s += clock.now() - started
         self._step_progress(0.0, None, "")
-
-    def _route_samples(self, recipe: Recipe) -> None:
-        """A run of several samples routes each step's instruments to its pellet."""
-        self._lanes = Lanes(self.bench.clock)
-        pellets = {s["name"]: s["pellet"] for s in recipe.sample.get("samples", ())}
-        self._wiring = Wiring.from_config(self.bench.config) if pellets else None
-        self._router = self._wiring and Router(self.bench, self._wiring, pellets,
-                                               self._lanes.exclusive)
-
-    def _in_lane(self, step: Step) -> None:
-        """`_step` on a lane's thread, with a store connection and context of its own."""
-        store = Store.open(self.db_path)
-        try:
-            self._step(self._new_context(store), step)
-        finally:
-            store.close()
-
-    def _new_context(self, store: Store) -> StoreContext:
-        context = StoreContext(store, self.run_id, self.bench.clock, self.bench.instruments,
-                               self._emit, lambda: self._checkpoint(context),
-                               self._step_progress, self._check_abort, self._router)
-        return context
 
     def _step_progress(self, fraction: float, remaining_s: float | None, message: str) -> None:
         """Whole-run progress from the running step's: steps ahead are estimated at the
