@@ -153,13 +153,16 @@ class PacedClock(_ClockMixin):
 
 
 class VirtualClock(_ClockMixin):
-    """Simulated time: `sleep` advances `now()` at once; thread-safe and deterministic."""
+    """Simulated time: `sleep` advances `now()` at once; thread-safe and deterministic.
+    While `lanes` (a `labctl.lanes.Lanes`) runs threads side by side, a sleep of one of
+    them waits its turn there, so that time passes for the lanes together."""
 
     def __init__(self, start: float = 0.0, epoch0: float = 1.7e9):
         self._now = float(start)
         self._start = float(start)
         self._epoch0 = epoch0
         self._lock = threading.Lock()
+        self.lanes = None
 
     def now(self) -> float:
         with self._lock:
@@ -168,6 +171,10 @@ class VirtualClock(_ClockMixin):
     def sleep(self, dt: float) -> None:
         if dt < 0:
             raise ValueError("cannot sleep a negative time")
+        lanes = self.lanes
+        if lanes is not None and lanes.member() is not None:
+            lanes.sleep_until(self.now() + dt)
+            return
         with self._lock:
             self._now += dt
 

@@ -46,13 +46,18 @@ class Measurement(Protocol):
 class Context(Protocol):
     clock: Clock
     temperature_K: float | None   # nominal sample temperature of the current plateau
+    samples: tuple[str, ...]      # several pellets: the samples a plateau step spans
+
+    def route(self, sample: str, *roles: str) -> None:
+        """Join the instruments of `roles` to pellet `sample` (switches read back)."""
 
     def instrument(self, role: str) -> Any:
         """The instrument playing `role` ('fra', 'smu', 'furnace', ...); ConfigError if none."""
 
-    def measurement(self, kind: str, params: Mapping[str, Any]
+    def measurement(self, kind: str, params: Mapping[str, Any], sample: str | None = None
                     ) -> AbstractContextManager[Measurement]:
-        """Open a measurement; closes 'done' on normal exit, 'aborted'/'failed' on raise."""
+        """Open a measurement (of `sample`, one of `samples`: else the step's sample);
+        closes 'done' on normal exit, 'aborted'/'failed' on raise."""
 
     def record_temperature(self, reading: TemperatureReading) -> None:
         """Keep one temperature-controller reading (the run's temperature log)."""
@@ -81,6 +86,7 @@ class RecordedMeasurement:
     kind: str
     params: dict[str, Any]
     temperature_K: float | None
+    sample: str | None = None
     points: list[Any] = field(default_factory=list)
     result: dict[str, Any] = field(default_factory=dict)
     status: str = "running"
@@ -100,6 +106,8 @@ class InMemoryContext:
     `instruments` maps roles to instruments, e.g. `InMemoryContext(bench.instruments,
     bench.clock)` on a simulated bench.
     """
+
+    samples: tuple[str, ...] = ()
 
     def __init__(self, instruments: Mapping[str, Any], clock: Clock,
                  temperature_K: float | None = None):
@@ -122,9 +130,9 @@ class InMemoryContext:
                               field=role) from None
 
     @contextmanager
-    def measurement(self, kind: str, params: Mapping[str, Any]
+    def measurement(self, kind: str, params: Mapping[str, Any], sample: str | None = None
                     ) -> Iterator[RecordedMeasurement]:
-        m = RecordedMeasurement(kind, dict(params), self.temperature_K)
+        m = RecordedMeasurement(kind, dict(params), self.temperature_K, sample)
         self.measurements.append(m)
         try:
             yield m

@@ -7,6 +7,7 @@ name = "Arrhenius series"            # default: the file name
 operator = "A. Lovelace"
 
 [sample]                             # stored with the run; geometry in SI units
+                                     # (several pellets: [[samples]], labctl.recipe_samples)
 name = "YSZ-1"
 thickness_m = 0.5e-3
 area_m2 = 1.0e-4                     # also the default of a protocol's `area_m2`
@@ -46,7 +47,7 @@ resumed run finds where it stopped.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -59,14 +60,17 @@ from labctl.configfile import (Problems, in_file_order, is_number, parse_toml, r
 from labctl.errors import ConfigError
 from labctl.protocol import FINAL, PLATEAU, ProtocolSpec
 from labctl.protocols import _params
+from labctl.recipe_samples import (SampleEntry, check_metadata, check_routes,
+                                   check_temperatures, for_samples, once, read_samples,
+                                   run_sample)
 from labctl.runcontext import Position
 from labctl.units import C_to_K
 
-TOP = {"run", "sample", "roles", "program", "steps", "final"}
+TOP = {"run", "sample", "samples", "roles", "program", "steps", "final"}
 RUN_KEYS = {"name", "operator", "description"}
 PROGRAM_KEYS = {"temperatures_C", "start_C", "stop_C", "step_C", "ramp_C_per_min", "body"}
 #                besides the plateau protocol's table of other parameters
-STEP_KEYS = {"protocol", "at_C"}   # besides the protocol's parameters
+STEP_KEYS = {"protocol", "at_C", "samples"}   # besides the protocol's parameters
 MAX_PLATEAUS = 1000
 
 
@@ -133,7 +137,8 @@ class _Reader:
 
     def __init__(self, data: dict[str, Any], bench: BenchConfig, errors: Problems, name: str):
         self.data, self.bench, self.errors, self.default_name = data, bench, errors, name
-        self.steps: list[tuple[str, str, Any, Position]] = []   # where, kind, params, position
+        self.samples: list[SampleEntry] = []
+        self._hint = "[sample]"      # where a step's geometry may come from
 
     def recipe(self, text: str) -> Recipe:
         for key in unknown(self.data, TOP):
@@ -142,12 +147,18 @@ class _Reader:
         for key in RUN_KEYS & run.keys():
             if not isinstance(run[key], str):
                 self.errors.add("must be a string", "run", key)
+        self.samples = read_samples(self.data.get("samples"), self.errors)
         sample = self._sample()
         plan = self._program(sample) + self._standalone(sample) + self._final()
         if "program" not in self.data and not self.data.get("steps"):
             self.errors.add("a recipe needs a [program] or at least one [[steps]] table", "steps")
         roles = self._roles({role for p in plan for role in _needs(p[1], p[3])}, plan)
         steps = tuple(self._limits(*planned, roles) for planned in plan)
+        if self.samples:
+            check_routes(self.samples, plan, roles, self.bench, self.errors)
+            sample = run_sample(self.samples, sample, str(run.get("name", self.default_name)))
+            self.errors.items, self.errors.warnings = map(once, (self.errors.items,
+                                                               self.errors.warnings))
         self.errors.raise_if_any()
         return Recipe(str(run.get("name", self.default_name)), steps,
                       str(run.get("operator", "")), sample, self.errors.source, text,
@@ -164,18 +175,10 @@ class _Reader:
         return table
 
     def _sample(self) -> dict[str, Any]:
+        """[sample]; with [[samples]] optional (the run's name for the set of them)."""
         sample = self._table("sample", None)
-        if not isinstance(sample.get("name"), str) or not sample.get("name", "").strip():
-            self.errors.add("required, a non-empty string", "sample", "name")
-        for key, value in sample.items():
-            if key in ("thickness_m", "area_m2"):
-                if not (is_number(value) and value > 0):
-                    self.errors.add(f"must be a positive number (SI units), got {shown(value)}",
-                                    "sample", key)
-            elif not (isinstance(value, (str, bool)) or is_number(value)):
-                self.errors.add("must be a string, number or true/false", "sample", key)
-        for key, message in plausible.geometry(sample):
-            self.errors.warn(message, "sample", key)
+        if sample or not self.samples:
+            check_metadata(sample, "sample", self.errors)
         return dict(sample)
 
     def _program(self, sample: dict[str, Any]) -> list[tuple]:
@@ -200,27 +203,31 @@ class _Reader:
         if not isinstance(body, list) or not all(isinstance(b, dict) for b in body):
             self.errors.add("must be [[program.body]] tables", "program", "body")
             body = []
-        entries = [self._entry(f"program.body[{i}]", entry, sample, temperatures)
-                   for i, entry in enumerate(body, 1)]
+        entries = self._entries("program.body", body, sample, temperatures)
+        check_temperatures(self.samples, temperatures, self.errors)
         plan = []
         rate = None if ramp is None else ramp / 60.0
         for i, t_C in enumerate(temperatures, 1):
             group, t_K = f"program[{i}]", C_to_K(t_C)
-            settle = {k: v for k, v in stabilize.items()
-                      if k not in ("target_K", "ramp_rate_K_per_s")}
+            here = [s for s in self.samples if s.measured_at(t_C)]
+            settle = {k: v for k, v in stabilize.items()   # no pellet here: no |Z| to watch
+                      if k not in ("target_K", "ramp_rate_K_per_s")
+                      and not (k == "reference_Hz" and self.samples and not here)}
             params, values = (None, {}) if rate is None else self._params(
                 f"program.{plateau}", plateau,
                 {**settle, "target_K": t_K, "ramp_rate_K_per_s": rate}, sample, report=i == 1)
             plan.append((f"program.{plateau}", plateau, params, values,
-                         Position(f"{group}/{plateau}", {}, t_K, group)))
-            names: dict[str, int] = {}
-            for where, kind, params, values, at in entries:
-                if kind is None or (at is not None and t_C not in at):
-                    continue
-                names[kind] = names.get(kind, 0) + 1
-                label = kind if names[kind] == 1 else f"{kind}#{names[kind]}"
-                plan.append((where, kind, params, values,
-                             Position(f"{group}/{label}", {}, t_K, group)))
+                         Position(f"{group}/{plateau}", {}, t_K, group,
+                                  samples=tuple(s.name for s in here))))
+            for name in [s.name for s in here] if self.samples else [None]:
+                names: dict[str, int] = {}
+                for where, kind, at, only, built in entries:
+                    if kind is None or (at is not None and t_C not in at) or name not in only:
+                        continue
+                    names[kind] = names.get(kind, 0) + 1
+                    label = kind if names[kind] == 1 else f"{kind}#{names[kind]}"
+                    plan.append((where, kind, *built[name], Position(
+                        "/".join(filter(None, (group, name, label))), {}, t_K, group, name)))
         self._cool_rate = rate
         return plan
 
@@ -307,15 +314,35 @@ class _Reader:
             self.errors.add("must be [[steps]] tables", "steps")
             return []
         plan, temperature = [], None
-        for i, entry in enumerate(steps, 1):
-            where, kind, params, values, _ = self._entry(f"steps[{i}]", entry, sample, None)
+        for where, kind, _, only, built in self._entries("steps", steps, sample, None):
             if kind is None:
                 continue
-            if registry.protocol(kind).stage == PLATEAU and params is not None:
-                temperature = params.target_K
-            plan.append((where, kind, params, values,
-                         Position(f"steps[{i}]/{kind}", {}, temperature)))
+            names = [None] if registry.protocol(kind).stage == PLATEAU else only
+            for name in names:
+                params, values = built[name]
+                if registry.protocol(kind).stage == PLATEAU and params is not None:
+                    temperature = params.target_K
+                plan.append((where, kind, params, values, Position(
+                    "/".join(filter(None, (where, name, kind))), {}, temperature, None, name,
+                    () if name else tuple(s.name for s in self.samples))))
         return plan
+
+    def _entries(self, table: str, entries: list[dict], sample: dict[str, Any],
+                 temperatures: list[float] | None) -> list[tuple]:
+        """(where, kind, at_C, samples, {sample: (params, values)}) of each step table: per
+        sample of [[samples]] (its geometry and own values), else for the one (None)."""
+        found = []
+        for i, entry in enumerate(entries, 1):
+            where, built = f"{table}[{i}]", {}
+            for s in self.samples or [None]:
+                own = s.params.get(entry.get("protocol"), {}) if s else {}
+                self._hint = s.where if s else "[sample]"
+                _, kind, params, values, at = self._entry(
+                    where, {**entry, **own}, s.metadata if s else sample, temperatures)
+                built[s.name if s else None] = (params, values)
+            found.append((where, kind, at, for_samples(self.samples, where, entry.get("samples"),
+                                                        self.errors), built))
+        return found
 
     def _final(self) -> list[tuple]:
         kind = registry.staged(FINAL).kind
@@ -343,7 +370,7 @@ class _Reader:
         values = {**{f.name: f.default for f in declared}, **inherited, **given}
         found = _params.problems(Params, {**inherited, **given})
         for key, message in found if report else ():
-            hint = f" (or set {key} in [sample])" if message == "required" and \
+            hint = f" (or set {key} in {self._hint})" if message == "required" and \
                 key in ("thickness_m", "area_m2") else ""
             self.errors.add(message + hint, where, key)
         if found:
@@ -404,8 +431,7 @@ class _Reader:
             self._add_once(problem, *_source(where, key))
         if params is None:
             return None
-        return Step(Position(position.path, roles, position.temperature_K, position.group),
-                    spec, params)
+        return Step(replace(position, roles=roles), spec, params)
 
 
 def _needs(kind: str, values: Mapping[str, Any]) -> tuple[str, ...]:

@@ -4,7 +4,10 @@ It implements `labctl.context.Context`: instruments by the step's role mapping, 
 measurement a store step (carrying its recipe position and, when it finishes, its result),
 every point committed to the store before the matching event goes out. `checkpoint`,
 `progress` and events are the runner's (passed in as callables), so this module knows
-nothing of threads or run states.
+nothing of threads or run states. In a run of several samples a step measures one of
+them (`Position.sample`: its store steps name it, `previous` looks at its results only),
+and the plateau's stabilization spans them all (`samples`); `route` joins the step's
+instruments to a sample through the bench's switches (`labctl.routing`).
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ class Position:
     roles: Mapping[str, str]                     # role -> bench instrument name
     temperature_K: float | None = None           # nominal sample temperature (plateau)
     group: str | None = None                     # the plateau, e.g. "program[2]"
+    sample: str | None = None                    # the sample measured (None: the only one)
+    samples: tuple[str, ...] = ()                # a plateau step's samples (several pellets)
 
 
 class AbortableClock:
@@ -80,18 +85,29 @@ class StoreContext:
                  instruments: Mapping[str, Any], emit: Callable[[ev.Event], None],
                  checkpoint: Callable[[], None],
                  progress: Callable[[float, float | None, str], None],
-                 check_abort: Callable[[], None] = lambda: None):
+                 check_abort: Callable[[], None] = lambda: None,
+                 router: Any = None):
         self.store, self.run_id = store, run_id
+        self.router = router     # a `labctl.routing.Router` when the run has several samples
         self.clock = AbortableClock(clock, check_abort)
         self.instruments = instruments
         self._emit, self._checkpoint, self._progress = emit, checkpoint, progress
         self.position = Position("", {})
         self.last_temperature: TemperatureReading | None = None
-        self._open: StoredMeasurement | None = None
+        self._open: dict[str | None, StoredMeasurement] = {}   # by sample
 
     @property
     def temperature_K(self) -> float | None:
         return self.position.temperature_K
+
+    @property
+    def samples(self) -> tuple[str, ...]:
+        """The samples a plateau-wide step spans (empty: the run has one)."""
+        return self.position.samples
+
+    def route(self, sample: str, *roles: str) -> None:
+        """Join the instruments of `roles` to `sample` (read back); others stay as they are."""
+        self.router.route(sample, [self.position.roles[r] for r in roles])
 
     def enter(self, position: Position) -> None:
         """The next recipe step starts."""
@@ -106,13 +122,19 @@ class StoreContext:
         return self.instruments[name]
 
     @contextmanager
-    def measurement(self, kind: str, params: Mapping[str, Any]) -> Iterator[StoredMeasurement]:
-        if self._open is not None:
-            raise LabctlError(f"measurement {self._open.kind!r} is still open")
+    def measurement(self, kind: str, params: Mapping[str, Any], sample: str | None = None
+                    ) -> Iterator[StoredMeasurement]:
+        """A store step of the position's sample (or of `sample`, one of a plateau step's:
+        one measurement per sample may be open at a time)."""
         where = self.position
+        sample = sample or where.sample
+        if sample in self._open:
+            raise LabctlError(f"measurement {self._open[sample].kind!r} is still open")
+        if self.router is not None:
+            self.router.confirm()            # the relays as routed, before every measurement
         step_id = self.store.start_step(self.run_id, kind, dict(params), where.temperature_K,
-                                        path=where.path)
-        m = self._open = StoredMeasurement(kind, params, step_id, self)
+                                        path=where.path, sample=sample)
+        m = self._open[sample] = StoredMeasurement(kind, params, step_id, self)
         self._emit(ev.MeasurementStarted(self.run_id, step_id, kind, where.temperature_K))
         status = "failed"
         try:
@@ -122,13 +144,13 @@ class StoreContext:
             status = "aborted"
             raise
         finally:
-            self._open = None
+            del self._open[sample]
             self.store.finish_step(step_id, status, m.result if status == "done" else None)
             self._emit(ev.MeasurementFinished(self.run_id, step_id, kind, status, m.result))
 
     def record_point(self, m: StoredMeasurement, point: ImpedancePoint | CurrentReading) -> None:
         """Commit one point of open measurement `m`, then report it."""
-        if m is not self._open:
+        if not any(m is open_ for open_ in self._open.values()):
             raise LabctlError(f"measurement {m.kind!r} is closed, cannot record")
         add = self.store.add_impedance if isinstance(point, ImpedancePoint) else self.store.add_dc
         add(m.step_id, [point], temperature_K=self._sample_temperature_K())
@@ -146,10 +168,11 @@ class StoreContext:
 
     def previous(self, kind: str) -> Mapping[str, Any] | None:
         """Latest finished measurement of `kind` of this plateau (same nominal temperature
-        outside a temperature program), measured before or after a resume."""
+        outside a temperature program) and sample, measured before or after a resume."""
         group = self.position.group
         for step in reversed(self.store.steps(self.run_id)):
-            if step.kind != kind or step.status != "done" or step.superseded:
+            if step.kind != kind or step.status != "done" or step.superseded \
+                    or step.sample != self.position.sample:
                 continue
             same = (step.path or "").startswith(group + "/") if group \
                 else step.temperature_K == self.position.temperature_K
@@ -167,6 +190,6 @@ class StoreContext:
     def log(self, level: str, message: str) -> None:
         if level not in LEVELS:
             raise ValueError(f"log level {level!r} is not one of {LEVELS}")
-        self.store.log_event(self.run_id, level, message,
-                             step_id=self._open.step_id if self._open else None)
+        m = self._open.get(self.position.sample) or next(iter(self._open.values()), None)
+        self.store.log_event(self.run_id, level, message, step_id=m.step_id if m else None)
         self._emit(ev.LogMessage(self.run_id, level, message))

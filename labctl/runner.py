@@ -33,8 +33,10 @@ from labctl.capabilities import TemperatureController
 from labctl.context import Aborted
 from labctl.errors import LabctlError, describe
 from labctl.interlocks import Tripped
+from labctl.lanes import Lanes
 from labctl.recipe import Recipe, Step
 from labctl.runcontext import StoreContext
+from labctl.runsamples import SeveralSamples, block, plan
 from labctl.runstate import (ACTIVE, Command, RunState, accepts, check_command,
                              check_transition)
 from labctl.store.paths import location
@@ -48,7 +50,7 @@ class Suspended(Aborted):
     """An interlock paused the run: the step it interrupted is measured again."""
 
 
-class Runner:
+class Runner(SeveralSamples):
     """Runs `recipe` on `bench`, recording into the database of `store` (a Store or path)."""
 
     paused_poll_s = 1.0     # real seconds between the watchdog's looks while paused
@@ -70,8 +72,8 @@ class Runner:
         self._thread: threading.Thread | None = None
         self._done_steps = 0
         self._total_steps = 0
-        self._step_started_s = 0.0
         self._elapsed_s = 0.0
+        self._lanes = Lanes(bench.clock)        # protocols side by side (runsamples)
 
     # -- observing ----------------------------------------------------------------------
     @property
@@ -196,43 +198,47 @@ class Runner:
         with self._cond:
             self._transition(new, reason)
 
-    def _checkpoint(self) -> None:
+    def _checkpoint(self, context: StoreContext | None = None) -> None:
         """Where a protocol lets pause and abort act, and the watchdog look at the bench
-        (also while paused: every `paused_poll_s` of real time it may read the furnace)."""
+        (also while paused: every `paused_poll_s` of real time it may read the furnace);
+        `context`: a lane's (default: the runner thread's)."""
+        context = context or self._context
         while True:
-            self._act_on_requests()
+            with self._lanes.exclusive():
+                self._act_on_requests(context)
             with self._cond:
                 if self._state == RunState.PAUSED:
                     self._cond.wait(self.paused_poll_s)
                 paused = self._state == RunState.PAUSED
                 if not paused:
                     self._gate()
-            self._look()
+            with self._lanes.exclusive():
+                self._look(context)
             if not paused:
                 return
 
-    def _look(self) -> None:
+    def _look(self, context: StoreContext) -> None:
         """The watchdog's look; a tripped interlock is a run event, then fails the run
         (raised on) or suspends it (`pause`: outputs safe, `Suspended` raised)."""
         try:
-            self.watchdog.check(self._context)
+            self.watchdog.check(context)
         except Tripped as trip:
             pause = trip.interlock.action == "pause"
             level = "warning" if pause else "error"
-            self._context.store.log_event(self.run_id, level, str(trip))
+            context.store.log_event(self.run_id, level, str(trip))
             self._emit(ev.LogMessage(self.run_id, level, str(trip)))
             if not pause:
                 raise
             with self._cond:
                 if self._state == RunState.RUNNING:
                     self._transition(RunState.PAUSED, str(trip))
-            self._make_safe(self._context.store, self.run_id, trip.interlock.instrument)
+            self._make_safe(context.store, self.run_id, trip.interlock.instrument)
             raise Suspended(str(trip)) from trip
 
-    def _act_on_requests(self) -> None:
+    def _act_on_requests(self, context: StoreContext) -> None:
         """Pause, resume or abort asked through the store by another process (`labctl abort
         RUN`), each acknowledged in the run's events; costs one PRAGMA while none came."""
-        store = self._context.store
+        store = context.store
         for request in store.pending_requests(self.run_id):
             reason = f"{request.command} requested by {request.requester}"
             command = {Command.PAUSE: self.pause, Command.RESUME: self.resume,
@@ -240,7 +246,7 @@ class Runner:
             try:
                 command(reason)
                 outcome = (f"{DONE[request.command]} at checkpoint in "
-                           f"{self._context.position.path or 'the run start'}, bench time "
+                           f"{context.position.path or 'the run start'}, bench time "
                            f"{self.bench.clock.now():.1f} s")
             except LabctlError as exc:
                 outcome = f"{reason}: not done, {exc}"
@@ -251,6 +257,8 @@ class Runner:
         with self._cond:
             if self._state == RunState.ABORTING:
                 raise Aborted(self._abort_reason or "aborted")
+        if self._lanes.errors:      # a step running side by side failed: the others stop
+            raise Aborted(f"stopped beside a step that failed: {describe(self._lanes.errors[0])}")
 
     def _gate(self) -> None:
         """Wait while paused; raise `Aborted` when aborting (caller holds `_cond`)."""
@@ -280,10 +288,8 @@ class Runner:
         store = Store.open(self.db_path)
         try:
             run_id, todo = self._open_run(store, recipe, resume)
-            self._context = StoreContext(store, run_id, self.bench.clock,
-                                         self.bench.instruments, self._emit,
-                                         self._checkpoint, self._step_progress,
-                                         self._check_abort)
+            self._route_samples(recipe)
+            self._context = self._new_context(store)
             self.watchdog.reset(self.bench.clock.now(), self.bench.config.instruments)
             try:
                 self._steps(store, run_id, todo)
@@ -325,29 +331,32 @@ class Runner:
 
     def _steps(self, store: Store, run_id: int, todo: list[Step]) -> None:
         self._done_steps, self._total_steps, self._elapsed_s = 0, len(todo), 0.0
-        measured = {s.path for s in store.steps(run_id)}
-        clock = self.bench.clock
+        self._measured = {s.path for s in store.steps(run_id)}
         while todo:
-            step = todo.pop(0)
             try:
-                self._checkpoint()
-                if step.path in measured:   # measured before a resume: the new steps count
-                    store.supersede(run_id, step.path)
-                self._context.enter(step.position)
-                self._step_started_s = clock.now()
-                self._emit(ev.StepStarted(run_id, step.path, step.kind,
-                                          step.position.temperature_K))
-                step.protocol.run(self._context, step.params)
+                self._run_block(block(todo))
             except Suspended:               # as after a resume, once the operator resumes
-                measured = {s.path for s in store.steps(run_id)}
+                self._measured = {s.path for s in store.steps(run_id)}
                 todo = plan(self.recipe.steps, set(store.finished_positions(run_id)))
                 self._total_steps = self._done_steps + len(todo)
-                continue
-            store.finish_position(run_id, step.path)
-            self._emit(ev.StepFinished(run_id, step.path, step.kind, RunState.DONE))
-            self._done_steps += 1
-            self._elapsed_s += clock.now() - self._step_started_s
-            self._step_progress(0.0, None, "")
+
+    def _step(self, context: StoreContext, step: Step) -> None:
+        """One recipe step in `context`: its instruments routed to its sample, if any."""
+        clock, store = self.bench.clock, context.store
+        self._checkpoint(context)
+        context.enter(step.position)
+        if step.path in self._measured:    # measured before a resume: the new steps count
+            store.supersede(self.run_id, step.path)
+        started = clock.now()
+        self._emit(ev.StepStarted(self.run_id, step.path, step.kind,
+                                  step.position.temperature_K))
+        with self._routed(step):
+            step.protocol.run(context, step.params)
+        store.finish_position(self.run_id, step.path)
+        self._emit(ev.StepFinished(self.run_id, step.path, step.kind, RunState.DONE))
+        self._done_steps += 1
+        self._elapsed_s += clock.now() - started
+        self._step_progress(0.0, None, "")
 
     def _step_progress(self, fraction: float, remaining_s: float | None, message: str) -> None:
         """Whole-run progress from the running step's: steps ahead are estimated at the
@@ -436,15 +445,3 @@ class Runner:
             snapshot[name] = {**inst.settings(), "identity": inst.identify(),
                               "interlocks": specs[name].interlocks}
         return snapshot
-
-
-def plan(steps: tuple[Step, ...] | list[Step], finished: set[str]) -> list[Step]:
-    """The steps still to run: those not finished, in order. A resume inside a plateau
-    first runs the plateau's first step again (the furnace may have cooled meanwhile)."""
-    todo = [s for s in steps if s.path not in finished]
-    if todo and todo[0].position.group:
-        group = todo[0].position.group
-        first = next(s for s in steps if s.position.group == group)
-        if first is not todo[0]:
-            todo.insert(0, first)
-    return todo

@@ -30,7 +30,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Validate RECIPE against the bench, then run it, recording every point.")
     parser.add_argument("recipe", nargs="?", help="recipe TOML file (not with --resume)")
     parser.add_argument("--bench", required=True,
-                        help="bench TOML file, or a built-in simulated bench: sim, sim-full")
+                        help="bench TOML file, or a built-in simulated bench: sim, sim-full, "
+                             "sim-multi")
     parser.add_argument("--sample", metavar="FILE",
                         help="sample TOML file or a shipped sample's name (ysz, li-peo, ...) "
                              "for a simulated bench (its ground truth)")

@@ -5,13 +5,16 @@ polls the controller every `poll_s` until, over the last `window_s`, every readi
 within `band_K` of the target and |dT/dt| (a line fitted over the window) is below
 `max_rate_K_per_s`. Optionally the sample itself is the thermometer: |Z| at
 `reference_Hz` is measured each poll and must stop drifting (|d ln|Z|/dt| below
-`max_z_drift_per_s` over the window), because the sample lags the thermocouple. No fixed
-soak: it ends when the criteria hold, or at `max_wait_s` with a warning.
+`max_z_drift_per_s` over the window), because the sample lags the thermocouple; with
+several pellets in the furnace (`ctx.samples`) each pellet's |Z| is its own thermometer,
+routed to the analyzer in turn and stored as its own monitor, and all must be stable. No
+fixed soak: it ends when the criteria hold, or at `max_wait_s` with a warning.
 Result: target, whether it became stable, the time waited and the final temperature.
 """
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -62,11 +65,14 @@ def run(ctx, params: Params) -> Result:
     """Ramp to the target, then poll until the sample is stable (or `max_wait_s`)."""
     furnace = ctx.instrument("furnace")
     fra = ctx.instrument("fra") if params.reference_Hz is not None else None
-    with ctx.measurement(KIND, asdict(params)) as m:
+    with ctx.measurement(KIND, asdict(params)) as m, ExitStack() as monitors:
         furnace.set_ramp_rate(params.ramp_rate_K_per_s)
         furnace.set_setpoint(params.target_K)
         start = ctx.clock.now()
-        t, temperature, ln_z = [], [], []
+        t, temperature = [], []
+        ln_z = {sample: [] for sample in (ctx.samples or (None,))} if fra is not None else {}
+        monitor = {sample: m if sample is None else monitors.enter_context(
+            ctx.measurement(KIND, asdict(params), sample=sample)) for sample in ln_z}
         try:
             while True:
                 ctx.checkpoint()
@@ -74,12 +80,14 @@ def run(ctx, params: Params) -> Result:
                 ctx.record_temperature(reading)
                 t.append(reading.time_s)
                 temperature.append(reading.temperature_K)
-                if fra is not None:
+                for sample, series in ln_z.items():
+                    if sample is not None:
+                        ctx.route(sample, "fra")
                     point = fra.measure(params.reference_Hz, params.amplitude_V)
-                    m.record(point)
-                    ln_z.append(np.log(abs(point.impedance_Ohm)))
+                    monitor[sample].record(point)
+                    series.append(np.log(abs(point.impedance_Ohm)))
                 stable, rate, z_drift = _criteria(np.array(t), np.array(temperature),
-                                                  np.array(ln_z), params)
+                                                  [np.array(z) for z in ln_z.values()], params)
                 waited = ctx.clock.now() - start
                 if stable or waited >= params.max_wait_s:
                     break
@@ -111,15 +119,17 @@ def _time_left(reading: Any, t: np.ndarray, temperature: np.ndarray, params: Par
     return ramp + max(0.0, params.window_s - (t[-1] - entered))
 
 
-def _criteria(t: np.ndarray, temperature: np.ndarray, ln_z: np.ndarray, params: Params
+def _criteria(t: np.ndarray, temperature: np.ndarray, ln_z: list[np.ndarray], params: Params
               ) -> tuple[bool, float, float | None]:
-    """(stable, |dT/dt|, |d ln|Z|/dt| or None) over the last `window_s`: stable when the
-    readings span the window, all lie within the band and both slopes are small."""
+    """(stable, |dT/dt|, the largest |d ln|Z|/dt| of the pellets or None) over the last
+    `window_s`: stable when the readings span the window, all lie within the band and the
+    slopes are small."""
     window = t >= t[-1] - params.window_s
     if window.sum() < 2:
         return False, float("inf"), None
     rate = abs(float(np.polyfit(t[window], temperature[window], 1)[0]))
-    z_drift = abs(float(np.polyfit(t[window], ln_z[window], 1)[0])) if ln_z.size else None
+    z_drift = max((abs(float(np.polyfit(t[window], z[window], 1)[0])) for z in ln_z),
+                  default=None)
     stable = (t[-1] - t[0] >= params.window_s
               and bool(np.all(np.abs(temperature[window] - params.target_K) <= params.band_K))
               and rate <= params.max_rate_K_per_s

@@ -5,7 +5,9 @@ reference): `:READ?` p. 6-6, `:SOURce:...:ILIMit:TRIPped?` p. 6-72, `:TRACe:DATA
 p. 6-109, `:TRACe:TRIGger` p. 6-124, `:TRIGger:LOAD:LOOP:DURation` p. 6-163. Reached over
 a LAN raw socket (VISA `TCPIP::host::5025::SOCKET`) with `\\n` terminators.
 
-Physics. The sample sees the programmed voltage while the output is on and 0 V while it is
+Physics. The sample (in a world of several pellets: the one a switch routed to the
+terminals; each pellet sees 0 V while it is not) sees the programmed voltage while the
+output is on and 0 V while it is
 off (the 2450's "normal" output-off state). Every change of that terminal voltage is a step
 dV_k at t_k; a reading integrates over its aperture [t1, t2] (NPLC / line frequency:
 50 Hz, or the option `line_frequency_Hz`; `:SYST:LFR?`), so the current is the exact mean
@@ -91,6 +93,8 @@ class Keithley2450Simulator(ScpiDevice):
         self.firmware = str(options.get("firmware", "1.7.12b"))
         self.idn = f"KEITHLEY INSTRUMENTS,MODEL 2450,04512345,{self.firmware}"
         self._steps: list[tuple[float, float]] = []   # (time, terminal voltage change)
+        self._pellet: str | None = None                 # routed to it (None: the sample)
+        self._seen: dict[str | None, list[tuple[float, float]]] = {}  # each one's changes
         self.short_circuit_Ohm: float | None = None     # fault: a short across the cell
         self._applied = 0.0
         self._busy_until = -math.inf
@@ -208,10 +212,23 @@ class Keithley2450Simulator(ScpiDevice):
 
     def _apply(self) -> None:
         """Record a step of the terminal voltage (programmed level, 0 V while off)."""
+        self._follow_route()
         target = self.level if self.output else 0.0
         if target != self._applied:
             self._steps.append((self.clock.now(), target - self._applied))
+            self._seen.setdefault(self._pellet, []).append(self._steps[-1])
             self._applied = target
+
+    def _follow_route(self) -> None:
+        """A switch routed another pellet to the terminals: from now on the one left sees
+        0 V, the new one the terminal voltage (each pellet keeps its own history)."""
+        pellet = self.world.routed(self.instrument)
+        if pellet != self._pellet:
+            now = self.clock.now()
+            if self._applied:
+                self._seen.setdefault(self._pellet, []).append((now, -self._applied))
+                self._seen.setdefault(pellet, []).append((now, self._applied))
+            self._pellet = pellet
 
     # -- measurement --------------------------------------------------------------------
     @property
@@ -220,15 +237,18 @@ class Keithley2450Simulator(ScpiDevice):
 
     def _current(self, t1: float, t2: float) -> float:
         """Mean sample current over [t1, t2] from the voltage steps before t1."""
-        steps = np.array([s for s in self._steps if s[0] <= t1]).reshape(-1, 2)
-        if not len(steps):
+        self._follow_route()
+        steps = np.array([s for s in self._seen.get(self._pellet, ())
+                          if s[0] <= t1]).reshape(-1, 2)
+        seen = self.world.sample_seen(self.instrument)
+        if not len(steps) or seen is None:
             return 0.0
+        sample, T_K = seen
         age = t1 - steps[:, 0]
-        T_K = self.world.sample_temperature_K()
-        charge = self.world.sample.step_charge(1.0, np.r_[age, age + (t2 - t1)], T_K)
+        charge = sample.step_charge(1.0, np.r_[age, age + (t2 - t1)], T_K)
         n = len(steps)
         current = float(steps[:, 1] @ (charge[n:] - charge[:n])) / (t2 - t1)
-        return current + float(self.world.sample.static_current(steps[:, 1].sum(), T_K))
+        return current + float(sample.static_current(steps[:, 1].sum(), T_K))
 
     def _measure_at(self, t1: float) -> Reading:
         applied = sum(dv for t, dv in self._steps if t <= t1)

@@ -21,7 +21,8 @@ mass-flow controllers (`set_feed`); the oxygen sensor and the sample read its pO
 Several pellets (bench `[simulation.pellets.NAME]`): each a `Pellet` with its own sample
 file, temperature offset and lag; a simulated switch routes them (`route`) and an impedance
 instrument measures what is routed to it (`impedance_seen`): its pellet through the
-channels' `Lead`, or an open input (`OPEN_INPUT_F` only) when none is. A world without
+channels' `Lead`, or an open input (`OPEN_INPUT_F` only) when none is; a source-measure
+unit sources into the routed pellet (`sample_seen`; nothing: an open circuit). A world without
 pellets is the one-sample world: every instrument measures `sample`.
 """
 
@@ -156,6 +157,23 @@ class SimWorld:
                 self.routes.pop(instrument, None)
             else:
                 self.routes[instrument] = (pellet, lead)
+
+    def routed(self, instrument: str) -> str | None:
+        """The pellet a switch joined bench instrument `instrument` to (None: none)."""
+        with self.lock:
+            return self.routes.get(instrument, (None,))[0]
+
+    def sample_seen(self, instrument: str) -> tuple[SampleModel, float] | None:
+        """The sample bench instrument `instrument` reaches now and its temperature: the
+        world's sample, or the pellet a switch routed to it (None: none is)."""
+        with self.lock:
+            if not self.pellets:
+                return self.sample, self.sample_temperature_K()
+            if instrument not in self.routes:
+                return None
+            pellet = self.pellets[self.routes[instrument][0]]
+            return pellet.sample, pellet.temperature_K(self.clock.now(),
+                                                       self.sample_temperature_K())
 
     def impedance_seen(self, instrument: str, frequency_Hz):
         """The impedance bench instrument `instrument` measures now (without noise)."""

@@ -115,7 +115,7 @@ smu = "furnace"
     (MINIMAL.replace('name = "pellet"', ""), "sample.name", "required, a non-empty string"),
     (MINIMAL + "[final]\ncool_down = 1\n", "final.cool_down", "must be true or false"),
     (MINIMAL + "[colour]\n", "colour", "unknown table (expected one of final, program, roles, "
-                                       "run, sample, steps)"),
+                                       "run, sample, samples, steps)"),
     ('[sample]\nname = "p"\n[[steps]]\nprotocol = "stability_window"\n', "steps[1].area_m2",
      "required (or set area_m2 in [sample])"),
 ])
