@@ -36,7 +36,7 @@ from labctl.interlocks import Tripped
 from labctl.lanes import Lanes
 from labctl.recipe import Recipe, Step
 from labctl.runcontext import StoreContext
-from labctl.runsamples import SeveralSamples, block, plan
+from labctl.several_samples import SeveralSamples, block, plan
 from labctl.runstate import (ACTIVE, Command, RunState, accepts, check_command,
                              check_transition)
 from labctl.store.paths import location
@@ -73,7 +73,7 @@ class Runner(SeveralSamples):
         self._done_steps = 0
         self._total_steps = 0
         self._elapsed_s = 0.0
-        self._lanes = Lanes(bench.clock)        # protocols side by side (runsamples)
+        self._lanes = Lanes(bench.clock)        # protocols side by side (several_samples)
 
     # -- observing ----------------------------------------------------------------------
     @property
