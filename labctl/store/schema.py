@@ -150,7 +150,9 @@ _V5 = (
 )""",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5)
+_V6 = ("ALTER TABLE steps ADD COLUMN sample TEXT",)   # SCAFFOLD (multirun's)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
