@@ -14,7 +14,7 @@ the sample that labctl writes in the comments.
 
 A run with several samples (`sample_json` = `{"name": run, "samples": [{"name", "thickness_m",
 "area_m2", ...}, ...]}`, each step naming its sample) gives one dataset per sample
-(`from_store(store, run_id, sample)`, `sample_names(run)`), with that sample's geometry.
+(`from_store(store, run_id, sample)`; `labctl.runsamples`), with that sample's geometry.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from labctl import registry
+from labctl import registry, runsamples
 from labctl.analysis import transference
 from labctl.analysis.readers import read_spectrum
 from labctl.errors import LabctlError
@@ -77,15 +77,10 @@ class Dataset:
     notes: list[str] = field(default_factory=list)
 
 
-def sample_names(run) -> list[str]:
-    """The samples of a run with several, in the recipe's order; [] for a one-sample run."""
-    return [entry["name"] for entry in run.sample.get("samples", [])]
-
-
 def from_store(store: Store, run_id: int, sample: str | None = None) -> Dataset:
     """The run's dataset; of a run with several samples, that of `sample` (required)."""
     run = store.run(run_id)
-    names = sample_names(run)
+    names = runsamples.names(run)
     if (sample is None) != (not names) or (sample is not None and sample not in names):
         raise LabctlError(f"run {run_id} has samples {', '.join(names)}: name one of them"
                           if names else f"run {run_id} has one sample, not {sample!r}")
@@ -121,18 +116,11 @@ def from_store(store: Store, run_id: int, sample: str | None = None) -> Dataset:
     where = f"run {run_id}" + ("" if sample is None else f" sample {sample}")
     if not plateaus:
         raise LabctlError(f"{where} has no finished impedance spectrum to analyze")
-    geometry = sample_entry(run, sample)
+    geometry = runsamples.entry(run, sample)
     return Dataset(run.name if sample is None else f"{run.name}: {sample}",
                    geometry.get("thickness_m"), geometry.get("area_m2"),
                    sorted(plateaus, key=lambda p: p.temperature_K), window,
                    f"{store.path} {where}")
-
-
-def sample_entry(run, sample: str | None) -> dict:
-    """The sample table of `sample` in the run (the run's only one for None)."""
-    if sample is None:
-        return run.sample
-    return next(entry for entry in run.sample["samples"] if entry["name"] == sample)
 
 
 def _polarization(store: Store, step) -> Polarization:

@@ -139,7 +139,8 @@ def _datasets(args):
     folder."""
     from pathlib import Path
 
-    from labctl.analysis.dataset import from_files, from_store, sample_names
+    from labctl import runsamples
+    from labctl.analysis.dataset import from_files, from_store
     from labctl.errors import LabctlError
     from labctl.store import Store, db_path
     from labctl.units import C_to_K
@@ -147,7 +148,7 @@ def _datasets(args):
     run_id = _run_id(args)
     if run_id is not None:
         with Store.open(db_path(args.db), create=False) as store:
-            samples = sample_names(store.run(run_id)) or [None]
+            samples = runsamples.names(store.run(run_id)) or [None]
             return ({sample: from_store(store, run_id, sample) for sample in samples},
                     f"analysis-run{run_id:04d}")
     paths = [Path(s) for s in args.source]
