@@ -41,7 +41,6 @@ class Step:
     path: str | None = None        # recipe position, e.g. 'program[2]/eis'
     result: dict | None = None     # the measurement's result, once finished with one
     superseded: bool = False       # measured again after a resume: the later step counts
-    sample: str | None = None      # SCAFFOLD
 
 
 @dataclass(frozen=True)

@@ -150,9 +150,7 @@ _V5 = (
 )""",
 )
 
-_V6 = ("ALTER TABLE steps ADD COLUMN sample TEXT",)   # SCAFFOLD (multirun's)
-
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
