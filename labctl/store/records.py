@@ -41,6 +41,7 @@ class Step:
     path: str | None = None        # recipe position, e.g. 'program[2]/eis'
     result: dict | None = None     # the measurement's result, once finished with one
     superseded: bool = False       # measured again after a resume: the later step counts
+    sample: str | None = None      # the sample's name in a run of several (None: the only one)
 
 
 @dataclass(frozen=True)

@@ -150,7 +150,13 @@ _V5 = (
 )""",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5)
+# version 6: several pellets in one run: which sample a step measured (NULL: the run's only
+# sample); the run's sample_json then is {"name": ..., "samples": [{"name": ..., ...}, ...]}
+_V6 = (
+    "ALTER TABLE steps ADD COLUMN sample TEXT",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -107,13 +107,16 @@ class Store(Requests, Offline):
         return run_id
 
     def start_step(self, run_id: int, kind: str, params: dict,
-                   temperature_K: float | None = None, path: str | None = None) -> int:
-        """A new running step; `path` is the recipe position that measures it."""
+                   temperature_K: float | None = None, path: str | None = None,
+                   sample: str | None = None) -> int:
+        """A new running step; `path` is the recipe position that measures it, `sample` the
+        name of the sample it measures in a run of several (None: the run's only sample)."""
         return self._call("_start_step", run_id, kind, _json(params), temperature_K, path,
-                          _utc_now(), offline=lambda: self._offline_step(run_id))
+                          sample, _utc_now(), offline=lambda: self._offline_step(run_id))
 
     def _start_step(self, run_id: int, kind: str, params_json: str, temperature_K, path,
-                    now: str, step_id: int | None = None, seq: int | None = None) -> int:
+                    sample: str | None, now: str, step_id: int | None = None,
+                    seq: int | None = None) -> int:
         with self._write() as db:
             self._require_running(db, "runs", run_id)
             if seq is None:
@@ -121,7 +124,7 @@ class Store(Requests, Offline):
                                  "WHERE run_id = ?", (run_id,)).fetchone()[0]
             row = {"run_id": run_id, "seq": seq, "kind": kind, "params_json": params_json,
                    "status": "running", "temperature_K": temperature_K, "started_utc": now,
-                   "path": path, **({} if step_id is None else {"id": step_id})}
+                   "path": path, "sample": sample, **({} if step_id is None else {"id": step_id})}
             step_id = db.execute(f"INSERT INTO steps ({', '.join(row)}) VALUES "
                                  f"({', '.join('?' * len(row))}) RETURNING id",
                                  tuple(row.values())).fetchone()[0]

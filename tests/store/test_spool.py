@@ -46,7 +46,7 @@ def test_a_run_goes_on_through_a_server_stop_and_nothing_is_lost_or_doubled(
             assert add_dc(bench, first, 10, 25) == 15          # committed to the spool
             bench.log_event(run, "warning", "measured offline")
             bench.finish_step(first, "done", {"t_ion": 0.98})
-            second = bench.start_step(run, "eis", {}, 600.0)
+            second = bench.start_step(run, "eis", {}, 600.0, sample="B")
             assert bench.add_impedance(second, {
                 "time_s": np.arange(36.0), "frequency_Hz": FREQUENCIES_HZ,
                 "impedance_Ohm": SPECTRUM_OHM, "amplitude_V": 0.01}) == 36
@@ -66,6 +66,7 @@ def test_a_run_goes_on_through_a_server_stop_and_nothing_is_lost_or_doubled(
         assert [(s.id, s.seq, s.status) for s in steps] == [(first, 1, "done"),
                                                             (second, 2, "done")]
         assert steps[0].result == {"t_ion": 0.98}
+        assert [s.sample for s in steps] == [None, "B"]
         assert "measured offline" in [e.message for e in reader.events(run)]
         assert reader.run(run).status == "done" and len(reader.temperature_log(run)) == 1
     assert replayed(pg_url) == 5

@@ -229,3 +229,17 @@ def test_steps_carry_path_and_result_and_resumes_supersede(store):
     store.finish_run(run, "done")
     with pytest.raises(StoreError, match="run 1 is done"):
         store.resume_run(run)
+
+
+def test_steps_name_their_sample_and_a_run_lists_its_samples(store):
+    """A run of several pellets: sample_json names each, every step says which it measured
+    (NULL: the run's only sample, as before schema v6)."""
+    samples = {"name": "furnace day", "samples": [
+        {"name": "A", "thickness_m": 1.0e-3, "area_m2": 5.0e-5},
+        {"name": "B", "thickness_m": 1.2e-3, "area_m2": 4.0e-5}]}
+    run = store.create_run("four pellets", "", {}, samples)
+    a = store.start_step(run, "eis", {}, 600.0, path="program[1]/eis", sample="A")
+    b = store.start_step(run, "eis", {}, 600.0, path="program[1]/eis", sample="B")
+    plain = store.start_step(run, "temperature", {}, 600.0)
+    assert [(s.id, s.sample) for s in store.steps(run)] == [(a, "A"), (b, "B"), (plain, None)]
+    assert store.run(run).sample == samples
