@@ -54,7 +54,8 @@ def _spectrum(store, run, path, name, truth, T, rng) -> None:
     store.add_impedance(step, {"time_s": np.arange(F_HZ.size, dtype=float),
                                "frequency_Hz": F_HZ, "impedance_Ohm": z,
                                "amplitude_V": 0.02}, temperature_K=T)
-    store.finish_step(step, "done")
+    r = truth.resistances(T)
+    store.finish_step(step, "done", {"r_ion_Ohm": float(r["bulk"] + r["grain_boundary"])})
 
 
 def _polarization(store, run, path, name, truth, T) -> None:

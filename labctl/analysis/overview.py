@@ -10,6 +10,7 @@ import html
 import re
 from pathlib import Path
 
+from labctl.analysis import report
 from labctl.analysis.analysis import CONTRIBUTIONS, Analysis
 from labctl.analysis.report import arrhenius_axes, draw_arrhenius, save
 
@@ -20,6 +21,17 @@ COLUMNS = ("sample", "thickness_m", "area_m2", *(f"Ea_{c}_{x}eV" for c in CONTRI
 def folder_name(sample: str) -> str:
     """The folder of a sample's report: its name, characters unsafe in a path as `_`."""
     return re.sub(r"[^\w.-]", "_", sample)
+
+
+def write_reports(analyses: dict[str | None, Analysis], out_dir: Path, title: str) -> Path:
+    """The report of a run's analyses ({sample: Analysis}; the key None for a one-sample
+    run): one sample's in `out_dir`, several in its sub-folders with the overview above;
+    returns the path of the index.html to open."""
+    if None in analyses:
+        return report.write(analyses[None], out_dir)
+    for sample, analysis in analyses.items():
+        report.write(analysis, out_dir / folder_name(sample))
+    return write(analyses, out_dir, title)
 
 
 def write(analyses: dict[str, Analysis], out_dir: Path, title: str) -> Path:
