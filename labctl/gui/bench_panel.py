@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QFormLayout, QGroupBox, QHBoxLayout, QHeaderView,
 
 from labctl import events as ev
 from labctl import registry
-from labctl.capabilities import (CurrentReading, SourceMeter, SwitchState,
+from labctl.capabilities import (CurrentReading, SourceMeter, Switch, SwitchState,
                                  TemperatureController, TemperatureReading)
 from labctl.errors import LabctlError
 from labctl.gui import paramfields
@@ -170,6 +170,10 @@ class BenchPanel(QWidget):
         elif isinstance(event, ev.StateChanged):
             for box in self.controls:
                 box.setEnabled(event.state not in ACTIVE)
+            if event.state in ACTIVE:      # not read during a run: no stale state shown
+                for name, inst in self.session.bench.instruments.items():
+                    if isinstance(inst, Switch):
+                        self._set(self.rows[name], READING, "switched by the run")
         elif isinstance(event, Readings):
             for name, row in self.rows.items():
                 if name in event.identities:

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import threading
 
+from labctl import events as ev
 from labctl.bench import load_bench
 from labctl.clock import VirtualClock
 from labctl.gui import session as session_module
 from labctl.gui.bench_panel import READING, BenchPanel
 from labctl.gui.session import Session
+from labctl.runstate import RunState
 
 BENCH = """
 [instruments.fra]
@@ -66,6 +68,8 @@ def test_the_matrix_state_is_read_back_by_the_runner_and_shown(qtbot, tmp_path, 
         session.runner.call(lambda: matrix.connect(matrix.channels_for("B", "fra"))
                             ).result(timeout=10)
         qtbot.waitUntil(lambda: cell() == "B on fra (1!3 hi, 1!13 lo)", timeout=10_000)
+        panel.handle(ev.StateChanged(RunState.RUNNING))    # a run's: not read, not stale
+        assert cell() == "switched by the run"
     finally:
         session.close()
     assert set(readers) == {"labctl-runner"}
