@@ -89,3 +89,29 @@ def test_a_sample_must_be_named_and_known(analyzed):
         with pytest.raises(LabctlError, match="name one"):
             from_store(store, run, "D")
         assert from_store(store, run, "B").thickness_m == PELLETS["B"][1]
+
+
+def test_the_overlay_has_one_colour_per_sample(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from labctl.analysis.analysis import analyze
+    from labctl.analysis.overview import overlay_figure
+
+    db = tmp_path / "runs.sqlite"
+    run = write_run(db, ("A", "C"), (280.0, 320.0))
+    with Store.open(db, create=False) as store:
+        analyses = {name: analyze(from_store(store, run, name)) for name in ("A", "C")}
+    fig = overlay_figure(analyses)
+    try:
+        lines = fig.axes[0].get_legend_handles_labels()
+        colours = {}
+        for handle, label in zip(*lines):
+            colours.setdefault(label.split()[0], set()).add(handle.get_color())
+        assert sorted(colours) == ["A", "C"]
+        assert all(len(c) == 1 for c in colours.values()) and colours["A"] != colours["C"]
+        assert fig.axes[0].get_ylabel().startswith("\u03c3T")     # both have geometry
+    finally:
+        plt.close(fig)
