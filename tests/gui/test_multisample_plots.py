@@ -11,19 +11,10 @@ import pytest
 from labctl import events as ev
 from labctl.capabilities import ImpedancePoint
 from labctl.gui.browser import RunBrowser
-from labctl.gui.liveplots import ALL_SAMPLES, PlotsView
+from labctl.gui.liveplots import ALL_SAMPLES
 from labctl.store import Store
 from labctl.units import C_to_K
 from tests.multisample import PELLETS, TEMPERATURES_C, pellet, write_run
-
-
-@pytest.fixture
-def view(qtbot):
-    v = PlotsView()
-    qtbot.addWidget(v)
-    v.resize(1200, 800)
-    v.show()
-    return v
 
 
 @pytest.fixture(scope="module")
