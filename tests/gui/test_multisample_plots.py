@@ -78,11 +78,18 @@ def test_arrhenius_per_sample_with_its_own_geometry(view, db):
 
 
 def test_live_events_name_their_sample(view):
+    """A run's events: each measurement names its sample; without the samples' geometry
+    (not given beforehand) Arrhenius shows T/R, not sigma*T of the run's table."""
+    view.arrhenius.set_geometry(1e-3, 1e-4)
     for step, sample in ((1, "A"), (2, "B")):
         view.handle(ev.MeasurementStarted(1, step, "eis", C_to_K(300.0), sample))
         view.handle(ev.PointRecorded(1, step, ImpedancePoint(0.0, 1e3, 1e4 - 1e3j, 0.01)))
+        view.handle(ev.MeasurementFinished(1, step, "eis", "done", {"r_ion_Ohm": 1e4}))
     assert not view.sample_box.isHidden()
     assert colours(view.nyquist, "A") != colours(view.nyquist, "B")
+    log_y = view.arrhenius.by_sample["B"].buffer.columns()[1]
+    assert log_y == pytest.approx([np.log10(C_to_K(300.0) / 1e4)])
+    assert view.arrhenius.plot.getAxis("left").labelText.startswith("log₁₀(T/R")
 
 
 def test_the_browser_analyzes_each_sample_and_draws_its_fits(qtbot, tmp_path):
