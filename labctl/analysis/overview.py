@@ -40,15 +40,8 @@ def write(analyses: dict[str, Analysis], out_dir: Path, title: str) -> Path:
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     out_dir.mkdir(parents=True, exist_ok=True)
-    geometry = all(a.cell_constant_per_m is not None for a in analyses.values())
-    fig, ax = plt.subplots(figsize=(8, 6))
-    for k, (sample, analysis) in enumerate(analyses.items()):
-        draw_arrhenius(ax, analysis, geometry, color=f"C{k % 10}", name=sample)
-    arrhenius_axes(ax, geometry)
-    image = save(fig, out_dir / "arrhenius.png")
+    image = save(overlay_figure(analyses), out_dir / "arrhenius.png")
     rows = [_row(sample, analysis) for sample, analysis in analyses.items()]
     with (out_dir / "samples.csv").open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
@@ -57,6 +50,19 @@ def write(analyses: dict[str, Analysis], out_dir: Path, title: str) -> Path:
     index = out_dir / "index.html"
     index.write_text(_html(title, rows, image), encoding="utf-8")
     return index
+
+
+def overlay_figure(analyses: dict[str, Analysis]):
+    """The samples' Arrhenius plots in one (sigma T when each has its geometry, else T/R),
+    one colour per sample."""
+    import matplotlib.pyplot as plt
+
+    geometry = all(a.cell_constant_per_m is not None for a in analyses.values())
+    fig, ax = plt.subplots(figsize=(8, 6))
+    for k, (sample, analysis) in enumerate(analyses.items()):
+        draw_arrhenius(ax, analysis, geometry, color=f"C{k % 10}", name=sample)
+    arrhenius_axes(ax, geometry)
+    return fig
 
 
 def _row(sample: str, analysis: Analysis) -> list:

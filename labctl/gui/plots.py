@@ -353,6 +353,9 @@ class ArrheniusPlot(PlotPanel):
             sample: str | None = None) -> None:
         if not resistance_Ohm or not np.isfinite(resistance_Ohm) or resistance_Ohm <= 0:
             return
+        if sample is not None and sample not in self.sample_geometries:
+            self.sample_geometries[sample] = None     # no geometry known: T/R for all
+            self._label()
         geometry = (self.sample_geometries.get(sample) if sample is not None
                     else self.geometry) if self._sigma_T() else None
         factor = geometry[0] / geometry[1] if geometry else 1.0
