@@ -30,8 +30,10 @@ def pellet(name: str) -> SampleModel:
     return SampleModel.from_dict(data, source=f"pellet {name} ({file})")
 
 
-def write_run(db, pellets=tuple(PELLETS), temperatures_C=TEMPERATURES_C, seed: int = 0) -> int:
-    """Per plateau and pellet an impedance spectrum and a DC polarization; the run's id."""
+def write_run(db, pellets=tuple(PELLETS), temperatures_C=TEMPERATURES_C, seed: int = 0,
+              failed=()) -> int:
+    """Per plateau and pellet an impedance spectrum and a DC polarization (spectra of the
+    pellets in `failed` end 'failed'); the run's id."""
     rng = np.random.default_rng(seed)
     truths = {name: pellet(name) for name in pellets}
     samples = [{"name": n, "thickness_m": m.sample.thickness_m, "area_m2": m.sample.area_m2}
@@ -42,20 +44,21 @@ def write_run(db, pellets=tuple(PELLETS), temperatures_C=TEMPERATURES_C, seed: i
         for k, celsius in enumerate(temperatures_C, start=1):
             T = C_to_K(celsius)
             for name, truth in truths.items():
-                _spectrum(store, run, f"program[{k}]/eis", name, truth, T, rng)
+                _spectrum(store, run, f"program[{k}]/eis", name, truth, T, rng,
+                          "failed" if name in failed else "done")
                 _polarization(store, run, f"program[{k}]/dc_polarization", name, truth, T)
         store.finish_run(run, "done")
     return run
 
 
-def _spectrum(store, run, path, name, truth, T, rng) -> None:
+def _spectrum(store, run, path, name, truth, T, rng, status) -> None:
     z = truth.add_noise(truth.impedance(F_HZ, T), rng, F_HZ)
     step = store.start_step(run, "eis", {}, T, path=path, sample=name)
     store.add_impedance(step, {"time_s": np.arange(F_HZ.size, dtype=float),
                                "frequency_Hz": F_HZ, "impedance_Ohm": z,
                                "amplitude_V": 0.02}, temperature_K=T)
     r = truth.resistances(T)
-    store.finish_step(step, "done", {"r_ion_Ohm": float(r["bulk"] + r["grain_boundary"])})
+    store.finish_step(step, status, {"r_ion_Ohm": float(r["bulk"] + r["grain_boundary"])})
 
 
 def _polarization(store, run, path, name, truth, T) -> None:

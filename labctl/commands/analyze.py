@@ -135,8 +135,9 @@ def _run_id(args) -> int | None:
 
 
 def _datasets(args):
-    """{sample: Dataset} (the key None for a one-sample run or files), the default report
-    folder."""
+    """{sample: Dataset} (the key None for a one-sample run or files; of a run with several
+    samples those with spectra), the default report folder."""
+    import sys
     from pathlib import Path
 
     from labctl import runsamples
@@ -148,9 +149,19 @@ def _datasets(args):
     run_id = _run_id(args)
     if run_id is not None:
         with Store.open(db_path(args.db), create=False) as store:
-            samples = runsamples.names(store.run(run_id)) or [None]
-            return ({sample: from_store(store, run_id, sample) for sample in samples},
-                    f"analysis-run{run_id:04d}")
+            samples = runsamples.names(store.run(run_id))
+            if not samples:
+                return {None: from_store(store, run_id)}, f"analysis-run{run_id:04d}"
+            datasets = {}
+            for sample in samples:     # a pellet without spectra does not stop the others
+                try:
+                    datasets[sample] = from_store(store, run_id, sample)
+                except LabctlError as exc:
+                    print(f"labctl: warning: {exc}: not analyzed", file=sys.stderr)
+            if not datasets:
+                raise LabctlError(f"run {run_id}: no sample has a finished impedance "
+                                  "spectrum to analyze")
+            return datasets, f"analysis-run{run_id:04d}"
     paths = [Path(s) for s in args.source]
     temperatures = None
     if args.temperatures_C:

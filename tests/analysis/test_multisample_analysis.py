@@ -115,3 +115,14 @@ def test_the_overlay_has_one_colour_per_sample(tmp_path):
         assert fig.axes[0].get_ylabel().startswith("\u03c3T")     # both have geometry
     finally:
         plt.close(fig)
+
+
+def test_a_pellet_without_spectra_does_not_stop_the_others(tmp_path, capsys):
+    """Pellet C's spectra failed: A is analyzed, C named on stderr."""
+    db = tmp_path / "runs.sqlite"
+    run = write_run(db, ("A", "C"), (280.0, 320.0), failed=("C",))
+    assert main(["analyze", str(run), "--db", str(db), "--json",
+                 "--out", str(tmp_path / "report")]) == 0
+    out, err = capsys.readouterr()
+    assert sorted(json.loads(out)["samples"]) == ["A"]
+    assert f"run {run} sample C has no finished impedance spectrum" in err
