@@ -168,8 +168,19 @@ class OxygenSensor(Instrument, Protocol):
         temperature, from its bench options)."""
 
 
+@dataclass(frozen=True)
+class SwitchState:
+    """A switch's closed channels as read back, each with where its channel map says it
+    leads: (channel, sample, instrument terminal such as 'fra.hi'), in card order."""
+
+    closed: tuple[tuple[str, str, str], ...]
+
+
 @runtime_checkable
 class Switch(Instrument, Protocol):
+    def read(self) -> SwitchState:
+        """Read back which channels are closed (the matrix state shown to people)."""
+
     def channels_for(self, sample: str, instrument: str) -> frozenset[str]:
         """The channels joining `sample` to bench instrument `instrument` (its channel map)."""
 

@@ -41,6 +41,7 @@ class MeasurementStarted:
     step_id: int            # the store's step id of this measurement
     kind: str
     temperature_K: float | None
+    sample: str | None = None   # whose, in a run with several samples (None: the only one)
 
 
 @dataclass(frozen=True)

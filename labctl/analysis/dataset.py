@@ -11,6 +11,10 @@ From files: the temperature is the caller's, else the `temperature_K` labctl wri
 in the file's comments, else a number with `C` or `K` at the end of the file name
 (`pellet_350C.z`, `s-140deg.txt`); the geometry is the caller's, else the `thickness_m` and `area_m2` of
 the sample that labctl writes in the comments.
+
+A run with several samples (`sample_json` = `{"name": run, "samples": [{"name", "thickness_m",
+"area_m2", ...}, ...]}`, each step naming its sample) gives one dataset per sample
+(`from_store(store, run_id, sample)`; `labctl.runsamples`), with that sample's geometry.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from labctl import registry
+from labctl import registry, runsamples
 from labctl.analysis import transference
 from labctl.analysis.readers import read_spectrum
 from labctl.errors import LabctlError
@@ -73,9 +77,15 @@ class Dataset:
     notes: list[str] = field(default_factory=list)
 
 
-def from_store(store: Store, run_id: int) -> Dataset:
+def from_store(store: Store, run_id: int, sample: str | None = None) -> Dataset:
+    """The run's dataset; of a run with several samples, that of `sample` (required)."""
     run = store.run(run_id)
-    steps = [s for s in store.steps(run_id) if s.status == "done" and not s.superseded]
+    names = runsamples.names(run)
+    if (sample is None) != (not names) or (sample is not None and sample not in names):
+        raise LabctlError(f"run {run_id} has samples {', '.join(names)}: name one of them"
+                          if names else f"run {run_id} has one sample, not {sample!r}")
+    steps = [s for s in store.steps(run_id)
+             if s.status == "done" and not s.superseded and s.sample == sample]
     groups: dict[str, list] = {}
     for step in steps:
         key = (step.path or "").rpartition("/")[0] or f"T={step.temperature_K}"
@@ -103,12 +113,14 @@ def from_store(store: Store, run_id: int) -> Dataset:
                 if eis and source.result else None,
                 _polarization(store, dc[0]) if dc else None,
                 li[0].result if li else None, parts[0].result if parts else None))
+    where = f"run {run_id}" + ("" if sample is None else f" sample {sample}")
     if not plateaus:
-        raise LabctlError(f"run {run_id} has no finished impedance spectrum to analyze")
-    sample = run.sample
-    return Dataset(run.name, sample.get("thickness_m"), sample.get("area_m2"),
+        raise LabctlError(f"{where} has no finished impedance spectrum to analyze")
+    geometry = runsamples.entry(run, sample)
+    return Dataset(run.name if sample is None else f"{run.name}: {sample}",
+                   geometry.get("thickness_m"), geometry.get("area_m2"),
                    sorted(plateaus, key=lambda p: p.temperature_K), window,
-                   f"{store.path} run {run_id}")
+                   f"{store.path} {where}")
 
 
 def _polarization(store: Store, step) -> Polarization:

@@ -60,7 +60,7 @@ def _legend(ax, **options) -> None:
         ax.legend(**options)
 
 
-def _save(fig, path: Path) -> str:
+def save(fig, path: Path) -> str:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     import matplotlib.pyplot as plt
@@ -101,7 +101,7 @@ def _nyquist(analysis: Analysis, out_dir: Path) -> str:
         ax.grid(alpha=0.3)
     for ax in axes.ravel()[n:]:
         ax.set_visible(False)
-    return _save(fig, out_dir / "nyquist.png")
+    return save(fig, out_dir / "nyquist.png")
 
 
 def _bode(analysis: Analysis, out_dir: Path) -> str:
@@ -124,27 +124,37 @@ def _bode(analysis: Analysis, out_dir: Path) -> str:
     _legend(mag, fontsize=8)
     for ax in (mag, phase):
         ax.grid(alpha=0.3, which="both")
-    return _save(fig, out_dir / "bode.png")
+    return save(fig, out_dir / "bode.png")
 
 
 def _arrhenius(analysis: Analysis, out_dir: Path) -> str:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6.4, 4.8))
-    T = analysis.temperatures_K
     geometry = analysis.cell_constant_per_m is not None
+    draw_arrhenius(ax, analysis, geometry)
+    arrhenius_axes(ax, geometry)
+    return save(fig, out_dir / "arrhenius.png")
+
+
+def draw_arrhenius(ax, analysis: Analysis, geometry: bool, color=None, name: str = "") -> None:
+    """sigma T (T/R without `geometry`) of bulk, grain boundary and total (markers o, s, D)
+    with their fitted lines, in `color` (None: one colour per contribution), labelled with
+    `name` first."""
+    T = analysis.temperatures_K
     for c, marker in zip(CONTRIBUTIONS, ("o", "s", "D")):
         y_T = (analysis.sigma(c) if geometry
                else 1 / np.array([p.R_Ohm[c] for p in analysis.plateaus])) * T
         if not np.any(np.isfinite(y_T)):
             continue
         line = analysis.arrhenius[c]
-        label = NAMES[c]
+        label = f"{name} {NAMES[c]}".strip()
         if line:
             err = f" \u00b1 {line.Ea_std_eV:.1g}" if np.isfinite(line.Ea_std_eV) else ""
             label += f": Ea = {line.Ea_eV:.4f}{err} eV"
         used = np.array([p.seen[c] for p in analysis.plateaus], dtype=bool)
-        points = ax.semilogy(1000 / T[used], y_T[used], marker, mfc="none", label=label)
+        points = ax.semilogy(1000 / T[used], y_T[used], marker, mfc="none", color=color,
+                             label=label)
         ax.semilogy(1000 / T[~used], y_T[~used], marker, color=points[0].get_color(),
                     alpha=0.3)       # not in the data there: left out of the line
         if line:
@@ -152,6 +162,10 @@ def _arrhenius(analysis: Analysis, out_dir: Path) -> str:
             scale = analysis.cell_constant_per_m if geometry else 1.0
             ax.semilogy(1000 / grid, scale * line.y_T(grid), "-", color=points[0].get_color(),
                         lw=1)
+
+
+def arrhenius_axes(ax, geometry: bool) -> None:
+    """Labels, the degC axis on top, legend and grid of an Arrhenius plot."""
     ax.set(xlabel="1000 / T  /  K\u207b\u00b9",
            ylabel="\u03c3T  /  S K m\u207b\u00b9" if geometry else "T / R  /  K \u03a9\u207b\u00b9",
            title="Arrhenius (lines: fits of ln \u03c3T vs 1/T)" if geometry
@@ -161,7 +175,6 @@ def _arrhenius(analysis: Analysis, out_dir: Path) -> str:
     top.set_xlabel("T / \u00b0C")
     _legend(ax, fontsize=8)
     ax.grid(alpha=0.3, which="both")
-    return _save(fig, out_dir / "arrhenius.png")
 
 
 def _polarization(analysis: Analysis, out_dir: Path) -> str | None:
@@ -188,12 +201,12 @@ def _polarization(analysis: Analysis, out_dir: Path) -> str | None:
            title="DC polarization (--: I\u2080 = V/R_ion + I_ss, \u00b7\u00b7: I_ss)")
     _legend(ax, fontsize=8)
     ax.grid(alpha=0.3, which="both")
-    return _save(fig, out_dir / "polarization.png")
+    return save(fig, out_dir / "polarization.png")
 
 
 def _window(analysis: Analysis, out_dir: Path) -> str | None:
     return (None if analysis.dataset.window is None
-            else _save(window_figure(analysis), out_dir / "stability_window.png"))
+            else save(window_figure(analysis), out_dir / "stability_window.png"))
 
 
 def window_figure(analysis: Analysis):

@@ -52,11 +52,9 @@ def register(subparsers) -> None:
 
 def handler(args: argparse.Namespace) -> int:
     import json
-    import sys
     from pathlib import Path
 
-    from labctl.analysis import drt_report, report
-    from labctl.analysis.analysis import analyze
+    from labctl.analysis import drt_report, overview
     from labctl.commands import analyze_chrono
     from labctl.errors import LabctlError
     from labctl.units import K_to_C
@@ -65,58 +63,105 @@ def handler(args: argparse.Namespace) -> int:
         return analyze_chrono.handler(args)
     cell = _cell_thermodynamics(args)
     try:
-        dataset, default_out = _dataset(args)
+        datasets, default_out = _datasets(args)
     except LabctlError:
         if cell is None:
             raise
         print(json.dumps(cell.to_json()) if args.json else _cell_summary(cell))
         return 0
-    for note in dataset.notes:
-        print(f"labctl: warning: {note}", file=sys.stderr)
-    drts = drt_report.compute(dataset) if args.drt else []
-    analysis = analyze(dataset, args.circuit, args.carrier_density_per_m3, drts or None)
-    if not any(p.fit.success for p in analysis.plateaus):
-        print("labctl: warning: no spectrum could be fitted", file=sys.stderr, flush=True)
     out = Path(args.out or default_out)
+    results = {}
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        extra = (_transference_plots(args.db, int(args.source[0]), out)
-                 if len(args.source) == 1 and args.source[0].isdigit() else [])
-        if args.drt:
-            extra.append(drt_report.write(analysis, drts, out))
-        index = report.write(analysis, out, extra)
+        for sample, dataset in datasets.items():
+            folder = out if sample is None else out / overview.folder_name(sample)
+            results[sample] = _analyzed(args, dataset, folder, sample)
+        index = (results[None][3] if None in results
+                 else overview.write({s: r[0] for s, r in results.items()}, out,
+                                     f"run {_run_id(args)}"))
     except OSError as exc:
         raise LabctlError(f"{out}: cannot write the report: {exc.strerror}") from exc
     if args.json:
-        result = analysis.to_json()
-        if args.drt:
-            result["drt"] = drt_report.to_json(analysis, drts)
+        jsons = {sample: result[1] for sample, result in results.items()}
+        result = (jsons[None] if None in jsons
+                  else {"run_id": _run_id(args), "samples": jsons})
         print(json.dumps({**result, **(cell.to_json() if cell else {})}))
-    else:
+        return 0
+    for sample, (analysis, _, drts, _) in results.items():
+        if sample is not None:
+            print(f"sample {sample}:")
         _print_summary(analysis)
         for entry in drt_report.to_json(analysis, drts):
             peaks = "  ".join(f"{k['R_ohm']:.4g} Ohm @ {k['frequency_Hz']:.3g} Hz"
                               for k in entry["peaks"] if not k["at_edge"])
             note = f"  ({entry['note']})" if entry["note"] else ""
             print(f"{K_to_C(entry['temperature_K']):7.1f} C  DRT: {peaks or 'no peaks'}{note}")
-        if cell:
-            print(_cell_summary(cell))
-        print(f"report: {index}")
+    if cell:
+        print(_cell_summary(cell))
+    print(f"report: {index}")
     return 0
 
 
-def _dataset(args):
+def _analyzed(args, dataset, out, sample: str | None):
+    """Analyze one sample's dataset and write its report into `out`: (analysis, its JSON,
+    DRTs, index.html)."""
+    import sys
+
+    from labctl.analysis import drt_report, report
+    from labctl.analysis.analysis import analyze
+
+    prefix = "" if sample is None else f"sample {sample}: "
+    for note in dataset.notes:
+        print(f"labctl: warning: {prefix}{note}", file=sys.stderr)
+    drts = drt_report.compute(dataset) if args.drt else []
+    analysis = analyze(dataset, args.circuit, args.carrier_density_per_m3, drts or None)
+    if not any(p.fit.success for p in analysis.plateaus):
+        print(f"labctl: warning: {prefix}no spectrum could be fitted", file=sys.stderr,
+              flush=True)
+    out.mkdir(parents=True, exist_ok=True)
+    extra = (_transference_plots(args.db, _run_id(args), sample, out)
+             if _run_id(args) is not None else [])
+    if args.drt:
+        extra.append(drt_report.write(analysis, drts, out))
+    index = report.write(analysis, out, extra)
+    result = analysis.to_json()
+    if args.drt:
+        result["drt"] = drt_report.to_json(analysis, drts)
+    return analysis, result, drts, index
+
+
+def _run_id(args) -> int | None:
+    """The run id given as the source, None for files."""
+    return int(args.source[0]) if len(args.source) == 1 and args.source[0].isdigit() else None
+
+
+def _datasets(args):
+    """{sample: Dataset} (the key None for a one-sample run or files; of a run with several
+    samples those with spectra), the default report folder."""
+    import sys
     from pathlib import Path
 
+    from labctl import runsamples
     from labctl.analysis.dataset import from_files, from_store
     from labctl.errors import LabctlError
     from labctl.store import Store, db_path
     from labctl.units import C_to_K
 
-    if len(args.source) == 1 and args.source[0].isdigit():
-        run_id = int(args.source[0])
+    run_id = _run_id(args)
+    if run_id is not None:
         with Store.open(db_path(args.db), create=False) as store:
-            return from_store(store, run_id), f"analysis-run{run_id:04d}"
+            samples = runsamples.names(store.run(run_id))
+            if not samples:
+                return {None: from_store(store, run_id)}, f"analysis-run{run_id:04d}"
+            datasets = {}
+            for sample in samples:     # a pellet without spectra does not stop the others
+                try:
+                    datasets[sample] = from_store(store, run_id, sample)
+                except LabctlError as exc:
+                    print(f"labctl: warning: {exc}: not analyzed", file=sys.stderr)
+            if not datasets:
+                raise LabctlError(f"run {run_id}: no sample has a finished impedance "
+                                  "spectrum to analyze")
+            return datasets, f"analysis-run{run_id:04d}"
     paths = [Path(s) for s in args.source]
     temperatures = None
     if args.temperatures_C:
@@ -125,7 +170,7 @@ def _dataset(args):
         except ValueError:
             raise LabctlError(f"--temperatures-C: not a list of numbers: "
                               f"{args.temperatures_C!r}") from None
-    return (from_files(paths, temperatures, args.thickness_m, args.area_m2),
+    return ({None: from_files(paths, temperatures, args.thickness_m, args.area_m2)},
             f"analysis-{paths[0].stem}")
 
 
@@ -134,10 +179,10 @@ def _cell_thermodynamics(args):
     from labctl.analysis import cell_thermodynamics
     from labctl.store import Store, db_path
 
-    if not (len(args.source) == 1 and args.source[0].isdigit()):
+    if _run_id(args) is None:
         return None
     with Store.open(db_path(args.db), create=False) as store:
-        return cell_thermodynamics.from_store(store, int(args.source[0]))
+        return cell_thermodynamics.from_store(store, _run_id(args))
 
 
 def _cell_summary(cell) -> str:
@@ -148,14 +193,15 @@ def _cell_summary(cell) -> str:
             f"{cell.dH_std_J_per_mol:.2g} J/mol")
 
 
-def _transference_plots(db, run_id: int, out) -> list[str]:
-    """transference-stepNNN.png: I(t) with I_0 and I_ss, and both spectra, per t+ step."""
+def _transference_plots(db, run_id: int, sample: str | None, out) -> list[str]:
+    """transference-stepNNN.png: I(t) with I_0 and I_ss, and both spectra, per t+ step
+    (of `sample`)."""
     from labctl.analysis import transference
     from labctl.store import Store, db_path
 
     with Store.open(db_path(db), create=False) as store:
         return [transference.plot(store, step, out / f"transference-step{step.seq:03d}.png").name
-                for step in transference.steps(store, run_id)]
+                for step in transference.steps(store, run_id) if step.sample == sample]
 
 
 def _print_summary(analysis) -> None:

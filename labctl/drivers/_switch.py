@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from labctl.capabilities import SwitchState
 from labctl.clock import Clock
 from labctl.errors import ConfigError, InstrumentError, SafetyLimitError
 from labctl.instrument import Instrument, raise_scpi_errors
@@ -127,6 +128,14 @@ class SwitchMatrix(Instrument):
 
     def check_errors(self) -> None:
         raise_scpi_errors(self, self.ERROR_QUERY)
+
+    def read(self) -> SwitchState:
+        """The closed channels, read back, with where each leads ('?' for a channel the
+        map lacks: closed by someone else)."""
+        unknown = Wire("?", "?")
+        return SwitchState(tuple((c, self.wires.get(c, unknown).sample,
+                                  self.wires.get(c, unknown).terminal)
+                                 for c in sorted(self.closed(), key=self.card.index)))
 
     # -- the Switch capability --------------------------------------------------------------
     def channels_for(self, sample: str, instrument: str) -> frozenset[str]:

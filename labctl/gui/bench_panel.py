@@ -1,5 +1,6 @@
 """The bench panel: each instrument with its connection state, identity and live reading
-(polled by the session off the GUI thread), and manual controls that go through the
+(polled by the session off the GUI thread; of a switch matrix, its closed channels read
+back, grouped as which pellet is on which instrument), and manual controls that go through the
 runner and its safety limits: furnace set-point and ramp, a one-off run of each protocol
 that declares a short form (an impedance spectrum, a DC polarization: fields and defaults
 from its `Params`), and the prominent 'everything safe' button."""
@@ -13,8 +14,8 @@ from PySide6.QtWidgets import (QFormLayout, QGroupBox, QHBoxLayout, QHeaderView,
 
 from labctl import events as ev
 from labctl import registry
-from labctl.capabilities import (CurrentReading, SourceMeter, TemperatureController,
-                                 TemperatureReading)
+from labctl.capabilities import (CurrentReading, SourceMeter, Switch, SwitchState,
+                                 TemperatureController, TemperatureReading)
 from labctl.errors import LabctlError
 from labctl.gui import paramfields
 from labctl.gui.session import CommandDone, Readings, Session
@@ -34,7 +35,19 @@ def describe(reading) -> str:
                 f"{K_to_C(reading.setpoint_K):.1f} °C   output {reading.output_percent:.0f} %")
     if isinstance(reading, CurrentReading):
         return f"U = {reading.voltage_V:.4g} V   I = {reading.current_A:.4g} A"
+    if isinstance(reading, SwitchState):
+        return describe_switch(reading)
     return ""
+
+
+def describe_switch(state: SwitchState) -> str:
+    """'A on fra (1!1 hi, 1!11 lo)   B on smu (...)', or 'all open'."""
+    routes: dict[tuple[str, str], list[str]] = {}
+    for channel, sample, terminal in state.closed:
+        instrument, _, end = terminal.partition(".")
+        routes.setdefault((sample, instrument), []).append(f"{channel} {end}".strip())
+    return "   ".join(f"{sample} on {instrument} ({', '.join(channels)})"
+                      for (sample, instrument), channels in routes.items()) or "all open"
 
 
 class BenchPanel(QWidget):
@@ -157,6 +170,10 @@ class BenchPanel(QWidget):
         elif isinstance(event, ev.StateChanged):
             for box in self.controls:
                 box.setEnabled(event.state not in ACTIVE)
+            if event.state in ACTIVE:      # not read during a run: no stale state shown
+                for name, inst in self.session.bench.instruments.items():
+                    if isinstance(inst, Switch):
+                        self._set(self.rows[name], READING, "switched by the run")
         elif isinstance(event, Readings):
             for name, row in self.rows.items():
                 if name in event.identities:

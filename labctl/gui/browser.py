@@ -1,7 +1,8 @@
 """The run browser: runs from the store (status, sample, date); open one to replot it
 (a run still running keeps growing), export it as CSV or ZView .z files, analyze it
 (`labctl analyze` on a worker thread: a report folder, opened in the system's browser with
-*Open report*, and each fitted spectrum's model drawn over its Nyquist arc)."""
+*Open report*, and each fitted spectrum's model drawn over its Nyquist arc; a run with
+several samples is analyzed per sample, as `labctl analyze` does)."""
 
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ FOLLOW_MS = 1000
 
 
 class RunBrowser(QWidget):
-    analyzed = Signal(int, object, object)     # run id, Analysis or None, index path / error
+    analyzed = Signal(int, object, object)     # run id, {sample: Analysis} or None, index / error
     failed = Signal(str)                       # a store error, for the window's status bar
 
     def __init__(self, db_path: Path, parent: QWidget | None = None):
@@ -158,35 +159,40 @@ class RunBrowser(QWidget):
         self.analysis_thread.start()
 
     def _analyze(self, run_id: int, folder: Path) -> None:
-        from labctl.analysis import report
+        from labctl import runsamples
+        from labctl.analysis import overview
         from labctl.analysis.analysis import analyze
         from labctl.analysis.dataset import from_store
 
         try:
             with Store.open(self.store.path, create=False) as store:   # this thread's own
-                analysis = analyze(from_store(store, run_id))
-            self.analyzed.emit(run_id, analysis, report.write(analysis, folder))
+                samples = runsamples.names(store.run(run_id)) or [None]
+                analyses = {s: analyze(from_store(store, run_id, s)) for s in samples}
+            self.analyzed.emit(run_id, analyses,
+                               overview.write_reports(analyses, folder, f"run {run_id}"))
         except (LabctlError, OSError) as exc:
             self.analyzed.emit(run_id, None, exc)
 
     @reported("showing the analysis")
-    def _show_analysis(self, run_id: int, analysis, index) -> None:
-        if analysis is None:
+    def _show_analysis(self, run_id: int, analyses, index) -> None:
+        if analyses is None:
             return self.message.setText(f"analysis of run {run_id} failed: {index}")
         if self.opened != run_id:
             self.open(run_id)
-        steps = {s.path: s.id for s in self.store.steps(run_id)}
-        fitted = 0
-        for plateau in analysis.plateaus:
-            if plateau.fit.success and plateau.plateau.label in steps:
-                f = plateau.plateau.frequency_Hz
-                dense = np.logspace(np.log10(f.min()), np.log10(f.max()), 200)
-                self.plots.nyquist.set_fit(steps[plateau.plateau.label], dense,
-                                           plateau.fit.impedance(dense))
-                fitted += 1
+        steps = {(s.sample, s.path): s.id for s in self.store.steps(run_id)}
+        fitted = total = 0
+        for sample, analysis in analyses.items():
+            total += len(analysis.plateaus)
+            for plateau in analysis.plateaus:
+                step = steps.get((sample, plateau.plateau.label))
+                if plateau.fit.success and step is not None:
+                    f = plateau.plateau.frequency_Hz
+                    dense = np.logspace(np.log10(f.min()), np.log10(f.max()), 200)
+                    self.plots.nyquist.set_fit(step, dense, plateau.fit.impedance(dense))
+                    fitted += 1
         self.report = Path(index)
         self.open_report_button.setEnabled(True)
-        self.message.setText(f"run {run_id}: {fitted} of {len(analysis.plateaus)} spectra "
+        self.message.setText(f"run {run_id}: {fitted} of {total} spectra "
                              f"fitted (black lines); report {index}")
 
     def open_report(self) -> bool:

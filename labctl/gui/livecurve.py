@@ -86,7 +86,8 @@ class LiveCurve:
                  width: float = 1.5, **style):
         self.buffer = GrowingBuffer(ncols)
         self.clip = clip
-        self.colour, self.dashed = colour, dashed   # colour None: by temperature
+        self.colour, self.dashed = colour, dashed   # colour None: by temperature or sample
+        self.sample: str | None = None              # in a run with several: whose
         self.width = width
         self.item = _Item(self, **style)
         self.bounds: list[tuple[float, float] | None] = [None, None]

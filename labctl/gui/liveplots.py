@@ -6,15 +6,17 @@ the |Z| monitor under T(t) ('monitor'), DC readings to I(t) ('relaxation') or to
 ('sweep', shown once there is one), temperature readings to T(t); a finished measurement's
 resistance to Arrhenius and its steady current to I(t). `load_run` replots a run from the store, and
 `follow` continues it with the points added since (a run still running).
+A run with several samples: each curve is its sample's (one colour per sample), and the
+*Sample* selector shows one sample's spectra in Nyquist and Bode (or all).
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QGridLayout, QSplitter, QWidget
+from PySide6.QtWidgets import QComboBox, QGridLayout, QSplitter, QWidget
 
 from labctl import events as ev
-from labctl import registry
+from labctl import registry, runsamples
 from labctl.capabilities import CurrentReading, ImpedancePoint
 from labctl.gui.plots import (ArrheniusPlot, BodePlot, CurrentPlot, NyquistPlot, SweepPlot,
                               TemperaturePlot)
@@ -22,6 +24,7 @@ from labctl.store import Store
 
 # where the points of a kind no protocol declares are drawn, by store table
 DEFAULT = {"impedance": "spectrum", "dc": "relaxation"}
+ALL_SAMPLES = "all samples"
 
 
 class PlotsView(QWidget):
@@ -30,6 +33,11 @@ class PlotsView(QWidget):
         self.nyquist, self.bode = NyquistPlot(), BodePlot()
         self.current, self.temperature = CurrentPlot(), TemperaturePlot()
         self.sweep, self.arrhenius = SweepPlot(), ArrheniusPlot()
+        self.sample_box = QComboBox()
+        self.sample_box.setToolTip("The sample whose spectra Nyquist and Bode show")
+        self.sample_box.currentTextChanged.connect(self._show_sample)
+        self.nyquist.tools.insertWidget(1, self.sample_box)
+        self.set_samples([])
         top = QSplitter(Qt.Horizontal)
         for panel in (self.nyquist, self.bode):
             top.addWidget(panel)
@@ -45,6 +53,7 @@ class PlotsView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(split)
         self._kinds: dict[int, tuple[str, float | None]] = {}
+        self._samples: dict[int, str | None] = {}     # step id -> its sample
         self._finished: set[int] = set()
         self._largest_Ohm = 0.0     # largest R_ion so far: the Nyquist view shows its arc
         self._cursor = (0, 0, 0)   # of the stored run being followed
@@ -58,7 +67,9 @@ class PlotsView(QWidget):
         for panel in self.panels:
             panel.clear()
         self.sweep.hide()
+        self.set_samples([])
         self._kinds.clear()
+        self._samples.clear()
         self._finished.clear()
         self._largest_Ohm = 0.0
         self._cursor = (0, 0, 0)
@@ -66,9 +77,34 @@ class PlotsView(QWidget):
     def load_run(self, store: Store, run_id: int) -> None:
         """Replot run `run_id` from the store (what it has so far, if it is running)."""
         self.clear()
-        sample = store.run(run_id).sample
-        self.arrhenius.set_geometry(sample.get("thickness_m"), sample.get("area_m2"))
+        run = store.run(run_id)
+        if runsamples.names(run):
+            self.arrhenius.set_samples(run.sample["samples"])
+            self.set_samples(runsamples.names(run))
+        else:
+            self.arrhenius.set_geometry(run.sample.get("thickness_m"),
+                                        run.sample.get("area_m2"))
         self.follow(store, run_id)
+
+    def set_samples(self, names: list[str]) -> None:
+        """The samples of a run with several, the selector's choices in this order (it
+        shows while there are two or more; measurements add the samples they name)."""
+        self.sample_box.blockSignals(True)
+        self.sample_box.clear()
+        self.sample_box.addItem(ALL_SAMPLES)
+        self.sample_box.blockSignals(False)
+        for name in names:
+            self._add_sample(name)
+        self._show_sample(ALL_SAMPLES)
+
+    def _add_sample(self, name: str) -> None:
+        if self.sample_box.findText(name) < 0:
+            self.sample_box.addItem(name)
+        self.sample_box.setVisible(self.sample_box.count() > 2)
+
+    def _show_sample(self, choice: str) -> None:
+        for plot in (self.nyquist, self.bode):
+            plot.show_sample(None if choice in (ALL_SAMPLES, "") else choice)
 
     def follow(self, store: Store, run_id: int) -> int:
         """Add the points of run `run_id` stored since the last call; how many."""
@@ -76,7 +112,7 @@ class PlotsView(QWidget):
         steps = store.steps(run_id)
         for step in steps:
             if step.id not in self._kinds:
-                self.start_measurement(step.id, step.kind, step.temperature_K)
+                self.start_measurement(step.id, step.kind, step.temperature_K, step.sample)
         for step_id, z in new.impedance.items():
             self.add_impedance(step_id, z["time_s"], z["frequency_Hz"], z["impedance_Ohm"])
         for step_id, dc in new.dc.items():
@@ -92,7 +128,8 @@ class PlotsView(QWidget):
 
     def handle(self, event: ev.Event) -> None:
         if isinstance(event, ev.MeasurementStarted):
-            self.start_measurement(event.step_id, event.kind, event.temperature_K)
+            self.start_measurement(event.step_id, event.kind, event.temperature_K,
+                                   event.sample)
         elif isinstance(event, ev.PointRecorded):
             p = event.point
             if isinstance(p, ImpedancePoint):
@@ -105,10 +142,14 @@ class PlotsView(QWidget):
         elif isinstance(event, ev.MeasurementFinished) and event.status == "done":
             self.finish_measurement(event.step_id, event.kind, event.result)
 
-    def start_measurement(self, step_id: int, kind: str, temperature_K: float | None) -> None:
-        """Curves for measurement `step_id` are made at its first point, in the plot of
-        its stream, named by its temperature."""
+    def start_measurement(self, step_id: int, kind: str, temperature_K: float | None,
+                          sample: str | None = None) -> None:
+        """Curves for measurement `step_id` (of `sample`, in a run with several) are made
+        at its first point, in the plot of its stream, named by its temperature."""
         self._kinds[step_id] = (kind, temperature_K)
+        self._samples[step_id] = sample
+        if sample is not None:
+            self._add_sample(sample)
 
     def _stream(self, step_id: int, table: str) -> tuple[str | None, float | None]:
         kind, temperature_K = self._kinds.get(step_id, (None, None))
@@ -117,22 +158,24 @@ class PlotsView(QWidget):
 
     def add_impedance(self, step_id: int, time_s, frequency_Hz, impedance_Ohm) -> None:
         stream, temperature_K = self._stream(step_id, "impedance")
+        sample = self._samples.get(step_id)
         if stream == "monitor":
             self.temperature.add_monitor(step_id, temperature_K, time_s, frequency_Hz,
-                                         impedance_Ohm)
+                                         impedance_Ohm, sample)
         elif stream == "spectrum":
             for plot in (self.nyquist, self.bode):
-                plot.start(step_id, temperature_K)
+                plot.start(step_id, temperature_K, sample)
                 plot.add(step_id, frequency_Hz, impedance_Ohm)
 
     def add_current(self, step_id: int, time_s, voltage_V, current_A) -> None:
         stream, temperature_K = self._stream(step_id, "dc")
+        sample = self._samples.get(step_id)
         if stream == "sweep":
             self.sweep.show()
-            self.sweep.start(step_id, temperature_K)
+            self.sweep.start(step_id, temperature_K, sample)
             self.sweep.add(step_id, voltage_V, current_A)
         elif stream == "relaxation":
-            self.current.start(step_id, temperature_K)
+            self.current.start(step_id, temperature_K, sample)
             self.current.add(step_id, time_s, voltage_V, current_A)
 
     def finish_measurement(self, step_id: int, kind: str, result: dict) -> None:
@@ -145,7 +188,7 @@ class PlotsView(QWidget):
         resistance = marks.resistance(typed) if marks.resistance else None
         steady = marks.steady_A(typed) if marks.steady_A else None
         if resistance and temperature_K is not None:
-            self.arrhenius.add(temperature_K, resistance)
+            self.arrhenius.add(temperature_K, resistance, self._samples.get(step_id))
             self.nyquist.set_resistance(step_id, resistance)
             self._largest_Ohm = max(self._largest_Ohm, resistance)
             self.nyquist.zoom_to(self._largest_Ohm)

@@ -1,6 +1,8 @@
 """What every live plot shares: a pyqtgraph layout of plots, curves coloured by
-temperature, a readout of the point under the cursor, PNG/SVG export, and a refresh
-timer that redraws only curves that changed or whose view moved.
+temperature (by sample where curves of several samples are shown: a run with several
+pellets; `show_sample` shows one sample's only), a readout of the point under the cursor,
+PNG/SVG export, and a refresh timer that redraws only curves that changed or whose view
+moved.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from labctl.units import K_to_C
 REFRESH_MS = 40          # at most 25 redraws per second
 PICK_RADIUS_PX = 20      # the readout names the nearest point within this distance
 COLORMAP = pg.colormap.get("CET-R4")   # blue (cold) .. red (hot)
+SAMPLE_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b",
+                  "#e377c2", "#17becf", "#7f7f7f", "#bcbd22")   # matplotlib's tab10, by sample
 
 pg.setConfigOptions(antialias=False, background="w", foreground="k")
 
@@ -89,6 +93,8 @@ class PlotPanel(QWidget):
         layout.addLayout(row)
         self.plots: list[pg.PlotItem] = []
         self.curves: list[tuple[pg.PlotItem, LiveCurve, float | None, Callable]] = []
+        self.samples: list[str] = []          # of the curves, in order of appearance
+        self.shown_sample: str | None = None  # None: every sample's curves
         self._moved: set[int] = set()
         self.graphics.scene().sigMouseMoved.connect(self._pick)
         # no pyqtgraph "Export..." in the right-click menu: its file dialog reads the files
@@ -118,8 +124,14 @@ class PlotPanel(QWidget):
         return plot
 
     def add_curve(self, plot: pg.PlotItem, curve: LiveCurve, temperature_K: float | None,
-                  describe: Callable[[np.ndarray], str], name: str | None = None) -> LiveCurve:
-        """Show `curve` in `plot`; `describe(row)` is the readout text of one of its points."""
+                  describe: Callable[[np.ndarray], str], name: str | None = None,
+                  sample: str | None = None) -> LiveCurve:
+        """Show `curve` (of `sample`, in a run with several) in `plot`; `describe(row)` is
+        the readout text of one of its points."""
+        curve.sample = sample
+        if sample is not None and sample not in self.samples:
+            self.samples.append(sample)
+        curve.item.setVisible(self.visible(curve))
         plot.addItem(curve.item)
         named = {label.text for _, label in plot.legend.items} if plot.legend else set()
         if name and plot.legend is not None and name not in named:   # once per temperature
@@ -138,6 +150,7 @@ class PlotPanel(QWidget):
             if plot.legend is not None:
                 plot.legend.removeItem(curve.item)
         self.curves.clear()
+        self.samples.clear()
         self.readout.setText(" ")
         self._build()
         self.fit_all()
@@ -151,12 +164,28 @@ class PlotPanel(QWidget):
         for plot in self.plots:
             plot.enableAutoRange()
 
+    def visible(self, curve: LiveCurve) -> bool:
+        """Whether the sample shown is `curve`'s (curves of no sample: always)."""
+        return self.shown_sample is None or curve.sample in (None, self.shown_sample)
+
+    def show_sample(self, sample: str | None) -> None:
+        """Only the curves of `sample` (None: of every sample)."""
+        self.shown_sample = sample
+        for _, curve, _, _ in self.curves:
+            curve.item.setVisible(self.visible(curve))
+        self._recolor()
+
     def _recolor(self) -> None:
-        """One colour per temperature, spread over the temperatures shown."""
+        """One colour per temperature, spread over the temperatures shown; one per sample
+        while curves of several samples are shown."""
         temps = sorted({t for _, _, t, _ in self.curves if t is not None})
+        by_sample = self.shown_sample is None and len(self.samples) > 1
         for _, curve, t, _ in self.curves:
             if curve.colour is not None:
                 colour = pg.mkColor(curve.colour)
+            elif by_sample and curve.sample is not None:
+                index = self.samples.index(curve.sample)
+                colour = pg.mkColor(SAMPLE_COLOURS[index % len(SAMPLE_COLOURS)])
             elif t is not None:
                 frac = 0.5 if len(temps) < 2 else (t - temps[0]) / (temps[-1] - temps[0])
                 colour = COLORMAP.map(0.1 + 0.8 * frac, mode="qcolor")
@@ -195,7 +224,8 @@ class PlotPanel(QWidget):
             d2 = ((x - here.x()) / px_w) ** 2 + ((y - here.y()) / px_h) ** 2
             i = int(np.nanargmin(d2)) if np.isfinite(d2).any() else None
             if i is not None and d2[i] <= PICK_RADIUS_PX ** 2 and (best is None or d2[i] < best[0]):
-                best = (d2[i], describe(curve.row(int(curve.shown[i]))))
+                text = describe(curve.row(int(curve.shown[i])))
+                best = (d2[i], text if curve.sample is None else f"{curve.sample}   {text}")
         if best is not None:
             self.readout.setText(best[1])
 

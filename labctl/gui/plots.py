@@ -25,17 +25,23 @@ def _si(value: float, unit: str) -> str:
     return siFormat(value, precision=4, suffix=unit)
 
 
+def _name(temperature_K: float | None, sample: str | None) -> str:
+    """A curve's legend entry: its temperature, after its sample in a run with several."""
+    return celsius(temperature_K) if sample is None else f"{sample} {celsius(temperature_K)}"
+
+
 class _Spectra(PlotPanel):
-    """Impedance spectra keyed by step id, one colour per temperature."""
+    """Impedance spectra keyed by step id, one colour per temperature (per sample while
+    several samples' are shown)."""
 
     def _build(self) -> None:
         self.spectra: dict[int, list[LiveCurve]] = {}
 
-    def start(self, key: int, temperature_K: float | None) -> None:
+    def start(self, key: int, temperature_K: float | None, sample: str | None = None) -> None:
         if key not in self.spectra:
-            self.spectra[key] = self._curves(temperature_K)
+            self.spectra[key] = self._curves(temperature_K, sample)
 
-    def _curves(self, temperature_K: float | None) -> list[LiveCurve]:
+    def _curves(self, temperature_K: float | None, sample: str | None) -> list[LiveCurve]:
         raise NotImplementedError
 
     def add(self, key: int, frequency_Hz, impedance_Ohm) -> None:
@@ -76,6 +82,7 @@ class NyquistPlot(_Spectra):
         super()._build()
         self.fits: dict[int, LiveCurve] = {}
         self._temperatures: dict[int, float | None] = {}
+        self._samples: dict[int, str | None] = {}
         self.resistances: dict[int, float] = {}
 
     def set_resistance(self, key: int, resistance_Ohm: float) -> None:
@@ -102,19 +109,24 @@ class NyquistPlot(_Spectra):
             r = self.resistances.get(key)
             scale = 1.0 / r if on and r else 1.0
             for curve in curves:
-                curve.item.setVisible(not on or r is not None)
+                curve.item.setVisible(self.visible(curve) and (not on or r is not None))
                 curve.item.setTransform(QTransform.fromScale(scale, scale))
 
-    def _curves(self, temperature_K):
+    def show_sample(self, sample: str | None) -> None:
+        super().show_sample(sample)
+        self._apply_scales()
+
+    def _curves(self, temperature_K, sample):
         curve = LiveCurve(5, **SYMBOL)
         self.add_curve(self.plot, curve, temperature_K, _describe_z(temperature_K),
-                       celsius(temperature_K))
-        curve.item.setVisible(not self.normalise.isChecked())   # until its R_ion is known
-        return [curve]
+                       _name(temperature_K, sample), sample)
+        curve.item.setVisible(self.visible(curve) and not self.normalise.isChecked())
+        return [curve]                          # normalised: shown once its R_ion is known
 
-    def start(self, key, temperature_K):
+    def start(self, key, temperature_K, sample=None):
         self._temperatures.setdefault(key, temperature_K)
-        super().start(key, temperature_K)
+        self._samples.setdefault(key, sample)
+        super().start(key, temperature_K, sample)
 
     def _columns(self, index, f, z):
         return z.real, -z.imag, f, z.real, z.imag
@@ -134,7 +146,8 @@ class NyquistPlot(_Spectra):
         t = self._temperatures.get(key)
         if key not in self.fits:
             self.fits[key] = self.add_curve(self.plot, LiveCurve(5, colour="k", width=2.0), t,
-                                            lambda row: "fit: " + _describe_z(t)(row))
+                                            lambda row: "fit: " + _describe_z(t)(row),
+                                            sample=self._samples.get(key))
             self.fits[key].item.setZValue(10)       # over the data
         self.fits[key].buffer.clear()
         self.fits[key].append(z.real, -z.imag, frequency_Hz, z.real, z.imag)
@@ -153,13 +166,14 @@ class BodePlot(_Spectra):
         self.phase.setXLink(self.magnitude)
         self._build()
 
-    def _curves(self, temperature_K):
+    def _curves(self, temperature_K, sample):
         describe = _describe_z(temperature_K)
         mag = self.add_curve(self.magnitude, LiveCurve(5, **SYMBOL), temperature_K,
                              lambda row: describe(row) + f"   |Z| = {_si(row[1], 'Ω')}",
-                             celsius(temperature_K))
+                             _name(temperature_K, sample), sample)
         phase = self.add_curve(self.phase, LiveCurve(5, **SYMBOL), temperature_K,
-                               lambda row: describe(row) + f"   -phase = {row[1]:.2f}°")
+                               lambda row: describe(row) + f"   -phase = {row[1]:.2f}°",
+                               sample=sample)
         return [mag, phase]
 
     def _columns(self, index, f, z):
@@ -180,7 +194,7 @@ class CurrentPlot(PlotPanel):
         self._t0: dict[int, float] = {}
         self._temperatures: dict[int, float | None] = {}
 
-    def start(self, key: int, temperature_K: float | None) -> None:
+    def start(self, key: int, temperature_K: float | None, sample: str | None = None) -> None:
         if key in self.curves_by_key:
             return
         self._temperatures[key] = temperature_K
@@ -188,7 +202,7 @@ class CurrentPlot(PlotPanel):
                                 f"I = {_si(row[1], 'A')}   U = {_si(row[2], 'V')}")
         self.curves_by_key[key] = self.add_curve(self.plot, LiveCurve(3, clip=True),
                                                  temperature_K, describe,
-                                                 celsius(temperature_K))
+                                                 _name(temperature_K, sample), sample)
 
     def add(self, key: int, time_s, voltage_V, current_A) -> None:
         if key not in self.curves_by_key:
@@ -209,8 +223,8 @@ class CurrentPlot(PlotPanel):
         line.append([0.0, t_end], [current_A, current_A], [np.nan, np.nan])
         marker = LiveCurve(3, pen=None, symbol="star", symbolSize=14)
         marker.append(t_end, current_A, np.nan)
-        self.add_curve(self.plot, line, t, describe)
-        self.add_curve(self.plot, marker, t, describe)
+        self.add_curve(self.plot, line, t, describe, sample=curve.sample)
+        self.add_curve(self.plot, marker, t, describe, sample=curve.sample)
 
 
 class SweepPlot(PlotPanel):
@@ -224,12 +238,13 @@ class SweepPlot(PlotPanel):
     def _build(self) -> None:
         self.curves_by_key: dict[int, LiveCurve] = {}
 
-    def start(self, key: int, temperature_K: float | None) -> None:
+    def start(self, key: int, temperature_K: float | None, sample: str | None = None) -> None:
         if key not in self.curves_by_key:
             describe = lambda row: (f"{celsius(temperature_K)}   U = {_si(row[0], 'V')}   "
                                     f"I = {_si(row[1], 'A')}")
             self.curves_by_key[key] = self.add_curve(self.plot, LiveCurve(2), temperature_K,
-                                                     describe, celsius(temperature_K))
+                                                     describe, _name(temperature_K, sample),
+                                                     sample)
 
     def add(self, key: int, voltage_V, current_A) -> None:
         self.start(key, None)
@@ -278,26 +293,29 @@ class TemperaturePlot(PlotPanel):
         self.setpoint.append(t, sp_C, t_C)
 
     def add_monitor(self, key: int, temperature_K: float | None, time_s, frequency_Hz,
-                    impedance_Ohm) -> None:
-        """|Z| readings of stabilization `key` (target `temperature_K`)."""
+                    impedance_Ohm, sample: str | None = None) -> None:
+        """|Z| readings of stabilization `key` (target `temperature_K`, of `sample`)."""
         if key not in self.monitors:
             describe = lambda row: (f"stabilizing at {celsius(temperature_K)}   "
                                     f"t = {duration(row[0])}   f = {_si(row[2], 'Hz')}   "
                                     f"|Z| = {_si(row[1], 'Ω')}")
             self.monitors[key] = self.add_curve(self.monitor, LiveCurve(3, **SYMBOL),
-                                                temperature_K, describe)   # T(t) names it
+                                                temperature_K, describe,   # T(t) names it
+                                                sample=sample)
         self.monitors[key].append(self._since_start(time_s), np.abs(impedance_Ohm),
                                   frequency_Hz)
 
 
 class ArrheniusPlot(PlotPanel):
     """log10(sigma*T) (or log10(T/R) without the sample geometry) against 1000/T, one point
-    per spectrum; the title gives the activation energy of a straight-line fit."""
+    per spectrum; the title gives the activation energy of a straight-line fit. In a run
+    with several samples (`set_samples`), each sample's points and Ea, one colour each."""
 
     def __init__(self):
         super().__init__("Arrhenius")
         self.plot = self.add_plot(0, "1000 / T / K⁻¹", "")
         self.geometry: tuple[float, float] | None = None
+        self.sample_geometries: dict[str, tuple[float, float] | None] = {}
         self.set_geometry(None, None)
         self._build()
 
@@ -305,29 +323,69 @@ class ArrheniusPlot(PlotPanel):
         self.points = self.add_curve(self.plot, LiveCurve(4, pen=None, colour="#1f77b4",
                                                           **SYMBOL | {"symbolSize": 9}),
                                      None, self._describe)
+        self.by_sample: dict[str, LiveCurve] = {}
         self.plot.setTitle("")
 
     def set_geometry(self, thickness_m: float | None, area_m2: float | None) -> None:
         """Sample thickness and area: with them the plot shows sigma*T, else T/R."""
-        self.geometry = (thickness_m, area_m2) if thickness_m and area_m2 else None
-        self.plot.setLabel("left", "log₁₀(σT / S K m⁻¹)" if self.geometry
+        self.geometry = _geometry(thickness_m, area_m2)
+        self.sample_geometries = {}
+        self._label()
+
+    def set_samples(self, tables: list[dict]) -> None:
+        """The sample tables of a run with several (name, thickness_m, area_m2): sigma*T
+        when each has its geometry, else T/R for all."""
+        self.geometry = None
+        self.sample_geometries = {t["name"]: _geometry(t.get("thickness_m"), t.get("area_m2"))
+                                  for t in tables}
+        self._label()
+
+    def _sigma_T(self) -> bool:
+        if self.sample_geometries:
+            return all(self.sample_geometries.values())
+        return self.geometry is not None
+
+    def _label(self) -> None:
+        self.plot.setLabel("left", "log₁₀(σT / S K m⁻¹)" if self._sigma_T()
                            else "log₁₀(T/R / K Ω⁻¹)")
 
-    def add(self, temperature_K: float, resistance_Ohm: float) -> None:
+    def add(self, temperature_K: float, resistance_Ohm: float,
+            sample: str | None = None) -> None:
         if not resistance_Ohm or not np.isfinite(resistance_Ohm) or resistance_Ohm <= 0:
             return
-        factor = self.geometry[0] / self.geometry[1] if self.geometry else 1.0
-        self.points.append(1000.0 / temperature_K,
-                           np.log10(factor * temperature_K / resistance_Ohm),
-                           temperature_K, resistance_Ohm)
+        if sample is not None and sample not in self.sample_geometries:
+            self.sample_geometries[sample] = None     # no geometry known: T/R for all
+            self._label()
+        geometry = (self.sample_geometries.get(sample) if sample is not None
+                    else self.geometry) if self._sigma_T() else None
+        factor = geometry[0] / geometry[1] if geometry else 1.0
+        self._curve(sample).append(1000.0 / temperature_K,
+                                   np.log10(factor * temperature_K / resistance_Ohm),
+                                   temperature_K, resistance_Ohm)
+        if self.by_sample:
+            found = {s: self.activation_energy_eV(s) for s in self.by_sample}
+            text = ", ".join(f"{s} {ea:.3f}" for s, ea in found.items() if ea is not None)
+            self.plot.setTitle(f"E<sub>a</sub> ≈ {text} eV" if text else "", size="9pt")
+            return
         ea = self.activation_energy_eV()
         if ea is not None:
             self.plot.setTitle(f"E<sub>a</sub> ≈ {ea:.3f} eV ({len(self.points)} points)",
                                size="9pt")   # short: a title sets the plot's least width
 
-    def activation_energy_eV(self) -> float | None:
-        """From the slope of ln(sigma*T) against 1/T; None below two temperatures."""
-        inv_T, log_y = self.points.buffer.columns()[:2]
+    def _curve(self, sample: str | None) -> LiveCurve:
+        """The points of `sample` (the run's only sample: None)."""
+        if sample is None:
+            return self.points
+        if sample not in self.by_sample:
+            self.by_sample[sample] = self.add_curve(
+                self.plot, LiveCurve(4, pen=None, **SYMBOL | {"symbolSize": 9}), None,
+                self._describe, sample, sample)
+        return self.by_sample[sample]
+
+    def activation_energy_eV(self, sample: str | None = None) -> float | None:
+        """From the slope of ln(sigma*T) against 1/T (of `sample`'s points in a run with
+        several); None below two temperatures."""
+        inv_T, log_y = self._curve(sample).buffer.columns()[:2]
         if len(set(inv_T.tolist())) < 2:
             return None
         slope = np.polyfit(inv_T / 1000.0, log_y * np.log(10.0), 1)[0]
@@ -335,3 +393,7 @@ class ArrheniusPlot(PlotPanel):
 
     def _describe(self, row: np.ndarray) -> str:
         return f"{celsius(row[2])}   R = {_si(row[3], 'Ω')}   log₁₀ y = {row[1]:.4f}"
+
+
+def _geometry(thickness_m: float | None, area_m2: float | None) -> tuple[float, float] | None:
+    return (thickness_m, area_m2) if thickness_m and area_m2 else None

@@ -1,6 +1,7 @@
 """What the GUI holds while it is open: the bench, the runner and the event queue. Every
 instrument access happens on the runner's worker, the bench's one I/O owner: runs, manual
-commands, one-off protocols, and the live readings of an idle bench (`Readings` events),
+commands, one-off protocols, and the live readings of an idle bench (`Readings` events:
+furnace, SMU, and a switch matrix's closed channels read back),
 which a timer on the GUI thread hands to the runner as a job (`Runner.call`) every POLL_S
 while no run is in progress (a run's own readings arrive as its events).
 
@@ -24,7 +25,7 @@ from PySide6.QtCore import QTimer
 
 from labctl import events as ev
 from labctl.bench import BenchConfig, open_bench
-from labctl.capabilities import SourceMeter, TemperatureController
+from labctl.capabilities import SourceMeter, Switch, TemperatureController
 from labctl.clock import Clock, PacedClock
 from labctl.errors import ConfigError, LabctlError, describe
 from labctl.gui.attached import AttachedRun, RunProcessEnded
@@ -279,7 +280,7 @@ class Session:
             return
         readings = Readings()
         for name, inst in self.bench.instruments.items():
-            if isinstance(inst, (TemperatureController, SourceMeter)):
+            if isinstance(inst, (TemperatureController, SourceMeter, Switch)):
                 try:
                     readings.values[name] = inst.read()
                 except Exception as exc:  # noqa: BLE001 - any link library's: shown, reading goes on

@@ -1,4 +1,6 @@
 """Exports of a run: CSV per step (and the temperature log), ZView/ZPlot `.z` per spectrum.
+A run with several samples: each file is one sample's, its name carries the sample
+(`run0001-A-step021-eis-350C.z`) and its comments that sample's table (geometry).
 
 CSV: `#` comment lines with run and step metadata, then a header row whose column names
 carry the SI unit (`time_s,voltage_V,...`), then one row per point (`nan` = no value).
@@ -16,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from labctl import __version__
+from labctl import __version__, runsamples
 from labctl.errors import StoreError
 from labctl.store import points as pt
 from labctl.store.store import Run, Step, Store
@@ -104,9 +106,12 @@ def _write_csv(path: Path, metadata: list[str], columns: dict[str, np.ndarray]) 
 
 
 def _metadata(run: Run, step: Step | None) -> list[str]:
+    """Run and step lines; the sample's table is the step's own sample's (the run's when it
+    has one sample, or for the temperature log)."""
+    sample = runsamples.entry(run, step.sample if step is not None else None)
     lines = [f"labctl run {run.id} '{run.name}' uuid {run.uuid} status {run.status}",
              f"started {run.started_utc} ended {run.ended_utc or '-'} operator '{run.operator}'",
-             f"sample {json.dumps(run.sample, sort_keys=True)}"]
+             f"sample {json.dumps(sample, sort_keys=True)}"]
     if step is not None:
         lines += [f"step {step.seq} {step.kind} status {step.status} "
                   f"temperature_K {step.temperature_K}",
@@ -116,10 +121,14 @@ def _metadata(run: Run, step: Step | None) -> list[str]:
 
 def _stem(run: Run, step: Step) -> str:
     """`run0001-step021-eis-350C`: the step's nominal temperature (°C) when it has one, so
-    that spectra stay apart by temperature in a batch fit."""
+    that spectra stay apart by temperature in a batch fit; of a run with several samples
+    the sample after the run (`run0001-A-step021-eis-350C`), so a sample's files sort
+    together."""
     kind = re.sub(r"[^\w.-]", "_", step.kind)
+    sample = "" if step.sample is None else "-" + re.sub(r"[^\w.]", "_", step.sample)
     celsius = celsius_text(step.temperature_K)
-    return f"run{run.id:04d}-step{step.seq:03d}-{kind}" + (f"-{celsius}C" if celsius else "")
+    return (f"run{run.id:04d}{sample}-step{step.seq:03d}-{kind}"
+            + (f"-{celsius}C" if celsius else ""))
 
 
 def _z_safe(text: str) -> str:

@@ -8,6 +8,7 @@ import pytest
 
 from labctl.bench import load_bench
 from labctl.clock import VirtualClock
+from labctl.gui.liveplots import PlotsView
 from labctl.gui.session import Session
 from labctl.gui.window import MainWindow
 from tests.protocols.example_protocol import example_protocol, installed  # noqa: F401
@@ -15,6 +16,16 @@ from tests.protocols.example_protocol import example_protocol, installed  # noqa
 FAST = {"program.temperatures_C": "300, 320", "program.ramp_C_per_min": "20",
         "program.body[1].start_Hz": "1e5", "program.body[1].stop_Hz": "10",
         "program.body[1].points_per_decade": "3", "program.body[2].max_duration_s": "600"}
+
+
+@pytest.fixture
+def view(qtbot):
+    """A plots view, shown."""
+    v = PlotsView()
+    qtbot.addWidget(v)
+    v.resize(1200, 800)
+    v.show()
+    return v
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from PySide6.QtCore import QPointF, Qt
 
 from labctl import events as ev
 from labctl.capabilities import CurrentReading, ImpedancePoint, TemperatureReading
-from labctl.gui.liveplots import PlotsView
 from labctl.gui.plots import NyquistPlot
 from labctl.store import Store
 
@@ -18,15 +17,6 @@ F_HZ = np.logspace(6, -1, 15)
 
 def arc(r_Ohm, f=F_HZ, c_F=1e-9):
     return r_Ohm / (1 + 2j * np.pi * f * r_Ohm * c_F)
-
-
-@pytest.fixture
-def view(qtbot):
-    v = PlotsView()
-    qtbot.addWidget(v)
-    v.resize(1200, 800)
-    v.show()
-    return v
 
 
 def plateau_events(run_id, step_eis, step_dc, T, r_Ohm):

@@ -114,3 +114,30 @@ def test_z_export_of_a_run_without_spectra_is_an_error(store, tmp_path):
     run = store.create_run("dc only", "", {}, {})
     with pytest.raises(StoreError, match="no impedance spectra"):
         export_z(store, run, tmp_path)
+
+
+def test_a_run_with_several_samples_exports_each_samples_files(tmp_path):
+    """Each file names its sample and carries that sample's geometry: the analysis reads
+    it back from a sample's .z files; the command line too."""
+    from labctl.analysis.dataset import from_files
+    from labctl.cli import main
+    from labctl.store import Store
+    from tests.multisample import PELLETS, write_run
+
+    db = tmp_path / "runs.sqlite"
+    run = write_run(db, ("A", "C"), (300.0, 340.0))
+    with Store.open(db, create=False) as store:
+        z = export_z(store, run, tmp_path / "z")
+        csvs = export_csv(store, run, tmp_path / "csv")
+    for name in ("A", "C"):
+        mine = sorted(p for p in z if p.name.startswith(f"run{run:04d}-{name}-step"))
+        assert len(mine) == 2 and all(p.name.endswith(("-300C.z", "-340C.z")) for p in mine)
+        data = from_files(mine)
+        assert (data.thickness_m, data.area_m2) == PELLETS[name][1:]
+        dc = [p for p in csvs if p.name.startswith(f"run{run:04d}-{name}-")
+              and p.name.endswith("-dc.csv")]
+        assert len(dc) == 2 and f'"thickness_m": {PELLETS[name][1]}' in dc[0].read_text()
+    assert len(z) == 4
+    assert main(["export", str(run), "--format", "z", "--db", str(db),
+                 "--out", str(tmp_path / "cli")]) == 0
+    assert sorted(p.name for p in (tmp_path / "cli").iterdir()) == sorted(p.name for p in z)

@@ -1,0 +1,17 @@
+"""The samples of a run: a run with several keeps them as `{"name": run, "samples": [{"name",
+"thickness_m", "area_m2", ...}, ...]}` in its sample table and each step names its own;
+a one-sample run's table is the sample itself and its steps name none."""
+
+from __future__ import annotations
+
+
+def names(run) -> list[str]:
+    """The samples of a run with several, in the recipe's order; [] for a one-sample run."""
+    return [entry["name"] for entry in run.sample.get("samples", [])]
+
+
+def entry(run, sample: str | None) -> dict:
+    """The sample table of `sample` in the run (the run's only one for None)."""
+    if sample is None:
+        return run.sample
+    return next(table for table in run.sample["samples"] if table["name"] == sample)

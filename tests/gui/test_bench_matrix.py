@@ -1,0 +1,75 @@
+"""The bench panel shows a switch matrix's state, read back on the runner's worker (the
+bench's one I/O owner) like the other live readings: which channels are closed, which
+pellet is on which instrument."""
+
+from __future__ import annotations
+
+import threading
+
+from labctl import events as ev
+from labctl.bench import load_bench
+from labctl.clock import VirtualClock
+from labctl.gui import session as session_module
+from labctl.gui.bench_panel import READING, BenchPanel
+from labctl.gui.session import Session
+from labctl.runstate import RunState
+
+BENCH = """
+[instruments.fra]
+driver = "solartron1260"
+resource = "sim://fra"
+
+[instruments.smu]
+driver = "keithley2450"
+resource = "sim://smu"
+
+[instruments.matrix]
+driver = "keithley7001"
+resource = "sim://matrix"
+
+[instruments.matrix.options.channels]
+"1!1" = { sample = "A", terminal = "fra.hi" }
+"1!11" = { sample = "A", terminal = "fra.lo" }
+"1!2" = { sample = "B", terminal = "smu.hi" }
+"1!12" = { sample = "B", terminal = "smu.lo" }
+"1!3" = { sample = "B", terminal = "fra.hi" }
+"1!13" = { sample = "B", terminal = "fra.lo" }
+
+[simulation.pellets.A]
+sample = "ysz"
+
+[simulation.pellets.B]
+sample = "gdc10"
+"""
+
+
+def test_the_matrix_state_is_read_back_by_the_runner_and_shown(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setattr(session_module, "POLL_S", 0.05)
+    path = tmp_path / "bench.toml"
+    path.write_text(BENCH)
+    session = Session(load_bench(path), tmp_path / "lab.sqlite", clock=VirtualClock())
+    try:
+        matrix, readers = session.bench["matrix"], []
+        read = matrix.read
+
+        def watched():
+            readers.append(threading.current_thread().name)
+            return read()
+        monkeypatch.setattr(matrix, "read", watched)
+        panel = BenchPanel(session)
+        qtbot.addWidget(panel)
+        session.handlers.append(panel.handle)
+        cell = lambda: panel.table.item(panel.rows["matrix"], READING).text()
+        qtbot.waitUntil(lambda: cell() == "all open", timeout=10_000)
+        routes = matrix.channels_for("A", "fra") | matrix.channels_for("B", "smu")
+        session.runner.call(lambda: matrix.connect(routes)).result(timeout=10)
+        qtbot.waitUntil(lambda: cell() == "A on fra (1!1 hi, 1!11 lo)   "
+                                          "B on smu (1!2 hi, 1!12 lo)", timeout=10_000)
+        session.runner.call(lambda: matrix.connect(matrix.channels_for("B", "fra"))
+                            ).result(timeout=10)
+        qtbot.waitUntil(lambda: cell() == "B on fra (1!3 hi, 1!13 lo)", timeout=10_000)
+        panel.handle(ev.StateChanged(RunState.RUNNING))    # a run's: not read, not stale
+        assert cell() == "switched by the run"
+    finally:
+        session.close()
+    assert set(readers) == {"labctl-runner"}
