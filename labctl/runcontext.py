@@ -2,21 +2,27 @@
 
 It implements `labctl.context.Context`: instruments by the step's role mapping, each
 measurement a store step (carrying its recipe position and, when it finishes, its result),
-every point committed to the store before the matching event goes out. `checkpoint`,
+every point committed to the store before the matching event goes out; a measurement's
+first impedance point records the channel and fixture compensation it goes through, and a
+finished compensation measurement becomes the channel's standard (labctl.compensation).
+`checkpoint`,
 `progress` and events are the runner's (passed in as callables), so this module knows
 nothing of threads or run states.
 """
 
 from __future__ import annotations
 
+import math
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Mapping
 
+from labctl import compensation, registry
 from labctl import events as ev
 from labctl.capabilities import CurrentReading, ImpedancePoint, TemperatureReading
 from labctl.clock import Clock
 from labctl.context import LEVELS, Aborted
+from labctl.protocol import COMPENSATION
 from labctl.errors import ConfigError, LabctlError
 from labctl.store.store import Store
 
@@ -65,6 +71,7 @@ class StoredMeasurement:
     step_id: int
     context: "StoreContext"
     result: dict[str, Any] = field(default_factory=dict)
+    through: bool = False        # its channel and compensation are recorded
 
     def record(self, point: ImpedancePoint | CurrentReading) -> None:
         self.context.record_point(self, point)
@@ -124,15 +131,45 @@ class StoreContext:
         finally:
             self._open = None
             self.store.finish_step(step_id, status, m.result if status == "done" else None)
+            if status == "done" and kind in registry.providing(COMPENSATION):
+                self._keep_standard(step_id, m.result)
             self._emit(ev.MeasurementFinished(self.run_id, step_id, kind, status, m.result))
 
     def record_point(self, m: StoredMeasurement, point: ImpedancePoint | CurrentReading) -> None:
         """Commit one point of open measurement `m`, then report it."""
         if m is not self._open:
             raise LabctlError(f"measurement {m.kind!r} is closed, cannot record")
+        if isinstance(point, ImpedancePoint) and not m.through:
+            self._record_through(m)
         add = self.store.add_impedance if isinstance(point, ImpedancePoint) else self.store.add_dc
         add(m.step_id, [point], temperature_K=self._sample_temperature_K())
         self._emit(ev.PointRecorded(self.run_id, m.step_id, point))
+
+    def _bench_name(self) -> str:
+        return self.store.run(self.run_id).bench_name or ""
+
+    def _record_through(self, m: StoredMeasurement) -> None:
+        """Record the channel and standards the measurement's spectrum goes through (the
+        analyzer of role 'fra'); warnings about them go to the run's log."""
+        m.through = True
+        name = self.position.roles.get("fra")
+        if m.kind in registry.providing(COMPENSATION) or name not in self.instruments:
+            return
+        used, warnings = compensation.for_measurement(self.store, self._bench_name(), name,
+                                                      self.instruments)
+        self.store.record_used(m.step_id, used)
+        for warning in warnings:
+            self.log("warning", warning)
+
+    def _keep_standard(self, step_id: int, result: Mapping[str, Any]) -> None:
+        """A finished compensation measurement: its points are the channel's standard."""
+        points = self.store.impedance(step_id)
+        beyond = result.get("beyond_range_Hz") or []        # an open: admittance 0 there
+        self.store.add_standard(self._bench_name(), result["channel"], result["fixture"],
+                                [*points["frequency_Hz"], *beyond],
+                                [*points["impedance_Ohm"], *[math.inf] * len(beyond)],
+                                method=result["method"], load_Ohm=result["load_Ohm"],
+                                step_id=step_id)
 
     def _sample_temperature_K(self) -> float | None:
         """The latest controller reading, else the plateau's nominal temperature."""

@@ -1,0 +1,125 @@
+"""Fixture compensation end to end: the protocol measures open and short fixtures through a
+simulated switch channel, the runner keeps them as the channel's standards, a later
+spectrum records them, and analysis reads it compensated (raw points kept as measured)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from labctl.analysis import dataset
+from labctl.analysis.analysis import analyze
+from labctl.bench import open_bench, parse_bench
+from labctl.recipe import parse_recipe
+from labctl.runner import Runner
+from labctl.store.store import Store
+
+from tests.benches import instrument
+
+TIMEOUT = 300
+# GDC10 at 200 C: bulk R ~5 kOhm with its apex near 1.4 MHz, the end the parasitics bend
+BENCH = instrument("fra", "solartron1260", limits={"amplitude_V": 0.5, "bias_V": 2.0}) + """
+[instruments.matrix]
+driver = "keithley7001"
+resource = "sim://matrix"
+
+[instruments.matrix.options.channels]
+"1!1" = { sample = "A", terminal = "fra.hi" }
+"1!11" = { sample = "A", terminal = "fra.lo" }
+
+[simulation]
+start_temperature_C = 200.0
+
+[simulation.pellets.A]
+sample = "gdc10"
+"""
+SAMPLE = '[sample]\nname = "A"\nthickness_m = 1e-3\narea_m2 = 1e-4\n'
+EIS = SAMPLE + """[[steps]]
+protocol = "eis"
+start_Hz = 1e6
+stop_Hz = 0.1
+amplitude_V = 0.05
+"""
+FIXTURE = SAMPLE + '[roles]\nswitch = "matrix"\n[[steps]]\nprotocol = "fixture_compensation"\nfixture = "{}"\n'
+
+
+@pytest.fixture
+def bench(tmp_path):
+    path = tmp_path / "bench.toml"
+    path.write_text(BENCH)
+    with open_bench(parse_bench(BENCH, str(path))) as opened:
+        yield opened
+
+
+def run(bench, db, text: str) -> int:
+    runner = Runner(parse_recipe(text, bench.config), bench, db)
+    try:
+        assert runner.start().result(TIMEOUT) == "done", runner.reason
+        return runner.run_id
+    finally:
+        runner.close()
+
+
+def measure_fixtures(bench, db, kinds=("open", "short")) -> None:
+    world = bench.simulation.world
+    for kind, z in (("open", math.inf), ("short", 0.0)):
+        if kind in kinds:
+            world.fixtures["A"] = z
+            run(bench, db, FIXTURE.format(kind))
+    world.fixtures.clear()
+
+
+def spectrum_run(bench, db):
+    """Connect pellet A to the FRA (as a multi-sample recipe will) and measure it."""
+    matrix = bench["matrix"]
+    matrix.connect(matrix.channels_for("A", "fra"))
+    run_id = run(bench, db, EIS)
+    with Store.open(db) as store:
+        return dataset.from_store(store, run_id), store.steps(run_id), store.impedance(
+            store.steps(run_id)[0].id), run_id
+
+
+def bulk_error(bench, data) -> float:
+    world = bench.simulation.world
+    truth = world.pellets["A"].sample.resistances(world.sample_temperature_K())["bulk"]
+    return analyze(data).plateaus[0].R_Ohm["bulk"] / truth - 1
+
+
+def test_with_compensation_bulk_R_is_within_1_percent_where_uncompensated_it_is_not(
+        bench, tmp_path):
+    db = tmp_path / "lab.sqlite"
+    raw, _, _, _ = spectrum_run(bench, db)          # before any standard: as measured
+    assert any("CompensationMissing: channel fra:A" in n for n in raw.notes)
+    uncompensated = bulk_error(bench, raw)
+    measure_fixtures(bench, db)
+    data, steps, points, run_id = spectrum_run(bench, db)
+    compensated = bulk_error(bench, data)
+    print(f"bulk R error: uncompensated {uncompensated:+.2%}, compensated {compensated:+.2%}")
+    assert abs(compensated) < 0.01 < abs(uncompensated)
+    assert data.notes == []
+    with Store.open(db) as store:
+        used = store.used(steps[0].id)
+        assert (used.channel, used.open.kind, used.short.kind) == ("fra:A", "open", "short")
+        assert store.run(used.open.step_id if used.open.step_id else 0).bench_name \
+            == store.run(run_id).bench_name
+    # the store keeps the raw points; the dataset's spectrum is another one
+    plateau = data.plateaus[0]
+    order = np.argsort(points["frequency_Hz"])[::-1]
+    assert np.allclose(plateau.frequency_Hz, points["frequency_Hz"][order])
+    top = abs(plateau.impedance_Ohm[0] - points["impedance_Ohm"][order][0])
+    assert top > 0.01 * abs(points["impedance_Ohm"][order][0])
+
+
+def test_only_an_open_standard_is_a_named_warning_and_the_spectrum_stays_raw(bench, tmp_path):
+    db = tmp_path / "lab.sqlite"
+    measure_fixtures(bench, db, kinds=("open",))
+    data, steps, points, run_id = spectrum_run(bench, db)
+    [note] = data.notes
+    assert "CompensationMissing: channel fra:A: no valid short standard" in note
+    order = np.argsort(points["frequency_Hz"])[::-1]
+    assert np.array_equal(data.plateaus[0].impedance_Ohm, points["impedance_Ohm"][order])
+    with Store.open(db) as store:
+        warnings = [e.message for e in store.events(run_id) if e.level == "warning"]
+    assert any("no valid short standard" in w for w in warnings)
