@@ -20,12 +20,13 @@ nearest of these (an assumption: the manual lists the settings, not what happens
 them), which is why the driver reads the bias back.
 
 Correction: `:CORRection:OPEN` / `:CORRection:SHORt` measure what is on the terminals (the
-open or shorted fixture) at `CORRECTION_GRID` (10 points a decade, 20 Hz-2 MHz: the
+open or shorted fixture, the sample file's noise added) at `CORRECTION_GRID` (10 points a decade, 20 Hz-2 MHz: the
 simulator's grid, not the manual's preset points), taking `CORRECTION_S`; `*OPC?` answers
 when done. `:CORRection:OPEN:STATe` / `:CORRection:SHORt:STATe` (0|1|OFF|ON, and their
 queries, `0` or `1`) switch each on: then a measurement returns
 Z = (Z_m - Z_s) / (1 - (Z_m - Z_s)(1/(Z_o - Z_s))), the data interpolated linearly in f (the
-open's as admittance); an open alone Z_m / (1 - Z_m/Z_o), a short alone Z_m - Z_s. A state
+open's as admittance 1/Z_o); a short alone gives Z_m - Z_s, an open alone (Z_s = 0)
+Z_m / (1 - Z_m/Z_o). A state
 switched on before its data were measured is -221 (settings conflict). `*RST` keeps the
 correction data and states (an assumption).
 
@@ -175,9 +176,10 @@ class KeysightE4980ASimulator(ScpiDevice):
 
     # -- correction ------------------------------------------------------------------
     def _measure_correction(self, kind: str) -> None:
-        z = self.world.add_noise(self.world.impedance_seen(self.instrument, CORRECTION_GRID),
-                                 CORRECTION_GRID)
-        self.correction[kind] = np.asarray(z, dtype=complex)
+        z = np.asarray(self.world.impedance_seen(self.instrument, CORRECTION_GRID), dtype=complex)
+        finite = np.isfinite(z)                # an ideal open (no leads) is beyond noise
+        z[finite] = self.world.add_noise(z[finite], CORRECTION_GRID[finite])
+        self.correction[kind] = z
         self.busy_until = max(self.busy_until, self.clock.now()) + CORRECTION_S
 
     def _correct(self, kind: str, on: bool) -> None:
@@ -187,18 +189,17 @@ class KeysightE4980ASimulator(ScpiDevice):
 
     def _corrected(self, z: complex, frequency: float) -> complex:
         """`z` as the instrument reports it with its corrections on."""
-        def at(kind: str, admittance: bool) -> complex:
-            data = 1 / self.correction[kind] if admittance else self.correction[kind]
+        def at(data: np.ndarray) -> complex:
             f = min(max(frequency, CORRECTION_GRID[0]), CORRECTION_GRID[-1])
-            value = complex(np.interp(f, CORRECTION_GRID, data.real),
-                            np.interp(f, CORRECTION_GRID, data.imag))
-            return 1 / value if admittance else value
+            return complex(np.interp(f, CORRECTION_GRID, data.real),
+                           np.interp(f, CORRECTION_GRID, data.imag))
 
-        z_s = at("SHOR", False) if self.correction_on["SHOR"] else 0.0
-        if self.correction_on["OPEN"]:
-            d = z - z_s
-            return d / (1 - d / (at("OPEN", True) - z_s))
-        return z - z_s
+        z_s = at(self.correction["SHOR"]) if self.correction_on["SHOR"] else 0.0
+        if not self.correction_on["OPEN"]:
+            return z - z_s
+        y = at(1 / self.correction["OPEN"])          # the open's admittance, 1/Z_o
+        d = z - z_s
+        return d / (1 - d * y / (1 - z_s * y))
 
     # -- trigger system and measurement ---------------------------------------------
     def _bus_trigger(self) -> str | None:

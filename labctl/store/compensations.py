@@ -23,8 +23,9 @@ class Compensations:
         `CompensationError` for data that are no standard, nothing written."""
         f = np.asarray(frequency_Hz, dtype=float)
         z = np.asarray(impedance_Ohm, dtype=complex)
-        order = np.argsort(f)
-        f, z = f[order], z[order]
+        if f.shape == z.shape:
+            order = np.argsort(f)
+            f, z = f[order], z[order]
         why = None if method != MEASURED else data_problem(f, z, kind, load_Ohm)
         if kind not in KINDS or why:
             raise CompensationError(f"{kind} standard of channel {channel} on bench "

@@ -123,3 +123,37 @@ def test_only_an_open_standard_is_a_named_warning_and_the_spectrum_stays_raw(ben
     with Store.open(db) as store:
         warnings = [e.message for e in store.events(run_id) if e.level == "warning"]
     assert any("no valid short standard" in w for w in warnings)
+
+
+LCR_BENCH = instrument("lcr", "keysight_e4980a", limits={"amplitude_V": 0.5, "bias_V": 2.0}) \
+    + "\n[simulation]\nstart_temperature_C = 300.0\n"
+LCR_EIS = EIS.replace("stop_Hz = 0.1", "stop_Hz = 100.0")
+LCR_FIXTURE = SAMPLE + '[[steps]]\nprotocol = "fixture_compensation"\nstop_Hz = 20.0\nfixture = "{}"\n'
+
+
+def test_the_e4980a_uses_its_own_correction_and_a_spectrum_records_it(tmp_path):
+    db = tmp_path / "lab.sqlite"
+    with open_bench(parse_bench(LCR_BENCH, str(tmp_path / "bench.toml"))) as bench:
+        world = bench.simulation.world
+        for kind, z in (("open", math.inf), ("short", 0.0)):
+            world.fixtures[None] = z
+            run(bench, db, LCR_FIXTURE.format(kind))
+        world.fixtures.clear()
+        assert bench["lcr"].corrections() == {"open": True, "short": True}
+        corrected = run(bench, db, LCR_EIS)
+        bench["lcr"].set_corrections(False)
+        off = run(bench, db, LCR_EIS)
+    with Store.open(db) as store:
+        assert [(s.kind, s.method, s.frequency_Hz.size) for s in store.standards("bench")] == [
+            ("short", "instrument", 0), ("open", "instrument", 0)]
+        step = store.steps(corrected)[0]
+        used = store.used(step.id)
+        assert used.instrument and not used.applies and used.channel == "lcr"
+        data = dataset.from_store(store, corrected)
+        points = store.impedance(step.id)
+        assert data.notes == []
+        assert np.array_equal(np.sort(data.plateaus[0].impedance_Ohm),
+                              np.sort(points["impedance_Ohm"]))
+        [note] = dataset.from_store(store, off).notes
+        assert "CompensationMissing: channel lcr: the analyzer's own correction was " \
+               "measured but is off now" in note
