@@ -81,10 +81,12 @@ def spectrum_run(bench, db):
             store.steps(run_id)[0].id), run_id
 
 
-def bulk_error(bench, data) -> float:
+def bulk_arc(bench, data) -> tuple[float, float, float]:
+    """The fitted bulk arc: (R error against the pellet's truth, C_eff, apex frequency)."""
     world = bench.simulation.world
     truth = world.pellets["A"].sample.resistances(world.sample_temperature_K())["bulk"]
-    return analyze(data).plateaus[0].R_Ohm["bulk"] / truth - 1
+    [arc] = [a for a in analyze(data).plateaus[0].arcs if a.label == "bulk"]
+    return arc.R_Ohm / truth - 1, arc.C_eff_F, arc.apex_Hz
 
 
 def test_with_compensation_bulk_R_is_within_1_percent_where_uncompensated_it_is_not(
@@ -92,12 +94,20 @@ def test_with_compensation_bulk_R_is_within_1_percent_where_uncompensated_it_is_
     db = tmp_path / "lab.sqlite"
     raw, _, _, _ = spectrum_run(bench, db)          # before any standard: as measured
     assert any("CompensationMissing: channel fra:A" in n for n in raw.notes)
-    uncompensated = bulk_error(bench, raw)
+    uncompensated, raw_C, raw_apex = bulk_arc(bench, raw)
     measure_fixtures(bench, db)
     data, steps, points, run_id = spectrum_run(bench, db)
-    compensated = bulk_error(bench, data)
-    print(f"bulk R error: uncompensated {uncompensated:+.2%}, compensated {compensated:+.2%}")
+    compensated, C, apex = bulk_arc(bench, data)
+    pellet = bench.simulation.world.pellets["A"].sample
+    print(f"\nbulk arc, uncompensated: R {uncompensated:+.2%}, C_eff {raw_C * 1e12:.1f} pF, "
+          f"apex {raw_apex / 1e6:.3f} MHz; compensated: R {compensated:+.2%}, "
+          f"C_eff {C * 1e12:.1f} pF, apex {apex / 1e6:.3f} MHz; "
+          f"pellet's C_bulk {pellet.bulk_capacitance_F * 1e12:.1f} pF")
     assert abs(compensated) < 0.01 < abs(uncompensated)
+    # the channel's stray C (30 pF, across the pellet) slows the bulk arc; compensated it is
+    # the pellet's own again
+    assert C == pytest.approx(pellet.bulk_capacitance_F, rel=0.05)
+    assert raw_C > C + 10e-12 and raw_apex < 0.8 * apex
     assert data.notes == []
     with Store.open(db) as store:
         used = store.used(steps[0].id)
