@@ -5,6 +5,7 @@ spectrum records them, and analysis reads it compensated (raw points kept as mea
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -167,3 +168,47 @@ def test_the_e4980a_uses_its_own_correction_and_a_spectrum_records_it(tmp_path):
         [note] = dataset.from_store(store, off).notes
         assert "CompensationMissing: channel lcr: the analyzer's own correction was " \
                "measured but is off now" in note
+
+
+MUX_BENCH = instrument("lcr", "keysight_e4980a", limits={"amplitude_V": 0.5, "bias_V": 2.0}) + """
+[instruments.mux]
+driver = "keysight34980a"
+resource = "sim://mux"
+
+[instruments.mux.options.channels]
+"1001" = { sample = "A", terminal = "lcr.hi" }
+"1011" = { sample = "A", terminal = "lcr.lo" }
+"1002" = { sample = "B", terminal = "lcr.hi" }
+"1012" = { sample = "B", terminal = "lcr.lo" }
+
+[simulation]
+start_temperature_C = 200.0
+
+[simulation.pellets.A]
+sample = "gdc10"
+fixture = "open"
+
+[simulation.pellets.B]
+sample = "ysz"
+fixture = "open"
+"""
+
+
+def test_through_a_switch_each_position_is_a_channel_and_the_e4980a_correction_is_off(
+        tmp_path):
+    db = tmp_path / "lab.sqlite"
+    with open_bench(parse_bench(MUX_BENCH, str(tmp_path / "bench.toml"))) as bench:
+        bench["lcr"].correct("short")                  # left on by someone before
+        run_id = run(bench, db, FIXTURE.replace('"matrix"', '"mux"').format("open")
+                     + "stop_Hz = 20.0\npoints_per_decade = 2\n")
+        assert bench["lcr"].corrections() == {"open": False, "short": False}
+    with Store.open(db) as store:
+        found = {s.channel: s for s in store.standards("bench")}
+        messages = [e.message for e in store.events(run_id)]
+    assert set(found) == {"lcr:A", "lcr:B"}
+    assert {(s.kind, s.method) for s in found.values()} == {("open", "measured")}
+    assert "lcr: its own correction switched off; channels measured" in messages
+    # 20 pF across the open: beyond the E4980A's 1e8 Ohm at 20 Hz, admittance 0 there
+    assert np.isinf(found["lcr:A"].impedance_Ohm[0]) and found["lcr:A"].frequency_Hz[0] == 20.0
+    assert sum(bool(re.match(r"open fixture beyond lcr's range from [\d.]+ Hz \(overload", m))
+               for m in messages) == 2

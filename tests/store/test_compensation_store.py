@@ -23,8 +23,9 @@ def dut(f):
 
 
 @pytest.fixture
-def store(tmp_path):
-    with Store.open(tmp_path / "lab.sqlite") as s:
+def store(location):
+    """A store on SQLite and on PostgreSQL (the schema's v6 rendered there)."""
+    with Store.open(location) as s:
         yield s
 
 
