@@ -23,7 +23,7 @@ from labctl.capabilities import CurrentReading, ImpedancePoint, TemperatureReadi
 from labctl.clock import Clock
 from labctl.context import LEVELS, Aborted
 from labctl.protocol import COMPENSATION
-from labctl.errors import ConfigError, LabctlError
+from labctl.errors import ConfigError, LabctlError, StoreError
 from labctl.store.store import Store
 
 
@@ -155,8 +155,12 @@ class StoreContext:
         name = self.position.roles.get("fra")
         if m.kind in registry.providing(COMPENSATION) or name not in self.instruments:
             return
-        used, warnings = compensation.for_measurement(self.store, self._bench_name(), name,
-                                                      self.instruments)
+        try:
+            used, warnings = compensation.for_measurement(self.store, self._bench_name(), name,
+                                                          self.instruments)
+        except StoreError as exc:                 # e.g. a lab server gone: spooled on
+            used = compensation.Used("", note=f"CompensationMissing: standards not read: {exc}")
+            warnings = [used.note]
         self.store.record_used(m.step_id, used)
         for warning in warnings:
             self.log("warning", warning)

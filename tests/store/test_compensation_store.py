@@ -143,3 +143,20 @@ def test_an_open_beyond_the_analyzers_range_has_zero_admittance_there(store):
     chosen, _ = used(store)
     assert chosen.open.at(np.array([1.0]))[0] == 0
     assert chosen.apply(f, LEAD.measured(dut(f), f))[:9] == pytest.approx(dut(f)[:9], rel=1e-6)
+
+
+def test_compensation_writes_are_spooled_while_the_server_is_gone(pg_server, pg_url, tmp_path):
+    with Store.open(pg_url, spool=tmp_path / "spool.sqlite") as bench:
+        bench.retry_s = 0.0
+        step = spectrum_step(bench, GRID, dut(GRID))
+        pg_server.stop()
+        try:
+            ids = standards(bench)
+            assert ids == {"open": None, "short": None}          # in the spool
+            bench.record_used(step.id, choose("fra:A", [])[0])
+        finally:
+            pg_server.start()
+        bench.finish_step(step.id, "done")
+    with Store.open(pg_url, create=False) as reader:
+        assert [s.kind for s in reader.standards("bench-a", "fra:A")] == ["short", "open"]
+        assert reader.used(step.id).note.startswith("CompensationMissing: channel fra:A")
