@@ -14,7 +14,8 @@ from labctl.store.rows import utc_now
 
 
 class Compensations:
-    """The `Store` methods of fixture compensation (mixed into `Store`)."""
+    """The `Store` methods of fixture compensation (mixed into `Store`; writes go through
+    its `_call`, so a run spools them while a PostgreSQL server is gone)."""
 
     def add_standard(self, bench_name: str, channel: str, kind: str, frequency_Hz,
                      impedance_Ohm, *, method: str = MEASURED, load_Ohm: float | None = None,
@@ -30,14 +31,16 @@ class Compensations:
         if kind not in KINDS or why:
             raise CompensationError(f"{kind} standard of channel {channel} on bench "
                                     f"{bench_name}: {why or 'unknown kind'}; not stored")
+        return self._call("_add_standard", bench_name, channel, kind, method, utc_now(),
+                          step_id, load_Ohm, json.dumps(f.tolist()),
+                          json.dumps(z.real.tolist()), json.dumps(z.imag.tolist()))
+
+    def _add_standard(self, *row) -> int:
         with self._write() as db:
             return db.execute(
                 "INSERT INTO compensations (bench_name, channel, kind, method, measured_utc, "
                 "step_id, load_Ohm, frequency_Hz_json, z_real_Ohm_json, z_imag_Ohm_json) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?) RETURNING id",
-                (bench_name, channel, kind, method, utc_now(), step_id, load_Ohm,
-                 json.dumps(f.tolist()), json.dumps(z.real.tolist()),
-                 json.dumps(z.imag.tolist()))).fetchone()[0]
+                "VALUES (?,?,?,?,?,?,?,?,?,?) RETURNING id", row).fetchone()[0]
 
     def standards(self, bench_name: str, channel: str | None = None) -> list[Standard]:
         """The standards of a bench (of one channel), newest first."""
@@ -56,11 +59,13 @@ class Compensations:
     def record_used(self, step_id: int, used: Used) -> None:
         """Record what step `step_id` measured through (once; a later call replaces it)."""
         ids = [getattr(used, k).id if getattr(used, k) else None for k in KINDS]
+        self._call("_record_used", step_id, used.channel, *ids, used.note)
+
+    def _record_used(self, step_id: int, *row) -> None:
         with self._write() as db:
             db.execute("DELETE FROM step_compensation WHERE step_id = ?", (step_id,))
             db.execute("INSERT INTO step_compensation (step_id, channel, open_id, short_id, "
-                       "load_id, note) VALUES (?,?,?,?,?,?)",
-                       (step_id, used.channel, *ids, used.note))
+                       "load_id, note) VALUES (?,?,?,?,?,?)", (step_id, *row))
 
     def used(self, step_id: int) -> Used | None:
         """What step `step_id` measured through (None: nothing recorded, e.g. a run
