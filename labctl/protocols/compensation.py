@@ -7,7 +7,7 @@ nothing between them; a short: a metal disc in the pellet's place; a load: a res
 simulation: the bench's `fixture` key). Where a switch joins the analyzer to several
 positions (role `switch`), each position is one channel: it is connected and measured in
 turn (`position`: only that one). Each channel's fixture spectrum (log sweep `start_Hz` to
-`stop_Hz`, `points_per_decade`, at `amplitude_V` rms) is stored as the step's points and,
+`stop_Hz`, `points_per_decade`, or the list `frequencies_Hz`, at `amplitude_V` rms) is stored as the step's points and,
 once the step is done, as the channel's standard of that kind, with the bench; every later
 spectrum through the channel is compensated with the newest open and short (and load) of
 the channel in analysis, its raw points kept as measured.
@@ -27,8 +27,6 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-import numpy as np
-
 from labctl.capabilities import ImpedanceAnalyzer, Switch
 from labctl.compensation import (INSTRUMENT, KINDS, LOAD, MEASURED, MIN_POINTS, OPEN,
                                  CorrectingAnalyzer, channel_of, positions)
@@ -36,7 +34,7 @@ from labctl.errors import InstrumentError
 from labctl.preflight import AMPLITUDE, FREQUENCY
 from labctl.protocol import COMPENSATION, ProtocolSpec, Role, StoredResult, impedance
 from labctl.protocols._params import param
-from labctl.protocols.eis_sweep import optional_instrument
+from labctl.protocols.eis_sweep import frequencies, optional_instrument
 
 KIND = "fixture_compensation"
 
@@ -51,6 +49,9 @@ class Params:
     start_Hz: float = param(1e6, low=1e-6, high=1e8, doc="first frequency of the log sweep")
     stop_Hz: float = param(0.1, low=1e-6, high=1e8, doc="last frequency of the log sweep")
     points_per_decade: int = param(10, low=1, high=100, doc="log sweep density")
+    frequencies_Hz: tuple[float, ...] | None = param(
+        None, low=1e-6, high=1e8, doc="explicit frequency list (replaces start/stop), e.g. "
+                                      "the spectra's")
     amplitude_V: float = param(0.05, low=1e-4, high=1.0, doc="AC amplitude (rms)")
     instrument_correction: bool = param(True, doc="use the analyzer's own open/short "
                                                   "correction where it has one (no switch)")
@@ -58,7 +59,7 @@ class Params:
     def problems(self) -> list[tuple[str, str]]:
         if self.fixture == LOAD and self.load_Ohm is None:
             return [("load_Ohm", "required for the load fixture")]
-        if self.start_Hz == self.stop_Hz:
+        if self.frequencies_Hz is None and self.start_Hz == self.stop_Hz:
             return [("stop_Hz", "must differ from start_Hz")]
         return []
 
@@ -73,14 +74,6 @@ class Result(StoredResult):
     load_Ohm: float | None
     points: int
     beyond_range_Hz: tuple[float, ...] = ()   # an open beyond the analyzer's range (Y = 0)
-
-
-def frequencies(params: Params) -> np.ndarray:
-    decades = abs(np.log10(params.stop_Hz / params.start_Hz))
-    grid = np.geomspace(params.start_Hz, params.stop_Hz,
-                        max(2, round(decades * params.points_per_decade) + 1))
-    grid[[0, -1]] = params.start_Hz, params.stop_Hz
-    return grid
 
 
 def run(ctx, params: Params) -> Result:
@@ -123,7 +116,7 @@ def _sweep(ctx, fra, m, params: Params, place: tuple[int, int]) -> tuple[int, tu
         try:
             point = fra.measure(f, params.amplitude_V)
         except InstrumentError as exc:
-            if not _open_beyond_range(params, exc, magnitudes):
+            if not _open_beyond_range(params.fixture, grid, exc, magnitudes):
                 raise
             ctx.log("warning", f"{params.fixture} fixture beyond {fra.name}'s range from "
                                f"{f:g} Hz ({exc.reason}): its admittance taken as 0 there")
@@ -135,16 +128,17 @@ def _sweep(ctx, fra, m, params: Params, place: tuple[int, int]) -> tuple[int, tu
     return int(grid.size), ()
 
 
-def _open_beyond_range(params: Params, exc: InstrumentError, magnitudes: list[float]) -> bool:
-    """An open whose |Z| rose towards the sweep's end until the analyzer reported it out of
+def _open_beyond_range(fixture: str, grid, exc: InstrumentError, magnitudes: list[float]
+                       ) -> bool:
+    """An open whose |Z| rose along a falling sweep until the analyzer reported it out of
     range (a status, not a link fault): its admittance is below what it resolves."""
-    falling = params.stop_Hz < params.start_Hz
-    return (params.fixture == OPEN and falling and exc.code is not None
+    return (fixture == OPEN and grid[-1] < grid[0] and exc.code is not None
             and len(magnitudes) >= MIN_POINTS and magnitudes[-1] > magnitudes[-2])
 
 
 SPEC = ProtocolSpec(
     KIND, "Fixture compensation", Params, Result, run,
     roles=(Role("fra", ImpedanceAnalyzer), Role("switch", Switch, when="position")),
-    limits={"start_Hz": FREQUENCY, "stop_Hz": FREQUENCY, "amplitude_V": AMPLITUDE},
+    limits={"start_Hz": FREQUENCY, "stop_Hz": FREQUENCY, "frequencies_Hz": FREQUENCY,
+            "amplitude_V": AMPLITUDE},
     streams=(impedance("spectrum"),), provides=COMPENSATION, order=5, doc=__doc__)
