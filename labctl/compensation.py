@@ -166,7 +166,6 @@ def choose(channel: str, standards: Iterable[Standard], instrument_on: bool | No
         else:
             newest[s.kind] = s
     opened, shorted = newest.get(OPEN), newest.get(SHORT)
-    load = newest.get(LOAD)
     if opened and shorted and (opened.method == INSTRUMENT) != (shorted.method == INSTRUMENT):
         return _none(channel, warnings, f"the newest open ({opened.method}) and short "
                                         f"({shorted.method}) standards differ in method")
@@ -180,11 +179,9 @@ def choose(channel: str, standards: Iterable[Standard], instrument_on: bool | No
         return Used(channel, opened, shorted, note="the analyzer's own correction"), warnings
     if instrument_on:
         return _none(channel, warnings, "the analyzer's own correction is on as well: "
-                                        "switch it off (compensation protocol) to use "
+                                        "switch it off (its fixture compensation step does) to use "
                                         f"standards {opened.id}, {shorted.id}")
-    if load is not None and load.method == INSTRUMENT:
-        load = None
-    return Used(channel, opened, shorted, load), warnings
+    return Used(channel, opened, shorted, newest.get(LOAD)), warnings
 
 
 def _none(channel: str, warnings: list[str], why: str) -> tuple[Used, list[str]]:

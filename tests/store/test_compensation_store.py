@@ -160,3 +160,16 @@ def test_compensation_writes_are_spooled_while_the_server_is_gone(pg_server, pg_
     with Store.open(pg_url, create=False) as reader:
         assert [s.kind for s in reader.standards("bench-a", "fra:A")] == ["short", "open"]
         assert reader.used(step.id).note.startswith("CompensationMissing: channel fra:A")
+
+
+def test_measured_standards_are_not_applied_over_an_analyzers_own_correction(store):
+    ids = standards(store)
+    chosen, warnings = choose("fra:A", store.standards("bench-a", "fra:A"), instrument_on=True)
+    assert not chosen.applies
+    assert warnings == [chosen.note] and chosen.note == (
+        "CompensationMissing: channel fra:A: the analyzer's own correction is on as well: "
+        f"switch it off (its fixture compensation step does) to use standards {ids['open']}, "
+        f"{ids['short']}; spectrum not compensated")
+    store.add_standard("bench-a", "fra:A", "open", [], [], method="instrument")
+    chosen, _ = choose("fra:A", store.standards("bench-a", "fra:A"), instrument_on=True)
+    assert "the newest open (instrument) and short (measured) standards differ" in chosen.note
