@@ -5,9 +5,8 @@ measurement a store step (carrying its recipe position and, when it finishes, it
 every point committed to the store before the matching event goes out; a measurement's
 first impedance point records the channel and fixture compensation it goes through, and a
 finished compensation measurement becomes the channel's standard (labctl.compensation).
-`checkpoint`,
-`progress` and events are the runner's (passed in as callables), so this module knows
-nothing of threads or run states.
+`checkpoint`, `progress` and events are the runner's (passed in as callables), so this
+module knows nothing of threads or run states.
 """
 
 from __future__ import annotations
@@ -22,8 +21,8 @@ from labctl import events as ev
 from labctl.capabilities import CurrentReading, ImpedancePoint, TemperatureReading
 from labctl.clock import Clock
 from labctl.context import LEVELS, Aborted
-from labctl.protocol import COMPENSATION
 from labctl.errors import ConfigError, LabctlError, StoreError
+from labctl.protocol import COMPENSATION
 from labctl.store.store import Store
 
 
@@ -72,6 +71,7 @@ class StoredMeasurement:
     context: "StoreContext"
     result: dict[str, Any] = field(default_factory=dict)
     through: bool = False        # its channel and compensation are recorded
+    fixture: list[ImpedancePoint] = field(default_factory=list)  # a compensation's points
 
     def record(self, point: ImpedancePoint | CurrentReading) -> None:
         self.context.record_point(self, point)
@@ -132,7 +132,7 @@ class StoreContext:
             self._open = None
             self.store.finish_step(step_id, status, m.result if status == "done" else None)
             if status == "done" and kind in registry.providing(COMPENSATION):
-                self._keep_standard(step_id, m.result)
+                self._keep_standard(m)
             self._emit(ev.MeasurementFinished(self.run_id, step_id, kind, status, m.result))
 
     def record_point(self, m: StoredMeasurement, point: ImpedancePoint | CurrentReading) -> None:
@@ -141,6 +141,8 @@ class StoreContext:
             raise LabctlError(f"measurement {m.kind!r} is closed, cannot record")
         if isinstance(point, ImpedancePoint) and not m.through:
             self._record_through(m)
+        if isinstance(point, ImpedancePoint) and m.kind in registry.providing(COMPENSATION):
+            m.fixture.append(point)
         add = self.store.add_impedance if isinstance(point, ImpedancePoint) else self.store.add_dc
         add(m.step_id, [point], temperature_K=self._sample_temperature_K())
         self._emit(ev.PointRecorded(self.run_id, m.step_id, point))
@@ -165,15 +167,14 @@ class StoreContext:
         for warning in warnings:
             self.log("warning", warning)
 
-    def _keep_standard(self, step_id: int, result: Mapping[str, Any]) -> None:
+    def _keep_standard(self, m: StoredMeasurement) -> None:
         """A finished compensation measurement: its points are the channel's standard."""
-        points = self.store.impedance(step_id)
-        beyond = result.get("beyond_range_Hz") or []        # an open: admittance 0 there
-        self.store.add_standard(self._bench_name(), result["channel"], result["fixture"],
-                                [*points["frequency_Hz"], *beyond],
-                                [*points["impedance_Ohm"], *[math.inf] * len(beyond)],
-                                method=result["method"], load_Ohm=result["load_Ohm"],
-                                step_id=step_id)
+        beyond = m.result.get("beyond_range_Hz") or []      # an open: admittance 0 there
+        self.store.add_standard(self._bench_name(), m.result["channel"], m.result["fixture"],
+                                [p.frequency_Hz for p in m.fixture] + list(beyond),
+                                [p.impedance_Ohm for p in m.fixture] + [math.inf] * len(beyond),
+                                method=m.result["method"], load_Ohm=m.result["load_Ohm"],
+                                step_id=m.step_id)
 
     def _sample_temperature_K(self) -> float | None:
         """The latest controller reading, else the plateau's nominal temperature."""

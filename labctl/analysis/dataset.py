@@ -3,9 +3,10 @@ stability-window sweep, from a run in the store or from spectrum files (`readers
 
 From the store, by what each measurement's protocol declares it provides
 (`ProtocolSpec.provides`): each plateau's first finished impedance spectrum (superseded
-steps skipped; fixture-compensated with the standards its step recorded, labctl.compensation:
-raw points stay in the store, a step without standards is named in the notes) at the mean temperature measured during it
-(the step's nominal one when none was), the polarization of the same plateau with
+steps skipped; compensated with the fixture standards its step recorded,
+labctl.compensation: raw points stay in the store, a step without standards is named in
+the notes) at the mean temperature measured during it (the step's nominal one when none
+was), the polarization of the same plateau with
 its protocol result (V, I_0, I_ss), the result of its Hebb-Wagner polarization (electronic
 parts), and the stability-window sweep with its onsets.
 From files: the temperature is the caller's, else the `temperature_K` labctl writes
