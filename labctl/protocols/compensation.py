@@ -5,12 +5,14 @@ Fit the fixture in every pellet position first (an open: the holder's electrodes
 nothing between them; a short: a metal disc in the pellet's place; a load: a resistor of
 `load_Ohm`), then run this step with `fixture` naming it; one run for each fixture (in the
 simulation: the bench's `fixture` key). Where a switch joins the analyzer to several
-positions (role `switch`), each position is one channel: it is connected and measured in
-turn (`position`: only that one). Each channel's fixture spectrum (log sweep `start_Hz` to
-`stop_Hz`, `points_per_decade`, or the list `frequencies_Hz`, at `amplitude_V` rms) is stored as the step's points and,
-once the step is done, as the channel's standard of that kind, with the bench; every later
-spectrum through the channel is compensated with the newest open and short (and load) of
-the channel in analysis, its raw points kept as measured.
+positions (role `switch`, to be named in the recipe's [roles] where the bench has several
+switches), each position is one channel: it is connected and measured in turn
+(`position`: only that one). Each channel's fixture spectrum (log sweep `start_Hz` to
+`stop_Hz`, `points_per_decade`, or the list `frequencies_Hz`, at `amplitude_V` rms) is
+stored as the step's points and, once the step is done, as the channel's standard of that
+kind, with the bench; every later spectrum through the channel is compensated with the
+newest open and short (and load) of the channel in analysis, its raw points kept as
+measured.
 
 An analyzer with its own correction (the E4980A's `:CORR:OPEN` / `:CORR:SHOR`) on a single
 channel (no switch) uses it for open and short (`instrument_correction`): its spectra come
