@@ -40,7 +40,7 @@ from labctl.units import C_to_K, K_to_C
 
 SIM_SCHEME = "sim://"
 INSTRUMENT_KEYS = {"driver", "resource", "options", "limits", "interlocks"}
-SIMULATION_KEYS = {"sample", "seed", "start_temperature_C", "pellets"}
+SIMULATION_KEYS = {"sample", "seed", "start_temperature_C", "pellets", "fixture"}
 # options of every instrument, handled by the bench: false accepts an instrument whose
 # identity is not one of the driver's models (a compatible model)
 BENCH_OPTIONS = {"check_identity": True}
@@ -181,17 +181,25 @@ def physical_problem(key: str, value: float) -> str | None:
 
 
 def _pellets_valid(value: Any) -> bool:
-    """[simulation.pellets.NAME]: sample (a sample file), offset_K, lag_s >= 0."""
+    """[simulation.pellets.NAME]: sample (a sample file), offset_K, lag_s >= 0, fixture."""
     return isinstance(value, dict) and all(
-        isinstance(p, dict) and set(p) <= {"sample", "offset_K", "lag_s"}
+        isinstance(p, dict) and set(p) <= {"sample", "offset_K", "lag_s", "fixture"}
         and isinstance(p.get("sample"), str) and is_number(p.get("offset_K", 0.0))
         and is_number(p.get("lag_s", 0.0)) and p.get("lag_s", 0.0) >= 0
+        and _fixture_valid(p.get("fixture", "open"))
         for p in value.values())
+
+
+def _fixture_valid(value: Any) -> bool:
+    """A simulated fixture in a sample's place: "open", "short" or a load resistance > 0."""
+    return value in ("open", "short") or (is_number(value) and value > 0)
 
 
 SIMULATION_TYPES = {
     "pellets": (_pellets_valid, "tables [simulation.pellets.NAME] of sample = FILE, "
-                "offset_K (a number) and lag_s (>= 0)"),
+                "offset_K (a number), lag_s (>= 0) and fixture (\"open\", \"short\" or a "
+                "load in Ohm > 0)"),
+    "fixture": (_fixture_valid, '"open", "short" or a load resistance in Ohm (> 0)'),
     "sample": (lambda v: isinstance(v, str) and bool(v), "a string (path of a sample TOML file)"),
     "seed": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
              "an integer >= 0"),

@@ -22,6 +22,8 @@ if typing.TYPE_CHECKING:
 # what an analysis takes from a finished measurement (`ProtocolSpec.provides`)
 SPECTRUM, POLARIZATION, WINDOW, LI_TRANSFERENCE, CELL_EMF, ELECTRONIC_PARTS = \
     "spectrum", "polarization", "window", "li_transference", "cell_emf", "electronic_parts"
+# a channel's fixture standard (labctl.compensation), kept with the bench by the runner
+COMPENSATION = "compensation"
 # when a recipe runs a protocol besides its [[steps]] and [[program.body]] (`stage`)
 PLATEAU, FINAL = "plateau", "final"
 

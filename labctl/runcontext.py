@@ -2,25 +2,30 @@
 
 It implements `labctl.context.Context`: instruments by the step's role mapping, each
 measurement a store step (carrying its recipe position and, when it finishes, its result),
-every point committed to the store before the matching event goes out. `checkpoint`,
-`progress` and events are the runner's (passed in as callables), so this module knows
-nothing of threads or run states. In a run of several samples a step measures one of
-them (`Position.sample`: its store steps name it, `previous` looks at its results only),
-and the plateau's stabilization spans them all (`samples`); `route` joins the step's
+every point committed to the store before the matching event goes out; a measurement's
+first impedance point records the channel and fixture compensation it goes through, and a
+finished compensation measurement becomes the channel's standard (labctl.compensation).
+`checkpoint`, `progress` and events are the runner's (passed in as callables), so this
+module knows nothing of threads or run states. In a run of several samples a step measures
+one of them (`Position.sample`: its store steps name it, `previous` looks at its results
+only), and the plateau's stabilization spans them all (`samples`); `route` joins the step's
 instruments to a sample through the bench's switches (`labctl.routing`).
 """
 
 from __future__ import annotations
 
+import math
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Mapping
 
+from labctl import compensation, registry
 from labctl import events as ev
 from labctl.capabilities import CurrentReading, ImpedancePoint, TemperatureReading
 from labctl.clock import Clock
 from labctl.context import LEVELS, Aborted
-from labctl.errors import ConfigError, LabctlError
+from labctl.errors import ConfigError, LabctlError, StoreError
+from labctl.protocol import COMPENSATION
 from labctl.store.store import Store
 
 
@@ -70,6 +75,8 @@ class StoredMeasurement:
     step_id: int
     context: "StoreContext"
     result: dict[str, Any] = field(default_factory=dict)
+    through: bool = False        # its channel and compensation are recorded
+    fixture: list[ImpedancePoint] = field(default_factory=list)  # a compensation's points
 
     def record(self, point: ImpedancePoint | CurrentReading) -> None:
         self.context.record_point(self, point)
@@ -146,15 +153,50 @@ class StoreContext:
         finally:
             del self._open[sample]
             self.store.finish_step(step_id, status, m.result if status == "done" else None)
+            if status == "done" and kind in registry.providing(COMPENSATION):
+                self._keep_standard(m)
             self._emit(ev.MeasurementFinished(self.run_id, step_id, kind, status, m.result))
 
     def record_point(self, m: StoredMeasurement, point: ImpedancePoint | CurrentReading) -> None:
         """Commit one point of open measurement `m`, then report it."""
         if not any(m is open_ for open_ in self._open.values()):
             raise LabctlError(f"measurement {m.kind!r} is closed, cannot record")
+        if isinstance(point, ImpedancePoint) and not m.through:
+            self._record_through(m)
+        if isinstance(point, ImpedancePoint) and m.kind in registry.providing(COMPENSATION):
+            m.fixture.append(point)
         add = self.store.add_impedance if isinstance(point, ImpedancePoint) else self.store.add_dc
         add(m.step_id, [point], temperature_K=self._sample_temperature_K())
         self._emit(ev.PointRecorded(self.run_id, m.step_id, point))
+
+    def _bench_name(self) -> str:
+        return self.store.run(self.run_id).bench_name or ""
+
+    def _record_through(self, m: StoredMeasurement) -> None:
+        """Record the channel and standards the measurement's spectrum goes through (the
+        analyzer of role 'fra'); warnings about them go to the run's log."""
+        m.through = True
+        name = self.position.roles.get("fra")
+        if m.kind in registry.providing(COMPENSATION) or name not in self.instruments:
+            return
+        try:
+            used, warnings = compensation.for_measurement(self.store, self._bench_name(), name,
+                                                          self.instruments)
+        except StoreError as exc:                 # e.g. a lab server gone: spooled on
+            used = compensation.Used("", note=f"CompensationMissing: standards not read: {exc}")
+            warnings = [used.note]
+        self.store.record_used(m.step_id, used)
+        for warning in warnings:
+            self.log("warning", warning)
+
+    def _keep_standard(self, m: StoredMeasurement) -> None:
+        """A finished compensation measurement: its points are the channel's standard."""
+        beyond = m.result.get("beyond_range_Hz") or []      # an open: admittance 0 there
+        self.store.add_standard(self._bench_name(), m.result["channel"], m.result["fixture"],
+                                [p.frequency_Hz for p in m.fixture] + list(beyond),
+                                [p.impedance_Ohm for p in m.fixture] + [math.inf] * len(beyond),
+                                method=m.result["method"], load_Ohm=m.result["load_Ohm"],
+                                step_id=m.step_id)
 
     def _sample_temperature_K(self) -> float | None:
         """The latest controller reading, else the plateau's nominal temperature."""

@@ -3,8 +3,10 @@ stability-window sweep, from a run in the store or from spectrum files (`readers
 
 From the store, by what each measurement's protocol declares it provides
 (`ProtocolSpec.provides`): each plateau's first finished impedance spectrum (superseded
-steps skipped) at the mean temperature measured during it
-(the step's nominal one when none was), the polarization of the same plateau with
+steps skipped; compensated with the fixture standards its step recorded,
+labctl.compensation: raw points stay in the store, a step without standards is named in
+the notes) at the mean temperature measured during it (the step's nominal one when none
+was), the polarization of the same plateau with
 its protocol result (V, I_0, I_ss), the result of its Hebb-Wagner polarization (electronic
 parts), and the stability-window sweep with its onsets.
 From files: the temperature is the caller's, else the `temperature_K` labctl writes
@@ -28,6 +30,7 @@ import numpy as np
 from labctl import registry, runsamples
 from labctl.analysis import transference
 from labctl.analysis.readers import read_spectrum
+from labctl.compensation import compensated
 from labctl.errors import LabctlError
 from labctl.protocol import ELECTRONIC_PARTS, POLARIZATION, SPECTRUM, WINDOW
 from labctl.store.store import Store
@@ -90,7 +93,7 @@ def from_store(store: Store, run_id: int, sample: str | None = None) -> Dataset:
     for step in steps:
         key = (step.path or "").rpartition("/")[0] or f"T={step.temperature_K}"
         groups.setdefault(key, []).append(step)
-    plateaus, window = [], None
+    plateaus, window, notes = [], None, []
     for key, group in groups.items():
         eis = [s for s in group if s.kind in registry.providing(SPECTRUM)]
         dc = [s for s in group if s.kind in registry.providing(POLARIZATION) and s.result]
@@ -103,12 +106,15 @@ def from_store(store: Store, run_id: int, sample: str | None = None) -> Dataset:
         if eis or li:   # a transference step alone: its spectrum before the step
             source = eis[0] if eis else li[0]
             spectrum = store.impedance(source.id) if eis else transference.parts(store, source).before
+            z, note = compensated(store, source, spectrum["frequency_Hz"],
+                                  spectrum["impedance_Ohm"])
+            notes += [note] if note else []
             order = np.argsort(spectrum["frequency_Hz"])[::-1]
             measured = spectrum["temperature_K"][np.isfinite(spectrum["temperature_K"])]
             plateaus.append(Plateau(
                 float(measured.mean()) if measured.size else source.temperature_K,
                 source.path or f"step {source.seq}",
-                spectrum["frequency_Hz"][order], spectrum["impedance_Ohm"][order],
+                spectrum["frequency_Hz"][order], z[order],
                 registry.result_of(source.kind, source.result).kk_ok
                 if eis and source.result else None,
                 _polarization(store, dc[0]) if dc else None,
@@ -120,7 +126,7 @@ def from_store(store: Store, run_id: int, sample: str | None = None) -> Dataset:
     return Dataset(run.name if sample is None else f"{run.name}: {sample}",
                    geometry.get("thickness_m"), geometry.get("area_m2"),
                    sorted(plateaus, key=lambda p: p.temperature_K), window,
-                   f"{store.path} {where}")
+                   f"{store.path} {where}", notes)
 
 
 def _polarization(store: Store, step) -> Polarization:

@@ -22,6 +22,12 @@ every trigger, so a unit that applied another value is an `InstrumentError`, nev
 at the wrong bias. Statuses +3 (signal source overloaded) and +4 (ALC unable to regulate)
 come with numbers, but measured at a test signal other than the one requested: they raise
 `InstrumentError` like an overload (User's Guide, `:FETCh?` status table).
+
+Its own fixture correction (User's Guide, CORRection subsystem): `:CORR:OPEN` / `:CORR:SHOR`
+measure the open or shorted fixture on the terminals, `*OPC?` answers once done (the
+driver first waits `CORRECTION_S` on its clock: an estimate, not a manual figure), and
+`:CORR:OPEN:STAT` / `:CORR:SHOR:STAT` (0|1) switch each correction on; `correct(kind)` does
+both and reads the state back (labctl.compensation's `CorrectingAnalyzer`).
 """
 
 from __future__ import annotations
@@ -56,6 +62,8 @@ TO_Z = {"ZTD": polar_deg, "ZTR": lambda m, rad: polar_deg(m, math.degrees(rad)),
         "RX": complex}
 # typical time of one measurement: (seconds, signal periods), whichever is longer
 APERTURE = {"SHOR": (0.005, 1), "MED": (0.09, 2), "LONG": (0.24, 5)}
+CORRECTION = {"open": "OPEN", "short": "SHOR"}      # compensation kind -> SCPI node
+CORRECTION_S = 20.0                                 # typical time of one correction (estimate)
 
 
 def parse_fetch(reply: str) -> tuple[float, float, int]:
@@ -94,6 +102,8 @@ class KeysightE4980A(ImpedanceAnalyzerDriver):
     aperture = Setting(":APER?", ":APER {0[0]},{0[1]:d}", parse=parse_aperture,
                        doc="(SHOR|MED|LONG, averages 1..256)")
     installed_options = Setting(wire=Held(()), doc="option numbers from *OPT? (at open)")
+    open_correction = Setting(":CORR:OPEN:STAT?", ":CORR:OPEN:STAT {:d}", parse=parse_bool)
+    short_correction = Setting(":CORR:SHOR:STAT?", ":CORR:SHOR:STAT {:d}", parse=parse_bool)
 
     def __init__(self, transport: Transport, *, name: str = "keysight_e4980a",
                  limits: Any = None, clock: Any = None, function: str = "ZTD",
@@ -176,6 +186,30 @@ class KeysightE4980A(ImpedanceAnalyzerDriver):
             raise InstrumentError(STATUS.get(status, f"status {status}"), instrument=self.name,
                                   code=status)
         return TO_Z[self._function](a, b)
+
+    def correct(self, kind: str) -> None:
+        """Measure the fixture on the terminals as the `kind` ('open', 'short') correction
+        and switch that correction on, confirmed by reading it back."""
+        node = one_of(*CORRECTION)(kind, f"{self.name}.correction")
+        if not self._ready:
+            self.setup()
+        self.write(f":CORR:{CORRECTION[node]}")
+        self.clock.sleep(CORRECTION_S)
+        self.query("*OPC?")
+        setattr(self, f"{node}_correction", True)
+        self.check_errors()
+        if not self.corrections()[node]:
+            raise InstrumentError(f"{kind} correction still off after switching it on",
+                                  instrument=self.name)
+
+    def corrections(self) -> dict[str, bool]:
+        """Which of the open and short corrections are on (read back)."""
+        return {kind: getattr(self, f"{kind}_correction") for kind in CORRECTION}
+
+    def set_corrections(self, on: bool) -> None:
+        """Open and short correction both on or off."""
+        self.open_correction = self.short_correction = bool(on)
+        self.check_errors()
 
     def safe_state(self) -> None:
         """Test signal to 0 V, DC bias 0 V and off; confirmed by reading them back."""

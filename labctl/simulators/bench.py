@@ -5,6 +5,7 @@ sockets and pseudo-terminals (`serve`) for programs that talk to real links.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,8 @@ from labctl.simulators.port import SimulatorPort
 from labctl.simulators.serve import PtyServer, TcpServer
 from labctl.simulators.world import SimWorld
 from labctl.units import C_to_K
+
+FIXTURES = {"open": math.inf, "short": 0.0}     # bench key `fixture` -> its Z (Ohm)
 
 def _simulator(name: str, driver: str, world: SimWorld, options: dict[str, Any]) -> SimulatedDevice:
     """The simulated device of instrument `name`; options it cannot use are a ConfigError
@@ -65,6 +68,9 @@ class SimBench:
             sample_file = locate(entry["sample"], Path(config.source).parent)
             world.pellets[name] = Pellet(name, SampleModel.from_toml(sample_file),
                                          entry.get("offset_K", 0.0), entry.get("lag_s", 0.0))
+        for name, entry in [(None, sim), *sim.get("pellets", {}).items()]:
+            if "fixture" in entry:
+                world.fixtures[name] = FIXTURES.get(entry["fixture"], entry["fixture"])
         return cls(world, {s.name: (s.driver, s.options) for s in config.instruments.values()
                            if s.simulated})
 

@@ -19,9 +19,21 @@ A standard unit asked for a bias between 0 and 2 V other than 0, 1.5 or 2 applie
 nearest of these (an assumption: the manual lists the settings, not what happens between
 them), which is why the driver reads the bias back.
 
+Correction: `:CORRection:OPEN` / `:CORRection:SHORt` measure what is on the terminals (the
+open or shorted fixture, the sample file's noise added) at `CORRECTION_GRID` (10 points a decade, 20 Hz-2 MHz: the
+simulator's grid, not the manual's preset points), taking `CORRECTION_S`; `*OPC?` answers
+when done. `:CORRection:OPEN:STATe` / `:CORRection:SHORt:STATe` (0|1|OFF|ON, and their
+queries, `0` or `1`) switch each on: then a measurement returns
+Z = (Z_m - Z_s) / (1 - (Z_m - Z_s)(1/(Z_o - Z_s))), the data interpolated linearly in f (the
+open's as admittance 1/Z_o); a short alone gives Z_m - Z_s, an open alone (Z_s = 0)
+Z_m / (1 - Z_m/Z_o). A state
+switched on before its data were measured is -221 (settings conflict). `*RST` keeps the
+correction data and states (an assumption).
+
 Not modeled: stepped list mode (`:LIST:MODE STEP` runs like SEQ), current-level and ALC
-modes, DC bias current and statuses +3/+4, correction (open/short/load), comparator and
-bins, binary data formats, trigger delays; noise does not depend on the aperture.
+modes, DC bias current and statuses +3/+4, load correction and spot corrections, cable
+length, comparator and bins, binary data formats, trigger delays; noise does not depend on
+the aperture.
 Power-on and `*RST` state: trigger INT with `:INIT:CONT ON` (free running).
 """
 
@@ -30,12 +42,16 @@ from __future__ import annotations
 import math
 from typing import Any, Callable
 
+import numpy as np
+
 from labctl.simulators.scpi import ScpiDevice, ScpiError, parse_bool, parse_float
 
 OVERLOAD = 9.9e37
 APERTURE = {"SHOR": (0.005, 1), "MED": (0.09, 2), "LONG": (0.24, 5)}
 MAX_LIST = 201
 STANDARD_BIAS_V = (0.0, 1.5, 2.0)
+CORRECTION_GRID = np.logspace(math.log10(20.0), math.log10(2e6), 51)
+CORRECTION_S = 20.0
 # measurement function -> (A, B) from Z and omega
 FUNCTIONS: dict[str, Callable[[complex, float], tuple[float, float]]] = {
     "ZTD": lambda z, w: (abs(z), math.degrees(math.atan2(z.imag, z.real))),
@@ -115,6 +131,14 @@ class KeysightE4980ASimulator(ScpiDevice):
         c(":LIST:FREQuency?", lambda: ",".join(f"{f:+.5E}" for f in self.list_frequencies))
         c(":LIST:MODE", lambda v: self._set("list_mode", choice(
             v, {"SEQ": "SEQUENCE", "STEP": "STEPPED"})))
+        self.correction: dict[str, np.ndarray] = {}     # "OPEN"/"SHOR" -> Z on the grid
+        self.correction_on = {"OPEN": False, "SHOR": False}
+        self.busy_until = world.clock.now()
+        for short, long in (("OPEN", "OPEN"), ("SHOR", "SHORt")):
+            c(f":CORRection:{long}", lambda k=short: self._measure_correction(k))
+            c(f":CORRection:{long}:STATe", lambda v, k=short: self._correct(k, parse_bool(v)))
+            c(f":CORRection:{long}:STATe?", lambda k=short: str(int(self.correction_on[k])))
+        c("*OPC?", lambda: self.reply("1", max(0.0, self.busy_until - self.clock.now())))
         self.reset()
 
     def reset(self) -> None:
@@ -150,6 +174,33 @@ class KeysightE4980ASimulator(ScpiDevice):
             raise ScpiError(-223, "Too much data")
         self.list_frequencies = [parse_float(v, 20.0, 2e6) for v in values]
 
+    # -- correction ------------------------------------------------------------------
+    def _measure_correction(self, kind: str) -> None:
+        z = np.asarray(self.world.impedance_seen(self.instrument, CORRECTION_GRID), dtype=complex)
+        finite = np.isfinite(z)                # an ideal open (no leads) is beyond noise
+        z[finite] = self.world.add_noise(z[finite], CORRECTION_GRID[finite])
+        self.correction[kind] = z
+        self.busy_until = max(self.busy_until, self.clock.now()) + CORRECTION_S
+
+    def _correct(self, kind: str, on: bool) -> None:
+        if on and kind not in self.correction:
+            raise ScpiError(-221, "Settings conflict")
+        self.correction_on[kind] = on
+
+    def _corrected(self, z: complex, frequency: float) -> complex:
+        """`z` as the instrument reports it with its corrections on."""
+        def at(data: np.ndarray) -> complex:
+            f = min(max(frequency, CORRECTION_GRID[0]), CORRECTION_GRID[-1])
+            return complex(np.interp(f, CORRECTION_GRID, data.real),
+                           np.interp(f, CORRECTION_GRID, data.imag))
+
+        z_s = at(self.correction["SHOR"]) if self.correction_on["SHOR"] else 0.0
+        if not self.correction_on["OPEN"]:
+            return z - z_s
+        y = at(1 / self.correction["OPEN"])          # the open's admittance, 1/Z_o
+        d = z - z_s
+        return d / (1 - d * y / (1 - z_s * y))
+
     # -- trigger system and measurement ---------------------------------------------
     def _bus_trigger(self) -> str | None:
         if self.source != "BUS":
@@ -170,8 +221,8 @@ class KeysightE4980ASimulator(ScpiDevice):
 
     def _point(self, frequency: float) -> tuple[float, str]:
         """(f, 'A,B,status') measured now at `frequency`."""
-        z = complex(self.world.add_noise(
-            self.world.impedance_seen(self.instrument, frequency), frequency))
+        z = self._corrected(complex(self.world.add_noise(
+            self.world.impedance_seen(self.instrument, frequency), frequency)), frequency)
         if abs(z) > self.max_impedance_Ohm:
             a, b, status = OVERLOAD, OVERLOAD, 1
         else:

@@ -24,6 +24,10 @@ instrument measures what is routed to it (`impedance_seen`): its pellet through 
 channels' `Lead`, or an open input (`OPEN_INPUT_F` only) when none is; a source-measure
 unit sources into the routed pellet (`sample_seen`; nothing: an open circuit). A world without
 pellets is the one-sample world: every instrument measures `sample`.
+
+Fixtures (`fixtures`, bench key `fixture` of a pellet table or of [simulation] for the
+one-sample world): a pellet position (None: the one sample) holding an open (inf), a
+short (0) or a load resistor (Ohm) instead of its sample, for compensation measurements.
 """
 
 from __future__ import annotations
@@ -60,6 +64,7 @@ class SimWorld:
         self.sample_oxygen = SampleOxygen(self.atmosphere.pO2_Pa(clock.now()), clock.now())
         self.pellets: dict[str, Pellet] = {}
         self.routes: dict[str, tuple[str, Lead]] = {}   # instrument -> (pellet, lead)
+        self.fixtures: dict[str | None, float] = {}     # position -> fixture's Z (Ohm)
 
     @classmethod
     def create(cls, clock: Clock | None = None, sample_path: str | Path | None = None,
@@ -179,10 +184,12 @@ class SimWorld:
         """The impedance bench instrument `instrument` measures now (without noise)."""
         with self.lock:
             if not self.pellets:
+                if None in self.fixtures:
+                    return np.full(np.shape(frequency_Hz), self.fixtures[None], dtype=complex)
                 return self.sample.impedance(frequency_Hz, self.sample_temperature_K())
             if instrument not in self.routes:
                 return Lead(stray_C_F=OPEN_INPUT_F).measured(math.inf, frequency_Hz)
             name, lead = self.routes[instrument]
-            z = self.pellets[name].impedance(frequency_Hz, self.clock.now(),
-                                             self.sample_temperature_K())
+            z = self.fixtures[name] if name in self.fixtures else self.pellets[name].impedance(
+                frequency_Hz, self.clock.now(), self.sample_temperature_K())
             return lead.measured(z, frequency_Hz)

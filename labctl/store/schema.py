@@ -156,7 +156,36 @@ _V6 = (
     "ALTER TABLE steps ADD COLUMN sample TEXT",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
+# version 7: fixture compensation, per bench channel (labctl/compensation.py), and which
+# standards each step measured through
+_V7 = (
+    """CREATE TABLE compensations (
+    id INTEGER PRIMARY KEY,
+    bench_name TEXT NOT NULL,        -- the bench file's name, as runs.bench_name
+    channel TEXT NOT NULL,           -- analyzer and pellet position: 'fra:A' ('fra': no switch)
+    kind TEXT NOT NULL CHECK (kind IN ('open', 'short', 'load')),
+    method TEXT NOT NULL CHECK (method IN ('measured', 'instrument')),  -- instrument: the
+                                     -- analyzer's own correction (no data here)
+    measured_utc TEXT NOT NULL,
+    step_id INTEGER REFERENCES steps(id),   -- the step that measured it (NULL: none)
+    load_Ohm REAL,                   -- the load standard's true resistance
+    frequency_Hz_json TEXT NOT NULL, -- JSON list, ascending
+    z_real_Ohm_json TEXT NOT NULL,   -- JSON list, Z' at each frequency
+    z_imag_Ohm_json TEXT NOT NULL    -- JSON list, Z''
+)""",
+    "CREATE INDEX compensations_channel ON compensations(bench_name, channel, kind)",
+    """CREATE TABLE step_compensation (
+    step_id INTEGER NOT NULL REFERENCES steps(id),
+    channel TEXT NOT NULL,           -- the channel the step measured through
+    open_id INTEGER REFERENCES compensations(id),    -- NULL: none applied
+    short_id INTEGER REFERENCES compensations(id),
+    load_id INTEGER REFERENCES compensations(id),
+    note TEXT NOT NULL,              -- why none is applied ('CompensationMissing: ...'), or ''
+    PRIMARY KEY (step_id)
+)""",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

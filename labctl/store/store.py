@@ -30,6 +30,7 @@ from labctl.runstate import Command, RunState, accepts
 from labctl.store import points as pt
 from labctl.store import postgres
 from labctl.store.guard import Guard, close_guarded, open_guarded
+from labctl.store.compensations import Compensations
 from labctl.store.offline import Offline
 from labctl.store.records import Event, NewPoints, ResumeInfo, Run, Step
 from labctl.store.requests import Requests, expire_requests
@@ -44,7 +45,7 @@ FINAL_STATUSES = tuple(s for s in STATUSES if s != RunState.RUNNING)
 __all__ = ["Event", "NewPoints", "ResumeInfo", "Run", "Step", "Store"]
 
 
-class Store(Requests, Offline):
+class Store(Requests, Offline, Compensations):
     """A labctl database; see docs/store.md for the schema."""
 
     def __init__(self, conn: sqlite3.Connection | postgres.Connection, path: Path | str,

@@ -35,8 +35,9 @@ class Lead:
         """What an instrument measures through this lead of a pellet of `impedance_Ohm`."""
         jw = 2j * np.pi * np.asarray(frequency_Hz, dtype=float)
         z = np.asarray(impedance_Ohm, dtype=complex)
-        with np.errstate(divide="ignore"):      # an open (inf) or a short (0) pellet
-            shunted = 1 / (1 / z + jw * self.stray_C_F)
+        with np.errstate(divide="ignore", invalid="ignore"):   # an open (inf) pellet
+            shunted = np.where(np.isinf(z), 1 / (jw * self.stray_C_F),
+                               z / (1 + jw * self.stray_C_F * z))
         return self.series_R_Ohm + jw * self.lead_L_H + shunted
 
 
