@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Mapping
 
 from labctl import events as ev
-from labctl.capabilities import CurrentReading, ImpedancePoint, TemperatureReading
+from labctl.capabilities import CurrentReading, GasReading, ImpedancePoint, TemperatureReading
 from labctl.clock import Clock
 from labctl.context import LEVELS, Aborted
 from labctl.errors import ConfigError, LabctlError
@@ -66,7 +66,7 @@ class StoredMeasurement:
     context: "StoreContext"
     result: dict[str, Any] = field(default_factory=dict)
 
-    def record(self, point: ImpedancePoint | CurrentReading) -> None:
+    def record(self, point: ImpedancePoint | CurrentReading | GasReading) -> None:
         self.context.record_point(self, point)
 
     def finish(self, result: Mapping[str, Any]) -> None:
@@ -126,11 +126,13 @@ class StoreContext:
             self.store.finish_step(step_id, status, m.result if status == "done" else None)
             self._emit(ev.MeasurementFinished(self.run_id, step_id, kind, status, m.result))
 
-    def record_point(self, m: StoredMeasurement, point: ImpedancePoint | CurrentReading) -> None:
+    def record_point(self, m: StoredMeasurement,
+                     point: ImpedancePoint | CurrentReading | GasReading) -> None:
         """Commit one point of open measurement `m`, then report it."""
         if m is not self._open:
             raise LabctlError(f"measurement {m.kind!r} is closed, cannot record")
-        add = self.store.add_impedance if isinstance(point, ImpedancePoint) else self.store.add_dc
+        add = {ImpedancePoint: self.store.add_impedance, CurrentReading: self.store.add_dc,
+               GasReading: self.store.add_gas}[type(point)]
         add(m.step_id, [point], temperature_K=self._sample_temperature_K())
         self._emit(ev.PointRecorded(self.run_id, m.step_id, point))
 
