@@ -20,7 +20,8 @@ from labctl.protocols import _params
 
 PACKAGE = Path(__file__).parents[2] / "labctl"
 SPECS = list(registry.protocols().values())
-PLOTS = {"impedance": {"spectrum", "monitor", None}, "dc": {"relaxation", "sweep", None}}
+PLOTS = {"impedance": {"spectrum", "monitor", None}, "dc": {"relaxation", "sweep", None},
+         "gas": {None}}
 # literals equal to a kind that mean something else: a simulated sample's physics section
 ELSEWHERE = {("simulators/physics/sample_file.py", "transference")}
 
