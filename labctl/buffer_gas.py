@@ -45,13 +45,13 @@ def equilibrium_pO2_Pa(fractions: Mapping[str, float], temperature_K: float,
     inert = max(0.0, 1.0 - o - c - d)
     k = equilibrium_constant(temperature_K) * math.sqrt(pressure_Pa / atm)
 
-    def excess_oxygen(ln_y: float) -> float:   # O atoms held at y minus those fed, per 2
+    def balance(ln_y: float) -> float:   # rises with y; 0 at equilibrium
         y = math.exp(ln_y)
-        r = k * math.sqrt(y)                    # x_CO2 / x_CO
-        free_o2 = y * (carbon + inert) / (1.0 - y)
-        return carbon * (1 + 2 * r) / (1 + r) / 2 + free_o2 - (c / 2 + d + o)
+        r = k * math.sqrt(y)                                   # x_CO2 / x_CO
+        free_o2 = o + d / 2 - carbon * r / (2 * (1 + r))       # O atoms balanced
+        return y * (carbon + inert) - free_o2 * (1 - y)        # y = free O2 / all moles
 
     lo, hi = LN_Y_RANGE
-    if excess_oxygen(lo) >= 0:
-        return math.exp(lo) * pressure_Pa
-    return math.exp(brentq(excess_oxygen, lo, hi, xtol=1e-12, rtol=1e-12)) * pressure_Pa
+    if balance(lo) >= 0 or balance(hi) <= 0:   # no free oxygen / next to none but O2
+        return math.exp(lo if balance(lo) >= 0 else hi) * pressure_Pa
+    return math.exp(brentq(balance, lo, hi, xtol=1e-12, rtol=1e-12)) * pressure_Pa
