@@ -47,6 +47,10 @@ from labctl.protocols._tail import Convergence
 
 KIND = "atmosphere"
 LOWEST_PA = 1e-30
+ROLES = (Role("o2", FlowController), Role("n2", FlowController),
+         Role("co", FlowController, when="buffer_below_Pa"),
+         Role("co2", FlowController, when="buffer_below_Pa"),
+         Role("o2sensor", OxygenSensor), Role("fra", ImpedanceAnalyzer))   # po2_sweep's too
 GAS_STREAM = Stream("gas", (("time_s", "s"), ("pO2_Pa", "Pa"), ("o2_flow_sccm", "sccm"),
                                    ("n2_flow_sccm", "sccm"), ("co_flow_sccm", "sccm"),
                                    ("co2_flow_sccm", "sccm")), None)
@@ -254,10 +258,7 @@ def equilibrate(ctx, params: Params, wanted: dict[str, float], m) -> Result:
 
 SPEC = ProtocolSpec(
     KIND, "Atmosphere", Params, Result, run,
-    roles=(Role("o2", FlowController), Role("n2", FlowController),
-           Role("co", FlowController, when="buffer_below_Pa"),
-           Role("co2", FlowController, when="buffer_below_Pa"),
-           Role("o2sensor", OxygenSensor), Role("fra", ImpedanceAnalyzer)),
+    roles=ROLES,
     limits={"reference_Hz": FREQUENCY, "amplitude_V": AMPLITUDE},
     streams=(impedance("monitor"), GAS_STREAM),
     summary=(Summary("pO2_Pa", "pO2", "Pa", std="pO2_std_Pa"),

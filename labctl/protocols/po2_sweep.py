@@ -25,9 +25,8 @@ from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 
-from labctl.capabilities import FlowController, ImpedanceAnalyzer, OxygenSensor
 from labctl.preflight import AMPLITUDE, FREQUENCY
-from labctl.protocol import CONDUCTIVITY_PO2, ProtocolSpec, Role, StoredResult, impedance
+from labctl.protocol import CONDUCTIVITY_PO2, ProtocolSpec, StoredResult, impedance
 from labctl.protocols import atmosphere
 from labctl.protocols._gas_mix import ATM_PA
 from labctl.protocols._params import param
@@ -118,10 +117,7 @@ def run(ctx, params: Params) -> Result:
 
 SPEC = ProtocolSpec(
     KIND, "pO2 sweep", Params, Result, run,
-    roles=(Role("o2", FlowController), Role("n2", FlowController),
-           Role("co", FlowController, when="buffer_below_Pa"),
-           Role("co2", FlowController, when="buffer_below_Pa"),
-           Role("o2sensor", OxygenSensor), Role("fra", ImpedanceAnalyzer)),
+    roles=atmosphere.ROLES,
     limits={"reference_Hz": FREQUENCY, "frequency_Hz": FREQUENCY, "amplitude_V": AMPLITUDE},
     streams=(impedance("monitor"), atmosphere.GAS_STREAM),
     provides=CONDUCTIVITY_PO2, order=6, doc=__doc__)
