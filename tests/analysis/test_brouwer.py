@@ -21,7 +21,7 @@ def sigma(pO2_Pa, ion=PARTS["ion"], n0=PARTS["n0"], p0=PARTS["p0"]):
 def test_exact_data_give_the_parts_and_the_boundaries():
     f = brouwer.fit(1000.0, PO2_PA, sigma(PO2_PA), 1e-3 * sigma(PO2_PA))
     assert (f.sigma_ion_S_per_m, f.sigma_n0_S_per_m, f.sigma_p0_S_per_m) == pytest.approx(
-        (PARTS["ion"], PARTS["n0"], PARTS["p0"]), rel=1e-9)
+        (PARTS["ion"], PARTS["n0"], PARTS["p0"]), rel=1e-9, abs=0)
     n_at, p_at = f.pO2_n_boundary_Pa, f.pO2_p_boundary_Pa
     assert PARTS["n0"] * (n_at / atm) ** -0.25 == pytest.approx(PARTS["ion"])
     assert PARTS["p0"] * (p_at / atm) ** 0.25 == pytest.approx(PARTS["ion"])
@@ -29,18 +29,30 @@ def test_exact_data_give_the_parts_and_the_boundaries():
     assert f.chi2_reduced == pytest.approx(0.0, abs=1e-12)
 
 
-def test_the_stated_uncertainties_match_the_scatter():
-    """Pulls (estimate - truth) / std over 300 noisy sweeps have a standard deviation of ~1."""
+def pulls(stated: np.ndarray, scatter: np.ndarray, draws: int = 300) -> np.ndarray:
+    """(estimate - truth) / stated std of each part over noisy sweeps, its spread per part:
+    relative noise `scatter` on sigma, `stated` the relative errors the fit is given."""
     rng = np.random.default_rng(3)
-    pulls = []
-    for _ in range(300):
-        rel = 2e-3
-        s = sigma(PO2_PA) * (1 + rng.normal(0.0, rel, PO2_PA.size))
-        f = brouwer.fit(1000.0, PO2_PA, s, rel * sigma(PO2_PA))
-        pulls.append([(getattr(f, f"sigma_{p}_S_per_m") - PARTS[p])
-                      / getattr(f, f"sigma_{p}_std_S_per_m") for p in brouwer.PARTS])
-    spread = np.std(pulls, axis=0)
+    out = []
+    for _ in range(draws):
+        s = sigma(PO2_PA) * (1 + scatter * rng.normal(0.0, 1.0, PO2_PA.size))
+        f = brouwer.fit(1000.0, PO2_PA, s, stated * sigma(PO2_PA))
+        out.append([(getattr(f, f"sigma_{p}_S_per_m") - PARTS[p])
+                    / getattr(f, f"sigma_{p}_std_S_per_m") for p in brouwer.PARTS])
+    return np.std(out, axis=0)
+
+
+def test_the_stated_uncertainties_match_the_scatter():
+    """Points of unequal quality (0.2 % and 5 %): weighted, the pulls spread by ~1."""
+    rel = np.where(np.arange(PO2_PA.size) % 2, 5e-2, 2e-3)
+    spread = pulls(rel, rel)
     assert np.all((spread > 0.8) & (spread < 1.25)), spread
+
+
+def test_a_scatter_beyond_the_stated_errors_widens_the_uncertainties():
+    """The data scatter 5x the stated errors: the reduced chi-square scales them up."""
+    spread = pulls(np.full(PO2_PA.size, 2e-3), np.full(PO2_PA.size, 1e-2))
+    assert np.all(spread < 1.6), spread
 
 
 def test_a_pO2_error_widens_the_uncertainty_where_sigma_depends_on_pO2():

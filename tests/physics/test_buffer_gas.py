@@ -25,27 +25,27 @@ def test_the_equilibrium_constant_matches_janaf():
 def test_a_one_to_one_mix_holds_one_over_K_squared():
     T = 1000.0
     pO2 = equilibrium_pO2_Pa({"CO": 0.5, "CO2": 0.5}, T)
-    assert pO2 == pytest.approx(atm / equilibrium_constant(T) ** 2, rel=1e-6)
+    assert pO2 == pytest.approx(atm / equilibrium_constant(T) ** 2, rel=1e-6, abs=0)
 
 
 def test_pure_co2_dissociates_to_its_closed_form():
     """CO2 = CO + 1/2 O2 alone: x_CO = 2 x_O2, so x_O2 = (2 K)^(-2/3) while small."""
     T = 1200.0
     expected = (2 * equilibrium_constant(T)) ** (-2 / 3) * atm
-    assert equilibrium_pO2_Pa({"CO2": 1.0}, T) == pytest.approx(expected, rel=1e-4)
+    assert equilibrium_pO2_Pa({"CO2": 1.0}, T) == pytest.approx(expected, rel=1e-4, abs=0)
 
 
 def test_a_trace_of_co_in_oxygen_burns_to_co2():
     """1 % O2 + 0.1 % CO in N2: the CO takes 0.05 % O2; the moles shrink by 0.05 %."""
     pO2 = equilibrium_pO2_Pa({"O2": 0.01, "CO": 0.001}, 900.0)
-    assert pO2 == pytest.approx(0.0095 / 0.9995 * atm, rel=1e-6)
+    assert pO2 == pytest.approx(0.0095 / 0.9995 * atm, rel=1e-6, abs=0)
 
 
 @pytest.mark.parametrize("target_atm, T", [(1e-25, 873.15), (1e-18, 973.15), (1e-12, 1273.15)])
 def test_the_ratio_for_a_target_gives_the_target(target_atm, T):
     r = co2_per_co(target_atm * atm, T)
     mix = {"CO": 1 / (1 + r), "CO2": r / (1 + r)}
-    assert equilibrium_pO2_Pa(mix, T) == pytest.approx(target_atm * atm, rel=1e-6)
+    assert equilibrium_pO2_Pa(mix, T) == pytest.approx(target_atm * atm, rel=1e-6, abs=0)
 
 
 def test_without_carbon_the_tube_is_the_plain_o2_fraction_at_any_temperature():
@@ -62,8 +62,8 @@ def test_a_buffer_fed_tube_and_the_sample_reach_the_buffers_pO2():
     tube.set_feed("co2", 50.0, "CO2", 0.0)       # tau 180 s
     sample.advance(20 * 180.0, tube, tau_s=100.0)
     buffer = atm / equilibrium_constant(T) ** 2
-    assert tube.pO2_Pa(20 * 180.0, T) == pytest.approx(buffer, rel=1e-3)
-    assert sample.pO2_Pa(T) == pytest.approx(buffer, rel=1e-3)
+    assert tube.pO2_Pa(20 * 180.0, T) == pytest.approx(buffer, rel=1e-3, abs=0)
+    assert sample.pO2_Pa(T) == pytest.approx(buffer, rel=1e-3, abs=0)
     assert tube.pO2_Pa(0.0, T) == pytest.approx(0.2095 * atm)    # air until the feed acts
 
 
@@ -77,6 +77,6 @@ def test_the_sensor_reads_the_buffer_at_its_own_temperature():
     world.clock.advance_to(7200.0)
     hot, cold = world.pO2_Pa(), world.pO2_Pa(873.15)
     assert hot == pytest.approx(atm / equilibrium_constant(world.sample_temperature_K()) ** 2,
-                                rel=1e-3)
-    assert cold == pytest.approx(atm / equilibrium_constant(873.15) ** 2, rel=1e-3)
-    assert world.sample_pO2_Pa() == pytest.approx(hot, rel=1e-3)
+                                rel=1e-3, abs=0)
+    assert cold == pytest.approx(atm / equilibrium_constant(873.15) ** 2, rel=1e-3, abs=0)
+    assert world.sample_pO2_Pa() == pytest.approx(hot, rel=1e-3, abs=0)
