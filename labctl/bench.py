@@ -227,8 +227,8 @@ def _driver_option_problem(driver: type, key: str, value: Any) -> str | None:
 
 
 def builtin_benches() -> dict[str, Any]:
-    """The simulated benches shipped with labctl, by name (`sim`, `sim-gas`, `sim-full`,
-    `sim-multi`)."""
+    """The simulated benches shipped with labctl, by name (`sim`, `sim-gas`, `sim-buffer`,
+    `sim-full`, `sim-multi`)."""
     folder = resources.files("labctl.simulators").joinpath("benches")
     return {entry.name.removesuffix(".toml"): entry for entry in folder.iterdir()
             if entry.name.endswith(".toml")}

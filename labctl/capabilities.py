@@ -10,6 +10,7 @@ flows in sccm (standard cm^3/min, the unit every mass-flow controller is specifi
 from __future__ import annotations
 
 import inspect
+import math
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Protocol, runtime_checkable
 
@@ -44,6 +45,19 @@ class TemperatureReading:
     temperature_K: float   # process value (thermocouple / sensor)
     setpoint_K: float      # working set-point (follows the ramp)
     output_percent: float  # heater output
+
+
+@dataclass(frozen=True)
+class GasReading:
+    """The atmosphere at one moment of a measurement: the oxygen sensor's pO2 and the flow of
+    each gas line (NaN: no such line, or not following its set-point)."""
+
+    time_s: float
+    pO2_Pa: float
+    o2_flow_sccm: float = math.nan
+    n2_flow_sccm: float = math.nan
+    co_flow_sccm: float = math.nan
+    co2_flow_sccm: float = math.nan
 
 
 @dataclass(frozen=True)

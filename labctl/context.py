@@ -20,7 +20,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Mapping, Protocol
 
-from labctl.capabilities import CurrentReading, ImpedancePoint, TemperatureReading
+from labctl.capabilities import CurrentReading, GasReading, ImpedancePoint, TemperatureReading
 from labctl.clock import Clock
 from labctl.errors import ConfigError, LabctlError
 
@@ -35,7 +35,7 @@ class Measurement(Protocol):
     kind: str
     params: Mapping[str, Any]
 
-    def record(self, point: ImpedancePoint | CurrentReading) -> None:
+    def record(self, point: ImpedancePoint | CurrentReading | GasReading) -> None:
         """Keep one point (committed before this returns, in the store-backed context)."""
 
     def finish(self, result: Mapping[str, Any]) -> None:
@@ -91,7 +91,7 @@ class RecordedMeasurement:
     result: dict[str, Any] = field(default_factory=dict)
     status: str = "running"
 
-    def record(self, point: ImpedancePoint | CurrentReading) -> None:
+    def record(self, point: ImpedancePoint | CurrentReading | GasReading) -> None:
         if self.status != "running":
             raise LabctlError(f"measurement {self.kind!r} is {self.status}, cannot record")
         self.points.append(point)

@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterator, Mapping
 
 from labctl import compensation, registry
 from labctl import events as ev
-from labctl.capabilities import CurrentReading, ImpedancePoint, TemperatureReading
+from labctl.capabilities import CurrentReading, GasReading, ImpedancePoint, TemperatureReading
 from labctl.clock import Clock
 from labctl.context import LEVELS, Aborted
 from labctl.errors import ConfigError, LabctlError, StoreError
@@ -78,7 +78,7 @@ class StoredMeasurement:
     through: bool = False        # its channel and compensation are recorded
     fixture: list[ImpedancePoint] = field(default_factory=list)  # a compensation's points
 
-    def record(self, point: ImpedancePoint | CurrentReading) -> None:
+    def record(self, point: ImpedancePoint | CurrentReading | GasReading) -> None:
         self.context.record_point(self, point)
 
     def finish(self, result: Mapping[str, Any]) -> None:
@@ -157,7 +157,8 @@ class StoreContext:
                 self._keep_standard(m)
             self._emit(ev.MeasurementFinished(self.run_id, step_id, kind, status, m.result))
 
-    def record_point(self, m: StoredMeasurement, point: ImpedancePoint | CurrentReading) -> None:
+    def record_point(self, m: StoredMeasurement,
+                     point: ImpedancePoint | CurrentReading | GasReading) -> None:
         """Commit one point of open measurement `m`, then report it."""
         if not any(m is open_ for open_ in self._open.values()):
             raise LabctlError(f"measurement {m.kind!r} is closed, cannot record")
@@ -165,7 +166,8 @@ class StoreContext:
             self._record_through(m)
         if isinstance(point, ImpedancePoint) and m.kind in registry.providing(COMPENSATION):
             m.fixture.append(point)
-        add = self.store.add_impedance if isinstance(point, ImpedancePoint) else self.store.add_dc
+        add = {ImpedancePoint: self.store.add_impedance, CurrentReading: self.store.add_dc,
+               GasReading: self.store.add_gas}[type(point)]
         add(m.step_id, [point], temperature_K=self._sample_temperature_K())
         self._emit(ev.PointRecorded(self.run_id, m.step_id, point))
 

@@ -62,19 +62,25 @@ def handler(args: argparse.Namespace) -> int:
     if analyze_chrono.is_chrono_source(args.source):
         return analyze_chrono.handler(args)
     cell = _cell_thermodynamics(args)
+    sweeps = _brouwer(args)
     try:
         datasets, default_out = _datasets(args)
     except LabctlError:
-        if cell is None:
+        if cell is None and sweeps is None:
             raise
-        print(json.dumps(cell.to_json()) if args.json else _cell_summary(cell))
+        if sweeps:
+            _brouwer_plot(sweeps, Path(args.out or f"analysis-run{int(args.source[0]):04d}"))
+        print(json.dumps({**(cell.to_json() if cell else {}),
+                          **(sweeps.to_json() if sweeps else {})}) if args.json
+              else "\n".join(_cell_summary(cell) if x is cell else _brouwer_summary(x)
+                              for x in (cell, sweeps) if x))
         return 0
     out = Path(args.out or default_out)
     results = {}
     try:
         for sample, dataset in datasets.items():
             folder = out if sample is None else out / overview.folder_name(sample)
-            results[sample] = _analyzed(args, dataset, folder, sample)
+            results[sample] = _analyzed(args, dataset, folder, sample, sweeps)
         index = (results[None][3] if None in results
                  else overview.write({s: r[0] for s, r in results.items()}, out,
                                      f"run {_run_id(args)}"))
@@ -84,7 +90,8 @@ def handler(args: argparse.Namespace) -> int:
         jsons = {sample: result[1] for sample, result in results.items()}
         result = (jsons[None] if None in jsons
                   else {"run_id": _run_id(args), "samples": jsons})
-        print(json.dumps({**result, **(cell.to_json() if cell else {})}))
+        print(json.dumps({**result, **(cell.to_json() if cell else {}),
+                          **(sweeps.to_json() if sweeps else {})}))
         return 0
     for sample, (analysis, _, drts, _) in results.items():
         if sample is not None:
@@ -97,13 +104,15 @@ def handler(args: argparse.Namespace) -> int:
             print(f"{K_to_C(entry['temperature_K']):7.1f} C  DRT: {peaks or 'no peaks'}{note}")
     if cell:
         print(_cell_summary(cell))
+    if sweeps:
+        print(_brouwer_summary(sweeps))
     print(f"report: {index}")
     return 0
 
 
-def _analyzed(args, dataset, out, sample: str | None):
-    """Analyze one sample's dataset and write its report into `out`: (analysis, its JSON,
-    DRTs, index.html)."""
+def _analyzed(args, dataset, out, sample: str | None, sweeps=None):
+    """Analyze one sample's dataset and write its report into `out` (with the run's pO2
+    sweeps' plot, if any): (analysis, its JSON, DRTs, index.html)."""
     import sys
 
     from labctl.analysis import drt_report, report
@@ -122,6 +131,8 @@ def _analyzed(args, dataset, out, sample: str | None):
              if _run_id(args) is not None else [])
     if args.drt:
         extra.append(drt_report.write(analysis, drts, out))
+    if sweeps:
+        extra.append(_brouwer_plot(sweeps, out))
     index = report.write(analysis, out, extra)
     result = analysis.to_json()
     if args.drt:
@@ -183,6 +194,38 @@ def _cell_thermodynamics(args):
         return None
     with Store.open(db_path(args.db), create=False) as store:
         return cell_thermodynamics.from_store(store, _run_id(args))
+
+
+def _brouwer(args):
+    """The Brouwer fits of a run's pO2 sweeps (`labctl.analysis.brouwer`), else None."""
+    from labctl.analysis import brouwer
+    from labctl.store import Store, db_path
+
+    if not (len(args.source) == 1 and args.source[0].isdigit()):
+        return None
+    with Store.open(db_path(args.db), create=False) as store:
+        return brouwer.from_store(store, int(args.source[0]))
+
+
+def _brouwer_plot(sweeps, out) -> str:
+    from labctl.analysis import brouwer
+    from labctl.errors import LabctlError
+
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        return brouwer.plot(sweeps, out / "brouwer.png")
+    except OSError as exc:
+        raise LabctlError(f"{out}: cannot write the report: {exc.strerror}") from exc
+
+
+def _brouwer_summary(sweeps) -> str:
+    from labctl.units import K_to_C
+
+    return "\n".join(
+        f"{K_to_C(f.temperature_K):7.1f} C  Brouwer: sigma_ion {f.sigma_ion_S_per_m:.5g} +- "
+        f"{f.sigma_ion_std_S_per_m:.2g}, sigma_n0 {f.sigma_n0_S_per_m:.5g} +- "
+        f"{f.sigma_n0_std_S_per_m:.2g}, sigma_p0 {f.sigma_p0_S_per_m:.5g} +- "
+        f"{f.sigma_p0_std_S_per_m:.2g} S/m" for f in sweeps.fits)
 
 
 def _cell_summary(cell) -> str:

@@ -12,7 +12,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     check = sub.add_parser("check", help="open every instrument, print identity and limits")
     check.add_argument("bench", help="bench TOML file, or a built-in simulated bench: "
                        "'sim' (furnace, FRA, SMU), 'sim-gas' (with gas flows and an oxygen "
-                       "sensor) or 'sim-full' (every simulated instrument)")
+                       "sensor), 'sim-buffer' (with CO/CO2 lines as well) or 'sim-full' (every "
+                       "simulated instrument)")
     check.set_defaults(func=run_check)
 
 

@@ -17,7 +17,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--bench", default="sim-full",
                         help="bench whose sim:// instruments to serve (default: 'sim-full', "
                              "every simulated instrument; 'sim': the demo's three; "
-                             "'sim-gas': with gas flows and an oxygen sensor)")
+                             "'sim-gas': with gas flows and an oxygen sensor; 'sim-buffer': with "
+                             "CO/CO2 lines as well)")
     parser.add_argument("--sample", help="sample TOML file or a shipped sample's name "
                                          "(default: the shipped default sample)")
     parser.add_argument("--seed", type=arguments.seed,

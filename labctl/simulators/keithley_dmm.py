@@ -82,7 +82,8 @@ class KeithleyDMMSimulator(ScpiDevice):
         """The cell's open-circuit voltage now (the formation cell's, if the sample is one)."""
         if self.cell is not None:
             return self.cell.read(self.world.clock.now(), self.world.sample_temperature_K())
-        return zirconia_emf_V(self.world.pO2_Pa(), self.sensor_temperature_K(), self.reference_Pa)
+        sensor_K = self.sensor_temperature_K()
+        return zirconia_emf_V(self.world.pO2_Pa(sensor_K), sensor_K, self.reference_Pa)
 
     def _read(self) -> str:
         if self.function != "VOLT:DC":

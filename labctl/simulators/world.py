@@ -16,7 +16,8 @@ back by `release` when its output goes off, so a controller in its off/safe stat
 overrides one that is controlling. Both read the same thermocouple and sample.
 
 Gas: the furnace tube's atmosphere (`atmosphere`, a `MixingVolume`) is fed by the simulated
-mass-flow controllers (`set_feed`); the oxygen sensor and the sample read its pO2.
+mass-flow controllers (`set_feed`); the oxygen sensor and the sample read its pO2 (a CO/CO2
+buffer's at equilibrium at the sample temperature, or at the temperature asked).
 
 Several pellets (bench `[simulation.pellets.NAME]`): each a `Pellet` with its own sample
 file, temperature offset and lag; a simulated switch routes them (`route`) and an impedance
@@ -61,7 +62,7 @@ class SimWorld:
         self.rng = np.random.default_rng(seed)
         self.lock = threading.RLock()
         self.atmosphere = MixingVolume(t0_s=clock.now())
-        self.sample_oxygen = SampleOxygen(self.atmosphere.pO2_Pa(clock.now()), clock.now())
+        self.sample_oxygen = SampleOxygen(self.atmosphere.fractions(clock.now()), clock.now())
         self.pellets: dict[str, Pellet] = {}
         self.routes: dict[str, tuple[str, Lead]] = {}   # instrument -> (pellet, lead)
         self.fixtures: dict[str | None, float] = {}     # position -> fixture's Z (Ohm)
@@ -90,7 +91,7 @@ class SimWorld:
         diffusion when the sample file has a `chemical_diffusion` table)."""
         with self.lock:
             self._advance_sample_oxygen()
-            return self.sample_oxygen.pO2_Pa()
+            return self.sample_oxygen.pO2_Pa(self.sample_temperature_K())
 
     def _advance_sample_oxygen(self) -> None:
         diffusion = self._sample.chemical_diffusion
@@ -143,10 +144,12 @@ class SimWorld:
             self._advance_sample_oxygen()
             self.atmosphere.set_feed(line, flow_sccm, gas, self.clock.now())
 
-    def pO2_Pa(self) -> float:
-        """Oxygen partial pressure in the tube now."""
+    def pO2_Pa(self, temperature_K: float | None = None) -> float:
+        """Oxygen partial pressure in the tube now, of its gas equilibrated at
+        `temperature_K` (None: the sample's; matters only with a CO/CO2 buffer)."""
         with self.lock:
-            return self.atmosphere.pO2_Pa(self.clock.now())
+            t = self.sample_temperature_K() if temperature_K is None else temperature_K
+            return self.atmosphere.pO2_Pa(self.clock.now(), t)
 
     def add_noise(self, value, frequency_Hz=None):
         """`value` with the sample file's measurement noise (an impedance measured at

@@ -1,7 +1,7 @@
 """Measured points in and out of the point tables: dataclasses or column arrays -> rows -> numpy.
 
 Writers accept either a sequence of capability dataclasses (`ImpedancePoint`,
-`CurrentReading`, `TemperatureReading`) or a mapping of their field names to arrays (the
+`CurrentReading`, `TemperatureReading`, `GasReading`) or a mapping of their field names to arrays (the
 fast path for batches). Readers return numpy structured arrays with unit-named fields.
 A NaN value is stored as NULL and read back as NaN.
 """
@@ -14,7 +14,7 @@ from typing import Any, Iterable, Iterator, Mapping
 
 import numpy as np
 
-from labctl.capabilities import CurrentReading, ImpedancePoint, TemperatureReading
+from labctl.capabilities import CurrentReading, GasReading, ImpedancePoint, TemperatureReading
 from labctl.errors import StoreError
 
 Points = Iterable[Any] | Mapping[str, Any]
@@ -59,7 +59,14 @@ TEMPERATURE = PointTable(
     "temperature_log", "run_id", ("time_s", "temperature_K", "setpoint_K", "output_percent"),
     TemperatureReading, _dtype(("time_s", "temperature_K", "setpoint_K", "output_percent")))
 
-TABLES = {t.name: t for t in (IMPEDANCE, DC, TEMPERATURE)}
+GAS = PointTable(
+    "gas_points", "step_id",
+    ("time_s", "pO2_Pa", "o2_flow_sccm", "n2_flow_sccm", "co_flow_sccm", "co2_flow_sccm",
+     "temperature_K"),
+    GasReading, _dtype(("time_s", "pO2_Pa", "o2_flow_sccm", "n2_flow_sccm", "co_flow_sccm",
+                        "co2_flow_sccm", "temperature_K")))
+
+TABLES = {t.name: t for t in (IMPEDANCE, DC, TEMPERATURE, GAS)}
 
 
 def rows(table: PointTable, key: int, points: Points,

@@ -185,7 +185,23 @@ _V7 = (
 )""",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7)
+
+# version 8: the atmosphere of a step over time (pO2 sweeps: on disk as acknowledged)
+_V8 = (
+    """CREATE TABLE gas_points (
+    step_id INTEGER NOT NULL REFERENCES steps(id),
+    time_s REAL NOT NULL,            -- bench-clock seconds of the oxygen sensor's reading
+    pO2_Pa REAL,                     -- oxygen partial pressure the sensor reads
+    o2_flow_sccm REAL,               -- flow of each gas line (NULL: no such line, or not
+    n2_flow_sccm REAL,               --   following its set-point)
+    co_flow_sccm REAL,
+    co2_flow_sccm REAL,
+    temperature_K REAL               -- sample temperature at the reading (NULL: unknown)
+)""",
+    "CREATE INDEX gas_points_step ON gas_points(step_id)",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

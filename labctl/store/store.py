@@ -172,6 +172,10 @@ class Store(Requests, Offline, Compensations):
         """Commit DC readings of a running step; `temperature_K` is a scalar or per point."""
         return self._add(pt.DC, step_id, points, temperature_K)
 
+    def add_gas(self, step_id: int, readings: pt.Points, temperature_K: Any = None) -> int:
+        """Commit atmosphere readings (pO2, flows) of a running step."""
+        return self._add(pt.GAS, step_id, readings, temperature_K)
+
     def add_temperature(self, run_id: int, readings: pt.Points) -> int:
         """Commit temperature-controller readings of a running run."""
         return self._add(pt.TEMPERATURE, run_id, readings, None)
@@ -344,6 +348,11 @@ class Store(Requests, Offline, Compensations):
     def dc(self, step_id: int) -> np.ndarray:
         """Fields time_s, voltage_V, current_A, temperature_K."""
         return self._points(pt.DC, step_id)
+
+    def gas(self, step_id: int) -> np.ndarray:
+        """Fields time_s, pO2_Pa, o2_flow_sccm, n2_flow_sccm, co_flow_sccm, co2_flow_sccm,
+        temperature_K."""
+        return self._points(pt.GAS, step_id)
 
     def temperature_log(self, run_id: int) -> np.ndarray:
         """Fields time_s, temperature_K, setpoint_K, output_percent."""

@@ -49,7 +49,7 @@ def crank_step(t_over_tau: float, terms: int = 20000) -> float:
 @pytest.mark.parametrize("t_over_tau", [0.05, 0.3, 1.0, 3.0])
 def test_a_step_of_the_tube_reaches_the_sample_as_cranks_slab_series(t_over_tau):
     tube = MixingVolume(volume_cm3=1e-9, x0=0.2095)   # exchange in ~1e-9 s: a step
-    sample = SampleOxygen(tube.pO2_Pa(0.0), 0.0)
+    sample = SampleOxygen(tube.fractions(0.0), 0.0)
     tube.set_feed("O2", 100.0, "O2", 0.0)
     sample.advance(t_over_tau * 100.0, tube, tau_s=100.0)
     p0, p1 = 0.2095 * atm, atm
@@ -79,7 +79,7 @@ def fick_mean(u, t_end: float, tau: float, cells: int = 200, steps: int = 4000) 
 def test_a_tube_that_changes_gradually_reaches_the_sample_as_ficks_law_says():
     """Tube exchange 60 s, sample 100 s: the modes' exact update against finite differences."""
     tube = MixingVolume(volume_cm3=100.0, x0=0.2095)
-    sample = SampleOxygen(tube.pO2_Pa(0.0), 0.0)
+    sample = SampleOxygen(tube.fractions(0.0), 0.0)
     tube.set_feed("O2", 100.0, "O2", 0.0)               # tau_tube = 60 s
     for t in np.linspace(1.0, 250.0, 7):                # any slicing gives the same answer
         sample.advance(t, tube, tau_s=100.0)
@@ -134,7 +134,7 @@ def test_the_world_lets_the_sample_take_up_each_mix_in_turn():
                             start_temperature_K=T_800C)
     tau = float(ysz().chemical_diffusion_time_s(world.sample_temperature_K()))
     tube = MixingVolume(x0=0.2095)
-    reference = SampleOxygen(tube.pO2_Pa(0.0), 0.0)
+    reference = SampleOxygen(tube.fractions(0.0), 0.0)
     for t, flow_o2, flow_n2 in ((0.0, 300.0, 0.0), (50.0, 0.0, 300.0), (80.0, 100.0, 100.0)):
         world.clock.advance_to(t)
         reference.advance(t, tube, tau)

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from scipy.constants import atm
 
+from labctl.capabilities import ImpedancePoint
 from labctl.errors import ConfigError, RangeError
 from labctl.protocols import atmosphere
 from labctl.protocols._params import problems
@@ -52,7 +53,8 @@ def test_a_step_to_a_nitrogen_rich_mix_ends_when_gas_and_sample_are_steady(tmp_p
         # ... and |Z| does not move any more: an hour later it is what the fit said
         bench.clock.sleep(3600.0)
         later = abs(ctx.instruments["fra"].measure(1.0, 0.01).impedance_Ohm)
-        first = abs(ctx.measurements[0].points[0].impedance_Ohm)
+        first = abs(next(p for p in ctx.measurements[0].points
+                         if isinstance(p, ImpedancePoint)).impedance_Ohm)
         assert abs(later / first - 1) > 0.05                      # |Z| did relax
         assert result.magnitude_Ohm == pytest.approx(later, rel=0.004)
 
@@ -114,8 +116,8 @@ def test_flows_above_a_line_limit_are_refused_before_either_is_sent(tmp_path):
 def test_a_target_above_the_oxygen_line_is_refused(tmp_path):
     with gas_context(tmp_path, shipped_sample("8ysz-po2")) as (ctx, bench):
         with pytest.raises(ConfigError, match="above what the oxygen line"):
-            atmosphere.mix(Params(target_pO2_Pa=1.1 * atm), "O2")
-        assert atmosphere.mix(Params(target_pO2_Pa=0.1 * atm), "AIR")[0] == \
+            atmosphere.flows(Params(target_pO2_Pa=1.1 * atm), "O2", None)
+        assert atmosphere.flows(Params(target_pO2_Pa=0.1 * atm), "AIR", None)["o2"] == \
             pytest.approx(200.0 * 0.1 / 0.2095)
 
 

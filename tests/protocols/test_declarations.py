@@ -20,7 +20,8 @@ from labctl.protocols import _params
 
 PACKAGE = Path(__file__).parents[2] / "labctl"
 SPECS = list(registry.protocols().values())
-PLOTS = {"impedance": {"spectrum", "monitor", None}, "dc": {"relaxation", "sweep", None}}
+PLOTS = {"impedance": {"spectrum", "monitor", None}, "dc": {"relaxation", "sweep", None},
+         "gas": {None}}
 # literals equal to a kind that mean something else: a simulated sample's physics section
 ELSEWHERE = {("simulators/physics/sample_file.py", "transference")}
 
@@ -61,8 +62,8 @@ def test_labctl_registers_its_protocols_with_one_plateau_and_one_final_stage():
             "cool_down"} <= set(registry.protocols())
     assert registry.staged(PLATEAU).kind == "stabilize"
     assert registry.staged(FINAL).kind == "cool_down"
-    assert registry.role_capabilities().keys() == {"fra", "smu", "furnace", "o2", "n2",
-                                                   "o2sensor", "voltmeter", "switch"}
+    assert registry.role_capabilities().keys() == {"fra", "smu", "furnace", "o2", "n2", "co",
+                                                   "co2", "o2sensor", "voltmeter", "switch"}
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=[s.kind for s in SPECS])

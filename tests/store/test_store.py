@@ -8,7 +8,7 @@ import sqlite3
 import numpy as np
 import pytest
 
-from labctl.capabilities import CurrentReading, ImpedancePoint, TemperatureReading
+from labctl.capabilities import CurrentReading, GasReading, ImpedancePoint, TemperatureReading
 from labctl.errors import StoreError
 from labctl.store import Store
 from tests.store.spectra import FREQUENCIES_HZ, SPECTRUM_OHM
@@ -243,3 +243,16 @@ def test_steps_name_their_sample_and_a_run_lists_its_samples(store):
     plain = store.start_step(run, "temperature", {}, 600.0)
     assert [(s.id, s.sample) for s in store.steps(run)] == [(a, "A"), (b, "B"), (plain, None)]
     assert store.run(run).sample == samples
+
+
+def test_gas_readings_round_trip_on_both_backends(lab_store):
+    """pO2 and the flows of a step (atmosphere protocols), NaN (no such line) as NULL."""
+    run = lab_store.create_run("gas", "", {}, {})
+    step = lab_store.start_step(run, "po2_sweep", {}, 923.15)
+    readings = [GasReading(10.0 * i, 2e4 / (1 + i), 50.0, 50.0 - i) for i in range(3)]
+    assert lab_store.add_gas(step, readings, temperature_K=923.2) == 3
+    g = lab_store.gas(step)
+    np.testing.assert_array_equal(g["time_s"], [0.0, 10.0, 20.0])
+    np.testing.assert_array_equal(g["pO2_Pa"], [2e4, 1e4, 2e4 / 3])
+    np.testing.assert_array_equal(g["n2_flow_sccm"], [50.0, 49.0, 48.0])
+    assert np.all(np.isnan(g["co_flow_sccm"])) and np.all(g["temperature_K"] == 923.2)
