@@ -40,7 +40,7 @@ from labctl.units import C_to_K, K_to_C
 
 SIM_SCHEME = "sim://"
 INSTRUMENT_KEYS = {"driver", "resource", "options", "limits", "interlocks"}
-SIMULATION_KEYS = {"sample", "seed", "start_temperature_C", "pellets"}
+SIMULATION_KEYS = {"sample", "seed", "start_temperature_C", "pellets", "concentration_cell"}
 # options of every instrument, handled by the bench: false accepts an instrument whose
 # identity is not one of the driver's models (a compatible model)
 BENCH_OPTIONS = {"check_identity": True}
@@ -190,6 +190,8 @@ def _pellets_valid(value: Any) -> bool:
 
 
 SIMULATION_TYPES = {
+    "concentration_cell": (lambda v: isinstance(v, list) and all(isinstance(n, str) for n in v),
+                           "a list of instrument names (those wired to the concentration cell)"),
     "pellets": (_pellets_valid, "tables [simulation.pellets.NAME] of sample = FILE, "
                 "offset_K (a number) and lag_s (>= 0)"),
     "sample": (lambda v: isinstance(v, str) and bool(v), "a string (path of a sample TOML file)"),

@@ -22,6 +22,7 @@ if typing.TYPE_CHECKING:
 # what an analysis takes from a finished measurement (`ProtocolSpec.provides`)
 SPECTRUM, POLARIZATION, WINDOW, LI_TRANSFERENCE, CELL_EMF, ELECTRONIC_PARTS = \
     "spectrum", "polarization", "window", "li_transference", "cell_emf", "electronic_parts"
+EMF_TRANSFERENCE = "emf_transference"
 # when a recipe runs a protocol besides its [[steps]] and [[program.body]] (`stage`)
 PLATEAU, FINAL = "plateau", "final"
 

@@ -65,6 +65,14 @@ class SimBench:
             sample_file = locate(entry["sample"], Path(config.source).parent)
             world.pellets[name] = Pellet(name, SampleModel.from_toml(sample_file),
                                          entry.get("offset_K", 0.0), entry.get("lag_s", 0.0))
+        wired = sim.get("concentration_cell", [])
+        problem = (f"the sample {world.sample.source} has no [concentration_cell] table"
+                   if wired and world.sample.concentration_cell is None else
+                   next((f"no instrument {n!r} on the bench" for n in wired
+                         if n not in config.instruments), None))
+        if problem:
+            raise ConfigError(problem, file=config.source, field="simulation.concentration_cell")
+        world.on_concentration_cell = frozenset(wired)
         return cls(world, {s.name: (s.driver, s.options) for s in config.instruments.values()
                            if s.simulated})
 
