@@ -55,7 +55,7 @@ def handler(args: argparse.Namespace) -> int:
     import sys
     from pathlib import Path
 
-    from labctl.analysis import drt_report, report
+    from labctl.analysis import drt_report, emf_transference, report
     from labctl.analysis.analysis import analyze
     from labctl.commands import analyze_chrono
     from labctl.errors import LabctlError
@@ -64,12 +64,15 @@ def handler(args: argparse.Namespace) -> int:
     if analyze_chrono.is_chrono_source(args.source):
         return analyze_chrono.handler(args)
     cell = _cell_thermodynamics(args)
+    emf = _emf_transference(args)
+    extras = {**(cell.to_json() if cell else {}), "t_ion_emf": [e.to_json() for e in emf]}
+    lines = ([_cell_summary(cell)] if cell else []) + [_emf_summary(e) for e in emf]
     try:
         dataset, default_out = _dataset(args)
     except LabctlError:
-        if cell is None:
+        if not lines:
             raise
-        print(json.dumps(cell.to_json()) if args.json else _cell_summary(cell))
+        print(json.dumps(extras) if args.json else "\n".join(lines))
         return 0
     for note in dataset.notes:
         print(f"labctl: warning: {note}", file=sys.stderr)
@@ -84,6 +87,8 @@ def handler(args: argparse.Namespace) -> int:
                  if len(args.source) == 1 and args.source[0].isdigit() else [])
         if args.drt:
             extra.append(drt_report.write(analysis, drts, out))
+        if emf:
+            extra.append(emf_transference.plot(emf, out / "t_ion_emf.png").name)
         index = report.write(analysis, out, extra)
     except OSError as exc:
         raise LabctlError(f"{out}: cannot write the report: {exc.strerror}") from exc
@@ -91,7 +96,7 @@ def handler(args: argparse.Namespace) -> int:
         result = analysis.to_json()
         if args.drt:
             result["drt"] = drt_report.to_json(analysis, drts)
-        print(json.dumps({**result, **(cell.to_json() if cell else {})}))
+        print(json.dumps({**result, **extras}))
     else:
         _print_summary(analysis)
         for entry in drt_report.to_json(analysis, drts):
@@ -99,8 +104,8 @@ def handler(args: argparse.Namespace) -> int:
                               for k in entry["peaks"] if not k["at_edge"])
             note = f"  ({entry['note']})" if entry["note"] else ""
             print(f"{K_to_C(entry['temperature_K']):7.1f} C  DRT: {peaks or 'no peaks'}{note}")
-        if cell:
-            print(_cell_summary(cell))
+        for line in lines:
+            print(line)
         print(f"report: {index}")
     return 0
 
@@ -138,6 +143,25 @@ def _cell_thermodynamics(args):
         return None
     with Store.open(db_path(args.db), create=False) as store:
         return cell_thermodynamics.from_store(store, int(args.source[0]))
+
+
+def _emf_transference(args) -> list:
+    """t_ion by EMF per plateau of a run (with its DC polarization's), else []."""
+    from labctl.analysis import emf_transference
+    from labctl.store import Store, db_path
+
+    if not (len(args.source) == 1 and args.source[0].isdigit()):
+        return []
+    with Store.open(db_path(args.db), create=False) as store:
+        return emf_transference.from_store(store, int(args.source[0]))
+
+
+def _emf_summary(e) -> str:
+    from labctl.units import K_to_C
+
+    dc = "" if e.t_ion_dc is None else f", by DC polarization {e.t_ion_dc:.4f}"
+    return (f"{K_to_C(e.temperature_K):7.1f} C  t_ion by EMF {e.t_ion:.4f} +- {e.t_ion_std:.2g}"
+            f" (E/E_N {e.t_ion_uncorrected:.4f}, R_eta {e.R_eta_Ohm:.3g} Ohm){dc}")
 
 
 def _cell_summary(cell) -> str:
