@@ -11,7 +11,7 @@ Correction (V. P. Gorelov, Elektrokhimiya 24 (1988) 1380): the cell is E_N behin
 R_eta, shunted by the electronic resistance R_e; loaded by R_m its voltage V obeys
 E_N / V - 1 = (R_ion + R_eta) (1/R_e + 1/R_m), a line in 1/R_m whose intercept/slope is
 1/R_e. With R_o = R_ion || R_e, the ionic arcs' resistance of this plateau's impedance
-spectrum (`eis_sweep`, needed before), t_ion = 1 - R_o / R_e (also Liu & Hu, J.
+spectrum (protocol `eis`, needed before), t_ion = 1 - R_o / R_e (also Liu & Hu, J.
 Electrochem. Soc. 143 (1996) L109, from the same circuit).
 What is done: a high-impedance voltmeter (role `voltmeter`) reads the EMF every `poll_s`
 with the oxygen sensor and the furnace, until steady by the `emf` protocol's drift
@@ -129,8 +129,9 @@ def run(ctx, params: Params) -> Result:
     sensor, furnace = ctx.instrument("o2sensor"), ctx.instrument("furnace")
     eis = ctx.previous(eis_sweep.KIND)
     if eis is None:
-        raise LabctlError("emf_tion needs an eis_sweep earlier at this plateau: its ionic "
-                          "resistance R_o corrects the EMF for electrode polarization")
+        raise LabctlError(f"emf_tion needs an impedance spectrum (protocol "
+                          f"{eis_sweep.KIND!r}) earlier at this plateau: its ionic resistance "
+                          "R_o corrects the EMF for electrode polarization")
     r_o = eis_sweep.SPEC.result(eis).r_ion_Ohm
     with ctx.measurement(KIND, asdict(params)) as m:
         start = ctx.clock.now()
