@@ -21,8 +21,11 @@ terminals at `loads` voltages from (1 - (1 - min_load_fraction)/loads) E down to
 min_load_fraction E, the cell discharging into it (R_m = -V/I), `readings_per_load`
 readings each; its output is off when the protocol returns or fails.
 Result: t_ion with its standard error (from the line's covariance and the Nernst voltage's
-from the pO2 readings; R_o's own error is not included), the uncorrected E/E_N, E, E_N,
-R_e, R_ion, R_eta, the steady pO2 and temperature, the time waited.
+from the pO2 readings; R_o's own error is not included: the spectrum's valley lies 1-2 %
+above the high-frequency intercept where the grain-boundary arc meets the electrode's, which
+moves t_ion by 1-2 % of 1 - t_ion, as it moves the DC polarization's), the uncorrected
+E/E_N, E, E_N, R_e, R_ion, R_eta, the steady pO2 and temperature, the time waited. With
+E_N below 1 mV (tube gas as the reference) there is no result (an error).
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ from labctl.protocols.emf import drift_criterion
 from labctl.units import K_to_C
 
 KIND = "emf_tion"
+MIN_NERNST_V = 1e-3      # below it, E/E_N is mostly noise
 
 
 @dataclass(frozen=True)
@@ -164,6 +168,11 @@ def run(ctx, params: Params) -> Result:
         T, p = float(temps.mean()), float(gases.mean())
         e_n = nernst_V(T, p, params.reference_pO2_Pa)
         e_n_std = gas_constant * T / (4 * FARADAY) * float(gases.std()) / math.sqrt(gases.size) / p
+        if abs(e_n) < MIN_NERNST_V:
+            raise LabctlError(f"emf_tion: no oxygen gradient across the cell (E_N = "
+                              f"{e_n * 1e3:.3f} mV at pO2 {p:.4g} Pa against "
+                              f"{params.reference_pO2_Pa:.4g} Pa): set the tube's gas apart "
+                              "from the reference")
         line = Line.fit(e_n, level, volts, amps)
         t_ion, t_ion_std = line.t_ion(r_o, e_n_std / e_n)
         r_ion = r_o * line.R_e_Ohm / (line.R_e_Ohm - r_o)

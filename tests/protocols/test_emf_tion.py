@@ -1,9 +1,10 @@
 """t_ion by the EMF method (Gorelov's load line) on the simulated concentration cell,
 against the DC polarization of the same sample at the same temperature."""
 
+import tomllib
 from contextlib import contextmanager
-from dataclasses import replace
 from importlib import resources
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ from labctl.bench import load_bench, open_bench
 from labctl.context import InMemoryContext
 from labctl.errors import ConfigError, LabctlError
 from labctl.protocols import atmosphere, dc_polarization, eis_sweep, emf_tion
+from labctl.recipe import load_recipe
 from labctl.simulators.physics import concentration_cell as cc
 from labctl.simulators.physics.sample import SampleModel
 from labctl.simulators.physics.sample_file import shipped_sample
@@ -108,3 +110,42 @@ def test_bench_naming_an_unknown_instrument_for_the_cell_is_refused(tmp_path):
     with pytest.raises(ConfigError, match="no instrument 'lod'"):
         with emf_context(path):
             pass
+
+
+def test_example_recipe_is_valid_on_the_sim_emf_bench():
+    recipe = load_recipe(Path(__file__).parents[2] / "examples" / "emf_tion.toml",
+                         load_bench(BENCH))
+    kinds = [step.kind for step in recipe.steps]
+    assert kinds.count("emf_tion") == 3 and kinds.count("dc_polarization") == 3
+
+
+def test_the_load_off_leaves_the_cell_open_and_on_draws_the_cells_current():
+    with emf_context() as (ctx, bench):
+        load = bench["load"]
+        load.configure(current_limit_A=0.05)
+        load.set_voltage(0.0)
+        off = load.read().current_A
+        load.output(True)
+        shorted = load.read().current_A
+        load.output(False)
+        cell = cc.cell_in(bench.simulation.world)
+    assert off == 0.0
+    assert shorted == pytest.approx(-cell.nernst_V / (cell.R_ion_Ohm + cell.R_eta_Ohm), rel=0.01)
+
+
+def test_a_concentration_cell_table_needs_a_brouwer_table():
+    data = {k: v for k, v in tomllib.loads(shipped_sample("emf-cell").read_text()).items()
+            if k != "brouwer"}
+    data["electronic"] = {"sigma_ref_S_per_m": 0.4, "T_ref_K": 1073.15, "Ea_eV": 1.0}
+    with pytest.raises(ConfigError, match=r"concentration_cell.*needs a \[brouwer\] table"):
+        SampleModel.from_dict(data)
+
+
+def test_without_a_gradient_there_is_no_t_ion():
+    """The tube starts full of air, the reference is air: E_N = 0."""
+    with emf_context() as (ctx, bench):
+        eis_sweep.run(ctx, SPECTRUM)
+        with pytest.raises(LabctlError, match="no oxygen gradient"):
+            emf_tion.run(ctx, emf_tion.Params())
+        load_on = bool(bench.simulation.devices["load"].output)
+    assert not load_on
