@@ -31,42 +31,33 @@ E_N below 1 mV (tube gas as the reference) there is no result (an error).
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 from scipy.constants import gas_constant
 
 from labctl.analysis.cell_thermodynamics import FARADAY
-from labctl.capabilities import (CurrentReading, OxygenSensor, SourceMeter, TemperatureController,
-                                 Voltmeter)
+from labctl.capabilities import OxygenSensor, SourceMeter, TemperatureController, Voltmeter
 from labctl.errors import LabctlError
 from labctl.preflight import CURRENT_LIMIT
 from labctl.protocol import EMF_TRANSFERENCE, ProtocolSpec, Role, StoredResult, Summary, dc
-from labctl.protocols import eis_sweep, stabilize
+from labctl.protocols import eis_sweep
 from labctl.protocols._params import param
-from labctl.protocols.emf import drift_criterion
-from labctl.units import K_to_C
+from labctl.protocols.emf import DriftParams, read_until_steady
 
 KIND = "emf_tion"
 MIN_NERNST_V = 1e-3      # below it, E/E_N is mostly noise
 
 
 @dataclass(frozen=True)
-class Params:
+class Params(DriftParams):
     reference_pO2_Pa: float = param(21228.0, low=1e-30, high=1e8,
                                     doc="reference side's pO2 (dry air 21228 Pa)")
-    max_drift_V_per_s: float = param(1.5e-7, low=1e-9, high=1.0,
-                                     doc="allowed |dE/dt| over the window")
-    window_s: float = param(600.0, low=1.0, high=86400.0, doc="drift fitted over this span")
-    poll_s: float = param(10.0, low=0.1, high=3600.0, doc="reading interval")
-    max_wait_s: float = param(6 * 3600.0, low=1.0, high=1e6, doc="give up (warning) after")
     loads: int = param(5, low=2, high=100, doc="load voltages on the line")
     min_load_fraction: float = param(0.3, low=0.01, high=0.95,
                                      doc="lowest load voltage, as a fraction of the EMF")
     readings_per_load: int = param(3, low=1, high=1000, doc="current readings averaged per load")
     current_limit_A: float = param(0.01, low=1e-9, high=1.0, doc="compliance of the load")
-
-    problems = stabilize.Params.problems    # the window must span at least two polls
 
 
 @dataclass(frozen=True)
@@ -138,32 +129,9 @@ def run(ctx, params: Params) -> Result:
                           "R_o corrects the EMF for electrode polarization")
     r_o = eis_sweep.SPEC.result(eis).r_ion_Ohm
     with ctx.measurement(KIND, asdict(params)) as m:
-        start = ctx.clock.now()
-        t, emf, temperature, po2 = [], [], [], []
-        while True:
-            ctx.checkpoint()
-            volts = meter.read_emf_V()
-            gas = sensor.read()
-            reading = furnace.read()
-            ctx.record_temperature(reading)
-            m.record(CurrentReading(reading.time_s, volts, 0.0))
-            t.append(reading.time_s)
-            emf.append(volts)
-            temperature.append(reading.temperature_K)
-            po2.append(gas.pO2_Pa)
-            steady, drift, level, level_std = drift_criterion(np.array(t), np.array(emf), params)
-            waited = ctx.clock.now() - start
-            if steady or waited >= params.max_wait_s:
-                break
-            ctx.progress(min(1.0, waited / params.max_wait_s), None,
-                         f"E = {volts * 1e3:.3f} mV, dE/dt = {drift * 6e7:.1f} uV/min, "
-                         f"pO2 = {gas.pO2_Pa:.4g} Pa at {K_to_C(reading.temperature_K):.1f} °C")
-            ctx.clock.sleep(min(params.poll_s, params.max_wait_s - waited))
-        window = np.array(t) >= t[-1] - params.window_s
-        temps, gases = np.array(temperature)[window], np.array(po2)[window]
-        if not steady:
-            ctx.log("warning", f"EMF not steady after {params.max_wait_s:g} s: "
-                    f"dE/dt = {drift * 6e7:.3g} uV/min at {K_to_C(temps.mean()):.1f} °C")
+        read = read_until_steady(ctx, meter, furnace, m, params, lambda: sensor.read().pO2_Pa)
+        level = read.level_V
+        temps, gases = read.temperature_K[read.window], np.array(read.each)[read.window]
         volts, amps = load_line(ctx, load, m, level, params)
         T, p = float(temps.mean()), float(gases.mean())
         e_n = nernst_V(T, p, params.reference_pO2_Pa)
@@ -176,9 +144,9 @@ def run(ctx, params: Params) -> Result:
         line = Line.fit(e_n, level, volts, amps)
         t_ion, t_ion_std = line.t_ion(r_o, e_n_std / e_n)
         r_ion = r_o * line.R_e_Ohm / (line.R_e_Ohm - r_o)
-        result = Result(t_ion, t_ion_std, level / e_n, level, level_std, e_n, e_n_std, p,
+        result = Result(t_ion, t_ion_std, level / e_n, level, read.level_std_V, e_n, e_n_std, p,
                         params.reference_pO2_Pa, T, float(temps.std()), r_o, line.R_e_Ohm,
-                        r_ion, line.b - r_ion, steady, drift, waited)
+                        r_ion, line.b - r_ion, read.steady, read.drift_V_per_s, read.waited_s)
         m.finish(result.to_dict())
     return result
 
@@ -207,7 +175,7 @@ SPEC = ProtocolSpec(
     KIND, "t_ion by EMF (Gorelov)", Params, Result, run,
     roles=(Role("voltmeter", Voltmeter), Role("load", SourceMeter),
            Role("o2sensor", OxygenSensor), Role("furnace", TemperatureController)),
-    limits={"current_limit_A": CURRENT_LIMIT},
+    limits={"current_limit_A": replace(CURRENT_LIMIT, role="load")},
     streams=(dc(None),), provides=EMF_TRANSFERENCE,
     summary=(Summary("t_ion", "t_ion", std="t_ion_std"),
              Summary("t_ion_uncorrected", "E/E_N"),

@@ -149,3 +149,12 @@ def test_without_a_gradient_there_is_no_t_ion():
             emf_tion.run(ctx, emf_tion.Params())
         load_on = bool(bench.simulation.devices["load"].output)
     assert not load_on
+
+
+def test_a_load_compliance_above_the_load_instruments_limit_is_refused(tmp_path):
+    recipe = tmp_path / "recipe.toml"
+    text = (Path(__file__).parents[2] / "examples" / "emf_tion.toml").read_text()
+    recipe.write_text(text.replace("reference_pO2_Pa = 21228.0       # dry air",
+                                   "reference_pO2_Pa = 21228.0\ncurrent_limit_A = 0.2"))
+    with pytest.raises(ConfigError, match="current_A = 0.05 of 'load'"):
+        load_recipe(recipe, load_bench(BENCH))
