@@ -132,7 +132,6 @@ def run(ctx, params: Params) -> Result:
         read = read_until_steady(ctx, meter, furnace, m, params, lambda: sensor.read().pO2_Pa)
         level = read.level_V
         temps, gases = read.temperature_K[read.window], np.array(read.each)[read.window]
-        volts, amps = load_line(ctx, load, m, level, params)
         T, p = float(temps.mean()), float(gases.mean())
         e_n = nernst_V(T, p, params.reference_pO2_Pa)
         e_n_std = gas_constant * T / (4 * FARADAY) * float(gases.std()) / math.sqrt(gases.size) / p
@@ -141,6 +140,7 @@ def run(ctx, params: Params) -> Result:
                               f"{e_n * 1e3:.3f} mV at pO2 {p:.4g} Pa against "
                               f"{params.reference_pO2_Pa:.4g} Pa): set the tube's gas apart "
                               "from the reference")
+        volts, amps = load_line(ctx, load, m, level, params)
         line = Line.fit(e_n, level, volts, amps)
         t_ion, t_ion_std = line.t_ion(r_o, e_n_std / e_n)
         r_ion = r_o * line.R_e_Ohm / (line.R_e_Ohm - r_o)
