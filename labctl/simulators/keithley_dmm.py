@@ -16,7 +16,8 @@ ranges) does not.
 
 Wired to the concentration cell (bench `[simulation] concentration_cell`), the input is the
 sample as an oxygen concentration cell: its terminal voltage at open circuit
-(`physics.concentration_cell`), plus the sample file's noise.
+(`physics.concentration_cell`), plus the sample file's noise, behind its own internal
+resistance (ohms) in place of the sensor's.
 
 When the sample file has a `galvanic_cell` table, the input is that formation cell instead
 (`physics.galvanic`: its EMF at the sample temperature, settling after a temperature change,
@@ -92,11 +93,17 @@ class KeithleyDMMSimulator(ScpiDevice):
             return self.cell.read(self.world.clock.now(), self.world.sample_temperature_K())
         return zirconia_emf_V(self.world.pO2_Pa(), self.sensor_temperature_K(), self.reference_Pa)
 
+    def source_Ohm(self) -> float:
+        """The input's source resistance (the concentration cell's own when wired to it)."""
+        if self.instrument in self.world.on_concentration_cell:
+            return cell_in(self.world).thevenin_Ohm
+        return CELL_OHM
+
     def _read(self) -> str:
         if self.function != "VOLT:DC":
             raise ScpiError(-221, "Settings conflict")
         r_in = INPUT_OHM[self.input]
-        volts = float(self._noisy(self.emf_V()) * r_in / (r_in + CELL_OHM))
+        volts = float(self._noisy(self.emf_V()) * r_in / (r_in + self.source_Ohm()))
         return f"{OVERFLOW if abs(volts) > 1.2 * self.range_V else volts:.9E}"
 
     def _noisy(self, emf: float) -> float:

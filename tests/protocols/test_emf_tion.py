@@ -158,3 +158,17 @@ def test_a_load_compliance_above_the_load_instruments_limit_is_refused(tmp_path)
                                    "reference_pO2_Pa = 21228.0\ncurrent_limit_A = 0.2"))
     with pytest.raises(ConfigError, match="current_A = 0.05 of 'load'"):
         load_recipe(recipe, load_bench(BENCH))
+
+
+def test_the_10_Mohm_input_hardly_loads_a_cell_of_a_few_ohms():
+    """The cell's own internal resistance (ohms) sits behind the DMM input, not the
+    zirconia sensor's 100 kOhm (which the 10 MOhm input would load by 1 %)."""
+    with emf_context() as (ctx, bench):
+        for line, flow in (("o2", 20.0), ("n2", 180.0)):
+            bench[line].set_flow(flow)
+        bench.clock.sleep(1800.0)
+        dmm = bench.simulation.devices["cell"]
+        dmm.input = "MOHM10"
+        volts = float(dmm._read())
+        cell = cc.cell_in(bench.simulation.world)
+    assert volts == pytest.approx(cell.open_circuit_V, rel=0.004)
