@@ -40,7 +40,8 @@ from labctl.units import C_to_K, K_to_C
 
 SIM_SCHEME = "sim://"
 INSTRUMENT_KEYS = {"driver", "resource", "options", "limits", "interlocks"}
-SIMULATION_KEYS = {"sample", "seed", "start_temperature_C", "pellets", "fixture"}
+SIMULATION_KEYS = {"sample", "seed", "start_temperature_C", "pellets", "fixture",
+                   "concentration_cell"}
 # options of every instrument, handled by the bench: false accepts an instrument whose
 # identity is not one of the driver's models (a compatible model)
 BENCH_OPTIONS = {"check_identity": True}
@@ -196,6 +197,8 @@ def _fixture_valid(value: Any) -> bool:
 
 
 SIMULATION_TYPES = {
+    "concentration_cell": (lambda v: isinstance(v, list) and all(isinstance(n, str) for n in v),
+                           "a list of instrument names (those wired to the concentration cell)"),
     "pellets": (_pellets_valid, "tables [simulation.pellets.NAME] of sample = FILE, "
                 "offset_K (a number), lag_s (>= 0) and fixture (\"open\", \"short\" or a "
                 "load in Ohm > 0)"),

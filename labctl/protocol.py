@@ -25,6 +25,7 @@ SPECTRUM, POLARIZATION, WINDOW, LI_TRANSFERENCE, CELL_EMF, ELECTRONIC_PARTS = \
 # a channel's fixture standard (labctl.compensation), kept with the bench by the runner
 COMPENSATION = "compensation"
 CONDUCTIVITY_PO2 = "conductivity_pO2"    # total resistance against pO2 (Brouwer analysis)
+EMF_TRANSFERENCE = "emf_transference"
 # when a recipe runs a protocol besides its [[steps]] and [[program.body]] (`stage`)
 PLATEAU, FINAL = "plateau", "final"
 

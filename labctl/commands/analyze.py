@@ -63,24 +63,26 @@ def handler(args: argparse.Namespace) -> int:
         return analyze_chrono.handler(args)
     cell = _cell_thermodynamics(args)
     sweeps = _brouwer(args)
+    emf = _emf_transference(args)
+    extras = {**(cell.to_json() if cell else {}), **(sweeps.to_json() if sweeps else {}),
+              "t_ion_emf": [e.to_json() for e in emf]}
+    lines = (([_cell_summary(cell)] if cell else []) + [_emf_summary(e) for e in emf]
+             + ([_brouwer_summary(sweeps)] if sweeps else []))
     try:
         datasets, default_out = _datasets(args)
     except LabctlError:
-        if cell is None and sweeps is None:
+        if not lines:
             raise
         if sweeps:
             _brouwer_plot(sweeps, Path(args.out or f"analysis-run{int(args.source[0]):04d}"))
-        print(json.dumps({**(cell.to_json() if cell else {}),
-                          **(sweeps.to_json() if sweeps else {})}) if args.json
-              else "\n".join(_cell_summary(cell) if x is cell else _brouwer_summary(x)
-                              for x in (cell, sweeps) if x))
+        print(json.dumps(extras) if args.json else "\n".join(lines))
         return 0
     out = Path(args.out or default_out)
     results = {}
     try:
         for sample, dataset in datasets.items():
             folder = out if sample is None else out / overview.folder_name(sample)
-            results[sample] = _analyzed(args, dataset, folder, sample, sweeps)
+            results[sample] = _analyzed(args, dataset, folder, sample, sweeps, emf)
         index = (results[None][3] if None in results
                  else overview.write({s: r[0] for s, r in results.items()}, out,
                                      f"run {_run_id(args)}"))
@@ -90,8 +92,7 @@ def handler(args: argparse.Namespace) -> int:
         jsons = {sample: result[1] for sample, result in results.items()}
         result = (jsons[None] if None in jsons
                   else {"run_id": _run_id(args), "samples": jsons})
-        print(json.dumps({**result, **(cell.to_json() if cell else {}),
-                          **(sweeps.to_json() if sweeps else {})}))
+        print(json.dumps({**result, **extras}))
         return 0
     for sample, (analysis, _, drts, _) in results.items():
         if sample is not None:
@@ -102,20 +103,18 @@ def handler(args: argparse.Namespace) -> int:
                               for k in entry["peaks"] if not k["at_edge"])
             note = f"  ({entry['note']})" if entry["note"] else ""
             print(f"{K_to_C(entry['temperature_K']):7.1f} C  DRT: {peaks or 'no peaks'}{note}")
-    if cell:
-        print(_cell_summary(cell))
-    if sweeps:
-        print(_brouwer_summary(sweeps))
+    for line in lines:
+        print(line)
     print(f"report: {index}")
     return 0
 
 
-def _analyzed(args, dataset, out, sample: str | None, sweeps=None):
-    """Analyze one sample's dataset and write its report into `out` (with the run's pO2
-    sweeps' plot, if any): (analysis, its JSON, DRTs, index.html)."""
+def _analyzed(args, dataset, out, sample: str | None, sweeps=None, emf=()):
+    """Analyze one sample's dataset and write its report into `out` (with the plots of the
+    run's pO2 sweeps and t_ion by EMF, if any): (analysis, its JSON, DRTs, index.html)."""
     import sys
 
-    from labctl.analysis import drt_report, report
+    from labctl.analysis import drt_report, emf_transference, report
     from labctl.analysis.analysis import analyze
 
     prefix = "" if sample is None else f"sample {sample}: "
@@ -133,6 +132,8 @@ def _analyzed(args, dataset, out, sample: str | None, sweeps=None):
         extra.append(drt_report.write(analysis, drts, out))
     if sweeps:
         extra.append(_brouwer_plot(sweeps, out))
+    if emf:
+        extra.append(emf_transference.plot(emf, out / "t_ion_emf.png").name)
     index = report.write(analysis, out, extra)
     result = analysis.to_json()
     if args.drt:
@@ -226,6 +227,25 @@ def _brouwer_summary(sweeps) -> str:
         f"{f.sigma_ion_std_S_per_m:.2g}, sigma_n0 {f.sigma_n0_S_per_m:.5g} +- "
         f"{f.sigma_n0_std_S_per_m:.2g}, sigma_p0 {f.sigma_p0_S_per_m:.5g} +- "
         f"{f.sigma_p0_std_S_per_m:.2g} S/m" for f in sweeps.fits)
+
+
+def _emf_transference(args) -> list:
+    """t_ion by EMF per plateau of a run (with its DC polarization's), else []."""
+    from labctl.analysis import emf_transference
+    from labctl.store import Store, db_path
+
+    if not (len(args.source) == 1 and args.source[0].isdigit()):
+        return []
+    with Store.open(db_path(args.db), create=False) as store:
+        return emf_transference.from_store(store, int(args.source[0]))
+
+
+def _emf_summary(e) -> str:
+    from labctl.units import K_to_C
+
+    dc = "" if e.t_ion_dc is None else f", by DC polarization {e.t_ion_dc:.4f}"
+    return (f"{K_to_C(e.temperature_K):7.1f} C  t_ion by EMF {e.t_ion:.4f} +- {e.t_ion_std:.2g}"
+            f" (E/E_N {e.t_ion_uncorrected:.4f}, R_eta {e.R_eta_Ohm:.3g} Ohm){dc}")
 
 
 def _cell_summary(cell) -> str:

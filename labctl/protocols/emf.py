@@ -32,10 +32,8 @@ KIND = "emf"
 
 
 @dataclass(frozen=True)
-class Params:
-    electrons: float = param(2.0, low=1e-3, high=100.0, doc="electrons n of the cell reaction")
-    reference_pO2_Pa: float | None = param(None, low=1e-30, high=1e8,
-                                           doc="O2 reference electrode's pO2 (standard values)")
+class DriftParams:
+    """The drift criterion's parameters (`read_until_steady`), shared by EMF protocols."""
     max_drift_V_per_s: float = param(1.5e-7, low=1e-9, high=1.0,
                                      doc="allowed |dE/dt| over the window")
     window_s: float = param(600.0, low=1.0, high=86400.0, doc="drift fitted over this span")
@@ -43,6 +41,13 @@ class Params:
     max_wait_s: float = param(6 * 3600.0, low=1.0, high=1e6, doc="give up (warning) after")
 
     problems = stabilize.Params.problems    # the window must span at least two polls
+
+
+@dataclass(frozen=True)
+class Params(DriftParams):
+    electrons: float = param(2.0, low=1e-3, high=100.0, doc="electrons n of the cell reaction")
+    reference_pO2_Pa: float | None = param(None, low=1e-30, high=1e8,
+                                           doc="O2 reference electrode's pO2 (standard values)")
 
 
 @dataclass(frozen=True)
@@ -64,36 +69,63 @@ def run(ctx, params: Params) -> Result:
     """Read EMF and temperature every `poll_s` until the EMF is steady (or `max_wait_s`)."""
     meter, furnace = ctx.instrument("voltmeter"), ctx.instrument("furnace")
     with ctx.measurement(KIND, asdict(params)) as m:
-        start = ctx.clock.now()
-        t, emf, temperature = [], [], []
-        while True:
-            ctx.checkpoint()
-            volts = meter.read_emf_V()
-            reading = furnace.read()
-            ctx.record_temperature(reading)
-            m.record(CurrentReading(reading.time_s, volts, 0.0))
-            t.append(reading.time_s)
-            emf.append(volts)
-            temperature.append(reading.temperature_K)
-            steady, drift, level, level_std = drift_criterion(np.array(t), np.array(emf), params)
-            waited = ctx.clock.now() - start
-            if steady or waited >= params.max_wait_s:
-                break
-            ctx.progress(min(1.0, waited / params.max_wait_s), None,
-                         f"E = {volts * 1e3:.2f} mV, dE/dt = {drift * 6e7:.1f} uV/min "
-                         f"at {K_to_C(reading.temperature_K):.1f} °C")
-            ctx.clock.sleep(min(params.poll_s, params.max_wait_s - waited))
-        window = np.array(t) >= t[-1] - params.window_s
-        temps = np.array(temperature)[window]
-        if not steady:
-            ctx.log("warning", f"EMF not steady after {params.max_wait_s:g} s: "
-                    f"dE/dt = {drift * 6e7:.3g} uV/min at {K_to_C(temps.mean()):.1f} °C")
+        read = read_until_steady(ctx, meter, furnace, m, params)
+        temps = read.temperature_K[read.window]
         nF = params.electrons * FARADAY
-        result = Result(level, level_std, float(temps.mean()), float(temps.std()), steady,
-                        drift, waited, params.electrons, -nF * level, nF * level_std,
-                        params.reference_pO2_Pa)
+        result = Result(read.level_V, read.level_std_V, float(temps.mean()), float(temps.std()),
+                        read.steady, read.drift_V_per_s, read.waited_s, params.electrons,
+                        -nF * read.level_V, nF * read.level_std_V, params.reference_pO2_Pa)
         m.finish(result.to_dict())
     return result
+
+
+@dataclass(frozen=True)
+class SteadyEmf:
+    """The readings of `read_until_steady` and the drift criterion's verdict at the last."""
+    time_s: np.ndarray
+    emf_V: np.ndarray
+    temperature_K: np.ndarray
+    each: list                  # what `each()` returned at every reading
+    steady: bool
+    drift_V_per_s: float
+    level_V: float              # the fitted line at the last reading
+    level_std_V: float
+    waited_s: float
+    window: np.ndarray          # readings of the last `window_s`
+
+
+def read_until_steady(ctx, meter, furnace, m, params, each=lambda: None) -> SteadyEmf:
+    """EMF and furnace temperature every `params.poll_s` (each EMF stored in `m` as a DC
+    reading at zero current; `each()` called too) until `drift_criterion` holds or
+    `params.max_wait_s` has passed (then a warning)."""
+    start = ctx.clock.now()
+    t, emf, temperature, extra = [], [], [], []
+    while True:
+        ctx.checkpoint()
+        volts = meter.read_emf_V()
+        extra.append(each())
+        reading = furnace.read()
+        ctx.record_temperature(reading)
+        m.record(CurrentReading(reading.time_s, volts, 0.0))
+        t.append(reading.time_s)
+        emf.append(volts)
+        temperature.append(reading.temperature_K)
+        steady, drift, level, level_std = drift_criterion(np.array(t), np.array(emf), params)
+        waited = ctx.clock.now() - start
+        if steady or waited >= params.max_wait_s:
+            break
+        ctx.progress(min(1.0, waited / params.max_wait_s), None,
+                     f"E = {volts * 1e3:.3f} mV, dE/dt = {drift * 6e7:.1f} uV/min "
+                     f"at {K_to_C(reading.temperature_K):.1f} °C")
+        ctx.clock.sleep(min(params.poll_s, params.max_wait_s - waited))
+    t_s = np.array(t)
+    window = t_s >= t_s[-1] - params.window_s
+    if not steady:
+        ctx.log("warning", f"EMF not steady after {params.max_wait_s:g} s: "
+                f"dE/dt = {drift * 6e7:.3g} uV/min at "
+                f"{K_to_C(np.array(temperature)[window].mean()):.1f} °C")
+    return SteadyEmf(t_s, np.array(emf), np.array(temperature), extra, steady, drift, level,
+                     level_std, waited, window)
 
 
 def drift_criterion(t: np.ndarray, emf: np.ndarray, params: Params

@@ -71,6 +71,14 @@ class SimBench:
         for name, entry in [(None, sim), *sim.get("pellets", {}).items()]:
             if "fixture" in entry:
                 world.fixtures[name] = FIXTURES.get(entry["fixture"], entry["fixture"])
+        wired = sim.get("concentration_cell", [])
+        problem = (f"the sample {world.sample.source} has no [concentration_cell] table"
+                   if wired and world.sample.concentration_cell is None else
+                   next((f"no instrument {n!r} on the bench" for n in wired
+                         if n not in config.instruments), None))
+        if problem:
+            raise ConfigError(problem, file=config.source, field="simulation.concentration_cell")
+        world.on_concentration_cell = frozenset(wired)
         return cls(world, {s.name: (s.driver, s.options) for s in config.instruments.values()
                            if s.simulated})
 

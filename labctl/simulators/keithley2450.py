@@ -19,6 +19,10 @@ Beyond `ILIM` the reading is clamped to +-ILIM and `:SOUR:VOLT:ILIM:TRIP?` answe
 while the output is off: nothing is sourced); a
 fixed measure range exceeded by more than 5 % reads 9.9E+37 (overflow). Each reading's
 reply is due when its aperture ends; readings never overlap (one measurement at a time).
+Wired to the concentration cell (bench `[simulation] concentration_cell`), the 2450 is
+its load: with the output on, the current is that of the cell's equivalent circuit at the
+programmed voltage (`physics.concentration_cell`, no transient), with the output off none
+(the cell left open: the high-impedance output-off state).
 Fault: `short_circuit_Ohm` (None: none), a short across the cell (a dendrite through the
 electrolyte) that draws V / R beside the sample's current, typically into compliance.
 
@@ -49,6 +53,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from labctl.simulators.physics.concentration_cell import cell_in
 from labctl.simulators.scpi import ScpiDevice, ScpiError, compile_pattern, parse_bool, parse_float
 from labctl.simulators.world import SimWorld
 
@@ -236,7 +241,10 @@ class Keithley2450Simulator(ScpiDevice):
         return self.nplc / self.line_frequency_Hz
 
     def _current(self, t1: float, t2: float) -> float:
-        """Mean sample current over [t1, t2] from the voltage steps before t1."""
+        """Mean sample current over [t1, t2] from the voltage steps before t1 (the
+        concentration cell's at the programmed voltage, when wired to it)."""
+        if self.instrument in self.world.on_concentration_cell:
+            return cell_in(self.world).current_A(self.level) if self.output else 0.0
         self._follow_route()
         steps = np.array([s for s in self._seen.get(self._pellet, ())
                           if s[0] <= t1]).reshape(-1, 2)

@@ -14,6 +14,11 @@ the 10 MOhm input (`MOHM10`, the power-on setting) the cell's resistance (1e5 Oh
 tip at 700 degC, estimate) loads the EMF as a divider; AUTO (> 10 GOhm on the 0.1..10 V
 ranges) does not.
 
+Wired to the concentration cell (bench `[simulation] concentration_cell`), the input is the
+sample as an oxygen concentration cell: its terminal voltage at open circuit
+(`physics.concentration_cell`), plus the sample file's noise, behind its own internal
+resistance (ohms) in place of the sensor's.
+
 When the sample file has a `galvanic_cell` table, the input is that formation cell instead
 (`physics.galvanic`: its EMF at the sample temperature, settling after a temperature change,
 plus the table's `noise_V`); benches without one read the zirconia sensor as before.
@@ -26,6 +31,7 @@ from typing import Any
 from scipy.constants import atm, zero_Celsius
 
 from labctl.simulators.physics.atmosphere import O2_FRACTION, zirconia_emf_V
+from labctl.simulators.physics.concentration_cell import cell_in
 from labctl.simulators.physics.galvanic import SettlingEmf
 from labctl.simulators.scpi import ScpiDevice, ScpiError, parse_float
 from labctl.simulators.world import SimWorld
@@ -79,17 +85,26 @@ class KeithleyDMMSimulator(ScpiDevice):
         return self.world.sample_temperature_K() if self.sensor_K is None else self.sensor_K
 
     def emf_V(self) -> float:
-        """The cell's open-circuit voltage now (the formation cell's, if the sample is one)."""
+        """The cell's open-circuit voltage now (the concentration cell's when wired to it,
+        the formation cell's if the sample is one)."""
+        if self.instrument in self.world.on_concentration_cell:
+            return cell_in(self.world).open_circuit_V
         if self.cell is not None:
             return self.cell.read(self.world.clock.now(), self.world.sample_temperature_K())
         sensor_K = self.sensor_temperature_K()
         return zirconia_emf_V(self.world.pO2_Pa(sensor_K), sensor_K, self.reference_Pa)
 
+    def source_Ohm(self) -> float:
+        """The input's source resistance (the concentration cell's own when wired to it)."""
+        if self.instrument in self.world.on_concentration_cell:
+            return cell_in(self.world).thevenin_Ohm
+        return CELL_OHM
+
     def _read(self) -> str:
         if self.function != "VOLT:DC":
             raise ScpiError(-221, "Settings conflict")
         r_in = INPUT_OHM[self.input]
-        volts = float(self._noisy(self.emf_V()) * r_in / (r_in + CELL_OHM))
+        volts = float(self._noisy(self.emf_V()) * r_in / (r_in + self.source_Ohm()))
         return f"{OVERFLOW if abs(volts) > 1.2 * self.range_V else volts:.9E}"
 
     def _noisy(self, emf: float) -> float:

@@ -19,6 +19,11 @@ Gas: the furnace tube's atmosphere (`atmosphere`, a `MixingVolume`) is fed by th
 mass-flow controllers (`set_feed`); the oxygen sensor and the sample read its pO2 (a CO/CO2
 buffer's at equilibrium at the sample temperature, or at the temperature asked).
 
+Concentration cell (bench `[simulation] concentration_cell = [NAMES]`, needs the sample
+file's `[concentration_cell]` table): the instruments named read the sample as an oxygen
+concentration cell against its reference gas (`physics.concentration_cell`), not as a
+pellet between blocking electrodes.
+
 Several pellets (bench `[simulation.pellets.NAME]`): each a `Pellet` with its own sample
 file, temperature offset and lag; a simulated switch routes them (`route`) and an impedance
 instrument measures what is routed to it (`impedance_seen`): its pellet through the
@@ -66,6 +71,7 @@ class SimWorld:
         self.pellets: dict[str, Pellet] = {}
         self.routes: dict[str, tuple[str, Lead]] = {}   # instrument -> (pellet, lead)
         self.fixtures: dict[str | None, float] = {}     # position -> fixture's Z (Ohm)
+        self.on_concentration_cell: frozenset[str] = frozenset()   # instruments wired to it
 
     @classmethod
     def create(cls, clock: Clock | None = None, sample_path: str | Path | None = None,

@@ -63,7 +63,8 @@ def test_labctl_registers_its_protocols_with_one_plateau_and_one_final_stage():
     assert registry.staged(PLATEAU).kind == "stabilize"
     assert registry.staged(FINAL).kind == "cool_down"
     assert registry.role_capabilities().keys() == {"fra", "smu", "furnace", "o2", "n2", "co",
-                                                   "co2", "o2sensor", "voltmeter", "switch"}
+                                                   "co2", "o2sensor", "voltmeter", "switch",
+                                                   "load"}
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=[s.kind for s in SPECS])

@@ -60,7 +60,7 @@ from scipy.constants import R as _R, atm, e as _e, epsilon_0, k as _k_B, physica
 
 from labctl.simulators.physics import laplace, sample_file
 from labctl.simulators.physics.sample_file import (
-    Accuracy, Aging, Brouwer, Bulk, ChemicalDiffusion, Electronic, ElectrodeExponent, GalvanicCell, Geometry, GrainBoundary,
+    Accuracy, Aging, Brouwer, Bulk, ChemicalDiffusion, ConcentrationCell, Electronic, ElectrodeExponent, GalvanicCell, Geometry, GrainBoundary,
     HebbWagner, Interface, Leads, Mains, NonBlockingInterface, Noise, Stability, Transference)
 
 K_B_EV = _k_B / _e   # Boltzmann constant in eV/K
@@ -91,6 +91,7 @@ class SampleModel:
     brouwer: Brouwer | None = None
     galvanic_cell: GalvanicCell | None = None
     hebb_wagner_cell: HebbWagner | None = None
+    concentration_cell: ConcentrationCell | None = None
     source: str = "<dict>"
     age_s: float = 0.0
     pO2_Pa: float = AIR_PO2_PA     # the oxygen activity the sample is equilibrated with

@@ -6,7 +6,8 @@ keys of the dataclass below. Optional imperfections, each off when its table is 
 `default.toml`): `leads` (series R and inductance), `accuracy` (the analyzer's accuracy
 chart), `electrode_exponent` (a temperature-dependent electrode CPE exponent), `aging` (drift
 of the electrolyte's resistances with time), `mains` (pickup outliers near 50/60 Hz), `galvanic_cell` (the sample is a formation cell whose
-EMF a voltmeter reads, `physics.galvanic`).
+EMF a voltmeter reads, `physics.galvanic`), `concentration_cell` (with `brouwer`: the
+pellet as an oxygen concentration cell, `physics.concentration_cell`).
 `electrode.kind` selects the electrodes: "blocking" (the
 default when absent: one CPE) or "non-blocking" (reversible Li electrodes, see
 `labctl/simulators/samples/li-peo.toml`), which also needs a `transference` table; without
@@ -218,6 +219,20 @@ class GalvanicCell:
     noise_V: float = _rule(lambda x: x >= 0, "must be >= 0")
 
 
+@dataclass(frozen=True)
+class ConcentrationCell:
+    """An oxygen concentration cell: the pellet as the membrane between a reference gas
+    (`reference_pO2_Pa`, one face) and the furnace tube's gas (the other face), with
+    reversible porous electrodes of polarization resistance asr(T) = electrode_asr_Ohm_m2
+    exp(Ea/k_B (1/T - 1/T_ref)) per area, both together (`physics.concentration_cell`;
+    needs `brouwer`)."""
+    reference_pO2_Pa: float = _positive()
+    electrode_asr_Ohm_m2: float = _positive()
+    T_ref_K: float = _rule(lambda x: 1 <= x <= 5000, "must be within 1..5000 K")
+    Ea_eV: float = _rule(lambda x: 0 <= x <= 5, "must be within 0..5 eV")
+    source: str
+
+
 TABLES = {"sample": Geometry, "bulk": Bulk, "grain_boundary": GrainBoundary,
           "electrode": Interface, "electronic": Electronic, "stability": Stability,
           "noise": Noise}
@@ -225,7 +240,8 @@ ELECTRODES = {"blocking": Interface, "non-blocking": NonBlockingInterface}
 OPTIONAL = {"transference": Transference, "chemical_diffusion": ChemicalDiffusion,
             "leads": Leads, "accuracy": Accuracy, "electrode_exponent": ElectrodeExponent,
             "aging": Aging, "mains": Mains, "brouwer": Brouwer,
-            "galvanic_cell": GalvanicCell, "hebb_wagner_cell": HebbWagner}
+            "galvanic_cell": GalvanicCell, "hebb_wagner_cell": HebbWagner,
+            "concentration_cell": ConcentrationCell}
 WHEN_PRESENT = ("grain_boundary", "leads", "accuracy", "aging", "mains", "brouwer",
                 "galvanic_cell")   # read when present, else None
 
@@ -299,6 +315,10 @@ def _required(name: str, data: dict, problems: Problems) -> bool:
         if name in data and not fits:
             problems.add("needs a [brouwer] table and ion-blocking electrodes", name)
         return name in data and fits
+    if name == "concentration_cell":
+        if name in data and "brouwer" not in data:
+            problems.add("needs a [brouwer] table (t_ion across the pO2 gradient)", name)
+        return name in data and "brouwer" in data
     if name == "electronic" and "brouwer" in data:
         if name in data:
             problems.add("give either [electronic] or [brouwer] (pO2-dependent), not both", name)
