@@ -34,7 +34,7 @@ class RunPanel(QWidget):
         self.session = session
         self.recipe: Recipe | None = None
         self.source = QTabWidget()
-        self.form = RecipeForm()
+        self.form = RecipeForm(session.config)
         scroll = QScrollArea()
         scroll.setWidget(self.form)
         scroll.setWidgetResizable(True)

@@ -208,4 +208,5 @@ SPEC = ProtocolSpec(
     summary=(Summary("pO2_Pa", "pO2", "Pa", std="pO2_std_Pa"),
              Summary("magnitude_Ohm", "|Z|", "Ohm", std="magnitude_std_Ohm"),
              Summary("steady", "steady"), Summary("waited_s", "waited", "s")),
-    order=5, doc=__doc__)   # no GUI form yet: the mix is flows or a target, not one default
+    form=("target_pO2_Pa", "total_flow_sccm", "o2_flow_sccm", "n2_flow_sccm", "reference_Hz"),
+    order=5, doc=__doc__)

@@ -118,4 +118,5 @@ SPEC = ProtocolSpec(
     summary=(Summary("emf_V", "E", "V", std="emf_std_V"),
              Summary("temperature_K", "T", "K", std="temperature_std_K"),
              Summary("steady", "steady"), Summary("waited_s", "waited", "s")),
-    order=40, doc=__doc__)   # no GUI form: the form measures it at every plateau of any bench
+    form=("electrons", "reference_pO2_Pa", "max_drift_V_per_s", "window_s"),
+    order=40, doc=__doc__)

@@ -172,4 +172,5 @@ SPEC = ProtocolSpec(
     streams=(dc("relaxation"),),
     summary=(Summary("sigma_n0_S_per_m", "sigma_n0", "S/m", std="sigma_n0_std_S_per_m"),
              Summary("sigma_p0_S_per_m", "sigma_p0", "S/m", std="sigma_p0_std_S_per_m")),
-    provides=ELECTRONIC_PARTS, order=25, doc=__doc__)
+    provides=ELECTRONIC_PARTS, order=25, doc=__doc__,
+    form=("area_m2", "L_eff_m", "start_V", "stop_V", "step_V", "current_limit_A"))
