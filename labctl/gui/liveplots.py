@@ -4,7 +4,8 @@
 (`ProtocolSpec.streams`, `marks`): impedance points to Nyquist and Bode ('spectrum') or to
 the |Z| monitor under T(t) ('monitor'), DC readings to I(t) ('relaxation') or to I(V)
 ('sweep', shown once there is one), temperature readings to T(t); a finished measurement's
-resistance to Arrhenius and its steady current to I(t). `load_run` replots a run from the store, and
+resistance to Arrhenius, its steady current to I(t), and its Result to the protocol's
+figures (`ProtocolSpec.figures`, each a panel shown once it has a result). `load_run` replots a run from the store, and
 `follow` continues it with the points added since (a run still running).
 """
 
@@ -16,6 +17,8 @@ from PySide6.QtWidgets import QGridLayout, QSplitter, QWidget
 from labctl import events as ev
 from labctl import registry
 from labctl.capabilities import CurrentReading, ImpedancePoint
+from labctl.protocol import Finished
+from labctl.gui.figures import FigurePlot
 from labctl.gui.plots import (ArrheniusPlot, BodePlot, CurrentPlot, NyquistPlot, SweepPlot,
                               TemperaturePlot)
 from labctl.store import Store
@@ -33,7 +36,7 @@ class PlotsView(QWidget):
         top = QSplitter(Qt.Horizontal)
         for panel in (self.nyquist, self.bode):
             top.addWidget(panel)
-        bottom = QSplitter(Qt.Horizontal)
+        bottom = self.bottom = QSplitter(Qt.Horizontal)
         for panel in (self.current, self.sweep, self.temperature, self.arrhenius):
             bottom.addWidget(panel)
         self.sweep.hide()
@@ -48,16 +51,19 @@ class PlotsView(QWidget):
         self._finished: set[int] = set()
         self._largest_Ohm = 0.0     # largest R_ion so far: the Nyquist view shows its arc
         self._cursor = (0, 0, 0)   # of the stored run being followed
+        self.figures: dict[tuple[str, str], FigurePlot] = {}   # (kind, title) -> its panel
 
     @property
     def panels(self):
         return (self.nyquist, self.bode, self.current, self.sweep, self.temperature,
-                self.arrhenius)
+                self.arrhenius, *self.figures.values())
 
     def clear(self) -> None:
         for panel in self.panels:
             panel.clear()
         self.sweep.hide()
+        for figure in self.figures.values():
+            figure.hide()
         self._kinds.clear()
         self._finished.clear()
         self._largest_Ohm = 0.0
@@ -151,3 +157,14 @@ class PlotsView(QWidget):
             self.nyquist.zoom_to(self._largest_Ohm)
         if steady is not None:
             self.current.mark_steady(step_id, steady)
+        for figure in spec.figures:
+            self._figure(kind, figure).add(step_id, Finished(typed, temperature_K))
+
+    def _figure(self, kind: str, figure) -> FigurePlot:
+        """The panel of protocol `kind`'s `figure`, shown (made at its first result)."""
+        panel = self.figures.get((kind, figure.title))
+        if panel is None:
+            panel = self.figures[kind, figure.title] = FigurePlot(figure)
+            self.bottom.addWidget(panel)
+        panel.show()
+        return panel
