@@ -25,6 +25,7 @@ class FigurePlot(PlotPanel):
         self.plot = self.add_plot(0, x, y, None if x_unit == "s" else x_unit, y_unit,
                                   time_axis=x_unit == "s")
         self.plot.setLogMode(y=figure.log_y)
+        self.plot.getAxis("left").enableAutoSIPrefix(not figure.log_y)   # no "(x1e-06)"
         self._build()
 
     def _build(self) -> None:

@@ -48,6 +48,8 @@ class RecipeForm(QWidget):
         self.measure: dict[str, QCheckBox] = {}   # kind -> its 'measure' box
         self.unavailable: dict[str, str] = {}     # kind -> why the bench cannot run it
         self.params: dict[str, Field] = {}        # form key -> protocol parameter
+        self.names: dict[str, str] = {}           # form key -> how messages name the field
+        self.problems: list[str] = []             # keys of the fields with problems, in order
         layout = QVBoxLayout(self)
         for title, keys in GROUPS:
             form = self._group(layout, title)
@@ -68,7 +70,7 @@ class RecipeForm(QWidget):
         reason, if the bench cannot run it."""
         group = QGroupBox(f"{spec.title} at each plateau")
         layout.addWidget(group)
-        form = QFormLayout(group)
+        form = _form(group)
         box = self.measure[spec.kind] = QCheckBox("measure")
         box.setChecked(not reason and paramfields.complete(spec))
         form.addRow("", box)
@@ -82,12 +84,13 @@ class RecipeForm(QWidget):
         for field in paramfields.fields(spec):
             key = f"{spec.kind}.{field.name}"
             self.params[key] = field
+            self.names[key] = f"{spec.title}: {field.name}"
             self._row(form, key, paramfields.edit(field), field.label, field.unit)
 
     def _group(self, layout: QVBoxLayout, title: str) -> QFormLayout:
         group = QGroupBox(title)
         layout.addWidget(group)
-        return QFormLayout(group)
+        return _form(group)
 
     def _row(self, form: QFormLayout, key: str, edit: QLineEdit, label: str, unit: str,
              hint: str = "") -> None:
@@ -99,6 +102,7 @@ class RecipeForm(QWidget):
         error.setWordWrap(True)
         error.hide()
         self.edits[key], self.errors[key] = edit, error
+        self.names.setdefault(key, label)
         form.addRow(f"{label}" + (f" / {unit}" if unit else ""), edit)
         form.addRow(error)
 
@@ -134,6 +138,7 @@ class RecipeForm(QWidget):
                     problems.setdefault(key, []).append(p.reason if key else str(p))
             recipe = None
         self.show_problems(problems)
+        self.problems = [key for key in self.edits if key in problems]
         return None if problems else recipe
 
     def toml(self, values: dict) -> tuple[str, dict[int, str]]:
@@ -169,6 +174,14 @@ class RecipeForm(QWidget):
         if key in self.params:
             return paramfields.value(self.params[key], text)
         return _value(key, text)
+
+
+def _form(group: QGroupBox) -> QFormLayout:
+    """A form whose long labels put their field on the next line (the documentation of
+    a parameter can be long)."""
+    form = QFormLayout(group)
+    form.setRowWrapPolicy(QFormLayout.WrapLongRows)
+    return form
 
 
 def _value(key: str, text: str):

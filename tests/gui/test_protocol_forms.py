@@ -79,12 +79,19 @@ def test_a_required_parameter_starts_empty_and_its_protocol_refuses_to_start_nam
     assert not form.measure["hebb_wagner"].isChecked()      # its defaults are not complete
     assert form.edits["hebb_wagner.area_m2"].placeholderText() == "required"
     form.measure["hebb_wagner"].setChecked(True)
+    assert panel.form_area.verticalScrollBar().value() == 0
     panel.buttons["start"].click()
     assert window.session.runner.state == "idle"
     assert form.errors["hebb_wagner.area_m2"].text() == \
         "required: blocking electrode area (area_m2)"
     assert "(L_eff_m)" in form.errors["hebb_wagner.L_eff_m"].text()
     assert not form.errors["eis.start_Hz"].text()
+    assert panel.log.item(panel.log.count() - 1).text().endswith(
+        "fields to correct: Hebb-Wagner polarization: area_m2, "
+        "Hebb-Wagner polarization: L_eff_m")
+    area = form.edits["hebb_wagner.area_m2"]      # scrolled to the first of them
+    assert panel.form_area.viewport().rect().contains(
+        area.mapTo(panel.form_area.viewport(), area.rect().center()))
     form.edits["hebb_wagner.area_m2"].setText("1e-5")
     form.edits["hebb_wagner.L_eff_m"].setText("2e-3")
     recipe = panel.validate()
