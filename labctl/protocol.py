@@ -115,13 +115,16 @@ class Figure:
     and in the run browser): `draw(finished)` gives the series from all of the run's
     finished measurements of the protocol, in order. Axes are (label, unit); a unit is
     shown with an SI prefix ('s': a time axis in s, min or h), None for a label that
-    names its own unit; `log_y` for a logarithmic y axis."""
+    names its own unit; `log_y` for a logarithmic y axis. `live(points, temperature_K)`,
+    if given, adds series drawn from a running measurement's streamed points (its stream's
+    columns by name, numpy arrays) until it finishes."""
 
     title: str
     x: tuple[str, str | None]
     y: tuple[str, str | None]
     draw: Callable[[Sequence[Finished]], list[Series]]
     log_y: bool = False
+    live: Callable[[Mapping[str, Any], float | None], list[Series]] | None = None
 
 
 class StoredResult:

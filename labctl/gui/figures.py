@@ -1,6 +1,7 @@
 """A protocol's declared figures (`ProtocolSpec.figures`): each a `PlotPanel` redrawn from
 the typed Results of the run's finished measurements of that protocol, as each one
-finishes (live) or is loaded from the store (run browser)."""
+finishes (live) or is loaded from the store (run browser), and, for a figure with `live`,
+from the points of its measurements still running (redrawn at the panel's refresh)."""
 
 from __future__ import annotations
 
@@ -30,14 +31,40 @@ class FigurePlot(PlotPanel):
 
     def _build(self) -> None:
         self.finished: dict[int, Finished] = {}     # step id -> its measurement
+        self.running: dict[int, tuple[dict[str, list], float | None]] = {}   # its points, T
+        self.stale = False                          # to redraw at the next refresh
         self.series: dict[str, LiveCurve] = {}      # series name -> its curve, as drawn
 
     def add(self, step_id: int, finished: Finished) -> None:
         """Measurement `step_id` finished: redraw the figure with it."""
         self.finished[step_id] = finished
+        self.running.pop(step_id, None)
+        self.redraw()
+
+    def add_points(self, step_id: int, temperature_K: float | None, columns: dict) -> None:
+        """Points of running measurement `step_id` (its stream's columns: scalars or
+        arrays), drawn by the figure's `live` at the next refresh."""
+        if self.figure.live is None or step_id in self.finished:
+            return
+        points = self.running.setdefault(step_id, ({}, temperature_K))[0]
+        for name, values in columns.items():
+            points.setdefault(name, []).append(np.ravel(values))
+        self.stale = True
+
+    def redraw(self) -> None:
+        """Every series again: of the finished measurements, then of the running ones."""
+        self.stale = False
+        series = self.figure.draw(list(self.finished.values()))
+        for points, temperature_K in self.running.values():
+            joined = {name: np.concatenate(parts) for name, parts in points.items()}
+            series += self.figure.live(joined, temperature_K)
         self.remove_curves()
-        self.series = {series.name: self._add_series(series)
-                       for series in self.figure.draw(list(self.finished.values()))}
+        self.series = {s.name: self._add_series(s) for s in series}
+
+    def refresh(self) -> None:
+        if self.stale:
+            self.redraw()
+        super().refresh()
 
     def _add_series(self, series: Series) -> LiveCurve:
         x = np.asarray(series.x, dtype=float)

@@ -123,6 +123,8 @@ class PlotsView(QWidget):
 
     def add_impedance(self, step_id: int, time_s, frequency_Hz, impedance_Ohm) -> None:
         stream, temperature_K = self._stream(step_id, "impedance")
+        self._running(step_id, {"time_s": time_s, "frequency_Hz": frequency_Hz,
+                                "impedance_Ohm": impedance_Ohm})
         if stream == "monitor":
             self.temperature.add_monitor(step_id, temperature_K, time_s, frequency_Hz,
                                          impedance_Ohm)
@@ -133,6 +135,8 @@ class PlotsView(QWidget):
 
     def add_current(self, step_id: int, time_s, voltage_V, current_A) -> None:
         stream, temperature_K = self._stream(step_id, "dc")
+        self._running(step_id, {"time_s": time_s, "voltage_V": voltage_V,
+                                "current_A": current_A})
         if stream == "sweep":
             self.sweep.show()
             self.sweep.start(step_id, temperature_K)
@@ -140,6 +144,14 @@ class PlotsView(QWidget):
         elif stream == "relaxation":
             self.current.start(step_id, temperature_K)
             self.current.add(step_id, time_s, voltage_V, current_A)
+
+    def _running(self, step_id: int, columns: dict) -> None:
+        """Points of a running measurement to its protocol's live figures."""
+        kind, temperature_K = self._kinds.get(step_id, (None, None))
+        spec = registry.protocols().get(kind)
+        for figure in spec.figures if spec else ():
+            if figure.live is not None:
+                self._figure(kind, figure).add_points(step_id, temperature_K, columns)
 
     def finish_measurement(self, step_id: int, kind: str, result: dict) -> None:
         self._finished.add(step_id)

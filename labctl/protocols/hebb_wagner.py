@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from typing import Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 from scipy.constants import R, physical_constants
@@ -186,6 +186,14 @@ def draw_iv(finished: Sequence[Finished]) -> list[Series]:
     return series
 
 
+def draw_running(points: Mapping[str, Any], temperature_K: float | None) -> list[Series]:
+    """While the staircase runs: the latest current of each step (still relaxing towards
+    its I_ss)."""
+    v, i = np.asarray(points["voltage_V"]), np.asarray(points["current_A"])
+    last = np.flatnonzero(np.append(np.diff(v) != 0, True))    # each step's last reading
+    return [Series("latest I of each step", v[last], i[last], CROSSES, temperature_K)]
+
+
 def fit_iv(voltage_V, current_A, T_K: float, area_m2: float, L_eff_m: float
            ) -> tuple[tuple[float, float], tuple[float, float]]:
     """(sigma_n0, sigma_p0) and their standard errors from steady I(E): weighted linear
@@ -207,6 +215,7 @@ SPEC = ProtocolSpec(
     streams=(dc("relaxation"),),
     summary=(Summary("sigma_n0_S_per_m", "sigma_n0", "S/m", std="sigma_n0_std_S_per_m"),
              Summary("sigma_p0_S_per_m", "sigma_p0", "S/m", std="sigma_p0_std_S_per_m")),
-    figures=(Figure("Hebb-Wagner I(E)", ("E", "V"), ("I", "A"), draw_iv, log_y=True),),
+    figures=(Figure("Hebb-Wagner I(E)", ("E", "V"), ("I", "A"), draw_iv, log_y=True,
+                    live=draw_running),),
     provides=ELECTRONIC_PARTS, order=25, doc=__doc__,
     form=("area_m2", "L_eff_m", "start_V", "stop_V", "step_V", "current_limit_A"))

@@ -12,6 +12,7 @@ from scipy.constants import physical_constants
 
 from labctl import events as ev
 from labctl.analysis.cell_thermodynamics import cell_thermodynamics
+from labctl.capabilities import CurrentReading
 from labctl.gui.browser import RunBrowser
 from labctl.gui.liveplots import PlotsView
 from labctl.protocols import atmosphere, emf
@@ -140,3 +141,20 @@ def test_atmosphere_po2_t_and_flows_with_a_gap_where_a_line_did_not_follow(qtbot
     o2 = flows["O2 line, step 1 at 700 °C"][1]
     assert np.isnan(o2[1]) and o2[[0, 2, 3]].tolist() == [9.4, 9.5, 9.5]
     assert flows["inert line, step 1 at 700 °C"][1].tolist() == [190.0, 190.4, 190.5, 190.5]
+
+
+def test_hebb_wagner_i_e_grows_live_from_the_latest_current_of_each_step(qtbot):
+    view = PlotsView()
+    qtbot.addWidget(view)
+    view.show()
+    view.handle(ev.MeasurementStarted(1, 4, hw.KIND, T_K))
+    readings = [(0.1, 3e-6), (0.1, 1e-6), (0.1, 8e-7), (0.2, 5e-6), (0.2, 2e-6), (0.3, 9e-6)]
+    for t, (v, i) in enumerate(readings):
+        view.handle(ev.PointRecorded(1, 4, CurrentReading(float(t), v, i)))
+    panel = view.figures[hw.KIND, "Hebb-Wagner I(E)"]
+    qtbot.waitUntil(lambda: "latest I of each step" in panel.series)   # at its refresh
+    v, i = panel.series["latest I of each step"].buffer.columns()[:2]
+    assert v.tolist() == [0.1, 0.2, 0.3] and i.tolist() == [8e-7, 2e-6, 9e-6]
+    view.handle(ev.MeasurementFinished(1, 4, hw.KIND, "done", hebb_wagner_result().to_dict()))
+    panel.refresh()
+    assert "latest I of each step" not in panel.series and "800 °C fit" in panel.series
