@@ -34,6 +34,7 @@ TEXT_FIELDS = ("run.name", "sample.name")
 LIST_FIELDS = ("program.temperatures_C",)
 GROUPS = (("Run and sample", ("run.name", "sample.name", "sample.thickness_m", "sample.area_m2")),
           ("Temperature program", ("program.temperatures_C", "program.ramp_C_per_min")))
+MIN_FIELD_PX = 100
 BODY = re.compile(r"program\.body\[(\d+)\]\.")
 
 
@@ -96,6 +97,7 @@ class RecipeForm(QWidget):
              hint: str = "") -> None:
         """A field with its error line below it (the form's full width)."""
         edit.setObjectName(key)
+        edit.setMinimumWidth(MIN_FIELD_PX)        # a long label puts it on the next line
         edit.setToolTip(f"{key}" + (f" ({unit})" if unit else "") + hint)
         error = QLabel()
         error.setStyleSheet("color: #c00000;")
