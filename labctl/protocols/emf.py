@@ -18,7 +18,7 @@ The readings are stored as DC readings at zero current (open circuit).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
@@ -137,6 +137,14 @@ def draw_emf(finished: Sequence[Finished]) -> list[Series]:
                             colour="k")]
 
 
+def draw_running(points: Mapping[str, Any], temperature_K: float | None) -> list[Series]:
+    """While a plateau's EMF is read: its latest reading, at the plateau's temperature."""
+    if temperature_K is None:
+        return []
+    return [Series("latest reading (not steady yet)", [K_to_C(temperature_K)],
+                   [float(np.ravel(points["voltage_V"])[-1])], CROSSES, colour="#7f7f7f")]
+
+
 SPEC = ProtocolSpec(
     KIND, "Cell EMF", Params, Result, run,
     roles=(Role("voltmeter", Voltmeter), Role("furnace", TemperatureController)),
@@ -145,5 +153,5 @@ SPEC = ProtocolSpec(
              Summary("temperature_K", "T", "K", std="temperature_std_K"),
              Summary("steady", "steady"), Summary("waited_s", "waited", "s")),
     form=("electrons", "reference_pO2_Pa", "max_drift_V_per_s", "window_s"),
-    figures=(Figure("EMF E(T)", ("T / °C", None), ("E", "V"), draw_emf),),
+    figures=(Figure("EMF E(T)", ("T / °C", None), ("E", "V"), draw_emf, live=draw_running),),
     order=40, doc=__doc__)

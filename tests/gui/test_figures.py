@@ -158,3 +158,20 @@ def test_hebb_wagner_i_e_grows_live_from_the_latest_current_of_each_step(qtbot):
     view.handle(ev.MeasurementFinished(1, 4, hw.KIND, "done", hebb_wagner_result().to_dict()))
     panel.refresh()
     assert "latest I of each step" not in panel.series and "800 °C fit" in panel.series
+
+
+def test_emf_shows_the_latest_reading_of_the_plateau_being_read(qtbot):
+    view = PlotsView()
+    qtbot.addWidget(view)
+    view.show()
+    view.handle(ev.MeasurementStarted(1, 5, emf.KIND, C_to_K(726.85)))
+    for t, volts in enumerate((0.75, 0.74, 0.739)):
+        view.handle(ev.PointRecorded(1, 5, CurrentReading(10.0 * t, volts, 0.0)))
+    panel = view.figures[emf.KIND, "EMF E(T)"]
+    qtbot.waitUntil(lambda: "latest reading (not steady yet)" in panel.series)
+    t, e = panel.series["latest reading (not steady yet)"].buffer.columns()[:2]
+    assert t.tolist() == pytest.approx([726.85]) and e.tolist() == [0.739]
+    view.handle(ev.MeasurementFinished(1, 5, emf.KIND, "done",
+                                       emf_result(726.85, 0.7385).to_dict()))
+    panel.refresh()
+    assert list(panel.series) == ["steady EMF"]
