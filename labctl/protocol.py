@@ -4,7 +4,7 @@
 Everything outside the protocol file reads the declaration: recipe validation (roles,
 capabilities, which parameter is held against which bench limit), `labctl protocols`, the
 run view, `labctl runs show` and the GUI's event log (summary values), the live plots
-(streams, marks), the GUI forms (generated from `Params`), the analysis dataset and the
+(streams, marks, figures), the GUI forms (generated from `Params`), the analysis dataset and the
 demo (what a result provides).
 So adding a protocol is one file; see docs/adding-a-protocol.md.
 """
@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import typing
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 if typing.TYPE_CHECKING:
     from labctl.preflight import Quantity
@@ -87,6 +87,50 @@ class Marks:
     steady_A: Callable[[Any], float | None] | None = None
 
 
+# how a `Series` is drawn
+POINTS, CROSSES, LINE, DASHED = "points", "crosses", "line", "dashed"
+
+
+@dataclass(frozen=True)
+class Series:
+    """One curve of a `Figure`: x and y in the figure's units, drawn as `style`, in
+    `colour` or else by `temperature_K` (a plateau's colour in every plot)."""
+
+    name: str
+    x: Sequence[float]
+    y: Sequence[float]
+    style: str = POINTS
+    temperature_K: float | None = None
+    colour: str | None = None
+
+
+@dataclass(frozen=True)
+class Finished:
+    """A finished measurement as a `Figure` draws it: its typed Result and the temperature
+    of its plateau (None: not at one)."""
+
+    result: Any
+    temperature_K: float | None
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A plot of a protocol's results, redrawn when one of its measurements finishes (live
+    and in the run browser): `draw(finished)` gives the series from all of the run's
+    finished measurements of the protocol, in order. Axes are (label, unit); a unit is
+    shown with an SI prefix ('s': a time axis in s, min or h), None for a label that
+    names its own unit; `log_y` for a logarithmic y axis. `live(points, temperature_K)`,
+    if given, adds series drawn from a running measurement's streamed points (its stream's
+    columns by name, numpy arrays) until it finishes."""
+
+    title: str
+    x: tuple[str, str | None]
+    y: tuple[str, str | None]
+    draw: Callable[[Sequence[Finished]], list[Series]]
+    log_y: bool = False
+    live: Callable[[Mapping[str, Any], float | None], list[Series]] | None = None
+
+
 class StoredResult:
     """Mixin of a protocol's frozen-dataclass Result: `to_dict()` is what the store holds,
     `from_dict()` reads it back (fields a run stored before they existed are their
@@ -122,6 +166,7 @@ class ProtocolSpec:
     marks: Marks = Marks()
     provides: str | None = None                  # SPECTRUM, POLARIZATION, ... (analysis)
     counted: str | None = None                   # the run view counts these ("spectra")
+    figures: tuple[Figure, ...] = ()             # plots of its results (GUI)
     form: tuple[str, ...] = ()                   # parameters of its short GUI form
     stage: str | None = None                     # PLATEAU, FINAL: run by the program
     order: int = 100                             # among a plateau's steps, in listings

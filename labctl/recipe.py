@@ -391,17 +391,15 @@ class _Reader:
                 elif name not in self.bench.instruments:
                     self.errors.add(f"no instrument {shown(name)} on bench {self.bench.source} "
                                     f"(has: {', '.join(self.bench.instruments)})", "roles", role)
-                elif not self._can(name, role):
+                elif name not in players(self.bench, role):
                     self.errors.add(f"instrument {name!r} ({self.bench.instruments[name].driver}) "
                                     f"cannot play role {role!r}", "roles", role)
                 else:
                     roles[role] = name
                 continue
-            able = [n for n in self.bench.instruments if self._can(n, role)]
-            if role in able:
-                roles[role] = role
-            elif len(able) == 1:
-                roles[role] = able[0]
+            able = players(self.bench, role)
+            if default_player(role, able) is not None:
+                roles[role] = default_player(role, able)
             elif role in needed:     # roles no step needs are resolved when obvious
                 users = sorted({p[0] for p in plan if role in _needs(p[1], p[3])})
                 self.errors.add(f"needed by {', '.join(users)}: bench {self.bench.source} has "
@@ -415,11 +413,6 @@ class _Reader:
         if not any(e.reason == message and e.field == f"{table}.{key}" for e in self.errors.items):
             self.errors.add(message, table, key)
 
-    def _can(self, name: str, role: str) -> bool:
-        driver = registry.load_driver(self.bench.instruments[name].driver)
-        capability = registry.role_capabilities()[role]
-        return all(callable(getattr(driver, m, None)) for m in methods(capability))
-
     def _limits(self, where: str, kind: str, params: Any, values: dict[str, Any],
                 position: Position, roles: dict[str, str]) -> Step | None:
         """The step with its roles, after checking its parameter values (valid or not)
@@ -432,6 +425,20 @@ class _Reader:
         if params is None:
             return None
         return Step(replace(position, roles=roles), spec, params)
+
+
+def players(bench: BenchConfig, role: str) -> list[str]:
+    """The bench's instruments whose drivers have the capability of `role`."""
+    capability = registry.role_capabilities()[role]
+    return [name for name, spec in bench.instruments.items()
+            if all(callable(getattr(registry.load_driver(spec.driver), m, None))
+                   for m in methods(capability))]
+
+
+def default_player(role: str, able: list[str]) -> str | None:
+    """The instrument playing `role` when a recipe names none: the one named like the
+    role, else the only one able to (None: none or several)."""
+    return role if role in able else able[0] if len(able) == 1 else None
 
 
 def _needs(kind: str, values: Mapping[str, Any]) -> tuple[str, ...]:

@@ -1,4 +1,5 @@
-"""`labctl gui [--bench BENCH|sim|sim-full] [--db PATH] [--speed X]`: the bench GUI.
+"""`labctl gui [--bench BENCH|sim|sim-full] [--sample FILE] [--seed N] [--db PATH] [--speed X]`:
+the bench GUI.
 
 A run started in the window goes on in a run process of its own (`labctl.runprocess`):
 closing the window, Ctrl-C or SIGTERM in the terminal, or killing the GUI leave it running
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 
+from labctl.commands import arguments
 from labctl.commands.runs import DB_HELP
 
 
@@ -20,6 +22,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--bench", default="sim",
                         help="bench TOML file, or a built-in simulated bench: sim, sim-full "
                              "(default: %(default)s)")
+    parser.add_argument("--sample", metavar="FILE",
+                        help="sample TOML file or a shipped sample's name for a simulated "
+                             "bench (its ground truth)")
+    parser.add_argument("--seed", type=arguments.seed, help="noise seed of a simulated bench")
     parser.add_argument("--db", metavar="PATH", help=DB_HELP)
     parser.add_argument("--speed", type=float, default=60.0,
                         help="simulated benches: simulated time per real time, adjustable "
@@ -32,14 +38,16 @@ GUI_EXTRA = ("PySide6", "pyqtgraph")
 
 def handler(args: argparse.Namespace) -> int:
     from labctl.bench import load_bench
+    from labctl.commands.run import with_simulation
     from labctl.errors import ConfigError
     from labctl.store import db_path
 
     if args.speed <= 0:
         raise ConfigError(f"--speed must be > 0, got {args.speed:g}")
     require_gui_extra()
-    config = load_bench(args.bench)        # every problem before Qt starts
-    return run_gui(config, db_path(args.db), args.speed, args.bench)
+    config = with_simulation(load_bench(args.bench), args.seed, args.sample)   # before Qt
+    return run_gui(config, db_path(args.db), args.speed, args.bench,
+                   {"sample": args.sample, "seed": args.seed})
 
 
 def require_gui_extra() -> None:
@@ -48,7 +56,8 @@ def require_gui_extra() -> None:
     require_extra("gui", GUI_EXTRA, "labctl gui")
 
 
-def run_gui(config, db, speed: float, bench_name: str | None = None) -> int:
+def run_gui(config, db, speed: float, bench_name: str | None = None,
+            simulation: dict | None = None) -> int:
     import sys
 
     from PySide6.QtCore import QSocketNotifier, QTimer
@@ -59,7 +68,8 @@ def run_gui(config, db, speed: float, bench_name: str | None = None) -> int:
     from labctl.shutdown import StopSignals
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    session = Session(config, db, speed, bench_name=bench_name)   # opens the bench first
+    session = Session(config, db, speed, bench_name=bench_name,   # opens the bench first
+                      simulation=simulation)
     window = MainWindow(session, db)
     def stop_requested(signame: str) -> None:
         window.close_now(f"stopped by {signame}")  # noqa: F821 - deleted after StopSignals ended

@@ -62,7 +62,7 @@ def handler(args: argparse.Namespace) -> int:
     if (args.recipe is None) == (args.resume is None):
         raise ConfigError("give a RECIPE file or --resume RUN_ID (one of them)")
     db = db_path(args.db)
-    config = _simulation(load_bench(args.bench), args.seed, args.sample)
+    config = with_simulation(load_bench(args.bench), args.seed, args.sample)
     _clock(config, args.speed)
     if args.recipe is not None:          # every problem here, before a process starts
         from labctl.recipe import load_recipe
@@ -108,7 +108,7 @@ def execute(recipe_path: str | Path | None, bench_name: str | Path, *, db: str |
     from labctl.store import Store, db_path
 
     db = db_path(str(db) if db else None)
-    config = _simulation(load_bench(bench_name), seed, sample)
+    config = with_simulation(load_bench(bench_name), seed, sample)
     if resume is None:
         clock = _clock(config, speed)
         recipe = load_recipe(recipe_path, config)      # every problem before any instrument
@@ -164,7 +164,7 @@ def duration_text(seconds: float) -> str:
     return f"{seconds / 3600:.2f} h" if seconds >= 3600 else f"{seconds:.0f} s"
 
 
-def _simulation(config, seed: int | None, sample: str | Path | None):
+def with_simulation(config, seed: int | None, sample: str | Path | None):
     """The bench config with `--seed`/`--sample` applied to its simulation."""
     from labctl.errors import ConfigError
     from labctl.simulators.physics.sample_file import locate

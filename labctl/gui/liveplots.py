@@ -4,7 +4,8 @@
 (`ProtocolSpec.streams`, `marks`): impedance points to Nyquist and Bode ('spectrum') or to
 the |Z| monitor under T(t) ('monitor'), DC readings to I(t) ('relaxation') or to I(V)
 ('sweep', shown once there is one), temperature readings to T(t); a finished measurement's
-resistance to Arrhenius and its steady current to I(t). `load_run` replots a run from the store, and
+resistance to Arrhenius, its steady current to I(t), and its Result to the protocol's
+figures (`ProtocolSpec.figures`, each a panel shown once it has a result). `load_run` replots a run from the store, and
 `follow` continues it with the points added since (a run still running).
 A run with several samples: each curve is its sample's (one colour per sample), and the
 *Sample* selector shows one sample's spectra in Nyquist and Bode (or all).
@@ -18,6 +19,8 @@ from PySide6.QtWidgets import QComboBox, QGridLayout, QSplitter, QWidget
 from labctl import events as ev
 from labctl import registry, runsamples
 from labctl.capabilities import CurrentReading, ImpedancePoint
+from labctl.protocol import Finished
+from labctl.gui.figures import FigurePlot
 from labctl.gui.plots import (ArrheniusPlot, BodePlot, CurrentPlot, NyquistPlot, SweepPlot,
                               TemperaturePlot)
 from labctl.store import Store
@@ -41,7 +44,7 @@ class PlotsView(QWidget):
         top = QSplitter(Qt.Horizontal)
         for panel in (self.nyquist, self.bode):
             top.addWidget(panel)
-        bottom = QSplitter(Qt.Horizontal)
+        bottom = self.bottom = QSplitter(Qt.Horizontal)
         for panel in (self.current, self.sweep, self.temperature, self.arrhenius):
             bottom.addWidget(panel)
         self.sweep.hide()
@@ -57,17 +60,20 @@ class PlotsView(QWidget):
         self._finished: set[int] = set()
         self._largest_Ohm = 0.0     # largest R_ion so far: the Nyquist view shows its arc
         self._cursor = (0, 0, 0)   # of the stored run being followed
+        self.figures: dict[tuple[str, str], FigurePlot] = {}   # (kind, title) -> its panel
 
     @property
     def panels(self):
         return (self.nyquist, self.bode, self.current, self.sweep, self.temperature,
-                self.arrhenius)
+                self.arrhenius, *self.figures.values())
 
     def clear(self) -> None:
         for panel in self.panels:
             panel.clear()
         self.sweep.hide()
         self.set_samples([])
+        for figure in self.figures.values():
+            figure.hide()
         self._kinds.clear()
         self._samples.clear()
         self._finished.clear()
@@ -159,6 +165,8 @@ class PlotsView(QWidget):
     def add_impedance(self, step_id: int, time_s, frequency_Hz, impedance_Ohm) -> None:
         stream, temperature_K = self._stream(step_id, "impedance")
         sample = self._samples.get(step_id)
+        self._running(step_id, {"time_s": time_s, "frequency_Hz": frequency_Hz,
+                                "impedance_Ohm": impedance_Ohm})
         if stream == "monitor":
             self.temperature.add_monitor(step_id, temperature_K, time_s, frequency_Hz,
                                          impedance_Ohm, sample)
@@ -170,6 +178,8 @@ class PlotsView(QWidget):
     def add_current(self, step_id: int, time_s, voltage_V, current_A) -> None:
         stream, temperature_K = self._stream(step_id, "dc")
         sample = self._samples.get(step_id)
+        self._running(step_id, {"time_s": time_s, "voltage_V": voltage_V,
+                                "current_A": current_A})
         if stream == "sweep":
             self.sweep.show()
             self.sweep.start(step_id, temperature_K, sample)
@@ -177,6 +187,14 @@ class PlotsView(QWidget):
         elif stream == "relaxation":
             self.current.start(step_id, temperature_K, sample)
             self.current.add(step_id, time_s, voltage_V, current_A)
+
+    def _running(self, step_id: int, columns: dict) -> None:
+        """Points of a running measurement to its protocol's live figures."""
+        kind, temperature_K = self._kinds.get(step_id, (None, None))
+        spec = registry.protocols().get(kind)
+        for figure in spec.figures if spec else ():
+            if figure.live is not None:
+                self._figure(kind, figure).add_points(step_id, temperature_K, columns)
 
     def finish_measurement(self, step_id: int, kind: str, result: dict) -> None:
         self._finished.add(step_id)
@@ -194,3 +212,14 @@ class PlotsView(QWidget):
             self.nyquist.zoom_to(self._largest_Ohm)
         if steady is not None:
             self.current.mark_steady(step_id, steady)
+        for figure in spec.figures:
+            self._figure(kind, figure).add(step_id, Finished(typed, temperature_K))
+
+    def _figure(self, kind: str, figure) -> FigurePlot:
+        """The panel of protocol `kind`'s `figure`, shown (made at its first result)."""
+        panel = self.figures.get((kind, figure.title))
+        if panel is None:
+            panel = self.figures[kind, figure.title] = FigurePlot(figure)
+            self.bottom.addWidget(panel)
+        panel.show()
+        return panel

@@ -145,15 +145,19 @@ class PlotPanel(QWidget):
 
     def clear(self) -> None:
         """Remove every curve and start again empty."""
+        self.remove_curves()
+        self.samples.clear()
+        self.readout.setText(" ")
+        self._build()
+        self.fit_all()
+
+    def remove_curves(self) -> None:
+        """Take every curve (and its legend entry) off the plots."""
         for plot, curve, _, _ in self.curves:
             plot.removeItem(curve.item)
             if plot.legend is not None:
                 plot.legend.removeItem(curve.item)
         self.curves.clear()
-        self.samples.clear()
-        self.readout.setText(" ")
-        self._build()
-        self.fit_all()
 
     def _zoomed(self, *_) -> None:
         self.zoomed = True

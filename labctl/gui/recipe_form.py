@@ -1,7 +1,11 @@
 """A recipe built in a form: a temperature program with, at every plateau, each protocol
-that declares a short form (`ProtocolSpec.form`: an impedance spectrum, a DC polarization),
-each with a 'measure' box; the protocols' fields and defaults come from their `Params`. The
-form is validated like a recipe file, each problem shown next to its field."""
+that declares a short form (`ProtocolSpec.form`), each with a 'measure' box; the protocols'
+fields and defaults come from their `Params` (a required parameter starts empty and must be
+filled once its protocol is ticked). A protocol is ticked at first only if the bench can run
+it and its defaults are complete; one the bench cannot run (no instrument for a role) is
+disabled with the reason shown. The form is validated like a recipe file, each problem
+shown next to its field.
+"""
 
 from __future__ import annotations
 
@@ -30,17 +34,23 @@ TEXT_FIELDS = ("run.name", "sample.name")
 LIST_FIELDS = ("program.temperatures_C",)
 GROUPS = (("Run and sample", ("run.name", "sample.name", "sample.thickness_m", "sample.area_m2")),
           ("Temperature program", ("program.temperatures_C", "program.ramp_C_per_min")))
+MIN_FIELD_PX = 100
 BODY = re.compile(r"program\.body\[(\d+)\]\.")
 
 
 class RecipeForm(QWidget):
-    def __init__(self, parent: QWidget | None = None):
+    """Fields keyed by their recipe key ('run.name') or, for a protocol, 'KIND.PARAMETER'."""
+
+    def __init__(self, bench: BenchConfig, parent: QWidget | None = None):
         super().__init__(parent)
         self.edits: dict[str, QLineEdit] = {}
         self.errors: dict[str, QLabel] = {}
-        self.protocols = paramfields.formed()     # program.body[i] is the i-th of these
+        self.protocols = paramfields.formed()
         self.measure: dict[str, QCheckBox] = {}   # kind -> its 'measure' box
-        self.params: dict[str, Field] = {}        # recipe key -> protocol parameter
+        self.unavailable: dict[str, str] = {}     # kind -> why the bench cannot run it
+        self.params: dict[str, Field] = {}        # form key -> protocol parameter
+        self.names: dict[str, str] = {}           # form key -> how messages name the field
+        self.problems: list[str] = []             # keys of the fields with problems, in order
         layout = QVBoxLayout(self)
         for title, keys in GROUPS:
             form = self._group(layout, title)
@@ -48,36 +58,53 @@ class RecipeForm(QWidget):
                 label, default, unit = FIELDS[key]
                 self._row(form, key, QLineEdit(default), label, unit,
                           ", comma-separated" if key in LIST_FIELDS else "")
-        for i, spec in enumerate(self.protocols, 1):
-            form = self._group(layout, f"{spec.title} at each plateau")
-            self.measure[spec.kind] = QCheckBox("measure")
-            self.measure[spec.kind].setChecked(True)
-            form.addRow("", self.measure[spec.kind])
-            for field in paramfields.fields(spec):
-                key = f"program.body[{i}].{field.name}"
-                self.params[key] = field
-                self._row(form, key, QLineEdit(field.default), field.label, field.unit)
+        for spec in self.protocols:
+            self._protocol(layout, spec, paramfields.unavailable(spec, bench))
         self.general = QLabel()
         self.general.setStyleSheet("color: #c00000;")
         self.general.setWordWrap(True)
         layout.addWidget(self.general)
         layout.addStretch(1)
 
+    def _protocol(self, layout: QVBoxLayout, spec, reason: str) -> None:
+        """The group of one protocol: its 'measure' box and fields; disabled, with the
+        reason, if the bench cannot run it."""
+        group = QGroupBox(f"{spec.title} at each plateau")
+        layout.addWidget(group)
+        form = _form(group)
+        box = self.measure[spec.kind] = QCheckBox("measure")
+        box.setChecked(not reason and paramfields.complete(spec))
+        form.addRow("", box)
+        if reason:
+            self.unavailable[spec.kind] = reason
+            why = QLabel(f"not on this bench: {reason}")
+            why.setWordWrap(True)
+            why.setObjectName(f"{spec.kind}.unavailable")
+            form.addRow(why)
+            group.setEnabled(False)
+        for field in paramfields.fields(spec):
+            key = f"{spec.kind}.{field.name}"
+            self.params[key] = field
+            self.names[key] = f"{spec.title}: {field.name}"
+            self._row(form, key, paramfields.edit(field), field.label, field.unit)
+
     def _group(self, layout: QVBoxLayout, title: str) -> QFormLayout:
         group = QGroupBox(title)
         layout.addWidget(group)
-        return QFormLayout(group)
+        return _form(group)
 
     def _row(self, form: QFormLayout, key: str, edit: QLineEdit, label: str, unit: str,
              hint: str = "") -> None:
         """A field with its error line below it (the form's full width)."""
         edit.setObjectName(key)
+        edit.setMinimumWidth(MIN_FIELD_PX)        # a long label puts it on the next line
         edit.setToolTip(f"{key}" + (f" ({unit})" if unit else "") + hint)
         error = QLabel()
         error.setStyleSheet("color: #c00000;")
         error.setWordWrap(True)
         error.hide()
         self.edits[key], self.errors[key] = edit, error
+        self.names.setdefault(key, label)
         form.addRow(f"{label}" + (f" / {unit}" if unit else ""), edit)
         form.addRow(error)
 
@@ -94,28 +121,30 @@ class RecipeForm(QWidget):
         problems: dict[str | None, list[str]] = {}
         values = {}
         for key, edit in self.edits.items():
-            text = edit.text().strip()
+            if key in self.params and not self._measured(key):
+                continue
             try:
-                values[key] = self._value(key, text)
+                values[key] = self._value(key, edit.text().strip())
             except ValueError as exc:
                 problems.setdefault(key, []).append(str(exc))
-                values[key] = self._value(key, self._default(key))  # to check the others
+                values[key] = self._stand_in(key)         # to check the others
         stand_ins = set(problems)
         toml, body = self.toml(values)
         try:
             recipe = parse_recipe(toml, bench, source="<form>", name=values["run.name"])
         except ConfigError as exc:
             for p in exc.problems if isinstance(exc, ConfigProblems) else [exc]:
-                key = BODY.sub(lambda m: f"program.body[{body[int(m[1])]}].", p.field or "")
+                key = BODY.sub(lambda m: f"{body[int(m[1])]}.", p.field or "")
                 key = key if key in self.edits else None
                 if key is None or key not in stand_ins:   # not a stand-in's problem
                     problems.setdefault(key, []).append(p.reason if key else str(p))
             recipe = None
         self.show_problems(problems)
+        self.problems = [key for key in self.edits if key in problems]
         return None if problems else recipe
 
-    def toml(self, values: dict) -> tuple[str, dict[int, int]]:
-        """The form as recipe TOML, and which form group each [[program.body]] table is
+    def toml(self, values: dict) -> tuple[str, dict[int, str]]:
+        """The form as recipe TOML, and which protocol each [[program.body]] table is
         (the unmeasured ones left out)."""
         def line(key: str) -> str:
             return f"{key.rsplit('.', 1)[1]} = {_toml(values[key])}"
@@ -123,22 +152,38 @@ class RecipeForm(QWidget):
                   ("[sample]", ["sample.name", "sample.thickness_m", "sample.area_m2"]),
                   ("[program]", ["program.temperatures_C", "program.ramp_C_per_min"])]
         body = {}
-        for i, spec in enumerate(self.protocols, 1):
+        for spec in self.protocols:
             if self.measure[spec.kind].isChecked():
-                body[len(body) + 1] = i
+                body[len(body) + 1] = spec.kind
                 tables.append((f"[[program.body]]\nprotocol = {_toml(spec.kind)}",
-                               [k for k in self.params if k.startswith(f"program.body[{i}].")]))
+                               [k for k in self.params if k.startswith(f"{spec.kind}.")]))
         text = "\n\n".join("\n".join([head, *(line(k) for k in keys if values[k] is not None)])
                            for head, keys in tables)
         return text + "\n", body
 
-    def _default(self, key: str) -> str:
-        return self.params[key].default if key in self.params else FIELDS[key][1]
+    def _measured(self, key: str) -> bool:
+        return self.measure[key.split(".", 1)[0]].isChecked()
+
+    def _stand_in(self, key: str):
+        """The value checked in place of a field's bad text: its default (None for a
+        required parameter: the line is left out)."""
+        if key in self.params:
+            field = self.params[key]
+            return None if field.required else paramfields.value(field, field.default)
+        return _value(key, FIELDS[key][1])
 
     def _value(self, key: str, text: str):
         if key in self.params:
             return paramfields.value(self.params[key], text)
         return _value(key, text)
+
+
+def _form(group: QGroupBox) -> QFormLayout:
+    """A form whose long labels put their field on the next line (the documentation of
+    a parameter can be long)."""
+    form = QFormLayout(group)
+    form.setRowWrapPolicy(QFormLayout.WrapLongRows)
+    return form
 
 
 def _value(key: str, text: str):

@@ -34,8 +34,8 @@ class RunPanel(QWidget):
         self.session = session
         self.recipe: Recipe | None = None
         self.source = QTabWidget()
-        self.form = RecipeForm()
-        scroll = QScrollArea()
+        self.form = RecipeForm(session.config)
+        scroll = self.form_area = QScrollArea()
         scroll.setWidget(self.form)
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)   # messages wrap instead
@@ -120,6 +120,8 @@ class RunPanel(QWidget):
         self.recipe = None
         if self.source.currentIndex() == 0:
             self.recipe = self.form.recipe(self.session.config)
+            if self.recipe is None:
+                self._form_problems()
         else:
             self.file_problems.setText("")
             try:
@@ -134,6 +136,15 @@ class RunPanel(QWidget):
             self.add_log("info", f"recipe {self.recipe.name!r} is valid: "
                                  f"{len(self.recipe.steps)} steps")
         return self.recipe
+
+    def _form_problems(self) -> None:
+        """Name the form's fields with problems in the log (and the problems of none) and
+        scroll to the first one."""
+        keys, general = self.form.problems, self.form.general.text()
+        fields = ", ".join(self.form.names[key] for key in keys)
+        self.add_log("warning", "the form is not valid: " + "; ".join(
+            filter(None, [fields and f"fields to correct: {fields}", general])))
+        self.form_area.ensureWidgetVisible(self.form.edits[keys[0]] if keys else self.form.general)
 
     def start(self) -> None:
         recipe = self.validate()

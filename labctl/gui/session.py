@@ -65,14 +65,17 @@ class Session:
     on the GUI thread. With `bench_name` (how `labctl run --bench` names this bench) a run
     started here goes on in a run process of its own (`labctl.runprocess`), which outlives
     the GUI: the session hands it the bench (closes its own) and follows it over the
-    channel (`attached`) until it ends, then opens the bench again. `attach_run` follows a
-    run already in progress the same way."""
+    channel (`attached`) until it ends, then opens the bench again (`simulation`: the
+    `--sample`/`--seed` the run process applies to the bench, as `config` has them).
+    `attach_run` follows a run already in progress the same way."""
 
     def __init__(self, config: BenchConfig, db_path: Path | str, speed: float = 60.0,
-                 clock: Clock | None = None, bench_name: str | None = None):
+                 clock: Clock | None = None, bench_name: str | None = None,
+                 simulation: dict[str, Any] | None = None):
         """`clock`: for a simulated bench, default a PacedClock at `speed` (tests pass a
         VirtualClock: runs go as fast as the simulation computes, idle time stands still)."""
         self.config, self.db_path, self.bench_name = config, location(db_path), bench_name
+        self.simulation = simulation or {}
         self.clock = clock or (PacedClock(speed) if config.simulated else None)
         self.handlers: list[Callable[[Any], None]] = []
         self.queue = EventQueue(self._dispatch)
@@ -146,7 +149,8 @@ class Session:
         try:
             process = spawn({"recipe": str(path), "bench": self.bench_name,
                              "db": str(self.db_path),
-                             "speed": self.clock.speed if self.simulated else None},
+                             "speed": self.clock.speed if self.simulated else None,
+                             **self.simulation},
                             wait_for_client=True)
             process.until("listening")
             process.close()

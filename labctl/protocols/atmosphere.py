@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from typing import Sequence
 
 import numpy as np
 
@@ -38,12 +39,14 @@ from labctl.capabilities import (FlowController, GasReading, ImpedanceAnalyzer, 
                                  OxygenSensor)
 from labctl.errors import ConfigError, NotFollowed, OxygenOutOfRange
 from labctl.preflight import AMPLITUDE, FREQUENCY
-from labctl.protocol import ProtocolSpec, Role, Stream, StoredResult, Summary, impedance
+from labctl.protocol import (DASHED, LINE, Figure, Finished, ProtocolSpec, Role, Series, Stream,
+                             StoredResult, Summary, impedance)
 from labctl.protocols import _gas_mix
 from labctl.protocols._diffusion_tail import LATEST, tail_fit
 from labctl.protocols._gas_mix import ATM_PA, BUFFER, OXIDIZING
 from labctl.protocols._params import param
 from labctl.protocols._tail import Convergence
+from labctl.units import K_to_C
 
 KIND = "atmosphere"
 LOWEST_PA = 1e-30
@@ -256,6 +259,35 @@ def equilibrate(ctx, params: Params, wanted: dict[str, float], m) -> Result:
                   wanted.get("co", 0.0), wanted.get("co2", 0.0))
 
 
+def _step_name(index: int, done: Finished) -> str:
+    return f"step {index + 1}" + ("" if done.temperature_K is None
+                                  else f" at {K_to_C(done.temperature_K):.0f} °C")
+
+
+def draw_pO2(finished: Sequence[Finished]) -> list[Series]:
+    """pO2(t) of each atmosphere step, its steady value dashed."""
+    series = []
+    for index, done in enumerate(finished):
+        r, name = done.result, _step_name(index, done)
+        series.append(Series(f"pO2, {name}", r.time_s, r.pO2_series_Pa, LINE, done.temperature_K))
+        if r.time_s:
+            series.append(Series(f"steady pO2, {name}", (0.0, r.time_s[-1]), (r.pO2_Pa,) * 2,
+                                 DASHED, done.temperature_K))
+    return series
+
+
+def draw_flows(finished: Sequence[Finished]) -> list[Series]:
+    """The flows of both lines read during each atmosphere step (a gap: not following)."""
+    def flow(values) -> list[float]:
+        return [math.nan if v is None else v for v in values]
+    return [Series(f"{line} line, {_step_name(index, done)}", done.result.time_s, flow(values),
+                   style, colour=colour)
+            for index, done in enumerate(finished)
+            for line, values, style, colour in (
+                ("O2", done.result.o2_series_sccm, LINE, "#d62728"),
+                ("inert", done.result.n2_series_sccm, DASHED, "#1f77b4"))]
+
+
 SPEC = ProtocolSpec(
     KIND, "Atmosphere", Params, Result, run,
     roles=ROLES,
@@ -264,4 +296,7 @@ SPEC = ProtocolSpec(
     summary=(Summary("pO2_Pa", "pO2", "Pa", std="pO2_std_Pa"),
              Summary("magnitude_Ohm", "|Z|", "Ohm", std="magnitude_std_Ohm"),
              Summary("steady", "steady"), Summary("waited_s", "waited", "s")),
-    order=5, doc=__doc__)   # no GUI form yet: the mix is flows or a target, not one default
+    form=("target_pO2_Pa", "total_flow_sccm", "o2_flow_sccm", "n2_flow_sccm", "reference_Hz"),
+    figures=(Figure("pO2(t)", ("t since step", "s"), ("pO2 / Pa", None), draw_pO2, log_y=True),
+             Figure("Gas flows", ("t since step", "s"), ("flow / sccm", None), draw_flows)),
+    order=5, doc=__doc__)

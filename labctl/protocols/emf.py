@@ -18,12 +18,14 @@ The readings are stored as DC readings at zero current (open circuit).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from labctl.analysis.cell_thermodynamics import FARADAY
+from labctl.analysis.cell_thermodynamics import FARADAY, cell_thermodynamics
 from labctl.capabilities import CurrentReading, TemperatureController, Voltmeter
-from labctl.protocol import CELL_EMF, ProtocolSpec, Role, StoredResult, Summary, dc
+from labctl.protocol import (CELL_EMF, CROSSES, LINE, POINTS, Figure, Finished, ProtocolSpec, Role,
+                             Series, StoredResult, Summary, dc)
 from labctl.protocols import stabilize
 from labctl.protocols._params import param
 from labctl.units import K_to_C
@@ -143,6 +145,38 @@ def drift_criterion(t: np.ndarray, emf: np.ndarray, params: Params
     return steady, drift, float(level), float(np.sqrt(cov[1, 1]))
 
 
+def draw_emf(finished: Sequence[Finished]) -> list[Series]:
+    """E(T) of the steady readings (unsteady ones apart) and the weighted line through the
+    steady ones that gives dS (`cell_thermodynamics`), once there are two temperatures."""
+    results = [f.result for f in finished]
+    steady = [r for r in results if r.steady]
+    series = [Series(name, [K_to_C(r.temperature_K) for r in chosen],
+                     [r.emf_V for r in chosen], style, colour=colour)
+              for name, chosen, style, colour in (
+                  ("steady EMF", steady, POINTS, "#1f77b4"),
+                  ("not steady", [r for r in results if not r.steady], CROSSES, "#d62728"))
+              if chosen]
+    try:
+        fit = cell_thermodynamics([r.temperature_K for r in steady], [r.emf_V for r in steady],
+                                  [r.emf_std_V for r in steady], steady[0].electrons)
+    except (ValueError, IndexError):      # fewer than two temperatures
+        return series
+    t = np.array([min(r.temperature_K for r in steady), max(r.temperature_K for r in steady)])
+    e = fit.dE_dT_V_per_K * (t - fit.dG_temperature_K) - fit.dG_J_per_mol / (
+        fit.electrons * FARADAY)
+    return series + [Series(f"fit: ΔS = {fit.dS_J_per_mol_K:.2f} ± "
+                            f"{fit.dS_std_J_per_mol_K:.2g} J/(mol K)", K_to_C(t), e, LINE,
+                            colour="k")]
+
+
+def draw_running(points: Mapping[str, Any], temperature_K: float | None) -> list[Series]:
+    """While a plateau's EMF is read: its latest reading, at the plateau's temperature."""
+    if temperature_K is None:
+        return []
+    return [Series("latest reading (not steady yet)", [K_to_C(temperature_K)],
+                   [float(np.ravel(points["voltage_V"])[-1])], CROSSES, colour="#7f7f7f")]
+
+
 SPEC = ProtocolSpec(
     KIND, "Cell EMF", Params, Result, run,
     roles=(Role("voltmeter", Voltmeter), Role("furnace", TemperatureController)),
@@ -150,4 +184,6 @@ SPEC = ProtocolSpec(
     summary=(Summary("emf_V", "E", "V", std="emf_std_V"),
              Summary("temperature_K", "T", "K", std="temperature_std_K"),
              Summary("steady", "steady"), Summary("waited_s", "waited", "s")),
-    order=40, doc=__doc__)   # no GUI form: the form measures it at every plateau of any bench
+    form=("electrons", "reference_pO2_Pa", "max_drift_V_per_s", "window_s"),
+    figures=(Figure("EMF E(T)", ("T / °C", None), ("E", "V"), draw_emf, live=draw_running),),
+    order=40, doc=__doc__)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 from scipy.constants import R, physical_constants
@@ -34,15 +35,18 @@ from scipy.constants import R, physical_constants
 from labctl.capabilities import SourceMeter, TemperatureController
 from labctl.errors import LabctlError
 from labctl.preflight import CURRENT_LIMIT, VOLTAGE
-from labctl.protocol import ELECTRONIC_PARTS, ProtocolSpec, Role, StoredResult, Summary, dc
+from labctl.protocol import (CROSSES, DASHED, ELECTRONIC_PARTS, LINE, POINTS, Figure, Finished,
+                             ProtocolSpec, Role, Series, StoredResult, Summary, dc)
 from labctl.protocols._params import param
 from labctl.protocols._tail import SteadyRule, level, record_until_steady
 from labctl.sampling import staircase
+from labctl.units import K_to_C
 
 KIND = "hebb_wagner"
 FARADAY = physical_constants["Faraday constant"][0]
 MIN_STEADY_STEPS = 3
 NO_T_ION = 1.0      # SteadyRule's t_ion criterion does not apply: any t_ion passes
+N_COLOUR, P_COLOUR = "#1f77b4", "#d62728"     # the electron and hole parts in the figure
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,8 @@ class Result(StoredResult):
     sigma_e_S_per_m: tuple[float, ...]      # at the blocking side, from the fit
     log10_pO2_ratio: tuple[float, ...]      # blocking side's activity over the reference's
     duration_s: float                       # all steps
+    area_m2: float | None = None            # the cell constant's (None: stored before)
+    L_eff_m: float | None = None
 
 
 class NotEnoughSteadySteps(LabctlError):
@@ -126,7 +132,7 @@ def run(ctx, params: Params) -> Result:
             tuple(map(bool, steady)), tuple(map(float, durations)),
             tuple(map(float, n0 * np.exp(-x) + p0 * np.exp(x))),
             tuple(map(float, params.charge_number * x / math.log(10))),
-            ctx.clock.now() - start)
+            ctx.clock.now() - start, params.area_m2, params.L_eff_m)
         m.finish(result.to_dict())
     return result
 
@@ -149,13 +155,50 @@ def _step(ctx, smu, m, V: float, params: Params) -> tuple[float, float, float, b
     return V, iss, iss_std, False, float(relaxation.t_s[-1])
 
 
+def terms(voltage_V, T_K: float, area_m2: float, L_eff_m: float) -> np.ndarray:
+    """The two terms of the Hebb-Wagner law per unit conductivity (A/(S/m)), one row per
+    voltage: I(E) = terms(E) @ (sigma_n0, sigma_p0)."""
+    x = np.asarray(voltage_V, dtype=float) * FARADAY / (R * T_K)
+    scale = R * T_K * area_m2 / (FARADAY * L_eff_m)
+    return scale * np.column_stack([-np.expm1(-x), np.expm1(x)])
+
+
+def draw_iv(finished: Sequence[Finished]) -> list[Series]:
+    """Steady I(E) of each run of the staircase (unsteady steps as bounds), the fitted law
+    and its sigma_n0 and sigma_p0 parts."""
+    series = []
+    for done in finished:
+        r, t = done.result, K_to_C(done.result.T_K)
+        v, i, steady = (np.array(a, dtype=float) for a in (r.voltage_V, r.Iss_A, r.steady))
+        steady = steady.astype(bool)
+        series.append(Series(f"{t:.0f} °C steady I", v[steady], i[steady], POINTS, r.T_K))
+        if not steady.all():
+            series.append(Series(f"{t:.0f} °C not steady (bound)", v[~steady], i[~steady],
+                                 CROSSES, r.T_K))
+        if r.area_m2 is None or not len(v):
+            continue
+        e = np.linspace(v.min(), v.max(), 100)
+        n, p = (terms(e, r.T_K, r.area_m2, r.L_eff_m) * (r.sigma_n0_S_per_m,
+                                                           r.sigma_p0_S_per_m)).T
+        series += [Series(f"{t:.0f} °C fit", e, n + p, LINE, r.T_K),
+                   Series("σ_n0 part", e, n, DASHED, colour=N_COLOUR),
+                   Series("σ_p0 part", e, p, DASHED, colour=P_COLOUR)]
+    return series
+
+
+def draw_running(points: Mapping[str, Any], temperature_K: float | None) -> list[Series]:
+    """While the staircase runs: the latest current of each step (still relaxing towards
+    its I_ss)."""
+    v, i = np.asarray(points["voltage_V"]), np.asarray(points["current_A"])
+    last = np.flatnonzero(np.append(np.diff(v) != 0, True))    # each step's last reading
+    return [Series("latest I of each step", v[last], i[last], CROSSES, temperature_K)]
+
+
 def fit_iv(voltage_V, current_A, T_K: float, area_m2: float, L_eff_m: float
            ) -> tuple[tuple[float, float], tuple[float, float]]:
     """(sigma_n0, sigma_p0) and their standard errors from steady I(E): weighted linear
     least squares (weights 1/|I|) of I on the two terms of the Hebb-Wagner law."""
-    x = np.asarray(voltage_V, dtype=float) * FARADAY / (R * T_K)
-    scale = R * T_K * area_m2 / (FARADAY * L_eff_m)
-    basis = scale * np.column_stack([-np.expm1(-x), np.expm1(x)])
+    basis = terms(voltage_V, T_K, area_m2, L_eff_m)
     i = np.asarray(current_A, dtype=float)
     w = 1 / np.abs(i)
     coef, ssr = np.linalg.lstsq(basis * w[:, None], i * w, rcond=None)[:2]
@@ -172,4 +215,7 @@ SPEC = ProtocolSpec(
     streams=(dc("relaxation"),),
     summary=(Summary("sigma_n0_S_per_m", "sigma_n0", "S/m", std="sigma_n0_std_S_per_m"),
              Summary("sigma_p0_S_per_m", "sigma_p0", "S/m", std="sigma_p0_std_S_per_m")),
-    provides=ELECTRONIC_PARTS, order=25, doc=__doc__)
+    figures=(Figure("Hebb-Wagner I(E)", ("E", "V"), ("I", "A"), draw_iv, log_y=True,
+                    live=draw_running),),
+    provides=ELECTRONIC_PARTS, order=25, doc=__doc__,
+    form=("area_m2", "L_eff_m", "start_V", "stop_V", "step_V", "current_limit_A"))

@@ -14,8 +14,8 @@ from labctl.gui.window import MainWindow
 from tests.protocols.example_protocol import example_protocol, installed  # noqa: F401
 
 FAST = {"program.temperatures_C": "300, 320", "program.ramp_C_per_min": "20",
-        "program.body[1].start_Hz": "1e5", "program.body[1].stop_Hz": "10",
-        "program.body[1].points_per_decade": "3", "program.body[2].max_duration_s": "600"}
+        "eis.start_Hz": "1e5", "eis.stop_Hz": "10",
+        "eis.points_per_decade": "3", "dc_polarization.max_duration_s": "600"}
 
 
 @pytest.fixture

@@ -6,14 +6,21 @@ import signal
 import sys
 
 from labctl.cli import main
+from tests.benches import bench, instrument
 from tests.processes import Child
 
 
-def test_a_bad_bench_is_an_error_before_any_window(tmp_path, capsys):
+def test_a_bad_bench_or_sample_is_an_error_before_any_window(tmp_path, capsys):
     assert main(["gui", "--bench", str(tmp_path / "nope.toml")]) == 1
     assert "nope.toml: cannot read bench file" in capsys.readouterr().err
     assert main(["gui", "--speed", "0"]) == 1
     assert "--speed must be > 0" in capsys.readouterr().err
+    assert main(["gui", "--bench", "sim", "--sample", str(tmp_path / "nope.toml")]) == 1
+    assert "nope.toml" in capsys.readouterr().err
+    (tmp_path / "real.toml").write_text(
+        bench(instrument("furnace", "eurotherm3216", "ASRL/dev/ttyUSB0::INSTR")))
+    assert main(["gui", "--bench", str(tmp_path / "real.toml"), "--sample", "ysz"]) == 1
+    assert "--seed and --sample apply to simulated benches only" in capsys.readouterr().err
 
 
 def test_sigterm_closes_the_window_and_exits_cleanly(tmp_path):

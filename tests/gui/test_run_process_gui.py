@@ -20,8 +20,8 @@ from tests.runner.toy_protocols import HOT_SIM
 
 WAIT_MS = 60_000
 FORM = {"program.temperatures_C": "400, 420", "program.ramp_C_per_min": "20",
-        "program.body[1].start_Hz": "1e5", "program.body[1].stop_Hz": "10",
-        "program.body[1].points_per_decade": "3", "program.body[2].max_duration_s": "600"}
+        "eis.start_Hz": "1e5", "eis.stop_Hz": "10",
+        "eis.points_per_decade": "3", "dc_polarization.max_duration_s": "600"}
 
 
 def open_window(qtbot, bench: str, db):

@@ -96,21 +96,21 @@ def test_pause_resume_abort_leave_the_bench_safe(qtbot, window):
 def test_bad_fields_get_messages_next_to_them_and_nothing_starts(qtbot, window):
     form, panel = window.run_panel.form, window.run_panel
     form.edits["program.ramp_C_per_min"].setText("fast")
-    form.edits["program.body[1].amplitude_V"].setText("5")
+    form.edits["eis.amplitude_V"].setText("5")
     form.edits["program.temperatures_C"].setText("300, 2000")
     panel.buttons["start"].click()
     assert window.session.runner.state == "idle"
     assert form.errors["program.ramp_C_per_min"].text() == "'fast' is not a number"
     # every problem at once: the range errors with the type error, not after it is fixed
-    assert "exceeds the limit amplitude_V = 0.5" in form.errors["program.body[1].amplitude_V"].text()
+    assert "exceeds the limit amplitude_V = 0.5" in form.errors["eis.amplitude_V"].text()
     assert "max_temperature_C = 900" in form.errors["program.temperatures_C"].text()
     form.edits["program.ramp_C_per_min"].setText("10")
     assert panel.validate() is None
-    assert "exceeds the limit amplitude_V = 0.5" in form.errors["program.body[1].amplitude_V"].text()
+    assert "exceeds the limit amplitude_V = 0.5" in form.errors["eis.amplitude_V"].text()
     assert "max_temperature_C = 900" in form.errors["program.temperatures_C"].text()
-    assert form.errors["program.body[1].amplitude_V"].isVisibleTo(form)
+    assert form.errors["eis.amplitude_V"].isVisibleTo(form)
     assert not form.errors["program.ramp_C_per_min"].isVisibleTo(form)
-    form.edits["program.body[1].amplitude_V"].setText("0.02")
+    form.edits["eis.amplitude_V"].setText("0.02")
     form.edits["program.temperatures_C"].setText("300")
     assert panel.validate() is not None
     assert not any(label.isVisibleTo(form) for label in form.errors.values())
@@ -211,7 +211,7 @@ def test_the_run_panel_is_usable_at_1366x768(qtbot, window, tmp_path):
     panel, form = window.run_panel, window.run_panel.form
     assert not panel.file_problems_area.isVisibleTo(panel)      # no empty box
     form.edits["program.temperatures_C"].setText("300, 2000")
-    form.edits["program.body[1].amplitude_V"].setText("5")
+    form.edits["eis.amplitude_V"].setText("5")
     panel.validate()
     scroll = panel.source.widget(0)
     error = form.errors["program.temperatures_C"]
