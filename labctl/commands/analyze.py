@@ -75,6 +75,8 @@ def handler(args: argparse.Namespace) -> int:
         print(f"labctl: warning: {note}", file=sys.stderr)
     drts = drt_report.compute(dataset) if args.drt else []
     analysis = analyze(dataset, args.circuit, args.carrier_density_per_m3, drts or None)
+    drt_lines = (drt_report.arrhenius_json(drt_report.processes(analysis, drts))
+                 if args.drt else [])
     if not any(p.fit.success for p in analysis.plateaus):
         print("labctl: warning: no spectrum could be fitted", file=sys.stderr, flush=True)
     out = Path(args.out or default_out)
@@ -83,7 +85,7 @@ def handler(args: argparse.Namespace) -> int:
         extra = (_transference_plots(args.db, int(args.source[0]), out)
                  if len(args.source) == 1 and args.source[0].isdigit() else [])
         if args.drt:
-            extra.append(drt_report.write(analysis, drts, out))
+            extra += drt_report.write(analysis, drts, out)
         index = report.write(analysis, out, extra)
     except OSError as exc:
         raise LabctlError(f"{out}: cannot write the report: {exc.strerror}") from exc
@@ -91,6 +93,7 @@ def handler(args: argparse.Namespace) -> int:
         result = analysis.to_json()
         if args.drt:
             result["drt"] = drt_report.to_json(analysis, drts)
+            result["drt_arrhenius"] = drt_lines
         print(json.dumps({**result, **(cell.to_json() if cell else {})}))
     else:
         _print_summary(analysis)
@@ -99,6 +102,11 @@ def handler(args: argparse.Namespace) -> int:
                               for k in entry["peaks"] if not k["at_edge"])
             note = f"  ({entry['note']})" if entry["note"] else ""
             print(f"{K_to_C(entry['temperature_K']):7.1f} C  DRT: {peaks or 'no peaks'}{note}")
+        for k, line in enumerate(drt_lines):
+            if line["Ea_eV"] is not None:
+                err = "" if line["Ea_std_eV"] is None else f" +- {line['Ea_std_eV']:.3f}"
+                print(f"DRT process {k + 1} {line['label']}: Ea {line['Ea_eV']:.4f}{err} eV "
+                      f"from {len(line['temperatures_K'])} temperatures")
         if cell:
             print(_cell_summary(cell))
         print(f"report: {index}")
