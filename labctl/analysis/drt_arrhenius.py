@@ -4,8 +4,8 @@ temperature, and Ea from its R(T).
 Matching, from the coldest spectrum up: the processes in the measured range (not
 `at_edge`) are matched to the tracks so far by an order-preserving alignment of ln tau
 (processes keep their order in tau; an alignment like an edit distance: a pair costs its
-distance in decades, a track or process left unmatched `GATE_DECADES` / 2, so a pair
-further apart than `GATE_DECADES` is never made). A track's expected ln tau at the new
+distance in ln tau, a track or process left unmatched half of `GATE_DECADES`, so a pair
+further apart than `GATE_DECADES` costs more than leaving both unmatched). A track's expected ln tau at the new
 temperature is the line through its last `SLOPE_POINTS` points against 1/T; a track of one
 point moves by a shift common to all of them, the one of the pairwise differences that
 gives the cheapest alignment. Unmatched processes start new tracks; a track may miss
@@ -100,13 +100,11 @@ def _align(expected: np.ndarray, ln_tau: np.ndarray) -> tuple[float, list[tuple]
     cost[:, 0], cost[0, :] = gap * np.arange(n + 1), gap * np.arange(m + 1)
     for i in range(1, n + 1):
         for j in range(1, m + 1):
-            d = abs(expected[i - 1] - ln_tau[j - 1])
-            pair = cost[i - 1, j - 1] + d if d < 2 * gap else np.inf
+            pair = cost[i - 1, j - 1] + abs(expected[i - 1] - ln_tau[j - 1])
             cost[i, j] = min(pair, cost[i - 1, j] + gap, cost[i, j - 1] + gap)
     pairs, i, j = [], n, m
     while i > 0 and j > 0:
-        d = abs(expected[i - 1] - ln_tau[j - 1])
-        if d < 2 * gap and np.isclose(cost[i, j], cost[i - 1, j - 1] + d):
+        if np.isclose(cost[i, j], cost[i - 1, j - 1] + abs(expected[i - 1] - ln_tau[j - 1])):
             pairs.append((i - 1, j - 1))
             i, j = i - 1, j - 1
         elif np.isclose(cost[i, j], cost[i - 1, j] + gap):
