@@ -5,8 +5,9 @@ Matching, from the coldest spectrum up: the processes in the measured range (not
 `at_edge`) are matched to the tracks so far by an order-preserving alignment of ln tau
 (processes keep their order in tau; an alignment like an edit distance: a pair costs its
 distance in ln tau, a track or process left unmatched half of `GATE_DECADES`, so a pair
-further apart than `GATE_DECADES` costs more than leaving both unmatched). A track's expected ln tau at the new
-temperature is the line through its last `SLOPE_POINTS` points against 1/T; a track of one
+further apart than `GATE_DECADES` costs more than leaving both unmatched). A track's
+expected ln tau at the new temperature is the line through its last `SLOPE_POINTS` points
+against 1/T; a track of one
 point moves by a shift common to all of them, the one of the pairwise differences that
 gives the cheapest alignment. Unmatched processes start new tracks; a track may miss
 temperatures (a process that leaves the range and comes back continues its track).
