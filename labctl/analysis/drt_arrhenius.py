@@ -7,9 +7,8 @@ Matching, from the coldest spectrum up: the processes in the measured range (not
 distance in ln tau, a track or process left unmatched half of `GATE_DECADES`, so a pair
 further apart than `GATE_DECADES` costs more than leaving both unmatched). A track's
 expected ln tau at the new temperature is the line through its last `SLOPE_POINTS` points
-against 1/T; a track of one
-point moves by a shift common to all of them, the one of the pairwise differences that
-gives the cheapest alignment. Unmatched processes start new tracks; a track may miss
+against 1/T; a track of one point moves by a shift common to all of them, the one of the
+pairwise differences that gives the cheapest alignment. Unmatched processes start new tracks; a track may miss
 temperatures (a process that leaves the range and comes back continues its track).
 Where it fails: processes whose tau cross (the alignment keeps the order), a process
 leaving the range at one end while another enters at the same tau (taken for one), and a
