@@ -1,6 +1,8 @@
 """The run browser's DRT panel: gamma(tau) of each finished spectrum of the opened run
-(`labctl.analysis.drt`), one colour per temperature, each curve scaled to its largest value
-in the measured range, the fitted processes marked (triangles at their tau).
+(`labctl.analysis.drt`) over the measured range of tau, one colour per temperature, each
+curve scaled to its largest value there, on a log axis down to `FLOOR` (an electrode's
+arc is often a thousand times a bulk arc's), the fitted processes marked (triangles
+above their tau).
 
 `show_run` computes on a worker thread with its own store connection (a DRT takes
 ~0.1-0.4 s, a run holds tens of spectra); each result reaches the panel by a queued
@@ -17,7 +19,7 @@ from pyqtgraph import siFormat
 from PySide6.QtCore import Signal
 
 from labctl import registry
-from labctl.analysis.drt import Drt, drt
+from labctl.analysis.drt import EXTRA_DECADES, Drt, drt
 from labctl.errors import LabctlError
 from labctl.gui.livecurve import LiveCurve
 from labctl.gui.plotpanel import PlotPanel, celsius
@@ -25,6 +27,7 @@ from labctl.protocol import SPECTRUM
 from labctl.store import Store
 
 MIN_POINTS = 10           # a spectrum with fewer has no DRT worth drawing
+FLOOR = 1e-4              # of a curve's largest gamma: the bottom of the axis
 
 
 class DrtPlot(PlotPanel):
@@ -33,7 +36,7 @@ class DrtPlot(PlotPanel):
     def __init__(self):
         super().__init__("DRT")
         self.plot = self.add_plot(0, "τ / s", "γ / its largest")
-        self.plot.setLogMode(x=True, y=False)
+        self.plot.setLogMode(x=True, y=True)
         self.plot.setTitle("distribution of relaxation times (▲ processes)", size="9pt")
         self.worker: threading.Thread | None = None
         self._stop = threading.Event()
@@ -90,20 +93,21 @@ class DrtPlot(PlotPanel):
             self.readout.setText(f"DRT: {result}")
             return
         self.results[step_id] = result
-        edge = 10 ** 1.0                           # the grid's extra decade on each side
-        inside = (result.tau_s >= result.tau_s[0] * edge) & \
-            (result.tau_s <= result.tau_s[-1] / edge)
-        scale = float(result.gamma_Ohm[inside].max()) or 1.0
+        edge = 10 ** EXTRA_DECADES                # the grid beyond the measured range
+        inside = (result.tau_s >= result.tau_s[0] * edge * 0.999) & \
+            (result.tau_s <= result.tau_s[-1] / edge * 1.001)
+        tau, gamma = result.tau_s[inside], result.gamma_Ohm[inside]
+        scale = float(gamma.max()) or 1.0
         line = self.add_curve(self.plot, LiveCurve(3, width=1.5), temperature_K,
                               _describe(temperature_K, "γ"), celsius(temperature_K))
-        line.append(result.tau_s, result.gamma_Ohm / scale, result.gamma_Ohm)
+        line.append(tau, np.maximum(gamma / scale, FLOOR), gamma)
         peaks = [p for p in result.peaks if not p.at_edge]
         if peaks:
-            tau = np.array([p.tau_s for p in peaks])
-            gamma = np.interp(np.log(tau), np.log(result.tau_s), result.gamma_Ohm)
+            at = np.array([p.tau_s for p in peaks])
+            top = np.interp(np.log(at), np.log(tau), gamma) / scale
             marks = self.add_curve(self.plot, LiveCurve(3, pen=None, symbol="t1", symbolSize=9),
                                    temperature_K, _describe(temperature_K, "process R"))
-            marks.append(tau, gamma / scale + 0.05, np.array([p.R_Ohm for p in peaks]))
+            marks.append(at, 1.5 * np.maximum(top, FLOOR), np.array([p.R_Ohm for p in peaks]))
 
 
 def _describe(temperature_K: float | None, what: str):
