@@ -27,9 +27,13 @@ F_LEVEL = 0.999           # confidence that the extra element is needed, to keep
 SIGNIFICANCE = 3.0        # R / its standard error
 N_START = 0.9
 N_BOUNDS = (0.3, 1.0)
-TOLERANCE = 1e-6          # relative change of chi^2 / of x that ends a fit
-TRIAL_EVALUATIONS = 40    # per trial merge (short of convergence it only keeps elements)
-REFIT_EVALUATIONS = 100   # per intermediate fit; the last one runs to convergence
+TOLERANCE = 1e-6          # relative change of chi^2 / of x that ends the last fit
+ROUGH_TOLERANCE = 1e-3    # ... that ends a trial or intermediate fit (the F-test needs
+                          # chi^2 to a few %: one element's worth is ~15 % at 70 points)
+FIRST_EVALUATIONS = 100   # for the first fit, from the gamma's areas
+TRIAL_EVALUATIONS = 15    # per trial merge; one not converged that keeps the element
+                          # runs REFIT_EVALUATIONS more before it does
+REFIT_EVALUATIONS = 30   # per intermediate fit; the last one runs to convergence
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,7 @@ class _Fit:
     chi2: float
     jac: np.ndarray
     count: int               # elements
+    converged: bool          # False: stopped at its evaluation limit
 
 
 def processes(f: np.ndarray, z: np.ndarray, seeds: list[tuple[float, float]],
@@ -60,17 +65,18 @@ def processes(f: np.ndarray, z: np.ndarray, seeds: list[tuple[float, float]],
     model = _Model(f, z, spike is not None, tau_range)
     elements = sorted(((np.log(max(r, 1e-9 * model.scale)), np.log(t), N_START)
                        for t, r in seeds), key=lambda e: e[1])
-    fit = model.fit(model.pack(R_inf, L, spike, elements), REFIT_EVALUATIONS)
+    fit = model.fit(model.pack(R_inf, L, spike, elements), FIRST_EVALUATIONS)
     while fit.count > 1:
         merged = model.merge_one(fit)
-        if merged is None:
-            fit = model.fit(fit.x)
-            weak = [k for k, p in enumerate(model.report(fit))
-                    if p.R_Ohm <= SIGNIFICANCE * p.R_std_Ohm]
-            if not weak:
-                break
-            merged = model.drop(fit.x, weak[0])
-        fit = model.fit(merged, REFIT_EVALUATIONS)
+        if merged is not None:
+            fit = model.fit(merged.x, REFIT_EVALUATIONS, rough=True)
+            continue
+        fit = model.fit(fit.x, REFIT_EVALUATIONS, rough=True)
+        weak = [k for k, p in enumerate(model.report(fit))
+                if p.R_Ohm <= SIGNIFICANCE * p.R_std_Ohm]
+        if not weak:
+            break
+        fit = model.fit(model.drop(fit.x, weak[0]), REFIT_EVALUATIONS, rough=True)
     return model.report(model.fit(fit.x))
 
 
@@ -80,7 +86,11 @@ class _Model:
 
     def __init__(self, f: np.ndarray, z: np.ndarray, with_spike: bool,
                  tau_range: tuple[float, float]):
-        self.w, self.z, self.with_spike = 2 * np.pi * f, z, with_spike
+        self.z, self.with_spike = z, with_spike
+        self.log_w = np.log(2 * np.pi * f)
+        self.jw = 2j * np.pi * f
+        self.log_jw = self.log_w + 0.5j * np.pi
+        self._last: tuple | None = None
         self.ln_tau = np.log(tau_range)
         self.scale = float(np.abs(z).max())
         self.head = 4 if with_spike else 2
@@ -89,36 +99,44 @@ class _Model:
         head = [R_inf, L] + ([np.log(1 / spike[0]), spike[1]] if self.with_spike else [])
         return np.array(head + [v for e in elements for v in e], dtype=float)
 
-    def _columns(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Z(x) and dZ/dx (one column per parameter)."""
-        jw = 1j * self.w
-        cols = [np.ones_like(jw), jw]
-        z = x[0] + jw * x[1]
+    def _evaluate(self, x: np.ndarray) -> tuple:
+        """(x, Z(x), the spike's Z, u = (j w tau)^n and Z of each element), kept for the
+        last x: least_squares asks for the Jacobian where it last evaluated the residual."""
+        if self._last is not None and np.array_equal(self._last[0], x):
+            return self._last
+        z = x[0] + self.jw * x[1]
+        spike = None
         if self.with_spike:
-            spike = np.exp(x[2]) * jw ** -x[3]
-            cols += [spike, -np.log(jw) * spike]
+            spike = np.exp(x[2] - x[3] * self.log_jw)
             z = z + spike
         lnR, lntau, n = x[self.head:].reshape(-1, 3).T
-        log_wt = np.log(jw)[:, None] + lntau[None, :]
-        u = np.exp(n * log_wt)
+        u = np.exp(n * (self.log_w[:, None] + lntau)) * np.exp(0.5j * np.pi * n)
         element = np.exp(lnR) / (1 + u)
-        slope = -element * u / (1 + u)
-        per_element = np.stack([element, n * slope, log_wt * slope], axis=2)
-        return z + element.sum(axis=1), np.hstack([np.stack(cols, axis=1),
-                                                   per_element.reshape(jw.size, -1)])
-
-    def impedance(self, x: np.ndarray) -> np.ndarray:
-        return self._columns(x)[0]
+        self._last = (x.copy(), z + element.sum(axis=1), spike, u, element)
+        return self._last
 
     def residual(self, x: np.ndarray) -> np.ndarray:
-        r = (self.impedance(x) - self.z) / np.abs(self.z)
+        r = (self._evaluate(x)[1] - self.z) / np.abs(self.z)
         return np.concatenate([r.real, r.imag])
 
     def jacobian(self, x: np.ndarray) -> np.ndarray:
-        d = self._columns(x)[1] / np.abs(self.z)[:, None]
+        """d residual / dx, one column per parameter."""
+        _, _, spike, u, element = self._evaluate(x)
+        lntau, n = x[self.head + 1::3], x[self.head + 2::3]
+        slope = -element * u / (1 + u)
+        d = np.empty((self.jw.size, x.size), dtype=complex)
+        d[:, 0], d[:, 1] = 1.0, self.jw
+        if spike is not None:
+            d[:, 2], d[:, 3] = spike, -self.log_jw * spike
+        d[:, self.head::3] = element
+        d[:, self.head + 1::3] = n * slope
+        d[:, self.head + 2::3] = (self.log_jw[:, None] + lntau) * slope
+        d /= np.abs(self.z)[:, None]
         return np.vstack([d.real, d.imag])
 
-    def fit(self, start: np.ndarray, limit: int | None = None) -> _Fit:
+    def fit(self, start: np.ndarray, limit: int | None = None, rough: bool = False) -> _Fit:
+        """Least squares from `start`, at most `limit` evaluations, to `ROUGH_TOLERANCE`
+        if `rough`."""
         count = (start.size - self.head) // 3
         r = np.log(self.scale)
         low = [0.0, -np.inf] + ([-np.inf, 0.0] if self.with_spike else []) + \
@@ -128,11 +146,13 @@ class _Model:
         start = np.clip(start, np.array(low) + 1e-9, np.array(high) - 1e-9)
         with np.errstate(over="ignore", invalid="ignore"):
             result = least_squares(self.residual, start, bounds=(low, high), x_scale="jac",
-                                   jac=self.jacobian, max_nfev=limit, ftol=TOLERANCE,
+                                   jac=self.jacobian, max_nfev=limit,
+                                   ftol=ROUGH_TOLERANCE if rough else TOLERANCE,
                                    xtol=TOLERANCE)
         order = np.concatenate([np.arange(self.head), self.head + (
             3 * np.argsort(result.x[self.head + 1::3])[:, None] + np.arange(3)).ravel()])
-        return _Fit(result.x[order], float(2 * result.cost), result.jac[:, order], count)
+        return _Fit(result.x[order], float(2 * result.cost), result.jac[:, order], count,
+                    result.status > 0)
 
     def merge(self, x: np.ndarray, k: int) -> np.ndarray:
         """Elements k and k+1 as one: R summed, tau the R-weighted geometric mean."""
@@ -141,14 +161,16 @@ class _Model:
         one = [np.log(r.sum()), float(r @ e[k:k + 2, 1] / r.sum()), N_START]
         return np.concatenate([x[:self.head], e[:k].ravel(), one, e[k + 2:].ravel()])
 
-    def merge_one(self, fit: _Fit) -> np.ndarray | None:
+    def merge_one(self, fit: _Fit) -> _Fit | None:
         """Parameters with the closest adjacent pair (in ln tau) merged whose extra element
         the spectrum does not need, or None."""
         ln_tau = fit.x[self.head + 1::3]
         for k in np.argsort(np.diff(ln_tau)):
-            trial = self.fit(self.merge(fit.x, int(k)), TRIAL_EVALUATIONS)
+            trial = self.fit(self.merge(fit.x, int(k)), TRIAL_EVALUATIONS, rough=True)
+            if self.needed(fit, trial) and not trial.converged:    # a second chance
+                trial = self.fit(trial.x, REFIT_EVALUATIONS, rough=True)
             if not self.needed(fit, trial):
-                return trial.x
+                return trial
         return None
 
     def drop(self, x: np.ndarray, k: int) -> np.ndarray:
@@ -157,7 +179,7 @@ class _Model:
 
     def needed(self, full: _Fit, fewer: _Fit) -> bool:
         """Does the extra element of `full` improve the fit beyond what noise would?"""
-        dof = 2 * self.w.size - full.x.size
+        dof = 2 * self.jw.size - full.x.size
         if dof <= 0 or full.chi2 <= 0:
             return True
         extra = full.x.size - fewer.x.size
@@ -165,7 +187,7 @@ class _Model:
         return bool(stat > f_distribution.ppf(F_LEVEL, extra, dof))
 
     def report(self, fit: _Fit) -> list[Process]:
-        dof = max(2 * self.w.size - fit.x.size, 1)
+        dof = max(2 * self.jw.size - fit.x.size, 1)
         cov = np.linalg.pinv(fit.jac.T @ fit.jac) * fit.chi2 / dof
         std = np.sqrt(np.clip(np.diag(cov), 0, None))
         out = []

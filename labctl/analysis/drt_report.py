@@ -2,7 +2,10 @@
 gamma(tau) stacked and coloured by temperature (drt.png), the peaks in JSON (drt.json and
 the printed JSON), and a note where the DRT and the circuit disagree (a process in the
 measured range without an arc at its frequency, or an arc without a process). The
-processes also seed one more start of the circuit fit (`analysis.analyze`)."""
+processes also seed one more start of the circuit fit (`analysis.analyze`). The processes
+followed across temperature (`drt_arrhenius`) get their own Arrhenius lines
+(drt_arrhenius.png: T/R and tau against 1/T; the JSON's `drt_arrhenius`), each named
+after the circuit arc found at its frequency at most temperatures."""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ import numpy as np
 from labctl.analysis.analysis import Analysis
 from labctl.analysis.dataset import Dataset
 from labctl.analysis.drt import Drt, drt
+from labctl.analysis.drt_arrhenius import Track, tracks
 from labctl.units import K_to_C
 
 MATCH_DECADES = 0.5      # a peak and an arc belong together within this many decades
@@ -40,6 +44,36 @@ def disagreement(result: Drt, arc_apexes_Hz: list[float], f_range: tuple[float, 
     return "; ".join(parts)
 
 
+def processes(analysis: Analysis, results: list[Drt]) -> list[tuple[str, Track]]:
+    """The DRT processes across temperature, each with the label of the circuit arc
+    within `MATCH_DECADES` of it at most of its temperatures ('' when none)."""
+    out = []
+    for track in tracks([p.temperature_K for p in analysis.plateaus], results):
+        votes = []
+        for k, peak in zip(track.indexes, track.peaks):
+            near = [a for a in analysis.plateaus[k].arcs
+                    if abs(np.log10(a.apex_Hz / peak.frequency_Hz)) <= MATCH_DECADES]
+            votes += [min(near, key=lambda a: abs(np.log10(a.apex_Hz / peak.frequency_Hz)))
+                      .label] if near and analysis.plateaus[k].fit.success else []
+        label = max(set(votes), key=votes.count) if votes else ""
+        out.append((label if votes.count(label) * 2 > len(track.peaks) else "", track))
+    return out
+
+
+def arrhenius_json(named: list[tuple[str, Track]]) -> list[dict]:
+    out = []
+    for label, track in named:
+        line = track.arrhenius
+        out.append({"label": label, "temperatures_K": track.temperatures_K,
+                    "tau_s": [p.tau_s for p in track.peaks],
+                    "R_ohm": [p.R_Ohm for p in track.peaks],
+                    "R_std_ohm": [p.R_std_Ohm for p in track.peaks],
+                    "Ea_eV": line.Ea_eV if line else None,
+                    "Ea_std_eV": line.Ea_std_eV if line and np.isfinite(line.Ea_std_eV)
+                    else None})
+    return out
+
+
 def to_json(analysis: Analysis, results: list[Drt]) -> list[dict]:
     out = []
     for p, result in zip(analysis.plateaus, results):
@@ -55,10 +89,50 @@ def to_json(analysis: Analysis, results: list[Drt]) -> list[dict]:
     return out
 
 
-def write(analysis: Analysis, results: list[Drt], out_dir: Path) -> str:
-    """drt.json and drt.png into `out_dir`; returns the image's name."""
+def write(analysis: Analysis, results: list[Drt], out_dir: Path) -> list[str]:
+    """drt.json, drt.png, drt_arrhenius.json and drt_arrhenius.png into `out_dir`; returns
+    the images' names."""
     (out_dir / "drt.json").write_text(json.dumps(to_json(analysis, results), indent=1))
-    return _plot(analysis, results, out_dir / "drt.png")
+    named = processes(analysis, results)
+    (out_dir / "drt_arrhenius.json").write_text(json.dumps(arrhenius_json(named), indent=1))
+    return [_plot(analysis, results, out_dir / "drt.png"),
+            _plot_arrhenius(named, out_dir / "drt_arrhenius.png")]
+
+
+def _plot_arrhenius(named: list[tuple[str, Track]], path: Path) -> str:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4.2))
+    for k, (label, track) in enumerate(named):
+        T = np.array(track.temperatures_K)
+        line = track.arrhenius
+        name = f"process {k + 1}" + (f" ({label})" if label else "")
+        if line:
+            err = f" \u00b1 {line.Ea_std_eV:.1g}" if np.isfinite(line.Ea_std_eV) else ""
+            name += f": Ea = {line.Ea_eV:.3f}{err} eV"
+        R = np.array([p.R_Ohm for p in track.peaks])
+        points = left.semilogy(1000 / T, T / R, "o-" if line is None else "o", mfc="none",
+                               label=name)
+        if line:
+            grid = np.linspace(T.min(), T.max(), 50)
+            left.semilogy(1000 / grid, line.y_T(grid), "-", lw=1,
+                          color=points[0].get_color())
+        right.semilogy(1000 / T, [p.tau_s for p in track.peaks], "o-", mfc="none",
+                       color=points[0].get_color())
+    left.set(xlabel="1000 / T  /  K\u207b\u00b9", ylabel="T / R  /  K \u03a9\u207b\u00b9",
+             title="DRT processes: Arrhenius of their R")
+    right.set(xlabel="1000 / T  /  K\u207b\u00b9", ylabel="\u03c4 / s",
+              title="their \u03c4 (how they were matched)")
+    for ax in (left, right):
+        ax.grid(alpha=0.3, which="both")
+    left.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path.name
 
 
 def _plot(analysis: Analysis, results: list[Drt], path: Path) -> str:

@@ -94,7 +94,7 @@ def handler(args: argparse.Namespace) -> int:
                   else {"run_id": _run_id(args), "samples": jsons})
         print(json.dumps({**result, **extras}))
         return 0
-    for sample, (analysis, _, drts, _) in results.items():
+    for sample, (analysis, result, drts, _) in results.items():
         if sample is not None:
             print(f"sample {sample}:")
         _print_summary(analysis)
@@ -103,6 +103,11 @@ def handler(args: argparse.Namespace) -> int:
                               for k in entry["peaks"] if not k["at_edge"])
             note = f"  ({entry['note']})" if entry["note"] else ""
             print(f"{K_to_C(entry['temperature_K']):7.1f} C  DRT: {peaks or 'no peaks'}{note}")
+        for k, line in enumerate(result.get("drt_arrhenius", [])):
+            if line["Ea_eV"] is not None:
+                err = "" if line["Ea_std_eV"] is None else f" +- {line['Ea_std_eV']:.3f}"
+                print(f"DRT process {k + 1} {line['label']}: Ea {line['Ea_eV']:.4f}{err} eV "
+                      f"from {len(line['temperatures_K'])} temperatures")
     for line in lines:
         print(line)
     print(f"report: {index}")
@@ -129,7 +134,7 @@ def _analyzed(args, dataset, out, sample: str | None, sweeps=None, emf=()):
     extra = (_transference_plots(args.db, _run_id(args), sample, out)
              if _run_id(args) is not None else [])
     if args.drt:
-        extra.append(drt_report.write(analysis, drts, out))
+        extra += drt_report.write(analysis, drts, out)
     if sweeps:
         extra.append(_brouwer_plot(sweeps, out))
     if emf:
@@ -138,6 +143,7 @@ def _analyzed(args, dataset, out, sample: str | None, sweeps=None, emf=()):
     result = analysis.to_json()
     if args.drt:
         result["drt"] = drt_report.to_json(analysis, drts)
+        result["drt_arrhenius"] = drt_report.arrhenius_json(drt_report.processes(analysis, drts))
     return analysis, result, drts, index
 
 

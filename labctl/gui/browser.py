@@ -1,5 +1,6 @@
 """The run browser: runs from the store (status, sample, date); open one to replot it
-(a run still running keeps growing), export it as CSV or ZView .z files, analyze it
+(a run still running keeps growing) with the DRT of its spectra beside Nyquist and Bode
+(`drt_view`, computed on a worker thread), export it as CSV or ZView .z files, analyze it
 (`labctl analyze` on a worker thread: a report folder, opened in the system's browser with
 *Open report*, and each fitted spectrum's model drawn over its Nyquist arc; a run with
 several samples is analyzed per sample, as `labctl analyze` does)."""
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QLabel, QPushButton, QS
 
 from labctl.errors import LabctlError
 from labctl.gui import filedialogs
+from labctl.gui.drt_view import DrtPlot
 from labctl.gui.liveplots import PlotsView
 from labctl.store import Store
 from labctl.store.export import export_csv, export_z
@@ -59,6 +61,8 @@ class RunBrowser(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.plots = PlotsView()
+        self.drt = DrtPlot()
+        self.plots.nyquist.parentWidget().addWidget(self.drt)   # beside Nyquist and Bode
         self.message = QLabel()
         self.message.setWordWrap(True)
         buttons = QHBoxLayout()
@@ -118,6 +122,7 @@ class RunBrowser(QWidget):
     def open(self, run_id: int) -> None:
         """Replot run `run_id`; while it runs, follow its new points."""
         self.plots.load_run(self.store, run_id)
+        self.drt.show_run(self.store.path, run_id)
         self.opened = run_id
         run = self.store.run(run_id)
         self.message.setText(f"run {run_id} ({run.status}): {run.points} points")
@@ -133,6 +138,7 @@ class RunBrowser(QWidget):
         self.plots.follow(self.store, self.opened)
         if self.store.run(self.opened).status != "running":
             self.follow_timer.stop()
+            self.drt.show_run(self.store.path, self.opened)     # with its last spectra
 
     def export(self, run_id: int, kind: str, folder: Path) -> list[Path]:
         return (export_csv if kind == "csv" else export_z)(self.store, run_id, folder)
@@ -213,8 +219,9 @@ class RunBrowser(QWidget):
             self.analyze(run_id, Path(folder))
 
     def close_store(self) -> None:
-        """Stop following, wait for an analysis in progress, close the store."""
+        """Stop following, wait for an analysis and the DRTs in progress, close the store."""
         self.follow_timer.stop()
+        self.drt.stop()
         if self.analysis_thread is not None:
             self.analysis_thread.join()
         self.store.close()

@@ -1,5 +1,6 @@
 """`labctl analyze --drt` on simulated pellet spectra written as files: the DRT's peaks in
-the JSON and drt.json, drt.png in the report, and the note where DRT and circuit disagree."""
+the JSON and drt.json, drt.png in the report, the note where DRT and circuit disagree, and
+the processes' Arrhenius lines (drt_arrhenius.json/png, the JSON's `drt_arrhenius`)."""
 
 import contextlib
 import io
@@ -38,8 +39,18 @@ def test_analyze_drt_reports_each_temperatures_processes(tmp_path):
         inner = [p["R_ohm"] for p in entry["peaks"] if not p["at_edge"]]
         assert inner[:2] == pytest.approx([truth["bulk"], truth["grain_boundary"]], rel=0.05)
         assert entry["note"] == ""
-    assert 'src="drt.png"' in (tmp_path / "report" / "index.html").read_text()
+    page = (tmp_path / "report" / "index.html").read_text()
+    assert 'src="drt.png"' in page and 'src="drt_arrhenius.png"' in page
     assert (tmp_path / "report" / "drt.png").stat().st_size > 10_000
+    assert (tmp_path / "report" / "drt_arrhenius.png").stat().st_size > 10_000
+    lines = json.loads(out.getvalue())["drt_arrhenius"]
+    assert lines == json.loads((tmp_path / "report" / "drt_arrhenius.json").read_text())
+    named = {line["label"]: line for line in lines if line["Ea_eV"] is not None}
+    assert named["bulk"]["Ea_eV"] == pytest.approx(sample.bulk.Ea_eV, rel=0.01)
+    assert named["grain_boundary"]["Ea_eV"] == pytest.approx(sample.grain_boundary.Ea_eV,
+                                                             rel=0.01)
+    assert named["bulk"]["R_ohm"] == pytest.approx(
+        [sample.resistances(t + zero_Celsius)["bulk"] for t in TEMPERATURES_C], rel=0.05)
 
 
 def _drt_with_peaks(*frequencies_Hz) -> Drt:
