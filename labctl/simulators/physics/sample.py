@@ -407,8 +407,10 @@ class SampleModel:
         return noisy if noisy.ndim else noisy[()]
 
     def mains_error(self, value, frequency_Hz):
-        """Relative size of the mains pickup in an impedance reading (see Mains)."""
+        """Relative size of the mains pickup in an impedance reading (see Mains; 0 without)."""
         m, f = self.mains, np.asarray(frequency_Hz, dtype=float)
+        if m is None:
+            return np.zeros_like(f)
         leak = sum(np.abs(np.sinc(m.integration_cycles * (f - k * m.frequency_Hz) / f)) / k
                    for k in (1, 2, 3))
         return m.pickup_current_A * np.abs(value) / m.excitation_V * leak
