@@ -53,7 +53,7 @@ NOISE_FACTOR = 10.0          # rms above this times the Lin-KK rms (and RMS_FLOO
 RMS_FLOOR = 0.01
 OFFSET_CIRCUIT = "p(R1-CPE2,R3)-L4"   # offset (R_b + R_gb + leads), electrode, leak, leads
 OFFSET_NOISE_FACTOR = 2.0    # ... describes a spectrum when its rms is within this x Lin-KK's
-OFFSET_MAX_NFEV_PER_PARAMETER = 100   # a good offset fit takes ~50; a bad one is let go
+OFFSET_MAX_NFEV_PER_PARAMETER = 20    # a good offset fit takes 9-30 in all; a bad one is let go
 
 
 @dataclass(frozen=True)
