@@ -22,6 +22,10 @@ so no arc the DRT sees is dropped; a process of Cole-Cole exponent below
 `ARC_MIN_EXPONENT` is diffusion-like (a Warburg's n is 0.5) and adds none. With fewer, the
 arcs the DRT does not see start above the measured range (as the intercept) and are not
 counted as seen unless the data hold them.
+With no circuit given, a spectrum that a resistive offset before the electrode's spike
+describes (`fit.offset_only`: every arc outside the measured range) is not fitted with
+the pellet circuit: no arc is seen there, R_total is the offset (leads included), and the
+notes say so.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ import numpy as np
 from labctl.analysis import quantities as q
 from labctl.analysis.circuits import Circuit
 from labctl.analysis.dataset import Dataset, Plateau
-from labctl.analysis.fit import FitResult, fit
+from labctl.analysis.fit import OFFSET_CIRCUIT, FitResult, fit, offset_only
 
 DEFAULT_ARCS = 2                               # bulk, grain boundary
 ARC_MIN_EXPONENT = 0.6     # a DRT process with a lower Cole-Cole n is diffusion-like, no arc
@@ -112,7 +116,12 @@ class Analysis:
                   for p in self.plateaus if p.t_ion_is_lower_bound]
         notes += [f"{p.temperature_K:.2f} K: the DRT sees more processes than "
                   f"{self.circuit} has arcs: fitted with {p.fit.circuit}"
-                  for p in self.plateaus if p.fit.circuit != self.circuit]
+                  for p in self.plateaus if p.fit.circuit not in (self.circuit, OFFSET_CIRCUIT)]
+        notes += [f"{p.temperature_K:.2f} K: no arc in the measured range "
+                  f"({p.plateau.frequency_Hz.min():.3g}..{p.plateau.frequency_Hz.max():.3g} Hz): "
+                  f"the spectrum is an offset (R_b + R_gb + leads) and the electrode, "
+                  f"fitted with {OFFSET_CIRCUIT} (rms {p.fit.rms_relative:.2%})"
+                  for p in self.plateaus if p.fit.circuit == OFFSET_CIRCUIT]
         if self.cell_constant_per_m is None:
             notes.append("no sample geometry (thickness and area): conductivities and the "
                          "capacitance check are not computed; Ea is from 1/R")
@@ -198,11 +207,12 @@ def analyze(dataset: Dataset, circuit: str | None = None,
         processes = [(p.frequency_Hz, p.R_Ohm) for p in peaks]
         seen_arcs = sum(p.n >= ARC_MIN_EXPONENT for p in peaks)
         arcs = max(DEFAULT_ARCS, seen_arcs) if automatic else 0
-        result = fit(plateau.frequency_Hz, plateau.impedance_Ohm,
-                     Circuit(pellet_circuit(arcs) if arcs else circuit), previous=previous,
-                     processes=processes)
+        result = (automatic and offset_only(plateau.frequency_Hz, plateau.impedance_Ohm)
+                  or fit(plateau.frequency_Hz, plateau.impedance_Ohm,
+                         Circuit(pellet_circuit(arcs) if arcs else circuit),
+                         previous=previous, processes=processes))
         elapsed = time.perf_counter() - started
-        previous = result if result.success else previous
+        previous = result if result.success and result.circuit != OFFSET_CIRCUIT else previous
         results.append(_plateau(plateau, result, elapsed, cell, assigned))
     T = np.array([p.temperature_K for p in results])
     arrhenius = {}
@@ -228,6 +238,8 @@ def _plateau(plateau: Plateau, result: FitResult, elapsed: float, cell: float | 
             R[key], std[key], resolved[key], seen[key] = (arc.R_Ohm, arc.R_std_Ohm,
                                                           arc.resolved, arc.seen)
     R["total"] = np.nansum([R["bulk"], R["gb"]]) if found else nan
+    if result.circuit == OFFSET_CIRCUIT:           # no arc in range: the offset, not seen
+        R["total"], std["total"] = result.params["R1"], result.errors["R1"]
     std["total"] = _sum_std(result, [a.resistance for a in found
                                      if a.label in ("bulk", "grain_boundary")])
     seen["total"] = bool(seen["bulk"] and seen["gb"]

@@ -5,7 +5,8 @@ along the sweep) and the valleys between them (where one arc ends and the next b
 and the low-frequency spike of blocking electrodes (the slope of log(-Z'') against
 log(omega) at the lowest frequencies gives the CPE exponent). Top-level parts of the
 circuit are matched to them (a leak `p(chain, R)` is opened up, its R starting well above
-the largest |Z|): a series R to the intercept, each `p(R, C|CPE)` in string
+the largest |Z|, or at the low-frequency |Z| when the leak visibly shorts the spike): a
+series R to the intercept, each `p(R, C|CPE)` in string
 order to an arc from high to low frequency (R = the arc's width on the Z' axis,
 C = 1 / (2 pi f_apex R), CPE Q = 1 / (R (2 pi f_apex)^n) with n = 0.9), a series C or CPE
 to the spike, W to the low-frequency tail. When the circuit has more arcs than the spectrum
@@ -165,7 +166,8 @@ def _vector(circuit: Circuit, f, z, arcs) -> np.ndarray:
                 values.update(zip(capacitive.parameter_names,
                                   (1 / (width * omega ** N_START), N_START)))
         elif isinstance(part, Element) and part.label in leaks:
-            values[part.label] = LEAK_START * np.abs(z).max()
+            shorted = _spike_point(z) < len(z) - 1
+            values[part.label] = abs(z[-1]) if shorted else LEAK_START * np.abs(z).max()
         elif isinstance(part, Element):
             values.update(_series_element(part, f, z, first_resistor=series_resistors == 0))
             series_resistors += part.type.name == "R"
@@ -185,12 +187,23 @@ def _series_element(element: Element, f, z, first_resistor: bool) -> dict[str, f
     if kind == "L":
         return {names[0]: max(z[0].imag, 1e-3 * abs(z[0])) / omega[0]}
     if kind in ("C", "CPE"):
-        n = _spike_exponent(omega, z) if kind == "CPE" else 1.0
-        q = np.sin(n * np.pi / 2) / (max(-z[-1].imag, 1e-9 * abs(z[-1])) * omega[-1] ** n)
+        k = _spike_point(z)
+        n = 1.0 if kind == "C" else _spike_exponent(omega, z) if k == len(z) - 1 else N_START
+        q = np.sin(n * np.pi / 2) / (max(-z[k].imag, 1e-9 * abs(z[k])) * omega[k] ** n)
         return dict(zip(names, (q, n)))
     if kind == "W":
         return {names[0]: max(-z[-1].imag, 1e-9 * abs(z[-1])) * np.sqrt(omega[-1])}
     return {names[0]: np.ptp(z.real), names[1]: 1 / (2 * np.pi * np.sqrt(f[0] * f[-1]))}
+
+
+def _spike_point(z: np.ndarray) -> int:
+    """Index of the point that sizes the spike: the lowest frequency, or, where a leak
+    shorts the spike into an arc (-Z'' falling towards the lowest frequencies), the apex
+    of that arc, climbing from the lowest frequency while -Z'' grows."""
+    k = len(z) - 1
+    while k > 0 and -z[k - 1].imag > -z[k].imag:
+        k -= 1
+    return k
 
 
 def _spike_exponent(omega, z) -> float:

@@ -7,7 +7,8 @@ frequency 1 / (2 pi tau). An arc is "seen" when the spectrum holds it: its apex 
 the measured range and its R is known to `SEEN_MAX_ERROR` (1 sigma; real spectra's bulk
 arcs are known to 5-10 %, an arc a fit puts where the data hold none to 50 % or worse), or
 it is the fastest arc, above the range, and the next one is seen (its R is then the
-high-frequency intercept); it is "resolved" when its apex is inside the range and its R is
+high-frequency intercept); no arc of a fit that does not describe the spectrum (rms far
+above its noise, `FitResult.misfit`) is seen; it is "resolved" when its apex is inside the range and its R is
 known to `RESOLVED_MAX_ERROR`. Only seen arcs enter the
 Arrhenius fits. They are assigned by characteristic frequency: the fastest is
 the bulk, the next the grain boundary, the next the electrode; further arcs stay
@@ -73,8 +74,8 @@ def arcs(fit: FitResult, cell_constant_per_m: float | None, frequency_Hz,
         with np.errstate(divide="ignore", invalid="ignore"):   # a collapsed arc: tau = 0
             found.append((r.label, R, errors[r.label], tau / R, 1 / (2 * np.pi * tau)))
     found.sort(key=lambda arc: -arc[4])
-    inside = [bool(f.min() < apex < f.max() and std <= SEEN_MAX_ERROR * R)
-              for _, R, std, _, apex in found]
+    inside = [bool(f.min() < apex < f.max() and std <= SEEN_MAX_ERROR * R
+                   and not fit.misfit) for _, R, std, _, apex in found]
     result = []
     for i, (name, R, std, C, apex) in enumerate(found):
         label = assigned[i] if i < len(assigned) else "unassigned"

@@ -4,7 +4,9 @@ Every simulated instrument of the bench reads the same `SimWorld`, so the impeda
 analyzer measures the sample at the temperature the furnace controller produced. The world
 is advanced lazily: whoever reads it first brings the control loop up to `clock.now()`.
 `sample` is the sample model at the world's age (the cell is assembled when the world is
-created), so an interface that drifts with age (`SampleModel.at_age`) drifts on the clock.
+created), so an interface that drifts with age (`SampleModel.at_age`) drifts on the clock;
+with a `contact` table it is the sample after the thermal cycles its temperature has been
+through (`physics.cycling`, fed at every reading of the control loop).
 Instruments may be served from different threads; all access goes through one lock.
 
 Temperature controllers: the first one built on a world runs the world's `loop`; each
@@ -48,6 +50,7 @@ import numpy as np
 
 from labctl.clock import Clock, VirtualClock
 from labctl.simulators.physics.atmosphere import MixingVolume, SampleOxygen
+from labctl.simulators.physics.cycling import ThermalCycles
 from labctl.simulators.physics.furnace import ControlLoop, Furnace, FurnaceParams
 from labctl.simulators.physics.pellets import Lead, Pellet
 from labctl.simulators.physics.sample import SampleModel
@@ -72,6 +75,8 @@ class SimWorld:
         self.routes: dict[str, tuple[str, Lead]] = {}   # instrument -> (pellet, lead)
         self.fixtures: dict[str | None, float] = {}     # position -> fixture's Z (Ohm)
         self.on_concentration_cell: frozenset[str] = frozenset()   # instruments wired to it
+        self.cycles = ThermalCycles(sample.contact.swing_K, loop.sample_K) \
+            if sample.contact else None
 
     @classmethod
     def create(cls, clock: Clock | None = None, sample_path: str | Path | None = None,
@@ -87,9 +92,13 @@ class SimWorld:
     @property
     def sample(self) -> SampleModel:
         """The sample model as it is now (its age: clock time since the world was created;
-        with a `brouwer` table equilibrated with the oxygen it has taken up by now)."""
+        its thermal cycles so far; with a `brouwer` table equilibrated with the oxygen it
+        has taken up by now)."""
         with self.lock:
             sample = self._sample.at_age(self.clock.now() - self._assembled_s)
+            if self.cycles:
+                self.sample_temperature_K()
+                sample = sample.at_cycles(self.cycles.count)
             return sample.at_pO2(self.sample_pO2_Pa()) if sample.brouwer else sample
 
     def sample_pO2_Pa(self) -> float:
@@ -111,6 +120,8 @@ class SimWorld:
         `with world.control() as loop: loop.set_target(873.15)`."""
         with self.lock:
             self.loop.update(self.clock.now())
+            if self.cycles:
+                self.cycles.observe(self.loop.sample_K)
             yield self.loop
 
     def controller_loop(self) -> ControlLoop:

@@ -28,13 +28,14 @@ ARCS = {"bulk": "bulk", "grain_boundary": "gb"}
 
 def test_the_library_is_shipped_and_spans_the_issue_ranges():
     """Each sample is found by name (as `labctl sim --sample NAME` finds it), states its
-    sources, and together they span C_gb / C_b ~2..1000 and Ea ~0.3..1.1 eV."""
+    sources, has the rig's imperfections on, and together they span C_gb / C_b ~2..1000 and Ea ~0.3..1.1 eV."""
     ratios, energies = [], []
     for name in MEASURED_C:
         assert name in shipped_names()
         path = locate(name)
         assert "Sources:" in path.read_text() and "Estimates" in path.read_text()
         sample = SampleModel.from_toml(path)
+        assert sample.leads and sample.accuracy and sample.electrode_exponent and sample.contact
         gb = sample.grain_boundary
         r_gb = sample.resistances(gb.T_ref_K)["grain_boundary"]
         c_gb = (r_gb * gb.Q) ** (1 / gb.n) / r_gb

@@ -22,6 +22,7 @@ def with_tables(**tables: dict) -> SampleModel:
 def test_the_default_sample_has_none_of_them():
     sample = SampleModel.default()
     assert sample.leads is None and sample.accuracy is None and sample.electrode_exponent is None
+    assert sample.aging is None and sample.mains is None and sample.contact is None
 
 
 def test_leads_add_their_resistance_and_an_inductive_tail():

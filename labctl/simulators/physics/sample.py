@@ -41,7 +41,10 @@ R_gb = 0.
 - optional imperfections (`sample_file`: Leads, Accuracy, ElectrodeExponent): the impedance
   is measured through leads (+ R + j omega L, not in the time-domain currents), with the
   analyzer's accuracy chart as its noise (`add_noise` given the frequency), and the
-  blocking electrodes' CPE exponent may depend on temperature (`electrode_n`).
+  blocking electrodes' CPE exponent may depend on temperature (`electrode_n`); with
+  `contact` the electrodes lose contact with each thermal cycle (`at_cycles`,
+  `contact_fraction`: the electrolyte's resistances grow by constriction, the blocking
+  CPE's Q shrinks).
 
 Time-domain currents (`step_current`, `step_charge`, `sweep_current`) are computed exactly
 for this circuit by inverting I(s) = V(s) * Y(s) numerically (fixed Talbot, see
@@ -60,7 +63,7 @@ from scipy.constants import R as _R, atm, e as _e, epsilon_0, k as _k_B, physica
 
 from labctl.simulators.physics import laplace, sample_file
 from labctl.simulators.physics.sample_file import (
-    Accuracy, Aging, Brouwer, Bulk, ChemicalDiffusion, ConcentrationCell, Electronic, ElectrodeExponent, GalvanicCell, Geometry, GrainBoundary,
+    Accuracy, Aging, Brouwer, Bulk, ChemicalDiffusion, ConcentrationCell, Contact, Electronic, ElectrodeExponent, GalvanicCell, Geometry, GrainBoundary,
     HebbWagner, Interface, Leads, Mains, NonBlockingInterface, Noise, Stability, Transference)
 
 K_B_EV = _k_B / _e   # Boltzmann constant in eV/K
@@ -88,6 +91,7 @@ class SampleModel:
     electrode_exponent: ElectrodeExponent | None = None
     aging: Aging | None = None
     mains: Mains | None = None
+    contact: Contact | None = None
     brouwer: Brouwer | None = None
     galvanic_cell: GalvanicCell | None = None
     hebb_wagner_cell: HebbWagner | None = None
@@ -95,6 +99,7 @@ class SampleModel:
     source: str = "<dict>"
     age_s: float = 0.0
     pO2_Pa: float = AIR_PO2_PA     # the oxygen activity the sample is equilibrated with
+    thermal_cycles: int = 0        # heat-up and cool-down cycles it has been through
 
     # -- construction ------------------------------------------------------------------
     @classmethod
@@ -121,6 +126,15 @@ class SampleModel:
     def at_age(self, age_s: float) -> SampleModel:
         """This sample `age_s` seconds after the cell was assembled (R_i drift, aging)."""
         return replace(self, age_s=age_s) if self.non_blocking or self.aging else self
+
+    def at_cycles(self, cycles: int) -> SampleModel:
+        """This sample after `cycles` thermal cycles (matters with a `contact` table)."""
+        return replace(self, thermal_cycles=cycles) if self.contact else self
+
+    @property
+    def contact_fraction(self) -> float:
+        """Fraction of the electrode area still in contact: (1 - loss_per_cycle)^cycles."""
+        return (1 - self.contact.loss_per_cycle) ** self.thermal_cycles if self.contact else 1.0
 
     def at_pO2(self, pO2_Pa: float) -> SampleModel:
         """This sample equilibrated with oxygen at `pO2_Pa` (matters with a `brouwer` table)."""
@@ -152,15 +166,18 @@ class SampleModel:
 
     def resistances(self, T_K) -> dict[str, float]:
         """Ohmic resistance (Ohm) of each path: thickness / (sigma * area) (grain boundary 0
-        when the sample has none; bulk and grain boundary grown by `aging`, `sigma` being
-        the as-assembled one); with non-blocking electrodes also 'interface' (R_i at
+        when the sample has none; bulk and grain boundary grown by `aging` and by a
+        `contact`'s constriction, `sigma` being the as-assembled one); with non-blocking electrodes also 'interface' (R_i at
         this age) and 'diffusion' (R_D = (R_b + R_gb) (1 - t+) / t+)."""
         d, area = self.sample.thickness_m, self.sample.area_m2
         r = {path: d / (self.sigma(path, T_K) * area) if self._has(path)
              else 0.0 * np.asarray(T_K, dtype=float) for path in PATHS}
+        grown = 1.0
         if self.aging:
-            grown = 1 + self.aging.fraction * -np.expm1(-self.age_s / self.aging.time_s)
-            r["bulk"], r["grain_boundary"] = r["bulk"] * grown, r["grain_boundary"] * grown
+            grown *= 1 + self.aging.fraction * -np.expm1(-self.age_s / self.aging.time_s)
+        if self.contact:
+            grown *= 1 + self.contact.constriction_length_m / d * (1 / self.contact_fraction - 1)
+        r["bulk"], r["grain_boundary"] = r["bulk"] * grown, r["grain_boundary"] * grown
         if self.non_blocking:
             el, t_plus = self.electrode, self.transference.t_plus
             drift = 1 + el.drift_fraction * -np.expm1(-self.age_s / el.drift_time_s)
@@ -248,7 +265,7 @@ class SampleModel:
         with the stoichiometry polarization Z_chem = R_el g / (1 - g), g = tanh(y) / y,
         y = (pi/2) sqrt(s tau), tau = L^2 / (pi^2 D~): in series with R_el it gives the
         Wagner relaxation I_ion(t) = (V/R_el) sum 8/(m pi)^2 exp(-m^2 t / tau), m odd."""
-        y_cpe = self.electrode.Q * s ** self.electrode_n(T_K)
+        y_cpe = self.contact_fraction * self.electrode.Q * s ** self.electrode_n(T_K)
         if self.chemical_diffusion is None:
             return 1 / y_cpe
         r = self.resistances(T_K)
@@ -391,8 +408,10 @@ class SampleModel:
         return noisy if noisy.ndim else noisy[()]
 
     def mains_error(self, value, frequency_Hz):
-        """Relative size of the mains pickup in an impedance reading (see Mains)."""
+        """Relative size of the mains pickup in an impedance reading (see Mains; 0 without)."""
         m, f = self.mains, np.asarray(frequency_Hz, dtype=float)
+        if m is None:
+            return np.zeros_like(f)
         leak = sum(np.abs(np.sinc(m.integration_cycles * (f - k * m.frequency_Hz) / f)) / k
                    for k in (1, 2, 3))
         return m.pickup_current_A * np.abs(value) / m.excitation_V * leak

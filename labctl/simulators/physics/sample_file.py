@@ -5,9 +5,10 @@ Schema (all SI; see `labctl/simulators/samples/default.toml`): tables `sample`, 
 keys of the dataclass below. Optional imperfections, each off when its table is absent (as in
 `default.toml`): `leads` (series R and inductance), `accuracy` (the analyzer's accuracy
 chart), `electrode_exponent` (a temperature-dependent electrode CPE exponent), `aging` (drift
-of the electrolyte's resistances with time), `mains` (pickup outliers near 50/60 Hz), `galvanic_cell` (the sample is a formation cell whose
-EMF a voltmeter reads, `physics.galvanic`), `concentration_cell` (with `brouwer`: the
-pellet as an oxygen concentration cell, `physics.concentration_cell`).
+of the electrolyte's resistances with time), `mains` (pickup outliers near 50/60 Hz),
+`contact` (electrodes losing contact with each thermal cycle), `galvanic_cell` (the sample
+is a formation cell whose EMF a voltmeter reads, `physics.galvanic`), `concentration_cell`
+(with `brouwer`: the pellet as an oxygen concentration cell, `physics.concentration_cell`).
 `electrode.kind` selects the electrodes: "blocking" (the
 default when absent: one CPE) or "non-blocking" (reversible Li electrodes, see
 `labctl/simulators/samples/li-peo.toml`), which also needs a `transference` table; without
@@ -196,6 +197,22 @@ class Mains:
 
 
 @dataclass(frozen=True)
+class Contact:
+    """Electrodes that lose contact with the pellet as it is thermally cycled (the film's and
+    the ceramic's thermal expansion differ: cracks and delamination open on cooling). Each
+    thermal cycle (a rise and then a fall of at least swing_K, `physics.cycling`) keeps
+    1 - loss_per_cycle of the contact area left, so after N cycles the contacted fraction
+    is phi = (1 - loss_per_cycle)^N. The current constricts to the contacted spots, which
+    adds the electrolyte's resistance over constriction_length_m (1/phi - 1) (the spreading
+    region under spots about a constriction length apart: Fleig & Maier, Solid State Ionics
+    86-88 (1996) 1351, a partly contacted electrode enlarges the electrolyte's arcs), and
+    the blocking electrodes' CPE Q shrinks to phi Q (double layer only where in contact)."""
+    loss_per_cycle: float = _rule(lambda x: 0 <= x < 1, "must be within 0 <= x < 1")
+    swing_K: float = _positive()
+    constriction_length_m: float = _positive()
+
+
+@dataclass(frozen=True)
 class Aging:
     """Non-stationarity: the bulk and grain-boundary resistances grow with the sample's age
     (time since the simulated cell was assembled) as R * (1 + fraction (1 - exp(-age /
@@ -239,7 +256,7 @@ TABLES = {"sample": Geometry, "bulk": Bulk, "grain_boundary": GrainBoundary,
 ELECTRODES = {"blocking": Interface, "non-blocking": NonBlockingInterface}
 OPTIONAL = {"transference": Transference, "chemical_diffusion": ChemicalDiffusion,
             "leads": Leads, "accuracy": Accuracy, "electrode_exponent": ElectrodeExponent,
-            "aging": Aging, "mains": Mains, "brouwer": Brouwer,
+            "aging": Aging, "mains": Mains, "contact": Contact, "brouwer": Brouwer,
             "galvanic_cell": GalvanicCell, "hebb_wagner_cell": HebbWagner,
             "concentration_cell": ConcentrationCell}
 WHEN_PRESENT = ("grain_boundary", "leads", "accuracy", "aging", "mains", "brouwer",
@@ -302,8 +319,8 @@ def _electrode_class(data: dict, problems: Problems) -> type | None:
 
 def _required(name: str, data: dict, problems: Problems) -> bool:
     """Whether table `name` is read: those of WHEN_PRESENT when present; `transference`
-    with, and only with, non-blocking electrodes; `chemical_diffusion` and
-    `electrode_exponent` when present, only with blocking ones; `hebb_wagner_cell` when
+    with, and only with, non-blocking electrodes; `chemical_diffusion`,
+    `electrode_exponent` and `contact` when present, only with blocking ones; `hebb_wagner_cell` when
     present, only with those and `brouwer`; `electronic` unless `brouwer` replaces it;
     every other table always."""
     electrode = data.get("electrode")
@@ -323,7 +340,7 @@ def _required(name: str, data: dict, problems: Problems) -> bool:
         if name in data:
             problems.add("give either [electronic] or [brouwer] (pO2-dependent), not both", name)
         return False
-    if name in ("chemical_diffusion", "electrode_exponent"):
+    if name in ("chemical_diffusion", "electrode_exponent", "contact"):
         if name in data and non_blocking:
             problems.add("only with ion-blocking electrodes", name)
         return name in data and not non_blocking
