@@ -49,6 +49,10 @@ class InstrumentError(LabctlError):
         super().__init__(f"{instrument}: {message}" if instrument else message)
 
 
+class Overload(InstrumentError):
+    """The signal exceeded the instrument's input range: a smaller AC amplitude may fit."""
+
+
 class SensorBreak(InstrumentError):
     """The controller reports its sensor open or its reading invalid (a broken thermocouple):
     what it controls on is not the temperature."""

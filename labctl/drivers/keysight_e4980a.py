@@ -38,7 +38,7 @@ from typing import Any
 
 from labctl.drivers._impedance import ImpedanceAnalyzerDriver, polar_deg
 from labctl.capabilities import ImpedancePoint
-from labctl.errors import InstrumentError, RangeError, ReplyError
+from labctl.errors import InstrumentError, Overload, RangeError, ReplyError
 from labctl.instrument import raise_scpi_errors
 from labctl.setting import Held, Setting, in_range, one_of, parse_bool, parse_word
 from labctl.ranges import Ranges, Span
@@ -56,6 +56,7 @@ STANDARD = Ranges(frequency_Hz=RANGES.frequency_Hz,
                               "a unit without option 001 applies only 0, 1.5 or 2 V"))
 _NUMBER = r"[+-]\d\.\d{5}(?:\d{4})?E[+-]\d\d"
 FETCH = re.compile(rf"({_NUMBER}),({_NUMBER}),([+-]\d)")      # the whole reply
+SOURCE_OVERLOADED = 3    # the signal source: a smaller amplitude may fit
 STATUS = {-1: "no data", 1: "overload (|Z| outside the measurement range)",
           3: "signal source overloaded", 4: "ALC unable to regulate the test signal level"}
 TO_Z = {"ZTD": polar_deg, "ZTR": lambda m, rad: polar_deg(m, math.degrees(rad)),
@@ -183,8 +184,8 @@ class KeysightE4980A(ImpedanceAnalyzerDriver):
         except ReplyError as exc:
             raise ReplyError(f"{self.name}: {exc}") from None
         if status:
-            raise InstrumentError(STATUS.get(status, f"status {status}"), instrument=self.name,
-                                  code=status)
+            error = Overload if status == SOURCE_OVERLOADED else InstrumentError
+            raise error(STATUS.get(status, f"status {status}"), instrument=self.name, code=status)
         return TO_Z[self._function](a, b)
 
     def correct(self, kind: str) -> None:

@@ -39,7 +39,7 @@ from typing import Any, Iterable, Iterator, Mapping
 from labctl.drivers import _methodscript as ms
 from labctl.capabilities import CurrentReading, ImpedancePoint
 from labctl.clock import Clock
-from labctl.errors import InstrumentError, RangeError, ReplyError
+from labctl.errors import InstrumentError, Overload, RangeError, ReplyError
 from labctl.instrument import Instrument
 from labctl.ranges import Ranges, Span
 from labctl.sampling import log_schedule
@@ -292,8 +292,8 @@ class EmStat4(Instrument):
         kind = var.type
         if var.status & ms.OVERLOAD:
             rng = "" if var.range_index is None else f" in the {range_of_index(var.range_index):g} A range"
-            raise InstrumentError(f"current overload{rng} ({kind} = {var.value:g})",
-                                  instrument=self.name)
+            raise Overload(f"current overload{rng} ({kind} = {var.value:g})",
+                           instrument=self.name)
         if math.isnan(var.value):
             raise InstrumentError(f"the instrument returned no value (nan) for {kind!r}",
                                   instrument=self.name)

@@ -33,7 +33,7 @@ from typing import Any, Mapping
 
 from labctl.drivers._impedance import ImpedanceAnalyzerDriver, polar_deg
 from labctl.capabilities import ImpedancePoint
-from labctl.errors import InstrumentError, RangeError, ReplyError
+from labctl.errors import InstrumentError, Overload, RangeError, ReplyError
 from labctl.setting import Setting, in_range, one_of
 from labctl.ranges import Ranges, Span
 from labctl.transport import LinkSettings, Transport
@@ -48,6 +48,7 @@ _PARAM = r"[+-]\d\.\d{4}E[+-]\d\d"
 RESULT = re.compile(rf"({_FREQ}),({_PARAM}),({_PARAM}),(\d),(00|[+-]1)")    # whole line
 COORDINATES = {"rectangular": "CZ0", "polar": "CZ1"}
 # last digit of the group-8 (analysis) error, as the result line reports it
+OVERLOADS = {1, 3}      # V1 or current input overload: a smaller amplitude may fit
 ERRORS = {1: "V1 input overload", 2: "V2 input overload", 3: "current input overload",
           4: "current below the measurable range (|Z| too high)"}
 SETUP = ("OP2,1", "OT1", "OS0", "SO1,3", "IP1,1", "OU1,0", "DC1,0", "DC3,0", "RA1,0",
@@ -183,8 +184,9 @@ class Solartron1260(ImpedanceAnalyzerDriver):
             raise ReplyError(f"{self.name}: only stale results (last at {f:g} Hz), "
                              f"none for {frequency_Hz:g} Hz")
         if code:
-            raise InstrumentError(ERRORS.get(code, f"analysis error 8{code}"),
-                                  instrument=self.name, code=code)
+            error = Overload if code in OVERLOADS else InstrumentError
+            raise error(ERRORS.get(code, f"analysis error 8{code}"), instrument=self.name,
+                        code=code)
         return complex(p1, p2) if self.coordinates == "rectangular" else polar_deg(p1, p2)
 
     def safe_state(self) -> None:

@@ -19,6 +19,7 @@ from typing import Callable
 import numpy as np
 
 from labctl.capabilities import CurrentReading
+from labctl.errors import LabctlError
 from labctl.protocols._tail_models import TAIL_DECADES, ModelFit, choose, power_law, tail_window
 
 # a fit still biased by the early transient keeps moving: every estimate from 10^0.5 to
@@ -26,6 +27,7 @@ from labctl.protocols._tail_models import TAIL_DECADES, ModelFit, choose, power_
 LAG, SPAN = 10 ** 0.5, 10 ** 0.25
 EXP_LAG = (2.0, 3.0)      # an exponential fit: estimates 2 to 3 time constants earlier
 UNRESOLVED_READINGS = 5   # that many readings below the instrument's resolution end a record
+CLAMPED = 0.99            # a reading at this fraction of the current limit or above was clamped
 
 
 @dataclass(frozen=True)
@@ -164,9 +166,10 @@ class SteadyRule:
 
 @dataclass(frozen=True)
 class Relaxation:
-    readings: list[CurrentReading]
+    readings: list[CurrentReading]  # those below the current limit (the sample's relaxation)
     t_s: np.ndarray               # time since the step of each reading
     stopped: str                  # "steady_state" | "max_duration"
+    clamped: int = 0              # readings at the current limit: stored, not fitted
 
 
 def below_resolution(readings: list[CurrentReading], count: int = 1) -> bool:
@@ -177,28 +180,40 @@ def below_resolution(readings: list[CurrentReading], count: int = 1) -> bool:
 
 def record_until_steady(ctx, smu, measurement, step_time_s: float, *, first_interval_s: float,
                         max_interval_s: float, points_per_decade: int, max_duration_s: float,
+                        current_limit_A: float,
                         steady: Callable[[np.ndarray, np.ndarray], bool]) -> Relaxation:
     """Record `smu` on the log-spaced grid after a step at `step_time_s` (clock time) as one
     uninterrupted measurement (`SourceMeter.record_log`), recording each reading in
     `measurement`, until `steady(t, I)` holds, the last `UNRESOLVED_READINGS` readings are
     all below the instrument's resolution ("below_resolution": nothing more to learn), or
-    `max_duration_s` has passed. The caller switches the output on and off."""
+    `max_duration_s` has passed. A reading at `current_limit_A` is the instrument's limit,
+    not the sample (the electrodes charge at constant current meanwhile): it is stored but
+    neither fitted nor returned (`clamped` counts them); a record with no other is an error.
+    The caller switches the output on and off."""
     readings: list[CurrentReading] = []
-    stopped = "max_duration"
+    stopped, clamped = "max_duration", 0
     ctx.checkpoint()
     stream = smu.record_log(first_interval_s, max_interval_s, points_per_decade, max_duration_s)
     with closing(iter(stream)) as stream:
         for reading in stream:
             measurement.record(reading)
+            ctx.progress(min(1.0, (reading.time_s - step_time_s) / max_duration_s), None,
+                         f"I = {reading.current_A:.4g} A")
+            if abs(reading.current_A) >= CLAMPED * current_limit_A:
+                clamped += 1
+                ctx.checkpoint()
+                continue
             readings.append(reading)
             t = np.array([r.time_s for r in readings]) - step_time_s
-            current = np.array([r.current_A for r in readings])
-            ctx.progress(min(1.0, t[-1] / max_duration_s), None, f"I = {current[-1]:.4g} A")
-            if steady(t, current):
+            if steady(t, np.array([r.current_A for r in readings])):
                 stopped = "steady_state"
                 break
             if below_resolution(readings[-UNRESOLVED_READINGS:], UNRESOLVED_READINGS):
                 stopped = "below_resolution"
                 break
             ctx.checkpoint()
-    return Relaxation(readings, np.array([r.time_s for r in readings]) - step_time_s, stopped)
+    if not readings:
+        raise LabctlError(f"{smu.name}: every reading was at the current limit "
+                          f"({current_limit_A:.3g} A): raise current_limit_A or lower the voltage")
+    return Relaxation(readings, np.array([r.time_s for r in readings]) - step_time_s, stopped,
+                      clamped)

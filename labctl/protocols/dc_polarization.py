@@ -93,9 +93,14 @@ def run(ctx, params: Params) -> Result:
             relaxation = record_until_steady(
                 ctx, smu, m, step, first_interval_s=params.first_interval_s,
                 max_interval_s=params.max_interval_s, points_per_decade=params.points_per_decade,
-                max_duration_s=params.max_duration_s, steady=rule.update)
+                max_duration_s=params.max_duration_s, current_limit_A=params.current_limit_A,
+                steady=rule.update)
         finally:
             smu.output(False)
+        if relaxation.clamped:
+            ctx.log("warning", f"DC polarization: {relaxation.clamped} readings at the current "
+                    f"limit ({params.current_limit_A:.3g} A) left out of the fit (I_0 = "
+                    f"{'V/R_ion' if i0_eis else 'the first reading below it'})")
         current = [r.current_A for r in relaxation.readings]
         result = result_of(rule, V, relaxation.t_s, current, relaxation.stopped)
         floor = max(r.resolution_A for r in relaxation.readings[-UNRESOLVED_READINGS:])

@@ -9,7 +9,10 @@ Each point is recorded as it arrives. Every spectrum is then checked:
   smallest |phase|, the most resistive and so most temperature-sensitive one) is measured
   again at the end (relative |Z| change `reference_drift`), and the furnace temperature
   change during the sweep.
-A failing spectrum is flagged and, up to `remeasure` times, measured again.
+A failing spectrum is flagged and, up to `remeasure` times, measured again. An overload (the
+signal beyond the analyzer's input ranges: a low-impedance cell) measures that frequency
+again at half the amplitude, down to `min_amplitude_V`; the rest of the sweep keeps the
+smaller amplitude (warning; each point stores its own).
 With `adaptive_low_frequency`, the sweep ends early once the blocking-electrode spike is
 established (phase steadily capacitive, |Z| rising as a power law of f): the slow
 low-frequency points carry no more ionic information.
@@ -30,6 +33,7 @@ from labctl.protocol import SPECTRUM, Marks, ProtocolSpec, Role, StoredResult, S
 from labctl.analysis.kk import MIN_POINTS, lin_kk
 from labctl.capabilities import ImpedanceAnalyzer, ImpedancePoint
 from labctl.errors import ConfigError
+from labctl.protocols._backoff import backing_off
 from labctl.protocols._params import param
 
 KIND = "eis"
@@ -43,6 +47,8 @@ class Params:
     frequencies_Hz: tuple[float, ...] | None = param(
         None, low=1e-6, high=1e8, doc="explicit frequency list (replaces start/stop)")
     amplitude_V: float = param(0.01, low=1e-4, high=1.0, doc="AC amplitude (rms)")
+    min_amplitude_V: float = param(0.001, low=1e-4, high=1.0,
+                                   doc="an overload halves the amplitude down to this")
     bias_V: float = param(0.0, low=-10.0, high=10.0, doc="DC bias")
     repeats: int = param(1, low=1, high=1000, doc="spectra to measure")
     kk_max_residual: float = param(0.01, low=1e-5, high=1.0,
@@ -161,7 +167,7 @@ def _spectrum(ctx, fra, furnace, params: Params, repeat: int, attempt: int) -> R
         try:
             reference = None if params.reference_Hz is None else \
                 fra.measure(params.reference_Hz, amplitude, bias)
-            for point in fra.sweep(freqs, amplitude, bias):
+            for point in backing_off(ctx, fra, freqs, amplitude, bias, params.min_amplitude_V):
                 m.record(point)
                 points.append(point)
                 ctx.progress(len(points) / len(freqs),
@@ -176,7 +182,7 @@ def _spectrum(ctx, fra, furnace, params: Params, repeat: int, attempt: int) -> R
                     break
             f = np.array([p.frequency_Hz for p in points])
             z = np.array([p.impedance_Ohm for p in points])
-            drift = _reference_drift(fra, f, z, reference, params)
+            drift = _reference_drift(fra, points, reference, params)
         finally:
             fra.safe_state()
         end_T = _temperature(ctx, furnace)
@@ -195,17 +201,15 @@ def _spectrum(ctx, fra, furnace, params: Params, repeat: int, attempt: int) -> R
     return result
 
 
-def _reference_drift(fra, f: np.ndarray, z: np.ndarray, reference: ImpedancePoint | None,
+def _reference_drift(fra, points: list[ImpedancePoint], reference: ImpedancePoint | None,
                      params: Params) -> float:
     """|Z| at the reference frequency now, relative to its value before (measured before
-    the sweep, or the sweep's point of smallest |phase|), minus 1."""
+    the sweep, or the sweep's point of smallest |phase|), minus 1; at the amplitude it was
+    measured with."""
     if reference is None:
-        i = int(np.argmin(np.abs(np.angle(z))))
-        frequency, before = f[i], z[i]
-    else:
-        frequency, before = reference.frequency_Hz, reference.impedance_Ohm
-    after = fra.measure(frequency, params.amplitude_V, params.bias_V).impedance_Ohm
-    return float(abs(abs(after) / abs(before) - 1))
+        reference = min(points, key=lambda p: abs(np.angle(p.impedance_Ohm)))
+    after = fra.measure(reference.frequency_Hz, reference.amplitude_V, params.bias_V)
+    return float(abs(abs(after.impedance_Ohm) / abs(reference.impedance_Ohm) - 1))
 
 
 def _temperature(ctx, furnace) -> float | None:

@@ -144,7 +144,8 @@ def _step(ctx, smu, m, V: float, params: Params) -> tuple[float, float, float, b
     relaxation = record_until_steady(
         ctx, smu, m, ctx.clock.now(), first_interval_s=params.first_interval_s,
         max_interval_s=params.max_interval_s, points_per_decade=params.points_per_decade,
-        max_duration_s=params.max_step_duration_s, steady=rule.update)
+        max_duration_s=params.max_step_duration_s, current_limit_A=params.current_limit_A,
+        steady=rule.update)
     current = [r.current_A for r in relaxation.readings]
     if relaxation.stopped == "steady_state":
         fit = rule.estimate.fit
