@@ -14,7 +14,9 @@ def register(subparsers) -> None:
         "analyze", help="fit a run's spectra and write a report (or analyze spectrum files)",
         description="Fits each temperature's impedance spectrum with an equivalent circuit, "
                     "assigns the arcs by frequency (capacitance as a check), and writes Nyquist/Bode/Arrhenius/"
-                    "polarization/stability plots, summary.csv and index.html into --out. "
+                    "polarization/stability plots, summary.csv and index.html into --out; "
+                    "a run with several samples per sample (--out/NAME/, each with its own "
+                    "geometry) with an Arrhenius overlay of all in --out. "
                     "Instead of a run id, spectrum files may be given: ZView .z (ZPlot2, "
                     "ZPlotW), Gamry .DTA, EC-Lab .mpt text, CSV/TXT tables (temperatures from "
                     "--temperatures-C, labctl's comments, or names like 'x_350C.z', "
