@@ -129,6 +129,25 @@ def from_store(store: Store, run_id: int, sample: str | None = None) -> Dataset:
                    f"{store.path} {where}", notes)
 
 
+def run_datasets(store: Store, run_id: int) -> tuple[dict[str | None, Dataset], list[str]]:
+    """Each sample's dataset ({None: dataset} for a one-sample run), and why samples were
+    left out (a pellet without a finished spectrum does not stop the others); LabctlError
+    when no sample has one."""
+    samples = runsamples.names(store.run(run_id))
+    if not samples:
+        return {None: from_store(store, run_id)}, []
+    datasets, left_out = {}, []
+    for sample in samples:
+        try:
+            datasets[sample] = from_store(store, run_id, sample)
+        except LabctlError as exc:
+            left_out.append(f"{exc}: not analyzed")
+    if not datasets:
+        raise LabctlError(f"run {run_id}: no sample has a finished impedance spectrum "
+                          "to analyze")
+    return datasets, left_out
+
+
 def _polarization(store: Store, step) -> Polarization:
     r, points = registry.result_of(step.kind, step.result), store.dc(step.id)
     return Polarization(r.voltage_V, r.I0_A, r.Iss_A, r.t_ion,

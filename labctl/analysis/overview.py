@@ -19,8 +19,9 @@ COLUMNS = ("sample", "thickness_m", "area_m2", *(f"Ea_{c}_{x}eV" for c in CONTRI
 
 
 def folder_name(sample: str) -> str:
-    """The folder of a sample's report: its name, characters unsafe in a path as `_`."""
-    return re.sub(r"[^\w.-]", "_", sample)
+    """The folder of a sample's report: its name, characters unsafe in a path (and a
+    leading dot: '..') as `_`."""
+    return re.sub(r"^\.|[^\w.-]", "_", sample) or "_"
 
 
 def write_reports(analyses: dict[str | None, Analysis], out_dir: Path, title: str) -> Path:

@@ -14,7 +14,9 @@ def register(subparsers) -> None:
         "analyze", help="fit a run's spectra and write a report (or analyze spectrum files)",
         description="Fits each temperature's impedance spectrum with an equivalent circuit, "
                     "assigns the arcs by frequency (capacitance as a check), and writes Nyquist/Bode/Arrhenius/"
-                    "polarization/stability plots, summary.csv and index.html into --out. "
+                    "polarization/stability plots, summary.csv and index.html into --out; "
+                    "a run with several samples per sample (--out/NAME/, each with its own "
+                    "geometry) with an Arrhenius overlay of all in --out. "
                     "Instead of a run id, spectrum files may be given: ZView .z (ZPlot2, "
                     "ZPlotW), Gamry .DTA, EC-Lab .mpt text, CSV/TXT tables (temperatures from "
                     "--temperatures-C, labctl's comments, or names like 'x_350C.z', "
@@ -158,8 +160,7 @@ def _datasets(args):
     import sys
     from pathlib import Path
 
-    from labctl import runsamples
-    from labctl.analysis.dataset import from_files, from_store
+    from labctl.analysis.dataset import from_files, run_datasets
     from labctl.errors import LabctlError
     from labctl.store import Store, db_path
     from labctl.units import C_to_K
@@ -167,19 +168,10 @@ def _datasets(args):
     run_id = _run_id(args)
     if run_id is not None:
         with Store.open(db_path(args.db), create=False) as store:
-            samples = runsamples.names(store.run(run_id))
-            if not samples:
-                return {None: from_store(store, run_id)}, f"analysis-run{run_id:04d}"
-            datasets = {}
-            for sample in samples:     # a pellet without spectra does not stop the others
-                try:
-                    datasets[sample] = from_store(store, run_id, sample)
-                except LabctlError as exc:
-                    print(f"labctl: warning: {exc}: not analyzed", file=sys.stderr)
-            if not datasets:
-                raise LabctlError(f"run {run_id}: no sample has a finished impedance "
-                                  "spectrum to analyze")
-            return datasets, f"analysis-run{run_id:04d}"
+            datasets, left_out = run_datasets(store, run_id)
+        for why in left_out:
+            print(f"labctl: warning: {why}", file=sys.stderr)
+        return datasets, f"analysis-run{run_id:04d}"
     paths = [Path(s) for s in args.source]
     temperatures = None
     if args.temperatures_C:

@@ -12,7 +12,10 @@ def register(subparsers) -> None:
         "export", help="export a run as CSV or ZView .z files",
         description="CSV: one file per step and point table plus the temperature log. "
                     ".z: one ZView/ZPlot file per impedance spectrum. Files are named "
-                    "by run, step, kind and temperature (run0001-step021-eis-350C.z).")
+                    "by run, step, kind and temperature (run0001-step021-eis-350C.z); in a "
+                    "run with several samples, each file is one sample's, its name after the "
+                    "run number (run0001-A-step021-eis-350C.z), that sample's geometry in "
+                    "its comments.")
     parser.add_argument("id", type=int, help="run id (see `labctl runs`)")
     parser.add_argument("--format", choices=("csv", "z"), default="csv")
     parser.add_argument("--out", metavar="DIR", default=".", help="output folder (default: .)")

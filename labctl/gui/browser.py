@@ -44,7 +44,8 @@ FOLLOW_MS = 1000
 
 
 class RunBrowser(QWidget):
-    analyzed = Signal(int, object, object)     # run id, {sample: Analysis} or None, index / error
+    analyzed = Signal(int, object, object)   # run id, ({sample: Analysis}, samples left out)
+                                             # or None, index path / error
     failed = Signal(str)                       # a store error, for the window's status bar
 
     def __init__(self, db_path: Path, parent: QWidget | None = None):
@@ -165,24 +166,24 @@ class RunBrowser(QWidget):
         self.analysis_thread.start()
 
     def _analyze(self, run_id: int, folder: Path) -> None:
-        from labctl import runsamples
         from labctl.analysis import overview
         from labctl.analysis.analysis import analyze
-        from labctl.analysis.dataset import from_store
+        from labctl.analysis.dataset import run_datasets
 
         try:
             with Store.open(self.store.path, create=False) as store:   # this thread's own
-                samples = runsamples.names(store.run(run_id)) or [None]
-                analyses = {s: analyze(from_store(store, run_id, s)) for s in samples}
-            self.analyzed.emit(run_id, analyses,
+                datasets, left_out = run_datasets(store, run_id)
+            analyses = {s: analyze(dataset) for s, dataset in datasets.items()}
+            self.analyzed.emit(run_id, (analyses, left_out),
                                overview.write_reports(analyses, folder, f"run {run_id}"))
         except (LabctlError, OSError) as exc:
             self.analyzed.emit(run_id, None, exc)
 
     @reported("showing the analysis")
-    def _show_analysis(self, run_id: int, analyses, index) -> None:
-        if analyses is None:
+    def _show_analysis(self, run_id: int, result, index) -> None:
+        if result is None:
             return self.message.setText(f"analysis of run {run_id} failed: {index}")
+        analyses, left_out = result
         if self.opened != run_id:
             self.open(run_id)
         steps = {(s.sample, s.path): s.id for s in self.store.steps(run_id)}
@@ -199,7 +200,8 @@ class RunBrowser(QWidget):
         self.report = Path(index)
         self.open_report_button.setEnabled(True)
         self.message.setText(f"run {run_id}: {fitted} of {total} spectra "
-                             f"fitted (black lines); report {index}")
+                             f"fitted (black lines); report {index}"
+                             + "".join(f"; {why}" for why in left_out))
 
     def open_report(self) -> bool:
         """The last report in the system's browser; whether it could be handed over."""

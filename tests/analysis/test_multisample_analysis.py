@@ -126,3 +126,11 @@ def test_a_pellet_without_spectra_does_not_stop_the_others(tmp_path, capsys):
     out, err = capsys.readouterr()
     assert sorted(json.loads(out)["samples"]) == ["A"]
     assert f"run {run} sample C has no finished impedance spectrum" in err
+
+
+def test_a_samples_folder_stays_inside_the_report(tmp_path):
+    from labctl.analysis.overview import folder_name
+
+    for name in ("..", ".", "a/../../b", "pellet 1", ""):
+        folder = (tmp_path / folder_name(name)).resolve()
+        assert folder.parent == tmp_path.resolve(), name

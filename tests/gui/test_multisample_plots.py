@@ -94,7 +94,7 @@ def test_live_events_name_their_sample(view):
 
 def test_the_browser_analyzes_each_sample_and_draws_its_fits(qtbot, tmp_path):
     path = tmp_path / "runs.sqlite"
-    run = write_run(path, ("A", "C"), (280.0, 320.0))
+    run = write_run(path, ("A", "B", "C"), (280.0, 320.0), failed=("B",))
     browser = RunBrowser(path)
     qtbot.addWidget(browser)
     try:
@@ -103,12 +103,14 @@ def test_the_browser_analyzes_each_sample_and_draws_its_fits(qtbot, tmp_path):
         assert (tmp_path / "report" / "index.html").exists()
         assert (tmp_path / "report" / "C" / "index.html").exists()
         with Store.open(path, create=False) as store:
-            eis = {s.id: s.sample for s in store.steps(run) if s.kind == "eis"}
+            eis = {s.id: s.sample for s in store.steps(run)
+                   if s.kind == "eis" and s.status == "done"}
         assert sorted(browser.plots.nyquist.fits) == sorted(eis)
         for step, sample in eis.items():            # each fit over its own sample's arc
             fit = browser.plots.nyquist.fits[step].buffer.columns()
             data = browser.plots.nyquist.spectra[step][0].buffer.columns()
             assert np.nanmax(fit[0]) == pytest.approx(np.nanmax(data[0]), rel=0.05), sample
         assert "4 of 4 spectra fitted" in browser.message.text()
+        assert "sample B has no finished impedance spectrum" in browser.message.text()
     finally:
         browser.close_store()
