@@ -69,9 +69,7 @@ class RecipeForm(QWidget):
     def _protocol(self, layout: QVBoxLayout, spec, reason: str) -> None:
         """The group of one protocol: its 'measure' box and fields; disabled, with the
         reason, if the bench cannot run it."""
-        group = QGroupBox(f"{spec.title} at each plateau")
-        layout.addWidget(group)
-        form = _form(group)
+        form = self._group(layout, f"{spec.title} at each plateau")
         box = self.measure[spec.kind] = QCheckBox("measure")
         box.setChecked(not reason and paramfields.complete(spec))
         form.addRow("", box)
@@ -81,7 +79,7 @@ class RecipeForm(QWidget):
             why.setWordWrap(True)
             why.setObjectName(f"{spec.kind}.unavailable")
             form.addRow(why)
-            group.setEnabled(False)
+            form.parentWidget().setEnabled(False)
         for field in paramfields.fields(spec):
             key = f"{spec.kind}.{field.name}"
             self.params[key] = field
