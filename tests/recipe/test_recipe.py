@@ -63,7 +63,8 @@ protocol = "eis"
         ("program[2]/eis#2", 400 + zero_Celsius),
         ("program[3]/stabilize", 300 + zero_Celsius), ("program[3]/eis", 300 + zero_Celsius),
         ("steps[1]/stabilize", 350.0), ("steps[2]/eis", 350.0), ("final/cool_down", None)]
-    assert recipe.steps[1].position.roles == {"fra": "fra", "furnace": "furnace", "smu": "smu"}
+    assert recipe.steps[1].position.roles == {"fra": "fra", "furnace": "furnace", "smu": "smu",
+                                              "load": "smu"}   # the one source-meter
     assert recipe.steps[0].params.ramp_rate_K_per_s == pytest.approx(10 / 60)
 
 
@@ -141,7 +142,7 @@ def test_one_step_recipe_is_validated_like_a_file(sim):
     recipe = one_step_recipe("eis", {"amplitude_V": 0.02}, sim)
     (step,) = recipe.steps
     assert (step.path, step.params.amplitude_V) == ("steps[1]/eis", 0.02)
-    assert step.position.roles == {"fra": "fra", "furnace": "furnace", "smu": "smu"}
+    assert step.position.roles == {"fra": "fra", "furnace": "furnace", "smu": "smu", "load": "smu"}
     with pytest.raises(ConfigError, match=r"<one-off eis> \[steps\[1\].amplitude_V\]: 0.9 exceeds"):
         one_step_recipe("eis", {"amplitude_V": 0.9}, sim)
 
