@@ -238,10 +238,10 @@ def _plateau(plateau: Plateau, result: FitResult, elapsed: float, cell: float | 
             R[key], std[key], resolved[key], seen[key] = (arc.R_Ohm, arc.R_std_Ohm,
                                                           arc.resolved, arc.seen)
     R["total"] = np.nansum([R["bulk"], R["gb"]]) if found else nan
-    if result.circuit == OFFSET_CIRCUIT:           # no arc in range: the offset, not seen
-        R["total"], std["total"] = result.params["R1"], result.errors["R1"]
     std["total"] = _sum_std(result, [a.resistance for a in found
                                      if a.label in ("bulk", "grain_boundary")])
+    if result.circuit == OFFSET_CIRCUIT:           # no arc in range: the offset, not seen
+        R["total"], std["total"] = result.params["R1"], result.errors["R1"]
     seen["total"] = bool(seen["bulk"] and seen["gb"]
                          and std["total"] <= q.SEEN_MAX_ERROR * R["total"])
     pol = plateau.polarization

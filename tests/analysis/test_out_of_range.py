@@ -42,6 +42,7 @@ def test_no_arc_in_range_is_said_after_one_small_fit(name, T_C):
     r = sample.resistances(T_K)
     offset = r["bulk"] + r["grain_boundary"] + sample.leads.series_resistance_Ohm
     assert plateau.R_Ohm["total"] == pytest.approx(offset, rel=0.02)
+    assert 0 < plateau.R_std_Ohm["total"] < 0.02 * offset
     assert not any(plateau.seen.values())
     assert any(note.startswith(f"{T_K:.2f} K: no arc in the measured range")
                for note in result.notes)
