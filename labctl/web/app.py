@@ -124,9 +124,12 @@ def _state(run, steps) -> dict:
 
 
 def _write_report(store: Store, run_id: int, folder: Path) -> None:
-    from labctl.analysis import report
+    """The analysis report of the run (of each sample, with their overview, for several)."""
+    from labctl.analysis import overview
     from labctl.analysis.analysis import analyze
-    from labctl.analysis.dataset import from_store
+    from labctl.analysis.dataset import run_datasets
 
     folder.mkdir(parents=True, exist_ok=True)
-    report.write(analyze(from_store(store, run_id)), folder)
+    datasets, _ = run_datasets(store, run_id)
+    overview.write_reports({s: analyze(d) for s, d in datasets.items()}, folder,
+                           f"run {run_id}")

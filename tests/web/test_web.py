@@ -65,6 +65,16 @@ def test_the_analysis_report_is_served(client):
     assert images and client.get(f"/runs/1/report/{images[0]}").data.startswith(b"\x89PNG")
 
 
+def test_a_run_of_several_pellets_has_a_report_per_pellet(tmp_path):
+    from tests.multisample import write_run
+
+    run_id = write_run(tmp_path / "lab.sqlite", pellets=("A", "C"), temperatures_C=(300.0, 340.0))
+    client = create_app(tmp_path / "lab.sqlite").test_client()
+    index = client.get(f"/runs/{run_id}/report/").get_data(as_text=True)
+    assert 'href="A/index.html"' in index and 'href="C/index.html"' in index
+    assert client.get(f"/runs/{run_id}/report/C/index.html").status_code == 200
+
+
 def test_nothing_can_be_changed(client):
     for path in ("/", "/runs/1", "/runs/1/state.json", "/runs/1/plots/nyquist.png"):
         for method in ("post", "put", "delete", "patch"):
