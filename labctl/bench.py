@@ -22,7 +22,6 @@ from __future__ import annotations
 import inspect
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -35,6 +34,7 @@ from labctl.errors import (BenchOpenError, ConfigError, InstrumentError, LabctlE
                            RangeError, SafeStateError, describe)
 from labctl.interlocks import parse as parse_interlocks
 from labctl.registry import load_driver
+from labctl.simulators import builtin_benches
 from labctl.transport import LinkSettings, resource_problem
 from labctl.units import C_to_K, K_to_C
 
@@ -227,14 +227,6 @@ def _driver_option_problem(driver: type, key: str, value: Any) -> str | None:
     else:
         return None
     return None if valid else f"must be {expected}, got {value!r}"
-
-
-def builtin_benches() -> dict[str, Any]:
-    """The simulated benches shipped with labctl, by name (`sim`, `sim-gas`, `sim-buffer`,
-    `sim-full`, `sim-multi`)."""
-    folder = resources.files("labctl.simulators").joinpath("benches")
-    return {entry.name.removesuffix(".toml"): entry for entry in folder.iterdir()
-            if entry.name.endswith(".toml")}
 
 
 def load_bench(path_or_name: str | Path) -> BenchConfig:

@@ -21,3 +21,10 @@ COMMAND_MODULES = (
     "serve",
     "examples",
 )
+
+
+def bench_help() -> str:
+    """The `--bench` help: a file or one of the shipped simulated benches, by name."""
+    from labctl.simulators import builtin_benches
+
+    return "bench TOML file, or a built-in simulated bench: " + ", ".join(builtin_benches())

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import argparse
 
+from labctl.commands import bench_help
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("bench", help="check a bench file and its instruments")
     sub = parser.add_subparsers(title="bench commands", metavar="ACTION", required=True)
     check = sub.add_parser("check", help="open every instrument, print identity and limits")
-    check.add_argument("bench", help="bench TOML file, or a built-in simulated bench: "
-                       "'sim' (furnace, FRA, SMU), 'sim-gas' (with gas flows and an oxygen "
-                       "sensor), 'sim-buffer' (with CO/CO2 lines as well) or 'sim-full' (every "
-                       "simulated instrument)")
+    check.add_argument("bench", help=bench_help())
     check.set_defaults(func=run_check)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 
-from labctl.commands import arguments
+from labctl.commands import arguments, bench_help
 from labctl.commands.runs import DB_HELP
 
 
@@ -20,8 +20,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "gui", help="the bench GUI: run recipes, watch live plots, browse runs",
         description="Open the main window on a bench (default: the built-in simulated one).")
     parser.add_argument("--bench", default="sim",
-                        help="bench TOML file, or a built-in simulated bench: sim, sim-full "
-                             "(default: %(default)s)")
+                        help=bench_help() + " (default: %(default)s)")
     parser.add_argument("--sample", metavar="FILE",
                         help="sample TOML file or a shipped sample's name for a simulated "
                              "bench (its ground truth)")

@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from labctl.commands import arguments
+from labctl.commands import arguments, bench_help
 from labctl.commands.runs import DB_HELP
 
 EXIT_FAILED, EXIT_ABORTED = 1, 130
@@ -30,8 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Validate RECIPE against the bench, then run it, recording every point.")
     parser.add_argument("recipe", nargs="?", help="recipe TOML file (not with --resume)")
     parser.add_argument("--bench", required=True,
-                        help="bench TOML file, or a built-in simulated bench: sim, sim-full, "
-                             "sim-multi")
+                        help=bench_help())
     parser.add_argument("--sample", metavar="FILE",
                         help="sample TOML file or a shipped sample's name (ysz, li-peo, ...) "
                              "for a simulated bench (its ground truth)")

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from labctl.errors import SafeStateError
-from labctl.bench import builtin_benches, load_bench, open_bench, parse_bench
+from labctl.bench import load_bench, open_bench, parse_bench
+from labctl.simulators import builtin_benches
 from labctl.recipe import load_recipe, parse_recipe
 from labctl.runner import Runner
 from labctl.simulators.physics.sample import SampleModel
