@@ -5,7 +5,7 @@ the step in one for sigma(pO2, T)) the atmosphere is set and waited for exactly 
 `atmosphere` protocol does (its code: the target mixed at `total_flow_sccm` from the O2/N2
 lines, or below `buffer_below_Pa` from the CO/CO2 lines at the plateau's temperature; the
 wait ends when the oxygen sensor and |Z| at `reference_Hz` are steady, not after a fixed
-time; the default 1 Hz watches the electronic path, which follows pO2 most). Every target
+time; `reference_Hz` 1 Hz by default, as the atmosphere's). Every target
 is mixed and checked against the lines' limits before the first gas is sent. Then the
 total resistance is read fast at one frequency: the mean real part of `readings`
 impedances at `frequency_Hz` (default 1 MHz: above the blocking electrodes' arc, below the
@@ -64,7 +64,7 @@ class Result(StoredResult):
     temperature_K: float | None                # the plateau's (None: outside a program)
     pO2_Pa: tuple[float, ...]                  # steady pO2 read by the sensor, per step
     pO2_std_Pa: tuple[float | None, ...]
-    resistance_Ohm: tuple[float, ...]          # mean Z' at reference_Hz
+    resistance_Ohm: tuple[float, ...]          # mean Z' at frequency_Hz
     resistance_std_Ohm: tuple[float, ...]      # standard error of that mean
     steady: tuple[bool, ...]
     waited_s: tuple[float, ...]
