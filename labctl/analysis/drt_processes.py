@@ -56,12 +56,12 @@ class _Fit:
 
 def processes(f: np.ndarray, z: np.ndarray, seeds: list[tuple[float, float]],
               R_inf: float, L: float, spike: tuple[float, float] | None,
-              tau_range: tuple[float, float]) -> list[Process]:
+              tau_range: tuple[float, float]) -> tuple[list[Process], float]:
     """Fitted Cole-Cole elements, from high to low frequency, seeded by the DRT peaks
     `seeds` ((tau, R) each) and its R_inf, L and spike (Q, n); every tau within `tau_range`
-    (the DRT's grid)."""
+    (the DRT's grid); and the rms of the fit's relative residuals (inf without seeds)."""
     if not seeds:
-        return []
+        return [], float("inf")
     model = _Model(f, z, spike is not None, tau_range)
     elements = sorted(((np.log(max(r, 1e-9 * model.scale)), np.log(t), N_START)
                        for t, r in seeds), key=lambda e: e[1])
@@ -77,7 +77,8 @@ def processes(f: np.ndarray, z: np.ndarray, seeds: list[tuple[float, float]],
         if not weak:
             break
         fit = model.fit(model.drop(fit.x, weak[0]), REFIT_EVALUATIONS, rough=True)
-    return model.report(model.fit(fit.x))
+    fit = model.fit(fit.x)
+    return model.report(fit), float(np.sqrt(fit.chi2 / (2 * model.jw.size)))
 
 
 class _Model:

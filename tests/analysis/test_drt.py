@@ -108,3 +108,16 @@ def test_published_series_at_413_K_total_holds_the_split_does_not():
     bulk, gb = inner[:2]                     # high to low frequency
     assert bulk.R_Ohm + gb.R_Ohm == pytest.approx(1.462e5 + 2.012e6, rel=0.05)
     assert gb.R_Ohm == pytest.approx(2.012e6, rel=0.1)
+
+
+@pytest.mark.parametrize("noise_seed", [1, 4])
+def test_a_process_whose_ripples_are_each_insignificant_is_still_found(noise_seed):
+    """The shipped pellet at 375 C with these noise draws: gamma breaks the grain boundary
+    into ripples none of which is above 3 standard errors alone; the processes fitted
+    without them miss it (rms ~8 %, against gamma's 0.2 %), so they are seeded again with
+    every ripple: bulk and grain boundary within 5 % of the sample's."""
+    sample, T_K = SampleModel.default(), 375 + zero_Celsius
+    z = sample.add_noise(sample.impedance(F, T_K), np.random.default_rng(noise_seed), F)
+    r = sample.resistances(T_K)
+    inner = [p.R_Ohm for p in drt(F, z).peaks if not p.at_edge]
+    assert inner == pytest.approx([r["bulk"], r["grain_boundary"]], rel=0.05)
