@@ -10,7 +10,8 @@ interlock is still tripped) the run goes on from that step, or from its plateau'
 On an abort or fault, outputs go off and the furnace to its safe set-point before anything
 else (instruments without temperature control first), then the run is closed in the store
 with the reason. The worker opens its own `Store` on the database file (a store connection
-belongs to one thread). Subscribers get events on the worker thread and must not block.
+belongs to one thread). Subscribers get events on the worker thread (or, while protocols
+run side by side, on a lane's: `labctl.runsamples`) and must not block.
 Manual commands for a bench panel (`safe_state`, `set_furnace`) run on the worker thread
 between runs and return a `Future`; `safe_state()` during a run aborts it. Another process
 asks through the store (`Store.request`, `labctl pause|resume|abort RUN`); the runner looks

@@ -8,6 +8,10 @@ channels are `<slot>!<channel>`, the 7011's 40 channels being four banks of ten
 closed channels as a channel list, `(@)` for none; ranges `1!1:1!4` are read too),
 `:SYST:ERR?`. The 7001 executes commands in order, each after its relays settle, so a
 read-back reflects the switching before it. Safe state: all open, confirmed.
+Checked against public drivers and scripts (2026-12): the same command forms, and a
+`:ROUT:CLOS:STAT?` reply read as `(@<list>)`. The read-back is the state the 7001 drove
+the relays to, not a measurement of the contacts: a welded contact reads as commanded
+(the simulator reports contacts, as a card with relay verification would).
 """
 
 from __future__ import annotations

@@ -7,6 +7,10 @@ subsystem"): channels are `<slot><3-digit channel>` (`1001` .. `1040` in slot 1)
 (one `1`/`0` per channel, comma separated), `DIAG:REL:CYCL? (@...)` (each relay's cycle
 count, the contact wear), `SYST:ERR?`. Commands execute in order, each after its relays
 settle. Safe state: all open, confirmed.
+Checked against public drivers, test harnesses and scripts (2026-12): the same forms of
+`ROUT:CLOS?` (one 1/0 per queried channel) and `DIAG:REL:CYCL?`. As on the 7001, the
+read-back is the state the relays were driven to, not the contacts (the cycle count only
+says the drive changed): a welded contact reads as commanded on the real instrument.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Stability-gated wait: the sample (lagging the thermocouple) is at the set-point when it
 ends, where a fixed short soak measures a sample still warming up."""
 
+import numpy as np
 import pytest
 
 from labctl.protocols import eis_sweep, stabilize
@@ -74,3 +75,13 @@ def test_remaining_time_is_the_ramp_and_then_the_window(tmp_path):
     assert remaining[0] == pytest.approx(ramp_s + GATE["window_s"], rel=0.05)
     assert remaining[-1] <= 2 * GATE["poll_s"]           # the last polls before stable
     assert result.waited_s >= ramp_s + GATE["window_s"]
+
+
+def test_with_several_pellets_every_ones_impedance_must_stop_drifting():
+    t = np.arange(0.0, 200.0, 10.0)
+    temperature = np.full_like(t, 600.0)
+    flat, drifting = np.zeros_like(t), 1e-3 * t
+    params = stabilize.Params(target_K=600.0, window_s=100.0, poll_s=10.0)
+    assert stabilize._criteria(t, temperature, [flat, flat], params)[0]
+    stable, _, drift = stabilize._criteria(t, temperature, [flat, drifting], params)
+    assert not stable and drift == pytest.approx(1e-3)

@@ -7,9 +7,8 @@ from __future__ import annotations
 import pytest
 
 from labctl.bench import load_bench
-from labctl.configfile import ConfigProblems
-from labctl.errors import ConfigError
 from labctl.recipe import parse_recipe
+from tests.recipe.test_recipe import problems
 
 HEAD = """
 [sample]
@@ -49,13 +48,6 @@ voltage_V = 0.1
 @pytest.fixture(scope="module")
 def multi():
     return load_bench("sim-multi")
-
-
-def problems(text, bench):
-    with pytest.raises(ConfigError) as info:
-        parse_recipe(text, bench, source="r.toml")
-    items = info.value.problems if isinstance(info.value, ConfigProblems) else [info.value]
-    return {(p.line, p.field): p.reason for p in items}
 
 
 def line_of(text, needle, nth=1):

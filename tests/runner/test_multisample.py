@@ -143,6 +143,20 @@ def test_each_spectrum_is_its_own_pellets_at_its_own_temperature(done):
     assert t_ion["YSZ-A"] > 0.99 > expected
 
 
+def test_each_polarization_takes_I0_from_its_own_pellets_spectrum(done):
+    """I_0 = V / R_ion of the same pellet's spectrum at the plateau (not of the spectrum the
+    FRA measured last, another pellet's while the SMU polarized)."""
+    _, _, steps, _, _ = done
+    eis = {(s.path.partition("/")[0], s.sample): s.result["r_ion_Ohm"]
+           for s in steps if s.kind == "eis"}
+    polarizations = [s for s in steps if s.kind == "dc_polarization"]
+    assert len(polarizations) == 6
+    for s in polarizations:
+        assert s.result["I0_source"] == "eis"
+        r_ion = eis[(s.path.partition("/")[0], s.sample)]
+        assert s.result["I0_A"] == pytest.approx(s.result["voltage_V"] / r_ion, rel=1e-6)
+
+
 def test_the_smu_polarizes_one_pellet_while_the_fra_measures_another(tmp_path):
     """Points' bench times: a polarization and another pellet's spectrum overlap, and the
     plateau's body takes less than its steps one after the other."""
