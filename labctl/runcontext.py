@@ -142,7 +142,7 @@ class StoreContext:
         step_id = self.store.start_step(self.run_id, kind, dict(params), where.temperature_K,
                                         path=where.path, sample=sample)
         m = self._open[sample] = StoredMeasurement(kind, params, step_id, self)
-        self._emit(ev.MeasurementStarted(self.run_id, step_id, kind, where.temperature_K))
+        self._emit(ev.MeasurementStarted(self.run_id, step_id, kind, where.temperature_K, sample))
         status = "failed"
         try:
             yield m

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from labctl.errors import SafeStateError
+from labctl.events import MeasurementStarted
 from labctl.bench import load_bench, open_bench, parse_bench
 from labctl.simulators import builtin_benches
 from labctl.recipe import load_recipe, parse_recipe
@@ -89,7 +90,11 @@ def run(tmp_path, recipe_text=RECIPE, bench_text=BENCH, check_against=None,
     out = [] if out is None else out
     with open_bench(config) as bench, Runner(recipe, bench, db) as runner:
         prepare(bench)
+        started = []
+        runner.subscribe(lambda e: started.append(e) if isinstance(e, MeasurementStarted)
+                         else None)
         status = runner.start().result()
+        runner.started = started
         with Store.open(db) as store:
             out += [status, runner, store.steps(runner.run_id), store.events(runner.run_id),
                     bench["smu"].query(":OUTP?").strip()]
@@ -118,6 +123,12 @@ def test_every_pellet_is_measured_at_its_plateaus_and_each_step_names_its_sample
     assert {(s.path, s.sample) for s in steps if s.kind == "stabilize"} == \
         {("program[1]/stabilize", n) for n in (None, *oxides)} | \
         {("program[2]/stabilize", n) for n in (None, *oxides, "Li-D")}
+
+
+def test_the_live_events_name_the_sample_of_each_measurement(done):
+    """What the GUI colours its live curves by."""
+    _, runner, steps, _, _ = done
+    assert {(e.step_id, e.sample) for e in runner.started} == {(s.id, s.sample) for s in steps}
 
 
 def test_each_spectrum_is_its_own_pellets_at_its_own_temperature(done):
