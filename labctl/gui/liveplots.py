@@ -17,7 +17,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QGridLayout, QSplitter, QWidget
 
 from labctl import events as ev
-from labctl import registry, runsamples
+from labctl import registry
 from labctl.capabilities import CurrentReading, ImpedancePoint
 from labctl.protocol import Finished
 from labctl.gui.figures import FigurePlot
@@ -83,14 +83,17 @@ class PlotsView(QWidget):
     def load_run(self, store: Store, run_id: int) -> None:
         """Replot run `run_id` from the store (what it has so far, if it is running)."""
         self.clear()
-        run = store.run(run_id)
-        if runsamples.names(run):
-            self.arrhenius.set_samples(run.sample["samples"])
-            self.set_samples(runsamples.names(run))
-        else:
-            self.arrhenius.set_geometry(run.sample.get("thickness_m"),
-                                        run.sample.get("area_m2"))
+        self.set_run_sample(store.run(run_id).sample)
         self.follow(store, run_id)
+
+    def set_run_sample(self, sample: dict) -> None:
+        """A run's sample table: of several samples, their names and geometries; else its
+        geometry."""
+        if sample.get("samples"):
+            self.arrhenius.set_samples(sample["samples"])
+            self.set_samples([table["name"] for table in sample["samples"]])
+        else:
+            self.arrhenius.set_geometry(sample.get("thickness_m"), sample.get("area_m2"))
 
     def set_samples(self, names: list[str]) -> None:
         """The samples of a run with several, the selector's choices in this order (it

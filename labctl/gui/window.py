@@ -127,8 +127,7 @@ class MainWindow(QMainWindow):
         self.follow_timer.start()
 
     def _recipe_started(self, recipe) -> None:
-        sample = recipe.sample
-        self.plots.arrhenius.set_geometry(sample.get("thickness_m"), sample.get("area_m2"))
+        self.plots.set_run_sample(recipe.sample)
 
     def handle(self, event) -> None:
         if isinstance(event, Attached):

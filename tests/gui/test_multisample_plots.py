@@ -114,3 +114,23 @@ def test_the_browser_analyzes_each_sample_and_draws_its_fits(qtbot, tmp_path):
         assert "sample B has no finished impedance spectrum" in browser.message.text()
     finally:
         browser.close_store()
+
+
+def test_a_recipe_of_several_pellets_started_in_the_window_sets_each_samples_geometry(window):
+    """An in-process run: before its first point the plots know the pellets and their
+    geometries (the window set the run's one geometry, none for [[samples]])."""
+    from pathlib import Path
+
+    from labctl.bench import load_bench
+    from labctl.recipe import parse_recipe
+
+    example = Path(__file__).parents[2] / "examples" / "multisample.toml"
+    recipe = parse_recipe(example.read_text(), load_bench("sim-multi"), source=str(example))
+    names = [table["name"] for table in recipe.sample["samples"]]
+    window._recipe_started(recipe)
+    arrhenius = window.plots.arrhenius
+    assert len(names) == 4 and arrhenius.geometry is None
+    assert sorted(arrhenius.sample_geometries) == sorted(names)
+    assert all(arrhenius.sample_geometries.values())
+    box = window.plots.sample_box
+    assert [box.itemText(i) for i in range(1, box.count())] == names
