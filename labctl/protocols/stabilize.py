@@ -23,6 +23,7 @@ import numpy as np
 from labctl.capabilities import ImpedanceAnalyzer, TemperatureController
 from labctl.preflight import AMPLITUDE, FREQUENCY, RAMP, TEMPERATURE
 from labctl.protocol import PLATEAU, ProtocolSpec, Role, StoredResult, Summary, impedance
+from labctl.protocols._backoff import backing_off
 from labctl.protocols._params import param
 from labctl.units import K_to_C
 
@@ -42,6 +43,8 @@ class Params:
     reference_Hz: float | None = param(None, low=1e-3, high=1e8,
                                        doc="|Z| at this frequency must stop drifting")
     amplitude_V: float = param(0.01, low=1e-4, high=1.0, doc="AC amplitude for |Z|")
+    min_amplitude_V: float = param(0.001, low=1e-4, high=1.0,
+                                   doc="an overload halves the amplitude down to this")
     max_z_drift_per_s: float = param(0.002 / 60.0, low=1e-8, high=1.0,
                                      doc="allowed |d ln|Z| / dt|")
 
@@ -73,6 +76,7 @@ def run(ctx, params: Params) -> Result:
         ln_z = {sample: [] for sample in (ctx.samples or (None,))} if fra is not None else {}
         monitor = {sample: m if sample is None else monitors.enter_context(
             ctx.measurement(KIND, asdict(params), sample=sample)) for sample in ln_z}
+        amplitude = dict.fromkeys(ln_z, params.amplitude_V)   # each pellet's, once halved
         try:
             while True:
                 ctx.checkpoint()
@@ -83,7 +87,9 @@ def run(ctx, params: Params) -> Result:
                 for sample, series in ln_z.items():
                     if sample is not None:
                         ctx.route(sample, "fra")
-                    point = fra.measure(params.reference_Hz, params.amplitude_V)
+                    point = next(backing_off(ctx, fra, [params.reference_Hz],
+                                             amplitude[sample], 0.0, params.min_amplitude_V))
+                    amplitude[sample] = point.amplitude_V
                     monitor[sample].record(point)
                     series.append(np.log(abs(point.impedance_Ohm)))
                 stable, rate, z_drift = _criteria(np.array(t), np.array(temperature),
