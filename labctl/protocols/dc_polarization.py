@@ -20,6 +20,7 @@ with a parameter at its bound, I_ss <= 0 or t_ion outside [0, 1] is no result. A
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, replace
 
 from labctl.capabilities import SourceMeter
@@ -30,6 +31,7 @@ from labctl.protocols._params import param
 from labctl.protocols._tail import UNRESOLVED_READINGS, SteadyRule, level, record_until_steady
 
 KIND = "dc_polarization"
+I0_SHARE = 0.5      # of the current limit, at most, for I_0 of the step (see _step_voltage)
 
 
 @dataclass(frozen=True)
@@ -80,8 +82,8 @@ def run(ctx, params: Params) -> Result:
     """Step, record I(t) until t_ion and I_ss are known to their tolerances, output off."""
     smu = ctx.instrument("smu")
     eis = eis_sweep.SPEC.result(ctx.previous(eis_sweep.KIND)) if params.i0_from_eis else None
-    i0_eis = params.voltage_V / eis.r_ion_Ohm if eis else None
-    V = params.voltage_V
+    V = _step_voltage(ctx, params, eis)
+    i0_eis = V / eis.r_ion_Ohm if eis else None
     rule = SteadyRule(params.t_ion_tolerance, params.iss_relative_tolerance, i0_eis)
 
     with ctx.measurement(KIND, asdict(params)) as m:
@@ -122,6 +124,20 @@ def run(ctx, params: Params) -> Result:
                     f"({why}): I_ss <= {result.Iss_A:.4g} A, t_ion >= {result.t_ion:.5f}")
         m.finish(result.to_dict())
     return result
+
+
+def _step_voltage(ctx, params: Params, eis) -> float:
+    """`voltage_V`, lowered where I_0 = V/R_ion (this plateau's spectrum) would exceed
+    I0_SHARE of the current limit: a clamped start charges the electrodes at constant
+    current instead of relaxing (warning; the Result holds the voltage stepped to)."""
+    V = params.voltage_V
+    if eis is None or abs(V) / eis.r_ion_Ohm <= I0_SHARE * params.current_limit_A:
+        return V
+    lowered = math.copysign(I0_SHARE * params.current_limit_A * eis.r_ion_Ohm, V)
+    ctx.log("warning", f"DC polarization: I_0 = V/R_ion = {abs(V) / eis.r_ion_Ohm:.3g} A at "
+            f"{V:g} V is above {I0_SHARE:.0%} of the current limit "
+            f"({params.current_limit_A:.3g} A): stepped to {lowered:.3g} V instead")
+    return lowered
 
 
 def result_of(rule: SteadyRule, voltage_V: float, t_s, current_A, stopped: str,

@@ -167,25 +167,42 @@ def test_a_steady_current_below_the_instruments_resolution_makes_t_ion_a_bound(t
 def test_readings_at_the_current_limit_are_not_fitted(tmp_path):
     """A limit below I_0 clamps the first readings (the electrodes then charge at constant
     current): they are the instrument's limit, not the sample's relaxation. Fitted, they
-    gave t_ion 0.893 for 0.900 here (0.886 for 0.907 on a low-resistance cell)."""
+    gave I_ss 7 % off here (t_ion 0.886 for 0.907 on a low-resistance cell)."""
     T = 573.15
     with sim_context(tmp_path, sample_with_t_ion(0.9, T), start_K=T) as (ctx, bench):
-        truth = bench.simulation.world.sample.ionic_transference_number(T)
-        spectrum = eis_sweep.run(ctx, EIS)
-        limit_A = 0.2 * 0.1 / spectrum.r_ion_Ohm         # I_0 > limit > I_ss = 0.1 I_0
-        result = dc.run(ctx, dc.Params(voltage_V=0.1, current_limit_A=limit_A))
+        r = bench.simulation.world.sample.resistances(T)
+        limit_A = 0.2 * 0.1 / (r["bulk"] + r["grain_boundary"])   # I_0 > limit > I_ss
+        result = dc.run(ctx, dc.Params(voltage_V=0.1, current_limit_A=limit_A,
+                                       i0_from_eis=False))
     (m,) = ctx.of_kind("dc_polarization")
     clamped = [p for p in m.points if abs(p.current_A) >= 0.99 * limit_A]
     assert len(clamped) >= 10 and len(m.points) > len(clamped)   # kept on disk, raw
-    assert result.t_ion == pytest.approx(truth, abs=0.002)
+    assert result.Iss_A == pytest.approx(0.1 / r["electronic"], rel=0.02)
     assert any(f"{len(clamped)} readings at the current limit" in message
                for _, message in ctx.events)
 
 
+def test_a_step_whose_i0_would_exceed_the_limit_is_lowered(tmp_path):
+    """With the plateau's spectrum, I_0 = V/R_ion is known beforehand: the step is lowered
+    to half the limit's current, and t_ion is the truth's."""
+    T = 573.15
+    with sim_context(tmp_path, sample_with_t_ion(0.9, T), start_K=T) as (ctx, bench):
+        truth = bench.simulation.world.sample.ionic_transference_number(T)
+        spectrum = eis_sweep.run(ctx, EIS)
+        limit_A = 0.2 * 0.1 / spectrum.r_ion_Ohm
+        result = dc.run(ctx, dc.Params(voltage_V=0.1, current_limit_A=limit_A))
+    (m,) = ctx.of_kind("dc_polarization")
+    assert result.voltage_V == pytest.approx(0.01) and result.I0_A < limit_A
+    assert all(abs(p.current_A) < 0.99 * limit_A for p in m.points)
+    assert result.t_ion == pytest.approx(truth, abs=0.002)
+    assert any("stepped to 0.01 V" in message for _, message in ctx.events)
+
+
 def test_a_current_held_at_the_limit_throughout_is_an_error_with_the_output_off(tmp_path):
     with sim_context(tmp_path, sample_with_t_ion(0.9, T_K), start_K=T_K) as (ctx, bench):
-        spectrum = eis_sweep.run(ctx, EIS)
-        limit_A = 0.01 * 0.1 / spectrum.r_ion_Ohm                   # below I_ss
+        r = bench.simulation.world.sample.resistances(T_K)
+        limit_A = 0.01 * 0.1 / (r["bulk"] + r["grain_boundary"])    # below I_ss
         with pytest.raises(LabctlError, match="every reading was at the current limit"):
-            dc.run(ctx, dc.Params(voltage_V=0.1, current_limit_A=limit_A, max_duration_s=60.0))
+            dc.run(ctx, dc.Params(voltage_V=0.1, current_limit_A=limit_A, max_duration_s=60.0,
+                                  i0_from_eis=False))
         assert not output_on(bench, "smu")
