@@ -152,7 +152,8 @@ class Used:
 def choose(channel: str, standards: Iterable[Standard], instrument_on: bool | None = None
            ) -> tuple[Used, list[str]]:
     """The newest valid standard of each kind of `channel` (newest first in `standards`),
-    and warnings naming what was skipped or is missing. `instrument_on`: whether the
+    and warnings naming what was skipped or is missing (nothing for a channel without any
+    standard: most benches measure uncompensated). `instrument_on`: whether the
     analyzer's own correction is on (None: it has none)."""
     newest: dict[str, Standard] = {}
     warnings = []
@@ -165,6 +166,8 @@ def choose(channel: str, standards: Iterable[Standard], instrument_on: bool | No
                             f"skipped: {why}")
         else:
             newest[s.kind] = s
+    if not newest and not warnings:
+        return Used(channel), warnings       # none ever measured: the spectrum as measured
     opened, shorted = newest.get(OPEN), newest.get(SHORT)
     if opened and shorted and (opened.method == INSTRUMENT) != (shorted.method == INSTRUMENT):
         return _none(channel, warnings, f"the newest open ({opened.method}) and short "

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from labctl.capabilities import ImpedancePoint
-from labctl.compensation import CompensationError, choose, compensated
+from labctl.compensation import CompensationError, Used, choose, compensated
 from labctl.simulators.physics.pellets import Lead
 from labctl.store.store import Store
 
@@ -128,8 +128,8 @@ def test_a_step_whose_standard_was_spoilt_since_is_an_error_naming_it(store):
 
 def test_standards_are_per_channel_and_bench(store):
     standards(store, channel="fra:B")
-    chosen, _ = used(store)
-    assert not chosen.applies and "no valid open and short standard" in chosen.note
+    chosen, warnings = used(store)           # fra:A has none: measured uncompensated, silently
+    assert not chosen.applies and chosen.note == "" and warnings == []
     assert [s.channel for s in store.standards("bench-a")] == ["fra:B", "fra:B"]
     assert store.standards("bench-b") == []
 
@@ -153,7 +153,7 @@ def test_compensation_writes_are_spooled_while_the_server_is_gone(pg_server, pg_
         try:
             ids = standards(bench)
             assert ids == {"open": None, "short": None}          # in the spool
-            bench.record_used(step.id, choose("fra:A", [])[0])
+            bench.record_used(step.id, Used("fra:A", note="CompensationMissing: channel fra:A"))
         finally:
             pg_server.start()
         bench.finish_step(step.id, "done")
