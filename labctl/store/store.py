@@ -112,12 +112,19 @@ class Store(Requests, Offline, Compensations):
                    sample: str | None = None) -> int:
         """A new running step; `path` is the recipe position that measures it, `sample` the
         name of the sample it measures in a run of several (None: the run's only sample)."""
-        return self._call("_start_step", run_id, kind, _json(params), temperature_K, path,
-                          sample, _utc_now(), offline=lambda: self._offline_step(run_id))
+        return self._call("_start_sample_step", run_id, kind, _json(params), temperature_K,
+                          path, sample, _utc_now(), offline=lambda: self._offline_step(run_id))
 
     def _start_step(self, run_id: int, kind: str, params_json: str, temperature_K, path,
-                    sample: str | None, now: str, step_id: int | None = None,
-                    seq: int | None = None) -> int:
+                    now: str, step_id: int | None = None, seq: int | None = None) -> int:
+        """A step start spooled by a labctl from before steps named their sample (schema
+        v6), replayed as it was written: a step of the run's only sample."""
+        return self._start_sample_step(run_id, kind, params_json, temperature_K, path, None,
+                                       now, step_id, seq)
+
+    def _start_sample_step(self, run_id: int, kind: str, params_json: str, temperature_K,
+                           path, sample: str | None, now: str, step_id: int | None = None,
+                           seq: int | None = None) -> int:
         with self._write() as db:
             self._require_running(db, "runs", run_id)
             if seq is None:

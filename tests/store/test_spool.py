@@ -52,7 +52,7 @@ def test_a_run_goes_on_through_a_server_stop_and_nothing_is_lost_or_doubled(
                 "impedance_Ohm": SPECTRUM_OHM, "amplitude_V": 0.01}) == 36
             assert bench.pending_requests(run) == []
             assert [m for _, m, _ in Spool(spool).calls()] == [
-                "_insert_points", "_log_event", "_finish_step", "_start_step",
+                "_insert_points", "_log_event", "_finish_step", "_start_sample_step",
                 "_insert_points"]
         finally:
             pg_server.start()
@@ -70,6 +70,24 @@ def test_a_run_goes_on_through_a_server_stop_and_nothing_is_lost_or_doubled(
         assert "measured offline" in [e.message for e in reader.events(run)]
         assert reader.run(run).status == "done" and len(reader.temperature_log(run)) == 1
     assert replayed(pg_url) == 5
+
+
+def test_a_spool_written_before_steps_named_their_sample_replays_as_written(
+        pg_server, pg_url, tmp_path):
+    """A bench offline across an upgrade: its spooled step start has the old arguments
+    (no sample); read positionally by the new method, its time went into `sample`."""
+    spool = tmp_path / "spool.sqlite"
+    run, step = spool_offline(pg_server, pg_url, spool, 1)
+    with Store.open(pg_url, spool=spool) as bench:
+        seq = bench._conn.execute("SELECT max(seq) + 1 FROM steps WHERE run_id = %s",
+                                  (run,)).fetchone()[0]
+    Spool(spool).append("_start_step", [run, "eis", "{}", 600.0, "program[1]/eis",
+                                        "2026-11-30T08:00:00.000+00:00", step + 100, seq])
+    with Store.open(pg_url, spool=spool) as bench:
+        (old,) = [s for s in bench.steps(run) if s.id == step + 100]
+    assert Spool(spool).calls() == []
+    assert (old.kind, old.path, old.sample) == ("eis", "program[1]/eis", None)
+    assert old.started_utc.startswith("2026-11-30T08:00:00")
 
 
 def spool_offline(pg_server, pg_url, spool: Path, points: int) -> tuple[int, int]:
