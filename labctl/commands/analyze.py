@@ -63,9 +63,7 @@ def handler(args: argparse.Namespace) -> int:
 
     if analyze_chrono.is_chrono_source(args.source):
         return analyze_chrono.handler(args)
-    cell = _cell_thermodynamics(args)
-    sweeps = _brouwer(args)
-    emf = _emf_transference(args)
+    cell, sweeps, emf = _run_level(args)
     extras = {**(cell.to_json() if cell else {}), **(sweeps.to_json() if sweeps else {}),
               "t_ion_emf": [e.to_json() for e in emf]}
     lines = (([_cell_summary(cell)] if cell else []) + [_emf_summary(e) for e in emf]
@@ -76,7 +74,7 @@ def handler(args: argparse.Namespace) -> int:
         if not lines:
             raise
         if sweeps:
-            _brouwer_plot(sweeps, Path(args.out or f"analysis-run{int(args.source[0]):04d}"))
+            _brouwer_plot(sweeps, Path(args.out or f"analysis-run{_run_id(args):04d}"))
         print(json.dumps(extras) if args.json else "\n".join(lines))
         return 0
     out = Path(args.out or default_out)
@@ -184,26 +182,19 @@ def _datasets(args):
             f"analysis-{paths[0].stem}")
 
 
-def _cell_thermodynamics(args):
-    """dG, dS, dH of a run with cell EMF steps at two or more temperatures, else None."""
-    from labctl.analysis import cell_thermodynamics
+def _run_level(args):
+    """What a run holds beyond its samples' spectra, read in one store session: the cell
+    thermodynamics of its EMF steps, the Brouwer fits of its pO2 sweeps, t_ion by EMF per
+    plateau; (None, None, []) for files."""
+    from labctl.analysis import brouwer, cell_thermodynamics, emf_transference
     from labctl.store import Store, db_path
 
-    if _run_id(args) is None:
-        return None
+    run_id = _run_id(args)
+    if run_id is None:
+        return None, None, []
     with Store.open(db_path(args.db), create=False) as store:
-        return cell_thermodynamics.from_store(store, _run_id(args))
-
-
-def _brouwer(args):
-    """The Brouwer fits of a run's pO2 sweeps (`labctl.analysis.brouwer`), else None."""
-    from labctl.analysis import brouwer
-    from labctl.store import Store, db_path
-
-    if not (len(args.source) == 1 and args.source[0].isdigit()):
-        return None
-    with Store.open(db_path(args.db), create=False) as store:
-        return brouwer.from_store(store, int(args.source[0]))
+        return (cell_thermodynamics.from_store(store, run_id),
+                brouwer.from_store(store, run_id), emf_transference.from_store(store, run_id))
 
 
 def _brouwer_plot(sweeps, out) -> str:
@@ -225,17 +216,6 @@ def _brouwer_summary(sweeps) -> str:
         f"{f.sigma_ion_std_S_per_m:.2g}, sigma_n0 {f.sigma_n0_S_per_m:.5g} +- "
         f"{f.sigma_n0_std_S_per_m:.2g}, sigma_p0 {f.sigma_p0_S_per_m:.5g} +- "
         f"{f.sigma_p0_std_S_per_m:.2g} S/m" for f in sweeps.fits)
-
-
-def _emf_transference(args) -> list:
-    """t_ion by EMF per plateau of a run (with its DC polarization's), else []."""
-    from labctl.analysis import emf_transference
-    from labctl.store import Store, db_path
-
-    if not (len(args.source) == 1 and args.source[0].isdigit()):
-        return []
-    with Store.open(db_path(args.db), create=False) as store:
-        return emf_transference.from_store(store, int(args.source[0]))
 
 
 def _emf_summary(e) -> str:

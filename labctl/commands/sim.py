@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import argparse
 
-from labctl.commands import arguments
+from labctl.commands import arguments, bench_help
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("sim", help="serve simulated instruments on TCP ports / ptys")
     parser.add_argument("--bench", default="sim-full",
-                        help="bench whose sim:// instruments to serve (default: 'sim-full', "
-                             "every simulated instrument; 'sim': the demo's three; "
-                             "'sim-gas': with gas flows and an oxygen sensor; 'sim-buffer': with "
-                             "CO/CO2 lines as well)")
+                        help="the bench whose sim:// instruments to serve: "
+                             + bench_help() + " (default: %(default)s, every simulated "
+                             "instrument)")
     parser.add_argument("--sample", help="sample TOML file or a shipped sample's name "
                                          "(default: the shipped default sample)")
     parser.add_argument("--seed", type=arguments.seed,

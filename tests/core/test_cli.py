@@ -53,7 +53,7 @@ def test_bench_check_reports_config_errors(tmp_path, capsys):
     assert f"{bad}:2 [instruments.x.driver]" in err and "unknown driver" in err
 
 
-@pytest.mark.parametrize("command", [["run"], ["gui"], ["bench", "check"]])
+@pytest.mark.parametrize("command", [["run"], ["gui"], ["bench", "check"], ["sim"]])
 def test_the_bench_help_names_every_shipped_simulated_bench(command, capsys):
     """The help once named two of six; it now lists the shipped files."""
     from labctl.simulators import builtin_benches
