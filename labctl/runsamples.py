@@ -1,6 +1,7 @@
 """The samples of a run: a run with several keeps them as `{"name": run, "samples": [{"name",
 "thickness_m", "area_m2", ...}, ...]}` in its sample table and each step names its own;
-a one-sample run's table is the sample itself and its steps name none."""
+a one-sample run's table is the sample itself and its steps name none. `finished` is the one
+way analysis selects a sample's steps."""
 
 from __future__ import annotations
 
@@ -15,3 +16,10 @@ def entry(run, sample: str | None) -> dict:
     if sample is None:
         return run.sample
     return next(table for table in run.sample["samples"] if table["name"] == sample)
+
+
+def finished(store, run_id: int, sample: str | None = None) -> list:
+    """The run's finished steps that count (done, not superseded) of `sample`: of a run
+    with several, the steps naming it; of a one-sample run (None), all of them."""
+    return [s for s in store.steps(run_id)
+            if s.status == "done" and not s.superseded and s.sample == sample]

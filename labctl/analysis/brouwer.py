@@ -128,21 +128,21 @@ def analyze(sweeps: list[dict]) -> BrouwerAnalysis:
     return BrouwerAnalysis(fits, arrhenius, sorted(sweeps, key=lambda s: s["temperature_K"]))
 
 
-def from_store(store, run_id: int) -> BrouwerAnalysis | None:
-    """From the finished pO2 sweeps (`labctl.protocol.CONDUCTIVITY_PO2`) of a run, with the
-    run's sample geometry; None without any."""
-    from labctl import registry
+def from_store(store, run_id: int, sample: str | None = None) -> BrouwerAnalysis | None:
+    """From the finished pO2 sweeps (`labctl.protocol.CONDUCTIVITY_PO2`) of a run (of
+    `sample` in a run with several), with the sample's geometry; None without any."""
+    from labctl import registry, runsamples
     from labctl.protocol import CONDUCTIVITY_PO2
 
-    steps = [s for s in store.steps(run_id) if s.status == "done" and not s.superseded
-             and s.kind in registry.providing(CONDUCTIVITY_PO2) and s.result]
+    kinds = registry.providing(CONDUCTIVITY_PO2)
+    steps = [s for s in runsamples.finished(store, run_id, sample) if s.kind in kinds and s.result]
     if not steps:
         return None
-    sample = store.run(run_id).sample
-    if not (sample.get("thickness_m") and sample.get("area_m2")):
-        raise LabctlError(f"run {run_id}: the sample has no thickness_m and area_m2: "
-                          "no conductivity from its pO2 sweeps")
-    cell = sample["thickness_m"] / sample["area_m2"]
+    geometry = runsamples.entry(store.run(run_id), sample)
+    if not (geometry.get("thickness_m") and geometry.get("area_m2")):
+        raise LabctlError(f"run {run_id}: the sample {geometry.get('name', '')} has no "
+                          "thickness_m and area_m2: no conductivity from its pO2 sweeps")
+    cell = geometry["thickness_m"] / geometry["area_m2"]
     sweeps = []
     for step in steps:
         r = registry.result_of(step.kind, step.result)

@@ -72,15 +72,16 @@ def cell_thermodynamics(temperature_K: Sequence[float], emf_V: Sequence[float],
         float(dG + t0 * dS), nF * math.hypot(u_e0, t0 * u_b), float(b), int(t.size), **standard)
 
 
-def from_store(store, run_id: int) -> CellThermodynamics | None:
-    """From the finished EMF steps (`labctl.protocol.CELL_EMF`) of a run, the electron
-    number and reference pO2 of the last; None with fewer than two temperatures."""
-    from labctl import registry
+def from_store(store, run_id: int, sample: str | None = None) -> CellThermodynamics | None:
+    """From the finished EMF steps (`labctl.protocol.CELL_EMF`) of a run (of `sample` in a
+    run with several), the electron number and reference pO2 of the last; None with fewer
+    than two temperatures."""
+    from labctl import registry, runsamples
     from labctl.protocol import CELL_EMF
 
     kinds = registry.providing(CELL_EMF)
-    results = [registry.result_of(s.kind, s.result) for s in store.steps(run_id)
-               if s.kind in kinds and s.status == "done" and not s.superseded and s.result]
+    results = [registry.result_of(s.kind, s.result)
+               for s in runsamples.finished(store, run_id, sample) if s.kind in kinds and s.result]
     if len({r.temperature_K for r in results}) < 2:
         return None
     return cell_thermodynamics([r.temperature_K for r in results], [r.emf_V for r in results],

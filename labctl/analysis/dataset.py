@@ -87,8 +87,7 @@ def from_store(store: Store, run_id: int, sample: str | None = None) -> Dataset:
     if (sample is None) != (not names) or (sample is not None and sample not in names):
         raise LabctlError(f"run {run_id} has samples {', '.join(names)}: name one of them"
                           if names else f"run {run_id} has one sample, not {sample!r}")
-    steps = [s for s in store.steps(run_id)
-             if s.status == "done" and not s.superseded and s.sample == sample]
+    steps = runsamples.finished(store, run_id, sample)
     groups: dict[str, list] = {}
     for step in steps:
         key = (step.path or "").rpartition("/")[0] or f"T={step.temperature_K}"

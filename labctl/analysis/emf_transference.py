@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from labctl import registry
+from labctl import registry, runsamples
 from labctl.protocol import EMF_TRANSFERENCE, POLARIZATION
 
 
@@ -37,10 +37,10 @@ def plateau_of(step) -> str:
     return (step.path or "").rpartition("/")[0] or f"T={step.temperature_K}"
 
 
-def from_store(store, run_id: int) -> list[EmfTion]:
-    """One entry per finished EMF step of the run, in run order."""
-    steps = [s for s in store.steps(run_id)
-             if s.status == "done" and not s.superseded and s.result]
+def from_store(store, run_id: int, sample: str | None = None) -> list[EmfTion]:
+    """One entry per finished EMF step of the run (of `sample` in a run with several), in
+    run order."""
+    steps = [s for s in runsamples.finished(store, run_id, sample) if s.result]
     dc_kinds, emf_kinds = registry.providing(POLARIZATION), registry.providing(EMF_TRANSFERENCE)
     dc = {}
     for step in steps:

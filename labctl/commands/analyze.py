@@ -56,70 +56,74 @@ def handler(args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
 
-    from labctl.analysis import drt_report, overview
+    from labctl.analysis import overview
     from labctl.commands import analyze_chrono
     from labctl.errors import LabctlError
-    from labctl.units import K_to_C
 
     if analyze_chrono.is_chrono_source(args.source):
         return analyze_chrono.handler(args)
-    cell, sweeps, emf = _run_level(args)
-    extras = {**(cell.to_json() if cell else {}), **(sweeps.to_json() if sweeps else {}),
-              "t_ion_emf": [e.to_json() for e in emf]}
-    lines = (([_cell_summary(cell)] if cell else []) + [_emf_summary(e) for e in emf]
-             + ([_brouwer_summary(sweeps)] if sweeps else []))
+    extras = _extras(args)
     try:
         datasets, default_out = _datasets(args)
     except LabctlError:
-        if not lines:
+        if not any(extras.values()):
             raise
-        if sweeps:
-            _brouwer_plot(sweeps, Path(args.out or f"analysis-run{_run_id(args):04d}"))
-        print(json.dumps(extras) if args.json else "\n".join(lines))
-        return 0
+        datasets, default_out = {}, f"analysis-run{_run_id(args):04d}"
+    samples = list(datasets) + [s for s, e in extras.items() if e and s not in datasets]
     out = Path(args.out or default_out)
-    results = {}
+    results, jsons = {}, {}
     try:
-        for sample, dataset in datasets.items():
+        for sample in samples:
             folder = out if sample is None else out / overview.folder_name(sample)
-            results[sample] = _analyzed(args, dataset, folder, sample, sweeps, emf)
-        index = (results[None][3] if None in results
+            plots = extras[sample].plots(folder) if sample in extras else []
+            if sample in datasets:
+                results[sample] = _analyzed(args, datasets[sample], folder, sample, plots)
+            jsons[sample] = {**(results[sample][1] if sample in results else {}),
+                             **(extras[sample].to_json() if sample in extras else {})}
+        index = (None if not results else results[None][3] if None in results
                  else overview.write({s: r[0] for s, r in results.items()}, out,
                                      f"run {_run_id(args)}"))
     except OSError as exc:
         raise LabctlError(f"{out}: cannot write the report: {exc.strerror}") from exc
     if args.json:
-        jsons = {sample: result[1] for sample, result in results.items()}
-        result = (jsons[None] if None in jsons
-                  else {"run_id": _run_id(args), "samples": jsons})
-        print(json.dumps({**result, **extras}))
+        print(json.dumps(jsons[None] if None in jsons
+                         else {"run_id": _run_id(args), "samples": jsons}))
         return 0
-    for sample, (analysis, result, drts, _) in results.items():
+    for sample in samples:
         if sample is not None:
             print(f"sample {sample}:")
-        _print_summary(analysis)
-        for entry in drt_report.to_json(analysis, drts):
-            peaks = "  ".join(f"{k['R_ohm']:.4g} Ohm @ {k['frequency_Hz']:.3g} Hz"
-                              for k in entry["peaks"] if not k["at_edge"])
-            note = f"  ({entry['note']})" if entry["note"] else ""
-            print(f"{K_to_C(entry['temperature_K']):7.1f} C  DRT: {peaks or 'no peaks'}{note}")
-        for k, line in enumerate(result.get("drt_arrhenius", [])):
-            if line["Ea_eV"] is not None:
-                err = "" if line["Ea_std_eV"] is None else f" +- {line['Ea_std_eV']:.3f}"
-                print(f"DRT process {k + 1} {line['label']}: Ea {line['Ea_eV']:.4f}{err} eV "
-                      f"from {len(line['temperatures_K'])} temperatures")
-    for line in lines:
-        print(line)
-    print(f"report: {index}")
+        if sample in results:
+            _print_results(*results[sample][:3])
+        for line in extras[sample].lines() if sample in extras else ():
+            print(line)
+    if index:
+        print(f"report: {index}")
     return 0
 
 
-def _analyzed(args, dataset, out, sample: str | None, sweeps=None, emf=()):
-    """Analyze one sample's dataset and write its report into `out` (with the plots of the
-    run's pO2 sweeps and t_ion by EMF, if any): (analysis, its JSON, DRTs, index.html)."""
+def _print_results(analysis, result, drts) -> None:
+    from labctl.analysis import drt_report
+    from labctl.units import K_to_C
+
+    _print_summary(analysis)
+    for entry in drt_report.to_json(analysis, drts):
+        peaks = "  ".join(f"{k['R_ohm']:.4g} Ohm @ {k['frequency_Hz']:.3g} Hz"
+                          for k in entry["peaks"] if not k["at_edge"])
+        note = f"  ({entry['note']})" if entry["note"] else ""
+        print(f"{K_to_C(entry['temperature_K']):7.1f} C  DRT: {peaks or 'no peaks'}{note}")
+    for k, line in enumerate(result.get("drt_arrhenius", [])):
+        if line["Ea_eV"] is not None:
+            err = "" if line["Ea_std_eV"] is None else f" +- {line['Ea_std_eV']:.3f}"
+            print(f"DRT process {k + 1} {line['label']}: Ea {line['Ea_eV']:.4f}{err} eV "
+                  f"from {len(line['temperatures_K'])} temperatures")
+
+
+def _analyzed(args, dataset, out, sample: str | None, plots=()):
+    """Analyze one sample's dataset and write its report into `out` (linking `plots`, the
+    files already there): (analysis, its JSON, DRTs, index.html)."""
     import sys
 
-    from labctl.analysis import drt_report, emf_transference, report
+    from labctl.analysis import drt_report, report
     from labctl.analysis.analysis import analyze
 
     prefix = "" if sample is None else f"sample {sample}: "
@@ -135,11 +139,7 @@ def _analyzed(args, dataset, out, sample: str | None, sweeps=None, emf=()):
              if _run_id(args) is not None else [])
     if args.drt:
         extra += drt_report.write(analysis, drts, out)
-    if sweeps:
-        extra.append(_brouwer_plot(sweeps, out))
-    if emf:
-        extra.append(emf_transference.plot(emf, out / "t_ion_emf.png").name)
-    index = report.write(analysis, out, extra)
+    index = report.write(analysis, out, extra + list(plots))
     result = analysis.to_json()
     if args.drt:
         result["drt"] = drt_report.to_json(analysis, drts)
@@ -182,67 +182,31 @@ def _datasets(args):
             f"analysis-{paths[0].stem}")
 
 
-def _run_level(args):
-    """What a run holds beyond its samples' spectra, read in one store session: the cell
-    thermodynamics of its EMF steps, the Brouwer fits of its pO2 sweeps, t_ion by EMF per
-    plateau; (None, None, []) for files."""
-    from labctl.analysis import brouwer, cell_thermodynamics, emf_transference
+def _extras(args) -> dict:
+    """{sample: Extras} of the run, read in one store session (None: a one-sample run's);
+    {} for files."""
+    from labctl import runsamples
+    from labctl.analysis import extras
     from labctl.store import Store, db_path
 
     run_id = _run_id(args)
     if run_id is None:
-        return None, None, []
+        return {}
     with Store.open(db_path(args.db), create=False) as store:
-        return (cell_thermodynamics.from_store(store, run_id),
-                brouwer.from_store(store, run_id), emf_transference.from_store(store, run_id))
-
-
-def _brouwer_plot(sweeps, out) -> str:
-    from labctl.analysis import brouwer
-    from labctl.errors import LabctlError
-
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        return brouwer.plot(sweeps, out / "brouwer.png")
-    except OSError as exc:
-        raise LabctlError(f"{out}: cannot write the report: {exc.strerror}") from exc
-
-
-def _brouwer_summary(sweeps) -> str:
-    from labctl.units import K_to_C
-
-    return "\n".join(
-        f"{K_to_C(f.temperature_K):7.1f} C  Brouwer: sigma_ion {f.sigma_ion_S_per_m:.5g} +- "
-        f"{f.sigma_ion_std_S_per_m:.2g}, sigma_n0 {f.sigma_n0_S_per_m:.5g} +- "
-        f"{f.sigma_n0_std_S_per_m:.2g}, sigma_p0 {f.sigma_p0_S_per_m:.5g} +- "
-        f"{f.sigma_p0_std_S_per_m:.2g} S/m" for f in sweeps.fits)
-
-
-def _emf_summary(e) -> str:
-    from labctl.units import K_to_C
-
-    dc = "" if e.t_ion_dc is None else f", by DC polarization {e.t_ion_dc:.4f}"
-    return (f"{K_to_C(e.temperature_K):7.1f} C  t_ion by EMF {e.t_ion:.4f} +- {e.t_ion_std:.2g}"
-            f" (E/E_N {e.t_ion_uncorrected:.4f}, R_eta {e.R_eta_Ohm:.3g} Ohm){dc}")
-
-
-def _cell_summary(cell) -> str:
-    return (f"cell reaction (n = {cell.electrons:g}, {cell.emf_points} EMFs): "
-            f"dG({cell.dG_temperature_K:.1f} K) = {cell.dG_J_per_mol:.6g} +- "
-            f"{cell.dG_std_J_per_mol:.2g} J/mol, dS = {cell.dS_J_per_mol_K:.5g} +- "
-            f"{cell.dS_std_J_per_mol_K:.2g} J/(mol K), dH = {cell.dH_J_per_mol:.6g} +- "
-            f"{cell.dH_std_J_per_mol:.2g} J/mol")
+        return {sample: extras.read(store, run_id, sample)
+                for sample in runsamples.names(store.run(run_id)) or [None]}
 
 
 def _transference_plots(db, run_id: int, sample: str | None, out) -> list[str]:
     """transference-stepNNN.png: I(t) with I_0 and I_ss, and both spectra, per t+ step
     (of `sample`)."""
+    from labctl import runsamples
     from labctl.analysis import transference
     from labctl.store import Store, db_path
 
     with Store.open(db_path(db), create=False) as store:
         return [transference.plot(store, step, out / f"transference-step{step.seq:03d}.png").name
-                for step in transference.steps(store, run_id) if step.sample == sample]
+                for step in transference.steps_of(runsamples.finished(store, run_id, sample))]
 
 
 def _print_summary(analysis) -> None:
