@@ -15,20 +15,25 @@ SMU_LIMITS = {"voltage_V": 5.0, "current_A": 0.01}
 
 
 def value(v: Any) -> str:
-    """A TOML value: numbers, booleans and strings (JSON's escapes are TOML's too)."""
-    return json.dumps(v)
+    """A TOML value: numbers, booleans, strings (JSON's escapes are TOML's too) and tables
+    of them (inline)."""
+    return inline(v) if isinstance(v, dict) else json.dumps(v)
+
+
+def key(name: str) -> str:
+    """A TOML key: bare, or quoted (a channel "1!1")."""
+    return name if re.fullmatch(r"[\w-]+", name) else value(name)
 
 
 def inline(table: dict[str, Any]) -> str:
-    return "{ " + ", ".join(f"{k} = {value(v)}" for k, v in table.items()) + " }"
+    return "{ " + ", ".join(f"{key(k)} = {value(v)}" for k, v in table.items()) + " }"
 
 
 def instrument(name: str, driver: str, resource: str | None = None, *,
                options: dict[str, Any] | None = None,
                limits: dict[str, Any] | None = None) -> str:
     """One instrument table; the resource defaults to the simulator `sim://NAME`."""
-    key = name if re.fullmatch(r"[\w-]+", name) else value(name)
-    return (f'[instruments.{key}]\ndriver = "{driver}"\nresource = "{resource or f"sim://{name}"}"\n'
+    return (f'[instruments.{key(name)}]\ndriver = "{driver}"\nresource = "{resource or f"sim://{name}"}"\n'
             + (f"options = {inline(options)}\n" if options else "")
             + (f"limits = {inline(limits)}\n" if limits else ""))
 

@@ -27,7 +27,8 @@ concentration cell against its reference gas (`physics.concentration_cell`), not
 pellet between blocking electrodes.
 
 Several pellets (bench `[simulation.pellets.NAME]`): each a `Pellet` with its own sample
-file, temperature offset and lag; a simulated switch routes them (`route`) and an impedance
+file, temperature offset and lag, aging, thermal cycles (counted at its own temperature)
+and oxygen (taken up from the tube by its own chemical diffusion); a simulated switch routes them (`route`) and an impedance
 instrument measures what is routed to it (`impedance_seen`): its pellet through the
 channels' `Lead`, or an open input (`OPEN_INPUT_F` only) when none is; a source-measure
 unit sources into the routed pellet (`sample_seen`; nothing: an open circuit). A world without
@@ -95,11 +96,20 @@ class SimWorld:
         its thermal cycles so far; with a `brouwer` table equilibrated with the oxygen it
         has taken up by now)."""
         with self.lock:
-            sample = self._sample.at_age(self.clock.now() - self._assembled_s)
-            if self.cycles:
-                self.sample_temperature_K()
-                sample = sample.at_cycles(self.cycles.count)
-            return sample.at_pO2(self.sample_pO2_Pa()) if sample.brouwer else sample
+            T = self.sample_temperature_K()
+            return self._as_now(self._sample, self.cycles, self.sample_oxygen, T)
+
+    def _as_now(self, model: SampleModel, cycles: ThermalCycles | None,
+                oxygen: SampleOxygen, temperature_K: float) -> SampleModel:
+        """`model` (the world's sample or a pellet's) at its age, after its thermal cycles,
+        equilibrated with its oxygen (brought up to now)."""
+        sample = model.at_age(self.clock.now() - self._assembled_s)
+        if cycles:
+            sample = sample.at_cycles(cycles.count)
+        if not sample.brouwer:
+            return sample
+        self._advance_sample_oxygen()
+        return sample.at_pO2(oxygen.pO2_Pa(temperature_K))
 
     def sample_pO2_Pa(self) -> float:
         """The pO2 the sample is equilibrated with now (lagging the tube by chemical
@@ -109,10 +119,18 @@ class SimWorld:
             return self.sample_oxygen.pO2_Pa(self.sample_temperature_K())
 
     def _advance_sample_oxygen(self) -> None:
-        diffusion = self._sample.chemical_diffusion
-        tau = 0.0 if diffusion is None else \
-            float(self._sample.chemical_diffusion_time_s(self.sample_temperature_K()))
-        self.sample_oxygen.advance(self.clock.now(), self.atmosphere, tau)
+        """The oxygen of the sample and of every pellet, each at its own temperature."""
+        now, thermocouple_K = self.clock.now(), self.sample_temperature_K()
+        holders = [(self._sample, self.sample_oxygen, thermocouple_K)]
+        for pellet in self.pellets.values():
+            if pellet.oxygen is None:      # the tube has been as it is since the last change
+                pellet.oxygen = SampleOxygen(self.atmosphere.fractions(now), now)
+            holders.append((pellet.sample, pellet.oxygen,
+                            pellet.temperature_K(now, thermocouple_K)))
+        for sample, oxygen, T in holders:
+            tau = 0.0 if sample.chemical_diffusion is None else \
+                float(sample.chemical_diffusion_time_s(T))
+            oxygen.advance(now, self.atmosphere, tau)
 
     @contextmanager
     def control(self) -> Iterator[ControlLoop]:
@@ -122,6 +140,9 @@ class SimWorld:
             self.loop.update(self.clock.now())
             if self.cycles:
                 self.cycles.observe(self.loop.sample_K)
+            for pellet in self.pellets.values():
+                if pellet.sample.contact:
+                    pellet.observe(self.clock.now(), self.loop.sample_K)
             yield self.loop
 
     def controller_loop(self) -> ControlLoop:
@@ -196,9 +217,14 @@ class SimWorld:
                 return self.sample, self.sample_temperature_K()
             if instrument not in self.routes:
                 return None
-            pellet = self.pellets[self.routes[instrument][0]]
-            return pellet.sample, pellet.temperature_K(self.clock.now(),
-                                                       self.sample_temperature_K())
+            return self._pellet_now(self.pellets[self.routes[instrument][0]])
+
+    def _pellet_now(self, pellet: Pellet) -> tuple[SampleModel, float]:
+        """A pellet's sample as it is now (`_as_now`) and its temperature."""
+        T = pellet.temperature_K(self.clock.now(), self.sample_temperature_K())
+        if pellet.oxygen is None:
+            self._advance_sample_oxygen()
+        return self._as_now(pellet.sample, pellet.cycles, pellet.oxygen, T), T
 
     def impedance_seen(self, instrument: str, frequency_Hz):
         """The impedance bench instrument `instrument` measures now (without noise)."""
@@ -210,6 +236,7 @@ class SimWorld:
             if instrument not in self.routes:
                 return Lead(stray_C_F=OPEN_INPUT_F).measured(math.inf, frequency_Hz)
             name, lead = self.routes[instrument]
-            z = self.fixtures[name] if name in self.fixtures else self.pellets[name].impedance(
-                frequency_Hz, self.clock.now(), self.sample_temperature_K())
-            return lead.measured(z, frequency_Hz)
+            if name in self.fixtures:
+                return lead.measured(self.fixtures[name], frequency_Hz)
+            sample, T = self._pellet_now(self.pellets[name])
+            return lead.measured(sample.impedance(frequency_Hz, T), frequency_Hz)

@@ -3,7 +3,9 @@ instrument.
 
 A `Pellet` is a sample file at its own place in the furnace: its temperature follows the
 thermocouple's plus a small `offset_K` with its own first-order `lag_s` (a pellet off the
-hot zone's centre, on a thicker holder). A `Lead` is one channel's path through relays and
+hot zone's centre, on a thicker holder). It counts its own thermal cycles (with a
+`contact` table, its `swing_K`, at its own temperature) and takes up oxygen from the tube on
+its own (`oxygen`, kept by the world: its own chemical diffusion time). A `Lead` is one channel's path through relays and
 cables: series resistance R, stray capacitance C across the pellet's terminals and lead
 inductance L, so the instrument sees Z_meas = R + jwL + (Z || 1/(jwC)), which bends the
 high-frequency end of a spectrum.
@@ -16,6 +18,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from labctl.simulators.physics.atmosphere import SampleOxygen
+from labctl.simulators.physics.cycling import ThermalCycles
 from labctl.simulators.physics.sample import SampleModel
 
 
@@ -50,6 +54,8 @@ class Pellet:
     offset_K: float = 0.0
     lag_s: float = 0.0
     _state: tuple[float, float] | None = field(default=None, repr=False)  # (time, T)
+    cycles: ThermalCycles | None = field(default=None, repr=False)   # with `contact`
+    oxygen: SampleOxygen | None = field(default=None, repr=False)    # the world's to keep
 
     def __post_init__(self):
         if self.lag_s < 0:
@@ -66,6 +72,14 @@ class Pellet:
         T = target + (T0 - target) * math.exp(-max(0.0, time_s - t0) / self.lag_s)
         self._state = (time_s, T)
         return T
+
+    def observe(self, time_s: float, thermocouple_K: float) -> None:
+        """Count a thermal cycle when its temperature has completed one (fed at every
+        reading of the furnace, as the one-sample world's)."""
+        T = self.temperature_K(time_s, thermocouple_K)
+        if self.cycles is None:
+            self.cycles = ThermalCycles(self.sample.contact.swing_K, T)
+        self.cycles.observe(T)
 
     def impedance(self, frequency_Hz, time_s: float, thermocouple_K: float):
         """The pellet's own impedance now (no leads)."""
