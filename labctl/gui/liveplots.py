@@ -8,7 +8,8 @@ resistance to Arrhenius, its steady current to I(t), and its Result to the proto
 figures (`ProtocolSpec.figures`, each a panel shown once it has a result). `load_run` replots a run from the store, and
 `follow` continues it with the points added since (a run still running).
 A run with several samples: each curve is its sample's (one colour per sample), and the
-*Sample* selector shows one sample's spectra in Nyquist and Bode (or all).
+*Sample* selector shows one sample's spectra in Nyquist and Bode and its results in the
+protocols' figures (or all).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class PlotsView(QWidget):
         self.nyquist, self.bode = NyquistPlot(), BodePlot()
         self.current, self.temperature = CurrentPlot(), TemperaturePlot()
         self.sweep, self.arrhenius = SweepPlot(), ArrheniusPlot()
+        self.figures: dict[tuple[str, str], FigurePlot] = {}   # (kind, title) -> its panel
         self.sample_box = QComboBox()
         self.sample_box.setToolTip("The sample whose spectra Nyquist and Bode show")
         self.sample_box.currentTextChanged.connect(self._show_sample)
@@ -60,7 +62,6 @@ class PlotsView(QWidget):
         self._finished: set[int] = set()
         self._largest_Ohm = 0.0     # largest R_ion so far: the Nyquist view shows its arc
         self._cursor = (0, 0, 0)   # of the stored run being followed
-        self.figures: dict[tuple[str, str], FigurePlot] = {}   # (kind, title) -> its panel
 
     @property
     def panels(self):
@@ -111,9 +112,14 @@ class PlotsView(QWidget):
             self.sample_box.addItem(name)
         self.sample_box.setVisible(self.sample_box.count() > 2)
 
-    def _show_sample(self, choice: str) -> None:
-        for plot in (self.nyquist, self.bode):
-            plot.show_sample(None if choice in (ALL_SAMPLES, "") else choice)
+    def _show_sample(self, *_) -> None:
+        for plot in (self.nyquist, self.bode, *self.figures.values()):
+            plot.show_sample(self._shown())
+
+    def _shown(self) -> str | None:
+        """The sample chosen in the selector (None: all)."""
+        choice = self.sample_box.currentText()
+        return None if choice in (ALL_SAMPLES, "") else choice
 
     def follow(self, store: Store, run_id: int) -> int:
         """Add the points of run `run_id` stored since the last call; how many."""
@@ -197,7 +203,8 @@ class PlotsView(QWidget):
         spec = registry.protocols().get(kind)
         for figure in spec.figures if spec else ():
             if figure.live is not None:
-                self._figure(kind, figure).add_points(step_id, temperature_K, columns)
+                self._figure(kind, figure).add_points(step_id, temperature_K, columns,
+                                                      self._samples.get(step_id))
 
     def finish_measurement(self, step_id: int, kind: str, result: dict) -> None:
         self._finished.add(step_id)
@@ -216,13 +223,15 @@ class PlotsView(QWidget):
         if steady is not None:
             self.current.mark_steady(step_id, steady)
         for figure in spec.figures:
-            self._figure(kind, figure).add(step_id, Finished(typed, temperature_K))
+            self._figure(kind, figure).add(step_id, Finished(typed, temperature_K),
+                                           self._samples.get(step_id))
 
     def _figure(self, kind: str, figure) -> FigurePlot:
         """The panel of protocol `kind`'s `figure`, shown (made at its first result)."""
         panel = self.figures.get((kind, figure.title))
         if panel is None:
             panel = self.figures[kind, figure.title] = FigurePlot(figure)
+            panel.shown_sample = self._shown()
             self.bottom.addWidget(panel)
         panel.show()
         return panel

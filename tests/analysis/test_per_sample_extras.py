@@ -30,7 +30,7 @@ PELLETS = {"A": ("a.toml", 1.0e-3, 0.785e-6, 1.0, 1.0),
 NAMES = {"A": "CGO-A", "B": "CGO-B"}
 T_C = 700.0
 
-RECIPE = f"""
+RECIPE = """
 [sample]
 name = "two ceria pellets"
 """ + "".join(f"""

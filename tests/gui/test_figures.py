@@ -175,3 +175,35 @@ def test_emf_shows_the_latest_reading_of_the_plateau_being_read(qtbot):
                                        emf_result(726.85, 0.7385).to_dict()))
     panel.refresh()
     assert list(panel.series) == ["steady EMF"]
+
+
+def test_each_samples_emfs_are_fitted_apart_and_the_selector_shows_one(qtbot):
+    """Two cells in one furnace, dE/dT of opposite sign: each sample's own line (named
+    and coloured by sample), never one through both; the Sample selector shows one."""
+    view = PlotsView()
+    qtbot.addWidget(view)
+    view.show()
+    view.set_samples(["A", "B"])
+    temperatures = [676.85, 726.85, 776.85]
+    slopes = {"A": -4.7e-4, "B": 3.0e-4}
+    for k, (sample, slope) in enumerate(slopes.items()):
+        for j, t in enumerate(temperatures):
+            step = 10 * k + j
+            view.handle(ev.MeasurementStarted(1, step, emf.KIND, None, sample))
+            view.handle(ev.MeasurementFinished(
+                1, step, emf.KIND, "done", emf_result(t, 0.70 + slope * (t - 676.85)).to_dict()))
+    expected = {s: cell_thermodynamics([C_to_K(t) for t in temperatures],
+                                       [0.70 + m * (t - 676.85) for t in temperatures],
+                                       [2e-5] * 3, 2.0).dS_J_per_mol_K
+                for s, m in slopes.items()}
+    series = drawn(view, emf.KIND, "EMF E(T)")
+    for sample, dS in expected.items():
+        (line,) = [n for n in series if n.startswith(f"{sample}: fit: ΔS = ")]
+        assert f"{dS:.2f}" in line
+    panel = view.figures[emf.KIND, "EMF E(T)"]
+    assert {c.sample for _, c, _, _ in panel.curves} == {"A", "B"}
+    view.sample_box.setCurrentText("B")
+    series = drawn(view, emf.KIND, "EMF E(T)")
+    (line,) = [n for n in series if n.startswith("fit: ΔS = ")]
+    assert f"{expected['B']:.2f}" in line and len(series) == 2     # B's points and line
+    assert {c.sample for _, c, _, _ in panel.curves} == {"B"}
