@@ -1,7 +1,8 @@
 """The report of a run with several samples: each sample's report in its own folder
 (`folder_name`), and above them `arrhenius.png` (all samples overlaid, one colour each),
 `samples.csv` (each sample's geometry and activation energies) and an `index.html` that
-links the samples' reports."""
+links the samples' reports. `write_run` is a run's report as the GUI's run browser and the
+web view write it (the default circuit; each sample's pO2 sweeps and t_ion by EMF too)."""
 
 from __future__ import annotations
 
@@ -24,15 +25,34 @@ def folder_name(sample: str) -> str:
     return re.sub(r"^\.|[^\w.-]", "_", sample) or "_"
 
 
-def write_reports(analyses: dict[str | None, Analysis], out_dir: Path, title: str) -> Path:
+def folder_of(out_dir: Path, sample: str | None) -> Path:
+    """Where a sample's report goes: `out_dir` for a one-sample run's (None)."""
+    return out_dir if sample is None else out_dir / folder_name(sample)
+
+
+def write_reports(analyses: dict[str | None, Analysis], out_dir: Path, title: str,
+                  extra: dict[str | None, list[str]] | None = None) -> Path:
     """The report of a run's analyses ({sample: Analysis}; the key None for a one-sample
-    run): one sample's in `out_dir`, several in its sub-folders with the overview above;
-    returns the path of the index.html to open."""
-    if None in analyses:
-        return report.write(analyses[None], out_dir)
+    run): one sample's in `out_dir`, several in its sub-folders with the overview above,
+    each linking its `extra` files (already in its folder); returns the path of the
+    index.html to open."""
     for sample, analysis in analyses.items():
-        report.write(analysis, out_dir / folder_name(sample))
-    return write(analyses, out_dir, title)
+        index = report.write(analysis, folder_of(out_dir, sample), (extra or {}).get(sample, []))
+    return index if None in analyses else write(analyses, out_dir, title)
+
+
+def write_run(store, run_id: int, out_dir: Path) -> tuple[dict, list[str], Path]:
+    """Analyze each sample of run `run_id` (the default circuit) and write its report with
+    the sample's pO2 sweeps and t_ion by EMF (`extras`): ({sample: Analysis}, why samples
+    were left out, the index.html to open)."""
+    from labctl.analysis import extras
+    from labctl.analysis.analysis import analyze
+    from labctl.analysis.dataset import run_datasets
+
+    datasets, left_out = run_datasets(store, run_id)
+    analyses = {s: analyze(d) for s, d in datasets.items()}
+    plots = {s: extras.read(store, run_id, s).plots(folder_of(out_dir, s)) for s in datasets}
+    return analyses, left_out, write_reports(analyses, out_dir, f"run {run_id}", plots)
 
 
 def write(analyses: dict[str, Analysis], out_dir: Path, title: str) -> Path:

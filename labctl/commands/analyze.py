@@ -74,7 +74,7 @@ def handler(args: argparse.Namespace) -> int:
     results, jsons = {}, {}
     try:
         for sample in samples:
-            folder = out if sample is None else out / overview.folder_name(sample)
+            folder = overview.folder_of(out, sample)
             plots = extras[sample].plots(folder) if sample in extras else []
             if sample in datasets:
                 results[sample] = _analyzed(args, datasets[sample], folder, sample, plots)

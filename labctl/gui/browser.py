@@ -167,15 +167,11 @@ class RunBrowser(QWidget):
 
     def _analyze(self, run_id: int, folder: Path) -> None:
         from labctl.analysis import overview
-        from labctl.analysis.analysis import analyze
-        from labctl.analysis.dataset import run_datasets
 
         try:
             with Store.open(self.store.path, create=False) as store:   # this thread's own
-                datasets, left_out = run_datasets(store, run_id)
-            analyses = {s: analyze(dataset) for s, dataset in datasets.items()}
-            self.analyzed.emit(run_id, (analyses, left_out),
-                               overview.write_reports(analyses, folder, f"run {run_id}"))
+                analyses, left_out, index = overview.write_run(store, run_id, folder)
+            self.analyzed.emit(run_id, (analyses, left_out), index)
         except (LabctlError, OSError) as exc:
             self.analyzed.emit(run_id, None, exc)
 

@@ -124,12 +124,9 @@ def _state(run, steps) -> dict:
 
 
 def _write_report(store: Store, run_id: int, folder: Path) -> None:
-    """The analysis report of the run (of each sample, with their overview, for several)."""
+    """The analysis report of the run (of each sample, with their overview, for several),
+    with each sample's pO2 sweeps and t_ion by EMF."""
     from labctl.analysis import overview
-    from labctl.analysis.analysis import analyze
-    from labctl.analysis.dataset import run_datasets
 
     folder.mkdir(parents=True, exist_ok=True)
-    datasets, _ = run_datasets(store, run_id)
-    overview.write_reports({s: analyze(d) for s, d in datasets.items()}, folder,
-                           f"run {run_id}")
+    overview.write_run(store, run_id, folder)

@@ -5,7 +5,8 @@ points at MIN_FREQUENCIES or more frequencies; the latest one per temperature) g
 Nyquist and Bode (zoomed to the ionic arcs when the steps found R_ion), DC readings at one
 voltage I(t), DC readings over a voltage range (sweeps) I(V), the temperature log T(t), and steps whose
 result has an ionic resistance, at two or more temperatures, an Arrhenius plot (with the
-run's sample geometry: sigma T; without: 1/R T).
+sample's geometry: sigma T; without: 1/R T). A run with several samples: each sample's
+spectra and its own Arrhenius line (its steps' positions name it).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Callable
 
 import numpy as np
 
+from labctl import runsamples
 from labctl.analysis.quantities import arrhenius, conductivity
 from labctl.store import Store
 from labctl.units import K_to_C
@@ -60,7 +62,7 @@ def available(store: Store, run_id: int, shapes: StepShapes | None = None) -> li
     has = {"nyquist": "spectrum" in found, "bode": "spectrum" in found,
            "current": "held" in found, "sweep": "swept" in found,
            "temperature": len(store.temperature_log(run_id)) > 0,
-           "arrhenius": len({T for T, _ in _resistances(steps)}) >= 2}
+           "arrhenius": any(len(set(T)) >= 2 for T, _ in _resistances(steps).values())}
     return [name for name in PLOTS if has[name]]
 
 
@@ -89,18 +91,20 @@ def _steps(store: Store, run_id: int):
 
 
 def _label(step) -> str:
-    where = step.path or step.kind
+    """The step's sample (in a run with several), else its position, and temperature."""
+    where = step.sample or step.path or step.kind
     return f"{where}, {K_to_C(step.temperature_K):.0f} °C" if step.temperature_K else where
 
 
 def _spectra(store: Store, steps) -> dict:
-    """The latest spectrum at each temperature: label -> points."""
+    """The latest spectrum of each sample at each temperature: label -> points."""
     spectra = {}
     for step in steps:
         points = store.impedance(step.id)
         if len(np.unique(points["frequency_Hz"])) >= MIN_FREQUENCIES:
-            spectra.pop(step.temperature_K, None)        # the latest last in the legend
-            spectra[step.temperature_K] = (_label(step), points)
+            key = (step.sample, step.temperature_K)
+            spectra.pop(key, None)                        # the latest last in the legend
+            spectra[key] = (_label(step), points)
     return dict(spectra.values())
 
 
@@ -109,7 +113,7 @@ def _nyquist(store: Store, run_id: int, ax) -> None:
         z = points["impedance_Ohm"]
         ax.plot(z.real, -z.imag, "o-", ms=2, label=label)
     ax.set(xlabel="Z' / Ohm", ylabel="-Z'' / Ohm", title="Nyquist")
-    resistances = [R for _, R in _resistances(_steps(store, run_id))]
+    resistances = [R for _, Rs in _resistances(_steps(store, run_id)).values() for R in Rs]
     if resistances:                   # the arcs, not the electrode's capacitive spike
         span = 1.5 * max(resistances)
         ax.set(xlim=(0, span), ylim=(0, 0.7 * span))
@@ -154,24 +158,33 @@ def _temperature(store: Store, run_id: int, ax) -> None:
     ax.set(xlabel="t / h", ylabel="T / °C", title="Temperature")
 
 
-def _resistances(steps) -> list[tuple[float, float]]:
-    return [(s.temperature_K, s.result["r_ion_Ohm"]) for s in steps
-            if s.temperature_K and (s.result or {}).get("r_ion_Ohm")]
+def _resistances(steps) -> dict[str | None, tuple[list[float], list[float]]]:
+    """{sample: (T, R_ion)} of the steps that found an ionic resistance."""
+    found: dict = {}
+    for s in steps:
+        if s.temperature_K and (s.result or {}).get("r_ion_Ohm"):
+            T, R = found.setdefault(s.sample, ([], []))
+            T.append(s.temperature_K)
+            R.append(s.result["r_ion_Ohm"])
+    return found
 
 
 def _arrhenius(store: Store, run_id: int, ax) -> None:
-    T, R = np.array(_resistances(_steps(store, run_id))).T
-    sample = store.run(run_id).sample
-    if {"thickness_m", "area_m2"} <= set(sample):
-        y = conductivity(R, sample["thickness_m"], sample["area_m2"])
-        ax.set(ylabel="sigma T / (S K/m)")
-    else:
-        y = 1 / R
-        ax.set(ylabel="T / R  (K/Ohm), no sample geometry")
-    ax.semilogy(1000 / T, y * T, "o", label="R_ion of the steps")
-    if (fit := arrhenius(T, y)) is not None:
-        line = np.linspace(T.min(), T.max(), 50)
-        ax.semilogy(1000 / line, fit.y_T(line), "-", lw=1, label=f"Ea = {fit.Ea_eV:.3f} eV")
+    run = store.run(run_id)
+    found = _resistances(_steps(store, run_id))
+    geometries = {sample: runsamples.entry(run, sample) for sample in found}
+    geometry = all({"thickness_m", "area_m2"} <= set(g) for g in geometries.values())
+    ax.set(ylabel="sigma T / (S K/m)" if geometry else "T / R  (K/Ohm), no sample geometry")
+    for k, (sample, (T, R)) in enumerate(found.items()):
+        T, R, g = np.array(T), np.array(R), geometries[sample]
+        y = conductivity(R, g["thickness_m"], g["area_m2"]) if geometry else 1 / R
+        name = "" if sample is None else f"{sample}: "
+        colour = f"C{k % 10}"
+        ax.semilogy(1000 / T, y * T, "o", color=colour, label=f"{name}R_ion of the steps")
+        if (fit := arrhenius(T, y)) is not None:
+            line = np.linspace(T.min(), T.max(), 50)
+            ax.semilogy(1000 / line, fit.y_T(line), "-", lw=1, color=colour,
+                        label=f"{name}Ea = {fit.Ea_eV:.3f} eV")
     ax.set(xlabel="1000 / T  (1/K)", title="Arrhenius")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from urllib.parse import quote
 
+import numpy as np
 import pytest
 
 from labctl.cli import main
@@ -73,6 +74,33 @@ def test_a_run_of_several_pellets_has_a_report_per_pellet(tmp_path):
     index = client.get(f"/runs/{run_id}/report/").get_data(as_text=True)
     assert 'href="A/index.html"' in index and 'href="C/index.html"' in index
     assert client.get(f"/runs/{run_id}/report/C/index.html").status_code == 200
+
+
+def test_the_plots_of_a_run_of_several_pellets_are_each_pellets(tmp_path):
+    """Every pellet's spectrum at every temperature (not the latest pellet's only), and an
+    Arrhenius line per pellet through its own points with its own geometry."""
+    from matplotlib.figure import Figure
+
+    from labctl.analysis.quantities import arrhenius, conductivity
+    from tests.multisample import PELLETS, write_run
+
+    db = tmp_path / "lab.sqlite"
+    run_id = write_run(db, pellets=("A", "C"), temperatures_C=(300.0, 340.0))
+    with Store.open(db, create=False) as store:
+        assert "arrhenius" in plots.available(store, run_id)
+        drawn = {}
+        for name in ("nyquist", "arrhenius"):
+            ax = Figure().add_subplot()
+            plots.DRAW[name](store, run_id, ax)
+            drawn[name] = [line.get_label() for line in ax.get_lines()]
+        steps = [s for s in store.steps(run_id) if s.result.get("r_ion_Ohm")]
+    assert sorted(drawn["nyquist"]) == ["A, 300 °C", "A, 340 °C", "C, 300 °C", "C, 340 °C"]
+    for pellet in ("A", "C"):
+        _, thickness_m, area_m2 = PELLETS[pellet]
+        T = np.array([s.temperature_K for s in steps if s.sample == pellet])
+        R = np.array([s.result["r_ion_Ohm"] for s in steps if s.sample == pellet])
+        Ea = arrhenius(T, conductivity(R, thickness_m, area_m2)).Ea_eV
+        assert f"{pellet}: Ea = {Ea:.3f} eV" in drawn["arrhenius"]
 
 
 def test_nothing_can_be_changed(client):
