@@ -121,7 +121,8 @@ class Figure:
     shown with an SI prefix ('s': a time axis in s, min or h), None for a label that
     names its own unit; `log_y` for a logarithmic y axis. `live(points, temperature_K)`,
     if given, adds series drawn from a running measurement's streamed points (its stream's
-    columns by name, numpy arrays) until it finishes."""
+    columns by name, numpy arrays; of store table `live_from` only, for a protocol with
+    several streams) until it finishes."""
 
     title: str
     x: tuple[str, str | None]
@@ -129,6 +130,7 @@ class Figure:
     draw: Callable[[Sequence[Finished]], list[Series]]
     log_y: bool = False
     live: Callable[[Mapping[str, Any], float | None], list[Series]] | None = None
+    live_from: str | None = None          # the store table of the points `live` reads
 
 
 class StoredResult:

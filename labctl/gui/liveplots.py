@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QComboBox, QGridLayout, QSplitter, QWidget
 
 from labctl import events as ev
 from labctl import registry
-from labctl.capabilities import CurrentReading, ImpedancePoint
+from labctl.capabilities import CurrentReading, GasReading, ImpedancePoint
 from labctl.protocol import Finished
 from labctl.gui.figures import FigurePlot
 from labctl.gui.plots import (ArrheniusPlot, BodePlot, CurrentPlot, NyquistPlot, SweepPlot,
@@ -151,6 +151,8 @@ class PlotsView(QWidget):
                 self.add_impedance(event.step_id, p.time_s, p.frequency_Hz, p.impedance_Ohm)
             elif isinstance(p, CurrentReading):
                 self.add_current(event.step_id, p.time_s, p.voltage_V, p.current_A)
+            elif isinstance(p, GasReading):
+                self._running(event.step_id, "gas", {"time_s": p.time_s, "pO2_Pa": p.pO2_Pa})
         elif isinstance(event, ev.TemperatureRecorded):
             r = event.reading
             self.temperature.add(r.time_s, r.temperature_K, r.setpoint_K)
@@ -174,8 +176,8 @@ class PlotsView(QWidget):
     def add_impedance(self, step_id: int, time_s, frequency_Hz, impedance_Ohm) -> None:
         stream, temperature_K = self._stream(step_id, "impedance")
         sample = self._samples.get(step_id)
-        self._running(step_id, {"time_s": time_s, "frequency_Hz": frequency_Hz,
-                                "impedance_Ohm": impedance_Ohm})
+        self._running(step_id, "impedance", {"time_s": time_s, "frequency_Hz": frequency_Hz,
+                                             "impedance_Ohm": impedance_Ohm})
         if stream == "monitor":
             self.temperature.add_monitor(step_id, temperature_K, time_s, frequency_Hz,
                                          impedance_Ohm, sample)
@@ -187,8 +189,8 @@ class PlotsView(QWidget):
     def add_current(self, step_id: int, time_s, voltage_V, current_A) -> None:
         stream, temperature_K = self._stream(step_id, "dc")
         sample = self._samples.get(step_id)
-        self._running(step_id, {"time_s": time_s, "voltage_V": voltage_V,
-                                "current_A": current_A})
+        self._running(step_id, "dc", {"time_s": time_s, "voltage_V": voltage_V,
+                                      "current_A": current_A})
         if stream == "sweep":
             self.sweep.show()
             self.sweep.start(step_id, temperature_K, sample)
@@ -197,12 +199,13 @@ class PlotsView(QWidget):
             self.current.start(step_id, temperature_K, sample)
             self.current.add(step_id, time_s, voltage_V, current_A)
 
-    def _running(self, step_id: int, columns: dict) -> None:
-        """Points of a running measurement to its protocol's live figures."""
+    def _running(self, step_id: int, table: str, columns: dict) -> None:
+        """Points of a running measurement (of store `table`) to its protocol's live
+        figures that draw them."""
         kind, temperature_K = self._kinds.get(step_id, (None, None))
         spec = registry.protocols().get(kind)
         for figure in spec.figures if spec else ():
-            if figure.live is not None:
+            if figure.live is not None and figure.live_from in (None, table):
                 self._figure(kind, figure).add_points(step_id, temperature_K, columns,
                                                       self._samples.get(step_id))
 

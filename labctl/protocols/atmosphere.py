@@ -276,6 +276,13 @@ def draw_pO2(finished: Sequence[Finished]) -> list[Series]:
     return series
 
 
+def draw_running_pO2(points, temperature_K: float | None) -> list[Series]:
+    """While the atmosphere settles: pO2(t) as it is read (its stored gas points)."""
+    t = np.asarray(points["time_s"], dtype=float)
+    where = "" if temperature_K is None else f" at {K_to_C(temperature_K):.0f} °C"
+    return [Series(f"pO2, settling{where}", t - t[0], points["pO2_Pa"], LINE, temperature_K)]
+
+
 def draw_flows(finished: Sequence[Finished]) -> list[Series]:
     """The flows of both lines read during each atmosphere step (a gap: not following)."""
     def flow(values) -> list[float]:
@@ -297,6 +304,7 @@ SPEC = ProtocolSpec(
              Summary("magnitude_Ohm", "|Z|", "Ohm", std="magnitude_std_Ohm"),
              Summary("steady", "steady"), Summary("waited_s", "waited", "s")),
     form=("target_pO2_Pa", "total_flow_sccm", "o2_flow_sccm", "n2_flow_sccm", "reference_Hz"),
-    figures=(Figure("pO2(t)", ("t since step", "s"), ("pO2 / Pa", None), draw_pO2, log_y=True),
+    figures=(Figure("pO2(t)", ("t since step", "s"), ("pO2 / Pa", None), draw_pO2, log_y=True,
+                    live=draw_running_pO2, live_from=GAS_STREAM.table),
              Figure("Gas flows", ("t since step", "s"), ("flow / sccm", None), draw_flows)),
     order=5, doc=__doc__)

@@ -12,7 +12,7 @@ from scipy.constants import physical_constants
 
 from labctl import events as ev
 from labctl.analysis.cell_thermodynamics import cell_thermodynamics
-from labctl.capabilities import CurrentReading
+from labctl.capabilities import CurrentReading, GasReading, ImpedancePoint
 from labctl.gui.browser import RunBrowser
 from labctl.gui.liveplots import PlotsView
 from labctl.protocols import atmosphere, emf
@@ -158,6 +158,30 @@ def test_hebb_wagner_i_e_grows_live_from_the_latest_current_of_each_step(qtbot):
     view.handle(ev.MeasurementFinished(1, 4, hw.KIND, "done", hebb_wagner_result().to_dict()))
     panel.refresh()
     assert "latest I of each step" not in panel.series and "800 °C fit" in panel.series
+
+
+def test_atmosphere_po2_t_grows_live_from_the_gas_readings_not_the_z_monitor(qtbot):
+    """While the tube settles: pO2(t) from the gas points as they arrive (the |Z| monitor's
+    impedance points of the same step do not enter it); the finished step replaces it."""
+    view = PlotsView()
+    qtbot.addWidget(view)
+    view.show()
+    view.handle(ev.MeasurementStarted(1, 6, atmosphere.KIND, C_to_K(700.0)))
+    t = (100.0, 110.0, 120.0)
+    p = (21000.0, 9000.0, 4000.0)
+    for time_s, pO2 in zip(t, p):
+        view.handle(ev.PointRecorded(1, 6, GasReading(time_s, pO2, 9.5, 190.5)))
+        view.handle(ev.PointRecorded(1, 6, ImpedancePoint(time_s + 1, 1.0, 1e4 - 1e3j, 0.01)))
+    panel = view.figures[atmosphere.KIND, "pO2(t)"]
+    qtbot.waitUntil(lambda: "pO2, settling at 700 °C" in panel.series)
+    x, y = panel.series["pO2, settling at 700 °C"].buffer.columns()[:2]
+    assert x.tolist() == [0.0, 10.0, 20.0] and y.tolist() == list(p)
+    result = atmosphere.Result(9.5, 190.5, True, 20.0, 4000.0, 5.0, 1.2e4, 10.0, 20.0, 20.0,
+                               (0.0, 10.0, 20.0), p, (9.5,) * 3, (190.5,) * 3)
+    view.handle(ev.MeasurementFinished(1, 6, atmosphere.KIND, "done", result.to_dict()))
+    panel.refresh()
+    assert "pO2, settling at 700 °C" not in panel.series
+    assert "pO2, step 1 at 700 °C" in panel.series
 
 
 def test_emf_shows_the_latest_reading_of_the_plateau_being_read(qtbot):
