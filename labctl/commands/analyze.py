@@ -184,14 +184,14 @@ def _datasets(args):
 
 def _extras(args) -> dict:
     """{sample: Extras} of the run, read in one store session (None: a one-sample run's);
-    {} for files."""
+    none for files."""
     from labctl import runsamples
     from labctl.analysis import extras
     from labctl.store import Store, db_path
 
     run_id = _run_id(args)
     if run_id is None:
-        return {}
+        return {None: extras.Extras()}
     with Store.open(db_path(args.db), create=False) as store:
         return {sample: extras.read(store, run_id, sample)
                 for sample in runsamples.names(store.run(run_id)) or [None]}
