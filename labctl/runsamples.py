@@ -1,8 +1,12 @@
 """The samples of a run: a run with several keeps them as `{"name": run, "samples": [{"name",
 "thickness_m", "area_m2", ...}, ...]}` in its sample table and each step names its own;
-a one-sample run's table is the sample itself and its steps name none."""
+a one-sample run's table is the sample itself and its steps name none. A sample's table
+keeps its pellet position's `temperature_offset_K` (`labctl.positions`) where the bench
+calibrated it."""
 
 from __future__ import annotations
+
+from labctl.positions import OFFSET
 
 
 def names(run) -> list[str]:
@@ -15,3 +19,9 @@ def entry(run, sample: str | None) -> dict:
     if sample is None:
         return run.sample
     return next(table for table in run.sample["samples"] if table["name"] == sample)
+
+
+def temperature_offset_K(run, sample: str | None) -> float:
+    """The sample's temperature minus the thermocouple's, as its position was calibrated
+    when the run started (0: not calibrated, or a one-sample run)."""
+    return float(entry(run, sample).get(OFFSET, 0.0))

@@ -1,0 +1,157 @@
+"""Per-pellet accuracy of a run of several pellets: the documented flow (open, then short
+fixtures in every position, then the pellets; examples/multisample.toml) on `sim-multi`,
+trimmed to three oxide pellets at three plateaus, gives each pellet's activation energies
+and t_ion against its own truth within the tolerances of one sample (Ea 1 %, t_ion 0.005:
+tests/analysis/test_analyze.py), because the bench's per-position temperature
+calibration is applied; a calibration off by d moves Ea by about 2 d / T."""
+
+from __future__ import annotations
+
+import json
+import math
+import sqlite3
+import tomllib
+
+import numpy as np
+import pytest
+import tomli_w
+
+from labctl.analysis.analysis import analyze
+from labctl.analysis.dataset import run_datasets
+from labctl.bench import open_bench, parse_bench
+from labctl.recipe import parse_recipe
+from labctl.runner import Runner
+from labctl.simulators import builtin_benches
+from labctl.simulators.physics.sample import SampleModel
+from labctl.simulators.physics.sample_file import locate
+from labctl.store import Store
+
+# A holder whose positions sit several kelvin off the thermocouple (uncalibrated, Ea comes
+# out 1.6-2.4 % off), calibrated to within 0.1 K of that truth
+TRUTH_K = {"A": -6.0, "B": 5.0, "C": -8.0}
+CALIBRATED_K = {"A": -5.9, "B": 5.1, "C": -8.1}
+SAMPLES = {"YSZ-A": ("A", "ysz"), "8YSZ-B": ("B", "8ysz"), "MIEC-C": ("C", "mixed-conductor")}
+FIXTURE = """[sample]
+name = "{0} fixtures"
+[roles]
+switch = "matrix"
+[[steps]]
+protocol = "fixture_compensation"
+fixture = "{0}"
+points_per_decade = 5
+"""
+SAMPLE = """
+[[samples]]
+name = "{0}"
+pellet = "{1}"
+thickness_m = {2}
+area_m2 = 1.0e-4
+"""
+RECIPE = "[sample]\nname = \"three pellets\"\n" + "".join(
+    SAMPLE.format(name, pellet, 0.5e-3 if pellet == "C" else 1.0e-3)
+    for name, (pellet, _) in SAMPLES.items()) + """
+[program]
+temperatures_C = [350, 400, 450]
+ramp_C_per_min = 10.0
+stabilize = { band_K = 0.5, window_s = 120.0, poll_s = 10.0, reference_Hz = 1000.0, max_z_drift_per_s = 2.0e-5 }
+
+[[program.body]]
+protocol = "eis"
+start_Hz = 1.0e6
+stop_Hz = 0.1
+points_per_decade = 5
+amplitude_V = 0.02
+adaptive_low_frequency = true
+
+[[program.body]]
+protocol = "dc_polarization"
+samples = ["MIEC-C"]
+voltage_V = 0.5
+current_limit_A = 1.0e-3
+max_duration_s = 7200.0
+"""
+
+
+def bench_config(tmp_path):
+    """sim-multi started at the first plateau, its pellets' truth and calibration as above."""
+    data = tomllib.loads(builtin_benches()["sim-multi"].read_text())
+    data["simulation"]["start_temperature_C"] = 350.0
+    for pellet, offset in TRUTH_K.items():
+        data["simulation"]["pellets"][pellet]["offset_K"] = offset
+        data["positions"][pellet]["temperature_offset_K"] = CALIBRATED_K[pellet]
+    path = tmp_path / "holder.toml"
+    path.write_text(tomli_w.dumps(data))
+    return parse_bench(path.read_text(), str(path))
+
+
+def run(bench, db, text: str) -> int:
+    runner = Runner(parse_recipe(text, bench.config), bench, db)
+    try:
+        assert runner.start().result() == "done", runner.reason
+        return runner.run_id
+    finally:
+        runner.close()
+
+
+@pytest.fixture(scope="module")
+def measured(tmp_path_factory):
+    """The fixtures, then the pellets, on one bench (same name: the standards apply)."""
+    tmp_path = tmp_path_factory.mktemp("accuracy")
+    db = tmp_path / "lab.sqlite"
+    with open_bench(bench_config(tmp_path)) as bench:
+        world = bench.simulation.world
+        for fixture, z in (("open", math.inf), ("short", 0.0)):
+            world.fixtures.update({pellet: z for pellet in world.pellets})
+            run(bench, db, FIXTURE.format(fixture))
+        world.fixtures.clear()
+        run_id = run(bench, db, RECIPE)
+    return db, run_id
+
+
+def analyses(db, run_id) -> dict:
+    with Store.open(db) as store:
+        datasets, left_out = run_datasets(store, run_id)
+    assert left_out == []
+    return {name: analyze(data) for name, data in datasets.items()}
+
+
+def test_each_pellets_activation_energies_and_t_ion_match_its_own_truth(measured):
+    db, run_id = measured
+    for name, analysis in analyses(db, run_id).items():
+        truth = SampleModel.from_toml(locate(SAMPLES[name][1]))
+        result = analysis.to_json()
+        print(f"\n{name}: Ea bulk {result['Ea_bulk_eV']:.4f} (truth {truth.bulk.Ea_eV}), "
+              f"gb {result['Ea_gb_eV']:.4f} ({truth.grain_boundary.Ea_eV}); t_ion "
+              f"{result['t_ion']}")
+        assert analysis.dataset.notes == []          # compensated: the standards were there
+        assert result["temperature_offset_K"] == CALIBRATED_K[SAMPLES[name][0]]
+        assert result["Ea_bulk_eV"] == pytest.approx(truth.bulk.Ea_eV, rel=0.01), name
+        assert result["Ea_gb_eV"] == pytest.approx(truth.grain_boundary.Ea_eV, rel=0.01), name
+        for T, t_ion in zip(result["temperatures_K"], result["t_ion"]):
+            assert t_ion == pytest.approx(truth.ionic_transference_number(T), abs=0.005), name
+
+
+def test_the_recorded_calibration_is_what_moves_the_temperatures(measured):
+    """Each sample's table in the run keeps its position's offset; analysed with one 4 K
+    higher (rewritten in the store), every plateau is 4 K hotter and Ea grows by about
+    2 * 4 K / T."""
+    db, run_id = measured
+    before = analyses(db, run_id)
+    with Store.open(db) as store:
+        sample = store.run(run_id).sample
+        assert {t["name"]: t["temperature_offset_K"] for t in sample["samples"]} == {
+            name: CALIBRATED_K[pellet] for name, (pellet, _) in SAMPLES.items()}
+        for table in sample["samples"]:
+            table["temperature_offset_K"] += 4.0
+    with sqlite3.connect(db) as connection:
+        connection.execute("UPDATE runs SET sample_json = ? WHERE id = ?",
+                           (json.dumps(sample), run_id))
+    connection.close()
+    after = analyses(db, run_id)
+    for name, analysis in after.items():
+        T = np.array(analysis.to_json()["temperatures_K"])
+        assert T - before[name].to_json()["temperatures_K"] == pytest.approx(4.0)
+        expected = 2 * 4.0 / np.mean(T)
+        for c in ("bulk", "gb"):
+            moved = analysis.arrhenius[c].Ea_eV / before[name].arrhenius[c].Ea_eV - 1
+            assert moved == pytest.approx(expected, rel=0.25), (name, c)
