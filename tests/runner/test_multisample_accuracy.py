@@ -1,6 +1,7 @@
 """Per-pellet accuracy of a run of several pellets: the documented flow (open, then short
-fixtures in every position, then the pellets; examples/multisample.toml) on `sim-multi`,
-trimmed to three oxide pellets at three plateaus, gives each pellet's activation energies
+fixtures in every position, then the pellets: examples/fixture-open.toml,
+fixture-short.toml, multisample.toml) on `sim-multi`, the example trimmed to its three
+oxide pellets at three plateaus, gives each pellet's activation energies
 and t_ion against its own truth within the tolerances of one sample (Ea 1 %, t_ion 0.005:
 tests/analysis/test_analyze.py), because the bench's per-position temperature
 calibration is applied; a calibration off by d moves Ea by about 2 d / T."""
@@ -10,6 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import tomllib
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -31,45 +33,20 @@ from labctl.store import Store
 TRUTH_K = {"A": -6.0, "B": 5.0, "C": -8.0}
 CALIBRATED_K = {"A": -5.9, "B": 5.1, "C": -8.1}
 SAMPLES = {"YSZ-A": ("A", "ysz"), "8YSZ-B": ("B", "8ysz"), "MIEC-C": ("C", "mixed-conductor")}
-FIXTURE = """[sample]
-name = "{0} fixtures"
-[roles]
-switch = "matrix"
-[[steps]]
-protocol = "fixture_compensation"
-fixture = "{0}"
-points_per_decade = 5
-"""
-SAMPLE = """
-[[samples]]
-name = "{0}"
-pellet = "{1}"
-thickness_m = {2}
-area_m2 = 1.0e-4
-"""
-RECIPE = "[sample]\nname = \"three pellets\"\n" + "".join(
-    SAMPLE.format(name, pellet, 0.5e-3 if pellet == "C" else 1.0e-3)
-    for name, (pellet, _) in SAMPLES.items()) + """
-[program]
-temperatures_C = [350, 400, 450]
-ramp_C_per_min = 10.0
-stabilize = { band_K = 0.5, window_s = 120.0, poll_s = 10.0, reference_Hz = 1000.0, max_z_drift_per_s = 2.0e-5 }
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
-[[program.body]]
-protocol = "eis"
-start_Hz = 1.0e6
-stop_Hz = 0.1
-points_per_decade = 5
-amplitude_V = 0.02
-adaptive_low_frequency = true
 
-[[program.body]]                 # the mixed conductor's t_ion (and R_e, for its fits)
-protocol = "dc_polarization"
-samples = ["MIEC-C"]
-voltage_V = 0.5
-current_limit_A = 1.0e-3
-max_duration_s = 7200.0
-"""
+def trimmed_example() -> str:
+    """examples/multisample.toml with the oxide pellets at three plateaus, the mixed
+    conductor's polarization alone (the others' t_ion is ~1)."""
+    data = tomllib.loads((EXAMPLES / "multisample.toml").read_text())
+    data["samples"] = [dict(s, at_C=[350, 400, 450]) for s in data["samples"]
+                       if s["name"] in SAMPLES]
+    data["program"]["temperatures_C"] = [350, 400, 450]
+    for step in data["program"]["body"]:
+        if step["protocol"] == "dc_polarization":
+            step["samples"] = ["MIEC-C"]
+    return tomli_w.dumps(data)
 
 
 def bench_config(tmp_path):
@@ -92,8 +69,9 @@ def measured(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("accuracy")
     db, config = tmp_path / "lab.sqlite", bench_config(tmp_path)
     for fixture in ("open", "short"):
-        run(with_simulation(config, None, None, fixture), db, FIXTURE.format(fixture))
-    run_id = run(config, db, RECIPE)
+        run(with_simulation(config, None, None, fixture), db,
+            (EXAMPLES / f"fixture-{fixture}.toml").read_text())
+    run_id = run(config, db, trimmed_example())
     return db, run_id, analyses(db, run_id)
 
 
