@@ -114,8 +114,9 @@ def from_store(store: Store, run_id: int, sample: str | None = None) -> Dataset:
             notes += [note] if note else []
             order = np.argsort(spectrum["frequency_Hz"])[::-1]
             measured = spectrum["temperature_K"][np.isfinite(spectrum["temperature_K"])]
+            T = float(measured.mean()) if measured.size else source.temperature_K
             plateaus.append(Plateau(
-                (float(measured.mean()) if measured.size else source.temperature_K) + offset_K,
+                T if T is None else T + offset_K,   # None: no furnace
                 source.path or f"step {source.seq}",
                 spectrum["frequency_Hz"][order], z[order],
                 registry.result_of(source.kind, source.result).kk_ok

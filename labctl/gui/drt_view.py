@@ -78,8 +78,9 @@ class DrtPlot(PlotPanel):
                     if points.size < MIN_POINTS:
                         continue
                     measured = points["temperature_K"][np.isfinite(points["temperature_K"])]
-                    T = (float(measured.mean()) if measured.size else step.temperature_K) \
-                        + runsamples.temperature_offset_K(run, step.sample)
+                    T = float(measured.mean()) if measured.size else step.temperature_K
+                    if T is not None:        # the sample's: its position's calibration
+                        T += runsamples.temperature_offset_K(run, step.sample)
                     try:
                         result = drt(points["frequency_Hz"], points["impedance_Ohm"])
                     except (ValueError, np.linalg.LinAlgError) as exc:
