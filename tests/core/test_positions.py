@@ -52,3 +52,16 @@ def test_positions_need_a_switch_that_names_them():
     text = MULTI.split("[instruments.matrix]")[0] + "[positions.A]\ntemperature_offset_K = 1.0\n"
     assert problems(text) == {(line_of(text, "[positions.A]"), "positions.A"):
                               "no switch's channel map names pellet 'A' (names: none)"}
+
+
+def test_labctl_sim_writes_the_holders_calibration_into_the_bench_it_serves(tmp_path):
+    from labctl.bench import load_bench
+    from labctl.simulators.bench import SimBench
+
+    config = load_bench("sim-multi")
+    simulation = SimBench.from_config(config)
+    served = {name: f"TCPIP::127.0.0.1::{5025 + i}::SOCKET"
+              for i, name in enumerate(simulation.devices)}
+    simulation.write_bench(tmp_path / "served.toml", served, config)
+    assert load_bench(tmp_path / "served.toml").temperature_offsets_K == \
+        config.temperature_offsets_K == {"A": -1.9, "B": 1.6, "C": -3.1, "D": 0.9}
