@@ -11,9 +11,10 @@ was; of a sample at a calibrated pellet position, plus the position's
 its protocol result (V, I_0, I_ss), the result of its Hebb-Wagner polarization (electronic
 parts), and the stability-window sweep with its onsets.
 From files: the temperature is the caller's, else the `temperature_K` labctl writes
-in the file's comments (plus the sample's `temperature_offset_K` there), else a number with `C` or `K` at the end of the file name
-(`pellet_350C.z`, `s-140deg.txt`); the geometry is the caller's, else the `thickness_m` and `area_m2` of
-the sample that labctl writes in the comments.
+in the file's comments (plus the sample's `temperature_offset_K` there), else a number
+with `C` or `K` at the end of the file name (`pellet_350C.z`, `s-140deg.txt`); the
+geometry is the caller's, else the `thickness_m` and `area_m2` of the sample that labctl
+writes in the comments.
 
 A run with several samples (`sample_json` = `{"name": run, "samples": [{"name", "thickness_m",
 "area_m2", ...}, ...]}`, each step naming its sample) gives one dataset per sample
