@@ -25,7 +25,7 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "multisample.toml"
 
 def simulated_s(text: str, db: Path, side_by_side: bool = True) -> float:
     """Bench-clock seconds the recipe `text` takes on `sim-multi` (the run must end done)."""
-    from labctl import runsamples
+    from labctl import several_samples
     from labctl.bench import load_bench, open_bench
     from labctl.recipe import parse_recipe
     from labctl.runner import Runner
@@ -33,7 +33,7 @@ def simulated_s(text: str, db: Path, side_by_side: bool = True) -> float:
     config = load_bench("sim-multi")
     recipe = parse_recipe(text, config, source=str(db.with_suffix(".toml")))
     if not side_by_side:
-        runsamples.side_by_side = lambda steps, wiring: False
+        several_samples.side_by_side = lambda steps, wiring: False
     with open_bench(config) as bench, Runner(recipe, bench, db) as runner:
         t0 = bench.clock.now()
         status = runner.start().result()

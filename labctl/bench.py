@@ -8,6 +8,9 @@ options = { timeout_s = 5.0 }                # link settings and driver options
 limits = { voltage_V = 5.0, current_A = 0.01 }
 interlocks = { compliance = { max_s = 60, action = "pause" } }   # see labctl.interlocks
 
+[positions.A]                                # a switched bench: a pellet position's
+temperature_offset_K = -1.8                  #   calibration (labctl.positions)
+
 [simulation]                                 # optional: for `sim://NAME` resources
 sample = "my-sample.toml"                    # default: the shipped sample
 seed = 0
@@ -33,7 +36,9 @@ from labctl.configfile import Problems, is_number, parse_toml, read_text, unknow
 from labctl.errors import (BenchOpenError, ConfigError, InstrumentError, LabctlError,
                            RangeError, SafeStateError, describe)
 from labctl.interlocks import parse as parse_interlocks
+from labctl.positions import read_positions
 from labctl.registry import load_driver
+from labctl.routing import Wiring
 from labctl.simulators import builtin_benches
 from labctl.transport import LinkSettings, resource_problem
 from labctl.units import C_to_K, K_to_C
@@ -66,6 +71,7 @@ class BenchConfig:
     source: str
     instruments: dict[str, InstrumentSpec]
     simulation: dict[str, Any] = field(default_factory=dict)
+    temperature_offsets_K: dict[str, float] = field(default_factory=dict)   # pellet -> K
     text: str = field(default="", repr=False, compare=False)  # to locate errors found later
 
     @property
@@ -81,8 +87,9 @@ def parse_bench(text: str, source: str = "<bench>") -> BenchConfig:
 def bench_from_data(data: dict[str, Any], source: str, text: str = "") -> BenchConfig:
     """Validate parsed bench data (`text` lets errors name their lines)."""
     errors = Problems(source, text)
-    for key in unknown(data, {"instruments", "simulation"}):
-        errors.add("unknown table (expected [instruments.NAME] or [simulation])", key)
+    for key in unknown(data, {"instruments", "simulation", "positions"}):
+        errors.add("unknown table (expected [instruments.NAME], [positions.PELLET] or "
+                   "[simulation])", key)
     simulation = data.get("simulation", {})
     if not isinstance(simulation, dict):
         errors.add("must be a table", "simulation")
@@ -106,8 +113,9 @@ def bench_from_data(data: dict[str, Any], source: str, text: str = "") -> BenchC
                     spec.options, set(instruments)):
                 table, _, key = f"instruments.{spec.name}.options.{key}".rpartition(".")
                 errors.add(problem, table, key)
+    offsets = read_positions(data.get("positions"), Wiring.of(instruments).pellets(), errors)
     errors.raise_if_any()
-    return BenchConfig(source, instruments, simulation, text)
+    return BenchConfig(source, instruments, simulation, offsets, text)
 
 
 def _instrument(name: str, table: Any, errors: Problems) -> InstrumentSpec | None:

@@ -156,7 +156,8 @@ class _Reader:
         steps = tuple(self._limits(*planned, roles) for planned in plan)
         if self.samples:
             check_routes(self.samples, plan, roles, self.bench, self.errors)
-            sample = run_sample(self.samples, sample, str(run.get("name", self.default_name)))
+            sample = run_sample(self.samples, sample, str(run.get("name", self.default_name)),
+                                self.bench.temperature_offsets_K)
             self.errors.items, self.errors.warnings = map(once, (self.errors.items,
                                                                self.errors.warnings))
         self.errors.raise_if_any()

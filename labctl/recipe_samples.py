@@ -13,7 +13,9 @@ The program stabilizes once per plateau (with `reference_Hz`, every pellet's |Z|
 own thermometer), then runs its body for each sample measured there, in file order;
 standalone [[steps]] run for every sample. A body step may name the samples it is for
 (`samples = ["YSZ-A"]`). Positions carry the sample: `program[2]/YSZ-A/eis`. The run's
-sample metadata is `{"name": ..., "samples": [<each table but at_C and protocol tables>]}`.
+sample metadata is `{"name": ..., "samples": [<each table but at_C and protocol tables>]}`,
+each with its pellet position's `temperature_offset_K` where the bench calibrates it
+(`labctl.positions`).
 Validation: each pellet must be wired to every switched instrument its steps use, and the
 joins a step needs must be allowed together (`labctl.routing.Wiring`).
 """
@@ -25,6 +27,7 @@ from typing import Any
 
 from labctl import plausible, registry
 from labctl.configfile import Problems, is_number, shown
+from labctl.positions import OFFSET
 from labctl.protocols import _params
 from labctl.routing import Wiring
 
@@ -55,7 +58,10 @@ def check_metadata(table: dict[str, Any], where: str, errors: Problems) -> None:
     if not isinstance(table.get("name"), str) or not table.get("name", "").strip():
         errors.add("required, a non-empty string", where, "name")
     for key, value in table.items():
-        if key in GEOMETRY:
+        if key == OFFSET:
+            errors.add(f"a pellet position's calibration, not the sample's: [positions.PELLET] "
+                       f"{OFFSET} in the bench file", where, key)
+        elif key in GEOMETRY:
             if not (is_number(value) and value > 0):
                 errors.add(f"must be a positive number (SI units), got {shown(value)}",
                            where, key)
@@ -143,11 +149,15 @@ def check_temperatures(samples: list[SampleEntry], temperatures: list[float],
                            entry.where, "at_C")
 
 
-def run_sample(samples: list[SampleEntry], sample: dict[str, Any], default: str) -> dict:
-    """The run's sample metadata: the run-level name and every sample's table."""
+def run_sample(samples: list[SampleEntry], sample: dict[str, Any], default: str,
+               offsets_K: dict[str, float]) -> dict:
+    """The run's sample metadata: the run-level name and every sample's table, with its
+    position's temperature offset where `offsets_K` ({pellet: K}, the bench's) has one."""
     return {"name": str(sample.get("name", default)), **{k: v for k, v in sample.items()
                                                          if k != "name"},
-            "samples": [dict(s.metadata, pellet=s.pellet) for s in samples]}
+            "samples": [dict(s.metadata, pellet=s.pellet,
+                             **({OFFSET: offsets_K[s.pellet]} if s.pellet in offsets_K else {}))
+                        for s in samples]}
 
 
 def check_routes(samples: list[SampleEntry], plan: list[tuple], roles: dict[str, str],

@@ -31,8 +31,13 @@ class Wiring:
     def from_config(cls, config: Any) -> Wiring:
         """The switches of bench config `config` whose channel map is valid (the bench's
         own validation reports the others)."""
+        return cls.of(config.instruments)
+
+    @classmethod
+    def of(cls, instruments: Mapping[str, Any]) -> Wiring:
+        """The switches among `instruments` ({name: InstrumentSpec}), as `from_config`."""
         switches = {}
-        for name, spec in config.instruments.items():
+        for name, spec in instruments.items():
             driver = registry.load_driver(spec.driver)
             if isinstance(driver, type) and issubclass(driver, SwitchMatrix):
                 try:
@@ -90,6 +95,14 @@ class Router:
         self._set = {name: frozenset() for name in self.switches}  # as last switched
         lock = threading.RLock()
         self.exclusive = exclusive or (lambda: lock)
+
+    def open_all(self) -> None:
+        """Every switch open (read back), what the lanes start from: a run before may have
+        left channels closed (a fixture run its last position)."""
+        with self.exclusive():
+            for name, switch in self.switches.items():
+                switch.connect(frozenset())
+                self._set[name] = frozenset()
 
     def route(self, sample: str, instruments: Iterable[str]) -> None:
         """This lane's `instruments` joined to `sample`'s pellet (what it joined before

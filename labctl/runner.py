@@ -293,6 +293,7 @@ class Runner(SeveralSamples):
             self._context = self._new_context(store)
             self.watchdog.reset(self.bench.clock.now(), self.bench.config.instruments)
             try:
+                self._open_switches()
                 self._steps(store, run_id, todo)
                 with self._cond:
                     self._gate()             # a last pause or abort before the run closes

@@ -191,7 +191,8 @@ def _run(spec: dict[str, Any], wait: bool, report) -> Any:
             yield server
 
     return execute(spec.get("recipe"), spec["bench"], db=spec["db"], seed=spec.get("seed"),
-                   sample=spec.get("sample"), resume=spec.get("resume"),
+                   sample=spec.get("sample"), fixture=spec.get("fixture"),
+                   resume=spec.get("resume"),
                    speed=spec.get("speed"), console=Console(force_terminal=False),
                    serve=serve)
 

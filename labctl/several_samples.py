@@ -33,6 +33,11 @@ class SeveralSamples:
         self._router = self._wiring and Router(self.bench, self._wiring, pellets,
                                                self._lanes.exclusive)
 
+    def _open_switches(self) -> None:
+        """A run of several samples starts with every switch open (`Router.open_all`)."""
+        if self._router is not None:
+            self._router.open_all()
+
     def _run_block(self, steps: list[Any]) -> None:
         """Steps of one plateau: side by side if they can be, else one after the other."""
         if side_by_side(steps, self._wiring):

@@ -31,12 +31,16 @@ def pellet(name: str) -> SampleModel:
 
 
 def write_run(db, pellets=tuple(PELLETS), temperatures_C=TEMPERATURES_C, seed: int = 0,
-              failed=()) -> int:
+              failed=(), offsets_K=None, calibrated_K=None) -> int:
     """Per plateau and pellet an impedance spectrum and a DC polarization (spectra of the
-    pellets in `failed` end 'failed'); the run's id."""
+    pellets in `failed` end 'failed'); the run's id. A pellet of `offsets_K` sits that far
+    from the thermocouple (stored temperatures: the thermocouple's), one of `calibrated_K`
+    has that calibrated offset in its sample table."""
     rng = np.random.default_rng(seed)
     truths = {name: pellet(name) for name in pellets}
-    samples = [{"name": n, "thickness_m": m.sample.thickness_m, "area_m2": m.sample.area_m2}
+    offsets_K, calibrated_K = offsets_K or {}, calibrated_K or {}
+    samples = [{"name": n, "thickness_m": m.sample.thickness_m, "area_m2": m.sample.area_m2,
+                **({"temperature_offset_K": calibrated_K[n]} if n in calibrated_K else {})}
                for n, m in truths.items()]
     with Store.open(db) as store:
         run = store.create_run("furnace day", "", {}, {"name": "furnace day",
@@ -44,27 +48,29 @@ def write_run(db, pellets=tuple(PELLETS), temperatures_C=TEMPERATURES_C, seed: i
         for k, celsius in enumerate(temperatures_C, start=1):
             T = C_to_K(celsius)
             for name, truth in truths.items():
-                _spectrum(store, run, f"program[{k}]/eis", name, truth, T, rng,
+                at = T + offsets_K.get(name, 0.0)
+                _spectrum(store, run, f"program[{k}]/eis", name, truth, T, at, rng,
                           "failed" if name in failed else "done")
-                _polarization(store, run, f"program[{k}]/dc_polarization", name, truth, T)
+                _polarization(store, run, f"program[{k}]/dc_polarization", name, truth, T, at)
         store.finish_run(run, "done")
     return run
 
 
-def _spectrum(store, run, path, name, truth, T, rng, status) -> None:
-    z = truth.add_noise(truth.impedance(F_HZ, T), rng, F_HZ)
+def _spectrum(store, run, path, name, truth, T, at, rng, status) -> None:
+    """Measured at thermocouple temperature T, the pellet at `at`."""
+    z = truth.add_noise(truth.impedance(F_HZ, at), rng, F_HZ)
     step = store.start_step(run, "eis", {}, T, path=path, sample=name)
     store.add_impedance(step, {"time_s": np.arange(F_HZ.size, dtype=float),
                                "frequency_Hz": F_HZ, "impedance_Ohm": z,
                                "amplitude_V": 0.02}, temperature_K=T)
-    r = truth.resistances(T)
+    r = truth.resistances(at)
     store.finish_step(step, status, {"r_ion_Ohm": float(r["bulk"] + r["grain_boundary"])})
 
 
-def _polarization(store, run, path, name, truth, T) -> None:
+def _polarization(store, run, path, name, truth, T, at) -> None:
     t = np.geomspace(0.1, 3600.0, 60)
-    i = truth.step_current(VOLTAGE_V, t, T)
-    iss = VOLTAGE_V / truth.resistances(T)["electronic"]
+    i = truth.step_current(VOLTAGE_V, t, at)
+    iss = VOLTAGE_V / truth.resistances(at)["electronic"]
     step = store.start_step(run, "dc_polarization", {"voltage_V": VOLTAGE_V}, T, path=path,
                             sample=name)
     store.add_dc(step, {"time_s": t, "voltage_V": np.full(t.size, VOLTAGE_V),

@@ -13,6 +13,12 @@ An Arrhenius fit takes only the temperatures where the spectrum holds its arc ("
 apex inside the measured range, R known to 20 %; the total where R_bulk + R_gb, with their
 correlation, is known to 20 % and both arcs are seen), weighted by the errors of R; the
 notes name the others.
+With the plateau's DC polarization (blocking electrodes: R_e = V / I_ss), the electronic
+leak of the pellet circuit is held at that R_e (`ELECTRONIC_FIXED`): a spectrum that ends
+before the electrode's response meets R_e cannot tell the leak from smaller arcs (a mixed
+conductor of t_ion 0.84-0.95 fitted with a free leak gives its arcs 2-23 % low and its
+bulk and grain-boundary Ea 2-5 % high); a bound I_ss (not steady, below resolution)
+leaves it free.
 A run with Li+ transference steps (Li | electrolyte | Li, non-blocking) is fitted by
 default with bulk + interface, `LI_CELL_CIRCUIT`, whose second arc is the electrode's.
 With the DRT of each spectrum and no circuit given, a spectrum whose DRT has more arc-like
@@ -42,6 +48,7 @@ from labctl.analysis.fit import OFFSET_CIRCUIT, FitResult, fit, offset_only
 
 DEFAULT_ARCS = 2                               # bulk, grain boundary
 ARC_MIN_EXPONENT = 0.6     # a DRT process with a lower Cole-Cole n is diffusion-like, no arc
+ELECTRONIC_FIXED = 1e-6    # relative width of the leak's bounds around the polarization's R_e
 
 
 def pellet_circuit(arcs: int) -> str:
@@ -146,6 +153,7 @@ class Analysis:
             "source": self.dataset.source,
             "circuit": self.circuit,
             "temperatures_K": self.temperatures_K.tolist(),
+            "temperature_offset_K": self.dataset.temperature_offset_K,
             "R_bulk_ohm": _list([p.R_Ohm["bulk"] for p in self.plateaus]),
             "R_gb_ohm": _list([p.R_Ohm["gb"] for p in self.plateaus]),
             "R_bulk_std_ohm": _list([p.R_std_Ohm["bulk"] for p in self.plateaus]),
@@ -210,7 +218,8 @@ def analyze(dataset: Dataset, circuit: str | None = None,
         result = (automatic and offset_only(plateau.frequency_Hz, plateau.impedance_Ohm)
                   or fit(plateau.frequency_Hz, plateau.impedance_Ohm,
                          Circuit(pellet_circuit(arcs) if arcs else circuit),
-                         previous=previous, processes=processes))
+                         previous=previous, processes=processes,
+                         bounds=_electronic_leak(plateau, arcs)))
         elapsed = time.perf_counter() - started
         previous = result if result.success and result.circuit != OFFSET_CIRCUIT else previous
         results.append(_plateau(plateau, result, elapsed, cell, assigned))
@@ -222,6 +231,16 @@ def analyze(dataset: Dataset, circuit: str | None = None,
         rel = np.array([p.R_std_Ohm[c] for p in results])[used] / R
         arrhenius[c] = q.arrhenius(T[used], 1 / R, rel)
     return Analysis(dataset, circuit, results, arrhenius, carrier_density_per_m3)
+
+
+def _electronic_leak(plateau: Plateau, arcs: int) -> dict | None:
+    """Bounds holding the pellet circuit's (`arcs` > 0) leak at the plateau's R_e = V/I_ss
+    from its polarization (None: no such polarization, or I_ss only a bound)."""
+    pol = plateau.polarization
+    if not (arcs and pol and not pol.Iss_is_bound and pol.Iss_A > 0 and pol.voltage_V > 0):
+        return None
+    r_e = pol.voltage_V / pol.Iss_A
+    return {f"R{arcs + 2}": (r_e * (1 - ELECTRONIC_FIXED), r_e * (1 + ELECTRONIC_FIXED))}
 
 
 def _plateau(plateau: Plateau, result: FitResult, elapsed: float, cell: float | None,

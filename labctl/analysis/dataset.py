@@ -6,13 +6,15 @@ From the store, by what each measurement's protocol declares it provides
 steps skipped; compensated with the fixture standards its step recorded,
 labctl.compensation: raw points stay in the store, a step without standards is named in
 the notes) at the mean temperature measured during it (the step's nominal one when none
-was), the polarization of the same plateau with
+was; of a sample at a calibrated pellet position, plus the position's
+`temperature_offset_K`: `labctl.positions`), the polarization of the same plateau with
 its protocol result (V, I_0, I_ss), the result of its Hebb-Wagner polarization (electronic
 parts), and the stability-window sweep with its onsets.
 From files: the temperature is the caller's, else the `temperature_K` labctl writes
-in the file's comments, else a number with `C` or `K` at the end of the file name
-(`pellet_350C.z`, `s-140deg.txt`); the geometry is the caller's, else the `thickness_m` and `area_m2` of
-the sample that labctl writes in the comments.
+in the file's comments (plus the sample's `temperature_offset_K` there), else a number
+with `C` or `K` at the end of the file name (`pellet_350C.z`, `s-140deg.txt`); the
+geometry is the caller's, else the `thickness_m` and `area_m2` of the sample that labctl
+writes in the comments.
 
 A run with several samples (`sample_json` = `{"name": run, "samples": [{"name", "thickness_m",
 "area_m2", ...}, ...]}`, each step naming its sample) gives one dataset per sample
@@ -78,6 +80,7 @@ class Dataset:
     window: Window | None = None
     source: str = ""
     notes: list[str] = field(default_factory=list)
+    temperature_offset_K: float = 0.0   # added to the thermocouple's (a calibrated position)
 
 
 def from_store(store: Store, run_id: int, sample: str | None = None) -> Dataset:
@@ -93,6 +96,7 @@ def from_store(store: Store, run_id: int, sample: str | None = None) -> Dataset:
         key = (step.path or "").rpartition("/")[0] or f"T={step.temperature_K}"
         groups.setdefault(key, []).append(step)
     plateaus, window, notes = [], None, []
+    offset_K = runsamples.temperature_offset_K(run, sample)
     for key, group in groups.items():
         eis = [s for s in group if s.kind in registry.providing(SPECTRUM)]
         dc = [s for s in group if s.kind in registry.providing(POLARIZATION) and s.result]
@@ -110,8 +114,9 @@ def from_store(store: Store, run_id: int, sample: str | None = None) -> Dataset:
             notes += [note] if note else []
             order = np.argsort(spectrum["frequency_Hz"])[::-1]
             measured = spectrum["temperature_K"][np.isfinite(spectrum["temperature_K"])]
+            T = float(measured.mean()) if measured.size else source.temperature_K
             plateaus.append(Plateau(
-                float(measured.mean()) if measured.size else source.temperature_K,
+                T if T is None else T + offset_K,   # None: no furnace
                 source.path or f"step {source.seq}",
                 spectrum["frequency_Hz"][order], z[order],
                 registry.result_of(source.kind, source.result).kk_ok
@@ -125,7 +130,7 @@ def from_store(store: Store, run_id: int, sample: str | None = None) -> Dataset:
     return Dataset(run.name if sample is None else f"{run.name}: {sample}",
                    geometry.get("thickness_m"), geometry.get("area_m2"),
                    sorted(plateaus, key=lambda p: p.temperature_K), window,
-                   f"{store.path} {where}", notes)
+                   f"{store.path} {where}", notes, offset_K)
 
 
 def run_datasets(store: Store, run_id: int) -> tuple[dict[str | None, Dataset], list[str]]:
@@ -162,7 +167,8 @@ def _window(store: Store, step) -> Window:
 
 _NAME_TEMPERATURE = re.compile(r"(?<![0-9A-Za-z])(-?\d+(?:\.\d+)?)\s*(C|K|degC|deg)$", re.IGNORECASE)
 _NUMBER = r"(-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)"
-_COMMENT_TEMPERATURE = re.compile(r"temperature_K\s+" + _NUMBER)
+_COMMENT_TEMPERATURE = re.compile(r"(?<!_)temperature_K\s+" + _NUMBER)
+_COMMENT_OFFSET = re.compile(r'"temperature_offset_K":\s*' + _NUMBER)
 _COMMENT_GEOMETRY = {key: re.compile(rf'"{key}":\s*' + _NUMBER) for key in ("thickness_m", "area_m2")}
 
 
@@ -206,7 +212,8 @@ def _one_geometry(geometries: dict) -> tuple[float, float]:
 def _temperature(path: Path, comments: str) -> float:
     found = _COMMENT_TEMPERATURE.search(comments)
     if found:
-        return float(found.group(1))
+        offset = _COMMENT_OFFSET.search(comments)
+        return float(found.group(1)) + (float(offset.group(1)) if offset else 0.0)
     found = _NAME_TEMPERATURE.search(path.stem)
     if found:
         value = float(found.group(1))

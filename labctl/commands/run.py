@@ -35,6 +35,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="sample TOML file or a shipped sample's name (ysz, li-peo, ...) "
                              "for a simulated bench (its ground truth)")
     parser.add_argument("--seed", type=arguments.seed, help="noise seed of a simulated bench")
+    parser.add_argument("--fixture", choices=("open", "short"),
+                        help="a simulated bench with this fixture in every pellet's place "
+                             "(for the fixture_compensation protocol's runs)")
     parser.add_argument("--speed", type=float, metavar="X",
                         help="the instruments are `labctl sim --speed X`: the run's clock "
                              "runs X times faster than real time too; a simulated bench "
@@ -61,14 +64,15 @@ def handler(args: argparse.Namespace) -> int:
     if (args.recipe is None) == (args.resume is None):
         raise ConfigError("give a RECIPE file or --resume RUN_ID (one of them)")
     db = db_path(args.db)
-    config = with_simulation(load_bench(args.bench), args.seed, args.sample)
+    config = with_simulation(load_bench(args.bench), args.seed, args.sample, args.fixture)
     _clock(config, args.speed)
     if args.recipe is not None:          # every problem here, before a process starts
         from labctl.recipe import load_recipe
         for warning in load_recipe(args.recipe, config).warnings:
             print(f"labctl: warning: {warning}", file=sys.stderr)
     spec = {"recipe": args.recipe, "bench": args.bench, "db": str(db), "seed": args.seed,
-            "sample": args.sample, "resume": args.resume, "speed": args.speed}
+            "sample": args.sample, "fixture": args.fixture, "resume": args.resume,
+            "speed": args.speed}
     process = spawn(spec, wait_for_client=not args.detach)
     if args.detach:
         run_id = process.until("run")
@@ -92,8 +96,8 @@ class Outcome:
 
 def execute(recipe_path: str | Path | None, bench_name: str | Path, *, db: str | Path | None,
             seed: int | None = None, sample: str | Path | None = None,
-            resume: int | None = None, speed: float | None = None, console=None,
-            serve=None) -> Outcome:
+            fixture: str | None = None, resume: int | None = None,
+            speed: float | None = None, console=None, serve=None) -> Outcome:
     """Validate, open the bench, run (or resume) with a progress display, print a summary
     (in this process; `serve(runner)`: a context manager held while the runner is open,
     the run process's channel)."""
@@ -107,7 +111,7 @@ def execute(recipe_path: str | Path | None, bench_name: str | Path, *, db: str |
     from labctl.store import Store, db_path
 
     db = db_path(str(db) if db else None)
-    config = with_simulation(load_bench(bench_name), seed, sample)
+    config = with_simulation(load_bench(bench_name), seed, sample, fixture)
     if resume is None:
         clock = _clock(config, speed)
         recipe = load_recipe(recipe_path, config)      # every problem before any instrument
@@ -163,19 +167,25 @@ def duration_text(seconds: float) -> str:
     return f"{seconds / 3600:.2f} h" if seconds >= 3600 else f"{seconds:.0f} s"
 
 
-def with_simulation(config, seed: int | None, sample: str | Path | None):
-    """The bench config with `--seed`/`--sample` applied to its simulation."""
+def with_simulation(config, seed: int | None, sample: str | Path | None,
+                    fixture: str | None = None):
+    """The bench config with `--seed`/`--sample`/`--fixture` applied to its simulation
+    (the fixture in the one sample's and every pellet's place)."""
     from labctl.errors import ConfigError
     from labctl.simulators.physics.sample_file import locate
 
-    if seed is None and sample is None:
+    if seed is None and sample is None and fixture is None:
         return config
     if not config.simulated:
-        raise ConfigError("--seed and --sample apply to simulated benches only",
+        raise ConfigError("--seed, --sample and --fixture apply to simulated benches only",
                           file=config.source)
-    updates = {"seed": seed} if seed is not None else {}
+    updates: dict = {"seed": seed} if seed is not None else {}
     if sample is not None:
         updates["sample"] = str(locate(sample).resolve())
+    if fixture is not None:
+        updates["fixture"] = fixture
+        updates["pellets"] = {name: {**pellet, "fixture": fixture}
+                              for name, pellet in config.simulation.get("pellets", {}).items()}
     return dataclasses.replace(config, simulation={**config.simulation, **updates})
 
 

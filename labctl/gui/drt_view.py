@@ -18,7 +18,7 @@ import numpy as np
 from pyqtgraph import siFormat
 from PySide6.QtCore import Signal
 
-from labctl import registry
+from labctl import registry, runsamples
 from labctl.analysis.drt import EXTRA_DECADES, Drt, drt
 from labctl.errors import LabctlError
 from labctl.gui.livecurve import LiveCurve
@@ -68,6 +68,7 @@ class DrtPlot(PlotPanel):
         kinds = registry.providing(SPECTRUM)
         try:
             with Store.open(store_path, create=False) as store:      # this thread's own
+                run = store.run(run_id)
                 for step in store.steps(run_id):
                     if stop.is_set():
                         return
@@ -78,6 +79,8 @@ class DrtPlot(PlotPanel):
                         continue
                     measured = points["temperature_K"][np.isfinite(points["temperature_K"])]
                     T = float(measured.mean()) if measured.size else step.temperature_K
+                    if T is not None:        # the sample's: its position's calibration
+                        T += runsamples.temperature_offset_K(run, step.sample)
                     try:
                         result = drt(points["frequency_Hz"], points["impedance_Ohm"])
                     except (ValueError, np.linalg.LinAlgError) as exc:

@@ -16,6 +16,7 @@ from scipy.constants import Boltzmann, electron_volt
 
 from labctl.gui.livecurve import LiveCurve
 from labctl.gui.plotpanel import PlotPanel, celsius, duration
+from labctl.positions import OFFSET
 from labctl.units import K_to_C
 
 SYMBOL = {"symbol": "o", "symbolSize": 5}
@@ -316,6 +317,7 @@ class ArrheniusPlot(PlotPanel):
         self.plot = self.add_plot(0, "1000 / T / K⁻¹", "")
         self.geometry: tuple[float, float] | None = None
         self.sample_geometries: dict[str, tuple[float, float] | None] = {}
+        self.sample_offsets_K: dict[str, float] = {}   # of a calibrated pellet position
         self.set_geometry(None, None)
         self._build()
 
@@ -329,15 +331,17 @@ class ArrheniusPlot(PlotPanel):
     def set_geometry(self, thickness_m: float | None, area_m2: float | None) -> None:
         """Sample thickness and area: with them the plot shows sigma*T, else T/R."""
         self.geometry = _geometry(thickness_m, area_m2)
-        self.sample_geometries = {}
+        self.sample_geometries, self.sample_offsets_K = {}, {}
         self._label()
 
     def set_samples(self, tables: list[dict]) -> None:
-        """The sample tables of a run with several (name, thickness_m, area_m2): sigma*T
-        when each has its geometry, else T/R for all."""
+        """The sample tables of a run with several (name, thickness_m, area_m2, the
+        position's temperature_offset_K): sigma*T when each has its geometry, else T/R for
+        all; each at its own temperature (thermocouple + offset)."""
         self.geometry = None
         self.sample_geometries = {t["name"]: _geometry(t.get("thickness_m"), t.get("area_m2"))
                                   for t in tables}
+        self.sample_offsets_K = {t["name"]: t.get(OFFSET, 0.0) for t in tables}
         self._label()
 
     def _sigma_T(self) -> bool:
@@ -359,6 +363,7 @@ class ArrheniusPlot(PlotPanel):
         geometry = (self.sample_geometries.get(sample) if sample is not None
                     else self.geometry) if self._sigma_T() else None
         factor = geometry[0] / geometry[1] if geometry else 1.0
+        temperature_K += self.sample_offsets_K.get(sample, 0.0)
         self._curve(sample).append(1000.0 / temperature_K,
                                    np.log10(factor * temperature_K / resistance_Ohm),
                                    temperature_K, resistance_Ohm)

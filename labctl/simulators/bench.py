@@ -96,7 +96,8 @@ class SimBench:
         return served
 
     def write_bench(self, path: Path, served: dict[str, str], config: Any) -> None:
-        """A bench file pointing at the served resources (same drivers, options, limits)."""
+        """A bench file pointing at the served resources (same drivers, options, limits,
+        pellet positions' calibration)."""
         import tomli_w
 
         instruments = {}
@@ -105,8 +106,11 @@ class SimBench:
             instruments[name] = {"driver": spec.driver, "resource": resource,
                                  **{key: dict(getattr(spec, key)) for key in ("options", "limits")
                                     if getattr(spec, key)}}
+        positions = {pellet: {"temperature_offset_K": offset}     # the holder's calibration
+                     for pellet, offset in config.temperature_offsets_K.items()}
         text = "# Written by `labctl sim`: the simulated instruments it serves.\n\n" \
-            + tomli_w.dumps({"instruments": instruments})
+            + tomli_w.dumps({"instruments": instruments, **({"positions": positions}
+                                                           if positions else {})})
         with writing(path, "bench file") as target:
             target.write_text(text, encoding="utf-8")
 

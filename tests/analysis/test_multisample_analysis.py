@@ -39,15 +39,14 @@ def test_each_pellet_against_its_own_truth(analyzed):
     for name, got in result["samples"].items():
         truth = pellet(name)
         assert got["Ea_bulk_eV"] == pytest.approx(truth.bulk.Ea_eV, rel=0.01), name
-        if got["Ea_gb_eV"] is not None:
-            assert got["Ea_gb_eV"] == pytest.approx(truth.grain_boundary.Ea_eV, rel=0.01)
+        # every pellet's, the mixed conductor's too (its leak held at the polarization's R_e)
+        assert got["Ea_gb_eV"] == pytest.approx(truth.grain_boundary.Ea_eV, rel=0.01), name
         for i, T in enumerate(got["temperatures_K"]):
             rel = 0.02 if got["arcs_resolved"][i] else 0.05
             assert got["sigma_bulk_S_per_m"][i] == pytest.approx(truth.sigma("bulk", T),
                                                                  rel=rel), name
             assert got["t_ion"][i] == pytest.approx(truth.ionic_transference_number(T),
                                                     abs=0.005), name
-    assert sum(got["Ea_gb_eV"] is not None for got in result["samples"].values()) >= 2
 
 
 def test_the_report_overlays_the_pellets_and_links_their_reports(analyzed):

@@ -20,7 +20,7 @@ def test_a_bad_bench_or_sample_is_an_error_before_any_window(tmp_path, capsys):
     (tmp_path / "real.toml").write_text(
         bench(instrument("furnace", "eurotherm3216", "ASRL/dev/ttyUSB0::INSTR")))
     assert main(["gui", "--bench", str(tmp_path / "real.toml"), "--sample", "ysz"]) == 1
-    assert "--seed and --sample apply to simulated benches only" in capsys.readouterr().err
+    assert "--sample and --fixture apply to simulated benches only" in capsys.readouterr().err
 
 
 def test_sigterm_closes_the_window_and_exits_cleanly(tmp_path):

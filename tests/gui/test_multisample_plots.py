@@ -77,6 +77,19 @@ def test_arrhenius_per_sample_with_its_own_geometry(view, db):
     assert all(f"{name} " in plot.plot.titleLabel.text for name in PELLETS)
 
 
+def test_arrhenius_puts_a_calibrated_pellet_at_its_own_temperature(view, tmp_path):
+    """Pellet C 8 K below the thermocouple, its position calibrated at -7.9 K: its points at
+    thermocouple - 7.9 K, the others' at the thermocouple's."""
+    path = tmp_path / "runs.sqlite"
+    run = write_run(path, offsets_K={"C": -8.0}, calibrated_K={"C": -7.9})
+    with Store.open(path, create=False) as store:
+        view.load_run(store, run)
+    for name, offset in (("A", 0.0), ("C", -7.9)):
+        inv_T = view.arrhenius.by_sample[name].buffer.columns()[0]
+        np.testing.assert_allclose(1000.0 / inv_T,
+                                   [C_to_K(t) + offset for t in TEMPERATURES_C], rtol=1e-9)
+
+
 def test_live_events_name_their_sample(view):
     """A run's events: each measurement names its sample; without the samples' geometry
     (not given beforehand) Arrhenius shows T/R, not sigma*T of the run's table."""
@@ -132,5 +145,8 @@ def test_a_recipe_of_several_pellets_started_in_the_window_sets_each_samples_geo
     assert len(names) == 4 and arrhenius.geometry is None
     assert sorted(arrhenius.sample_geometries) == sorted(names)
     assert all(arrhenius.sample_geometries.values())
+    assert arrhenius.sample_offsets_K == {   # each position's calibration, from the bench
+        t["name"]: load_bench("sim-multi").temperature_offsets_K[t["pellet"]]
+        for t in recipe.sample["samples"]}
     box = window.plots.sample_box
     assert [box.itemText(i) for i in range(1, box.count())] == names

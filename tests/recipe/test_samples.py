@@ -66,9 +66,11 @@ def test_each_sample_gets_its_positions_geometry_and_own_values(multi):
     assert steps["program[2]/C1/eis"].position.sample == "C1"
     assert steps["program[2]/C1/eis"].params.start_Hz == 3e5          # its own value
     assert steps["program[2]/A1/eis"].params.start_Hz == 1e5
-    assert recipe.sample == {"name": "a furnace day", "samples": [
-        {"name": "A1", "thickness_m": 1e-3, "area_m2": 1e-4, "pellet": "A"},
-        {"name": "C1", "thickness_m": 0.5e-3, "area_m2": 2e-4, "pellet": "C"}]}
+    assert recipe.sample == {"name": "a furnace day", "samples": [   # with the bench's
+        {"name": "A1", "thickness_m": 1e-3, "area_m2": 1e-4, "pellet": "A",   # calibration
+         "temperature_offset_K": multi.temperature_offsets_K["A"]},          # of each
+        {"name": "C1", "thickness_m": 0.5e-3, "area_m2": 2e-4, "pellet": "C",  # position
+         "temperature_offset_K": multi.temperature_offsets_K["C"]}]}
 
 
 def test_a_pellet_the_channel_map_does_not_route_is_refused_at_its_line(multi):
@@ -97,6 +99,10 @@ def test_a_step_joining_one_pellet_to_two_instruments_is_refused(multi):
     (("eis = { start_Hz = 3e5 }", "eis = { start_Hz = -1 }"), "samples[2].eis.start_Hz", ""),
     (('samples = ["A1"]', 'samples = ["Z9"]'), "program.body[2].samples",
      "must be a list of [[samples]] names (A1, C1)"),
+    (("at_C = [400]", "at_C = [400]\ntemperature_offset_K = 2.0"),
+     "samples[2].temperature_offset_K", "a pellet position's calibration, not the sample's"),
+    (('name = "a furnace day"', 'name = "a furnace day"\ntemperature_offset_K = 2.0'),
+     "sample.temperature_offset_K", "[positions.PELLET] temperature_offset_K in the bench"),
 ])
 def test_sample_problems_name_their_table_and_key(multi, change, field, reason):
     text = (HEAD + PROGRAM).replace(*change)
