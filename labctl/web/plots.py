@@ -176,7 +176,8 @@ def _arrhenius(store: Store, run_id: int, ax) -> None:
     geometry = all({"thickness_m", "area_m2"} <= set(g) for g in geometries.values())
     ax.set(ylabel="sigma T / (S K/m)" if geometry else "T / R  (K/Ohm), no sample geometry")
     for k, (sample, (T, R)) in enumerate(found.items()):
-        T, R, g = np.array(T), np.array(R), geometries[sample]
+        g = geometries[sample]
+        T, R = np.array(T) + runsamples.temperature_offset_K(run, sample), np.array(R)
         y = conductivity(R, g["thickness_m"], g["area_m2"]) if geometry else 1 / R
         name = "" if sample is None else f"{sample}: "
         colour = f"C{k % 10}"

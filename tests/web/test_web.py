@@ -78,14 +78,17 @@ def test_a_run_of_several_pellets_has_a_report_per_pellet(tmp_path):
 
 def test_the_plots_of_a_run_of_several_pellets_are_each_pellets(tmp_path):
     """Every pellet's spectrum at every temperature (not the latest pellet's only), and an
-    Arrhenius line per pellet through its own points with its own geometry."""
+    Arrhenius line per pellet through its own points with its own geometry, at the pellet's
+    calibrated temperature."""
     from matplotlib.figure import Figure
 
     from labctl.analysis.quantities import arrhenius, conductivity
     from tests.multisample import PELLETS, write_run
 
     db = tmp_path / "lab.sqlite"
-    run_id = write_run(db, pellets=("A", "C"), temperatures_C=(300.0, 340.0))
+    offsets_K = {"A": -8.0, "C": 6.0}
+    run_id = write_run(db, pellets=("A", "C"), temperatures_C=(300.0, 340.0),
+                       offsets_K=offsets_K, calibrated_K=offsets_K)
     with Store.open(db, create=False) as store:
         assert "arrhenius" in plots.available(store, run_id)
         drawn = {}
@@ -97,7 +100,7 @@ def test_the_plots_of_a_run_of_several_pellets_are_each_pellets(tmp_path):
     assert sorted(drawn["nyquist"]) == ["A, 300 °C", "A, 340 °C", "C, 300 °C", "C, 340 °C"]
     for pellet in ("A", "C"):
         _, thickness_m, area_m2 = PELLETS[pellet]
-        T = np.array([s.temperature_K for s in steps if s.sample == pellet])
+        T = np.array([s.temperature_K for s in steps if s.sample == pellet]) + offsets_K[pellet]
         R = np.array([s.result["r_ion_Ohm"] for s in steps if s.sample == pellet])
         Ea = arrhenius(T, conductivity(R, thickness_m, area_m2)).Ea_eV
         assert f"{pellet}: Ea = {Ea:.3f} eV" in drawn["arrhenius"]
