@@ -91,7 +91,9 @@ def handler(args: argparse.Namespace) -> int:
         return 0
     for sample in samples:
         if sample is not None:
-            print(f"sample {sample}:")
+            offset = datasets[sample].temperature_offset_K if sample in datasets else 0.0
+            print(f"sample {sample}:" + (f" (at thermocouple {offset:+.2f} K, its position's "
+                                         f"calibration)" if offset else ""))
         if sample in results:
             _print_results(*results[sample][:3])
         for line in extras[sample].lines() if sample in extras else ():

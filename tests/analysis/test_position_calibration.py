@@ -47,3 +47,14 @@ def test_exported_spectra_carry_the_calibration_to_a_file_analysis(tmp_path):
     from_file = from_files(files)
     assert [p.temperature_K for p in from_file.plateaus] == pytest.approx(
         [p.temperature_K for p in data.plateaus])
+
+
+def test_labctl_analyze_says_which_pellets_sit_off_the_thermocouple(tmp_path, capsys):
+    from labctl.cli import main
+
+    db = tmp_path / "lab.sqlite"
+    run = write_run(db, pellets=("C",), temperatures_C=(300.0, 340.0), offsets_K=OFFSET_K,
+                    calibrated_K={"C": -7.9})
+    assert main(["analyze", str(run), "--db", str(db), "--out", str(tmp_path / "out")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "sample C: (at thermocouple -7.90 K, its position's calibration)" in lines
