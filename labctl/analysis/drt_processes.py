@@ -31,10 +31,13 @@ F_LEVEL = 0.999           # confidence that the extra element is needed, to keep
 SIGNIFICANCE = 3.0        # R / its standard error
 N_START = 0.9
 N_BOUNDS = (0.3, 1.0)
-TOLERANCE = 1e-6          # relative change of chi^2 / of x that ends the last fit
+TOLERANCE = 1e-4          # relative change of chi^2 that ends the last fit (a shift of
+                          # ~0.1 standard error; 1e-6 doubled the worst case's time)
 ROUGH_TOLERANCE = 1e-3    # ... that ends a trial or intermediate fit (the F-test needs
                           # chi^2 to a few %: one element's worth is ~15 % at 70 points)
-FIRST_EVALUATIONS = 100   # for the first fit, from the gamma's areas
+X_TOLERANCE = 1e-6        # relative change of x that ends any fit
+FIRST_EVALUATIONS = 40    # for the first fit, from the gamma's areas (the merges
+                          # go on converging it)
 TRIAL_EVALUATIONS = 15    # per trial merge; one not converged that keeps the element
                           # runs REFIT_EVALUATIONS more before it does
 REFIT_EVALUATIONS = 30   # per intermediate fit; the last one runs to convergence
@@ -153,7 +156,7 @@ class _Model:
             result = least_squares(self.residual, start, bounds=(low, high), x_scale="jac",
                                    jac=self.jacobian, max_nfev=limit,
                                    ftol=ROUGH_TOLERANCE if rough else TOLERANCE,
-                                   xtol=TOLERANCE)
+                                   xtol=X_TOLERANCE)
         order = np.concatenate([np.arange(self.head), self.head + (
             3 * np.argsort(result.x[self.head + 1::3])[:, None] + np.arange(3)).ravel()])
         return _Fit(result.x[order], float(2 * result.cost), result.jac[:, order], count,
