@@ -7,8 +7,10 @@ Matching, from the coldest spectrum up: the processes in the measured range (not
 distance in ln tau, a track or process left unmatched half of `GATE_DECADES`, so a pair
 further apart than `GATE_DECADES` costs more than leaving both unmatched). A track's
 expected ln tau at the new temperature is the line through its last `SLOPE_POINTS` points
-against 1/T; a track of one point moves by a shift common to all of them, the one of the
-pairwise differences that gives the cheapest alignment. Unmatched processes start new tracks; a track may miss
+against 1/T; a track of one point moves as the tracks with a line do (the median of
+their moves), or where no track has a line yet, by a shift common to all of them, the one
+of the pairwise differences that gives the cheapest alignment (a free shift for a lone
+one-point track would match it to any process). Unmatched processes start new tracks; a track may miss
 temperatures (a process that leaves the range and comes back continues its track).
 Where it fails: processes whose tau cross (the alignment keeps the order), a process
 leaving the range at one end while another enters at the same tau (taken for one), and a
@@ -81,8 +83,11 @@ def _best_alignment(found: list[Track], T_K: float, ln_tau: np.ndarray) -> list[
     if not found or ln_tau.size == 0:
         return []
     last = np.array([np.log(t.peaks[-1].tau_s) for t in found])
+    moves = [t.expected_ln_tau(T_K, 0.0) - y for t, y in zip(found, last) if len(t.peaks) > 1]
+    shifts = [np.median(moves)] if moves else \
+        np.unique(np.concatenate([[0.0], (ln_tau[None, :] - last[:, None]).ravel()]))
     best = (np.inf, [])
-    for shift in np.unique(np.concatenate([[0.0], (ln_tau[None, :] - last[:, None]).ravel()])):
+    for shift in shifts:
         expected = np.array([t.expected_ln_tau(T_K, shift) for t in found])
         order = np.argsort(expected, kind="stable")
         cost, pairs = _align(expected[order], ln_tau)

@@ -59,7 +59,7 @@ def test_clean_single_arc_has_no_spurious_peak():
     assert result.L_H == pytest.approx(1e-7, rel=0.05)
 
 
-PELLETS = [(3, 623.15), (4, 548.15), (7, 673.15), (12, 548.15)] + \
+PELLETS = [(3, 623.15), (4, 548.15), (7, 673.15), (12, 548.15), (8, 698.15), (1, 648.15)] + \
     [(None, t + zero_Celsius) for t in (275, 325, 375, 425, 450)]
 
 
@@ -68,7 +68,10 @@ def test_simulated_pellet_bulk_and_grain_boundary(seed, T_K):
     """A pellet (bulk R||C, grain boundary R||CPE, blocking electrode, electronic leak;
     random or the shipped default): bulk and grain boundary R within 5 % and tau within
     10 % of the circuit's, although the regularised gamma breaks the grain boundary into
-    ripples and the electrode's arc through the leak is up to 1000 times larger."""
+    ripples and the electrode's arc through the leak is up to 1000 times larger. Random
+    pellets 8 at 425 C and 1 at 375 C: an element below the measured range (the bend of
+    the leak beside the electrode's spike) has an uncertain R but is needed; dropping it
+    bent the grain boundary 12-15 % low."""
     sample = SampleModel.default() if seed is None else random_sample(seed)
     f, z = spectrum(sample, T_K, seed or 0, F)
     r = sample.resistances(T_K)

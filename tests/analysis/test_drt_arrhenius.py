@@ -75,7 +75,9 @@ def test_published_series_grain_boundary_is_followed_the_bulk_track_breaks():
     """s04147, 140..200 C: the grain-boundary process is one track over all seven
     temperatures, its Ea within 0.02 eV of the published 0.8919; the fastest process is
     not: at 180 and 190 C the DRT splits the overlapping arcs otherwise (see `drt`), its
-    tau jumps by more than the gate and those two start a track of their own."""
+    tau jumps by more than the gate and those two start a track of their own. The lone
+    process below 1 Hz at 190 C is not taken for the 200 C bulk six decades away (no track
+    moves by more than a decade from one temperature to the next)."""
     T = [t + zero_Celsius for t in range(140, 201, 10)]
     results = []
     for t in range(140, 201, 10):
@@ -86,4 +88,7 @@ def test_published_series_grain_boundary_is_followed_the_bulk_track_breaks():
     assert len(gb.peaks) == 7
     assert gb.arrhenius.Ea_eV == pytest.approx(0.8919, abs=0.02)
     fastest = found[0]
-    assert fastest.temperatures_K == pytest.approx([T[k] for k in (0, 1, 2, 3, 6)])
+    assert fastest.temperatures_K[:4] == pytest.approx(T[:4])
+    assert not {T[4], T[5]} & set(fastest.temperatures_K)
+    for track in found:
+        assert np.all(np.abs(np.diff(np.log10([p.tau_s for p in track.peaks]))) < 1)
