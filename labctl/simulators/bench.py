@@ -46,7 +46,7 @@ class SimBench:
         self.devices: dict[str, SimulatedDevice] = {
             name: _simulator(name, driver, world, options)
             for name, (driver, options) in instruments.items()}
-        self._servers: list[Any] = []
+        self._servers: dict[str, Any] = {}     # name -> its server while served
 
     @classmethod
     def from_config(cls, config: Any, clock: Clock | None = None,
@@ -88,12 +88,26 @@ class SimBench:
 
     def serve(self) -> dict[str, str]:
         """Serve every device on its real kind of link; returns name -> resource string."""
-        served = {}
-        for name, device in self.devices.items():
-            server = (PtyServer if getattr(device, "link", "tcp") == "pty" else TcpServer)(device)
-            self._servers.append(server.start())
-            served[name] = server.resource
-        return served
+        return {name: self.plug(name) for name in self.devices}
+
+    def plug(self, name: str) -> str:
+        """Serve instrument `name` (again: on its former TCP port; a pty gets a new path);
+        returns its resource string."""
+        old = self._servers.get(name)
+        if old is not None and not old.stopped:
+            return old.resource
+        device = self.devices[name]
+        self._servers[name] = (PtyServer(device) if getattr(device, "link", "tcp") == "pty"
+                               else TcpServer(device, port=old.port if old else 0)).start()
+        return self._servers[name].resource
+
+    def resources(self) -> dict[str, str]:
+        """Name -> resource string of every instrument served (or unplugged)."""
+        return {name: server.resource for name, server in self._servers.items()}
+
+    def unplug(self, name: str) -> None:
+        """Instrument `name` goes away: its TCP port refuses connections, its pty closes."""
+        self._servers[name].stop()
 
     def write_bench(self, path: Path, served: dict[str, str], config: Any) -> None:
         """A bench file pointing at the served resources (same drivers, options, limits)."""
@@ -111,6 +125,6 @@ class SimBench:
             target.write_text(text, encoding="utf-8")
 
     def close(self) -> None:
-        for server in self._servers:
+        for server in self._servers.values():
             server.stop()
         self._servers.clear()
