@@ -36,6 +36,7 @@ class PlotsView(QWidget):
         self.nyquist, self.bode = NyquistPlot(), BodePlot()
         self.current, self.temperature = CurrentPlot(), TemperaturePlot()
         self.sweep, self.arrhenius = SweepPlot(), ArrheniusPlot()
+        self.figures: dict[tuple[str, str], FigurePlot] = {}   # (kind, title) -> its panel
         self.sample_box = QComboBox()
         self.sample_box.setToolTip("The sample whose spectra Nyquist and Bode show")
         self.sample_box.currentTextChanged.connect(self._show_sample)
@@ -60,7 +61,6 @@ class PlotsView(QWidget):
         self._finished: set[int] = set()
         self._largest_Ohm = 0.0     # largest R_ion so far: the Nyquist view shows its arc
         self._cursor = (0, 0, 0)   # of the stored run being followed
-        self.figures: dict[tuple[str, str], FigurePlot] = {}   # (kind, title) -> its panel
 
     @property
     def panels(self):
@@ -102,6 +102,8 @@ class PlotsView(QWidget):
         self.sample_box.clear()
         self.sample_box.addItem(ALL_SAMPLES)
         self.sample_box.blockSignals(False)
+        for panel in self.panels:        # one colour per sample, the same in every plot
+            panel.order_samples(names)
         for name in names:
             self._add_sample(name)
         self._show_sample(ALL_SAMPLES)
