@@ -37,6 +37,7 @@ class PlotsView(QWidget):
         self.current, self.temperature = CurrentPlot(), TemperaturePlot()
         self.sweep, self.arrhenius = SweepPlot(), ArrheniusPlot()
         self.figures: dict[tuple[str, str], FigurePlot] = {}   # (kind, title) -> its panel
+        self.spectrum_panels = [self.nyquist, self.bode]   # what the sample selector filters
         self.sample_box = QComboBox()
         self.sample_box.setToolTip("The sample whose spectra Nyquist and Bode show")
         self.sample_box.currentTextChanged.connect(self._show_sample)
@@ -114,7 +115,7 @@ class PlotsView(QWidget):
         self.sample_box.setVisible(self.sample_box.count() > 2)
 
     def _show_sample(self, choice: str) -> None:
-        for plot in (self.nyquist, self.bode):
+        for plot in self.spectrum_panels:
             plot.show_sample(None if choice in (ALL_SAMPLES, "") else choice)
 
     def follow(self, store: Store, run_id: int) -> int:

@@ -110,6 +110,26 @@ def test_a_sample_has_one_colour_in_every_plot_whatever_it_measured_first(view):
     assert colours(view.nyquist, "A") != colours(view.nyquist, "D")
 
 
+def test_the_browsers_drt_follows_the_sample_selector_in_the_samples_colours(qtbot, db):
+    """Four pellets' gamma(tau) at three temperatures were one tangle coloured by
+    temperature only: each sample's DRT is in its Nyquist colour, one sample's alone
+    when the selector names it."""
+    path, run = db
+    browser = RunBrowser(path)
+    qtbot.addWidget(browser)
+    try:
+        browser.open(run)
+        spectra = len(PELLETS) * len(TEMPERATURES_C)
+        qtbot.waitUntil(lambda: len(browser.drt.results) == spectra, timeout=60_000)
+        for name in PELLETS:
+            assert colours(browser.drt, name) == colours(browser.plots.nyquist, name)
+        browser.plots.sample_box.setCurrentText("B")
+        shown = {c.sample for _, c, _, _ in browser.drt.curves if c.item.isVisible()}
+        assert shown == {"B"}
+    finally:
+        browser.close_store()
+
+
 def test_the_browser_analyzes_each_sample_and_draws_its_fits(qtbot, tmp_path):
     path = tmp_path / "runs.sqlite"
     run = write_run(path, ("A", "B", "C"), (280.0, 320.0), failed=("B",))
