@@ -12,7 +12,8 @@ from typing import Any
 from labctl.clock import Clock, VirtualClock
 from labctl.errors import ConfigError
 from labctl.outputs import writing
-from labctl.registry import load_simulator
+from labctl.interlocks import declared
+from labctl.registry import load_driver, load_simulator
 from labctl.simulators.device import SimulatedDevice
 from labctl.simulators.physics.pellets import Pellet
 from labctl.simulators.physics.sample import SampleModel
@@ -110,15 +111,20 @@ class SimBench:
         self._servers[name].stop()
 
     def write_bench(self, path: Path, served: dict[str, str], config: Any) -> None:
-        """A bench file pointing at the served resources (same drivers, options, limits)."""
+        """A bench file pointing at the served resources (same drivers, options, limits
+        and interlocks: those switched off stay off)."""
         import tomli_w
 
         instruments = {}
         for name, resource in served.items():
             spec = config.instruments[name]
+            off = {kind: False for kind in declared(load_driver(spec.driver))
+                   if kind not in spec.interlocks}
             instruments[name] = {"driver": spec.driver, "resource": resource,
-                                 **{key: dict(getattr(spec, key)) for key in ("options", "limits")
-                                    if getattr(spec, key)}}
+                                 **{key: value for key, value in (
+                                     ("options", dict(spec.options)),
+                                     ("limits", dict(spec.limits)),
+                                     ("interlocks", {**off, **spec.interlocks})) if value}}
         text = "# Written by `labctl sim`: the simulated instruments it serves.\n\n" \
             + tomli_w.dumps({"instruments": instruments})
         with writing(path, "bench file") as target:
