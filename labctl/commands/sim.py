@@ -51,8 +51,7 @@ def run(args: argparse.Namespace) -> int:
     with StopSignals() as stop:   # Ctrl-C, kill, hang-up: servers and ptys closed
         try:
             served = simulation.serve()
-            print(f"Simulating sample {simulation.world.sample.sample.name!r} "
-                  f"({simulation.world.sample.source}), time x{args.speed:g}")
+            print(f"Simulating {_samples(simulation.world)}, time x{args.speed:g}")
             for name, resource in served.items():
                 print(f"  {name:<10} {simulation.drivers[name]:<16} {resource}")
             if args.write_bench:
@@ -67,6 +66,14 @@ def run(args: argparse.Namespace) -> int:
         print("Stopped.", flush=True)
     return stop.exit_code
 
+
+
+def _samples(world) -> str:
+    """What the world simulates: its sample, or its pellets (a bench of several)."""
+    if world.pellets:
+        return "pellets " + ", ".join(f"{name} ({pellet.sample.sample.name!r})"
+                                      for name, pellet in world.pellets.items())
+    return f"sample {world.sample.sample.name!r} ({world.sample.source})"
 
 
 def _take_faults(simulation, config, args: argparse.Namespace) -> None:

@@ -108,3 +108,15 @@ def test_faults_typed_into_sim_reach_the_served_link(tmp_path):
         assert "MODEL 2450" in identity()
         type_in("smu melt", "? expected NAME {no_reply|garble|delay|disconnect|error}")
         type_in("oven garble", "? no instrument 'oven'; served: furnace, fra, smu")
+
+
+def test_sim_names_the_pellets_it_simulates():
+    """sim-multi's four pellets, not the default sample no instrument measures."""
+    from labctl.bench import load_bench
+    from labctl.commands.sim import _samples
+    from labctl.simulators.bench import SimBench
+
+    said = _samples(SimBench.from_config(load_bench("sim-multi")).world)
+    assert said.startswith("pellets A (") and ", D (" in said
+    assert "Demo oxide-ion" not in said
+    assert _samples(SimBench.from_config(load_bench("sim")).world).startswith("sample 'Demo")
