@@ -38,6 +38,8 @@ class DrtPlot(PlotPanel):
         super().__init__("DRT")
         self.plot = self.add_plot(0, "τ / s", "γ / its largest")
         self.plot.setLogMode(x=True, y=True)
+        for side in ("bottom", "left"):   # ticks are the values: no '(x0.001)' on a log axis
+            self.plot.getAxis(side).enableAutoSIPrefix(False)
         self.plot.setTitle("distribution of relaxation times (▲ processes)", size="9pt")
         self.worker: threading.Thread | None = None
         self._stop = threading.Event()
