@@ -34,7 +34,7 @@ from labctl.claims import Claims
 from labctl.clock import Clock, RealClock
 from labctl.configfile import Problems, is_number, parse_toml, read_text, unknown
 from labctl.errors import (BenchOpenError, ConfigError, InstrumentError, LabctlError,
-                           RangeError, SafeStateError, describe)
+                           RangeError, SafeStateError, reason_of)
 from labctl.interlocks import parse as parse_interlocks
 from labctl.positions import read_positions
 from labctl.registry import load_driver
@@ -335,7 +335,7 @@ def _attempt(name: str, what: str, action: Callable[[], object]) -> list[LabctlE
     try:
         action()
     except Exception as exc:  # noqa: BLE001 - see above
-        reason = describe(exc).removeprefix(f"{name}: ")
+        reason = reason_of(exc, name)
         error = InstrumentError(f"{what} failed: {reason}", instrument=name)
         error.__cause__ = exc
         return [error]

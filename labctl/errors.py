@@ -22,6 +22,16 @@ def describe(exc: BaseException) -> str:
     return f"{name}: {exc}" if str(exc) else name
 
 
+def reason_of(exc: BaseException, instrument: str) -> str:
+    """`describe(exc)` for a line that names `instrument` already: without its leading
+    `instrument: ` or `instrument (`..`)` (a link's errors: `smu (TCPIP::...): ...`)."""
+    reason = describe(exc).removeprefix(f"{instrument}: ")
+    if reason.startswith(f"{instrument} (") and "): " in reason:
+        resource, rest = reason.removeprefix(f"{instrument} (").split("): ", 1)
+        reason = f"{resource}: {rest}"
+    return reason
+
+
 class ConfigError(LabctlError):
     """A bench, recipe or sample file is malformed; names the file, line/column and field."""
 
@@ -108,7 +118,7 @@ class BenchOpenError(LabctlError):
     def __init__(self, failed: dict[str, BaseException], problems: list[LabctlError]):
         self.failed, self.problems = failed, problems
         lines = [f"cannot open {len(failed)} of the bench's instruments:"]
-        lines += [f"  {name}: {describe(exc).removeprefix(f'{name}: ')}"
+        lines += [f"  {name}: {reason_of(exc, name)}"
                   for name, exc in failed.items()]
         if problems:
             lines.append("and then instruments not confirmed in their safe state:")

@@ -138,6 +138,8 @@ class Instrument:
             kwargs["name"] = name
         transport = open_transport(resource, settings) if isinstance(resource, str) \
             else SerialTransport(resource, settings)
+        if name is not None:
+            transport.named(name)
         return cls(transport, limits=limits, clock=clock, **kwargs)
 
     # -- I/O ----------------------------------------------------------------------------

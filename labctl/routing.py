@@ -92,7 +92,7 @@ class Router:
         self.wiring, self.pellets = wiring, dict(pellets)   # sample -> pellet
         self.switches = {name: bench[name] for name in wiring.switches}
         self._needs: dict[int, dict[str, frozenset[str]]] = {}   # lane -> switch -> channels
-        self._set = {name: frozenset() for name in self.switches}  # as last switched
+        self._set: dict[str, frozenset[str]] = {}   # switch -> channels as last switched
         lock = threading.RLock()
         self.exclusive = exclusive or (lambda: lock)
 
@@ -122,7 +122,13 @@ class Router:
             self._needs.pop(threading.get_ident(), None)
 
     def confirm(self) -> None:
-        """Read back: every switch as the lanes need it (InstrumentError naming a relay)."""
+        """Read back: every switch as the lanes need it (InstrumentError naming a relay).
+        A switch not yet set is opened (a run that failed with it unreachable, then
+        resumed, found it as it was left: pellets joined to instruments)."""
         with self.exclusive():
             for name, switch in self.switches.items():
-                switch.confirm(self._set[name])
+                if name in self._set:
+                    switch.confirm(self._set[name])
+                else:
+                    switch.connect(frozenset())
+                    self._set[name] = frozenset()

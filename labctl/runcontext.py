@@ -102,6 +102,7 @@ class StoreContext:
         self.position = Position("", {})
         self.last_temperature: TemperatureReading | None = None
         self._open: dict[str | None, StoredMeasurement] = {}   # by sample
+        self._step_ids: dict[str | None, int] = {}   # the step's latest store step, by sample
 
     @property
     def temperature_K(self) -> float | None:
@@ -119,6 +120,7 @@ class StoreContext:
     def enter(self, position: Position) -> None:
         """The next recipe step starts."""
         self.position = position
+        self._step_ids.clear()
 
     def instrument(self, role: str) -> Any:
         name = self.position.roles.get(role)
@@ -142,6 +144,7 @@ class StoreContext:
         step_id = self.store.start_step(self.run_id, kind, dict(params), where.temperature_K,
                                         path=where.path, sample=sample)
         m = self._open[sample] = StoredMeasurement(kind, params, step_id, self)
+        self._step_ids[sample] = step_id
         self._emit(ev.MeasurementStarted(self.run_id, step_id, kind, where.temperature_K, sample))
         status = "failed"
         try:
@@ -235,5 +238,7 @@ class StoreContext:
         if level not in LEVELS:
             raise ValueError(f"log level {level!r} is not one of {LEVELS}")
         m = self._open.get(self.position.sample) or next(iter(self._open.values()), None)
-        self.store.log_event(self.run_id, level, message, step_id=m.step_id if m else None)
+        step_id = m.step_id if m else self._step_ids.get(self.position.sample)
+        self.store.log_event(self.run_id, level, message, step_id=step_id)   # (a warning
+        # about a measurement just ended, e.g. a spectrum flagged, names its step too)
         self._emit(ev.LogMessage(self.run_id, level, message))

@@ -104,6 +104,7 @@ class Transport:
 
     def __init__(self, description: str, settings: LinkSettings):
         self.description = description
+        self.name = description   # what its errors call the link: see `named`
         self.settings = settings
         self._is_open = False
         self.lock = threading.RLock()  # a query is atomic even with several threads
@@ -132,6 +133,11 @@ class Transport:
         """Open the link now (it otherwise opens on first use), e.g. to hand a serial port
         to a Modbus library."""
         self._guarded(lambda: None)
+
+    def named(self, instrument: str) -> None:
+        """Name the link's errors after the bench instrument on it: `smu
+        (TCPIP::10.0.0.5::5025::SOCKET): connection lost`, not the resource alone."""
+        self.name = f"{instrument} ({self.description})"
 
     def close(self) -> None:
         if self._is_open:
@@ -167,10 +173,10 @@ class Transport:
         self._drop()
 
     def _timeout(self, timeout_s: float) -> InstrumentTimeout:
-        return InstrumentTimeout(f"no reply within {timeout_s:g} s", instrument=self.description)
+        return InstrumentTimeout(f"no reply within {timeout_s:g} s", instrument=self.name)
 
     def _lost(self, exc: BaseException) -> InstrumentConnectionError:
-        return InstrumentConnectionError(f"connection lost: {exc}", instrument=self.description)
+        return InstrumentConnectionError(f"connection lost: {exc}", instrument=self.name)
 
     # -- subclass hooks -------------------------------------------------------------
     def _open(self) -> None:
@@ -218,7 +224,7 @@ class SerialTransport(Transport):
                 exclusive=True)   # no other program on the port meanwhile (see labctl.claims)
         except (serial.SerialException, OSError, ValueError) as exc:
             raise InstrumentConnectionError(
-                f"cannot open serial port: {exc}", instrument=self.description) from exc
+                f"cannot open serial port: {exc}", instrument=self.name) from exc
 
     def _close(self) -> None:
         self.serial.close()
@@ -287,7 +293,7 @@ class VisaTransport(Transport):
         except Exception as exc:  # noqa: BLE001 - pyvisa-py raises bare Exception, OverflowError
             raise InstrumentConnectionError(
                 f"cannot open VISA resource: {type(exc).__name__}: {exc}",
-                instrument=self.description) from exc
+                instrument=self.name) from exc
 
     def _close(self) -> None:
         self._resource.close()
@@ -337,7 +343,7 @@ class SocketTransport(Transport):
             reason = "no answer" if isinstance(exc, TimeoutError) else exc.strerror or exc
             raise InstrumentConnectionError(
                 f"cannot connect to {self.address[0]}:{self.address[1]} within "
-                f"{self.settings.timeout_s:g} s: {reason}", instrument=self.description) from exc
+                f"{self.settings.timeout_s:g} s: {reason}", instrument=self.name) from exc
         self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._buffer.clear()
 

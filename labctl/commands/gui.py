@@ -26,9 +26,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              "bench (its ground truth)")
     parser.add_argument("--seed", type=arguments.seed, help="noise seed of a simulated bench")
     parser.add_argument("--db", metavar="PATH", help=DB_HELP)
-    parser.add_argument("--speed", type=float, default=60.0,
+    parser.add_argument("--speed", type=float,
                         help="simulated benches: simulated time per real time, adjustable "
-                             "in the window (default: %(default)s)")
+                             "in the window (default: 60); a bench file served by `labctl "
+                             "sim --speed X`: X, as in labctl run")
     parser.set_defaults(func=handler)
 
 
@@ -41,7 +42,7 @@ def handler(args: argparse.Namespace) -> int:
     from labctl.errors import ConfigError
     from labctl.store import db_path
 
-    if args.speed <= 0:
+    if args.speed is not None and args.speed <= 0:
         raise ConfigError(f"--speed must be > 0, got {args.speed:g}")
     require_gui_extra()
     config = with_simulation(load_bench(args.bench), args.seed, args.sample)   # before Qt
@@ -55,7 +56,7 @@ def require_gui_extra() -> None:
     require_extra("gui", GUI_EXTRA, "labctl gui")
 
 
-def run_gui(config, db, speed: float, bench_name: str | None = None,
+def run_gui(config, db, speed: float | None, bench_name: str | None = None,
             simulation: dict | None = None) -> int:
     import sys
 

@@ -80,7 +80,7 @@ def _details(store, run_id: int) -> str:
              f"ended     {run.ended_utc or '-'}",
              f"software  {run.software}",
              f"sample    {json.dumps(run.sample, sort_keys=True)}",
-             f"bench     {', '.join(run.bench) or '-'}",
+             f"bench     {_bench(run.bench)}",
              f"temperature log: {len(store.temperature_log(run_id))} readings",
              "", "steps:",
              _table(["seq", "position", "kind", "status", "T (°C)", "points", "result",
@@ -103,3 +103,11 @@ def _table(header: list[str], rows: list[list]) -> str:
     widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip()
                      for row in cells)
+
+
+def _bench(snapshot: dict) -> str:
+    """The run's bench file and its instruments: `multi.toml: fra, furnace, smu` (the
+    snapshot's other keys, such as the labctl version, are no instruments)."""
+    instruments = ", ".join(name for name, entry in snapshot.items() if isinstance(entry, dict))
+    source = snapshot.get("bench")
+    return (f"{source}: " if isinstance(source, str) else "") + (instruments or "-")

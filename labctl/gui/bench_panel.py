@@ -2,15 +2,17 @@
 (polled by the session off the GUI thread; of a switch matrix, its closed channels read
 back, grouped as which pellet is on which instrument), and manual controls that go through the
 runner and its safety limits: furnace set-point and ramp, a one-off run of each protocol
-that declares a short form (an impedance spectrum, a DC polarization: fields and defaults
-from its `Params`), and the prominent 'everything safe' button."""
+that declares a short form and that the bench has the instruments for (an impedance
+spectrum, a DC polarization: fields and defaults from its `Params`; in a row that scrolls
+rather than widen the window beyond a laptop's screen), and the prominent 'everything
+safe' button."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QFormLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-                               QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout,
-                               QWidget)
+                               QPushButton, QScrollArea, QTableWidget, QTableWidgetItem,
+                               QVBoxLayout, QWidget)
 
 from labctl import events as ev
 from labctl import registry
@@ -82,6 +84,8 @@ class BenchPanel(QWidget):
         boxes = [furnace]
         self.forms: dict[str, dict[str, QLineEdit]] = {}    # kind -> parameter -> field
         for spec in paramfields.formed():
+            if paramfields.unavailable(spec, session.config):
+                continue                        # (no instrument for one of its roles)
             fields = paramfields.fields(spec)
             edits = {f.name: paramfields.edit(f) for f in fields}
             self.forms[spec.kind] = edits
@@ -94,13 +98,21 @@ class BenchPanel(QWidget):
         self.message.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self._asked: dict = {}       # future of a command given here -> what it was
 
-        controls = QHBoxLayout()
+        row = QWidget()
+        controls = QHBoxLayout(row)
+        controls.setContentsMargins(0, 0, 0, 0)
         for box in boxes:
             controls.addWidget(box)
+        scroller = QScrollArea()
+        scroller.setWidget(row)
+        scroller.setWidgetResizable(True)
+        scroller.setFrameShape(QScrollArea.NoFrame)
+        scroller.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        scroller.setMinimumHeight(row.sizeHint().height() + 20)   # (room for the scroll bar)
         layout = QVBoxLayout(self)
         layout.addWidget(self.safe)
         layout.addWidget(self.table)
-        layout.addLayout(controls)
+        layout.addWidget(scroller)
         layout.addWidget(self.message)
         layout.addStretch(1)
 

@@ -64,6 +64,7 @@ class RunBrowser(QWidget):
         self.plots = PlotsView()
         self.drt = DrtPlot()
         self.plots.nyquist.parentWidget().addWidget(self.drt)   # beside Nyquist and Bode
+        self.plots.spectrum_panels.append(self.drt)             # one sample's, or all
         self.message = QLabel()
         self.message.setWordWrap(True)
         buttons = QHBoxLayout()
@@ -123,7 +124,7 @@ class RunBrowser(QWidget):
     def open(self, run_id: int) -> None:
         """Replot run `run_id`; while it runs, follow its new points."""
         self.plots.load_run(self.store, run_id)
-        self.drt.show_run(self.store.path, run_id)
+        self._drt(run_id)
         self.opened = run_id
         run = self.store.run(run_id)
         self.message.setText(f"run {run_id} ({run.status}): {run.points} points")
@@ -139,7 +140,12 @@ class RunBrowser(QWidget):
         self.plots.follow(self.store, self.opened)
         if self.store.run(self.opened).status != "running":
             self.follow_timer.stop()
-            self.drt.show_run(self.store.path, self.opened)     # with its last spectra
+            self._drt(self.opened)                              # with its last spectra
+
+    def _drt(self, run_id: int) -> None:
+        """Compute the DRT of run `run_id`, its samples coloured as in Nyquist."""
+        self.drt.show_run(self.store.path, run_id)
+        self.drt.order_samples(self.plots.nyquist.samples)
 
     def export(self, run_id: int, kind: str, folder: Path) -> list[Path]:
         return (export_csv if kind == "csv" else export_z)(self.store, run_id, folder)

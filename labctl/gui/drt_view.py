@@ -1,5 +1,6 @@
 """The run browser's DRT panel: gamma(tau) of each finished spectrum of the opened run
-(`labctl.analysis.drt`) over the measured range of tau, one colour per temperature, each
+(`labctl.analysis.drt`) over the measured range of tau, one colour per temperature (per
+sample in a run of several, whose *Sample* selector it follows as Nyquist does), each
 curve scaled to its largest value there, on a log axis down to `FLOOR` (an electrode's
 arc is often a thousand times a bulk arc's), the fitted processes marked (triangles
 above their tau).
@@ -31,12 +32,14 @@ FLOOR = 1e-4              # of a curve's largest gamma: the bottom of the axis
 
 
 class DrtPlot(PlotPanel):
-    computed = Signal(int, int, object, object)   # run id, step id, temperature_K, Drt
+    computed = Signal(int, int, object, object, object)   # run, step, T_K, sample, Drt
 
     def __init__(self):
         super().__init__("DRT")
         self.plot = self.add_plot(0, "τ / s", "γ / its largest")
         self.plot.setLogMode(x=True, y=True)
+        for side in ("bottom", "left"):   # ticks are the values: no '(x0.001)' on a log axis
+            self.plot.getAxis(side).enableAutoSIPrefix(False)
         self.plot.setTitle("distribution of relaxation times (▲ processes)", size="9pt")
         self.worker: threading.Thread | None = None
         self._stop = threading.Event()
@@ -85,11 +88,11 @@ class DrtPlot(PlotPanel):
                         result = drt(points["frequency_Hz"], points["impedance_Ohm"])
                     except (ValueError, np.linalg.LinAlgError) as exc:
                         result = LabctlError(f"step {step.seq}: {exc}")
-                    self.computed.emit(run_id, step.id, T, result)
+                    self.computed.emit(run_id, step.id, T, step.sample, result)
         except LabctlError as exc:
-            self.computed.emit(run_id, -1, None, exc)
+            self.computed.emit(run_id, -1, None, None, exc)
 
-    def _show(self, run_id: int, step_id: int, temperature_K, result) -> None:
+    def _show(self, run_id: int, step_id: int, temperature_K, sample, result) -> None:
         if run_id != self.run_id:
             return                                # a run no longer shown
         if isinstance(result, Exception):
@@ -101,15 +104,17 @@ class DrtPlot(PlotPanel):
             (result.tau_s <= result.tau_s[-1] / edge * 1.001)
         tau, gamma = result.tau_s[inside], result.gamma_Ohm[inside]
         scale = float(gamma.max()) or 1.0
+        name = f"{sample} {celsius(temperature_K)}" if sample else celsius(temperature_K)
         line = self.add_curve(self.plot, LiveCurve(3, width=1.5), temperature_K,
-                              _describe(temperature_K, "γ"), celsius(temperature_K))
+                              _describe(temperature_K, "γ"), name, sample)
         line.append(tau, np.maximum(gamma / scale, FLOOR), gamma)
         peaks = [p for p in result.peaks if not p.at_edge]
         if peaks:
             at = np.array([p.tau_s for p in peaks])
             top = np.interp(np.log(at), np.log(tau), gamma) / scale
             marks = self.add_curve(self.plot, LiveCurve(3, pen=None, symbol="t1", symbolSize=9),
-                                   temperature_K, _describe(temperature_K, "process R"))
+                                   temperature_K, _describe(temperature_K, "process R"),
+                                   sample=sample)
             marks.append(at, 1.5 * np.maximum(top, FLOOR), np.array([p.R_Ohm for p in peaks]))
 
 

@@ -38,8 +38,9 @@ class PlotsView(QWidget):
         self.current, self.temperature = CurrentPlot(), TemperaturePlot()
         self.sweep, self.arrhenius = SweepPlot(), ArrheniusPlot()
         self.figures: dict[tuple[str, str], FigurePlot] = {}   # (kind, title) -> its panel
+        self.spectrum_panels = [self.nyquist, self.bode]   # what the sample selector filters
         self.sample_box = QComboBox()
-        self.sample_box.setToolTip("The sample whose spectra Nyquist and Bode show")
+        self.sample_box.setToolTip("The sample the spectra, DRT and protocol figures show")
         self.sample_box.currentTextChanged.connect(self._show_sample)
         self.nyquist.tools.insertWidget(1, self.sample_box)
         self.set_samples([])
@@ -103,6 +104,8 @@ class PlotsView(QWidget):
         self.sample_box.clear()
         self.sample_box.addItem(ALL_SAMPLES)
         self.sample_box.blockSignals(False)
+        for panel in self.panels:        # one colour per sample, the same in every plot
+            panel.order_samples(names)
         for name in names:
             self._add_sample(name)
         self._show_sample(ALL_SAMPLES)
@@ -113,7 +116,7 @@ class PlotsView(QWidget):
         self.sample_box.setVisible(self.sample_box.count() > 2)
 
     def _show_sample(self, *_) -> None:
-        for plot in (self.nyquist, self.bode, *self.figures.values()):
+        for plot in (*self.spectrum_panels, *self.figures.values()):
             plot.show_sample(self._shown())
 
     def _shown(self) -> str | None:

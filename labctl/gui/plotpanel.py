@@ -172,6 +172,12 @@ class PlotPanel(QWidget):
         """Whether the sample shown is `curve`'s (curves of no sample: always)."""
         return self.shown_sample is None or curve.sample in (None, self.shown_sample)
 
+    def order_samples(self, names: list[str]) -> None:
+        """The run's samples in this order: each keeps its colour in every panel (samples
+        not named come after, as they appear)."""
+        self.samples[:] = list(names) + [s for s in self.samples if s not in names]
+        self._recolor()
+
     def show_sample(self, sample: str | None) -> None:
         """Only the curves of `sample` (None: of every sample)."""
         self.shown_sample = sample

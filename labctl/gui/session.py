@@ -10,6 +10,9 @@ On a simulated bench simulated time is a `PacedClock` at `speed` times real time
 (what the host computes takes none, so the experiment is the same at every speed) and,
 while no run is in progress, in the idle jobs (the furnace keeps ramping), one
 IDLE_SLICE_S of real time each, so a command waits at most that long for the worker.
+A bench file served by `labctl sim --speed X` is given `speed` X (a `ScaledClock`, and the
+run process's `--speed`, as `labctl run`), so that the run's waits and time axes are the
+simulated instruments' time.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from PySide6.QtCore import QTimer
 from labctl import events as ev
 from labctl.bench import BenchConfig, open_bench
 from labctl.capabilities import SourceMeter, Switch, TemperatureController
-from labctl.clock import Clock, PacedClock
+from labctl.clock import Clock, PacedClock, ScaledClock
 from labctl.errors import ConfigError, LabctlError, describe
 from labctl.gui.attached import AttachedRun, RunProcessEnded
 from labctl.gui.bridge import EventQueue
@@ -37,6 +40,7 @@ from labctl.store.paths import location
 from labctl.units import K_to_C
 
 POLL_S = 1.0                      # real seconds between live readings
+SIMULATED_SPEED = 60.0            # a simulated bench's default speed
 IDLE_SLICE_S = 0.05               # real seconds an idle job lets simulated time pass
 
 
@@ -69,14 +73,18 @@ class Session:
     `--sample`/`--seed` the run process applies to the bench, as `config` has them).
     `attach_run` follows a run already in progress the same way."""
 
-    def __init__(self, config: BenchConfig, db_path: Path | str, speed: float = 60.0,
+    def __init__(self, config: BenchConfig, db_path: Path | str, speed: float | None = None,
                  clock: Clock | None = None, bench_name: str | None = None,
                  simulation: dict[str, Any] | None = None):
-        """`clock`: for a simulated bench, default a PacedClock at `speed` (tests pass a
-        VirtualClock: runs go as fast as the simulation computes, idle time stands still)."""
+        """`clock`: for a simulated bench, default a PacedClock at `speed` (default
+        SIMULATED_SPEED; tests pass a VirtualClock: runs go as fast as the simulation
+        computes, idle time stands still); for a bench file, `speed` is that of the
+        `labctl sim` serving it (None: a real bench, real time)."""
         self.config, self.db_path, self.bench_name = config, location(db_path), bench_name
         self.simulation = simulation or {}
-        self.clock = clock or (PacedClock(speed) if config.simulated else None)
+        self.served_speed = None if config.simulated else speed
+        self.clock = clock or (PacedClock(speed or SIMULATED_SPEED) if config.simulated
+                               else ScaledClock(speed) if speed else None)
         self.handlers: list[Callable[[Any], None]] = []
         self.queue = EventQueue(self._dispatch)
         self.attached: AttachedRun | None = None
@@ -149,7 +157,7 @@ class Session:
         try:
             process = spawn({"recipe": str(path), "bench": self.bench_name,
                              "db": str(self.db_path),
-                             "speed": self.clock.speed if self.simulated else None,
+                             "speed": self.clock.speed if self.simulated else self.served_speed,
                              **self.simulation},
                             wait_for_client=True)
             process.until("listening")

@@ -12,7 +12,8 @@ from typing import Any
 from labctl.clock import Clock, VirtualClock
 from labctl.errors import ConfigError
 from labctl.outputs import writing
-from labctl.registry import load_simulator
+from labctl.interlocks import declared
+from labctl.registry import load_driver, load_simulator
 from labctl.simulators.device import SimulatedDevice
 from labctl.simulators.physics.pellets import Pellet
 from labctl.simulators.physics.sample import SampleModel
@@ -46,7 +47,7 @@ class SimBench:
         self.devices: dict[str, SimulatedDevice] = {
             name: _simulator(name, driver, world, options)
             for name, (driver, options) in instruments.items()}
-        self._servers: list[Any] = []
+        self._servers: dict[str, Any] = {}     # name -> its server while served
 
     @classmethod
     def from_config(cls, config: Any, clock: Clock | None = None,
@@ -88,24 +89,42 @@ class SimBench:
 
     def serve(self) -> dict[str, str]:
         """Serve every device on its real kind of link; returns name -> resource string."""
-        served = {}
-        for name, device in self.devices.items():
-            server = (PtyServer if getattr(device, "link", "tcp") == "pty" else TcpServer)(device)
-            self._servers.append(server.start())
-            served[name] = server.resource
-        return served
+        return {name: self.plug(name) for name in self.devices}
+
+    def plug(self, name: str) -> str:
+        """Serve instrument `name` (again: on its former TCP port; a pty gets a new path);
+        returns its resource string."""
+        old = self._servers.get(name)
+        if old is not None and not old.stopped:
+            return old.resource
+        device = self.devices[name]
+        self._servers[name] = (PtyServer(device) if getattr(device, "link", "tcp") == "pty"
+                               else TcpServer(device, port=old.port if old else 0)).start()
+        return self._servers[name].resource
+
+    def resources(self) -> dict[str, str]:
+        """Name -> resource string of every instrument served (or unplugged)."""
+        return {name: server.resource for name, server in self._servers.items()}
+
+    def unplug(self, name: str) -> None:
+        """Instrument `name` goes away: its TCP port refuses connections, its pty closes."""
+        self._servers[name].stop()
 
     def write_bench(self, path: Path, served: dict[str, str], config: Any) -> None:
-        """A bench file pointing at the served resources (same drivers, options, limits,
-        pellet positions' calibration)."""
+        """A bench file pointing at the served resources (same drivers, options, limits and
+        interlocks: those switched off stay off; pellet positions' calibration)."""
         import tomli_w
 
         instruments = {}
         for name, resource in served.items():
             spec = config.instruments[name]
+            off = {kind: False for kind in declared(load_driver(spec.driver))
+                   if kind not in spec.interlocks}
             instruments[name] = {"driver": spec.driver, "resource": resource,
-                                 **{key: dict(getattr(spec, key)) for key in ("options", "limits")
-                                    if getattr(spec, key)}}
+                                 **{key: value for key, value in (
+                                     ("options", dict(spec.options)),
+                                     ("limits", dict(spec.limits)),
+                                     ("interlocks", {**off, **spec.interlocks})) if value}}
         positions = {pellet: {"temperature_offset_K": offset}     # the holder's calibration
                      for pellet, offset in config.temperature_offsets_K.items()}
         text = "# Written by `labctl sim`: the simulated instruments it serves.\n\n" \
@@ -115,6 +134,6 @@ class SimBench:
             target.write_text(text, encoding="utf-8")
 
     def close(self) -> None:
-        for server in self._servers:
+        for server in self._servers.values():
             server.stop()
         self._servers.clear()

@@ -37,7 +37,13 @@ class _Pump:
         self._thread.start()
         return self
 
+    @property
+    def stopped(self) -> bool:
+        return self._stop.is_set()
+
     def stop(self) -> None:
+        if self.stopped:
+            return
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5)

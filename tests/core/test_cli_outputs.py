@@ -18,15 +18,17 @@ driver = "keithley2450"
 resource = "sim://smu"
 options = { write_termination = "\\r\\n", read_termination = "\\u0003\\n", timeout_s = 1.5 }
 limits = { voltage_V = 5.0, current_A = 0.01 }
+interlocks = { compliance = { max_s = 20, action = "pause" } }
 
 [instruments.furnace]
 driver = "eurotherm3216"
 resource = "sim://furnace"
 options = { address = 7, check_identity = false }
+interlocks = { sensor_break = false }
 """
 
 
-def test_write_bench_round_trips_names_and_control_characters(tmp_path):
+def test_write_bench_round_trips_names_control_characters_and_interlocks(tmp_path):
     config = parse_bench(NAMED, "b.toml")
     served = {"my smu": "TCPIP::127.0.0.1::5025::SOCKET", "furnace": "/dev/pts/7"}
     SimBench.write_bench(None, tmp_path / "served.toml", served, config)
@@ -35,6 +37,8 @@ def test_write_bench_round_trips_names_and_control_characters(tmp_path):
         assert again.instruments[name].resource == served[name]
         assert (again.instruments[name].options, again.instruments[name].limits) == (
             spec.options, spec.limits)
+        assert again.instruments[name].interlocks == spec.interlocks   # (were dropped)
+    assert "sensor_break" not in again.instruments["furnace"].interlocks
 
 
 @pytest.fixture

@@ -75,3 +75,48 @@ def _pymeasure_reads_the_served_smu(bench_file):
         smu.disable_source()
     finally:
         smu.adapter.close()
+
+
+def test_faults_typed_into_sim_reach_the_served_link(tmp_path):
+    """A line on `labctl sim`'s standard input garbles a reply, unplugs an instrument (its
+    port refuses connections) and plugs it in again on the same port."""
+    from labctl.bench import load_bench
+    from labctl.errors import InstrumentConnectionError
+    from labctl.registry import load_driver
+    from labctl.transport import open_transport
+
+    bench_file = tmp_path / "served.toml"
+    with Child([sys.executable, "-m", "labctl.cli", "sim", "--bench", "sim",
+                "--write-bench", str(bench_file)], stdin=subprocess.PIPE) as server:
+        server.read_until("Serving")
+        resource = load_bench(bench_file).instruments["smu"].resource
+
+        def identity() -> str:
+            with open_transport(resource, load_driver("keithley2450").link) as link:
+                return link.query("*IDN?")
+
+        def type_in(line: str, answer: str) -> None:
+            server.proc.stdin.write(line.encode() + b"\n")
+            server.proc.stdin.flush()
+            server.read_until(answer)
+        type_in("smu garble 1", "smu: next 1 reply garble")
+        assert "MODEL 2450" not in identity() and "MODEL 2450" in identity()
+        type_in("smu unplug", "smu unplugged")
+        with pytest.raises(InstrumentConnectionError, match="Connection refused"):
+            identity()
+        type_in("smu plug", f"smu plugged in at {resource}")
+        assert "MODEL 2450" in identity()
+        type_in("smu melt", "? expected NAME {no_reply|garble|delay|disconnect|error}")
+        type_in("oven garble", "? no instrument 'oven'; served: furnace, fra, smu")
+
+
+def test_sim_names_the_pellets_it_simulates():
+    """sim-multi's four pellets, not the default sample no instrument measures."""
+    from labctl.bench import load_bench
+    from labctl.commands.sim import _samples
+    from labctl.simulators.bench import SimBench
+
+    said = _samples(SimBench.from_config(load_bench("sim-multi")).world)
+    assert said.startswith("pellets A (") and ", D (" in said
+    assert "Demo oxide-ion" not in said
+    assert _samples(SimBench.from_config(load_bench("sim")).world).startswith("sample 'Demo")

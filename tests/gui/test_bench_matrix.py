@@ -73,3 +73,25 @@ def test_the_matrix_state_is_read_back_by_the_runner_and_shown(qtbot, tmp_path, 
     finally:
         session.close()
     assert set(readers) == {"labctl-runner"}
+
+
+def test_one_off_forms_are_those_the_bench_can_run_and_never_widen_a_laptop_window(
+        qtbot, tmp_path):
+    """sim-multi has no gas lines and no voltmeter: no one-off atmosphere or
+    cell EMF; sim-full has them all, in a row that scrolls within 1366 px (it widened the
+    window to 1674 px, past a laptop's screen)."""
+    widths = {}
+    for name in ("sim-multi", "sim-full"):
+        session = Session(load_bench(name), tmp_path / f"{name}.sqlite", clock=VirtualClock())
+        try:
+            panel = BenchPanel(session)
+            qtbot.addWidget(panel)
+            widths[name] = panel.minimumSizeHint().width()
+            if name == "sim-multi":
+                assert not {"atmosphere", "emf"} & set(panel.forms)
+                assert {"eis", "dc_polarization", "hebb_wagner"} <= set(panel.forms)
+            else:
+                assert {"atmosphere", "hebb_wagner", "emf"} <= set(panel.forms)
+        finally:
+            session.close()
+    assert max(widths.values()) <= 1366 - 20, widths

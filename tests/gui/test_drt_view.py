@@ -98,3 +98,15 @@ def _finished(view: RunBrowser, qtbot) -> None:
     """Wait for the DRT worker to end, then deliver the results it queued."""
     qtbot.waitUntil(lambda: not view.drt.worker.is_alive(), timeout=30_000)
     QCoreApplication.processEvents()
+
+
+def test_the_tau_axis_reads_in_seconds_without_a_scale_factor(browser, qtbot):
+    """Zoomed to tau of 1 us .. 0.1 s the axis said 'τ / s (x0.001)' over ticks in ms: a
+    reader took the tick '0.1' for 0.1 s."""
+    view, *_ = browser
+    view.open(1)
+    _finished(view, qtbot)
+    view.drt.plot.setXRange(-6, -1)                 # log10(tau / s)
+    view.drt.plot.setYRange(-3, 0)
+    for side in ("bottom", "left"):
+        assert "(x" not in view.drt.plot.getAxis(side).labelString()

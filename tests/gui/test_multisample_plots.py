@@ -105,6 +105,44 @@ def test_live_events_name_their_sample(view):
     assert view.arrhenius.plot.getAxis("left").labelText.startswith("log₁₀(T/R")
 
 
+def test_a_sample_has_one_colour_in_every_plot_whatever_it_measured_first(view):
+    """D (a Li+ pellet: spectra only) measures first, A and B then polarize too: A is in
+    I(t) the colour it is in Nyquist (I(t) coloured by order of appearance in each plot:
+    A took D's blue there)."""
+    from labctl.capabilities import CurrentReading
+
+    view.set_run_sample({"samples": [{"name": n} for n in ("A", "B", "C", "D")]})
+    for step, kind, sample in ((1, "eis", "D"), (2, "eis", "A"), (3, "eis", "B"),
+                               (4, "dc_polarization", "A"), (5, "dc_polarization", "B")):
+        view.handle(ev.MeasurementStarted(1, step, kind, C_to_K(300.0), sample))
+        point = ImpedancePoint(0.0, 1e3, 1e4 - 1e3j, 0.01) if kind == "eis" else \
+            CurrentReading(1.0, 0.1, 1e-6)
+        view.handle(ev.PointRecorded(1, step, point))
+    assert colours(view.current, "A") == colours(view.nyquist, "A")
+    assert colours(view.current, "B") == colours(view.nyquist, "B")
+    assert colours(view.nyquist, "A") != colours(view.nyquist, "D")
+
+
+def test_the_browsers_drt_follows_the_sample_selector_in_the_samples_colours(qtbot, db):
+    """Four pellets' gamma(tau) at three temperatures were one tangle coloured by
+    temperature only: each sample's DRT is in its Nyquist colour, one sample's alone
+    when the selector names it."""
+    path, run = db
+    browser = RunBrowser(path)
+    qtbot.addWidget(browser)
+    try:
+        browser.open(run)
+        spectra = len(PELLETS) * len(TEMPERATURES_C)
+        qtbot.waitUntil(lambda: len(browser.drt.results) == spectra, timeout=60_000)
+        for name in PELLETS:
+            assert colours(browser.drt, name) == colours(browser.plots.nyquist, name)
+        browser.plots.sample_box.setCurrentText("B")
+        shown = {c.sample for _, c, _, _ in browser.drt.curves if c.item.isVisible()}
+        assert shown == {"B"}
+    finally:
+        browser.close_store()
+
+
 def test_the_browser_analyzes_each_sample_and_draws_its_fits(qtbot, tmp_path):
     path = tmp_path / "runs.sqlite"
     run = write_run(path, ("A", "B", "C"), (280.0, 320.0), failed=("B",))

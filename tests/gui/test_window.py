@@ -183,7 +183,7 @@ def test_a_failed_one_off_says_it_failed_and_why(qtbot, window):
     bench.one_off("eis")
     assert bench.message.text() == "one-off eis started…"
     qtbot.waitUntil(lambda: "failed" in bench.message.text(), timeout=WAIT_MS)
-    assert bench.message.text().startswith("one-off eis failed: sim://fra: no reply")
+    assert bench.message.text().startswith("one-off eis failed: fra (sim://fra): no reply")
     assert window.run_panel.state.text() == "failed"
 
 

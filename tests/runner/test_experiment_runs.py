@@ -127,6 +127,18 @@ def test_a_resume_measures_the_spectra_a_cut_eis_step_still_owed(
         assert store.finished_positions(run_id) == ["steps[1]/eis"]
 
 
+def test_a_flagged_spectrums_warning_names_its_step(make_runner, bench, db):
+    """The warning comes after the spectrum's store step closed: it still names that step
+    (in `labctl runs show` and the GUI's log, which pellet's spectrum was flagged)."""
+    runner = make_runner(recipe(bench, "[[steps]]\n" + SWEEP + "remeasure = 1\n"
+                                "kk_max_residual = 1e-5\n"))
+    assert runner.start().result(TIMEOUT) == "done", runner.reason
+    with Store.open(db) as store:
+        steps = [s.id for s in store.steps(runner.run_id)]
+        flagged = [e.step_id for e in store.events(runner.run_id) if "flagged" in e.message]
+    assert flagged == steps and len(steps) == 2
+
+
 def test_on_a_fault_outputs_go_off_before_the_furnace_is_touched(make_runner, bench):
     """Read from the bytes each simulated instrument received after the fault: the SMU's
     output-off and the analyzer's zeroing come before the furnace's set-point write."""

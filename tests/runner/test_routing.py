@@ -60,3 +60,20 @@ def test_a_relay_that_opened_since_routing_stops_the_next_measurement(bench, tmp
             with ctx.measurement("eis", {}):
                 pass
         assert [s.sample for s in store.steps(run)] == ["a"]
+
+
+def test_a_resumed_run_opens_the_channels_a_failed_one_left_closed(bench, tmp_path):
+    """A run that failed with the matrix unreachable could not open it; the run resumed
+    on it opens what it finds closed before its first measurement (a plateau's), instead
+    of failing with every relay 'stuck'."""
+    matrix = bench["matrix"]
+    matrix.connect(matrix.channels_for("B", "fra") | matrix.channels_for("A", "smu"))
+    router = Router(bench, Wiring.from_config(bench.config), {"a": "A", "b": "B"})
+    with Store.open(tmp_path / "lab.sqlite") as store:
+        run = store.create_run("r", "", {}, {})
+        ctx = StoreContext(store, run, bench.clock, bench.instruments, lambda e: None,
+                           lambda: None, lambda *a: None, router=router)
+        ctx.enter(Position("program[1]/stabilize", {"fra": "fra"}, 600.0, "program[1]",
+                           samples=("a", "b")))
+        with ctx.measurement("stabilize", {}):
+            assert matrix.closed() == frozenset()

@@ -26,6 +26,17 @@ def test_runs_show(filled, db, capsys):
         assert expected in out
 
 
+def test_runs_show_names_the_bench_file_and_its_instruments(store, db, capsys):
+    """The snapshot's version and bench-file keys were listed as instruments
+    ('bench, fra, furnace, labctl, ...')."""
+    run = store.create_run("r", "", {"labctl": "0.1.0", "bench": "multi.toml",
+                                     "fra": {"driver": "Solartron1260"},
+                                     "matrix": {"driver": "Keithley7001"}}, {})
+    store.finish_run(run, "done")
+    assert main(["runs", "show", str(run), "--db", str(db)]) == 0
+    assert "bench     multi.toml: fra, matrix\n" in capsys.readouterr().out
+
+
 def test_runs_show_lists_each_steps_result_and_temperature_in_celsius(store, db, capsys):
     run = store.create_run("r", "", {}, {})
     for kind, temperature_K, result in [
