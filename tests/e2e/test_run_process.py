@@ -12,13 +12,15 @@ import select
 import signal
 import subprocess
 import sys
+import threading
 import time
+from multiprocessing.connection import Listener
 from pathlib import Path
 
 import pytest
 from rich.console import Console
 
-from labctl.channel import RunClient
+from labctl.channel import ChannelClosed, RunClient, authkey, socket_path
 from labctl.cli import main
 from labctl.commands.attach import follow
 from labctl.runprocess import wait_gone
@@ -161,6 +163,21 @@ def serve(runner):          # lets its first client in only after the run's end
 recipe, bench, db = sys.argv[1:4]
 sys.exit(execute(recipe, bench, db=db, console=Console(), serve=serve).exit_code)
 """
+
+
+def test_a_channel_closed_before_its_hello_is_a_closed_channel():
+    """A run process ending between letting a client in (its key checked) and sending the
+    Hello: the client is told the channel closed (attach then reads the store), no EOFError
+    escapes (`labctl attach` would exit 1 with a traceback)."""
+    listener = Listener(str(socket_path(os.getpid())), family="AF_UNIX", authkey=authkey())
+    ending = threading.Thread(target=lambda: listener.accept().close())
+    ending.start()
+    try:
+        with pytest.raises(ChannelClosed, match="before its hello"):
+            RunClient(os.getpid())
+    finally:
+        ending.join()
+        listener.close()
 
 
 def test_a_client_let_in_as_the_run_ends_reports_how_it_ended(files):
