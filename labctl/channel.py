@@ -200,7 +200,12 @@ class RunClient:
         except (OSError, EOFError) as exc:
             raise ChannelClosed(f"the run process {pid} does not answer ({self.path}): "
                               f"{exc}") from exc
-        self.hello: Hello = self._conn.recv()
+        try:         # a process ending lets a client in (key checked), then no Hello comes
+            self.hello: Hello = self._conn.recv()
+        except (OSError, EOFError) as exc:
+            self._conn.close()
+            raise ChannelClosed(f"the run process {pid} closed the channel ({self.path}) "
+                                "before its hello") from exc
 
     def receive(self, timeout: float) -> Any | None:
         """The next message within `timeout` s (None: none yet); EOFError once the run

@@ -16,6 +16,7 @@ from pathlib import Path
 from labctl.commands.runs import DB_HELP
 
 EXIT_FAILED, EXIT_ABORTED, EXIT_GONE = 1, 130, 1
+ENDED = ("done", "failed", "aborted")      # a run's stored status once its runner finished it
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -123,6 +124,7 @@ def _detached(console, run_id: int | None, db: Path) -> int:
 def _ended(console, run_id: int | None, db: Path, finished, closing: str,
            signal_code: int | None, log_path: Path | None) -> int:
     """The summary of a run whose channel closed: ended, or its process gone."""
+    from labctl import events as ev
     from labctl.errors import LabctlError
     from labctl.runview import summary
     from labctl.store import Store
@@ -133,6 +135,8 @@ def _ended(console, run_id: int | None, db: Path, finished, closing: str,
     with Store.open(db, create=False) as store:     # marks a dead writer's run interrupted
         console.print(summary(store, run_id))
         status = store.run(run_id).status
+    if finished is None and status in ENDED:     # it ended before this client was let in
+        finished, closing = ev.RunFinished(run_id, status), f"run {run_id} {status}"
     if finished is None:
         console.print(f"run {run_id} is {status}: its run process ended without finishing "
                       f"it; continue it with `labctl run --resume {run_id} --bench BENCH`"

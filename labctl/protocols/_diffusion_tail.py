@@ -46,19 +46,25 @@ def tail_fit(t_s: np.ndarray, current_A: np.ndarray) -> Tail | None:
     t, i = t_s[keep], current_A[keep]
     if t.size < MIN_POINTS:
         return None
+    i_centred = i - i.mean()
 
-    def solve(log_tau: float) -> tuple[np.ndarray, float, np.ndarray]:
-        x = np.column_stack([np.ones_like(t), np.exp(-(t - t[0]) / np.exp(log_tau))])
-        coef, *_ = np.linalg.lstsq(x, i, rcond=None)
-        return coef, float(np.sum((x @ coef - i) ** 2)), x
+    def solve(log_tau: float) -> tuple[float, float, float, np.ndarray]:
+        """I_ss, A, the sum of squared residuals and exp(...) at this tau: a straight
+        line in exp(...), in closed form about the means (no least-squares solver)."""
+        e = np.exp(-(t - t[0]) / np.exp(log_tau))
+        e_centred = e - e.mean()
+        amplitude = float(e_centred @ i_centred / (e_centred @ e_centred))
+        residual = i_centred - amplitude * e_centred
+        return float(i.mean() - amplitude * e.mean()), amplitude, float(residual @ residual), e
 
     span = t[-1] - t[0]
-    log_tau = minimize_scalar(lambda v: solve(v)[1], method="bounded",
+    log_tau = minimize_scalar(lambda v: solve(v)[2], method="bounded",
                               bounds=(math.log(span / 100), math.log(span * 100))).x
-    coef, ssr, x = solve(log_tau)
+    steady, amplitude, ssr, e = solve(log_tau)
+    x = np.column_stack([np.ones_like(t), e])
     std = np.sqrt(np.clip(np.diag(np.linalg.pinv(x.T @ x) * ssr / (t.size - 3)), 0.0, None))
-    return Tail(float(coef[0]), float(std[0]), float(coef[1]), float(std[1]),
-                float(np.exp(log_tau)), float(span))
+    return Tail(steady, float(std[0]), amplitude, float(std[1]), float(np.exp(log_tau)),
+                float(span))
 
 
 class SteadyState:

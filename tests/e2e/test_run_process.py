@@ -5,19 +5,24 @@ clock paced (`--speed`) so that the run lasts while the clients act, then sped u
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import select
 import signal
 import subprocess
 import sys
+import threading
 import time
+from multiprocessing.connection import Listener
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
-from labctl.channel import RunClient
+from labctl.channel import ChannelClosed, RunClient, authkey, socket_path
 from labctl.cli import main
+from labctl.commands.attach import follow
 from labctl.runprocess import wait_gone
 from labctl.store import Store
 from tests.processes import Child, stop
@@ -44,6 +49,8 @@ t_ion_tolerance = 1e-6
 iss_relative_tolerance = 1e-4
 max_duration_s = 3600.0
 """
+QUICK = RECIPE.replace("t_ion_tolerance = 1e-6\n", "").replace(
+    "iss_relative_tolerance = 1e-4\n", "")            # the DC step ends at its steady state
 PACE = "100"       # simulated s per real s: the DC step alone would last 36 s
 TIMEOUT = 60.0
 
@@ -128,9 +135,7 @@ def test_ctrl_c_without_a_terminal_aborts_the_run_and_the_bench_goes_safe(files)
 def test_detach_returns_the_run_id_and_attach_follows_the_run_to_its_end(files):
     recipe, bench, db = files
     db = Path(db).parent / "new" / "data" / "lab.sqlite"     # folders made, log folder too
-    quick = RECIPE.replace("t_ion_tolerance = 1e-6\n", "").replace(
-        "iss_relative_tolerance = 1e-4\n", "")        # the DC step ends at its steady state
-    Path(recipe).write_text(quick)
+    Path(recipe).write_text(QUICK)
     started = subprocess.run(labctl("run", recipe, "--bench", bench, "--db", str(db),
                                     "--detach"), capture_output=True, text=True,
                              timeout=TIMEOUT)
@@ -139,6 +144,54 @@ def test_detach_returns_the_run_id_and_attach_follows_the_run_to_its_end(files):
     with Child(labctl("attach", "1", "--db", str(db))) as b:
         assert b.wait(TIMEOUT) == 0       # attached to the end, or the run was done already
     assert "run 1 done" in b.output or "run 1 is done: no run process" in b.output
+    assert status(db) == "done"
+
+
+LATE_CHANNEL = """
+import contextlib, sys
+from rich.console import Console
+from labctl.channel import RunServer
+from labctl.commands.run import execute
+
+@contextlib.contextmanager
+def serve(runner):          # lets its first client in only after the run's end
+    with RunServer(runner) as server:
+        yield server
+        print("run ended", flush=True)
+        server.connected.wait(60)
+
+recipe, bench, db = sys.argv[1:4]
+sys.exit(execute(recipe, bench, db=db, console=Console(), serve=serve).exit_code)
+"""
+
+
+def test_a_channel_closed_before_its_hello_is_a_closed_channel():
+    """A run process ending between letting a client in (its key checked) and sending the
+    Hello: the client is told the channel closed (attach then reads the store), no EOFError
+    escapes (`labctl attach` would exit 1 with a traceback)."""
+    listener = Listener(str(socket_path(os.getpid())), family="AF_UNIX", authkey=authkey())
+    ending = threading.Thread(target=lambda: listener.accept().close())
+    ending.start()
+    try:
+        with pytest.raises(ChannelClosed, match="before its hello"):
+            RunClient(os.getpid())
+    finally:
+        ending.join()
+        listener.close()
+
+
+def test_a_client_let_in_as_the_run_ends_reports_how_it_ended(files):
+    """A client that missed the run's RunFinished (attach read the run as running, then the
+    run ended before its run process let the client in) takes the end from the store: not
+    'ended without finishing it', exit 1 (test_a_gui_killed_during_a_run_... was flaky)."""
+    recipe, bench, db = files
+    Path(recipe).write_text(QUICK)
+    with Child([sys.executable, "-c", LATE_CHANNEL, recipe, bench, str(db)]) as run:
+        run.read_until("run ended", TIMEOUT)
+        out = io.StringIO()
+        assert follow(run.proc.pid, db, Console(file=out)) == 0
+        assert run.wait(TIMEOUT) == 0
+    assert "run 1 done" in out.getvalue() and "without finishing" not in out.getvalue()
     assert status(db) == "done"
 
 
