@@ -8,7 +8,6 @@ import pytest
 
 from labctl.bench import load_bench
 from labctl.clock import VirtualClock
-from labctl.gui.collector import collected_on_gui_thread
 from labctl.gui.liveplots import PlotsView
 from labctl.gui.session import Session
 from labctl.gui.window import MainWindow
@@ -17,14 +16,6 @@ from tests.protocols.example_protocol import example_protocol, installed  # noqa
 FAST = {"program.temperatures_C": "300, 320", "program.ramp_C_per_min": "20",
         "eis.start_Hz": "1e5", "eis.stop_Hz": "10",
         "eis.points_per_decade": "3", "dc_polarization.max_duration_s": "600"}
-
-
-@pytest.fixture(autouse=True)
-def _collected_on_gui_thread(qapp):
-    """As `labctl gui` runs: cyclic garbage collected on the GUI thread only (a collection on
-    the browser's analysis thread once froze a test)."""
-    with collected_on_gui_thread():
-        yield
 
 
 @pytest.fixture
