@@ -38,6 +38,12 @@ def instrument(name: str, driver: str, resource: str | None = None, *,
             + (f"limits = {inline(limits)}\n" if limits else ""))
 
 
+def routes(table: dict[str, tuple[str, str]]) -> dict[str, dict[str, str]]:
+    """A switch's channel map, `options.channels`, from channel -> (pellet, terminal)."""
+    return {channel: {"sample": pellet, "terminal": terminal}
+            for channel, (pellet, terminal) in table.items()}
+
+
 def bench(*instruments: str, **simulation: Any) -> str:
     """A bench file of `instruments` and, if given, a `[simulation]` table."""
     return "\n".join(instruments) + ("\n[simulation]\n" + "".join(

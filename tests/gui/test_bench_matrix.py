@@ -13,34 +13,14 @@ from labctl.gui import session as session_module
 from labctl.gui.bench_panel import READING, BenchPanel
 from labctl.gui.session import Session
 from labctl.runstate import RunState
+from tests.benches import bench, instrument, routes
 
-BENCH = """
-[instruments.fra]
-driver = "solartron1260"
-resource = "sim://fra"
-
-[instruments.smu]
-driver = "keithley2450"
-resource = "sim://smu"
-
-[instruments.matrix]
-driver = "keithley7001"
-resource = "sim://matrix"
-
-[instruments.matrix.options.channels]
-"1!1" = { sample = "A", terminal = "fra.hi" }
-"1!11" = { sample = "A", terminal = "fra.lo" }
-"1!2" = { sample = "B", terminal = "smu.hi" }
-"1!12" = { sample = "B", terminal = "smu.lo" }
-"1!3" = { sample = "B", terminal = "fra.hi" }
-"1!13" = { sample = "B", terminal = "fra.lo" }
-
-[simulation.pellets.A]
-sample = "ysz"
-
-[simulation.pellets.B]
-sample = "gdc10"
-"""
+BENCH = bench(
+    instrument("fra", "solartron1260"), instrument("smu", "keithley2450"),
+    instrument("matrix", "keithley7001", options={"channels": routes({
+        "1!1": ("A", "fra.hi"), "1!11": ("A", "fra.lo"), "1!2": ("B", "smu.hi"),
+        "1!12": ("B", "smu.lo"), "1!3": ("B", "fra.hi"), "1!13": ("B", "fra.lo")})}),
+    pellets={"A": {"sample": "ysz"}, "B": {"sample": "gdc10"}})
 
 
 def test_the_matrix_state_is_read_back_by_the_runner_and_shown(qtbot, tmp_path, monkeypatch):

@@ -17,25 +17,16 @@ from labctl.recipe import parse_recipe
 from labctl.runner import Runner
 from labctl.store.store import Store
 
-from tests.benches import instrument
+from tests.benches import ANALYZER_LIMITS, instrument, routes
+from tests.benches import bench as bench_file
 
 TIMEOUT = 300
 # GDC10 at 200 C: bulk R ~5 kOhm with its apex near 1.4 MHz, the end the parasitics bend
-BENCH = instrument("fra", "solartron1260", limits={"amplitude_V": 0.5, "bias_V": 2.0}) + """
-[instruments.matrix]
-driver = "keithley7001"
-resource = "sim://matrix"
-
-[instruments.matrix.options.channels]
-"1!1" = { sample = "A", terminal = "fra.hi" }
-"1!11" = { sample = "A", terminal = "fra.lo" }
-
-[simulation]
-start_temperature_C = 200.0
-
-[simulation.pellets.A]
-sample = "gdc10"
-"""
+BENCH = bench_file(
+    instrument("fra", "solartron1260", limits=ANALYZER_LIMITS),
+    instrument("matrix", "keithley7001",
+               options={"channels": routes({"1!1": ("A", "fra.hi"), "1!11": ("A", "fra.lo")})}),
+    start_temperature_C=200.0, pellets={"A": {"sample": "gdc10"}})
 SAMPLE = '[sample]\nname = "A"\nthickness_m = 1e-3\narea_m2 = 1e-4\n'
 EIS = SAMPLE + """[[steps]]
 protocol = "eis"
@@ -136,8 +127,8 @@ def test_only_an_open_standard_is_a_named_warning_and_the_spectrum_stays_raw(ben
     assert any("no valid short standard" in w for w in warnings)
 
 
-LCR_BENCH = instrument("lcr", "keysight_e4980a", limits={"amplitude_V": 0.5, "bias_V": 2.0}) \
-    + "\n[simulation]\nstart_temperature_C = 300.0\n"
+LCR_BENCH = bench_file(instrument("lcr", "keysight_e4980a", limits=ANALYZER_LIMITS),
+                       start_temperature_C=300.0)
 LCR_EIS = EIS.replace("stop_Hz = 0.1", "stop_Hz = 100.0")
 LCR_FIXTURE = SAMPLE + '[[steps]]\nprotocol = "fixture_compensation"\nstop_Hz = 20.0\nfixture = "{}"\n'
 
@@ -170,28 +161,13 @@ def test_the_e4980a_uses_its_own_correction_and_a_spectrum_records_it(tmp_path):
                "measured but is off now" in note
 
 
-MUX_BENCH = instrument("lcr", "keysight_e4980a", limits={"amplitude_V": 0.5, "bias_V": 2.0}) + """
-[instruments.mux]
-driver = "keysight34980a"
-resource = "sim://mux"
-
-[instruments.mux.options.channels]
-"1001" = { sample = "A", terminal = "lcr.hi" }
-"1011" = { sample = "A", terminal = "lcr.lo" }
-"1002" = { sample = "B", terminal = "lcr.hi" }
-"1012" = { sample = "B", terminal = "lcr.lo" }
-
-[simulation]
-start_temperature_C = 200.0
-
-[simulation.pellets.A]
-sample = "gdc10"
-fixture = "open"
-
-[simulation.pellets.B]
-sample = "ysz"
-fixture = "open"
-"""
+MUX_BENCH = bench_file(
+    instrument("lcr", "keysight_e4980a", limits=ANALYZER_LIMITS),
+    instrument("mux", "keysight34980a", options={"channels": routes({
+        "1001": ("A", "lcr.hi"), "1011": ("A", "lcr.lo"),
+        "1002": ("B", "lcr.hi"), "1012": ("B", "lcr.lo")})}),
+    start_temperature_C=200.0,
+    pellets={"A": {"sample": "gdc10", "fixture": "open"}, "B": {"sample": "ysz", "fixture": "open"}})
 
 
 def test_through_a_switch_each_position_is_a_channel_and_the_e4980a_correction_is_off(
