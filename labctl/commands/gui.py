@@ -63,31 +63,37 @@ def run_gui(config, db, speed: float | None, bench_name: str | None = None,
     from PySide6.QtCore import QSocketNotifier, QTimer
     from PySide6.QtWidgets import QApplication
 
+    from labctl.gui.collector import collected_on_gui_thread
     from labctl.gui.session import Session
     from labctl.gui.window import MainWindow
     from labctl.shutdown import StopSignals
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    session = Session(config, db, speed, bench_name=bench_name,   # opens the bench first
-                      simulation=simulation)
-    window = MainWindow(session, db)
-    def stop_requested(signame: str) -> None:
-        window.close_now(f"stopped by {signame}")  # noqa: F821 - deleted after StopSignals ended
-        QTimer.singleShot(0, app.quit)     # also if the loop has not started yet
-
+    existing = QApplication.instance()        # a test's: not ours to shut down
+    app = existing or QApplication(sys.argv[:1])
     try:
-        with StopSignals(on_signal=stop_requested) as stop:
-            notifier = QSocketNotifier(stop.fileno(), QSocketNotifier.Type.Read)
-            notifier.activated.connect(stop.drain)
-            window.show()
-            print(f"labctl gui: window open on {config.source}, database {db}",
-                  file=sys.stderr, flush=True)
-            app.exec()
-            notifier.setEnabled(False)
+        with collected_on_gui_thread():       # ends after every worker thread is joined
+            session = Session(config, db, speed, bench_name=bench_name,  # opens the bench first
+                              simulation=simulation)
+            window = MainWindow(session, db)
+            def stop_requested(signame: str) -> None:
+                window.close_now(f"stopped by {signame}")  # noqa: F821 - deleted below
+                QTimer.singleShot(0, app.quit)     # also if the loop has not started yet
+
+            try:
+                with StopSignals(on_signal=stop_requested) as stop:
+                    notifier = QSocketNotifier(stop.fileno(), QSocketNotifier.Type.Read)
+                    notifier.activated.connect(stop.drain)
+                    window.show()
+                    print(f"labctl gui: window open on {config.source}, database {db}",
+                          file=sys.stderr, flush=True)
+                    app.exec()
+                    notifier.setEnabled(False)
+            finally:
+                window.shutdown()
+                window.deleteLater()
+                app.processEvents()
+                del window
     finally:
-        window.shutdown()
-        window.deleteLater()
-        app.processEvents()
-        del window
-        app.shutdown()
+        if existing is None:
+            app.shutdown()          # no QApplication alive at interpreter exit
     return stop.exit_code or 0

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 from dataclasses import replace
 
 import pytest
 
 from labctl.bench import load_bench
 from labctl.clock import VirtualClock
+from labctl.gui.collector import collected_on_gui_thread
 from labctl.gui.liveplots import PlotsView
 from labctl.gui.session import Session
 from labctl.gui.window import MainWindow
@@ -16,6 +18,16 @@ from tests.protocols.example_protocol import example_protocol, installed  # noqa
 FAST = {"program.temperatures_C": "300, 320", "program.ramp_C_per_min": "20",
         "eis.start_Hz": "1e5", "eis.stop_Hz": "10",
         "eis.points_per_decade": "3", "dc_polarization.max_duration_s": "600"}
+
+
+@pytest.fixture(autouse=True)
+def _collected_on_gui_thread(qapp):
+    """As `labctl gui` runs: no collection starts on a worker thread (one on the run browser's
+    analysis thread freed a widget there and crashed CI); set up before a test's widgets and
+    threads, so it ends after they are closed and joined, with what they left collected here."""
+    with collected_on_gui_thread():
+        yield
+        gc.collect()
 
 
 @pytest.fixture
